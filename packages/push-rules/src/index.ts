@@ -1,0 +1,2 @@
+// Public entry point of @xmpp-amp/push-rules: the XEP-0357 push business rules.
+export {}

@@ -1,0 +1,82 @@
+// The reference server's configuration, exactly as the TOML file spells it (spec/server.md
+// "Running it"). Keys mirror the file (snake_case) so an error can name the key the user wrote.
+// `loadConfig` (src/config/loadConfig.ts) parses, validates and fills the defaults below.
+
+/** TLS policy of the c2s listener. */
+export type TlsPolicy = "required" | "optional" | "off"
+
+/** `[server]`: identity, storage location and stream limits. */
+export interface ServerSection {
+  readonly domain: string
+  /** The embedded database and generated certificates live here. */
+  readonly data_dir: string
+  /** Largest stanza accepted, in bytes; a larger one is a `policy-violation` stream error. */
+  readonly max_stanza_bytes: number
+  /** Sessions one account may have at once. */
+  readonly max_sessions_per_user: number
+  /** Seconds a connection may stay unauthenticated. */
+  readonly auth_timeout_seconds: number
+  /** Seconds to wait for streams to close on a graceful stop. */
+  readonly shutdown_grace_seconds: number
+}
+
+/** `[listen.c2s]`: TCP client connections (STARTTLS; optional direct TLS, XEP-0368). */
+export interface C2sListener {
+  readonly host: string
+  readonly port: number
+  readonly tls: TlsPolicy
+  /** Port for direct TLS (XEP-0368); 0 disables it. */
+  readonly direct_tls_port: number
+  /** Allow SASL PLAIN without TLS (only honoured when `tls` is "off" or "optional"). */
+  readonly allow_plain_without_tls: boolean
+}
+
+/** `[listen.websocket]`: RFC 7395 at `ws://HOST:PORT/xmpp-websocket`. */
+export interface WebSocketListener {
+  readonly host: string
+  readonly port: number
+  readonly path: string
+}
+
+/** `[listen.component]`: XEP-0114 external components. */
+export interface ComponentListener {
+  readonly host: string
+  readonly port: number
+}
+
+/** `[[components]]`: one external component allowed to connect. */
+export interface ComponentEntry {
+  readonly domain: string
+  readonly secret: string
+}
+
+/** `[tls]`: certificate and key in PEM; a self-signed pair is generated in data_dir when unset. */
+export interface TlsSection {
+  readonly cert_file: string | undefined
+  readonly key_file: string | undefined
+}
+
+/** `[testing.faults]`: failure switches for tests; off unless set, logged loudly at start. */
+export interface TestingFaults {
+  readonly mam_write: boolean
+  readonly offline_write: boolean
+  readonly socket_write_marker: string
+}
+
+/** The whole configuration after validation and defaults. */
+export interface ServerConfig {
+  readonly server: ServerSection
+  readonly listen: {
+    readonly c2s: C2sListener | undefined
+    readonly websocket: WebSocketListener | undefined
+    readonly component: ComponentListener | undefined
+  }
+  readonly tls: TlsSection
+  readonly components: ReadonlyArray<ComponentEntry>
+  /**
+   * `[modules.NAME]` tables. Each module validates its own table (it knows its keys); the
+   * server only checks that every table names a known module.
+   */
+  readonly modules: Readonly<Record<string, Readonly<Record<string, unknown>>>>
+  readonly testing: { readonly faults: TestingFaults }
+}

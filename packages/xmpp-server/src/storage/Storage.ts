@@ -1,0 +1,85 @@
+// The storage service of the reference server (spec/server.md "Storage"): users with SCRAM
+// credentials and RFC 6121 rosters. SQLite (better-sqlite3) is the embedded default; the
+// interface is synchronous because the embedded engine is, and every write is committed
+// durably before the call returns. Later modules (offline, MAM, push) add their own tables
+// through `migrate`.
+
+/** Salted SCRAM keys for one hash (RFC 5802); the password itself is never stored. */
+export interface ScramCredentials {
+  /** base64 */
+  readonly salt: string
+  readonly iterations: number
+  /** base64 */
+  readonly stored_key: string
+  /** base64 */
+  readonly server_key: string
+}
+
+/** A local account. */
+export interface UserRecord {
+  /** The localpart, already normalised (nodeprep / lower case). */
+  readonly username: string
+  readonly scram_sha_1: ScramCredentials
+  readonly scram_sha_256: ScramCredentials
+}
+
+/** RFC 6121 §2.1.2.5 subscription states. */
+export type Subscription = "none" | "to" | "from" | "both"
+
+/** One roster item of a user, plus the pending flags of RFC 6121 §3. */
+export interface RosterItem {
+  /** The contact's bare JID. */
+  readonly jid: string
+  readonly name: string | undefined
+  readonly subscription: Subscription
+  /** The user asked to subscribe to the contact and it is not answered yet (`ask='subscribe'`). */
+  readonly ask_out: boolean
+  /**
+   * The contact asked to subscribe to the user and it is not answered yet. The stored
+   * inbound `<presence type='subscribe'/>` (as XML text) is redelivered at the next login.
+   */
+  readonly pending_in: string | undefined
+  readonly groups: ReadonlyArray<string>
+}
+
+/** A storage failure, with the operation that failed. */
+export class StorageError extends Error {
+  readonly _tag = "StorageError"
+  constructor(
+    readonly operation: string,
+    readonly reason: "constraint" | "io" | "corrupt",
+    message: string,
+  ) {
+    super(`${operation}: ${message}`)
+  }
+}
+
+/** What the server asks of its storage. Every method throws `StorageError` on failure. */
+export interface StorageShape {
+  readonly users: {
+    /** Creates the account; returns false when it exists already. */
+    create(user: UserRecord): boolean
+    get(username: string): UserRecord | undefined
+    /** Replaces the credentials; returns false when there is no such user. */
+    setCredentials(user: UserRecord): boolean
+    /** Deletes the account and everything stored for it; returns false when absent. */
+    delete(username: string): boolean
+    count(): number
+  }
+  readonly roster: {
+    list(username: string): ReadonlyArray<RosterItem>
+    get(username: string, contact: string): RosterItem | undefined
+    /** Inserts or replaces the item for `item.jid`. */
+    put(username: string, item: RosterItem): void
+    /** Removes the item; returns false when absent. */
+    remove(username: string, contact: string): boolean
+  }
+  /**
+   * Applies a module's schema migrations in order, once each, remembered by
+   * `(module, index)`. Modules own their tables (prefixed with the module name).
+   */
+  migrate(module: string, migrations: ReadonlyArray<string>): void
+  /** Runs `work` in one durable transaction. */
+  transaction<A>(work: () => A): A
+  close(): void
+}

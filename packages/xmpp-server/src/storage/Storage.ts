@@ -54,6 +54,22 @@ export class StorageError extends Error {
   }
 }
 
+/** A value SQLite stores: text, number, integer, blob or NULL. */
+export type SqlValue = string | number | bigint | Uint8Array | null
+
+/** Positional (`?`) values or one object of named (`@name`) values. */
+export type SqlParameters = ReadonlyArray<SqlValue> | Readonly<Record<string, SqlValue>>
+
+/**
+ * Plain SQL for the tables a module created through `migrate` (statements are prepared once
+ * and cached). Example: `storage.sql.all<{ xml: string }>("SELECT xml FROM offline_messages WHERE username = ?", ["juliet"])`.
+ */
+export interface SqlAccess {
+  run(statement: string, parameters?: SqlParameters): { readonly changes: number }
+  get<Row>(statement: string, parameters?: SqlParameters): Row | undefined
+  all<Row>(statement: string, parameters?: SqlParameters): ReadonlyArray<Row>
+}
+
 /** What the server asks of its storage. Every method throws `StorageError` on failure. */
 export interface StorageShape {
   readonly users: {
@@ -79,6 +95,8 @@ export interface StorageShape {
    * `(module, index)`. Modules own their tables (prefixed with the module name).
    */
   migrate(module: string, migrations: ReadonlyArray<string>): void
+  /** SQL on module tables; a module's tables should reference `users (username) ON DELETE CASCADE`. */
+  readonly sql: SqlAccess
   /** Runs `work` in one durable transaction. */
   transaction<A>(work: () => A): A
   close(): void

@@ -1,0 +1,243 @@
+// The embedded storage service (spec/server.md "Storage"): one SQLite file in data_dir through
+// better-sqlite3, in WAL mode with synchronous=FULL so that every call has been committed
+// durably when it returns. Users and RFC 6121 rosters here; modules add tables via `migrate`.
+import { mkdirSync } from "node:fs"
+import { dirname } from "node:path"
+import Database from "better-sqlite3"
+import { coreMigrations, coreModule } from "./coreMigrations.js"
+import {
+  type RosterItem,
+  type ScramCredentials,
+  type SqlAccess,
+  type SqlParameters,
+  StorageError,
+  type StorageShape,
+  type Subscription,
+  type UserRecord,
+} from "./Storage.js"
+import { guarded } from "./sqliteError.js"
+
+interface UserRow {
+  readonly username: string
+  readonly sha1_salt: string
+  readonly sha1_iterations: number
+  readonly sha1_stored_key: string
+  readonly sha1_server_key: string
+  readonly sha256_salt: string
+  readonly sha256_iterations: number
+  readonly sha256_stored_key: string
+  readonly sha256_server_key: string
+}
+
+interface RosterRow {
+  readonly jid: string
+  readonly name: string | null
+  readonly subscription: Subscription
+  readonly ask_out: number
+  readonly pending_in: string | null
+  readonly groups: string
+}
+
+const credentialsOf = (
+  salt: string,
+  iterations: number,
+  storedKey: string,
+  serverKey: string,
+): ScramCredentials => ({ salt, iterations, stored_key: storedKey, server_key: serverKey })
+
+const userOf = (row: UserRow): UserRecord => ({
+  username: row.username,
+  scram_sha_1: credentialsOf(
+    row.sha1_salt,
+    row.sha1_iterations,
+    row.sha1_stored_key,
+    row.sha1_server_key,
+  ),
+  scram_sha_256: credentialsOf(
+    row.sha256_salt,
+    row.sha256_iterations,
+    row.sha256_stored_key,
+    row.sha256_server_key,
+  ),
+})
+
+const userParameters = (user: UserRecord) => ({
+  username: user.username,
+  sha1_salt: user.scram_sha_1.salt,
+  sha1_iterations: user.scram_sha_1.iterations,
+  sha1_stored_key: user.scram_sha_1.stored_key,
+  sha1_server_key: user.scram_sha_1.server_key,
+  sha256_salt: user.scram_sha_256.salt,
+  sha256_iterations: user.scram_sha_256.iterations,
+  sha256_stored_key: user.scram_sha_256.stored_key,
+  sha256_server_key: user.scram_sha_256.server_key,
+})
+
+const rosterItemOf = (row: RosterRow): RosterItem => ({
+  jid: row.jid,
+  name: row.name ?? undefined,
+  subscription: row.subscription,
+  ask_out: row.ask_out === 1,
+  pending_in: row.pending_in ?? undefined,
+  groups: JSON.parse(row.groups) as ReadonlyArray<string>,
+})
+
+const openDatabase = (file: string): Database.Database => {
+  try {
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true })
+    const database = new Database(file)
+    database.pragma("journal_mode = WAL")
+    database.pragma("synchronous = FULL")
+    database.pragma("foreign_keys = ON")
+    database.pragma("busy_timeout = 5000")
+    return database
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    const reason = /not a database|malformed/i.test(message) ? "corrupt" : "io"
+    throw new StorageError(`open ${file}`, reason, message)
+  }
+}
+
+/** Applies `migrations` of `module` that are not recorded yet, each in its own transaction. */
+const migrateWith =
+  (database: Database.Database) =>
+  (module: string, migrations: ReadonlyArray<string>): void =>
+    guarded(`migrate ${module}`, () => {
+      const applied = database
+        .prepare<[string], { readonly count: number }>(
+          "SELECT count(*) AS count FROM schema_migrations WHERE module = ?",
+        )
+        .get(module)?.count
+      const done = applied ?? 0
+      if (done > migrations.length) {
+        throw new StorageError(
+          `migrate ${module}`,
+          "corrupt",
+          `the database has ${done} migrations for "${module}" but this server knows only ${migrations.length}; it was written by a newer version`,
+        )
+      }
+      const record = database.prepare(
+        "INSERT INTO schema_migrations (module, step, applied_at) VALUES (?, ?, ?)",
+      )
+      migrations.slice(done).forEach((sql, offset) => {
+        database.transaction(() => {
+          database.exec(sql)
+          record.run(module, done + offset, Date.now())
+        })()
+      })
+    })
+
+/** `SqlAccess` over `database`, caching one prepared statement per SQL text. */
+const sqlAccessOf = (database: Database.Database): SqlAccess => {
+  const statements = new Map<string, Database.Statement>()
+  const prepared = (sql: string): Database.Statement => {
+    const cached = statements.get(sql)
+    if (cached !== undefined) return cached
+    const statement = database.prepare(sql)
+    statements.set(sql, statement)
+    return statement
+  }
+  const bind = (parameters: SqlParameters | undefined): ReadonlyArray<unknown> =>
+    parameters === undefined ? [] : Array.isArray(parameters) ? parameters : [parameters]
+  return {
+    run: (sql, parameters) =>
+      guarded("sql.run", () => ({ changes: prepared(sql).run(...bind(parameters)).changes })),
+    get: <Row>(sql: string, parameters?: SqlParameters) =>
+      guarded("sql.get", () => prepared(sql).get(...bind(parameters)) as Row | undefined),
+    all: <Row>(sql: string, parameters?: SqlParameters) =>
+      guarded("sql.all", () => prepared(sql).all(...bind(parameters)) as ReadonlyArray<Row>),
+  }
+}
+
+/**
+ * Opens (creating when absent) the SQLite database at `file` (`":memory:"` for a throwaway
+ * one) and applies the core migrations. Throws `StorageError`.
+ * Example: `const storage = openSqliteStorage(join(dataDir, "xmpp-amp.sqlite"))`.
+ */
+export const openSqliteStorage = (file: string): StorageShape => {
+  const database = openDatabase(file)
+  guarded("open", () =>
+    database.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      module TEXT NOT NULL, step INTEGER NOT NULL, applied_at INTEGER NOT NULL,
+      PRIMARY KEY (module, step)) STRICT`),
+  )
+  const migrate = migrateWith(database)
+  migrate(coreModule, coreMigrations)
+
+  const insertUser = database.prepare(
+    `INSERT INTO users (username, sha1_salt, sha1_iterations, sha1_stored_key, sha1_server_key,
+       sha256_salt, sha256_iterations, sha256_stored_key, sha256_server_key, created_at)
+     VALUES (@username, @sha1_salt, @sha1_iterations, @sha1_stored_key, @sha1_server_key,
+       @sha256_salt, @sha256_iterations, @sha256_stored_key, @sha256_server_key, @created_at)
+     ON CONFLICT (username) DO NOTHING`,
+  )
+  const selectUser = database.prepare<[string], UserRow>("SELECT * FROM users WHERE username = ?")
+  const updateUser = database.prepare(
+    `UPDATE users SET sha1_salt = @sha1_salt, sha1_iterations = @sha1_iterations,
+       sha1_stored_key = @sha1_stored_key, sha1_server_key = @sha1_server_key,
+       sha256_salt = @sha256_salt, sha256_iterations = @sha256_iterations,
+       sha256_stored_key = @sha256_stored_key, sha256_server_key = @sha256_server_key
+     WHERE username = @username`,
+  )
+  const deleteUser = database.prepare("DELETE FROM users WHERE username = ?")
+  const countUsers = database.prepare<[], { readonly count: number }>(
+    "SELECT count(*) AS count FROM users",
+  )
+  const listRoster = database.prepare<[string], RosterRow>(
+    "SELECT * FROM roster WHERE username = ? ORDER BY jid",
+  )
+  const selectRosterItem = database.prepare<[string, string], RosterRow>(
+    "SELECT * FROM roster WHERE username = ? AND jid = ?",
+  )
+  const upsertRosterItem = database.prepare(
+    `INSERT INTO roster (username, jid, name, subscription, ask_out, pending_in, groups)
+     VALUES (@username, @jid, @name, @subscription, @ask_out, @pending_in, @groups)
+     ON CONFLICT (username, jid) DO UPDATE SET name = excluded.name,
+       subscription = excluded.subscription, ask_out = excluded.ask_out,
+       pending_in = excluded.pending_in, groups = excluded.groups`,
+  )
+  const deleteRosterItem = database.prepare("DELETE FROM roster WHERE username = ? AND jid = ?")
+
+  return {
+    users: {
+      create: (user) =>
+        guarded("users.create", () =>
+          insertUser.run({ ...userParameters(user), created_at: Date.now() }),
+        ).changes === 1,
+      get: (username) => {
+        const row = guarded("users.get", () => selectUser.get(username))
+        return row === undefined ? undefined : userOf(row)
+      },
+      setCredentials: (user) =>
+        guarded("users.setCredentials", () => updateUser.run(userParameters(user))).changes === 1,
+      delete: (username) => guarded("users.delete", () => deleteUser.run(username)).changes === 1,
+      count: () => guarded("users.count", () => countUsers.get()?.count ?? 0),
+    },
+    roster: {
+      list: (username) => guarded("roster.list", () => listRoster.all(username)).map(rosterItemOf),
+      get: (username, contact) => {
+        const row = guarded("roster.get", () => selectRosterItem.get(username, contact))
+        return row === undefined ? undefined : rosterItemOf(row)
+      },
+      put: (username, item) => {
+        guarded("roster.put", () =>
+          upsertRosterItem.run({
+            username,
+            jid: item.jid,
+            name: item.name ?? null,
+            subscription: item.subscription,
+            ask_out: item.ask_out ? 1 : 0,
+            pending_in: item.pending_in ?? null,
+            groups: JSON.stringify(item.groups),
+          }),
+        )
+      },
+      remove: (username, contact) =>
+        guarded("roster.remove", () => deleteRosterItem.run(username, contact)).changes === 1,
+    },
+    migrate,
+    sql: sqlAccessOf(database),
+    transaction: (work) => guarded("transaction", () => database.transaction(work)()),
+    close: () => guarded("close", () => database.close()),
+  }
+}

@@ -1,3 +1,18 @@
 // Public entry point of @xmpp-amp/amp-core: XEP-0079 constants, model, parser, serializers
-// and the rule resolver.
+// and the rule resolver. Pure and browser-safe: no I/O, no timers, time is a parameter.
+export * from "./DateTime.js"
+export * from "./Declarations.js"
+export * from "./Disco.js"
+export * from "./Model.js"
 export * from "./Namespaces.js"
+export * from "./Outcome.js"
+export * from "./Replies.js"
+export * from "./ReplyParser.js"
+export * from "./Request.js"
+export * from "./Resolver.js"
+export * from "./Rules.js"
+export * from "./Security.js"
+export * from "./StateCodec.js"
+export * from "./Support.js"
+export * from "./Validation.js"
+export * from "./Xml.js"

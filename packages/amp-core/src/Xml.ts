@@ -1,0 +1,41 @@
+// The few XML helpers amp-core needs on top of @xmpp/xml: a one-shot string parser built on
+// its streaming `Parser`, and safe attribute reading (own string properties only).
+import { type Element, Parser } from "@xmpp/xml"
+
+/** Parses one XML element (surrounding whitespace allowed) with @xmpp/xml's parser; throws on bad XML. */
+export const parseXml = (text: string): Element => {
+  const parser = new Parser()
+  let root: Element | undefined
+  let failure: unknown
+  parser.on("start", (element: Element) => {
+    root = element
+  })
+  parser.on("element", (element: Element) => {
+    root?.append(element)
+  })
+  parser.on("error", (error: unknown) => {
+    failure ??= error
+  })
+  parser.write(text.trim())
+  if (failure !== undefined) throw failure
+  if (root === undefined) throw new Error("No XML element in input")
+  return root
+}
+
+/** Reads an attribute as written, only when it is an own string property (never a prototype key). */
+export const readAttribute = (element: Element, name: string): string | undefined => {
+  const attributes: unknown = element.attrs
+  if (typeof attributes !== "object" || attributes === null) return undefined
+  if (!Object.hasOwn(attributes, name)) return undefined
+  const value: unknown = (attributes as Record<string, unknown>)[name]
+  return typeof value === "string" ? value : undefined
+}
+
+/** The direct child elements of `parent` with this local name and namespace (text skipped). */
+export const childElements = (parent: Element, name: string, namespace: string): Element[] =>
+  parent
+    .getChildElements()
+    .filter((child) => child.getName() === name && child.getNS() === namespace)
+
+/** The @xmpp/xml element type every amp-core function takes and returns. */
+export type { Element } from "@xmpp/xml"

@@ -2,7 +2,7 @@
 // better-sqlite3, in WAL mode with synchronous=FULL so that every call has been committed
 // durably when it returns. Users and RFC 6121 rosters here; modules add tables via `migrate`.
 import { mkdirSync } from "node:fs"
-import { dirname } from "node:path"
+import { dirname, join } from "node:path"
 import Database from "better-sqlite3"
 import { coreMigrations, coreModule } from "./coreMigrations.js"
 import {
@@ -126,6 +126,9 @@ const migrateWith =
         })()
       })
     })
+
+/** The database file the server keeps in data_dir. Example: `databaseFile("/var/lib/xmpp")`. */
+export const databaseFile = (dataDir: string): string => join(dataDir, "xmpp-amp.sqlite")
 
 /** `SqlAccess` over `database`, caching one prepared statement per SQL text. */
 const sqlAccessOf = (database: Database.Database): SqlAccess => {

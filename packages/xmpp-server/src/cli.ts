@@ -1,0 +1,202 @@
+// The `xmpp-amp-server` command (spec/server.md "Running it"): `start` runs the server in the
+// foreground until SIGINT/SIGTERM; `adduser`, `deluser` and `passwd` manage accounts directly
+// in the storage. Exit codes: 0 success, 1 failure, 2 usage or configuration error.
+import { readFileSync } from "node:fs"
+import { parseArgs } from "node:util"
+import { AccountError, addUser, changePassword, deleteUser } from "./auth/accounts.js"
+import { ConfigError, loadConfigFile, makeConfig } from "./config/loadConfig.js"
+import type { ServerConfig } from "./config/ServerConfig.js"
+import { databaseFile, openSqliteStorage } from "./storage/SqliteStorage.js"
+import { StorageError } from "./storage/Storage.js"
+import { CertificateError } from "./tls/certificate.js"
+
+const usage = `Usage: xmpp-amp-server <command> [options]
+
+Commands:
+  start [--config FILE]                  run the server in the foreground (Ctrl-C stops it)
+  adduser JID PASSWORD [--config FILE]   create an account, e.g. adduser alice@localhost s3cret
+  deluser JID [--config FILE]            delete an account and everything stored for it
+  passwd JID PASSWORD [--config FILE]    set a new password
+  help                                   show this text
+
+PASSWORD "-" reads the password from standard input (keeps it out of the process list).
+Without --config the built-in defaults apply (domain localhost, data in ./data).
+
+Exit codes: 0 success, 1 failure, 2 usage or configuration error.
+`
+
+/** A failure with its exit code and message. */
+class CliFailure extends Error {
+  constructor(
+    readonly exitCode: 1 | 2,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const configFrom = (file: string | undefined): ServerConfig =>
+  file === undefined ? makeConfig() : loadConfigFile(file)
+
+const passwordFrom = (argument: string): string =>
+  argument === "-" ? readFileSync(0, "utf8").replace(/\r?\n$/, "") : argument
+
+const withStorage = <A>(
+  config: ServerConfig,
+  work: (storage: ReturnType<typeof openSqliteStorage>) => A,
+): A => {
+  const storage = openSqliteStorage(databaseFile(config.server.data_dir))
+  try {
+    return work(storage)
+  } finally {
+    storage.close()
+  }
+}
+
+const expectArguments = (command: string, positionals: ReadonlyArray<string>, count: number) => {
+  if (positionals.length !== count) {
+    throw new CliFailure(
+      2,
+      `${command} takes ${count} argument${count === 1 ? "" : "s"}, got ${positionals.length}\n\n${usage}`,
+    )
+  }
+}
+
+const listeningLines = (config: ServerConfig, ports: Record<string, number | undefined>) => {
+  const { c2s, websocket, component } = config.listen
+  const lines: Array<string> = []
+  if (c2s !== undefined && ports.c2s !== undefined) {
+    lines.push(`  c2s        ${c2s.host}:${ports.c2s} (tls ${c2s.tls})`)
+  }
+  if (c2s !== undefined && ports.directTls !== undefined) {
+    lines.push(`  direct TLS ${c2s.host}:${ports.directTls}`)
+  }
+  if (websocket !== undefined && ports.websocket !== undefined) {
+    lines.push(`  websocket  ws://${websocket.host}:${ports.websocket}${websocket.path}`)
+  }
+  if (component !== undefined && ports.component !== undefined) {
+    lines.push(`  component  ${component.host}:${ports.component}`)
+  }
+  return lines
+}
+
+const start = async (config: ServerConfig): Promise<number> => {
+  const faults = config.testing.faults
+  if (faults.mam_write || faults.offline_write || faults.socket_write_marker !== "") {
+    process.stderr.write(`WARNING: [testing.faults] are switched on: ${JSON.stringify(faults)}\n`)
+  }
+  // Loaded here so that the account commands stay fast and independent of the protocol core.
+  const { startServer } = await import("./Server.js")
+  const server = await startServer({ config })
+  process.stdout.write(
+    [
+      `xmpp-amp-server is serving ${server.domain}`,
+      ...listeningLines(config, server.ports),
+      `  data       ${config.server.data_dir}`,
+      "Press Ctrl-C to stop.",
+      "",
+    ].join("\n"),
+  )
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"))
+    process.once("SIGTERM", () => resolve("SIGTERM"))
+  })
+  process.stdout.write(`${signal}: stopping (a second signal forces it)\n`)
+  const force = () => {
+    process.stderr.write("forced stop\n")
+    process.exit(1)
+  }
+  process.once("SIGINT", force)
+  process.once("SIGTERM", force)
+  await server.stop()
+  process.stdout.write("stopped\n")
+  // Exit even if a stray handle lingers; the timer itself does not keep the process alive.
+  setTimeout(() => process.exit(0), 2000).unref()
+  return 0
+}
+
+const run = async (argv: ReadonlyArray<string>): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: {
+      config: { type: "string", short: "c" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: true,
+  })
+  const [command, ...rest] = positionals
+  if (values.help === true || command === undefined || command === "help") {
+    process.stdout.write(usage)
+    return command === undefined && values.help !== true ? 2 : 0
+  }
+  switch (command) {
+    case "start": {
+      expectArguments(command, rest, 0)
+      return start(configFrom(values.config))
+    }
+    case "adduser": {
+      expectArguments(command, rest, 2)
+      const config = configFrom(values.config)
+      const [jid = "", password = ""] = rest
+      const username = withStorage(config, (storage) =>
+        addUser(storage, config.server.domain, jid, passwordFrom(password)),
+      )
+      process.stdout.write(`created ${username}@${config.server.domain}\n`)
+      return 0
+    }
+    case "deluser": {
+      expectArguments(command, rest, 1)
+      const config = configFrom(values.config)
+      const username = withStorage(config, (storage) =>
+        deleteUser(storage, config.server.domain, rest[0] ?? ""),
+      )
+      process.stdout.write(`deleted ${username}@${config.server.domain}\n`)
+      return 0
+    }
+    case "passwd": {
+      expectArguments(command, rest, 2)
+      const config = configFrom(values.config)
+      const [jid = "", password = ""] = rest
+      const username = withStorage(config, (storage) =>
+        changePassword(storage, config.server.domain, jid, passwordFrom(password)),
+      )
+      process.stdout.write(`changed the password of ${username}@${config.server.domain}\n`)
+      return 0
+    }
+    default:
+      throw new CliFailure(2, `unknown command "${command}"\n\n${usage}`)
+  }
+}
+
+/** Maps every expected failure to its exit code and a one-line message. */
+const failureOf = (error: unknown): CliFailure => {
+  if (error instanceof CliFailure) return error
+  if (error instanceof ConfigError)
+    return new CliFailure(2, `configuration error: ${error.message}`)
+  if (
+    error instanceof AccountError ||
+    error instanceof StorageError ||
+    error instanceof CertificateError
+  ) {
+    return new CliFailure(1, error.message)
+  }
+  if (
+    error instanceof TypeError &&
+    "code" in error &&
+    String(error.code).startsWith("ERR_PARSE_ARGS")
+  ) {
+    return new CliFailure(2, `${error.message}\n\n${usage}`)
+  }
+  return new CliFailure(1, error instanceof Error ? (error.stack ?? error.message) : String(error))
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    const failure = failureOf(error)
+    process.stderr.write(`xmpp-amp-server: ${failure.message}\n`)
+    process.exitCode = failure.exitCode
+  },
+)

@@ -1,0 +1,48 @@
+// Runs the CLI from source in a child process (as `npx xmpp-amp-server` would, minus the
+// build), from any working directory, and collects its output and exit code.
+import { type ChildProcess, spawn } from "node:child_process"
+import { createRequire } from "node:module"
+import { join } from "node:path"
+import { pathToFileURL } from "node:url"
+
+const cliSource = join(import.meta.dirname, "..", "..", "src", "cli.ts")
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
+
+/** What a finished CLI run printed and returned. */
+export interface CliResult {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Starts the CLI with `args` in `cwd`; the caller owns the process. */
+export const spawnCli = (args: ReadonlyArray<string>, cwd: string): ChildProcess =>
+  spawn(
+    process.execPath,
+    ["--conditions=@xmpp-amp/source", "--import", tsxLoader, cliSource, ...args],
+    {
+      cwd,
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  )
+
+/** Runs the CLI to completion, writing `stdin` (if any) to it. */
+export const runCli = (
+  args: ReadonlyArray<string>,
+  cwd: string,
+  stdin?: string,
+): Promise<CliResult> =>
+  new Promise((resolve, reject) => {
+    const child = spawnCli(args, cwd)
+    let stdout = ""
+    let stderr = ""
+    child.stdout?.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+    child.stdin?.end(stdin ?? "")
+  })

@@ -1,0 +1,176 @@
+// Starts and stops the reference server (spec/server.md). Startup is an Effect program whose
+// resources (storage, listeners, modules, open streams) live in one Scope; `stop()` closes
+// the scope: streams end with `system-shutdown`, listeners close, modules stop, storage
+// closes. The Promise facade is for the CLI and tests.
+import { join } from "node:path"
+import { createSecureContext } from "node:tls"
+import { Cause, Data, Effect, Exit, Scope } from "effect"
+import type { ServerConfig } from "./config/ServerConfig.js"
+import type { ServerCore } from "./core/ServerCore.js"
+import { directTlsListener, tcpListener, webSocketListener } from "./listeners/Listeners.js"
+import { type Logger, makeJsonLogger } from "./log/Logger.js"
+import { ModuleHost } from "./modules/ModuleHost.js"
+import type { ServerModule } from "./modules/ServerModule.js"
+import { decideMessage } from "./routing/Decide.js"
+import { routeMessageTo } from "./routing/MessageRouter.js"
+import { deliverFromServer } from "./routing/ServerDelivery.js"
+import { makeAuthThrottle } from "./sasl/AuthThrottle.js"
+import { SessionRegistry } from "./session/SessionRegistry.js"
+import { openSqliteStorage } from "./storage/SqliteStorage.js"
+import type { StorageShape } from "./storage/Storage.js"
+import { ensureCertificate } from "./tls/certificate.js"
+
+/** What `startServer` needs. */
+export interface StartOptions {
+  readonly config: ServerConfig
+  /** Defaults to SQLite at `${data_dir}/xmpp-amp.sqlite` (closed at stop). */
+  readonly storage?: StorageShape
+  readonly modules?: ReadonlyArray<ServerModule>
+  /** Defaults to JSON lines on stderr at level info. */
+  readonly logger?: Logger
+}
+
+/** A started server. `ports` are the bound ports (useful with port 0). */
+export interface RunningServer {
+  readonly domain: string
+  readonly ports: {
+    readonly c2s?: number
+    readonly directTls?: number
+    readonly websocket?: number
+    readonly component?: number
+  }
+  readonly storage: StorageShape
+  /** Graceful stop: `system-shutdown` to every stream, then close everything. */
+  stop(): Promise<void>
+}
+
+/** Startup failed (TLS material, module setup). Listener failures are `ListenError`. */
+export class StartError extends Data.TaggedError("StartError")<{
+  readonly reason: "tls" | "module" | "storage"
+  readonly message: string
+}> {}
+
+const shutdownStreams = (core: ServerCore) =>
+  Effect.callback<void>((resume) => {
+    core.lifecycle.stopping = true
+    for (const connection of [...core.connections]) connection.shutdown()
+    const deadline = Date.now() + core.config.server.shutdown_grace_seconds * 1000
+    const check = (): void => {
+      if (core.connections.size === 0 || Date.now() >= deadline) {
+        for (const connection of [...core.connections]) connection.destroy()
+        resume(Effect.void)
+        return
+      }
+      setTimeout(check, 20)
+    }
+    check()
+  })
+
+const program = (options: StartOptions) =>
+  Effect.gen(function* () {
+    const { config } = options
+    const logger = options.logger ?? makeJsonLogger()
+    const storage =
+      options.storage ??
+      (yield* Effect.acquireRelease(
+        Effect.try({
+          try: () => openSqliteStorage(join(config.server.data_dir, "xmpp-amp.sqlite")),
+          catch: (error) => new StartError({ reason: "storage", message: String(error) }),
+        }),
+        (opened) => Effect.sync(() => opened.close()),
+      ))
+    const c2s = config.listen.c2s
+    const secureContext =
+      c2s !== undefined && (c2s.tls !== "off" || c2s.direct_tls_port !== 0)
+        ? yield* Effect.try({
+            try: () =>
+              createSecureContext(
+                ensureCertificate({
+                  domain: config.server.domain,
+                  data_dir: config.server.data_dir,
+                  cert_file: config.tls.cert_file,
+                  key_file: config.tls.key_file,
+                }),
+              ),
+            catch: (error) => new StartError({ reason: "tls", message: String(error) }),
+          })
+        : undefined
+    const faults = config.testing.faults
+    if (faults.mam_write || faults.offline_write || faults.socket_write_marker !== "")
+      logger.warn("testing-faults-enabled", { faults })
+    const modules = new ModuleHost(logger)
+    const core: ServerCore = {
+      domain: config.server.domain,
+      config,
+      storage,
+      logger,
+      sessions: new SessionRegistry(),
+      modules,
+      throttle: makeAuthThrottle(),
+      connections: new Set(),
+      secureContext,
+      lifecycle: { stopping: false },
+      writeFailureMarker: faults.socket_write_marker,
+    }
+    yield* Effect.addFinalizer(() => Effect.promise(() => modules.stop()))
+    yield* Effect.tryPromise({
+      try: () =>
+        modules.install(options.modules ?? [], config.modules, {
+          domain: core.domain,
+          config,
+          storage,
+          logger,
+          send: (stanza) =>
+            stanza.name === "message"
+              ? routeMessageTo(core, stanza)
+              : void deliverFromServer(core, stanza),
+          deliver: (session, stanza) => session.send(stanza),
+          decide: (to, type) => decideMessage(core, to, type),
+          sessionsOf: (bare) => core.sessions.ofBare(bare),
+        }),
+      catch: (error) => new StartError({ reason: "module", message: String(error) }),
+    })
+    const ports: { c2s?: number; directTls?: number; websocket?: number } = {}
+    if (c2s !== undefined) {
+      ports.c2s = yield* tcpListener(core, c2s.host, c2s.port)
+      if (c2s.direct_tls_port !== 0)
+        ports.directTls = yield* directTlsListener(core, c2s.host, c2s.direct_tls_port)
+    }
+    const websocket = config.listen.websocket
+    if (websocket !== undefined)
+      ports.websocket = yield* webSocketListener(
+        core,
+        websocket.host,
+        websocket.port,
+        websocket.path,
+      )
+    yield* Effect.addFinalizer(() => shutdownStreams(core))
+    logger.info("server-started", { domain: core.domain, ports })
+    return { core, ports, storage }
+  })
+
+/**
+ * Starts the server. Example:
+ * `const server = await startServer({ config: makeConfig({ listen: { c2s: { port: 0 } } }) })`.
+ */
+export const startServer = async (options: StartOptions): Promise<RunningServer> => {
+  const scope = Scope.makeUnsafe()
+  const exit = await Effect.runPromiseExit(Scope.provide(scope)(program(options)))
+  if (Exit.isFailure(exit)) {
+    await Effect.runPromise(Scope.close(scope, exit))
+    throw Cause.squash(exit.cause)
+  }
+  const { core, ports, storage } = exit.value
+  let stopping: Promise<void> | undefined
+  return {
+    domain: core.domain,
+    ports,
+    storage,
+    stop: () => {
+      stopping ??= Effect.runPromise(Scope.close(scope, Exit.void)).then(() =>
+        core.logger.info("server-stopped", { domain: core.domain }),
+      )
+      return stopping
+    },
+  }
+}

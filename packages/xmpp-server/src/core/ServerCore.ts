@@ -1,0 +1,34 @@
+// The state every part of the running server shares: identity, configuration, storage,
+// online sessions, installed modules and the open connections. Built once by Server.ts.
+import type { SecureContext } from "node:tls"
+import type { ServerConfig } from "../config/ServerConfig.js"
+import type { Logger } from "../log/Logger.js"
+import type { ModuleHost } from "../modules/ModuleHost.js"
+import type { AuthThrottle } from "../sasl/AuthThrottle.js"
+import type { SessionRegistry } from "../session/SessionRegistry.js"
+import type { StorageShape } from "../storage/Storage.js"
+
+/** An open client connection, as the server tracks it for shutdown. */
+export interface OpenConnection {
+  /** Ends the stream with `system-shutdown`. */
+  shutdown(): void
+  /** Closes the socket at once. */
+  destroy(): void
+}
+
+/** Shared server state. */
+export interface ServerCore {
+  readonly domain: string
+  readonly config: ServerConfig
+  readonly storage: StorageShape
+  readonly logger: Logger
+  readonly sessions: SessionRegistry
+  readonly modules: ModuleHost
+  readonly throttle: AuthThrottle
+  readonly connections: Set<OpenConnection>
+  readonly secureContext: SecureContext | undefined
+  /** Set when a graceful stop began: new connections are refused. */
+  readonly lifecycle: { stopping: boolean }
+  /** Text that makes a message write fail (`[testing.faults] socket_write_marker`); "" when off. */
+  readonly writeFailureMarker: string
+}

@@ -1,0 +1,72 @@
+// A Transport over a node:net socket: plain TCP with an in-place STARTTLS upgrade (RFC 6120 §5)
+// to a node:tls TLSSocket, or a socket that is TLS from the start (XEP-0368 direct TLS).
+import type { Socket } from "node:net"
+import { type SecureContext, TLSSocket } from "node:tls"
+import type { Transport, WriteCallback } from "../stream/Transport.js"
+
+/** Wraps a TCP (or already TLS) socket. `secureContext` enables STARTTLS. */
+export const makeTcpTransport = (
+  initial: Socket,
+  options: { readonly secureContext: SecureContext | undefined; readonly directTls: boolean },
+): Transport => {
+  let socket: Socket = initial
+  let secure = options.directTls
+  let closed = false
+  let onData: (text: string) => void = () => undefined
+  let onClosed: () => void = () => undefined
+  const receive = (chunk: string): void => onData(chunk)
+  const close = (): void => {
+    if (closed) return
+    closed = true
+    onClosed()
+  }
+  const listen = (target: Socket): void => {
+    target.setEncoding("utf8")
+    target.on("data", receive)
+    target.on("close", close)
+    target.on("error", () => target.destroy())
+  }
+  return {
+    framing: "stream",
+    remoteAddress: initial.remoteAddress ?? "unknown",
+    get secure() {
+      return secure
+    },
+    get canStartTls() {
+      return !secure && options.secureContext !== undefined
+    },
+    attach(data, closedHandler) {
+      onData = data
+      onClosed = closedHandler
+      listen(socket)
+    },
+    write(text: string, done?: WriteCallback) {
+      if (closed || socket.destroyed || !socket.writable) {
+        done?.(false)
+        return false
+      }
+      if (done === undefined) socket.write(text)
+      else socket.write(text, (error) => done(error == null))
+      return true
+    },
+    startTls() {
+      const plain = socket
+      plain.removeListener("data", receive)
+      plain.removeListener("close", close)
+      const tlsSocket = new TLSSocket(plain, {
+        isServer: true,
+        secureContext: options.secureContext,
+      })
+      secure = true
+      socket = tlsSocket
+      listen(tlsSocket)
+    },
+    end() {
+      if (!socket.destroyed) socket.end()
+      setTimeout(() => socket.destroy(), 2000).unref()
+    },
+    destroy() {
+      socket.destroy()
+    },
+  }
+}

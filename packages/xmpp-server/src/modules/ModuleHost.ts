@@ -1,0 +1,141 @@
+// Runs the modules: calls their `setup`, gathers their hooks into flat arrays the hot path
+// iterates without allocating, and owns their timers (all cancelled at stop).
+import type { Logger } from "../log/Logger.js"
+import type { XmlElement } from "../xml/Xml.js"
+import type {
+  DiscoInfo,
+  DiscoTarget,
+  IqHandler,
+  ModuleApi,
+  ModuleHooks,
+  ServerModule,
+  StreamStage,
+} from "./ServerModule.js"
+
+type Required<K extends keyof ModuleHooks> = NonNullable<ModuleHooks[K]>
+
+/** The installed modules' hooks, grouped by hook point. */
+export class ModuleHost {
+  readonly stanzaReceived: Array<Required<"stanzaReceived">> = []
+  readonly messageRouted: Array<Required<"messageRouted">> = []
+  readonly stanzaWritten: Array<Required<"stanzaWritten">> = []
+  readonly sessionOpened: Array<Required<"sessionOpened">> = []
+  readonly sessionClosed: Array<Required<"sessionClosed">> = []
+  readonly serverFeatures: Array<string> = []
+  readonly accountFeatures: Array<string> = []
+  private readonly discoNodes: Array<Required<"discoInfoNode">> = []
+  private readonly features: Array<Required<"streamFeatures">> = []
+  private readonly iq = new Map<string, Array<IqHandler>>()
+  private readonly stops: Array<Required<"stop">> = []
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private stopped = false
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Sets up every module whose table is not `enabled = false`, in order. */
+  async install(
+    modules: ReadonlyArray<ServerModule>,
+    tables: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+    api: Omit<ModuleApi, "every" | "after">,
+  ): Promise<void> {
+    for (const module of modules) {
+      const options = tables[module.name] ?? {}
+      if (options.enabled === false) {
+        this.logger.info("module-disabled", { module: module.name })
+        continue
+      }
+      const logger = api.logger.child({ module: module.name })
+      const hooks = await module.setup(
+        { ...api, logger, every: this.every, after: this.after },
+        options,
+      )
+      this.add(hooks)
+      this.logger.info("module-started", { module: module.name })
+    }
+  }
+
+  private add(hooks: ModuleHooks): void {
+    if (hooks.stanzaReceived) this.stanzaReceived.push(hooks.stanzaReceived)
+    if (hooks.messageRouted) this.messageRouted.push(hooks.messageRouted)
+    if (hooks.stanzaWritten) this.stanzaWritten.push(hooks.stanzaWritten)
+    if (hooks.sessionOpened) this.sessionOpened.push(hooks.sessionOpened)
+    if (hooks.sessionClosed) this.sessionClosed.push(hooks.sessionClosed)
+    if (hooks.serverFeatures) this.serverFeatures.push(...hooks.serverFeatures)
+    if (hooks.accountFeatures) this.accountFeatures.push(...hooks.accountFeatures)
+    if (hooks.discoInfoNode) this.discoNodes.push(hooks.discoInfoNode)
+    if (hooks.streamFeatures) this.features.push(hooks.streamFeatures)
+    if (hooks.stop) this.stops.push(hooks.stop)
+    for (const [namespace, handler] of Object.entries(hooks.iqHandlers ?? {})) {
+      const handlers = this.iq.get(namespace) ?? []
+      handlers.push(handler)
+      this.iq.set(namespace, handlers)
+    }
+  }
+
+  /** Module stream features for a stage, in module order. */
+  streamFeatures(stage: StreamStage): ReadonlyArray<XmlElement> {
+    return this.features.flatMap((contribute) => contribute(stage))
+  }
+
+  /** A module's answer for a disco#info node, if any module owns it. */
+  discoInfoNode(node: string, target: DiscoTarget): DiscoInfo | "item-not-found" | undefined {
+    for (const answer of this.discoNodes) {
+      const result = answer(node, target)
+      if (result !== undefined) return result
+    }
+    return undefined
+  }
+
+  /** IQ handlers registered for a namespace. */
+  iqHandlers(namespace: string): ReadonlyArray<IqHandler> | undefined {
+    return this.iq.get(namespace)
+  }
+
+  /** Cancels every module timer, then calls the modules' `stop` in reverse order. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+    for (const stop of [...this.stops].reverse()) {
+      try {
+        await stop()
+      } catch (error) {
+        this.logger.error("module-stop-failed", { error })
+      }
+    }
+  }
+
+  private readonly guard = (task: () => void) => () => {
+    try {
+      task()
+    } catch (error) {
+      this.logger.error("module-timer-failed", { error })
+    }
+  }
+
+  private readonly every = (ms: number, task: () => void): (() => void) => {
+    if (this.stopped) return () => undefined
+    const timer = setInterval(this.guard(task), ms)
+    timer.unref()
+    this.timers.add(timer)
+    return () => {
+      clearInterval(timer)
+      this.timers.delete(timer)
+    }
+  }
+
+  private readonly after = (ms: number, task: () => void): (() => void) => {
+    if (this.stopped) return () => undefined
+    const run = this.guard(task)
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      run()
+    }, ms)
+    timer.unref()
+    this.timers.add(timer)
+    return () => {
+      clearTimeout(timer)
+      this.timers.delete(timer)
+    }
+  }
+}

@@ -1,0 +1,117 @@
+// The module system of the server (issue 4 item 7): a module is a name plus a `setup`
+// function that gets the server API and its `[modules.NAME]` table and returns hooks.
+// Hooks are plain synchronous functions called on the hot path in module order; see
+// docs/MODULES.md for when each one runs and what it may do.
+
+import type { ServerConfig } from "../config/ServerConfig.js"
+import type { Jid } from "../jid/Jid.js"
+import type { Logger } from "../log/Logger.js"
+import type { RouteDecision } from "../routing/RouteDecision.js"
+import type { Session, SessionCloseReason } from "../session/Session.js"
+import type { StorageShape } from "../storage/Storage.js"
+import type { XmlElement } from "../xml/Xml.js"
+
+/** A module's answer to `stanzaReceived`: go on (optionally with a replacement) or stop. */
+export type ReceivedVerdict = undefined | "stop" | { readonly replace: XmlElement }
+
+/** A message about to be carried out per `decision`. */
+export interface MessageRoutedEvent {
+  /** The sending session; undefined for messages the server or a module sends. */
+  readonly from: Session | undefined
+  /** The message (its `from` is already stamped). Modules may modify it in place. */
+  readonly stanza: XmlElement
+  /** The parsed `to`. */
+  readonly to: Jid
+  readonly decision: RouteDecision
+}
+
+/** `handled`: the module took over; the server does nothing more with the message. */
+export type RoutedVerdict = undefined | "handled"
+
+/** Identity and features answered to one disco#info node. */
+export interface DiscoInfo {
+  readonly identities: ReadonlyArray<{
+    readonly category: string
+    readonly type: string
+    readonly name?: string
+  }>
+  readonly features: ReadonlyArray<string>
+}
+
+/** What a disco#info query is addressed to. */
+export type DiscoTarget =
+  | { readonly kind: "server" }
+  | { readonly kind: "account"; readonly username: string }
+
+/** Where a stream is in its negotiation (RFC 6120 §4.3). */
+export interface StreamStage {
+  readonly authenticated: boolean
+  readonly secure: boolean
+}
+
+/** Answers an IQ: a reply element (result or error), a promise of one, or "unhandled". */
+export type IqHandler = (
+  iq: XmlElement,
+  from: Session,
+  target: DiscoTarget,
+) => XmlElement | Promise<XmlElement> | "unhandled"
+
+/** The hooks a module may provide; every one is optional. */
+export interface ModuleHooks {
+  /** A stanza arrived from a bound session, before any processing (its `from` is stamped). */
+  readonly stanzaReceived?: (session: Session, stanza: XmlElement) => ReceivedVerdict
+  /** A message's routing decision, before it is carried out. */
+  readonly messageRouted?: (event: MessageRoutedEvent) => RoutedVerdict
+  /** A stanza was handed to a session's socket (`ok`) or the write failed. */
+  readonly stanzaWritten?: (session: Session, stanza: XmlElement, ok: boolean) => void
+  /** A session was bound (after resource binding). */
+  readonly sessionOpened?: (session: Session) => void
+  /** A session ended (after its unavailable presence went out). */
+  readonly sessionClosed?: (session: Session, reason: SessionCloseReason) => void
+  /** Features added to the server's disco#info. */
+  readonly serverFeatures?: ReadonlyArray<string>
+  /** Features added to every account's disco#info (to a bare JID). */
+  readonly accountFeatures?: ReadonlyArray<string>
+  /** Answers disco#info for a node; undefined when the node is not the module's. */
+  readonly discoInfoNode?: (
+    node: string,
+    target: DiscoTarget,
+  ) => DiscoInfo | "item-not-found" | undefined
+  /** Stream features to advertise at this stage. */
+  readonly streamFeatures?: (stage: StreamStage) => ReadonlyArray<XmlElement>
+  /** IQ handlers by namespace of the IQ's child element (to the server or to an account). */
+  readonly iqHandlers?: Readonly<Record<string, IqHandler>>
+  /** Called at stop, after the module's timers are cancelled. */
+  readonly stop?: () => void | Promise<void>
+}
+
+/** The server as a module sees it. */
+export interface ModuleApi {
+  readonly domain: string
+  readonly config: ServerConfig
+  readonly storage: StorageShape
+  readonly logger: Logger
+  /** Routes a stanza as the server (no `stanzaReceived`; `messageRouted` runs with `from` undefined). */
+  send(stanza: XmlElement): void
+  /** Writes a stanza straight to one session. */
+  deliver(session: Session, stanza: XmlElement): boolean
+  /** The routing decision for a message to `to` (not carried out). */
+  decide(to: Jid, type: string | undefined): RouteDecision
+  /** Online sessions of an account. */
+  sessionsOf(bare: string): ReadonlyArray<Session>
+  /** Runs `task` every `ms` until stop; returns a cancel function. */
+  every(ms: number, task: () => void): () => void
+  /** Runs `task` once after `ms` unless cancelled or stopped; returns a cancel function. */
+  after(ms: number, task: () => void): () => void
+}
+
+/** A server module, e.g. the AMP plugin. */
+export interface ServerModule {
+  /** The `[modules.NAME]` table it reads. */
+  readonly name: string
+  /** Called once at start; a table with `enabled = false` skips the module. */
+  readonly setup: (
+    api: ModuleApi,
+    options: Readonly<Record<string, unknown>>,
+  ) => ModuleHooks | Promise<ModuleHooks>
+}

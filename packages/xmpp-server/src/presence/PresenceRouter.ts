@@ -1,0 +1,67 @@
+// RFC 6121 §4: presence from a bound session — broadcast (no `to`), directed presence (with
+// `to`), subscription requests and answers (§3). Probes from clients are ignored (§4.3:
+// only servers probe) and presence to other domains is dropped (no server-to-server links).
+import type { ServerCore } from "../core/ServerCore.js"
+import type { Jid } from "../jid/Jid.js"
+import type { Session } from "../session/Session.js"
+import type { XmlElement } from "../xml/Xml.js"
+import {
+  answerProbes,
+  broadcastPresence,
+  directedPresence,
+  goUnavailable,
+} from "./SessionPresence.js"
+import type { SubscriptionType } from "./Subscription.js"
+import { handleOutboundSubscription } from "./SubscriptionRouter.js"
+
+const subscriptionTypes = new Set<string>([
+  "subscribe",
+  "subscribed",
+  "unsubscribe",
+  "unsubscribed",
+])
+
+/** RFC 6121 §4.7.2.3: an integer from -128 to 127, 0 when absent or invalid. */
+export const priorityOf = (presence: XmlElement): number => {
+  const text = presence.getChildText("priority")
+  if (text === null) return 0
+  const value = Number(text.trim())
+  return Number.isInteger(value) && value >= -128 && value <= 127 ? value : 0
+}
+
+/** Handles presence from a session; `to` is undefined for a broadcast. */
+export const handlePresence = (
+  core: ServerCore,
+  session: Session,
+  presence: XmlElement,
+  to: Jid | undefined,
+): void => {
+  const type = presence.attrs.type
+  if (type !== undefined && subscriptionTypes.has(type)) {
+    if (to !== undefined)
+      handleOutboundSubscription(core, session, presence, to, type as SubscriptionType)
+    return
+  }
+  if (type === "probe") return
+  if (type !== undefined && type !== "unavailable" && type !== "error") return
+  if (to === undefined) {
+    if (type === "error") return
+    if (type === "unavailable") {
+      goUnavailable(core, session, presence)
+      return
+    }
+    const initial = !session.available
+    session.priority = priorityOf(presence)
+    session.available = true
+    session.presence = presence
+    broadcastPresence(core, session, presence)
+    if (initial) answerProbes(core, session)
+    return
+  }
+  if (to.domain !== core.domain || to.local === undefined) return
+  if (type !== "error" && to.bare !== session.bare) {
+    if (type === "unavailable") session.directedPresence.delete(to.full)
+    else session.directedPresence.add(to.full)
+  }
+  directedPresence(core, to.full, presence)
+}

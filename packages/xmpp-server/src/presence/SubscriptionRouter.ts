@@ -1,0 +1,86 @@
+// RFC 6121 §3: carries subscription stanzas between local accounts — the sender's side
+// (outbound, with roster push), then the recipient's side (inbound: roster push, delivery
+// or storage of the request, auto-reply, and the presence exchange on approval/cancel).
+// Subscriptions to other domains are dropped: the server has no server-to-server links.
+import type { ServerCore } from "../core/ServerCore.js"
+import type { Jid } from "../jid/Jid.js"
+import { saveAndPush } from "../roster/RosterPush.js"
+import type { Session } from "../session/Session.js"
+import { NS_CLIENT } from "../stream/Namespaces.js"
+import { type XmlElement, xml } from "../xml/Xml.js"
+import { presenceToAccount } from "./SessionPresence.js"
+import { applyInbound, applyOutbound, autoApproves, type SubscriptionType } from "./Subscription.js"
+
+const localUser = (core: ServerCore, bare: string): string | undefined => {
+  const suffix = `@${core.domain}`
+  if (!bare.endsWith(suffix)) return undefined
+  const username = bare.slice(0, -suffix.length)
+  return core.storage.users.get(username) === undefined ? undefined : username
+}
+
+/** Sends the presence of every available session of `from` to the available sessions of `to`. */
+const exchangePresence = (
+  core: ServerCore,
+  from: string,
+  to: string,
+  type: "available" | "unavailable",
+): void => {
+  for (const session of core.sessions.ofBare(from)) {
+    if (!session.available) continue
+    const presence =
+      type === "available" && session.presence !== undefined
+        ? session.presence
+        : xml("presence", {
+            xmlns: NS_CLIENT,
+            from: session.full,
+            type: type === "available" ? undefined : "unavailable",
+          })
+    presenceToAccount(core, to, presence)
+  }
+}
+
+/** The inbound side: `type` from `senderBare` arrives for the local account `recipientBare`. */
+export const sendSubscriptionToContact = (
+  core: ServerCore,
+  senderBare: string,
+  recipientBare: string,
+  type: SubscriptionType,
+  original?: XmlElement,
+): void => {
+  const username = localUser(core, recipientBare)
+  if (username === undefined) return
+  const stanza = xml(
+    "presence",
+    { xmlns: NS_CLIENT, from: senderBare, to: recipientBare, type },
+    original?.getChildElements(),
+  )
+  const before = core.storage.roster.get(username, senderBare)
+  if (type === "subscribe" && autoApproves(before)) {
+    sendSubscriptionToContact(core, recipientBare, senderBare, "subscribed")
+    return
+  }
+  const outcome = applyInbound(before, senderBare, type, stanza.toString())
+  if (outcome.changed) saveAndPush(core, username, before, outcome.item, senderBare)
+  if (outcome.forward) presenceToAccount(core, recipientBare, stanza)
+  if (outcome.changed && type === "subscribed")
+    exchangePresence(core, senderBare, recipientBare, "available")
+  if (outcome.changed && type === "unsubscribed")
+    exchangePresence(core, senderBare, recipientBare, "unavailable")
+}
+
+/** The outbound side: the user's session sends `type` to `to`. */
+export const handleOutboundSubscription = (
+  core: ServerCore,
+  session: Session,
+  stanza: XmlElement,
+  to: Jid,
+  type: SubscriptionType,
+): void => {
+  const contact = to.bare
+  if (contact === session.bare) return
+  const before = core.storage.roster.get(session.username, contact)
+  const outcome = applyOutbound(before, contact, type)
+  if (outcome.changed) saveAndPush(core, session.username, before, outcome.item, contact)
+  if (!outcome.forward || to.domain !== core.domain) return
+  sendSubscriptionToContact(core, session.bare, contact, type, stanza)
+}

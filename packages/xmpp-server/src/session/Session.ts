@@ -1,0 +1,49 @@
+// A bound client session (RFC 6120 §7): an authenticated stream with a resource. This is the
+// view routing, presence and modules get; ClientConnection implements it.
+import type { XmlElement } from "../xml/Xml.js"
+
+/** Why a session ended. */
+export type SessionCloseReason =
+  | "closed"
+  | "replaced"
+  | "stream-error"
+  | "write-failed"
+  | "shutdown"
+
+/** One online resource of a local account. */
+export interface Session {
+  /** The stream id. */
+  readonly id: string
+  /** The account's localpart. */
+  readonly username: string
+  /** `user@domain`. */
+  readonly bare: string
+  readonly resource: string
+  /** `user@domain/resource`. */
+  readonly full: string
+  readonly remoteAddress: string
+  /** "tcp" or "websocket". */
+  readonly transportName: string
+  readonly secure: boolean
+  /** RFC 6121 §4.7.2.3 priority of the last available presence (0 before any). */
+  priority: number
+  /** True after initial presence and until unavailable presence. */
+  available: boolean
+  /** The last available presence broadcast by the session (with `from` set). */
+  presence: XmlElement | undefined
+  /** RFC 6121 §2.1.6: the session asked for the roster, so it gets roster pushes. */
+  rosterRequested: boolean
+  /** Full or bare JIDs that got directed presence from this session (RFC 6121 §4.6). */
+  readonly directedPresence: Set<string>
+  /** True once the session is gone; writes then fail. */
+  readonly closed: boolean
+  /**
+   * Serialises and writes a stanza to the client. Modules' `stanzaWritten` hooks learn the
+   * outcome. Returns false when the session is already closed.
+   */
+  send(stanza: XmlElement): boolean
+  /** Writes a stanza already serialised as `text` (one serialisation for many sessions). */
+  sendSerialized(stanza: XmlElement, text: string): boolean
+  /** Ends the session with a stream error (or a clean close when no condition is given). */
+  close(reason: SessionCloseReason, condition?: string, text?: string): void
+}

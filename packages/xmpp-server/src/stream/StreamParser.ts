@@ -1,0 +1,190 @@
+// The incoming side of an RFC 6120 stream (or RFC 7395 WebSocket framing) on top of the
+// @xmpp/xml streaming parser, with the protections RFC 6120 §11 asks for: no DTDs, no
+// entity expansion beyond the five predefined entities, no processing instructions or
+// comments (`restricted-xml`), malformed XML (`not-well-formed`) and stanzas above the size
+// limit (`policy-violation`, counted as they arrive, before the stanza is complete).
+
+import { type XmlElement, XmlElementClass, XmlParser } from "../xml/Xml.js"
+import { NS_CLIENT, NS_FRAMING } from "./Namespaces.js"
+import type { StreamErrorCondition } from "./StreamError.js"
+
+/** What the parser reports, in order. */
+export interface StreamParserHandlers {
+  /** The stream header (`<stream:stream>`) or the WebSocket `<open/>`, with its attributes. */
+  readonly onOpen: (name: string, attrs: Readonly<Record<string, string>>) => void
+  /** One complete top-level element (stanza or negotiation element). */
+  readonly onElement: (element: XmlElement) => void
+  /** The peer closed the stream (`</stream:stream>` or `<close/>`). */
+  readonly onClose: () => void
+  /** The input broke a rule; the stream must end with this stream error. */
+  readonly onError: (condition: StreamErrorCondition, text: string) => void
+}
+
+/** `stream`: RFC 6120 over TCP; `websocket`: RFC 7395, one whole element per message. */
+export type Framing = "stream" | "websocket"
+
+const namePattern = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/
+const websocketRoot = "<websocket-frames>"
+
+const cdataOpening = "[CDATA["
+
+/** RFC 6120 §11.1: DTDs, comments and processing instructions (other than the XML declaration). */
+const restrictedMarkup = (data: string): string | undefined => {
+  let index = data.indexOf("<!")
+  while (index !== -1) {
+    const rest = data.slice(index + 2, index + 2 + cdataOpening.length)
+    if (!cdataOpening.startsWith(rest)) return "DTDs and comments are not allowed"
+    index = data.indexOf("<!", index + 2)
+  }
+  index = data.indexOf("<?")
+  while (index !== -1) {
+    const rest = data.slice(index + 2, index + 6)
+    if (!/^xml[\s?]/.test(rest) && !(rest.length < 4 && "xml ".startsWith(rest)))
+      return "processing instructions are not allowed"
+    index = data.indexOf("<?", index + 2)
+  }
+  return undefined
+}
+
+/**
+ * A streaming parser for one stream (a restart makes a new one). Not re-entrant: after an
+ * error it ignores further input.
+ */
+export class StreamParser extends XmlParser {
+  private depth = 0
+  private stanzaBytes = 0
+  private bytesSinceBoundary = 0
+  private failed = false
+  private closed = false
+  private endedWithLessThan = false
+
+  constructor(
+    private readonly handlers: StreamParserHandlers,
+    private readonly framing: Framing,
+    private readonly maxStanzaBytes: number,
+  ) {
+    super()
+    if (framing === "websocket") super.write(websocketRoot)
+  }
+
+  /** Feeds received text (a TCP chunk or one WebSocket message). */
+  override write(data: string): void {
+    if (this.failed || this.closed) return
+    const restriction = restrictedMarkup(this.endedWithLessThan ? `<${data}` : data)
+    if (restriction !== undefined) {
+      this.fail("restricted-xml", restriction)
+      return
+    }
+    this.endedWithLessThan = data.endsWith("<")
+    this.bytesSinceBoundary += data.length
+    try {
+      super.write(data)
+    } catch (error) {
+      this.fail("not-well-formed", error instanceof Error ? error.message : "malformed XML")
+      return
+    }
+    if (this.failed) return
+    if (this.bytesSinceBoundary > this.maxStanzaBytes && this.depth > 1) {
+      this.fail("policy-violation", `stanza larger than ${this.maxStanzaBytes} bytes`)
+      return
+    }
+    if (this.framing === "websocket" && this.depth !== 1 && !this.closed)
+      this.fail("not-well-formed", "a WebSocket message must hold exactly one complete element")
+  }
+
+  override onStartElement(name: string, attrs: Record<string, string>): void {
+    if (this.failed) return
+    if (!namePattern.test(name)) {
+      this.fail("not-well-formed", `bad element name ${name}`)
+      return
+    }
+    const element = new XmlElementClass(name, attrs)
+    this.depth += 1
+    if (this.depth === 1) {
+      this.root = element
+      this.cursor = element
+      if (this.framing === "stream") this.handlers.onOpen(name, attrs)
+      return
+    }
+    if (this.depth === 2) {
+      this.stanzaBytes = 0
+      if (element.attrs.xmlns === undefined) element.attrs.xmlns = NS_CLIENT
+    }
+    this.stanzaBytes += name.length * 2 + 5
+    for (const key in attrs) this.stanzaBytes += key.length + (attrs[key]?.length ?? 0) + 4
+    if (this.stanzaBytes > this.maxStanzaBytes) {
+      this.fail("policy-violation", `stanza larger than ${this.maxStanzaBytes} bytes`)
+      return
+    }
+    if (this.depth > 2 && this.cursor !== null) this.cursor.append(element)
+    this.cursor = element
+  }
+
+  override onEndElement(name: string): void {
+    if (this.failed) return
+    const cursor = this.cursor
+    if (cursor === null || name !== cursor.name) {
+      this.fail("not-well-formed", `${name} closes nothing open`)
+      return
+    }
+    this.depth -= 1
+    if (this.depth === 0) {
+      this.closed = true
+      this.handlers.onClose()
+      return
+    }
+    if (this.depth === 1) {
+      this.cursor = this.root
+      this.bytesSinceBoundary = 0
+      if (this.framing === "websocket") {
+        this.websocketElement(cursor)
+        return
+      }
+      cursor.parent = this.root
+      this.handlers.onElement(cursor)
+      return
+    }
+    this.cursor = cursor.parent
+  }
+
+  override onText(text: string): void {
+    if (this.failed) return
+    if (this.depth < 2) {
+      if (text.trim() === "") return
+      this.fail("not-well-formed", "text outside a stanza")
+      return
+    }
+    this.stanzaBytes += text.length
+    if (this.stanzaBytes > this.maxStanzaBytes) {
+      this.fail("policy-violation", `stanza larger than ${this.maxStanzaBytes} bytes`)
+      return
+    }
+    this.cursor?.children.push(text)
+  }
+
+  private websocketElement(element: XmlElement): void {
+    const namespace = element.attrs.xmlns
+    if (namespace === NS_FRAMING && element.name === "open") {
+      const attrs: Record<string, string> = {}
+      for (const key in element.attrs) {
+        const value = element.attrs[key]
+        if (value !== undefined) attrs[key] = value
+      }
+      this.handlers.onOpen(element.name, attrs)
+      return
+    }
+    if (namespace === NS_FRAMING && element.name === "close") {
+      this.closed = true
+      this.handlers.onClose()
+      return
+    }
+    element.parent = null
+    this.handlers.onElement(element)
+  }
+
+  private fail(condition: StreamErrorCondition, text: string): void {
+    if (this.failed) return
+    this.failed = true
+    this.handlers.onError(condition, text)
+  }
+}

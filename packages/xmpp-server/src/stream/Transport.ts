@@ -1,0 +1,27 @@
+// The byte pipe under one XMPP stream. TCP (with STARTTLS or direct TLS, XEP-0368) and
+// WebSocket (RFC 7395) implement it; the stream logic above never sees a socket.
+import type { Framing } from "./StreamParser.js"
+
+/** Called once a write was handed to the OS (`ok`) or failed. */
+export type WriteCallback = (ok: boolean) => void
+
+/** One connection's transport. */
+export interface Transport {
+  readonly framing: Framing
+  /** Remote IP address (for throttling and logs). */
+  readonly remoteAddress: string
+  /** True once the channel is encrypted (TLS, or WebSocket declared secure). */
+  readonly secure: boolean
+  /** True when STARTTLS can be offered (plain TCP with TLS material). */
+  readonly canStartTls: boolean
+  /** Installs the receivers; called once by the stream. */
+  attach(onData: (text: string) => void, onClosed: () => void): void
+  /** Writes text; `done` (optional) learns whether it reached the OS. False when already closed. */
+  write(text: string, done?: WriteCallback): boolean
+  /** Switches to TLS (server side) after `<proceed/>` was written; data then flows decrypted. */
+  startTls(): void
+  /** Ends the connection after pending writes are flushed. */
+  end(): void
+  /** Closes at once. */
+  destroy(): void
+}

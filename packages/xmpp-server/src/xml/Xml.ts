@@ -1,0 +1,59 @@
+// A narrow typed view of @xmpp/xml (its DefinitelyTyped types are loose, with `any`): the
+// `Element` tree the whole server passes around, the `xml()` builder and the streaming
+// `Parser` the stream layer extends.
+import * as untyped from "@xmpp/xml"
+
+/** An XML element as built by @xmpp/xml (ltx). */
+export interface XmlElement {
+  name: string
+  attrs: Record<string, string | undefined>
+  children: Array<XmlElement | string>
+  parent: XmlElement | null
+  is(name: string, xmlns?: string): boolean
+  getName(): string
+  getNS(): string | undefined
+  getChild(name: string, xmlns?: string): XmlElement | undefined
+  getChildren(name: string, xmlns?: string): Array<XmlElement>
+  getChildElements(): Array<XmlElement>
+  getChildText(name: string, xmlns?: string): string | null
+  text(): string
+  getText(): string
+  append(...children: Array<XmlElement | string>): XmlElement
+  clone(): XmlElement
+  toString(): string
+}
+
+/** A child accepted by `xml()`. */
+export type XmlChild = XmlElement | string | undefined | null | false
+
+/** Builds an element: `xml("iq", { type: "result" }, xml("query", { xmlns }))`. */
+export const xml: (
+  name: string,
+  attrs?: Record<string, string | undefined> | null,
+  ...children: Array<XmlChild | ReadonlyArray<XmlChild>>
+) => XmlElement = untyped.default as unknown as typeof xml
+
+/** The base streaming parser of @xmpp/xml; subclasses override its three callbacks. */
+export interface XmlParserBase {
+  root: XmlElement | null
+  cursor: XmlElement | null
+  write(data: string): void
+  onStartElement(name: string, attrs: Record<string, string>): void
+  onEndElement(name: string): void
+  onText(text: string): void
+}
+
+/** Constructor of the @xmpp/xml streaming parser. */
+export const XmlParser = untyped.Parser as unknown as new () => XmlParserBase
+
+/** Constructor of the element class (for building elements from parser callbacks). */
+export const XmlElementClass = untyped.Element as unknown as new (
+  name: string,
+  attrs?: Record<string, string>,
+) => XmlElement
+
+/** Escapes text for an attribute value. */
+export const escapeXml: (text: string) => string = untyped.escapeXML
+
+/** Escapes character data. */
+export const escapeXmlText: (text: string) => string = untyped.escapeXMLText

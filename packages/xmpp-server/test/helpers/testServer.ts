@@ -1,0 +1,61 @@
+// Starts a real server for one test file: loopback, ephemeral ports, a fresh temporary
+// data_dir, quiet logs; `stop()` shuts it down and removes the directory.
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import {
+  type ConfigInput,
+  createUserRecord,
+  makeConfig,
+  type RunningServer,
+  type ServerModule,
+  silentLogger,
+  startServer,
+} from "../../src/index.js"
+
+/** A started test server and its helpers. */
+export interface TestServer {
+  readonly server: RunningServer
+  readonly domain: string
+  readonly c2sPort: number
+  readonly websocketUrl: string
+  readonly dataDir: string
+  /** Creates an account (fast, 1 iteration is not allowed by SCRAM clients, so 4096). */
+  addUser(username: string, password: string): void
+  stop(): Promise<void>
+}
+
+/** Options for `startTestServer`. */
+export interface TestServerOptions {
+  readonly config?: ConfigInput
+  readonly modules?: ReadonlyArray<ServerModule>
+}
+
+/** Starts the server on 127.0.0.1 with port 0 for every listener. */
+export const startTestServer = async (options: TestServerOptions = {}): Promise<TestServer> => {
+  const dataDir = mkdtempSync(join(tmpdir(), "xmpp-amp-test-"))
+  const input = options.config ?? {}
+  const config = makeConfig({
+    ...input,
+    server: { shutdown_grace_seconds: 1, ...input.server, data_dir: dataDir },
+    listen: {
+      c2s: { host: "127.0.0.1", port: 0, ...input.listen?.c2s },
+      websocket: { host: "127.0.0.1", port: 0, ...input.listen?.websocket },
+    },
+  })
+  const server = await startServer({ config, logger: silentLogger, modules: options.modules ?? [] })
+  return {
+    server,
+    domain: server.domain,
+    c2sPort: server.ports.c2s ?? 0,
+    websocketUrl: `ws://127.0.0.1:${server.ports.websocket ?? 0}${config.listen.websocket?.path ?? "/xmpp-websocket"}`,
+    dataDir,
+    addUser: (username, password) => {
+      server.storage.users.create(createUserRecord(username, password))
+    },
+    stop: async () => {
+      await server.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}

@@ -70,6 +70,7 @@ const send = (
     node: record.node,
     important,
     stanzaCount: pending.count,
+    latestStanzaId: pending.latestId,
     summary,
     iq,
   })
@@ -93,7 +94,7 @@ export const flushPending = (
     const count = pendingImportant.count + (pendingUnimportant?.count ?? 0)
     record.pendingImportant = undefined
     record.pendingUnimportant = undefined
-    send(state, record, true, { count, latest: pendingImportant.latest }, decisions)
+    send(state, record, true, { ...pendingImportant, count }, decisions)
   } else if (pendingUnimportant !== undefined && !(open && record.sentUnimportant)) {
     record.pendingUnimportant = undefined
     send(state, record, false, pendingUnimportant, decisions)
@@ -114,7 +115,7 @@ export const offerStanza = (
   if (record.recent.has(id)) return false
   record.recent.add(id)
   const pending = facts.important ? record.pendingImportant : record.pendingUnimportant
-  const merged = { count: (pending?.count ?? 0) + 1, latest: facts }
+  const merged = { count: (pending?.count ?? 0) + 1, latest: facts, latestId: id }
   if (facts.important) record.pendingImportant = merged
   else record.pendingUnimportant = merged
   flushPending(state, record, decisions)

@@ -22,6 +22,8 @@ export interface PushOrder {
   readonly important: boolean
   /** How many stanzas this push stands for (more than one when later ones were folded in). */
   readonly stanzaCount: number
+  /** The host's id of the latest stanza this push stands for. */
+  readonly latestStanzaId: string
   /** The summary the publish carries. */
   readonly summary: NotificationSummary
   /** The `<iq type='set'/>` publish to route to the app server. */

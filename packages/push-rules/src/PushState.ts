@@ -58,6 +58,8 @@ export interface PendingPush {
   count: number
   /** The facts of the latest of them (sender and body of the summary). */
   latest: StanzaFacts
+  /** The host's id of the latest of them. */
+  latestId: string
 }
 
 /** The rules' own record of a registration; owned by the reducer. */

@@ -1,0 +1,61 @@
+// Carrying out one resolver decision (spec §4, §5): log the rule that acted, send its reply to
+// the sender (XEP-0079 §3.4), count it, and log what was used up or discarded. Shared by the
+// message lifecycle, offline delivery and the expiry scheduler.
+import { type AmpEvent, actionReply, type ReplyContext, type Resolution } from "@xmpp-amp/amp-core"
+import { Effect } from "effect"
+import { AmpCounters } from "./Counters.js"
+import { Host } from "./HostService.js"
+
+const ruleFields = (rule: { action: string; condition: string; value: string }) => ({
+  action: rule.action,
+  condition: rule.condition,
+  value: rule.value,
+})
+
+/** Sends the reply of the rule that fired at `event` (if any), with log lines and counters. */
+export const act = (context: ReplyContext, event: AmpEvent, resolution: Resolution) =>
+  Effect.gen(function* () {
+    const host = yield* Host
+    const counters = yield* AmpCounters
+    const annotations = { messageId: context.id, sender: context.sender, event }
+    const fired = resolution.fired
+    if (fired !== undefined) {
+      yield* counters.increment("rulesMatched")
+      yield* Effect.logInfo("rule-matched").pipe(
+        Effect.annotateLogs({ ...annotations, ...ruleFields(fired) }),
+      )
+      const reply = actionReply(context, fired)
+      if (reply !== undefined) {
+        yield* host.sendToUser(reply)
+        yield* counters.increment("notificationsSent")
+        yield* Effect.logInfo("notification-sent").pipe(
+          Effect.annotateLogs({ ...annotations, status: fired.action }),
+        )
+      }
+      if (resolution.stop) {
+        yield* counters.increment("messagesDropped")
+        yield* Effect.logInfo("message-dropped").pipe(
+          Effect.annotateLogs({ ...annotations, action: fired.action }),
+        )
+      }
+      if (
+        fired.condition === "expire-at" &&
+        (event === "expired" || event === "offline-delivery")
+      ) {
+        yield* counters.increment("messagesExpired")
+        yield* Effect.logInfo("message-expired").pipe(
+          Effect.annotateLogs({ ...annotations, action: fired.action, value: fired.value }),
+        )
+      }
+    }
+    for (const rule of resolution.usedUp) {
+      yield* Effect.logDebug("rule-used-up").pipe(
+        Effect.annotateLogs({ ...annotations, ...ruleFields(rule) }),
+      )
+    }
+    for (const rule of resolution.discarded) {
+      yield* Effect.logDebug("rule-discarded").pipe(
+        Effect.annotateLogs({ ...annotations, ...ruleFields(rule) }),
+      )
+    }
+  })

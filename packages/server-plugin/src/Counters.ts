@@ -1,0 +1,52 @@
+// Observability (issue 6 item 6): counters of rules matched, notifications sent, messages
+// dropped (stopped by alert/drop/error) and messages expired, readable as one snapshot.
+import { Context, Effect, Layer, Ref } from "effect"
+
+/** The counter values at one moment. */
+export interface AmpCounterSnapshot {
+  /** AMP requests accepted (passed §2, §3 and §7). */
+  readonly requestsAccepted: number
+  /** AMP requests refused (structural, validation or presence check). */
+  readonly requestsRejected: number
+  /** Rules that acted (fired) at an event. */
+  readonly rulesMatched: number
+  /** AMP replies sent for fired rules (notify, alert, error). */
+  readonly notificationsSent: number
+  /** Messages stopped by a blocking action (alert, drop, error). */
+  readonly messagesDropped: number
+  /** Messages whose expire-at rule fired while they waited in storage. */
+  readonly messagesExpired: number
+}
+
+/** The name of one counter. */
+export type AmpCounterName = keyof AmpCounterSnapshot
+
+const ZERO: AmpCounterSnapshot = {
+  requestsAccepted: 0,
+  requestsRejected: 0,
+  rulesMatched: 0,
+  notificationsSent: 0,
+  messagesDropped: 0,
+  messagesExpired: 0,
+}
+
+/** The plugin's counters. */
+export class AmpCounters extends Context.Service<
+  AmpCounters,
+  {
+    /** Adds one to a counter. */
+    readonly increment: (name: AmpCounterName) => Effect.Effect<void>
+    /** The current values. */
+    readonly snapshot: Effect.Effect<AmpCounterSnapshot>
+  }
+>()("@xmpp-amp/server-plugin/AmpCounters") {
+  /** Counters starting at zero. */
+  static readonly layer = Layer.effect(
+    AmpCounters,
+    Effect.map(Ref.make(ZERO), (ref) => ({
+      increment: (name: AmpCounterName) =>
+        Ref.update(ref, (counters) => ({ ...counters, [name]: counters[name] + 1 })),
+      snapshot: Ref.get(ref),
+    })),
+  )
+}

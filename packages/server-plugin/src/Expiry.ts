@@ -1,0 +1,92 @@
+// Spec §4 `expire-at` (XEP-0079 §3.3.2): what happens to a stored message's pending rules later.
+// The sweep fires rules that fell due (drop/alert/error remove the message from offline storage
+// and the archive; notify only tells the sender); offline delivery checks the time again; a
+// recipient coming online makes an archive-only message theirs to fetch (its rules are discarded).
+import { type AmpEvent, resolve } from "@xmpp-amp/amp-core"
+import { Effect, type Semaphore } from "effect"
+import { act } from "./Act.js"
+import { Host } from "./HostService.js"
+import { firstExpiry } from "./Lifecycle.js"
+import { type PendingMessage, pendingRow, readPendingRow } from "./PendingMessage.js"
+
+/** How many due rows one sweep reads at a time. */
+const SWEEP_BATCH = 100
+
+/** What the host does with an offline message after `offlineDelivery`. */
+export type OfflineVerdict = "deliver" | "discard"
+
+/** Resolves one event for a pending message and keeps, updates or removes its row. */
+const settle = (pending: PendingMessage, event: AmpEvent) =>
+  Effect.gen(function* () {
+    const host = yield* Host
+    const resolution = resolve(pending.state, event, yield* host.now)
+    yield* act(pending.reply, event, resolution)
+    if (resolution.stop) {
+      if (event !== "offline-delivery" && pending.offlineKey !== undefined) {
+        yield* host.removeOffline(pending.offlineKey)
+      }
+      if (pending.archiveKey !== undefined) yield* host.removeArchived(pending.archiveKey)
+    }
+    const nextExpiry = firstExpiry(resolution.state)
+    if (resolution.state.stage === "in-storage" && nextExpiry !== undefined) {
+      yield* host.putPending(pendingRow({ ...pending, state: resolution.state }, nextExpiry))
+    } else {
+      yield* host.removePending(pending.id)
+    }
+    return resolution
+  })
+
+/** Fires every due `expire-at` rule; returns how many messages were looked at. */
+export const sweepExpired = (lock: Semaphore.Semaphore) =>
+  lock.withPermits(1)(
+    Effect.gen(function* () {
+      const host = yield* Host
+      let handled = 0
+      for (;;) {
+        const due = yield* host.duePending(yield* host.now, SWEEP_BATCH)
+        for (const row of due) {
+          const pending = readPendingRow(row, host.domain)
+          if (pending === undefined) {
+            yield* Effect.logWarning("pending-row-unreadable").pipe(
+              Effect.annotateLogs({ id: row.id }),
+            )
+            yield* host.removePending(row.id)
+          } else {
+            yield* settle(pending, "expired")
+          }
+        }
+        handled += due.length
+        if (due.length < SWEEP_BATCH) return handled
+      }
+    }),
+  )
+
+/** Called by the host before it delivers an offline message stored with AMP extra data. */
+export const offlineDelivery = (extra: string, lock: Semaphore.Semaphore) =>
+  lock.withPermits(1)(
+    Effect.gen(function* () {
+      const host = yield* Host
+      const row = yield* host.getPending(extra)
+      const pending = row === undefined ? undefined : readPendingRow(row, host.domain)
+      if (pending === undefined) return "deliver" as OfflineVerdict
+      const resolution = yield* settle(pending, "offline-delivery")
+      return (resolution.stop ? "discard" : "deliver") as OfflineVerdict
+    }),
+  )
+
+/** Called by the host when a recipient comes online: archive-only messages become theirs. */
+export const recipientOnline = (recipient: string, lock: Semaphore.Semaphore) =>
+  lock.withPermits(1)(
+    Effect.gen(function* () {
+      const host = yield* Host
+      for (const row of yield* host.pendingFor(recipient)) {
+        const pending = readPendingRow(row, host.domain)
+        if (pending === undefined || pending.offlineKey === undefined) {
+          yield* host.removePending(row.id)
+          yield* Effect.logDebug("pending-rules-discarded").pipe(
+            Effect.annotateLogs({ id: row.id, recipient }),
+          )
+        }
+      }
+    }),
+  )

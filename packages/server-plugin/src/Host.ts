@@ -1,0 +1,114 @@
+// The host interface: everything the AMP plugin (XEP-0079, spec §2–§7) asks of the XMPP server
+// that mounts it. Plain async functions, so any Node XMPP server can implement it without Effect.
+// What the host tells the plugin (events) is the `AmpPlugin` API; this file is what the plugin
+// asks of the host (capabilities). The plugin never reaches into host internals.
+import type { Element } from "@xmpp/xml"
+import type { SessionRouting } from "@xmpp-amp/amp-core"
+
+/** Who the recipient of a message is, as far as the host's routing knows. */
+export type RecipientKind =
+  /** An existing account on a domain this server serves. */
+  | "local-user"
+  /** A domain this server serves, but no such account (bounced `service-unavailable`). */
+  | "unknown-user"
+  /** A domain this server does not serve and cannot reach (bounced `remote-server-not-found`). */
+  | "remote-domain"
+
+/** The host's routing decision for one message (RFC 6121 §8.5), before anything is carried out. */
+export interface HostRouting {
+  /** Who the recipient is. */
+  readonly kind: RecipientKind
+  /** The recipient's bare JID, normalised the way the host stores it. */
+  readonly recipient: string
+  /** Which sessions `deliver` would write to (spec §4: negative priority means none for a bare JID). */
+  readonly sessions: SessionRouting
+  /** Offline storage would keep the message when there is no session or delivery fails. */
+  readonly wouldStoreOffline: boolean
+  /** MAM would archive the recipient's copy. */
+  readonly wouldArchive: boolean
+}
+
+/** How `deliver` confirms a write: the socket write, or the recipient's XEP-0198 ack. */
+export type DeliveryConfirmation = "write" | "ack"
+
+/**
+ * One row of the plugin's durable table of pending rules (spec §4: expire-at survives a restart).
+ * The host stores it as-is; `expiresAt` and `recipient` must be queryable.
+ */
+export interface PendingRow {
+  /** Unique id chosen by the plugin; also the extra data stored with the offline message. */
+  readonly id: string
+  /** The recipient's bare JID (for `PendingTable.forRecipient`). */
+  readonly recipient: string
+  /** When the earliest pending `expire-at` rule falls due, epoch ms (the expiry index). */
+  readonly expiresAt: number
+  /** Opaque text owned by the plugin. */
+  readonly data: string
+}
+
+/** A small durable table the host keeps for the plugin (one SQL table with two indexes is enough). */
+export interface PendingTable {
+  /** Inserts or replaces the row with this id; resolves once durable. */
+  readonly put: (row: PendingRow) => Promise<void>
+  /** The row with this id, if any. */
+  readonly get: (id: string) => Promise<PendingRow | undefined>
+  /** Deletes the row with this id (no error when absent). */
+  readonly remove: (id: string) => Promise<void>
+  /** Rows with `expiresAt <= now`, earliest first, at most `limit`. */
+  readonly due: (now: number, limit: number) => Promise<readonly PendingRow[]>
+  /** All rows of one recipient. */
+  readonly forRecipient: (recipient: string) => Promise<readonly PendingRow[]>
+}
+
+/** What the plugin adds to service discovery (XEP-0030) and stream features (XEP-0079 §8). */
+export interface HostExtension {
+  /** Features to add to disco#info of the server domain (no node). */
+  readonly serverFeatures: readonly string[]
+  /**
+   * Answers disco#info for a node: the `<query/>` result, `"item-not-found"` for a node the
+   * plugin owns but does not know, or `undefined` when the node is not the plugin's.
+   */
+  readonly nodeInfo: (node: string) => Element | "item-not-found" | undefined
+  /** The stream feature to advertise after authentication (and before, once TLS is up). */
+  readonly streamFeature: Element | undefined
+}
+
+/** Everything the AMP plugin asks of its host server. */
+export interface AmpHost {
+  /** The server's domain: the `from` of every AMP reply. */
+  readonly domain: string
+  /** The host's clock, epoch milliseconds (the plugin keeps no time of its own). */
+  readonly now: () => number
+  /** The routing decision for a message from a local client; no side effect. */
+  readonly route: (message: Element) => Promise<HostRouting>
+  /** True when `sender` may see `recipient`'s presence: roster `from`/`both`, or the same account. */
+  readonly maySeePresence: (sender: string, recipient: string) => Promise<boolean>
+  /**
+   * Writes the message to the sessions of the routing decision; resolves true when at least one
+   * session accepted it (written, or acked when `confirm` is "ack"), false when none did.
+   */
+  readonly deliver: (message: Element, confirm: DeliveryConfirmation) => Promise<boolean>
+  /**
+   * Stores the message durably in the recipient's offline storage together with `extra`, which the
+   * host hands back to `AmpPlugin.offlineDelivery` before delivering it. Resolves the storage key,
+   * or `undefined` when the write failed.
+   */
+  readonly storeOffline: (message: Element, extra: string) => Promise<string | undefined>
+  /** Archives the recipient's copy (MAM); resolves the archive key, or `undefined` on failure. */
+  readonly archive: (message: Element) => Promise<string | undefined>
+  /** Removes a message from offline storage (no error when already gone). */
+  readonly removeOffline: (key: string) => Promise<void>
+  /** Removes a message from the recipient's archive (no error when already gone). */
+  readonly removeArchived: (key: string) => Promise<void>
+  /**
+   * Sends a stanza to a local user's full JID; when that session is gone, keeps it in the user's
+   * offline storage for their next login, whatever the resource (spec §5). Used for AMP replies.
+   */
+  readonly sendToUser: (stanza: Element) => Promise<void>
+  /** Routes a stanza normally (used for bounces). */
+  readonly send: (stanza: Element) => Promise<void>
+  /** The plugin's durable table of pending rules and the expiry index. */
+  readonly pending: PendingTable
+  /** Registers disco features, the AMP disco node and the stream feature; called once at start. */
+  readonly register: (extension: HostExtension) => Promise<void>
+}

@@ -1,0 +1,82 @@
+// Mounting the AMP plugin without Effect: `startAmpPlugin` builds the plugin for a plain async
+// host (`Host.ts`) and a `[modules.amp]` table and returns Promise-based event functions.
+import type { Element } from "@xmpp/xml"
+import { Layer, Logger, type LogLevel, ManagedRuntime, References } from "effect"
+import { AmpPlugin, type ClientMessageResult } from "./AmpPlugin.js"
+import type { AmpCounterSnapshot } from "./Counters.js"
+import type { OfflineVerdict } from "./Expiry.js"
+import type { AmpHost } from "./Host.js"
+
+/** One structured log line of the plugin (`rule-matched`, `notification-sent`, …). */
+export interface AmpLogLine {
+  /** The severity. */
+  readonly level: LogLevel.LogLevel
+  /** The event name, noun first. */
+  readonly message: string
+  /** The fields: message id, sender, event, rule, … */
+  readonly annotations: Readonly<Record<string, unknown>>
+}
+
+/** Options of `startAmpPlugin`. */
+export interface StartOptions {
+  /** Receives every log line (default: Effect's logfmt console logger). */
+  readonly onLog?: (line: AmpLogLine) => void
+  /** The lowest level logged (default "Info"). */
+  readonly logLevel?: LogLevel.LogLevel
+}
+
+/** A running plugin: the host calls these on its events, and `stop` on shutdown. */
+export interface AmpPluginHandle {
+  /** See `AmpPluginShape.handleClientMessage`. */
+  readonly handleClientMessage: (message: Element, sender: string) => Promise<ClientMessageResult>
+  /** See `AmpPluginShape.offlineDelivery`. */
+  readonly offlineDelivery: (extra: string) => Promise<OfflineVerdict>
+  /** See `AmpPluginShape.recipientOnline`. */
+  readonly recipientOnline: (recipient: string) => Promise<void>
+  /** See `AmpPluginShape.sweepExpired`. */
+  readonly sweepExpired: () => Promise<number>
+  /** See `AmpPluginShape.counters`. */
+  readonly counters: () => Promise<AmpCounterSnapshot>
+  /** Stops the expiry scheduler; pending rules stay in the host's table. */
+  readonly stop: () => Promise<void>
+}
+
+const loggerLayer = (onLog: (line: AmpLogLine) => void) =>
+  Logger.layer([
+    Logger.make(({ message, logLevel, fiber }) => {
+      const parts = Array.isArray(message) ? message : [message]
+      onLog({
+        level: logLevel,
+        message: parts.map(String).join(" "),
+        annotations: { ...fiber.getRef(References.CurrentLogAnnotations) },
+      })
+    }),
+  ])
+
+/** Starts the plugin for a host; rejects with `AmpConfigError` for a bad `[modules.amp]`. */
+export const startAmpPlugin = async (
+  host: AmpHost,
+  table: Readonly<Record<string, unknown>> = {},
+  options: StartOptions = {},
+): Promise<AmpPluginHandle> => {
+  const logging = Layer.merge(
+    options.onLog === undefined ? Logger.layer([Logger.consoleLogFmt]) : loggerLayer(options.onLog),
+    Layer.succeed(References.MinimumLogLevel, options.logLevel ?? "Info"),
+  )
+  const runtime = ManagedRuntime.make(
+    AmpPlugin.layerFor(host, table).pipe(Layer.provideMerge(logging)),
+  )
+  const plugin = await runtime.runPromise(AmpPlugin).catch(async (error: unknown) => {
+    await runtime.dispose()
+    throw error
+  })
+  return {
+    handleClientMessage: (message, sender) =>
+      runtime.runPromise(plugin.handleClientMessage(message, sender)),
+    offlineDelivery: (extra) => runtime.runPromise(plugin.offlineDelivery(extra)),
+    recipientOnline: (recipient) => runtime.runPromise(plugin.recipientOnline(recipient)),
+    sweepExpired: () => runtime.runPromise(plugin.sweepExpired),
+    counters: () => runtime.runPromise(plugin.counters),
+    stop: () => runtime.dispose(),
+  }
+}

@@ -1,0 +1,255 @@
+// An in-memory host for testing the AMP plugin (and a model for real hosts): accounts, sessions
+// with priorities, rosters, RFC 6121 §8.5 routing, offline storage and MAM with injectable write
+// failures, socket writes (and XEP-0198 acks) that can fail, and a clock the test moves by hand.
+import type { Element } from "@xmpp/xml"
+import type { SessionRouting } from "@xmpp-amp/amp-core"
+import { readAttribute } from "@xmpp-amp/amp-core"
+import type { AmpHost, DeliveryConfirmation, HostExtension, HostRouting } from "../Host.js"
+import type { AmpPluginHandle } from "../Start.js"
+import { InMemoryStore } from "./InMemoryStore.js"
+
+/** One connected resource. */
+export interface TestSession {
+  /** The resource part of the full JID. */
+  readonly resource: string
+  /** Presence priority (negative: no bare-JID delivery). */
+  readonly priority: number
+  /** Socket writes to this session fail. */
+  failWrites: boolean
+  /** The client never acks (XEP-0198), so "ack" confirmation fails. */
+  withholdAcks: boolean
+  /** Stanzas written to this session, in order. */
+  readonly received: Element[]
+}
+
+/** Options of `InMemoryHost`. */
+export interface InMemoryHostOptions {
+  /** The served domain (default `example.com`). */
+  readonly domain?: string
+  /** Offline storage on (default true). */
+  readonly offline?: boolean
+  /** MAM archiving on (default false). */
+  readonly mam?: boolean
+  /** The durable store; pass the previous host's to simulate a restart. */
+  readonly store?: InMemoryStore
+  /** The clock's start, epoch ms (default 2030-01-01T00:00:00Z). */
+  readonly now?: number
+}
+
+const splitJid = (jid: string) => {
+  const slash = jid.indexOf("/")
+  const bare = slash === -1 ? jid : jid.slice(0, slash)
+  const resource = slash === -1 ? undefined : jid.slice(slash + 1)
+  const at = bare.indexOf("@")
+  return { bare, resource, domain: at === -1 ? bare : bare.slice(at + 1) }
+}
+
+/** A complete `AmpHost` in memory, with helpers to drive and inspect it. */
+export class InMemoryHost implements AmpHost {
+  readonly domain: string
+  readonly store: InMemoryStore
+  /** Offline storage is on. */
+  offlineEnabled: boolean
+  /** MAM archiving is on. */
+  mamEnabled: boolean
+  /** The next N offline writes fail. */
+  failOfflineWrites = 0
+  /** The next N archive writes fail. */
+  failArchiveWrites = 0
+  /** Make a capability throw (to test HostError handling). */
+  throwOn: "route" | "deliver" | undefined
+  /** Bounces and other stanzas routed with `send` that reached no session. */
+  readonly undeliverable: Element[] = []
+  /** What the plugin registered (disco, stream feature). */
+  extension: HostExtension | undefined
+  private clock: number
+  private readonly accounts = new Set<string>()
+  private readonly sessions = new Map<string, TestSession[]>()
+  private readonly subscriptions = new Map<string, Map<string, string>>()
+
+  constructor(options: InMemoryHostOptions = {}) {
+    this.domain = options.domain ?? "example.com"
+    this.offlineEnabled = options.offline ?? true
+    this.mamEnabled = options.mam ?? false
+    this.store = options.store ?? new InMemoryStore()
+    this.clock = options.now ?? Date.UTC(2030, 0, 1)
+  }
+
+  /** Creates accounts (bare JIDs). */
+  addUsers(...bares: string[]): this {
+    for (const bare of bares) this.accounts.add(bare)
+    return this
+  }
+
+  /** Sets the subscription `owner`'s roster holds for `contact` (`from`/`both` let contact see owner). */
+  setSubscription(owner: string, contact: string, subscription: string): this {
+    const roster = this.subscriptions.get(owner) ?? new Map<string, string>()
+    roster.set(contact, subscription)
+    this.subscriptions.set(owner, roster)
+    return this
+  }
+
+  /** Connects a session without telling any plugin (see `login`). */
+  connect(fullJid: string, priority = 0): TestSession {
+    const { bare, resource = "" } = splitJid(fullJid)
+    const session: TestSession = {
+      resource,
+      priority,
+      failWrites: false,
+      withholdAcks: false,
+      received: [],
+    }
+    this.sessions.set(bare, [
+      ...(this.sessions.get(bare) ?? []).filter((s) => s.resource !== resource),
+      session,
+    ])
+    return session
+  }
+
+  /** Disconnects a session. */
+  disconnect(fullJid: string): void {
+    const { bare, resource } = splitJid(fullJid)
+    this.sessions.set(
+      bare,
+      (this.sessions.get(bare) ?? []).filter((session) => session.resource !== resource),
+    )
+  }
+
+  /** Connects a session, tells the plugin, and delivers offline messages as a server would. */
+  async login(fullJid: string, plugin: AmpPluginHandle, priority = 0): Promise<TestSession> {
+    const session = this.connect(fullJid, priority)
+    const { bare } = splitJid(fullJid)
+    await plugin.recipientOnline(bare)
+    const waiting = this.store.offlineOf(bare)
+    this.store.offline.delete(bare)
+    for (const entry of waiting) {
+      const verdict =
+        entry.extra === undefined ? "deliver" : await plugin.offlineDelivery(entry.extra)
+      if (verdict === "deliver") session.received.push(entry.stanza)
+    }
+    return session
+  }
+
+  /** The session of a full JID, if connected. */
+  session(fullJid: string): TestSession | undefined {
+    const { bare, resource } = splitJid(fullJid)
+    return this.sessions.get(bare)?.find((session) => session.resource === resource)
+  }
+
+  /** Moves the clock forward. */
+  advance(milliseconds: number): void {
+    this.clock += milliseconds
+  }
+
+  readonly now = (): number => this.clock
+
+  private targets(to: string, type: string | undefined): TestSession[] {
+    const { bare, resource } = splitJid(to)
+    const all = this.sessions.get(bare) ?? []
+    const addressed = all.find((session) => session.resource === resource)
+    if (addressed !== undefined) return [addressed]
+    if (resource !== undefined && type !== undefined && type !== "chat" && type !== "normal") {
+      return []
+    }
+    const eligible = all.filter((session) => session.priority >= 0)
+    const top = Math.max(...eligible.map((session) => session.priority))
+    return eligible.filter((session) => session.priority === top)
+  }
+
+  readonly route = async (message: Element): Promise<HostRouting> => {
+    if (this.throwOn === "route") throw new Error("route failed")
+    const to = readAttribute(message, "to") ?? ""
+    const { bare, resource, domain } = splitJid(to)
+    const kind =
+      domain !== this.domain
+        ? "remote-domain"
+        : this.accounts.has(bare)
+          ? "local-user"
+          : "unknown-user"
+    const targets = kind === "local-user" ? this.targets(to, readAttribute(message, "type")) : []
+    const sessions: SessionRouting =
+      targets.length === 0
+        ? "none"
+        : targets.some((session) => session.resource === resource)
+          ? "addressed-resource"
+          : "other-resources"
+    const local = kind === "local-user"
+    return {
+      kind,
+      recipient: bare,
+      sessions,
+      wouldStoreOffline: local && this.offlineEnabled,
+      wouldArchive: local && this.mamEnabled,
+    }
+  }
+
+  readonly maySeePresence = async (sender: string, recipient: string): Promise<boolean> => {
+    const subscription = this.subscriptions.get(recipient)?.get(sender)
+    return sender === recipient || subscription === "from" || subscription === "both"
+  }
+
+  readonly deliver = async (message: Element, confirm: DeliveryConfirmation): Promise<boolean> => {
+    if (this.throwOn === "deliver") throw new Error("deliver failed")
+    const targets = this.targets(readAttribute(message, "to") ?? "", readAttribute(message, "type"))
+    let accepted = false
+    for (const session of targets) {
+      if (session.failWrites) continue
+      session.received.push(message)
+      if (confirm === "ack" && session.withholdAcks) continue
+      accepted = true
+    }
+    return accepted
+  }
+
+  readonly storeOffline = async (message: Element, extra: string) => {
+    if (this.failOfflineWrites > 0) {
+      this.failOfflineWrites -= 1
+      return undefined
+    }
+    const key = this.store.newKey("offline")
+    const { bare } = splitJid(readAttribute(message, "to") ?? "")
+    this.store.append(this.store.offline, bare, { key, stanza: message, extra })
+    return key
+  }
+
+  readonly archive = async (message: Element) => {
+    if (this.failArchiveWrites > 0) {
+      this.failArchiveWrites -= 1
+      return undefined
+    }
+    const key = this.store.newKey("archive")
+    const { bare } = splitJid(readAttribute(message, "to") ?? "")
+    this.store.append(this.store.archive, bare, { key, stanza: message })
+    return key
+  }
+
+  readonly removeOffline = async (key: string) => this.store.removeKey(this.store.offline, key)
+
+  readonly removeArchived = async (key: string) => this.store.removeKey(this.store.archive, key)
+
+  readonly sendToUser = async (stanza: Element): Promise<void> => {
+    const to = readAttribute(stanza, "to") ?? ""
+    const session = this.session(to)
+    if (session !== undefined) {
+      session.received.push(stanza)
+      return
+    }
+    const { bare } = splitJid(to)
+    const key = this.store.newKey("offline")
+    this.store.append(this.store.offline, bare, { key, stanza, extra: undefined })
+  }
+
+  readonly send = async (stanza: Element): Promise<void> => {
+    const session = this.session(readAttribute(stanza, "to") ?? "")
+    if (session === undefined) this.undeliverable.push(stanza)
+    else session.received.push(stanza)
+  }
+
+  get pending() {
+    return this.store.pending
+  }
+
+  readonly register = async (extension: HostExtension): Promise<void> => {
+    this.extension = extension
+  }
+}

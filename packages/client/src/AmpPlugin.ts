@@ -170,6 +170,8 @@ export const amp = (
       throw new AmpClientError("duplicate-id", `A message with id '${id}' is already being tracked`)
     }
     const timer = setTimeout(() => control.tracker.close(), lifetime)
+    // In Node, a waiting tracker must not keep the process alive; browsers have no `unref`.
+    ;(timer as unknown as { unref?: () => void }).unref?.()
     const control = createTracker(id, rules, () => {
       clearTimeout(timer)
       if (trackers.get(id) === control) trackers.delete(id)

@@ -80,21 +80,20 @@ const program = (options: StartOptions) =>
         (opened) => Effect.sync(() => opened.close()),
       ))
     const c2s = config.listen.c2s
-    const secureContext =
+    const certificate =
       c2s !== undefined && (c2s.tls !== "off" || c2s.direct_tls_port !== 0)
         ? yield* Effect.try({
             try: () =>
-              createSecureContext(
-                ensureCertificate({
-                  domain: config.server.domain,
-                  data_dir: config.server.data_dir,
-                  cert_file: config.tls.cert_file,
-                  key_file: config.tls.key_file,
-                }),
-              ),
+              ensureCertificate({
+                domain: config.server.domain,
+                data_dir: config.server.data_dir,
+                cert_file: config.tls.cert_file,
+                key_file: config.tls.key_file,
+              }),
             catch: (error) => new StartError({ reason: "tls", message: String(error) }),
           })
         : undefined
+    const secureContext = certificate === undefined ? undefined : createSecureContext(certificate)
     const faults = config.testing.faults
     if (faults.mam_write || faults.offline_write || faults.socket_write_marker !== "")
       logger.warn("testing-faults-enabled", { faults })
@@ -109,6 +108,7 @@ const program = (options: StartOptions) =>
       throttle: makeAuthThrottle(),
       connections: new Set(),
       secureContext,
+      certificate,
       lifecycle: { stopping: false },
       writeFailureMarker: faults.socket_write_marker,
     }

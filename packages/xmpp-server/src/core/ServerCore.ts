@@ -27,6 +27,8 @@ export interface ServerCore {
   readonly throttle: AuthThrottle
   readonly connections: Set<OpenConnection>
   readonly secureContext: SecureContext | undefined
+  /** The PEM certificate and key behind `secureContext` (direct TLS listener). */
+  readonly certificate: { readonly cert: string; readonly key: string } | undefined
   /** Set when a graceful stop began: new connections are refused. */
   readonly lifecycle: { stopping: boolean }
   /** Text that makes a message write fail (`[testing.faults] socket_write_marker`); "" when off. */

@@ -67,10 +67,7 @@ export const tcpListener = (core: ServerCore, host: string, port: number) =>
 export const directTlsListener = (core: ServerCore, host: string, port: number) =>
   bind(
     "listen.c2s.direct_tls_port",
-    createTlsServer(
-      core.secureContext === undefined ? {} : { secureContext: core.secureContext },
-      accept(core, true),
-    ),
+    createTlsServer(core.certificate ?? {}, accept(core, true)),
     host,
     port,
   )

@@ -22,7 +22,7 @@ export interface TestClient {
   waitFor(test: (stanza: XmlElement) => boolean, timeoutMs?: number): Promise<XmlElement>
   /** Every stanza received so far. */
   readonly received: ReadonlyArray<XmlElement>
-  /** Resolves once the client went offline (e.g. after a stream error). */
+  /** Resolves once the connection dropped (e.g. after a stream error). */
   readonly offline: Promise<void>
   /** Stream errors and other errors the client reported. */
   readonly errors: ReadonlyArray<Error & { condition?: string }>
@@ -74,7 +74,7 @@ export const connectClient = async (options: ConnectOptions): Promise<TestClient
     for (const waiter of [...waiters]) waiter(stanza)
   })
   raw.on("error", (error: never) => errors.push(error))
-  const offline = new Promise<void>((resolve) => raw.on("offline", () => resolve()))
+  const offline = new Promise<void>((resolve) => raw.on("disconnect", () => resolve()))
   await raw.start()
   return {
     jid: raw.jid.toString(),

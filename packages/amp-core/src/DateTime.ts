@@ -1,33 +1,82 @@
 // XEP-0082 DateTime in UTC, as XEP-0079 §3.3.2 requires for `expire-at`:
 // `CCYY-MM-DDThh:mm:ss[.sss]` followed by `Z`, `+00:00` or `-00:00`, calendar checked.
 
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]00:00)$/
-
 const isLeapYear = (year: number): boolean =>
   (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
 
 const daysInMonth = (year: number, month: number): number =>
   month === 2 ? (isLeapYear(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
 
+/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+const daysFromCivil = (year: number, month: number, day: number): number => {
+  const shifted = month <= 2 ? year - 1 : year
+  const era = Math.floor(shifted / 400)
+  const yearOfEra = shifted - era * 400
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1
+  const dayOfEra =
+    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear
+  return era * 146097 + dayOfEra - 719468
+}
+
+const DAY = 86_400_000
+
+/** The number written by `length` ASCII digits at `offset`, or -1 if any is not a digit. */
+const digits = (text: string, offset: number, length: number): number => {
+  let value = 0
+  for (let position = offset; position < offset + length; position++) {
+    const code = text.charCodeAt(position) - 48
+    if (!(code >= 0 && code <= 9)) return -1
+    value = value * 10 + code
+  }
+  return value
+}
+
+/** Milliseconds of a fraction `.sss…` starting at `offset` (any number of digits, truncated). */
+const fractionEnd = (text: string, offset: number): number => {
+  let position = offset + 1
+  while (position < text.length && digits(text, position, 1) >= 0) position++
+  return position
+}
+
+/** True when the separators of `CCYY-MM-DDThh:mm:ss` are where they belong. */
+const separatorsInPlace = (text: string): boolean =>
+  text[4] === "-" && text[7] === "-" && text[10] === "T" && text[13] === ":" && text[16] === ":"
+
 /** Parses a UTC DateTime to epoch milliseconds, or `undefined` when it is not valid UTC. */
 export const parseUtcDateTime = (text: string): number | undefined => {
-  const match = DATE_TIME.exec(text)
-  if (match === null) return undefined
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ]
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
-  if (hour > 23 || minute > 59 || second > 59) return undefined
-  const fraction = match[7] === undefined ? 0 : Math.floor(Number(`0${match[7]}`) * 1000)
-  const instant = new Date(0)
-  instant.setUTCFullYear(year, month - 1, day)
-  instant.setUTCHours(hour, minute, second, fraction)
-  return instant.getTime()
+  if (text.length < 20) return undefined
+  if (!separatorsInPlace(text)) return undefined
+  const year = digits(text, 0, 4)
+  const month = digits(text, 5, 2)
+  const day = digits(text, 8, 2)
+  const hour = digits(text, 11, 2)
+  const minute = digits(text, 14, 2)
+  const second = digits(text, 17, 2)
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return undefined
+  }
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+    return undefined
+  }
+  let zoneStart = 19
+  let milliseconds = 0
+  if (text[19] === ".") {
+    zoneStart = fractionEnd(text, 19)
+    if (zoneStart === 20) return undefined
+    const written = text.slice(20, Math.min(zoneStart, 23)).padEnd(3, "0")
+    milliseconds = digits(written, 0, 3)
+  }
+  const zoneLength = text.length - zoneStart
+  const utc =
+    zoneLength === 1
+      ? text[zoneStart] === "Z"
+      : zoneLength === 6 && (text.endsWith("+00:00") || text.endsWith("-00:00"))
+  if (!utc) return undefined
+  return (
+    daysFromCivil(year, month, day) * DAY +
+    ((hour * 60 + minute) * 60 + second) * 1000 +
+    milliseconds
+  )
 }
 
 const pad = (value: number, width: number): string => String(value).padStart(width, "0")

@@ -13,6 +13,8 @@ export interface ElementDeclaration<Field extends string> {
   readonly namespace: string
   /** Each model field and the XML attribute it is stored in. */
   readonly attributes: { readonly [F in Field]: string }
+  /** The same pairs as a list, computed once (readers and writers iterate it). */
+  readonly fields: readonly (readonly [Field, string])[]
 }
 
 /** The attribute fields of a declaration, as read from an element (absent ones left out). */
@@ -23,7 +25,12 @@ const declare = <Field extends string>(
   name: string,
   namespace: string,
   attributes: { readonly [F in Field]: string },
-): ElementDeclaration<Field> => ({ name, namespace, attributes })
+): ElementDeclaration<Field> => ({
+  name,
+  namespace,
+  attributes,
+  fields: Object.entries(attributes) as [Field, string][],
+})
 
 /** `<rule action condition value/>` (§4.2). */
 export const RULE = declare("rule", AMP_NS, {
@@ -63,8 +70,10 @@ export const readElement = <Field extends string>(
   element: Element,
 ): DeclaredFields<Field> => {
   const fields: DeclaredFields<Field> = {}
-  for (const field of Object.keys(declaration.attributes) as Field[]) {
-    const text = readAttribute(element, declaration.attributes[field])
+  const pairs = declaration.fields
+  for (let position = 0; position < pairs.length; position++) {
+    const [field, attribute] = pairs[position] as readonly [Field, string]
+    const text = readAttribute(element, attribute)
     if (text !== undefined) fields[field] = text
   }
   return fields
@@ -78,9 +87,9 @@ export const writeElement = <Field extends string>(
   withNamespace = true,
 ): Element => {
   const attributes: Record<string, string> = withNamespace ? { xmlns: declaration.namespace } : {}
-  for (const field of Object.keys(declaration.attributes) as Field[]) {
+  for (const [field, attribute] of declaration.fields) {
     const text = fields[field]
-    if (text !== undefined) attributes[declaration.attributes[field]] = text
+    if (text !== undefined) attributes[attribute] = text
   }
   return xml(declaration.name, attributes, ...children)
 }

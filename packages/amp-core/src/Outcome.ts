@@ -30,21 +30,30 @@ export type Storage = "offline" | "archive" | "nowhere"
 export const storageOf = (routing: RoutingDecision): Storage =>
   routing.wouldStoreOffline ? "offline" : routing.wouldArchive ? "archive" : "nowhere"
 
-/** The ordered outcome path of a routing decision (spec §4). */
-export const outcomePath = (routing: RoutingDecision): Outcome[] => {
-  const stored: Outcome[] = storageOf(routing) === "nowhere" ? [] : ["stored"]
-  const direct: Outcome[] = routing.sessions === "none" ? [] : ["direct"]
-  return [...direct, ...stored, "none"]
+const FULL_PATH: readonly Outcome[] = ["direct", "stored", "none"]
+const DIRECT_NONE: readonly Outcome[] = ["direct", "none"]
+const STORED_NONE: readonly Outcome[] = ["stored", "none"]
+const ONLY_NONE: readonly Outcome[] = ["none"]
+
+/** The ordered outcome path of a routing decision (spec §4); a shared, read-only list. */
+export const outcomePath = (routing: RoutingDecision): readonly Outcome[] => {
+  const stores = storageOf(routing) !== "nowhere"
+  if (routing.sessions === "none") return stores ? STORED_NONE : ONLY_NONE
+  return stores ? FULL_PATH : DIRECT_NONE
 }
+
+const EXACT_ANY: readonly string[] = ["exact", "any"]
+const OTHER_ANY: readonly string[] = ["other", "any"]
+const NO_VALUES: readonly string[] = []
 
 /** The `match-resource` values met for a routing decision (decided at `initial`, spec §4). */
 export const matchedResourceValues = (sessions: SessionRouting): readonly string[] => {
   switch (sessions) {
     case "addressed-resource":
-      return ["exact", "any"]
+      return EXACT_ANY
     case "other-resources":
-      return ["other", "any"]
+      return OTHER_ANY
     case "none":
-      return []
+      return NO_VALUES
   }
 }

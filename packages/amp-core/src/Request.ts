@@ -1,7 +1,14 @@
 // The AMP request (XEP-0079 §2.1.2, §4.1) and spec §2–3: recognising it on a `<message/>`,
 // the structural rejections, validation, and writing `<amp/>` back from the same declaration.
 import type { Element } from "@xmpp/xml"
-import { AMP, declaredChildren, RULE, readElement, writeElement } from "./Declarations.js"
+import {
+  AMP,
+  declaredChildren,
+  isDeclared,
+  RULE,
+  readElement,
+  writeElement,
+} from "./Declarations.js"
 import type { AmpRequest, AmpRule, RuleText } from "./Model.js"
 import { readRuleText, writeRule } from "./Rules.js"
 import type { AmpSupport } from "./Support.js"
@@ -69,25 +76,37 @@ const PER_HOP: ReadonlyMap<string, boolean> = new Map([
 const structural = (reason: StructuralReason, text: string, id: string | undefined) =>
   ({ _tag: "StructuralFailure", reason, text, id }) as const
 
+/** The `<amp/>` children of a message, and whether any carries a `status`. */
+const ampChildren = (message: Element): { elements: Element[]; statusPresent: boolean } => {
+  const elements: Element[] = []
+  let statusPresent = false
+  for (const child of message.children) {
+    if (typeof child !== "object" || !isDeclared(AMP, child)) continue
+    elements.push(child)
+    statusPresent ||= readAttribute(child, AMP.attributes.status) !== undefined
+  }
+  return { elements, statusPresent }
+}
+
 /**
  * Reads the AMP request of a `<message/>`: `NotAmp` when there is none (or the message is an
  * error), a structural failure (spec §2), a validation failure (spec §3) or the valid request.
  */
 export const parseRequest = (message: Element, support: AmpSupport): RequestParseResult => {
   if (!isMessageForAmp(message)) return { _tag: "NotAmp" }
-  const ampElements = declaredChildren(message, AMP)
-  const [amp] = ampElements
+  const { elements, statusPresent } = ampChildren(message)
+  const [amp] = elements
   if (amp === undefined) return { _tag: "NotAmp" }
   const rawId = readAttribute(message, "id")
   const id = rawId === "" ? undefined : rawId
-  if (ampElements.some((element) => readElement(AMP, element).status !== undefined)) {
+  if (statusPresent) {
     return structural(
       "status-present",
       "A client may not send <amp/> with a status attribute: only servers write AMP replies.",
       id,
     )
   }
-  if (ampElements.length > 1) {
+  if (elements.length > 1) {
     return structural("multiple-amp", "A message may carry only one <amp/> element.", id)
   }
   if (id === undefined) {
@@ -97,10 +116,11 @@ export const parseRequest = (message: Element, support: AmpSupport): RequestPars
       id,
     )
   }
-  const fields = readElement(AMP, amp)
-  const ruleTexts = declaredChildren(amp, RULE).map(readRuleText)
+  const ruleTexts: RuleText[] = []
+  for (const ruleElement of declaredChildren(amp, RULE)) ruleTexts.push(readRuleText(ruleElement))
   if (ruleTexts.length === 0) return structural("no-rules", "<amp/> carries no <rule/>.", id)
-  const perHop = fields.perHop === undefined ? false : PER_HOP.get(fields.perHop)
+  const perHopText = readAttribute(amp, AMP.attributes.perHop)
+  const perHop = perHopText === undefined ? false : PER_HOP.get(perHopText)
   if (perHop === undefined) {
     return structural("invalid-per-hop", "per-hop must be true, false, 1 or 0.", id)
   }

@@ -72,174 +72,190 @@ export const startMessage = (
   routing: RoutingDecision,
 ): AmpMessageState => ({ rules, routing, stage: "new", archivedCopy: false })
 
-/** What an event does before the common "first match acts" step. */
+/** What an event checks and where it leaves the message, before "first match acts". */
 interface Step {
-  readonly before: readonly AmpRule[]
-  readonly after: readonly AmpRule[]
-  readonly stage: MessageStage
-  readonly routing: RoutingDecision
-  readonly archivedCopy: boolean
-  readonly end?: "delivered" | "discarded"
-  readonly settled?: (rule: AmpRule) => boolean
+  /** Blocking `deliver` rules with this value are checked before the outcome is carried out. */
+  blockingOutcome: Outcome | undefined
+  /** `notify` `deliver` rules with this value are checked after the outcome is confirmed. */
+  confirmedOutcome: Outcome | undefined
+  /** `expire-at` rules due at or before this instant are met. */
+  dueBy: number | undefined
+  /** `match-resource` values met (at initial); every match-resource rule is then decided. */
+  resourceValues: readonly string[] | undefined
+  stage: MessageStage
+  routing: RoutingDecision
+  archivedCopy: boolean
+  end: "delivered" | "discarded" | undefined
 }
-
-const deliverRules = (rules: readonly AmpRule[], value: Outcome, blocking: boolean) =>
-  rules.filter(
-    (rule) =>
-      rule.condition === "deliver" &&
-      rule.value === value &&
-      isBlockingAction(rule.action) === blocking,
-  )
-
-const expiredRules = (rules: readonly AmpRule[], now: number) =>
-  rules.filter((rule) => rule.condition === "expire-at" && rule.expiresAt <= now)
-
-const unchanged = (state: AmpMessageState): Step => ({
-  before: [],
-  after: [],
-  stage: state.stage,
-  routing: state.routing,
-  archivedCopy: state.archivedCopy,
-})
 
 /** Falling back to `none`: blocking none rules before, notify none after; the message ends. */
-const fallToNone = (state: AmpMessageState, routing: RoutingDecision): Step => ({
-  before: deliverRules(state.rules, "none", true),
-  after: deliverRules(state.rules, "none", false),
-  stage: "finished",
-  routing,
-  archivedCopy: state.archivedCopy,
-  end: "discarded",
-})
-
-const initial = (state: AmpMessageState, now: number): Step => {
-  const [first = "none"] = outcomePath(state.routing)
-  const resourceValues = matchedResourceValues(state.routing.sessions)
-  const metAtInitial = state.rules.filter(
-    (rule) =>
-      (rule.condition === "match-resource" && resourceValues.includes(rule.value)) ||
-      (rule.condition === "expire-at" && rule.expiresAt <= now),
-  )
-  const before = [...metAtInitial, ...deliverRules(state.rules, first, true)]
-  const settled = (rule: AmpRule) => rule.condition === "match-resource"
-  if (first === "none") return { ...fallToNone(state, state.routing), before, settled }
-  return { ...unchanged(state), before, stage: first, settled }
+const fallToNone = (next: Step): void => {
+  next.blockingOutcome = "none"
+  next.confirmedOutcome = "none"
+  next.stage = "finished"
+  next.end = "discarded"
 }
 
-const deliveryFailed = (state: AmpMessageState): Step => {
-  if (state.stage !== "direct") return unchanged(state)
+const initial = (next: Step, now: number): void => {
+  const first = outcomePath(next.routing)[0] ?? "none"
+  next.dueBy = now
+  next.resourceValues = matchedResourceValues(next.routing.sessions)
+  if (first === "none") {
+    fallToNone(next)
+    return
+  }
+  next.blockingOutcome = first
+  next.stage = first
+}
+
+const deliveryFailed = (next: Step): void => {
+  const storage = storageOf(next.routing)
+  if (storage === "nowhere") {
+    fallToNone(next)
+    return
+  }
+  const confirmed = storage === "archive" && next.archivedCopy
+  next.blockingOutcome = "stored"
+  next.confirmedOutcome = confirmed ? "stored" : undefined
+  next.stage = confirmed ? "in-storage" : "stored"
+}
+
+const confirmStored = (next: Step): void => {
+  next.confirmedOutcome = "stored"
+  next.stage = "in-storage"
+}
+
+const finishDelivered = (next: Step): void => {
+  next.stage = "finished"
+  next.end = "delivered"
+}
+
+/** Applies one event to a fresh step describing the state (mutates only that fresh object). */
+const applyEvent = (next: Step, state: AmpMessageState, event: AmpEvent, now: number): void => {
   const storage = storageOf(state.routing)
-  if (storage === "nowhere") return fallToNone(state, state.routing)
-  const before = deliverRules(state.rules, "stored", true)
-  const confirmed = storage === "archive" && state.archivedCopy
-  return {
-    ...unchanged(state),
-    before,
-    after: confirmed ? deliverRules(state.rules, "stored", false) : [],
-    stage: confirmed ? "in-storage" : "stored",
+  const waiting = state.stage === "stored" || state.stage === "in-storage"
+  const active = waiting || state.stage === "direct"
+  switch (event) {
+    case "initial":
+      if (state.stage === "new") initial(next, now)
+      return
+    case "archived":
+      if (state.stage === "stored" && storage === "archive") confirmStored(next)
+      next.archivedCopy = state.stage !== "new"
+      return
+    case "archive-failed":
+      if (state.stage === "stored" && storage === "archive") {
+        next.routing = { ...state.routing, wouldArchive: false }
+        fallToNone(next)
+        return
+      }
+      if (state.stage === "direct") {
+        next.routing = { ...state.routing, wouldArchive: false }
+        next.archivedCopy = false
+      }
+      return
+    case "stored":
+      if (state.stage === "stored" && storage === "offline") confirmStored(next)
+      return
+    case "store-failed":
+      if (state.stage === "stored" && storage === "offline") fallToNone(next)
+      return
+    case "delivered":
+      if (state.stage === "direct") next.confirmedOutcome = "direct"
+      if (active) finishDelivered(next)
+      return
+    case "delivery-failed":
+      if (state.stage === "direct") deliveryFailed(next)
+      return
+    case "expired":
+      if (active) next.dueBy = now
+      return
+    case "offline-delivery":
+      if (waiting) {
+        next.dueBy = now
+        finishDelivered(next)
+      }
+      return
   }
 }
 
 const step = (state: AmpMessageState, event: AmpEvent, now: number): Step => {
-  const storage = storageOf(state.routing)
-  switch (event) {
-    case "initial":
-      return state.stage === "new" ? initial(state, now) : unchanged(state)
-    case "archived":
-      if (state.stage === "stored" && storage === "archive") {
-        return {
-          ...unchanged(state),
-          after: deliverRules(state.rules, "stored", false),
-          stage: "in-storage",
-          archivedCopy: true,
-        }
-      }
-      return { ...unchanged(state), archivedCopy: state.stage !== "new" }
-    case "archive-failed": {
-      const routing = { ...state.routing, wouldArchive: false }
-      if (state.stage === "stored" && storage === "archive") return fallToNone(state, routing)
-      if (state.stage === "direct") return { ...unchanged(state), routing, archivedCopy: false }
-      return unchanged(state)
-    }
-    case "stored":
-      if (state.stage === "stored" && storage === "offline") {
-        return {
-          ...unchanged(state),
-          after: deliverRules(state.rules, "stored", false),
-          stage: "in-storage",
-        }
-      }
-      return unchanged(state)
-    case "store-failed":
-      return state.stage === "stored" && storage === "offline"
-        ? fallToNone(state, state.routing)
-        : unchanged(state)
-    case "delivered":
-      if (state.stage === "direct") {
-        return {
-          ...unchanged(state),
-          after: deliverRules(state.rules, "direct", false),
-          stage: "finished",
-          end: "delivered",
-        }
-      }
-      return state.stage === "new" || state.stage === "finished"
-        ? unchanged(state)
-        : { ...unchanged(state), stage: "finished", end: "delivered" }
-    case "delivery-failed":
-      return deliveryFailed(state)
-    case "expired":
-      return state.stage === "new" || state.stage === "finished"
-        ? unchanged(state)
-        : { ...unchanged(state), before: expiredRules(state.rules, now) }
-    case "offline-delivery":
-      return state.stage === "stored" || state.stage === "in-storage"
-        ? {
-            ...unchanged(state),
-            before: expiredRules(state.rules, now),
-            stage: "finished",
-            end: "delivered",
-          }
-        : unchanged(state)
+  const next: Step = {
+    blockingOutcome: undefined,
+    confirmedOutcome: undefined,
+    dueBy: undefined,
+    resourceValues: undefined,
+    stage: state.stage,
+    routing: state.routing,
+    archivedCopy: state.archivedCopy,
+    end: undefined,
+  }
+  applyEvent(next, state, event, now)
+  return next
+}
+
+/** True when the rule is checked in the "before" moment of this step. */
+const metBefore = (step: Step, rule: AmpRule): boolean => {
+  switch (rule.condition) {
+    case "deliver":
+      return rule.value === step.blockingOutcome && isBlockingAction(rule.action)
+    case "expire-at":
+      return step.dueBy !== undefined && rule.expiresAt <= step.dueBy
+    case "match-resource":
+      return step.resourceValues?.includes(rule.value) === true
   }
 }
 
-/** True when a pending rule can still be met in this stage with this routing. */
-const stillPossible = (rule: AmpRule, stage: MessageStage, routing: RoutingDecision): boolean => {
-  if (stage === "finished") return false
-  if (rule.condition !== "deliver") return true
-  if (stage === "new") return true
-  if (stage === "in-storage") return false
+/** True when the rule is a notify rule of the outcome this step confirms. */
+const metAfter = (step: Step, rule: AmpRule): boolean =>
+  rule.condition === "deliver" && rule.value === step.confirmedOutcome && rule.action === "notify"
+
+/** The deliver values still reachable in a stage with a routing decision. */
+const reachableValues = (stage: MessageStage, routing: RoutingDecision): readonly string[] => {
+  if (stage === "finished" || stage === "in-storage") return []
   const path = outcomePath(routing)
-  const reachable = stage === "stored" ? path.slice(path.indexOf("stored")) : path
-  return (reachable as readonly string[]).includes(rule.value)
+  return stage === "stored" ? path.slice(path.indexOf("stored")) : path
 }
 
-const byIndex = (left: AmpRule, right: AmpRule) => left.index - right.index
+/** True when a pending rule can still be met in this stage (deliver values must be reachable). */
+const stillPossible = (rule: AmpRule, stage: MessageStage, reachable: readonly string[]) =>
+  stage !== "finished" &&
+  (rule.condition !== "deliver" || stage === "new" || reachable.includes(rule.value))
 
-const earliestExpiry = (rules: readonly AmpRule[]): number | undefined =>
-  rules.reduce<number | undefined>(
-    (earliest, rule) =>
-      rule.condition === "expire-at" && (earliest === undefined || rule.expiresAt < earliest)
-        ? rule.expiresAt
-        : earliest,
-    undefined,
-  )
+const earliestExpiry = (rules: readonly AmpRule[]): number | undefined => {
+  let earliest: number | undefined
+  for (const rule of rules) {
+    if (rule.condition === "expire-at" && (earliest === undefined || rule.expiresAt < earliest)) {
+      earliest = rule.expiresAt
+    }
+  }
+  return earliest
+}
 
 /** Decides one event of a message: which rule acts, what is used up and what stays pending. */
 export const resolve = (state: AmpMessageState, event: AmpEvent, now: number): Resolution => {
   const next = step(state, event, now)
-  const candidates = [...[...next.before].sort(byIndex), ...[...next.after].sort(byIndex)]
-  const [fired, ...usedUp] = candidates
+  const before: AmpRule[] = []
+  const after: AmpRule[] = []
+  const undecided: AmpRule[] = []
+  for (const rule of state.rules) {
+    if (metBefore(next, rule)) before.push(rule)
+    else if (metAfter(next, rule)) after.push(rule)
+    else undecided.push(rule)
+  }
+  const usedUp = after.length === 0 ? before : before.concat(after)
+  const fired = usedUp.shift()
   const stop = fired !== undefined && isBlockingAction(fired.action)
   const stage: MessageStage = stop ? "finished" : next.stage
-  const remaining = state.rules.filter(
-    (rule) => !candidates.includes(rule) && next.settled?.(rule) !== true,
-  )
-  const pending = remaining.filter((rule) => stillPossible(rule, stage, next.routing))
-  const discarded = state.rules.filter(
-    (rule) => !candidates.includes(rule) && !pending.includes(rule),
-  )
+  const reachable = reachableValues(stage, next.routing)
+  const settlesResources = next.resourceValues !== undefined
+  const pending: AmpRule[] = []
+  const discarded: AmpRule[] = []
+  for (const rule of undecided) {
+    const settled = settlesResources && rule.condition === "match-resource"
+    if (!settled && stillPossible(rule, stage, reachable)) pending.push(rule)
+    else discarded.push(rule)
+  }
   return {
     state: { rules: pending, routing: next.routing, stage, archivedCopy: next.archivedCopy },
     fired,

@@ -67,8 +67,8 @@ export const ampSupport = (options: AmpSupportOptions = {}): AmpSupport | AmpSup
 
 /** True when the action is defined and enabled. */
 export const supportsAction = (support: AmpSupport, action: string | undefined): boolean =>
-  isOneOf(AMP_ACTIONS, action) && support.actions.includes(action)
+  action !== undefined && (support.actions as readonly string[]).includes(action)
 
 /** True when the condition is defined and enabled. */
 export const supportsCondition = (support: AmpSupport, condition: string | undefined): boolean =>
-  isOneOf(AMP_CONDITIONS, condition) && support.conditions.includes(condition)
+  condition !== undefined && (support.conditions as readonly string[]).includes(condition)

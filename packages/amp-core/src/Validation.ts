@@ -78,10 +78,23 @@ export const validateRules = (
   rules: readonly RuleText[],
   support: AmpSupport,
 ): ValidationResult => {
-  const judged = rules.map((rule, index) => judge(rule, index, support))
-  for (const kind of VALIDATION_KINDS) {
-    const failing = rules.filter((_, index) => judged[index] === kind)
-    if (failing.length > 0) return { _tag: "ValidationFailure", kind, rules: failing }
+  const valid: AmpRule[] = []
+  const failures: ValidationKind[] = []
+  let first: number = VALIDATION_KINDS.length
+  for (let index = 0; index < rules.length; index++) {
+    const judged = judge(rules[index] ?? {}, index, support)
+    if (typeof judged === "object") {
+      valid.push(judged)
+    } else {
+      failures[index] = judged
+      first = Math.min(first, VALIDATION_KINDS.indexOf(judged))
+    }
   }
-  return { _tag: "Valid", rules: judged as AmpRule[] }
+  const kind = VALIDATION_KINDS[first]
+  if (kind === undefined) return { _tag: "Valid", rules: valid }
+  return {
+    _tag: "ValidationFailure",
+    kind,
+    rules: rules.filter((_, index) => failures[index] === kind),
+  }
 }

@@ -22,20 +22,30 @@ export const parseXml = (text: string): Element => {
   return root
 }
 
-/** Reads an attribute as written, only when it is an own string property (never a prototype key). */
+/**
+ * Reads an attribute as written. Only string values count, so an attribute named like an
+ * `Object.prototype` member (`constructor`, `__proto__`, whose values are never strings) reads
+ * as absent unless the element really has it.
+ */
 export const readAttribute = (element: Element, name: string): string | undefined => {
   const attributes: unknown = element.attrs
   if (typeof attributes !== "object" || attributes === null) return undefined
-  if (!Object.hasOwn(attributes, name)) return undefined
   const value: unknown = (attributes as Record<string, unknown>)[name]
   return typeof value === "string" ? value : undefined
 }
 
 /** The direct child elements of `parent` with this local name and namespace (text skipped). */
-export const childElements = (parent: Element, name: string, namespace: string): Element[] =>
-  parent
-    .getChildElements()
-    .filter((child) => child.getName() === name && child.getNS() === namespace)
+export const childElements = (parent: Element, name: string, namespace: string): Element[] => {
+  const found: Element[] = []
+  for (const child of parent.children) {
+    if (typeof child !== "object") continue
+    const named = child.name === name || (child.name.endsWith(name) && child.getName() === name)
+    if (named && child.getNS() === namespace) {
+      found.push(child)
+    }
+  }
+  return found
+}
 
 /** The @xmpp/xml element type every amp-core function takes and returns. */
 export type { Element } from "@xmpp/xml"

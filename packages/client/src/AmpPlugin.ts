@@ -97,7 +97,11 @@ export interface AmpClient {
 
 const STREAM_NS = "http://etherx.jabber.org/streams"
 
-const newId = (): string => globalThis.crypto.randomUUID()
+/** A random 128-bit message id; `getRandomValues` also works outside secure contexts. */
+const newId = (): string =>
+  Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (byte) =>
+    byte.toString(16).padStart(2, "0"),
+  ).join("")
 
 /** Sets up AMP on an @xmpp/client instance: `const amp = setupAmp(xmpp)` or `amp(xmpp)`. */
 export const amp = (

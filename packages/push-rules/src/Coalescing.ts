@@ -6,6 +6,7 @@ import { domainOf } from "./Jid.js"
 import { pushNotificationCodec } from "./Notification.js"
 import type { PushDecision } from "./PushDecision.js"
 import type { PendingPush, PushState, RegistrationRecord } from "./PushState.js"
+import { hashId } from "./RecentIds.js"
 import type { StanzaFacts } from "./StanzaImportance.js"
 import type { NotificationSummary } from "./Summary.js"
 
@@ -111,9 +112,10 @@ export const offerStanza = (
   id: string,
   facts: StanzaFacts,
   decisions: PushDecision[],
+  hash: number = hashId(id),
 ): boolean => {
-  if (record.recent.has(id)) return false
-  record.recent.add(id)
+  if (record.recent.has(id, hash)) return false
+  record.recent.add(id, hash)
   const pending = facts.important ? record.pendingImportant : record.pendingUnimportant
   const merged = { count: (pending?.count ?? 0) + 1, latest: facts, latestId: id }
   if (facts.important) record.pendingImportant = merged

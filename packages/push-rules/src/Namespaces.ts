@@ -4,7 +4,7 @@
 /** The push namespace of `<enable/>`, `<disable/>` and `<notification/>` (XEP-0357 §5). */
 export const PUSH_NS = "urn:xmpp:push:0"
 
-/** The disco#info feature a server lists on the user's bare JID (XEP-0357 §5). */
+/** The disco#info feature a server lists on the user's bare JID (XEP-0357 §3). */
 export const PUSH_FEATURE = PUSH_NS
 
 /** FORM_TYPE of the notification summary form (XEP-0357 §7). */

@@ -36,15 +36,37 @@ export interface StanzaFacts {
   readonly body?: string
 }
 
-const encryptedPayloads: readonly (readonly [string, string])[] = [
-  ["encrypted", OMEMO_LEGACY_NS],
-  ["encrypted", OMEMO_NS],
-  ["openpgp", OPENPGP_NS],
-  ["x", LEGACY_PGP_NS],
-]
+/** Whether a child is an end-to-end encrypted payload (XEP-0384, XEP-0373, XEP-0027). */
+const isEncryptedPayload = (name: string, xmlns: string | undefined): boolean =>
+  (name === "encrypted" && (xmlns === OMEMO_NS || xmlns === OMEMO_LEGACY_NS)) ||
+  (name === "openpgp" && xmlns === OPENPGP_NS) ||
+  (name === "x" && xmlns === LEGACY_PGP_NS)
 
-const isEncrypted = (message: Element): boolean =>
-  encryptedPayloads.some(([name, xmlns]) => message.getChild(name, xmlns) !== undefined)
+/** The namespace of a child element: declared on it (the XMPP norm) or inherited. */
+const namespaceOf = (child: Element): string | undefined => {
+  const declared = child.attrs.xmlns
+  return typeof declared === "string" ? declared : child.getNS()
+}
+
+/** What a message's direct children say, read in one pass (stanzas are hot in the rules). */
+const scanPayloads = (
+  message: Element,
+): { body?: string; encrypted: boolean; proposal: boolean } => {
+  let body: string | undefined
+  let encrypted = false
+  let proposal = false
+  for (const child of message.children) {
+    if (typeof child === "string") continue
+    if (child.name === "body") {
+      if (body === undefined) body = child.getText()
+      continue
+    }
+    const xmlns = namespaceOf(child)
+    if (isEncryptedPayload(child.name, xmlns)) encrypted = true
+    else if (child.name === "propose" && xmlns === JINGLE_MESSAGE_NS) proposal = true
+  }
+  return body === undefined ? { encrypted, proposal } : { body, encrypted, proposal }
+}
 
 const withSender = (facts: StanzaFacts, from: unknown): StanzaFacts =>
   typeof from === "string" && from.length > 0 ? { ...facts, sender: bareJid(from) } : facts
@@ -53,12 +75,12 @@ const classifyMessage = (message: Element): StanzaFacts => {
   const from = message.attrs.from
   if (message.attrs.type === "error")
     return withSender({ important: false, kind: "other-message" }, from)
-  const body = message.getChildText("body")
-  if (body !== null && body.trim().length > 0) {
+  const { body, encrypted, proposal } = scanPayloads(message)
+  if (body !== undefined && body.trim().length > 0) {
     return withSender({ important: true, kind: "message-with-body", body }, from)
   }
-  if (isEncrypted(message)) return withSender({ important: true, kind: "encrypted-message" }, from)
-  if (message.getChild("propose", JINGLE_MESSAGE_NS) !== undefined) {
+  if (encrypted) return withSender({ important: true, kind: "encrypted-message" }, from)
+  if (proposal) {
     return withSender({ important: true, kind: "call-proposal" }, from)
   }
   return withSender({ important: false, kind: "other-message" }, from)

@@ -2,32 +2,20 @@
 // registrations a stanza is offered to. Queued to a hibernated or ack-delayed session: that
 // session's registration only, unless CSI held it back. Archived (XEP-0313): registrations not
 // bound to a live session. Stored offline: all of the user's registrations.
+import type { Element } from "@xmpp/xml"
 import { offerStanza } from "./Coalescing.js"
 import { bareJid } from "./Jid.js"
 import type { PushDecision } from "./PushDecision.js"
 import type { QueuedStanza } from "./PushEvent.js"
-import type { PushState, RegistrationRecord, SessionRecord } from "./PushState.js"
+import type { PushState, RegistrationRecord, SessionRecord, UserRecord } from "./PushState.js"
+import { hashId } from "./RecentIds.js"
 import { classifyStanza, type StanzaFacts } from "./StanzaImportance.js"
 
-const countUnread = (state: PushState, user: string, id: string, facts: StanzaFacts): void => {
-  if (!facts.important) return
-  const account = state.users.get(user)
-  if (account === undefined || account.counted.has(id)) return
-  account.counted.add(id)
+/** Counts an important message once for its user's `message-count`. */
+const countUnread = (account: UserRecord, id: string, hash: number, facts: StanzaFacts): void => {
+  if (!facts.important || account.counted.has(id, hash)) return
+  account.counted.add(id, hash)
   account.unread += 1
-}
-
-const offerToAll = (
-  state: PushState,
-  targets: readonly RegistrationRecord[],
-  id: string,
-  facts: StanzaFacts,
-  decisions: PushDecision[],
-): void => {
-  const [first] = targets
-  if (first === undefined) return
-  countUnread(state, first.user, id, facts)
-  for (const record of targets) offerStanza(state, record, id, facts, decisions)
 }
 
 const isHeldBack = (
@@ -35,7 +23,7 @@ const isHeldBack = (
   session: SessionRecord,
   queued: QueuedStanza,
   facts: StanzaFacts,
-) =>
+): boolean =>
   queued.heldBack ??
   (state.settings.inactiveClientHoldsUnimportant &&
     session.clientState === "inactive" &&
@@ -50,41 +38,64 @@ export const stanzaQueuedForSession = (
 ): void => {
   if (session.status === "active" || session.registration === undefined) return
   const record = state.registrations.get(session.registration)
-  if (record === undefined) return
+  const account = state.users.get(session.user)
+  if (record === undefined || account === undefined) return
   const facts = classifyStanza(queued.stanza)
   if (isHeldBack(state, session, queued, facts)) return
-  offerToAll(state, [record], queued.id, facts, decisions)
+  const hash = hashId(queued.id)
+  countUnread(account, queued.id, hash, facts)
+  offerStanza(state, record, queued.id, facts, decisions, hash)
 }
 
 const isBoundToLiveSession = (state: PushState, record: RegistrationRecord): boolean =>
   record.session !== undefined && state.sessions.has(record.session)
 
-const registrationsOfUser = (state: PushState, user: string): RegistrationRecord[] =>
-  (state.users.get(user)?.registrations ?? []).flatMap((key) => state.registrations.get(key) ?? [])
+/** Offers a stored message to the user's registrations that `include` selects (rules 3, 4). */
+const offerStoredMessage = (
+  state: PushState,
+  user: string,
+  id: string,
+  stanza: Element,
+  include: (record: RegistrationRecord) => boolean,
+  decisions: PushDecision[],
+): void => {
+  const account = state.users.get(bareJid(user))
+  if (account === undefined) return
+  let facts: StanzaFacts | undefined
+  const hash = hashId(id)
+  for (const key of account.registrations) {
+    const record = state.registrations.get(key)
+    if (record === undefined || !include(record)) continue
+    if (facts === undefined) {
+      facts = classifyStanza(stanza)
+      countUnread(account, id, hash, facts)
+    }
+    offerStanza(state, record, id, facts, decisions, hash)
+  }
+}
 
 /** Rule 3: a message archived for `user` goes to registrations not bound to a live session. */
 export const messageArchived = (
   state: PushState,
   user: string,
   id: string,
-  stanza: QueuedStanza["stanza"],
+  stanza: Element,
   decisions: PushDecision[],
-): void => {
-  const account = bareJid(user)
-  const targets = registrationsOfUser(state, account).filter(
+): void =>
+  offerStoredMessage(
+    state,
+    user,
+    id,
+    stanza,
     (record) => !isBoundToLiveSession(state, record),
+    decisions,
   )
-  if (targets.length > 0) offerToAll(state, targets, id, classifyStanza(stanza), decisions)
-}
 
 /** Rule 4: a message stored offline for `user` goes to all of the user's registrations. */
 export const messageStoredOffline = (
   state: PushState,
   user: string,
   id: string,
-  stanza: QueuedStanza["stanza"],
+  stanza: Element,
   decisions: PushDecision[],
-): void => {
-  const targets = registrationsOfUser(state, bareJid(user))
-  if (targets.length > 0) offerToAll(state, targets, id, classifyStanza(stanza), decisions)
-}
+): void => offerStoredMessage(state, user, id, stanza, () => true, decisions)

@@ -87,7 +87,11 @@ export const parseAmpSettings = (
     )
     const expiryCheckMillis = yield* optional(table, "expiry_check_ms", isInteger, "an integer")
     if (expiryCheckMillis !== undefined && (expiryCheckMillis < 1 || expiryCheckMillis > 1000)) {
-      return yield* fail("out-of-range", "expiry_check_ms", "expiry_check_ms must be 1 to 1000")
+      return yield* fail(
+        "out-of-range",
+        "expiry_check_ms",
+        `${keyOf("expiry_check_ms")} must be 1 to 1000`,
+      )
     }
     const support = ampSupport({
       ...(actions === undefined ? {} : { actions }),

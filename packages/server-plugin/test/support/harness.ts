@@ -65,11 +65,11 @@ export const received = (session: { readonly received: readonly Element[] }): st
   session.received.map(canonical)
 
 /** Waits (real time) until `check` passes or 2 s elapse. */
-export const eventually = async (check: () => void): Promise<void> => {
+export const eventually = async (check: () => void | Promise<void>): Promise<void> => {
   const deadline = Date.now() + 2000
   for (;;) {
     try {
-      check()
+      await check()
       return
     } catch (error) {
       if (Date.now() > deadline) throw error

@@ -1,0 +1,201 @@
+// Spec §4 `expire-at` (XEP-0079 §3.3.2): met at `initial` when already past; for a stored message
+// the rule fires when the time passes (drop/alert/error remove it from offline storage and the
+// archive, notify only tells the sender), also after a restart; checked again at offline delivery;
+// with MAM only, discarded when the recipient comes online first.
+import { startAmpPlugin } from "@xmpp-amp/server-plugin"
+import { InMemoryHost } from "@xmpp-amp/server-plugin/test"
+import { afterEach, describe, expect, it } from "vitest"
+import {
+  ampMessage,
+  canonicalXml,
+  eventually,
+  type Harness,
+  JULIET,
+  JULIET_BALCONY,
+  ROMEO,
+  received,
+  setup,
+} from "./support/harness.js"
+
+const MINUTE = 60_000
+const IN_ONE_MINUTE = "2030-01-01T00:01:00Z"
+const IN_TWO_MINUTES = "2030-01-01T00:02:00Z"
+
+let harness: Harness | undefined
+const stops: (() => Promise<void>)[] = []
+afterEach(async () => {
+  await harness?.plugin.stop()
+  harness = undefined
+  for (const stop of stops.splice(0)) await stop()
+})
+
+const statuses = (session: { received: readonly import("@xmpp/xml").Element[] }) =>
+  session.received.map((stanza) => stanza.getChild("amp")?.attrs.status ?? "message")
+
+describe("expire-at at initial", () => {
+  it("a time already past is met at once: the message is dropped before delivery", async () => {
+    harness = await setup()
+    const juliet = harness.host.connect(JULIET_BALCONY)
+    const result = await harness.send(
+      ampMessage(JULIET, [["alert", "expire-at", "2029-12-31T23:59:59Z"]]),
+    )
+    expect(result).toEqual({ _tag: "Processed", end: "stopped" })
+    expect(juliet.received).toEqual([])
+    expect(received(harness.romeo)).toEqual([
+      canonicalXml(
+        `<message from='example.com' to='${ROMEO}' id='m1'><amp xmlns='http://jabber.org/protocol/amp' status='alert' from='${ROMEO}' to='${JULIET}'><rule action='alert' condition='expire-at' value='2029-12-31T23:59:59Z'/></amp></message>`,
+      ),
+    ])
+  })
+
+  it("a future time on a directly delivered message never fires", async () => {
+    harness = await setup()
+    const juliet = harness.host.connect(JULIET_BALCONY)
+    await harness.send(ampMessage(JULIET, [["drop", "expire-at", IN_ONE_MINUTE]]))
+    expect(juliet.received).toHaveLength(1)
+    harness.host.advance(2 * MINUTE)
+    expect(await harness.plugin.sweepExpired()).toBe(0)
+    expect(harness.romeo.received).toEqual([])
+  })
+})
+
+describe("expire-at while stored", () => {
+  it.each(["drop", "alert", "error"])(
+    "%s removes the message from offline storage and the archive when the time passes",
+    async (action) => {
+      harness = await setup({ offline: true, mam: true })
+      await harness.send(ampMessage(JULIET, [[action, "expire-at", IN_ONE_MINUTE]]))
+      expect(harness.host.store.offlineOf(JULIET)).toHaveLength(1)
+      expect(harness.host.store.archiveOf(JULIET)).toHaveLength(1)
+      harness.host.advance(MINUTE - 1)
+      await harness.plugin.sweepExpired()
+      expect(harness.host.store.offlineOf(JULIET)).toHaveLength(1)
+      harness.host.advance(1)
+      const h = harness
+      await eventually(() => {
+        expect(h.host.store.offlineOf(JULIET)).toEqual([])
+        expect(h.host.store.archiveOf(JULIET)).toEqual([])
+      })
+      expect(statuses(harness.romeo)).toEqual(action === "drop" ? [] : [action])
+      const juliet = await harness.host.login(JULIET_BALCONY, harness.plugin)
+      expect(juliet.received).toEqual([])
+    },
+  )
+
+  it("notify only tells the sender; the message is still delivered at login", async () => {
+    harness = await setup()
+    await harness.send(ampMessage(JULIET, [["notify", "expire-at", IN_ONE_MINUTE]]))
+    harness.host.advance(MINUTE)
+    const h = harness
+    await eventually(() => expect(statuses(h.romeo)).toEqual(["notify"]))
+    const juliet = await harness.host.login(JULIET_BALCONY, harness.plugin)
+    expect(statuses(juliet)).toEqual(["message"])
+    expect(statuses(harness.romeo)).toEqual(["notify"])
+  })
+
+  it("fires each pending rule at its own time, never twice", async () => {
+    harness = await setup()
+    await harness.send(
+      ampMessage(JULIET, [
+        ["notify", "expire-at", IN_ONE_MINUTE],
+        ["alert", "expire-at", IN_TWO_MINUTES],
+      ]),
+    )
+    harness.host.advance(MINUTE)
+    const h = harness
+    await eventually(() => expect(statuses(h.romeo)).toEqual(["notify"]))
+    expect(harness.host.store.offlineOf(JULIET)).toHaveLength(1)
+    harness.host.advance(MINUTE)
+    await eventually(() => expect(statuses(h.romeo)).toEqual(["notify", "alert"]))
+    expect(harness.host.store.offlineOf(JULIET)).toEqual([])
+    await harness.plugin.sweepExpired()
+    expect(statuses(harness.romeo)).toEqual(["notify", "alert"])
+  })
+
+  it("is checked again at offline delivery", async () => {
+    harness = await setup({ config: { expiry_check_ms: 1000 } })
+    await harness.send(ampMessage(JULIET, [["error", "expire-at", IN_ONE_MINUTE]]))
+    harness.host.advance(MINUTE)
+    const juliet = await harness.host.login(JULIET_BALCONY, harness.plugin)
+    expect(juliet.received).toEqual([])
+    expect(statuses(harness.romeo)).toEqual(["error"])
+  })
+
+  it("is forgotten once the message was delivered at login", async () => {
+    harness = await setup()
+    await harness.send(ampMessage(JULIET, [["alert", "expire-at", IN_ONE_MINUTE]]))
+    const juliet = await harness.host.login(JULIET_BALCONY, harness.plugin)
+    expect(statuses(juliet)).toEqual(["message"])
+    harness.host.advance(2 * MINUTE)
+    expect(await harness.plugin.sweepExpired()).toBe(0)
+    expect(harness.romeo.received).toEqual([])
+  })
+})
+
+describe("expire-at survives a restart", () => {
+  it("a rule that falls due while the server is down fires after it starts again", async () => {
+    const first = new InMemoryHost({ offline: true, mam: true }).addUsers(JULIET)
+    first.setSubscription(JULIET, "romeo@example.com", "both")
+    const before = await startAmpPlugin(first, {}, { logLevel: "None" })
+    first.connect(ROMEO)
+    await before.handleClientMessage(
+      ampMessage(JULIET, [["alert", "expire-at", IN_ONE_MINUTE]]),
+      ROMEO,
+    )
+    await before.stop()
+
+    const second = new InMemoryHost({
+      offline: true,
+      mam: true,
+      store: first.store,
+      now: first.now() + 5 * MINUTE,
+    })
+    const romeo = second.connect(ROMEO)
+    const after = await startAmpPlugin(second, { expiry_check_ms: 5 }, { logLevel: "None" })
+    stops.push(after.stop)
+    await eventually(() => expect(statuses(romeo)).toEqual(["alert"]))
+    expect(second.store.offlineOf(JULIET)).toEqual([])
+    expect(second.store.archiveOf(JULIET)).toEqual([])
+  })
+
+  it("a rule not yet due stays pending across the restart", async () => {
+    const first = new InMemoryHost().addUsers(JULIET)
+    first.setSubscription(JULIET, "romeo@example.com", "both")
+    const before = await startAmpPlugin(first, {}, { logLevel: "None" })
+    await before.handleClientMessage(
+      ampMessage(JULIET, [["drop", "expire-at", IN_ONE_MINUTE]]),
+      ROMEO,
+    )
+    await before.stop()
+
+    const second = new InMemoryHost({ store: first.store, now: first.now() })
+    const after = await startAmpPlugin(second, { expiry_check_ms: 5 }, { logLevel: "None" })
+    stops.push(after.stop)
+    expect(await after.sweepExpired()).toBe(0)
+    expect(second.store.offlineOf(JULIET)).toHaveLength(1)
+    second.advance(MINUTE)
+    await eventually(() => expect(second.store.offlineOf(JULIET)).toEqual([]))
+  })
+})
+
+describe("expire-at with MAM only (offline storage off)", () => {
+  it("removes the archived copy when the time passes before the recipient comes online", async () => {
+    harness = await setup({ offline: false, mam: true })
+    await harness.send(ampMessage(JULIET, [["alert", "expire-at", IN_ONE_MINUTE]]))
+    expect(harness.host.store.archiveOf(JULIET)).toHaveLength(1)
+    harness.host.advance(MINUTE)
+    const h = harness
+    await eventually(() => expect(h.host.store.archiveOf(JULIET)).toEqual([]))
+    expect(statuses(harness.romeo)).toEqual(["alert"])
+  })
+
+  it("discards the pending rules when the recipient comes online first", async () => {
+    harness = await setup({ offline: false, mam: true })
+    await harness.send(ampMessage(JULIET, [["alert", "expire-at", IN_ONE_MINUTE]]))
+    await harness.host.login(JULIET_BALCONY, harness.plugin)
+    harness.host.advance(2 * MINUTE)
+    expect(await harness.plugin.sweepExpired()).toBe(0)
+    expect(harness.host.store.archiveOf(JULIET)).toHaveLength(1)
+    expect(harness.romeo.received).toEqual([])
+  })
+})

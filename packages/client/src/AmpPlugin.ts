@@ -97,11 +97,17 @@ export interface AmpClient {
 
 const STREAM_NS = "http://etherx.jabber.org/streams"
 
-/** A random 128-bit message id; `getRandomValues` also works outside secure contexts. */
-const newId = (): string =>
-  Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (byte) =>
+/** Message ids: a random 64-bit prefix per plugin (works outside secure contexts) and a counter. */
+const idGenerator = (): (() => string) => {
+  const prefix = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (byte) =>
     byte.toString(16).padStart(2, "0"),
   ).join("")
+  let counter = 0
+  return () => {
+    counter += 1
+    return `${prefix}-${counter.toString(36)}`
+  }
+}
 
 /** Sets up AMP on an @xmpp/client instance: `const amp = setupAmp(xmpp)` or `amp(xmpp)`. */
 export const amp = (
@@ -115,6 +121,7 @@ export const amp = (
   const events = new Emitter<{ [Name in keyof AmpClientEvents]: AmpClientEvents[Name] }>()
   const trackers = new Map<string, TrackerControl>()
   const serverDomain = (): string | undefined => entity.jid?.domain ?? entity.options?.domain
+  const newId = idGenerator()
   let streamFeature = false
   let stopped = false
 

@@ -153,8 +153,15 @@ export const createTracker = (
     }
   }
 
+  const isRepeat = (event: AmpEvent): boolean =>
+    event.type === "notified" &&
+    event.rule !== undefined &&
+    events.some((seen) => seen.type === "notified" && sameRule(event.rule as RuleText, seen.rule))
+
   const push = (event: AmpEvent): void => {
-    if (done) return
+    // A rule fires at most once (spec §4): a repeated notification (e.g. resent after a
+    // reconnect) is not a new event.
+    if (done || isRepeat(event)) return
     events.push(event)
     const settled = settles(event)
     emitter.emit(event.type, event)

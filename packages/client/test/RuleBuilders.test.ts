@@ -152,12 +152,17 @@ describe("invalid rules are caught before sending", () => {
 describe("attach", () => {
   it("adds an id when the message has none, and keeps one it has", () => {
     const fresh = attachTo([rule.notify.deliver("direct")])
-    expect(fresh.id).toMatch(/^[0-9a-f]{32}$/)
+    expect(fresh.id).toMatch(/^[0-9a-f]{16}-1$/)
     expect(fresh.message.attrs.id).toBe(fresh.id)
     const kept = attachTo([rule.notify.deliver("direct")], { id: "m1" })
     expect(kept.id).toBe("m1")
     const empty = attachTo([rule.notify.deliver("direct")], { id: "" })
     expect(empty.id).not.toBe("")
+    const plugin = amp(stubClient("romeo@example.test/orchard"))
+    const ids = new Set(
+      Array.from({ length: 100 }, () => plugin.attach(xml("message"), [rule.drop.deliver("none")])),
+    )
+    expect(ids.size).toBe(100)
   })
 
   it("refuses a message that already has <amp/>, an error message and a non-message", () => {

@@ -63,6 +63,14 @@ describe("settling", () => {
     })
   })
 
+  it("a repeated notification of the same rule (e.g. resent after a reconnect) is one event", () => {
+    const { client, tracker } = setup()
+    client.receive(notify("m1", "stored"))
+    client.receive(notify("m1", "stored"))
+    expect(tracker.events).toHaveLength(1)
+    expect(tracker.done).toBe(false)
+  })
+
   it("replies after settling are not tracked any more (reported as unknown-id)", () => {
     const { client, plugin, tracker } = setup()
     const ignored: string[] = []

@@ -15,10 +15,6 @@ export interface ElementCodec<T> {
   readonly serialize: (value: T) => Element
 }
 
-/** Whether `element` is the element `codec` declares (same name and namespace). */
-export const isElementOf = <T>(codec: ElementCodec<T>, element: Element): boolean =>
-  element.name === codec.name && element.attrs.xmlns === codec.xmlns
-
 /** The first child of `parent` that `codec` declares, if any. */
 export const childOf = <T>(codec: ElementCodec<T>, parent: Element): Element | undefined =>
   parent.getChild(codec.name, codec.xmlns)

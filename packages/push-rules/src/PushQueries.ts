@@ -36,15 +36,10 @@ export const inFlightPushCount = (state: PushState): number => state.inFlight.si
  * of the oldest open coalescing window or the expiry of the oldest unanswered push.
  */
 export const nextDeadline = (state: PushState): number | undefined => {
-  let deadline: number | undefined
-  for (const end of state.windowEnds.values()) {
-    deadline = end
-    break
-  }
-  for (const entry of state.inFlight.values()) {
-    const expiry = entry.sentAt + state.settings.pushTimeoutMs
-    deadline = deadline === undefined ? expiry : Math.min(deadline, expiry)
-    break
-  }
-  return deadline
+  const windowEnd: number | undefined = state.windowEnds.values().next().value
+  const oldestPush = state.inFlight.values().next().value
+  const expiry =
+    oldestPush === undefined ? undefined : oldestPush.sentAt + state.settings.pushTimeoutMs
+  if (windowEnd === undefined) return expiry
+  return expiry === undefined ? windowEnd : Math.min(windowEnd, expiry)
 }

@@ -2,7 +2,7 @@
 // (XEP-0198 hibernation and ack delay, XEP-0352 client state), per-user unread counters, and the
 // coalescing windows and in-flight pushes that bound the work a failing app server can cause.
 import type { DataForm } from "./DataForm.js"
-import type { BareJid } from "./Jid.js"
+import { type BareJid, bareJid, normalizeJid } from "./Jid.js"
 import { type PushSettings, resolvePushSettings } from "./PushSettings.js"
 import { RecentIds } from "./RecentIds.js"
 import type { StanzaFacts } from "./StanzaImportance.js"
@@ -144,23 +144,27 @@ export const userRecord = (state: PushState, user: BareJid): UserRecord => {
 export const newRegistrationRecord = (
   state: PushState,
   stored: StoredRegistration,
-): RegistrationRecord => ({
-  key: registrationKey(stored.user, stored.service, stored.node),
-  user: stored.user,
-  service: stored.service,
-  node: stored.node,
-  publishOptions: stored.publishOptions,
-  session: undefined,
-  errorCount: stored.errorCount,
-  lastUsed: stored.lastUsed,
-  recent: new RecentIds(state.settings.rememberedStanzas),
-  windowEnd: undefined,
-  sentImportant: false,
-  sentUnimportant: false,
-  pendingImportant: undefined,
-  pendingUnimportant: undefined,
-  inFlight: 0,
-})
+): RegistrationRecord => {
+  const user = bareJid(stored.user)
+  const service = normalizeJid(stored.service)
+  return {
+    key: registrationKey(user, service, stored.node),
+    user,
+    service,
+    node: stored.node,
+    publishOptions: stored.publishOptions,
+    session: undefined,
+    errorCount: stored.errorCount,
+    lastUsed: stored.lastUsed,
+    recent: new RecentIds(state.settings.rememberedStanzas),
+    windowEnd: undefined,
+    sentImportant: false,
+    sentUnimportant: false,
+    pendingImportant: undefined,
+    pendingUnimportant: undefined,
+    inFlight: 0,
+  }
+}
 
 /** The durable part of a registration record. */
 export const storedRegistrationOf = (record: RegistrationRecord): StoredRegistration => ({
@@ -172,7 +176,10 @@ export const storedRegistrationOf = (record: RegistrationRecord): StoredRegistra
   errorCount: record.errorCount,
 })
 
-/** Empty rules state with `settings`, restoring the durably stored `registrations`. */
+/**
+ * Empty rules state with `settings`, restoring the durably stored `registrations` (unbound; a
+ * user with more than `maxDevices` of them is trimmed at their next enable).
+ */
 export const createPushState = (
   settings: Partial<PushSettings> = {},
   registrations: readonly StoredRegistration[] = [],

@@ -103,6 +103,14 @@ describe("coalescing window (default 1 s)", () => {
     expect(run.pushes().map(summaryLine)).toEqual(["phone important ×1", "tablet important ×1"])
   })
 
+  it("time never goes back: an event stamped earlier is taken at the latest time seen", () => {
+    const run = withDevices(["phone"])
+    run.at(1_000, important("m1"))
+    run.at(500, important("m2"))
+    expect(pushesIn(run.at(1_999, tick))).toEqual([])
+    expect(pushesIn(run.at(2_000, tick)).map(summaryLine)).toEqual(["phone important ×1"])
+  })
+
   it("a window of 0 ms pushes every stanza", () => {
     const run = withDevices(["phone"], { coalescingWindowMs: 0, maxInFlightPerRegistration: 100 })
     for (let index = 0; index < 5; index++) run.at(0, important(`m${index}`))
@@ -114,6 +122,10 @@ describe("coalescing window (default 1 s)", () => {
     expect(nextDeadline(run.state)).toBeUndefined()
     run.at(5_000, important("m1"))
     expect(nextDeadline(run.state)).toBe(6_000)
+    run.at(6_000, tick)
+    expect(nextDeadline(run.state)).toBe(35_000)
+    run.at(6_500, { type: "push-answered", pushId: "push-1", outcome: { type: "result" } })
+    expect(nextDeadline(run.state)).toBeUndefined()
   })
 })
 

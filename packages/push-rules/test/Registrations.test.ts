@@ -131,6 +131,23 @@ describe("enable", () => {
   })
 })
 
+describe("enable from a session the rules do not know", () => {
+  it("stores the registration unbound, so that archived messages reach it", () => {
+    const run = timeline()
+    run.at(0, enable("unknown", "n1"))
+    expect(registrationsOf(run.state, juliet)).toEqual([
+      { user: juliet, service, node: "n1", lastUsed: 0, errorCount: 0 },
+    ])
+    run.at(1, {
+      type: "message-archived",
+      user: juliet,
+      id: "m1",
+      stanza: chat(romeo, juliet, "hi"),
+    })
+    expect(run.pushes().map((push) => push.node)).toEqual(["n1"])
+  })
+})
+
 describe("disable", () => {
   const threeRegistrations = () => {
     const run = timeline({}, [

@@ -205,6 +205,24 @@ describe("when to push", () => {
     ])
   })
 
+  it("with hibernationTimeoutWithPushMs 0, a session with push hibernates without asking for more", () => {
+    const run = setup({ hibernationTimeoutWithPushMs: 0 })
+    const decisions = run.at(1_000, { ...hibernate, queue: [{ id: "m1", stanza: message }] })
+    expect(decisions.map((decision) => decision.type)).toEqual(["push"])
+  })
+
+  it("remembers the last rememberedStanzas ids per registration: an older stanza offered again is pushed again", () => {
+    const run = setup({
+      rememberedStanzas: 2,
+      coalescingWindowMs: 0,
+      maxInFlightPerRegistration: 10,
+    })
+    for (const [index, id] of ["m1", "m2", "m1", "m3", "m4", "m1"].entries()) {
+      run.at(1_000 * (index + 1), archived(id))
+    }
+    expect(run.pushes().map((push) => push.latestStanzaId)).toEqual(["m1", "m2", "m3", "m4", "m1"])
+  })
+
   it("a session without push hibernates without asking for a longer timeout", () => {
     const run = timeline()
     run.at(0, { type: "session-opened", session: "s", jid: `${juliet}/laptop` })

@@ -81,7 +81,7 @@ const ampChildren = (message: Element): { elements: Element[]; statusPresent: bo
   const elements: Element[] = []
   let statusPresent = false
   for (const child of message.children) {
-    if (typeof child !== "object" || !isDeclared(AMP, child)) continue
+    if (typeof child !== "object" || child === null || !isDeclared(AMP, child)) continue
     elements.push(child)
     statusPresent ||= readAttribute(child, AMP.attributes.status) !== undefined
   }

@@ -38,7 +38,7 @@ export const readAttribute = (element: Element, name: string): string | undefine
 export const childElements = (parent: Element, name: string, namespace: string): Element[] => {
   const found: Element[] = []
   for (const child of parent.children) {
-    if (typeof child !== "object") continue
+    if (typeof child !== "object" || child === null) continue
     const named = child.name === name || (child.name.endsWith(name) && child.getName() === name)
     if (named && child.getNS() === namespace) {
       found.push(child)

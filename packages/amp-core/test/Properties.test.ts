@@ -135,14 +135,14 @@ const element: fc.Arbitrary<Element> = fc.letrec<{ node: Element }>((tie) => ({
     .tuple(
       name,
       fc.dictionary(attributeName, attributeValue, { maxKeys: 6 }),
-      fc.array(fc.oneof(fc.string(), tie("node")), { maxLength: 4 }),
+      fc.array(fc.oneof(fc.string(), tie("node"), fc.constantFrom(null, 7)), { maxLength: 4 }),
     )
     .map(([elementName, attributes, children]) => {
       const built = xml(elementName, {})
       for (const [key, value] of Object.entries(attributes)) {
         Object.defineProperty(built.attrs, key, { value, enumerable: true, writable: true })
       }
-      built.append(...children)
+      built.children.push(...(children as Element[]))
       return built
     }),
 })).node

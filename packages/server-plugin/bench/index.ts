@@ -1,0 +1,64 @@
+// Benchmark (issue 6 item 7): the same load of chat messages through the in-memory host, once
+// without AMP (the plugin says NotAmp and the host routes and delivers) and once with a
+// `deliver=direct notify` rule on every message; prints both rates and their ratio.
+import { parseXml } from "@xmpp-amp/amp-core"
+import { startAmpPlugin } from "@xmpp-amp/server-plugin"
+import { InMemoryHost } from "@xmpp-amp/server-plugin/test"
+
+const MESSAGES = 20_000
+const ROUNDS = 3
+const ROMEO = "romeo@example.com/orchard"
+
+const plain = parseXml(
+  "<message to='juliet@example.com' id='b1' type='chat'><body>Wherefore art thou?</body></message>",
+)
+const withAmp = parseXml(
+  "<message to='juliet@example.com' id='b1' type='chat'><body>Wherefore art thou?</body>" +
+    "<amp xmlns='http://jabber.org/protocol/amp'><rule action='notify' condition='deliver' value='direct'/></amp></message>",
+)
+
+const host = new InMemoryHost().addUsers("juliet@example.com", "romeo@example.com")
+host.setSubscription("juliet@example.com", "romeo@example.com", "both")
+const plugin = await startAmpPlugin(host, {}, { logLevel: "None" })
+const romeo = host.connect(ROMEO)
+const juliet = host.connect("juliet@example.com/balcony")
+
+const withoutAmpLoad = async () => {
+  for (let index = 0; index < MESSAGES; index += 1) {
+    const result = await plugin.handleClientMessage(plain, ROMEO)
+    if (result._tag === "NotAmp") {
+      await host.route(plain)
+      await host.deliver(plain, "write")
+    }
+  }
+}
+
+const withAmpLoad = async () => {
+  for (let index = 0; index < MESSAGES; index += 1) {
+    await plugin.handleClientMessage(withAmp, ROMEO)
+  }
+}
+
+const measure = async (load: () => Promise<void>): Promise<number> => {
+  let best = Number.POSITIVE_INFINITY
+  for (let round = 0; round < ROUNDS; round += 1) {
+    romeo.received.length = 0
+    juliet.received.length = 0
+    const started = performance.now()
+    await load()
+    best = Math.min(best, performance.now() - started)
+  }
+  return (MESSAGES / best) * 1000
+}
+
+await measure(withoutAmpLoad)
+const baseline = await measure(withoutAmpLoad)
+const amp = await measure(withAmpLoad)
+const notifications = romeo.received.length
+await plugin.stop()
+
+console.log(`messages per run: ${MESSAGES}, best of ${ROUNDS} runs`)
+console.log(`without AMP:                ${baseline.toFixed(0)} msg/s (baseline)`)
+console.log(`deliver=direct notify rule: ${amp.toFixed(0)} msg/s`)
+console.log(`ratio (AMP / baseline):     ${(amp / baseline).toFixed(3)}`)
+console.log(`notifications in last run:  ${notifications}`)

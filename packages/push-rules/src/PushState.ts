@@ -96,6 +96,8 @@ export interface SessionRecord {
 export interface UserRecord {
   /** Registration keys, at most `maxDevices`. */
   readonly registrations: string[]
+  /** Live sessions of the account. */
+  sessions: number
   /** Unread important messages since the last active session. */
   unread: number
   /** Messages already counted. */
@@ -133,11 +135,20 @@ export const userRecord = (state: PushState, user: BareJid): UserRecord => {
   if (existing !== undefined) return existing
   const created: UserRecord = {
     registrations: [],
+    sessions: 0,
     unread: 0,
     counted: new RecentIds(state.settings.rememberedStanzas),
   }
   state.users.set(user, created)
   return created
+}
+
+/** Forgets `user` once it has neither a registration nor a live session (bounded memory). */
+export const forgetUserIfIdle = (state: PushState, user: BareJid): void => {
+  const account = state.users.get(user)
+  if (account !== undefined && account.sessions === 0 && account.registrations.length === 0) {
+    state.users.delete(user)
+  }
 }
 
 /** A fresh registration record (unbound, no window, nothing in flight). */

@@ -10,6 +10,7 @@ import type { PushDecision, RemovalReason } from "./PushDecision.js"
 import { errorReply, parsePushRequest, resultReply } from "./PushRequest.js"
 import type { SessionId } from "./PushState.js"
 import {
+  forgetUserIfIdle,
   newRegistrationRecord,
   type PushState,
   type RegistrationRecord,
@@ -47,6 +48,7 @@ export const removeRegistration = (
   const keys = state.users.get(record.user)?.registrations
   const index = keys?.indexOf(record.key) ?? -1
   if (keys !== undefined && index !== -1) keys.splice(index, 1)
+  forgetUserIfIdle(state, record.user)
   decisions.push({
     type: "registration-removed",
     registration: storedRegistrationOf(record),

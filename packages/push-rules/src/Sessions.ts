@@ -6,7 +6,7 @@ import { bareJid } from "./Jid.js"
 import type { PushDecision } from "./PushDecision.js"
 import type { QueuedStanza } from "./PushEvent.js"
 import type { ClientState, PushState, SessionId, SessionRecord } from "./PushState.js"
-import { userRecord } from "./PushState.js"
+import { forgetUserIfIdle, userRecord } from "./PushState.js"
 import { stanzaQueuedForSession } from "./Triggers.js"
 
 const boundRegistration = (state: PushState, session: SessionRecord) =>
@@ -35,6 +35,9 @@ export const sessionGone = (state: PushState, id: SessionId): void => {
   session.registration = undefined
   if (record !== undefined && record.session === id) record.session = undefined
   state.sessions.delete(id)
+  const account = state.users.get(session.user)
+  if (account !== undefined) account.sessions -= 1
+  forgetUserIfIdle(state, session.user)
 }
 
 /** A new session of account `jid` (connected, client active). */
@@ -48,7 +51,7 @@ export const sessionOpened = (state: PushState, id: SessionId, jid: string): voi
     registration: undefined,
   }
   state.sessions.set(id, session)
-  userRecord(state, session.user)
+  userRecord(state, session.user).sessions += 1
   resetUnreadIfActive(state, session)
 }
 

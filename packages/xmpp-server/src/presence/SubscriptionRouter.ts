@@ -64,6 +64,8 @@ export const sendSubscriptionToContact = (
   if (outcome.forward) presenceToAccount(core, recipientBare, stanza)
   if (outcome.changed && type === "subscribed")
     exchangePresence(core, senderBare, recipientBare, "available")
+  if (outcome.changed && type === "unsubscribe")
+    exchangePresence(core, recipientBare, senderBare, "unavailable")
   if (outcome.changed && type === "unsubscribed")
     exchangePresence(core, senderBare, recipientBare, "unavailable")
 }

@@ -204,7 +204,13 @@ export class ClientConnection implements Session, OpenConnection {
       }
       if (element.name === "iq" && element.getChild("session", NS_SESSION) !== undefined)
         return void this.send(iqResult(this.stamped(element)))
-      dispatchStanza(this.core, this, element)
+      try {
+        dispatchStanza(this.core, this, element)
+      } catch (error) {
+        this.core.logger.error("stanza-handling-failed", { session: this.full, error })
+        const reply = errorReply(element, "internal-server-error", { from: this.core.domain })
+        if (reply !== undefined) this.send(reply)
+      }
       return
     }
     if (this.stage !== "negotiating") return

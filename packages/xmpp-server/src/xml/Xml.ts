@@ -19,7 +19,6 @@ export interface XmlElement {
   text(): string
   getText(): string
   append(...children: Array<XmlElement | string>): XmlElement
-  clone(): XmlElement
   toString(): string
 }
 

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import {
+  builtinModuleNames,
   type ConfigInput,
   createUserRecord,
   makeConfig,
@@ -35,14 +36,21 @@ export interface TestServerOptions {
 export const startTestServer = async (options: TestServerOptions = {}): Promise<TestServer> => {
   const dataDir = mkdtempSync(join(tmpdir(), "xmpp-amp-test-"))
   const input = options.config ?? {}
-  const config = makeConfig({
-    ...input,
-    server: { shutdown_grace_seconds: 1, ...input.server, data_dir: dataDir },
-    listen: {
-      c2s: { host: "127.0.0.1", port: 0, ...input.listen?.c2s },
-      websocket: { host: "127.0.0.1", port: 0, ...input.listen?.websocket },
+  const moduleNames = [
+    ...builtinModuleNames,
+    ...(options.modules ?? []).map((module) => module.name),
+  ]
+  const config = makeConfig(
+    {
+      ...input,
+      server: { shutdown_grace_seconds: 1, ...input.server, data_dir: dataDir },
+      listen: {
+        c2s: { host: "127.0.0.1", port: 0, ...input.listen?.c2s },
+        websocket: { host: "127.0.0.1", port: 0, ...input.listen?.websocket },
+      },
     },
-  })
+    { moduleNames },
+  )
   const server = await startServer({ config, logger: silentLogger, modules: options.modules ?? [] })
   return {
     server,

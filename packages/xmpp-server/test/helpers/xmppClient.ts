@@ -89,7 +89,7 @@ export const connectClient = async (options: ConnectOptions): Promise<TestClient
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(waiter)
-          reject(new Error("timed out waiting for a stanza"))
+          reject(new Error(`timed out waiting for a stanza; received:\n${received.join("\n")}`))
         }, timeoutMs)
         const waiter = (stanza: XmlElement): void => {
           if (!test(stanza)) return

@@ -79,13 +79,14 @@ export const validateRules = (
   support: AmpSupport,
 ): ValidationResult => {
   const valid: AmpRule[] = []
-  const failures: ValidationKind[] = []
+  let failures: ValidationKind[] | undefined
   let first: number = VALIDATION_KINDS.length
   for (let index = 0; index < rules.length; index++) {
     const judged = judge(rules[index] ?? {}, index, support)
     if (typeof judged === "object") {
       valid.push(judged)
     } else {
+      failures ??= []
       failures[index] = judged
       first = Math.min(first, VALIDATION_KINDS.indexOf(judged))
     }
@@ -95,6 +96,6 @@ export const validateRules = (
   return {
     _tag: "ValidationFailure",
     kind,
-    rules: rules.filter((_, index) => failures[index] === kind),
+    rules: rules.filter((_, index) => failures?.[index] === kind),
   }
 }

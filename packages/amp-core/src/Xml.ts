@@ -34,18 +34,22 @@ export const readAttribute = (element: Element, name: string): string | undefine
   return typeof value === "string" ? value : undefined
 }
 
+/** The namespace of `child`, knowing the default namespace in scope at its parent. */
+const namespaceOf = (child: Element, parentNamespace: string | undefined): string | undefined => {
+  const declared: unknown = child.attrs.xmlns
+  if (typeof declared === "string") return declared
+  return child.name.includes(":") ? child.getNS() : parentNamespace
+}
+
 /** The direct child elements of `parent` with this local name and namespace (text skipped). */
 export const childElements = (parent: Element, name: string, namespace: string): Element[] => {
   const found: Element[] = []
+  let parentNamespace: string | undefined | null = null
   for (const child of parent.children) {
     if (typeof child !== "object" || child === null) continue
-    const named = child.name === name || (child.name.endsWith(name) && child.getName() === name)
-    if (named && child.getNS() === namespace) {
-      found.push(child)
-    }
+    if (child.name !== name && !(child.name.endsWith(name) && child.getName() === name)) continue
+    if (parentNamespace === null) parentNamespace = parent.findNS()
+    if (namespaceOf(child, parentNamespace) === namespace) found.push(child)
   }
   return found
 }
-
-/** The @xmpp/xml element type every amp-core function takes and returns. */
-export type { Element } from "@xmpp/xml"

@@ -3,6 +3,7 @@
 import {
   ampSupport,
   carriesAmp,
+  childElements,
   FULL_SUPPORT,
   isAmpRequest,
   parseRequest,
@@ -250,5 +251,37 @@ describe("ampSupport", () => {
       conditions: ["deliver", "match-resource"],
       maxRules: 16,
     })
+  })
+})
+
+describe("namespaces as XML defines them, not as written", () => {
+  it("reads a request whose <amp/> and <rule/> use a prefix", () => {
+    const stanza = parseXml(
+      "<message id='p1'><a:amp xmlns:a='http://jabber.org/protocol/amp' per-hop='1'>" +
+        "<a:rule action='notify' condition='deliver' value='stored'/></a:amp></message>",
+    )
+    expect(parseRequest(stanza, FULL_SUPPORT)).toEqual({
+      _tag: "Valid",
+      request: {
+        id: "p1",
+        perHop: true,
+        rules: [{ index: 0, action: "notify", condition: "deliver", value: "stored" }],
+      },
+    })
+  })
+
+  it("gives unprefixed children the default namespace, even under a prefixed parent", () => {
+    const wrapper = parseXml(
+      "<x:wrapper xmlns:x='urn:example' xmlns='http://jabber.org/protocol/amp'><rule/><x:rule/></x:wrapper>",
+    )
+    expect(childElements(wrapper, "rule", "http://jabber.org/protocol/amp")).toHaveLength(1)
+    expect(childElements(wrapper, "rule", "urn:example")).toHaveLength(1)
+  })
+
+  it("does not take an <amp/> in the AMP namespace only by its prefix name", () => {
+    const stanza = parseXml(
+      "<message id='p2' xmlns:amp='urn:not-amp'><amp:amp><amp:rule action='notify' condition='deliver' value='stored'/></amp:amp></message>",
+    )
+    expect(parseRequest(stanza, FULL_SUPPORT)).toEqual({ _tag: "NotAmp" })
   })
 })

@@ -53,3 +53,6 @@ export const childElements = (parent: Element, name: string, namespace: string):
   }
   return found
 }
+
+/** The @xmpp/xml element type every amp-core function takes and returns. */
+export type { Element } from "@xmpp/xml"

@@ -1,13 +1,30 @@
 // A tiny XMPP server on 127.0.0.1 for end-to-end tests of the client plugin against a real
-// @xmpp/client: RFC 6120 stream open, SASL ANONYMOUS, resource binding, scriptable disco#info,
-// then whatever the test sends, including spoofed replies from other JIDs.
+// @xmpp/client: RFC 6120 stream open over TCP or RFC 7395 framing over WebSocket (which also
+// serves static files, for browser tests), SASL ANONYMOUS, resource binding, scriptable
+// disco#info, then whatever the test sends, including spoofed replies from other JIDs.
+import http from "node:http"
 import net from "node:net"
 import xml, { type Element, Parser } from "@xmpp/xml"
+import { parseXml } from "@xmpp-amp/amp-core"
+import { type WebSocket, WebSocketServer } from "ws"
 
 const STREAMS_NS = "http://etherx.jabber.org/streams"
 const SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl"
 const BIND_NS = "urn:ietf:params:xml:ns:xmpp-bind"
 const DISCO_INFO_NS = "http://jabber.org/protocol/disco#info"
+const FRAMING_NS = "urn:ietf:params:xml:ns:xmpp-framing"
+
+/** One client connection, whatever the transport. */
+interface Link {
+  write(text: string): void
+  destroy(): void
+}
+
+/** A file served over HTTP by the WebSocket variant. */
+export interface StaticFile {
+  readonly type: string
+  readonly body: string
+}
 
 /** How the server answers a disco#info query: a `<query/>`, an iq error, or no answer at all. */
 export type DiscoAnswer = Element | { readonly error: string } | "silent"
@@ -32,28 +49,54 @@ export class FakeXmppServer {
     test: (stanza: Element) => boolean
     resolve: (stanza: Element) => void
   }>()
-  readonly #sockets = new Set<net.Socket>()
-  #current: net.Socket | undefined
+  readonly #links = new Set<Link>()
+  #current: Link | undefined
   sessions = 0
 
   private constructor(
     readonly options: FakeServerOptions,
-    private readonly server: net.Server,
+    private readonly server: net.Server | http.Server,
+    private readonly scheme: "xmpp" | "ws",
   ) {}
 
-  /** Starts listening on a free loopback port. */
+  /** Starts a TCP server (RFC 6120 streams) on a free loopback port. */
   static async start(options: FakeServerOptions): Promise<FakeXmppServer> {
     const server = net.createServer()
-    const fake = new FakeXmppServer(options, server)
-    server.on("connection", (socket) => fake.#accept(socket))
+    const fake = new FakeXmppServer(options, server, "xmpp")
+    server.on("connection", (socket) => fake.#acceptTcp(socket))
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
     return fake
   }
 
+  /** Starts an HTTP server serving `files` with XMPP over WebSocket (RFC 7395) at `/xmpp`. */
+  static async startWebSocket(
+    options: FakeServerOptions,
+    files: Readonly<Record<string, StaticFile>>,
+  ): Promise<FakeXmppServer> {
+    const server = http.createServer((request, response) => {
+      const file = files[request.url ?? ""]
+      response.writeHead(file === undefined ? 404 : 200, {
+        "content-type": file?.type ?? "text/plain",
+      })
+      response.end(file?.body ?? "not found")
+    })
+    const fake = new FakeXmppServer(options, server, "ws")
+    const sockets = new WebSocketServer({ server, path: "/xmpp" })
+    sockets.on("connection", (socket) => fake.#acceptWebSocket(socket))
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    return fake
+  }
+
+  /** The port it listens on. */
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port
+  }
+
   /** The service URI for `client({ service })`. */
   get service(): string {
-    const address = this.server.address() as net.AddressInfo
-    return `xmpp://127.0.0.1:${address.port}`
+    return this.scheme === "xmpp"
+      ? `xmpp://127.0.0.1:${this.port}`
+      : `ws://127.0.0.1:${this.port}/xmpp`
   }
 
   /** Sends a stanza (element or XML text) to the current client session. */
@@ -81,40 +124,79 @@ export class FakeXmppServer {
 
   /** Closes every connection and stops listening. */
   async close(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy()
+    for (const link of this.#links) link.destroy()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
   }
 
-  #accept(socket: net.Socket): void {
-    this.#sockets.add(socket)
-    socket.on("close", () => this.#sockets.delete(socket))
+  #features(authenticated: boolean): Element[] {
+    if (!authenticated) {
+      return [xml("mechanisms", { xmlns: SASL_NS }, xml("mechanism", {}, "ANONYMOUS"))]
+    }
+    const amp =
+      this.options.streamFeature === true
+        ? [xml("amp", { xmlns: "http://jabber.org/features/amp" })]
+        : []
+    return [xml("bind", { xmlns: BIND_NS }), ...amp]
+  }
+
+  #acceptWebSocket(socket: WebSocket): void {
+    const link: Link = { write: (text) => socket.send(text), destroy: () => socket.terminate() }
+    this.#links.add(link)
+    socket.on("close", () => this.#links.delete(link))
+    let authenticated = false
+    socket.on("message", (data) => {
+      const element = parseXml(String(data))
+      if (element.is("open", FRAMING_NS)) {
+        link.write(
+          xml("open", {
+            xmlns: FRAMING_NS,
+            from: this.options.domain,
+            id: `w${this.sessions}`,
+            version: "1.0",
+          }).toString(),
+        )
+        link.write(
+          xml(
+            "stream:features",
+            { "xmlns:stream": STREAMS_NS },
+            ...this.#features(authenticated),
+          ).toString(),
+        )
+      } else if (element.is("close", FRAMING_NS)) {
+        link.write(xml("close", { xmlns: FRAMING_NS }).toString())
+        socket.close()
+      } else if (element.is("auth", SASL_NS)) {
+        authenticated = true
+        link.write(xml("success", { xmlns: SASL_NS }).toString())
+      } else {
+        this.#onStanza(link, element)
+      }
+    })
+  }
+
+  #acceptTcp(socket: net.Socket): void {
+    const link: Link = { write: (text) => socket.write(text), destroy: () => socket.destroy() }
+    this.#links.add(link)
+    socket.on("close", () => this.#links.delete(link))
     socket.on("error", () => undefined)
     let authenticated = false
     let parser = new Parser()
     const attach = (): void => {
       parser.on("start", () => {
-        const features = authenticated
-          ? [
-              xml("bind", { xmlns: BIND_NS }),
-              ...(this.options.streamFeature === true
-                ? [xml("amp", { xmlns: "http://jabber.org/features/amp" })]
-                : []),
-            ]
-          : [xml("mechanisms", { xmlns: SASL_NS }, xml("mechanism", {}, "ANONYMOUS"))]
-        socket.write(
+        link.write(
           `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='${STREAMS_NS}' from='${this.options.domain}' id='s${this.sessions}' version='1.0'>`,
         )
-        socket.write(xml("stream:features", {}, ...features).toString())
+        link.write(xml("stream:features", {}, ...this.#features(authenticated)).toString())
       })
       parser.on("element", (element: Element) => {
         if (element.is("auth", SASL_NS)) {
           authenticated = true
           parser = new Parser()
           attach()
-          socket.write(xml("success", { xmlns: SASL_NS }).toString())
+          link.write(xml("success", { xmlns: SASL_NS }).toString())
           return
         }
-        this.#onStanza(socket, element)
+        this.#onStanza(link, element)
       })
       parser.on("end", () => {
         socket.end("</stream:stream>")
@@ -125,7 +207,7 @@ export class FakeXmppServer {
     socket.on("data", (data) => parser.write(data.toString("utf8")))
   }
 
-  #onStanza(socket: net.Socket, stanza: Element): void {
+  #onStanza(socket: Link, stanza: Element): void {
     const bind = stanza.getChild("bind", BIND_NS)
     if (stanza.name === "iq" && bind !== undefined) {
       this.#current = socket

@@ -79,8 +79,9 @@ const fromStatus = (status: string | undefined): AmpReplyKind | undefined => {
 }
 
 /**
- * Classifies a `<message/>` as an AMP reply, or returns `undefined` when it is not one (a
- * request, an unrelated message, or an error without any AMP element).
+ * Classifies a `<message/>` as an AMP reply, or returns `undefined` when it is not one: a
+ * request, an unrelated message, or a stanza error that only bounces the original (with its
+ * status-less `<amp/>`) for another reason — match those to the request by `id`.
  */
 export const parseReply = (message: Element): AmpReply | undefined => {
   if (message.getName() !== "message") return undefined
@@ -88,9 +89,7 @@ export const parseReply = (message: Element): AmpReply | undefined => {
   const fields = amp === undefined ? {} : readElement(AMP, amp)
   const error = message.getChildElements().find((child) => child.getName() === "error")
   const fromError = error === undefined ? undefined : fromErrorElement(error)
-  const isError = readAttribute(message, "type") === "error" || fromError !== undefined
-  const kind = fromError?.kind ?? (isError && amp !== undefined ? "error-action" : undefined)
-  const resolved = kind ?? fromStatus(fields.status)
+  const resolved = fromError?.kind ?? fromStatus(fields.status)
   if (resolved === undefined) return undefined
   if (amp === undefined && fromError?.rules === undefined) return undefined
   const ampRules = amp === undefined ? [] : readRuleList(amp)

@@ -75,3 +75,14 @@ describe("parseReply tolerance", () => {
     ).toBeUndefined()
   })
 })
+
+describe("bounces that are not AMP replies", () => {
+  it("a plain error bounce carrying the original status-less <amp/> is not classified", () => {
+    const bounce = parseXml(
+      `<message type='error' id='b1' from='capulet.lit'><body>hi</body>
+        <amp xmlns='http://jabber.org/protocol/amp'>${rule}</amp>
+        <error type='cancel'><remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>`,
+    )
+    expect(parseReply(bounce)).toBeUndefined()
+  })
+})

@@ -10,6 +10,8 @@ export type AmpClientErrorReason =
   | "unsupported-rules"
   /** The server advertises no AMP support at all (§2.1.1). */
   | "amp-unavailable"
+  /** Discovery got no answer (timeout or lost connection); nothing was sent, try again later. */
+  | "discovery-failed"
   /** The stanza cannot carry rules: not a `<message/>`, an error, or it already has `<amp/>`. */
   | "invalid-message"
   /** Another tracked message already uses this id. */

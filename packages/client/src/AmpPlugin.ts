@@ -148,7 +148,8 @@ export const amp = (
   }
   const onOnline = (): void => {
     discovery.invalidate()
-    if (options.discoverOnConnect !== false) void discovery.get()
+    // A failure here is not the caller's: `support()` and `send` run discovery again.
+    if (options.discoverOnConnect !== false) discovery.get().catch(() => undefined)
   }
   entity.on("nonza", onNonza as (...values: never[]) => void)
   entity.on("online", onOnline)

@@ -14,6 +14,7 @@ import {
   readAmpNodeInfo,
   supportsAmp,
 } from "@xmpp-amp/amp-core"
+import { AmpClientError } from "./AmpClientError.js"
 import type { XmppIqCaller } from "./XmppTypes.js"
 
 /** The longest a discovery result may be cached: 24 hours (§2.1.1). */
@@ -46,7 +47,15 @@ const discoInfo = (to: string, node?: string): Element =>
 
 const queryOf = (result: Element): Element | undefined => result.getChild("query", DISCO_INFO_NS)
 
-/** Runs the discovery queries against `domain` (never throws: failures mean "not listed"). */
+/** True for an XMPP stanza error (an answer), false for a timeout or a lost connection. */
+const isStanzaError = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && typeof Reflect.get(error, "condition") === "string"
+
+/**
+ * Runs the discovery queries against `domain`. A stanza error means "not listed"; a timeout or
+ * a lost connection on the first query rejects with `discovery-failed` (nothing is learned,
+ * nothing is cached). The AMP node failing in any way means "all defined" (erratum E17).
+ */
 export const discoverAmpSupport = async (
   iqCaller: XmppIqCaller,
   domain: string,
@@ -54,7 +63,13 @@ export const discoverAmpSupport = async (
   now: number,
   timeout: number,
 ): Promise<AmpServerSupport> => {
-  const info = await iqCaller.request(discoInfo(domain), timeout).then(queryOf, () => undefined)
+  const info = await iqCaller.request(discoInfo(domain), timeout).then(queryOf, (error) => {
+    if (isStanzaError(error)) return undefined
+    throw new AmpClientError(
+      "discovery-failed",
+      `AMP discovery of ${domain} failed: ${error instanceof Error ? error.message : String(error)}`,
+    )
+  })
   const advertisedInDisco = info !== undefined && supportsAmp(info)
   const available = advertisedInDisco || streamFeature
   if (!available) {
@@ -75,8 +90,6 @@ export const discoverAmpSupport = async (
 export interface DiscoveryCache {
   /** The cached result if fresh, else runs discovery (sharing one in-flight query). */
   get(refresh?: boolean): Promise<AmpServerSupport>
-  /** The cached result, fresh or not, without querying. */
-  peek(): AmpServerSupport | undefined
   /** Forgets the cached result (on reconnect). */
   invalidate(): void
 }
@@ -96,10 +109,11 @@ export const discoveryCache = (
       if (started === generation) cached = support
       return support
     })
-    inFlight = query.finally(() => {
-      if (inFlight === current) inFlight = undefined
-    })
-    const current = inFlight
+    inFlight = query
+    const clear = (): void => {
+      if (inFlight === query) inFlight = undefined
+    }
+    query.then(clear, clear)
     return query
   }
   return {
@@ -110,7 +124,6 @@ export const discoveryCache = (
       if (!refresh && inFlight !== undefined) return inFlight
       return run()
     },
-    peek: () => cached,
     invalidate: () => {
       generation += 1
       cached = undefined

@@ -19,7 +19,8 @@ const answering =
     const node = iq.getChild("query", DISCO_INFO_NS)?.attrs.node as string | undefined
     const answer = script(node)
     if (answer === "silent") throw new Error("timeout")
-    if ("error" in answer) throw new Error(answer.error)
+    // What @xmpp/iq rejects with for an iq error: a StanzaError carrying the condition.
+    if ("error" in answer) throw Object.assign(new Error(answer.error), { condition: answer.error })
     return xml("iq", { type: "result" }, answer)
   }
 
@@ -138,6 +139,28 @@ describe("what is discovered", () => {
       advertisedInDisco: false,
       assumed: true,
     })
+  })
+
+  it("no answer (timeout, lost connection) is discovery-failed: nothing sent, nothing cached", async () => {
+    let answer: DiscoAnswer = "silent"
+    const client = stubClient(
+      ME,
+      answering((node) => (answer === "silent" ? answer : ampServer()(node))),
+    )
+    const plugin = amp(client)
+    await expect(plugin.support()).rejects.toMatchObject({ reason: "discovery-failed" })
+    await expect(plugin.send(message(), [rule.drop.deliver("stored")])).rejects.toThrowError(
+      "AMP discovery of example.test failed: timeout",
+    )
+    expect(client.sent).toEqual([])
+    answer = rootInfo()
+    expect(await plugin.support()).toMatchObject({ available: true })
+    client.emit("online")
+    answer = "silent"
+    client.emit("online")
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    // 1 + 1 failed root queries, 2 + 2 answered, 1 failed in the background (no unhandled rejection).
+    expect(client.iqs).toHaveLength(7)
   })
 
   it("invalid rules fail before any discovery query", async () => {

@@ -57,6 +57,7 @@ export class StreamParser extends XmlParser {
   private failed = false
   private closed = false
   private endedWithLessThan = false
+  private carried = ""
 
   constructor(
     private readonly handlers: StreamParserHandlers,
@@ -68,8 +69,10 @@ export class StreamParser extends XmlParser {
   }
 
   /** Feeds received text (a TCP chunk or one WebSocket message). */
-  override write(data: string): void {
+  override write(received: string): void {
     if (this.failed || this.closed) return
+    const data = this.holdBack(this.carried + received)
+    if (data === "") return
     const restriction = restrictedMarkup(this.endedWithLessThan ? `<${data}` : data)
     if (restriction !== undefined) {
       this.fail("restricted-xml", restriction)
@@ -90,6 +93,18 @@ export class StreamParser extends XmlParser {
     }
     if (this.framing === "websocket" && this.depth !== 1 && !this.closed)
       this.fail("not-well-formed", "a WebSocket message must hold exactly one complete element")
+  }
+
+  /**
+   * The underlying tokenizer recognises `?>`, `-->` and `]]>` by looking back at the
+   * previous characters of the same chunk; a chunk ending in `?`, `-` or `]` would hide
+   * them. Those trailing characters are kept for the next chunk.
+   */
+  private holdBack(data: string): string {
+    let cut = data.length
+    while (cut > 0 && data.length - cut < 2 && "?-]".includes(data.charAt(cut - 1))) cut -= 1
+    this.carried = data.slice(cut)
+    return data.slice(0, cut)
   }
 
   override onStartElement(name: string, attrs: Record<string, string>): void {

@@ -17,7 +17,8 @@ export interface SlixmppResult {
     readonly body: string
     readonly type: string
   }>
-  readonly roster: ReadonlyArray<string> | null
+  /** Contact JID → subscription, fetched just before disconnecting (when `roster`). */
+  readonly roster: Readonly<Record<string, string>> | null
 }
 
 /** The script's options (see test/interop/slixmpp_client.py). */

@@ -30,9 +30,6 @@ def main() -> None:
     async def on_session_start(_event) -> None:
         result["authenticated"] = True
         result["bound_jid"] = str(client.boundjid)
-        if options.get("roster"):
-            await client.get_roster()
-            result["roster"] = sorted(str(jid) for jid in client.client_roster.keys())
         client.send_presence(ppriority=options.get("priority", 0))
         for message in options.get("send", []):
             client.send_message(mto=message["to"], mbody=message["body"], mtype="chat")
@@ -61,6 +58,9 @@ def main() -> None:
             await asyncio.wait_for(done, options.get("timeout", 8))
         except asyncio.TimeoutError:
             result["failure"] = result["failure"] or "timeout"
+        if options.get("roster") and result["authenticated"]:
+            await client.get_roster()
+            result["roster"] = {str(jid): client.client_roster[jid]["subscription"] for jid in client.client_roster.keys()}
         client.disconnect()
         await asyncio.sleep(0.1)
 

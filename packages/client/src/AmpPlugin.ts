@@ -109,7 +109,7 @@ const idGenerator = (): (() => string) => {
   }
 }
 
-/** Sets up AMP on an @xmpp/client instance: `const amp = setupAmp(xmpp)` or `amp(xmpp)`. */
+/** Sets up AMP on an @xmpp/client instance (before `start()`): `const messages = amp(xmpp)`. */
 export const amp = (
   { entity, middleware, iqCaller }: AmpPluginDependencies,
   options: AmpClientOptions = {},
@@ -156,7 +156,13 @@ export const amp = (
 
   middleware.use((context, next) => {
     if (stopped) return next()
-    const incoming = classifyIncoming(context.stanza, serverDomain(), (id) => trackers.has(id))
+    let incoming: ReturnType<typeof classifyIncoming>
+    try {
+      incoming = classifyIncoming(context.stanza, serverDomain(), (id) => trackers.has(id))
+    } catch {
+      // A stanza we cannot read is not ours to reject: the app still receives it.
+      return next()
+    }
     switch (incoming.kind) {
       case "event":
         trackers.get(incoming.event.id)?.push(incoming.event)

@@ -11,9 +11,6 @@ export interface XmppJid {
   toString(): string
 }
 
-/** The event listener signature of an @xmpp/client entity. */
-export type XmppListener = (...values: never[]) => void
-
 /** The connection entity of @xmpp/client: its JID, `send` and connection events. */
 export interface XmppEntity {
   /** The bound JID once online, `null` (or undefined) before. */

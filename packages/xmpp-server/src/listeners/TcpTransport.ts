@@ -2,7 +2,7 @@
 // to a node:tls TLSSocket, or a socket that is TLS from the start (XEP-0368 direct TLS).
 import type { Socket } from "node:net"
 import { type SecureContext, TLSSocket } from "node:tls"
-import type { Transport, WriteCallback } from "../stream/Transport.js"
+import { maxBufferedOutput, type Transport, type WriteCallback } from "../stream/Transport.js"
 
 /** Wraps a TCP (or already TLS) socket. `secureContext` enables STARTTLS. */
 export const makeTcpTransport = (
@@ -41,7 +41,13 @@ export const makeTcpTransport = (
       listen(socket)
     },
     write(text: string, done?: WriteCallback) {
-      if (closed || socket.destroyed || !socket.writable) {
+      if (
+        closed ||
+        socket.destroyed ||
+        !socket.writable ||
+        socket.writableLength > maxBufferedOutput
+      ) {
+        if (!socket.destroyed && socket.writableLength > maxBufferedOutput) socket.destroy()
         done?.(false)
         return false
       }

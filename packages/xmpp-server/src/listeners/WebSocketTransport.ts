@@ -1,7 +1,7 @@
 // A Transport over one RFC 7395 WebSocket (subprotocol `xmpp`): every message is one whole
 // XML element; `<open/>`/`<close/>` replace the stream header and footer.
 import type { WebSocket } from "ws"
-import type { Transport, WriteCallback } from "../stream/Transport.js"
+import { maxBufferedOutput, type Transport, type WriteCallback } from "../stream/Transport.js"
 
 /** Wraps an accepted WebSocket. `secure` is true for connections that arrived over TLS. */
 export const makeWebSocketTransport = (
@@ -22,7 +22,8 @@ export const makeWebSocketTransport = (
     socket.on("error", () => socket.terminate())
   },
   write(text: string, done?: WriteCallback) {
-    if (socket.readyState !== socket.OPEN) {
+    if (socket.readyState !== socket.OPEN || socket.bufferedAmount > maxBufferedOutput) {
+      if (socket.bufferedAmount > maxBufferedOutput) socket.terminate()
       done?.(false)
       return false
     }

@@ -96,10 +96,14 @@ export class ClientConnection implements Session, OpenConnection {
       this.transport.destroy()
       return false
     }
-    if (hooks.length === 0) return this.transport.write(text)
-    return this.transport.write(text, (ok) => {
-      for (const hook of hooks) hook(this, stanza, ok)
-    })
+    const written =
+      hooks.length === 0
+        ? this.transport.write(text)
+        : this.transport.write(text, (ok) => {
+            for (const hook of hooks) hook(this, stanza, ok)
+          })
+    if (!written && this.closeReason === "closed") this.closeReason = "write-failed"
+    return written
   }
 
   close(reason: SessionCloseReason, condition?: string, text?: string): void {

@@ -2,6 +2,12 @@
 // WebSocket (RFC 7395) implement it; the stream logic above never sees a socket.
 import type { Framing } from "./StreamParser.js"
 
+/**
+ * Bytes a peer may leave unread in the server's output buffer; past this the connection is
+ * dropped (a stalled reader must not make the server hold unbounded memory).
+ */
+export const maxBufferedOutput = 8 * 1024 * 1024
+
 /** Called once a write was handed to the OS (`ok`) or failed. */
 export type WriteCallback = (ok: boolean) => void
 

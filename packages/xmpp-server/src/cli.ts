@@ -187,6 +187,9 @@ const failureOf = (error: unknown): CliFailure => {
   ) {
     return new CliFailure(2, `${error.message}\n\n${usage}`)
   }
+  // The server's own typed failures (listen, start) carry a tag and a readable message.
+  if (error instanceof Error && "_tag" in error)
+    return new CliFailure(1, `${String(error._tag)}: ${error.message}`)
   return new CliFailure(1, error instanceof Error ? (error.stack ?? error.message) : String(error))
 }
 

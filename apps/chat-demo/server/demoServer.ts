@@ -1,0 +1,155 @@
+// Starts everything the demo needs in this process: the reference XMPP server (embedded
+// storage, WebSocket, the demo's module tables) and the HTTP server for the built app. Used by
+// `npm start` (server/start.ts) and by the browser end-to-end tests.
+import type { Server } from "node:http"
+import {
+  createUserRecord,
+  type Logger,
+  makeConfig,
+  type RunningServer,
+  type ServerModule,
+  type StorageShape,
+  startServer,
+} from "@xmpp-amp/xmpp-server"
+import { staticAppServer } from "./staticFiles.js"
+
+/** Options of `startDemo`. */
+export interface DemoOptions {
+  /** The built app (apps/chat-demo/dist). */
+  readonly distDir: string
+  /** The embedded database and certificates. */
+  readonly dataDir: string
+  /** Listen address of every listener (default 127.0.0.1). */
+  readonly host?: string
+  /** HTTP port of the app (0 picks one). */
+  readonly httpPort: number
+  readonly websocketPort: number
+  /** TCP client port for desktop clients (STARTTLS optional). */
+  readonly c2sPort: number
+  readonly domain?: string
+  readonly logger?: Logger
+  /** Extra server modules (the reference server's own are mounted from the config). */
+  readonly modules?: ReadonlyArray<ServerModule>
+}
+
+/** A running demo. */
+export interface RunningDemo {
+  /** The app's address, e.g. http://localhost:8080/ */
+  readonly url: string
+  readonly server: RunningServer
+  readonly ports: { readonly http: number; readonly websocket: number; readonly c2s: number }
+  stop(): Promise<void>
+}
+
+/** A port is taken or cannot be bound; the message says which and what to do. */
+export class DemoPortError extends Error {
+  readonly _tag = "DemoPortError"
+}
+
+/** The demo configuration: WebSocket on, TLS optional on loopback, sign-up and AMP on. */
+export const demoConfig = (options: DemoOptions) =>
+  makeConfig({
+    server: {
+      domain: options.domain ?? "localhost",
+      data_dir: options.dataDir,
+      shutdown_grace_seconds: 2,
+    },
+    listen: {
+      c2s: { host: options.host ?? "127.0.0.1", port: options.c2sPort, tls: "optional" },
+      websocket: { host: options.host ?? "127.0.0.1", port: options.websocketPort },
+      component: { enabled: false },
+    },
+    modules: {
+      amp: { enabled: true },
+      offline: { enabled: true },
+      mam: { enabled: true },
+      register: { enabled: true },
+    },
+  })
+
+const listen = (server: Server, host: string, port: number): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "EADDRINUSE"
+          ? new DemoPortError(
+              `port ${port} (the web app) is already in use: stop what uses it or set PORT`,
+            )
+          : error,
+      ),
+    )
+    server.listen(port, host, () => {
+      const address = server.address()
+      resolve(typeof address === "object" && address !== null ? address.port : port)
+    })
+  })
+
+/** Creates an account unless it exists; returns true when it was created. */
+export const ensureAccount = (storage: StorageShape, username: string, password: string): boolean =>
+  storage.users.get(username) !== undefined ||
+  storage.users.create(createUserRecord(username, password))
+
+/** Makes two local accounts mutual contacts (subscription `both`, RFC 6121 §3). */
+export const befriend = (
+  storage: StorageShape,
+  domain: string,
+  left: string,
+  right: string,
+): void => {
+  const item = (contact: string) => ({
+    jid: `${contact}@${domain}`,
+    name: undefined,
+    subscription: "both" as const,
+    ask_out: false,
+    pending_in: undefined,
+    groups: [],
+  })
+  storage.transaction(() => {
+    storage.roster.put(left, item(right))
+    storage.roster.put(right, item(left))
+  })
+}
+
+const portMessage = (error: unknown, options: DemoOptions): unknown => {
+  const tagged = error as { _tag?: string; reason?: string; listener?: string }
+  if (tagged._tag !== "ListenError" || tagged.reason !== "address-in-use") return error
+  const which =
+    tagged.listener === "listen.websocket"
+      ? `port ${options.websocketPort} (XMPP over WebSocket) is already in use: set XMPP_WS_PORT`
+      : `port ${options.c2sPort} (XMPP client connections) is already in use: set XMPP_C2S_PORT`
+  return new DemoPortError(which)
+}
+
+/** Starts the XMPP server and the app server. Throws `DemoPortError` for a busy port. */
+export const startDemo = async (options: DemoOptions): Promise<RunningDemo> => {
+  const host = options.host ?? "127.0.0.1"
+  const config = demoConfig(options)
+  const server = await startServer({
+    config,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.modules === undefined ? {} : { modules: options.modules }),
+  }).catch((error: unknown) => {
+    throw portMessage(error, options)
+  })
+  const websocket = server.ports.websocket ?? options.websocketPort
+  const http = staticAppServer(options.distDir, {
+    domain: server.domain,
+    websocketPort: websocket,
+    websocketPath: config.listen.websocket?.path ?? "/xmpp-websocket",
+  })
+  const httpPort = await listen(http, host, options.httpPort).catch(async (error: unknown) => {
+    await server.stop()
+    throw error
+  })
+  const shownHost = host === "127.0.0.1" || host === "0.0.0.0" ? "localhost" : host
+  return {
+    url: `http://${shownHost}:${httpPort}/`,
+    server,
+    ports: { http: httpPort, websocket, c2s: server.ports.c2s ?? options.c2sPort },
+    stop: async () => {
+      http.closeAllConnections()
+      await new Promise<void>((resolve) => http.close(() => resolve()))
+      await server.stop()
+    },
+  }
+}

@@ -1,0 +1,87 @@
+// `npm start` at the repository root runs this (through scripts/start.mjs): builds the app
+// with Vite, starts the reference server with the demo configuration and the app server,
+// seeds two demo accounts on first start, prints the URL, and stops everything on Ctrl-C.
+import { mkdirSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { makeJsonLogger } from "@xmpp-amp/xmpp-server"
+import { build } from "vite"
+import { befriend, DemoPortError, ensureAccount, startDemo } from "./demoServer.js"
+
+const appDir = resolve(dirname(fileURLToPath(import.meta.url)), "..")
+const repositoryRoot = resolve(appDir, "../..")
+
+const portFrom = (name: string, fallback: number): number => {
+  const text = process.env[name]
+  if (text === undefined || text === "") return fallback
+  const port = Number(text)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    process.stderr.write(`${name} must be a port number (0-65535), got "${text}"\n`)
+    process.exit(2)
+  }
+  return port
+}
+
+const main = async (): Promise<void> => {
+  const dataDir = resolve(process.env.XMPP_DATA_DIR ?? join(repositoryRoot, "data", "demo"))
+  mkdirSync(dataDir, { recursive: true })
+  process.stdout.write("Building the chat app…\n")
+  await build({ root: appDir, logLevel: "warn" })
+  const demo = await startDemo({
+    distDir: join(appDir, "dist"),
+    dataDir,
+    host: process.env.HOST ?? "127.0.0.1",
+    httpPort: portFrom("PORT", 8080),
+    websocketPort: portFrom("XMPP_WS_PORT", 5280),
+    c2sPort: portFrom("XMPP_C2S_PORT", 5222),
+    logger: makeJsonLogger({ level: process.env.LOG_LEVEL === "info" ? "info" : "warn" }),
+  })
+  const { storage, domain } = demo.server
+  const seeded = ensureAccount(storage, "alice", "wonderland")
+  if (ensureAccount(storage, "bob", "builder") || seeded) befriend(storage, domain, "alice", "bob")
+  process.stdout.write(
+    [
+      "",
+      `  AMP Chat is running: open ${demo.url}`,
+      "",
+      `  XMPP domain  ${domain}`,
+      `  WebSocket    ws://localhost:${demo.ports.websocket}/xmpp-websocket`,
+      `  Desktop apps localhost:${demo.ports.c2s} (STARTTLS optional, self-signed certificate)`,
+      `  Data         ${dataDir}`,
+      "  Demo users   alice / wonderland and bob / builder (already contacts), or create your own",
+      "",
+      "  Press Ctrl-C to stop.",
+      "",
+    ].join("\n"),
+  )
+  // Ctrl-C reaches this process twice (from the terminal and forwarded by scripts/start.mjs):
+  // only a signal more than a second after the first forces the stop.
+  let stoppingSince: number | undefined
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < 1000) return
+      process.stderr.write("Forced stop.\n")
+      process.exit(1)
+    }
+    stoppingSince = Date.now()
+    process.stdout.write(`\n${signal}: stopping…\n`)
+    demo.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`Stopping failed: ${String(error)}\n`)
+        process.exit(1)
+      },
+    )
+  }
+  process.on("SIGINT", stop)
+  process.on("SIGTERM", stop)
+}
+
+main().catch((error: unknown) => {
+  const message =
+    error instanceof DemoPortError
+      ? `Cannot start: ${error.message}.`
+      : `Cannot start the demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
+  process.stderr.write(`${message}\n`)
+  process.exit(1)
+})

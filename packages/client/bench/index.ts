@@ -26,8 +26,8 @@ const plugin = amp({
   iqCaller: { request: async (stanza) => stanza },
 })
 // Many messages in flight, none of them settled by a `stored` notification.
-for (let index = 0; index < 1_000; index++) plugin.track(`t${index}`, recipes.trackDelivery().rules)
-plugin.track("r1", recipes.trackDelivery().rules)
+for (let index = 0; index < 1_000; index++) plugin.track(`t${index}`, recipes.trackDelivery())
+plugin.track("r1", recipes.trackDelivery())
 
 const chat = parseXml(chatText)
 const reply = parseXml(replyText)

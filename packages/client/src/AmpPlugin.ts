@@ -38,6 +38,16 @@ export interface AmpClientOptions {
   readonly clock?: () => number
 }
 
+/** Options of `track`. */
+export interface TrackOptions {
+  /** The rules sent, as written (decide when the message is settled; default none). */
+  readonly rules?: readonly RuleText[]
+  /** The message's `to`: a plain error bounce from this address is accepted too. */
+  readonly to?: string
+  /** How long the tracker waits for replies before closing itself (default: plugin option). */
+  readonly lifetime?: number
+}
+
 /** Options of one `send`. */
 export interface SendOptions {
   /** Check the rules against the server's discovered support first (default true). */
@@ -79,7 +89,7 @@ export interface AmpClient {
   /** Checks and adds rules (and an id) to `message` without sending; returns the id. */
   attach(message: Element, rules: AmpRulesInput): string
   /** Tracks replies to a message sent by other means (after `attach`). */
-  track(id: string, rules?: readonly RuleText[], lifetime?: number): AmpTracker
+  track(id: string, options?: TrackOptions): AmpTracker
   /** The server's AMP support: cached for at most 24 h, `refresh` forces new queries. */
   support(options?: { readonly refresh?: boolean }): Promise<AmpServerSupport>
   /** True when the last `<stream:features/>` announced AMP (§8). */
@@ -156,13 +166,9 @@ export const amp = (
 
   middleware.use((context, next) => {
     if (stopped) return next()
-    let incoming: ReturnType<typeof classifyIncoming>
-    try {
-      incoming = classifyIncoming(context.stanza, serverDomain(), (id) => trackers.has(id))
-    } catch {
-      // A stanza we cannot read is not ours to reject: the app still receives it.
-      return next()
-    }
+    const incoming = classifyIncoming(context.stanza, serverDomain(), (id) =>
+      trackers.has(id) ? { to: recipients.get(id) } : undefined,
+    )
     switch (incoming.kind) {
       case "event":
         trackers.get(incoming.event.id)?.push(incoming.event)
@@ -179,11 +185,10 @@ export const amp = (
     return next()
   })
 
-  const track = (
-    id: string,
-    rules: readonly RuleText[] = [],
-    lifetime = defaultLifetime,
-  ): AmpTracker => {
+  const recipients = new Map<string, string | undefined>()
+
+  const track = (id: string, trackOptions: TrackOptions = {}): AmpTracker => {
+    const { rules = [], to, lifetime = defaultLifetime } = trackOptions
     if (trackers.has(id)) {
       throw new AmpClientError("duplicate-id", `A message with id '${id}' is already being tracked`)
     }
@@ -192,9 +197,13 @@ export const amp = (
     ;(timer as unknown as { unref?: () => void }).unref?.()
     const control = createTracker(id, rules, () => {
       clearTimeout(timer)
-      if (trackers.get(id) === control) trackers.delete(id)
+      if (trackers.get(id) === control) {
+        trackers.delete(id)
+        recipients.delete(id)
+      }
     })
     trackers.set(id, control)
+    recipients.set(id, to)
     return control.tracker
   }
 
@@ -239,7 +248,14 @@ export const amp = (
       assertSupportedRules(rules, support)
     }
     const id = attach(message, ruleset)
-    const tracker = track(id, rules, sendOptions.trackerLifetime)
+    const to = readAttribute(message, "to")
+    const tracker = track(id, {
+      rules,
+      ...(to === undefined ? {} : { to }),
+      ...(sendOptions.trackerLifetime === undefined
+        ? {}
+        : { lifetime: sendOptions.trackerLifetime }),
+    })
     try {
       await entity.send(message)
     } catch (error) {

@@ -1,6 +1,7 @@
 // Sorting incoming `<message/>` stanzas for AMP (XEP-0079 §2.2.5, spec §5): replies matched by
 // id and accepted only from the user's own server (so no contact can fake a receipt), plain
-// bounces of tracked messages, and messages from others that still carry an `<amp/>` request.
+// error bounces of tracked messages (from the server, or from the recipient's address as
+// RFC 6121 §8.5 bounces are), and messages from others that still carry an `<amp/>` request.
 import {
   AMP,
   type AmpReply,
@@ -44,11 +45,26 @@ export const isFromServer = (stanza: Element, serverDomain: string | undefined):
   return serverDomain !== undefined && from.toLowerCase() === serverDomain.toLowerCase()
 }
 
-/** Classifies an incoming stanza; `isTracked` says whether a message id is being tracked. */
+/** What the plugin knows of a tracked message: its recipient, if known. */
+export interface TrackedMessage {
+  /** The message's `to`, as written. */
+  readonly to: string | undefined
+}
+
+const bare = (jid: string): string => (jid.split("/")[0] ?? jid).toLowerCase()
+
+/** True when a plain bounce may come from `from`: the server, or the message's recipient. */
+const mayBounce = (stanza: Element, serverDomain: string | undefined, to: string | undefined) => {
+  if (isFromServer(stanza, serverDomain)) return true
+  const from = readAttribute(stanza, "from")
+  return from !== undefined && to !== undefined && bare(from) === bare(to)
+}
+
+/** Classifies an incoming stanza; `lookup` finds a tracked message by id. */
 export const classifyIncoming = (
   stanza: Element,
   serverDomain: string | undefined,
-  isTracked: (id: string) => boolean,
+  lookup: (id: string) => TrackedMessage | undefined,
 ): IncomingAmp => {
   if (stanza.getName() !== "message") return { kind: "unrelated" }
   const id = readAttribute(stanza, "id")
@@ -62,15 +78,20 @@ export const classifyIncoming = (
         perHop: readElement(AMP, amp).perHop,
       }
     }
+    const tracked = id === undefined ? undefined : lookup(id)
     const bounce =
       readAttribute(stanza, "type") === "error" &&
-      id !== undefined &&
-      isTracked(id) &&
-      isFromServer(stanza, serverDomain)
-    return bounce ? { kind: "event", event: bounceEvent(id, stanza) } : { kind: "unrelated" }
+      tracked !== undefined &&
+      mayBounce(stanza, serverDomain, tracked.to)
+    return bounce && id !== undefined
+      ? { kind: "event", event: bounceEvent(id, stanza) }
+      : { kind: "unrelated" }
   }
-  if (!isFromServer(stanza, serverDomain))
+  if (!isFromServer(stanza, serverDomain)) {
     return { kind: "ignored", reason: "foreign-sender", reply }
-  if (id === undefined || !isTracked(id)) return { kind: "ignored", reason: "unknown-id", reply }
+  }
+  if (id === undefined || lookup(id) === undefined) {
+    return { kind: "ignored", reason: "unknown-id", reply }
+  }
   return { kind: "event", event: eventFromReply(id, reply, stanza) }
 }

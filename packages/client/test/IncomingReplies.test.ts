@@ -147,6 +147,17 @@ describe("other servers' replies", () => {
     expect(eventsFor("m3", reply("from='HAMLET.lit'")).events).toHaveLength(1)
   })
 
+  it("a plain error bounce from the recipient's address (RFC 6121 §8.5) is accepted; from others not", () => {
+    const bounce = (from: string) =>
+      `<message from='${from}' id='b1' type='error'><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>`
+    const { client, plugin } = setup()
+    const tracker = plugin.track("b1", { to: "francisco@hamlet.lit/pda" })
+    client.receive(bounce("horatio@hamlet.lit"))
+    expect(tracker.events).toEqual([])
+    client.receive(bounce("Francisco@hamlet.lit"))
+    expect(tracker.events).toMatchObject([{ type: "bounced", condition: "service-unavailable" }])
+  })
+
   it("a plain error bounce of a tracked message (spec §2 bad-request) is a bounced event", () => {
     const { events } = eventsFor(
       "m4",

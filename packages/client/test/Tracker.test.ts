@@ -15,10 +15,7 @@ const alert = (id: string) =>
 const setup = (rules = recipes.trackDelivery().rules) => {
   const client = stubClient(ME)
   const plugin = amp(client)
-  const tracker = plugin.track(
-    "m1",
-    rules.map((spec) => ({ ...spec })),
-  )
+  const tracker = plugin.track("m1", { rules: rules.map((spec) => ({ ...spec })) })
   return { client, plugin, tracker }
 }
 

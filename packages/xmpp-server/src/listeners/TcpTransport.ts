@@ -14,6 +14,12 @@ export const makeTcpTransport = (
   let closed = false
   let onData: (text: string) => void = () => undefined
   let onClosed: () => void = () => undefined
+  // Writes made in one tick (a burst of stanzas for this client) leave in one system call.
+  let corked: Socket | undefined
+  const uncork = (): void => {
+    corked?.uncork()
+    corked = undefined
+  }
   const receive = (chunk: string): void => onData(chunk)
   const close = (): void => {
     if (closed) return
@@ -51,11 +57,17 @@ export const makeTcpTransport = (
         done?.(false)
         return false
       }
+      if (corked === undefined) {
+        corked = socket
+        socket.cork()
+        process.nextTick(uncork)
+      }
       if (done === undefined) socket.write(text)
       else socket.write(text, (error) => done(error == null))
       return true
     },
     startTls() {
+      uncork()
       const plain = socket
       plain.removeListener("data", receive)
       plain.removeListener("close", close)

@@ -157,7 +157,8 @@ export class ClientConnection implements Session, OpenConnection {
     if (!this.headerSent)
       this.write(streamHeader(this.transport.framing, this.core.domain, this.id))
     this.stage = "closing"
-    this.write(streamErrorXml(condition, text) + streamFooter(this.transport.framing))
+    this.write(streamErrorXml(condition, text))
+    this.write(streamFooter(this.transport.framing))
     this.transport.end()
   }
 
@@ -215,6 +216,14 @@ export class ClientConnection implements Session, OpenConnection {
         const reply = errorReply(element, "internal-server-error", { from: this.core.domain })
         if (reply !== undefined) this.send(reply)
       }
+      return
+    }
+    if (this.stage === "header") {
+      const framingElement = element.name === "open" || element.name === "close"
+      this.fail(
+        framingElement ? "invalid-namespace" : "bad-format",
+        "the stream must be opened first",
+      )
       return
     }
     if (this.stage !== "negotiating") return

@@ -9,8 +9,11 @@ export interface RawConnection {
   /** Everything received so far. */
   text(): string
   send(text: string): void
-  /** Resolves with all received text once `pattern` appears in it. */
-  waitFor(pattern: string | RegExp, timeoutMs?: number): Promise<string>
+  /** Resolves with all received text once `pattern` appears in it (or the predicate holds). */
+  waitFor(
+    pattern: string | RegExp | ((text: string) => boolean),
+    timeoutMs?: number,
+  ): Promise<string>
   /** Resolves when the server closed the connection. */
   readonly closed: Promise<void>
   destroy(): void
@@ -39,7 +42,11 @@ export const openRaw = (port: number): Promise<RawConnection> =>
         waitFor: (pattern, timeoutMs = 5000) =>
           new Promise((found, failed) => {
             const matches = (): boolean =>
-              typeof pattern === "string" ? received.includes(pattern) : pattern.test(received)
+              typeof pattern === "string"
+                ? received.includes(pattern)
+                : typeof pattern === "function"
+                  ? pattern(received)
+                  : pattern.test(received)
             if (matches()) return found(received)
             const timer = setTimeout(() => {
               waiters.delete(check)

@@ -147,7 +147,7 @@ export const mountConversation = (
         { class: "back", type: "button", onclick: onBack, "aria-label": "Back to contacts" },
         "‹",
       ),
-      h("div", {}, title, presence),
+      h("div", {}, title, h("p", { class: "jid muted" }, contact.jid), presence),
     ),
     log,
     composer,

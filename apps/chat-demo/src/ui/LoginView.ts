@@ -18,7 +18,7 @@ export const renderLogin = (
     name: "username",
     autocomplete: "username",
     required: true,
-    pattern: "[^@/\\s]+",
+    pattern: "[^@\\/\\s]+",
     title: "Letters, digits and . _ - (no @ or spaces)",
   })
   const password = h("input", {

@@ -13,7 +13,10 @@ const contactFrom = (item: Element, previous: Contact | undefined): Contact => {
   const jid = String(item.attrs.jid).toLowerCase()
   return {
     jid,
-    name: typeof item.attrs.name === "string" && item.attrs.name !== "" ? item.attrs.name : jid,
+    name:
+      typeof item.attrs.name === "string" && item.attrs.name !== ""
+        ? item.attrs.name
+        : (jid.split("@")[0] ?? jid),
     subscription: (item.attrs.subscription ?? "none") as Subscription,
     pendingOut: item.attrs.ask === "subscribe",
     resources: previous?.resources ?? new Map(),
@@ -43,9 +46,12 @@ export const rosterFor = (xmpp: XmppClient, store: ChatStore) => {
     }
   }
 
-  xmpp.iqCallee.set(ROSTER_NS, "query", ({ stanza, from }) => {
-    // §2.1.6: only pushes from our own account are genuine.
-    if (from !== null && from.bare().toString() !== store.me) return false
+  xmpp.iqCallee.set(ROSTER_NS, "query", ({ stanza }) => {
+    // §2.1.6: only pushes without a from, or from our own account, are genuine.
+    const from = stanza.attrs.from
+    if (typeof from === "string" && from !== "" && bareOf(from).toLowerCase() !== store.me) {
+      return false
+    }
     applyItems(stanza.getChild("query", ROSTER_NS))
     return true
   })

@@ -1,0 +1,87 @@
+// Browser end to end: two people in two browser contexts sign in to the demo served by the
+// reference server, become contacts through a subscription request (RFC 6121 §3), see each
+// other's presence, and chat; the sender sees each message's delivery status.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { ensureAccount } from "../server/demoServer.js"
+import { type AppUser, openApp } from "./helpers/appPage.js"
+import { type Harness, startHarness } from "./helpers/demoHarness.js"
+
+let harness: Harness
+const users: AppUser[] = []
+
+const open = async (): Promise<AppUser> => {
+  const user = await openApp(harness.browser, harness.url)
+  users.push(user)
+  return user
+}
+
+beforeAll(async () => {
+  harness = await startHarness()
+  for (const [name, password] of [
+    ["alice", "alice-password"],
+    ["bob", "bob-password"],
+    ["carol", "carol-password"],
+  ] as const) {
+    ensureAccount(harness.demo.server.storage, name, password)
+  }
+})
+
+afterEach(async () => {
+  for (const user of users.splice(0)) {
+    expect(user.errors).toEqual([])
+    await user.close()
+  }
+})
+
+afterAll(async () => {
+  await harness?.stop()
+})
+
+describe("chat between two people", () => {
+  it("adds a contact, shares presence and exchanges messages with delivery status", async () => {
+    const alice = await open()
+    const bob = await open()
+    await alice.signIn("alice", "alice-password")
+    await bob.signIn("bob", "bob-password")
+
+    await alice.page.getByLabel("Add a contact").fill("bob@localhost")
+    await alice.page.getByRole("button", { name: "Add", exact: true }).click()
+    await expect
+      .poll(() => bob.page.getByText("alice@localhost wants to chat with you").count())
+      .toBe(1)
+    await bob.page.getByRole("button", { name: "Accept alice@localhost" }).click()
+
+    const bobInAlicesList = alice.page.locator('button.contact[data-jid="bob@localhost"]')
+    const aliceInBobsList = bob.page.locator('button.contact[data-jid="alice@localhost"]')
+    await expect.poll(() => bobInAlicesList.locator(".contact-state").textContent()).toBe("online")
+    await expect.poll(() => aliceInBobsList.locator(".contact-state").textContent()).toBe("online")
+
+    await alice.openConversation("bob@localhost")
+    await alice.send("Hi Bob, are you there?", { tellWhenDelivered: true })
+    await bob.openConversation("alice@localhost")
+    await expect
+      .poll(() => bob.page.locator(".message.in").first().locator(".body").textContent())
+      .toBe("Hi Bob, are you there?")
+    await expect
+      .poll(() => alice.statusOf("Hi Bob, are you there?").textContent())
+      .toBe("Delivered")
+
+    await bob.send("Yes! Hello Alice.")
+    await expect
+      .poll(() => alice.page.locator(".message.in .body").last().textContent())
+      .toBe("Yes! Hello Alice.")
+    await alice.screenshot("chat-two-people-alice")
+    await bob.screenshot("chat-two-people-bob")
+  })
+
+  it("shows a clear error for a wrong password and stays on the sign-in screen", async () => {
+    const carol = await open()
+    await carol.page.getByLabel("Username").fill("carol")
+    await carol.page.getByLabel("Password").fill("not-her-password")
+    await carol.page.getByRole("button", { name: "Sign in", exact: true }).click()
+    await expect
+      .poll(() => carol.page.getByRole("alert").textContent())
+      .toBe("Wrong username or password.")
+    await carol.screenshot("sign-in-wrong-password")
+  })
+})

@@ -1,0 +1,162 @@
+// `npm run bench` (issue 4 item 10): provisions N accounts, starts the reference server as a
+// child process through its CLI, drives it with the load generator in another process, does
+// the same against a plain TCP relay as the baseline, and prints both with their ratios.
+//   npm run bench -- --clients 200 --messages 100 --rate 50 --window 10 --mechanism SCRAM-SHA-1 --tls off
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { pathToFileURL } from "node:url"
+import { parseArgs } from "node:util"
+import { createUserRecord } from "../src/auth/credentials.js"
+import { databaseFile, openSqliteStorage } from "../src/storage/SqliteStorage.js"
+import { formatComparison } from "./report.js"
+import type { LoadResult } from "./runLoad.js"
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: "string", default: "200" },
+    messages: { type: "string", default: "100" },
+    rate: { type: "string", default: "50" },
+    window: { type: "string", default: "10" },
+    mechanism: { type: "string", default: "SCRAM-SHA-1" },
+    tls: { type: "string", default: "off" },
+  },
+})
+
+const packageRoot = join(import.meta.dirname, "..")
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
+const nodeArguments = ["--conditions=@xmpp-amp/source", "--import", tsxLoader]
+const password = "bench-password"
+const usersPrefix = "bench"
+const clients = Number(values.clients)
+
+const runTs = (script: string, args: ReadonlyArray<string>, cwd = packageRoot): ChildProcess =>
+  spawn(process.execPath, [...nodeArguments, script, ...args], {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+  })
+
+/** Resolves with the first match of `pattern` in the child's stdout. */
+const waitForOutput = (child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> =>
+  new Promise((resolve, reject) => {
+    let output = ""
+    let errors = ""
+    child.stderr?.on("data", (chunk: Buffer) => {
+      errors += chunk.toString()
+    })
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = pattern.exec(output)
+      if (match !== null) resolve(match)
+    })
+    child.once("exit", (code) =>
+      reject(new Error(`exited with ${code} before ready:\n${output}${errors}`)),
+    )
+  })
+
+const stop = async (child: ChildProcess): Promise<void> => {
+  if (child.exitCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+  child.kill("SIGTERM")
+  await exited
+}
+
+const runGenerator = async (
+  port: number,
+  serverPid: number,
+  protocol: "xmpp" | "relay",
+): Promise<LoadResult> => {
+  const generator = runTs(join(import.meta.dirname, "loadGenerator.ts"), [
+    ...["--protocol", protocol, "--port", String(port), "--server-pid", String(serverPid)],
+    ...["--domain", "localhost", "--users-prefix", usersPrefix, "--password", password],
+    ...["--clients", String(values.clients), "--messages", String(values.messages)],
+    ...[
+      "--rate",
+      String(values.rate),
+      "--window",
+      String(values.window),
+      "--mechanism",
+      String(values.mechanism),
+    ],
+    ...(protocol === "xmpp" ? ["--tls", String(values.tls)] : []),
+  ])
+  let stdout = ""
+  let stderr = ""
+  generator.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  generator.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  await new Promise((resolve) => generator.once("exit", resolve))
+  const line = stdout.trim().split("\n").pop() ?? ""
+  if (!line.startsWith("{"))
+    throw new Error(`the ${protocol} load generator failed:\n${stdout}${stderr}`)
+  return JSON.parse(line) as LoadResult
+}
+
+const measureRelay = async (): Promise<LoadResult> => {
+  const relay = runTs(join(import.meta.dirname, "relayServer.ts"), ["127.0.0.1"])
+  try {
+    const [, port] = await waitForOutput(relay, /listening (\d+)/)
+    return await runGenerator(Number(port), relay.pid ?? 0, "relay")
+  } finally {
+    await stop(relay)
+  }
+}
+
+const measureServer = async (directory: string): Promise<LoadResult> => {
+  const configFile = join(directory, "server.toml")
+  writeFileSync(
+    configFile,
+    [
+      "[server]",
+      'data_dir = "data"',
+      `max_sessions_per_user = 10`,
+      "[listen.c2s]",
+      "port = 0",
+      'tls = "optional"',
+      "[listen.websocket]",
+      "enabled = false",
+      "[listen.component]",
+      "enabled = false",
+    ].join("\n"),
+  )
+  const storage = openSqliteStorage(databaseFile(join(directory, "data")))
+  storage.transaction(() => {
+    for (let index = 1; index <= clients; index++) {
+      storage.users.create(createUserRecord(`${usersPrefix}${index}`, password))
+    }
+  })
+  storage.close()
+  const server = runTs(
+    join(packageRoot, "src", "cli.ts"),
+    ["start", "--config", configFile],
+    directory,
+  )
+  try {
+    const [, port] = await waitForOutput(server, /c2s +127\.0\.0\.1:(\d+)/)
+    return await runGenerator(Number(port), server.pid ?? 0, "xmpp")
+  } finally {
+    await stop(server)
+  }
+}
+
+const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-bench-"))
+try {
+  process.stdout.write(
+    `${clients} clients, ${values.messages} messages each at ≤ ${values.rate}/s, ≤ ${values.window} in flight, ${values.mechanism} over TCP${values.tls === "starttls" ? " with STARTTLS" : ""} (server: tls optional)\n`,
+  )
+  const baseline = await measureRelay()
+  const server = await measureServer(directory)
+  process.stdout.write(formatComparison(server, baseline))
+  const failures = [...server.failures, ...baseline.failures]
+  if (failures.length > 0) {
+    process.stdout.write(`\nfailures:\n${failures.slice(0, 20).join("\n")}\n`)
+    process.exitCode = 1
+  }
+} finally {
+  rmSync(directory, { recursive: true, force: true })
+}

@@ -1,0 +1,86 @@
+// The load generator as its own process (issue 4 item 10): points N clients at any XMPP server
+// (or at the relay baseline) and prints the measurements as one JSON line, or as a table with
+// --table. Accounts `${users-prefix}1` … `${users-prefix}N` must exist with one password.
+//
+//   node --import tsx bench/loadGenerator.ts --host 127.0.0.1 --port 5222 --domain localhost \
+//     --users-prefix bench --password secret --clients 200 --messages 100 --rate 50 --table
+import { parseArgs } from "node:util"
+import { RelayClient } from "./relay.js"
+import { type LoadResult, runLoad } from "./runLoad.js"
+import { type BenchMechanism, XmppClient } from "./xmppClient.js"
+
+const { values } = parseArgs({
+  options: {
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string", default: "5222" },
+    domain: { type: "string", default: "localhost" },
+    "users-prefix": { type: "string", default: "bench" },
+    password: { type: "string", default: "bench-password" },
+    clients: { type: "string", default: "200" },
+    messages: { type: "string", default: "100" },
+    rate: { type: "string", default: "50" },
+    window: { type: "string", default: "10" },
+    mechanism: { type: "string", default: "SCRAM-SHA-1" },
+    tls: { type: "string", default: "off" },
+    protocol: { type: "string", default: "xmpp" },
+    "server-pid": { type: "string" },
+    "login-concurrency": { type: "string", default: "50" },
+    "timeout-seconds": { type: "string", default: "60" },
+    table: { type: "boolean", default: false },
+  },
+})
+
+const positive = (name: string, text: string | undefined): number => {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`--${name} must be a positive integer, got ${text}`)
+  return value
+}
+
+const mechanisms: ReadonlyArray<BenchMechanism> = ["PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256"]
+const mechanism = mechanisms.find((candidate) => candidate === values.mechanism)
+if (mechanism === undefined) throw new Error(`--mechanism must be one of ${mechanisms.join(", ")}`)
+if (values.tls !== "off" && values.tls !== "starttls")
+  throw new Error("--tls must be off or starttls")
+if (values.protocol !== "xmpp" && values.protocol !== "relay")
+  throw new Error("--protocol must be xmpp or relay")
+
+const host = values.host
+const port = positive("port", values.port)
+const usernameOf = (index: number) => `${values["users-prefix"]}${index + 1}`
+
+const result: LoadResult = await runLoad({
+  clients: positive("clients", values.clients),
+  messagesPerClient: positive("messages", values.messages),
+  ratePerClient: positive("rate", values.rate),
+  window: positive("window", values.window),
+  loginConcurrency: positive("login-concurrency", values["login-concurrency"]),
+  settleMilliseconds: 1000,
+  timeoutMilliseconds: positive("timeout-seconds", values["timeout-seconds"]) * 1000,
+  serverPid:
+    values["server-pid"] === undefined ? undefined : positive("server-pid", values["server-pid"]),
+  login: (index) =>
+    values.protocol === "relay"
+      ? RelayClient.login(host, port, usernameOf(index))
+      : XmppClient.login({
+          host,
+          port,
+          domain: values.domain,
+          username: usernameOf(index),
+          password: values.password,
+          resource: "bench",
+          mechanism,
+          starttls: values.tls === "starttls",
+        }),
+})
+
+if (values.table) {
+  for (const [key, value] of Object.entries(result)) {
+    process.stdout.write(
+      `${key.padEnd(38)} ${typeof value === "number" ? value.toFixed(2) : JSON.stringify(value)}\n`,
+    )
+  }
+} else {
+  process.stdout.write(`${JSON.stringify(result)}\n`)
+}
+process.exitCode = result.failures.length === 0 ? 0 : 1

@@ -1,0 +1,38 @@
+// Reads a process's memory and CPU use from Linux procfs (proc(5): /proc/PID/status VmRSS and
+// VmHWM, /proc/PID/stat utime + stime) so the benchmark can report the server's footprint.
+import { readFileSync } from "node:fs"
+
+/** Resident memory of a process in KiB: now and the peak so far. */
+export interface MemorySample {
+  readonly rssKiB: number
+  readonly peakRssKiB: number
+}
+
+const statusField = (status: string, name: string): number => {
+  const match = new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)
+  return match === null ? Number.NaN : Number(match[1])
+}
+
+/** VmRSS and VmHWM of `pid`; NaN where procfs is unavailable. */
+export const memoryOf = (pid: number): MemorySample => {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8")
+    return { rssKiB: statusField(status, "VmRSS"), peakRssKiB: statusField(status, "VmHWM") }
+  } catch {
+    // Not Linux, or the process is gone: memory is simply not reported.
+    return { rssKiB: Number.NaN, peakRssKiB: Number.NaN }
+  }
+}
+
+/** CPU time used by `pid` so far, in milliseconds (user + system; 100 ticks per second). */
+export const cpuMillisecondsOf = (pid: number): number => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    // After the command name: state is field 3 (index 0 here), utime 14 and stime 15.
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    // As above: not reported.
+    return Number.NaN
+  }
+}

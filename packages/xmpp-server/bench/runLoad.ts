@@ -1,0 +1,188 @@
+// The load itself (issue 4 item 10): N clients log in, sit idle so the server's memory per
+// session can be measured, then each sends a bounded number of chat messages to the next
+// client in a ring at a bounded rate with a bounded number in flight. Latency comes from a
+// timestamp inside each message body.
+import { performance } from "node:perf_hooks"
+import { setTimeout as sleep } from "node:timers/promises"
+import { cpuMillisecondsOf, memoryOf } from "./processStats.js"
+
+/** What the load needs of a connection (XMPP or the relay baseline). */
+export interface LoadClient {
+  onMessageBody: (body: string) => void
+  onFailure: (reason: string) => void
+  sendChat(to: string, id: string, body: string): void
+  close(): Promise<void>
+}
+
+/** How much load, and how to open a connection for client `index`. */
+export interface LoadOptions {
+  readonly clients: number
+  readonly messagesPerClient: number
+  /** Messages per second each client sends at most. */
+  readonly ratePerClient: number
+  /** Messages of one client sent but not yet received at most. */
+  readonly window: number
+  readonly loginConcurrency: number
+  /** Milliseconds to wait after the logins before measuring idle memory. */
+  readonly settleMilliseconds: number
+  /** Give up waiting for messages after this long. */
+  readonly timeoutMilliseconds: number
+  /** The server's process id, for memory and CPU figures (same machine only). */
+  readonly serverPid: number | undefined
+  readonly login: (index: number) => Promise<{ client: LoadClient; jid: string }>
+}
+
+/** The measurements of one run. */
+export interface LoadResult {
+  readonly clients: number
+  readonly loginSeconds: number
+  readonly messagesSent: number
+  readonly messagesDelivered: number
+  readonly exchangeSeconds: number
+  readonly deliveredPerSecond: number
+  readonly latencyP50Milliseconds: number
+  readonly latencyP99Milliseconds: number
+  readonly latencyMaxMilliseconds: number
+  readonly serverRssBeforeKiB: number
+  readonly serverRssIdleKiB: number
+  readonly serverRssPerIdleSessionKiB: number
+  readonly serverPeakRssKiB: number
+  readonly serverCpuMillisecondsPer1000Messages: number
+  readonly failures: ReadonlyArray<string>
+}
+
+const now = (): number => performance.timeOrigin + performance.now()
+
+/** The value at quantile `q` (0–1) of sorted `values`. */
+export const quantile = (sorted: Float64Array, q: number): number =>
+  sorted.length === 0
+    ? Number.NaN
+    : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN)
+
+const padding = " lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor"
+
+/** Logs `count` clients in with at most `concurrency` handshakes at a time. */
+const loginAll = async (
+  options: LoadOptions,
+  failures: Array<string>,
+): Promise<Array<{ client: LoadClient; jid: string }>> => {
+  const sessions = new Array<{ client: LoadClient; jid: string }>(options.clients)
+  let nextIndex = 0
+  const worker = async () => {
+    while (nextIndex < options.clients) {
+      const index = nextIndex++
+      const session = await options.login(index)
+      session.client.onFailure = (reason) => failures.push(`client ${index}: ${reason}`)
+      sessions[index] = session
+    }
+  }
+  await Promise.all(
+    Array.from({ length: Math.min(options.loginConcurrency, options.clients) }, worker),
+  )
+  return sessions
+}
+
+/** Runs the whole load and measures it. */
+export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
+  const failures: Array<string> = []
+  const pid = options.serverPid
+  const memory = () =>
+    pid === undefined ? { rssKiB: Number.NaN, peakRssKiB: Number.NaN } : memoryOf(pid)
+  const before = memory().rssKiB
+
+  const loginStart = now()
+  const sessions = await loginAll(options, failures)
+  const loginSeconds = (now() - loginStart) / 1000
+  await sleep(options.settleMilliseconds)
+  const idle = memory().rssKiB
+
+  const total = options.clients * options.messagesPerClient
+  const latencies = new Float64Array(total)
+  const sent = new Uint32Array(options.clients)
+  const inFlight = new Uint32Array(options.clients)
+  let delivered = 0
+  let lastDelivery = 0
+  let finish: () => void = () => undefined
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve
+  })
+  sessions.forEach(({ client }) => {
+    client.onMessageBody = (body) => {
+      const [sender, , stamp] = body.split(" ", 3)
+      const received = now()
+      latencies[delivered++] = received - Number(stamp)
+      lastDelivery = received
+      const senderIndex = Number(sender)
+      inFlight[senderIndex] = (inFlight[senderIndex] ?? 1) - 1
+      if (delivered === total) finish()
+    }
+  })
+
+  let peak = memory().peakRssKiB
+  const cpuBefore = pid === undefined ? Number.NaN : cpuMillisecondsOf(pid)
+  const exchangeStart = now()
+  // Client i starts i/N of a period late, so the sends spread evenly instead of in bursts.
+  const period = 1000 / options.ratePerClient
+  const tick = () => {
+    const elapsed = now() - exchangeStart
+    sessions.forEach(({ client }, index) => {
+      const offset = (index / options.clients) * period
+      if (elapsed < offset) return
+      const allowedByRate = Math.min(
+        options.messagesPerClient,
+        Math.floor((elapsed - offset) / period) + 1,
+      )
+      const peer = sessions[(index + 1) % options.clients]?.jid ?? ""
+      while ((sent[index] ?? 0) < allowedByRate && (inFlight[index] ?? 0) < options.window) {
+        const sequence = sent[index] ?? 0
+        client.sendChat(
+          peer,
+          `${index}-${sequence}`,
+          `${index} ${sequence} ${now().toFixed(3)}${padding}`,
+        )
+        sent[index] = sequence + 1
+        inFlight[index] = (inFlight[index] ?? 0) + 1
+      }
+    })
+  }
+  const sender = setInterval(tick, 2)
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, memory().rssKiB)
+  }, 100)
+  tick()
+  const cancelTimeout = new AbortController()
+  const timeout = sleep(options.timeoutMilliseconds, undefined, {
+    signal: cancelTimeout.signal,
+  }).then(
+    () => failures.push(`timed out with ${total - delivered} of ${total} messages undelivered`),
+    () => undefined,
+  )
+  await Promise.race([finished, timeout])
+  cancelTimeout.abort()
+  clearInterval(sender)
+  clearInterval(sampler)
+  const cpuAfter = pid === undefined ? Number.NaN : cpuMillisecondsOf(pid)
+  const exchangeSeconds = ((delivered === 0 ? now() : lastDelivery) - exchangeStart) / 1000
+  const sorted = latencies.subarray(0, delivered).sort()
+  const peakRss = Math.max(peak, memory().peakRssKiB)
+
+  await Promise.all(sessions.map(({ client }) => client.close()))
+  return {
+    clients: options.clients,
+    loginSeconds,
+    messagesSent: sent.reduce((sum, count) => sum + count, 0),
+    messagesDelivered: delivered,
+    exchangeSeconds,
+    deliveredPerSecond: delivered / exchangeSeconds,
+    latencyP50Milliseconds: quantile(sorted, 0.5),
+    latencyP99Milliseconds: quantile(sorted, 0.99),
+    latencyMaxMilliseconds:
+      sorted.length === 0 ? Number.NaN : (sorted[sorted.length - 1] ?? Number.NaN),
+    serverRssBeforeKiB: before,
+    serverRssIdleKiB: idle,
+    serverRssPerIdleSessionKiB: (idle - before) / options.clients,
+    serverPeakRssKiB: peakRss,
+    serverCpuMillisecondsPer1000Messages: ((cpuAfter - cpuBefore) * 1000) / Math.max(1, delivered),
+    failures,
+  }
+}

@@ -1,5 +1,15 @@
 // Public entry point of @xmpp-amp/client: XEP-0079 Advanced Message Processing for client apps
 // on @xmpp/client (rule builders, recipes, typed delivery events, discovery) and XEP-0357 push.
+
+export type {
+  AmpClient,
+  AmpClientEvents,
+  AmpClientOptions,
+  AmpInMessage,
+  IgnoredReply,
+  SendOptions,
+  TrackOptions,
+} from "./AmpClientApi.js"
 export { AmpClientError, type AmpClientErrorReason } from "./AmpClientError.js"
 export type {
   AlertedEvent,
@@ -11,15 +21,7 @@ export type {
   RejectedEvent,
   ServiceUnavailableEvent,
 } from "./AmpEvents.js"
-export {
-  type AmpClient,
-  type AmpClientEvents,
-  type AmpClientOptions,
-  type AmpInMessage,
-  amp,
-  type IgnoredReply,
-  type SendOptions,
-} from "./AmpPlugin.js"
+export { amp } from "./AmpPlugin.js"
 export { type AmpServerSupport, MAX_DISCOVERY_AGE } from "./Discovery.js"
 export type { Unsubscribe } from "./Emitter.js"
 export type { IgnoredReason } from "./IncomingMessages.js"

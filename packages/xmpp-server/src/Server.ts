@@ -2,9 +2,9 @@
 // resources (storage, listeners, modules, open streams) live in one Scope; `stop()` closes
 // the scope: streams end with `system-shutdown`, listeners close, modules stop, storage
 // closes. The Promise facade is for the CLI and tests.
-import { join } from "node:path"
+import { mkdirSync } from "node:fs"
 import { createSecureContext } from "node:tls"
-import { Cause, Data, Effect, Exit, Scope } from "effect"
+import { Cause, Context, Data, Effect, Exit, Layer, Scope } from "effect"
 import type { ServerConfig } from "./config/ServerConfig.js"
 import type { ServerCore } from "./core/ServerCore.js"
 import { directTlsListener, tcpListener, webSocketListener } from "./listeners/Listeners.js"
@@ -16,7 +16,7 @@ import { routeMessageTo } from "./routing/MessageRouter.js"
 import { deliverFromServer } from "./routing/ServerDelivery.js"
 import { makeAuthThrottle } from "./sasl/AuthThrottle.js"
 import { SessionRegistry } from "./session/SessionRegistry.js"
-import { openSqliteStorage } from "./storage/SqliteStorage.js"
+import { databaseFile, openSqliteStorage } from "./storage/SqliteStorage.js"
 import type { StorageShape } from "./storage/Storage.js"
 import { ensureCertificate } from "./tls/certificate.js"
 
@@ -30,8 +30,8 @@ export interface StartOptions {
   readonly logger?: Logger
 }
 
-/** A started server. `ports` are the bound ports (useful with port 0). */
-export interface RunningServer {
+/** A server running inside an Effect scope. `ports` are the bound ports (useful with port 0). */
+export interface ServerHandle {
   readonly domain: string
   readonly ports: {
     readonly c2s?: number
@@ -40,6 +40,10 @@ export interface RunningServer {
     readonly component?: number
   }
   readonly storage: StorageShape
+}
+
+/** A started server (Promise facade). */
+export interface RunningServer extends ServerHandle {
   /** Graceful stop: `system-shutdown` to every stream, then close everything. */
   stop(): Promise<void>
 }
@@ -68,13 +72,14 @@ const shutdownStreams = (core: ServerCore) =>
 
 const program = (options: StartOptions) =>
   Effect.gen(function* () {
+    yield* Effect.sync(() => mkdirSync(options.config.server.data_dir, { recursive: true }))
     const { config } = options
     const logger = options.logger ?? makeJsonLogger()
     const storage =
       options.storage ??
       (yield* Effect.acquireRelease(
         Effect.try({
-          try: () => openSqliteStorage(join(config.server.data_dir, "xmpp-amp.sqlite")),
+          try: () => openSqliteStorage(databaseFile(config.server.data_dir)),
           catch: (error) => new StartError({ reason: "storage", message: String(error) }),
         }),
         (opened) => Effect.sync(() => opened.close()),
@@ -148,6 +153,24 @@ const program = (options: StartOptions) =>
     logger.info("server-started", { domain: core.domain, ports })
     return { core, ports, storage }
   })
+
+/**
+ * The server as a scoped Effect: listening once it succeeds, stopped gracefully when its
+ * scope closes. Fails with `StartError` or `ListenError`.
+ */
+export const makeServer = (options: StartOptions) =>
+  Effect.map(
+    program(options),
+    ({ ports, storage, core }): ServerHandle => ({ domain: core.domain, ports, storage }),
+  )
+
+/** The running server as an Effect service; `XmppServer.layer(options)` starts it. */
+export class XmppServer extends Context.Service<XmppServer, ServerHandle>()(
+  "@xmpp-amp/xmpp-server/XmppServer",
+) {
+  /** A layer that starts the server and stops it when the layer is released. */
+  static readonly layer = (options: StartOptions) => Layer.effect(XmppServer, makeServer(options))
+}
 
 /**
  * Starts the server. Example:

@@ -11,7 +11,7 @@ import {
   directedPresence,
   goUnavailable,
 } from "./SessionPresence.js"
-import type { SubscriptionType } from "./Subscription.js"
+import { receivesPresence, type SubscriptionType } from "./Subscription.js"
 import { handleOutboundSubscription } from "./SubscriptionRouter.js"
 
 const subscriptionTypes = new Set<string>([
@@ -27,6 +27,12 @@ export const priorityOf = (presence: XmlElement): number => {
   if (text === null) return 0
   const value = Number(text.trim())
   return Number.isInteger(value) && value >= -128 && value <= 127 ? value : 0
+}
+
+/** True when `contact` gets the user's broadcasts anyway (no need to track directed presence). */
+const isSubscriber = (core: ServerCore, session: Session, contact: string): boolean => {
+  const item = core.storage.roster.get(session.username, contact)
+  return item !== undefined && receivesPresence(item)
 }
 
 /** Handles presence from a session; `to` is undefined for a broadcast. */
@@ -61,7 +67,7 @@ export const handlePresence = (
   if (to.domain !== core.domain || to.local === undefined) return
   if (type !== "error" && to.bare !== session.bare) {
     if (type === "unavailable") session.directedPresence.delete(to.full)
-    else session.directedPresence.add(to.full)
+    else if (!isSubscriber(core, session, to.bare)) session.directedPresence.add(to.full)
   }
   directedPresence(core, to.full, presence)
 }

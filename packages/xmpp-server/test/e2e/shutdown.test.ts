@@ -1,7 +1,13 @@
 // Graceful stop (spec/server.md "Operation"): every open stream ends with a
-// `system-shutdown` stream error, the listeners close and `stop()` resolves.
+// `system-shutdown` stream error, the listeners close and `stop()` resolves — also when the
+// server runs as an Effect layer and the layer is released.
+import { mkdtempSync, rmSync } from "node:fs"
 import { connect } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
+import { createUserRecord, makeConfig, silentLogger, XmppServer } from "../../src/index.js"
 import { rawLogin } from "../helpers/rawSocket.js"
 import { startTestServer } from "../helpers/testServer.js"
 
@@ -26,5 +32,31 @@ describe("graceful shutdown", () => {
       socket.once("error", () => resolve(true))
     })
     expect(refused).toBe(true)
+  })
+})
+
+describe("the Effect layer", () => {
+  it("serves while the layer is in use and shuts down when it is released", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "xmpp-amp-layer-"))
+    const config = makeConfig({
+      server: { data_dir: dataDir },
+      listen: {
+        c2s: { host: "127.0.0.1", port: 0, tls: "optional", allow_plain_without_tls: true },
+        websocket: { port: 0 },
+      },
+    })
+    const alice = await Effect.runPromise(
+      Effect.gen(function* () {
+        const server = yield* XmppServer
+        server.storage.users.create(createUserRecord("alice", "alice-pass"))
+        return yield* Effect.promise(() =>
+          rawLogin(server.ports.c2s ?? 0, "localhost", "alice", "alice-pass", "fx"),
+        )
+      }).pipe(Effect.provide(XmppServer.layer({ config, logger: silentLogger }))),
+    )
+    expect(alice.text()).toContain("<jid>alice@localhost/fx</jid>")
+    expect(alice.text()).toContain("<system-shutdown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>")
+    await alice.closed
+    rmSync(dataDir, { recursive: true, force: true })
   })
 })

@@ -2,6 +2,7 @@
 // storage, WebSocket, the demo's module tables) and the HTTP server for the built app. Used by
 // `npm start` (server/start.ts) and by the browser end-to-end tests.
 import type { Server } from "node:http"
+import { createServer as createNetServer } from "node:net"
 import {
   createUserRecord,
   type Logger,
@@ -120,9 +121,35 @@ const portMessage = (error: unknown, options: DemoOptions): unknown => {
   return new DemoPortError(which)
 }
 
+const portUse = {
+  httpPort: ["the web app", "PORT"],
+  websocketPort: ["XMPP over WebSocket", "XMPP_WS_PORT"],
+  c2sPort: ["XMPP client connections", "XMPP_C2S_PORT"],
+} as const
+
+/** Resolves when `port` can be bound on `host`, rejects with `DemoPortError` when it is taken. */
+const probe = (host: string, port: number, key: keyof typeof portUse): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (port === 0) return resolve()
+    const server = createNetServer()
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      const [what, variable] = portUse[key]
+      reject(
+        error.code === "EADDRINUSE"
+          ? new DemoPortError(`port ${port} (${what}) is already in use: set ${variable}`)
+          : error,
+      )
+    })
+    server.listen(port, host, () => server.close(() => resolve()))
+  })
+
 /** Starts the XMPP server and the app server. Throws `DemoPortError` for a busy port. */
 export const startDemo = async (options: DemoOptions): Promise<RunningDemo> => {
   const host = options.host ?? "127.0.0.1"
+  // Checked first so that a busy port is one clear message, whichever listener it concerns.
+  for (const key of ["httpPort", "websocketPort", "c2sPort"] as const) {
+    await probe(host, options[key], key)
+  }
   const config = demoConfig(options)
   const server = await startServer({
     config,

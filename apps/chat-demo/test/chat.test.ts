@@ -2,15 +2,15 @@
 // reference server, become contacts through a subscription request (RFC 6121 §3), see each
 // other's presence, and chat; the sender sees each message's delivery status.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { ensureAccount } from "../server/demoServer.js"
+import { befriend, ensureAccount } from "../server/demoServer.js"
 import { type AppUser, openApp } from "./helpers/appPage.js"
 import { type Harness, startHarness } from "./helpers/demoHarness.js"
 
 let harness: Harness
 const users: AppUser[] = []
 
-const open = async (): Promise<AppUser> => {
-  const user = await openApp(harness.browser, harness.url)
+const open = async (viewport?: { width: number; height: number }): Promise<AppUser> => {
+  const user = await openApp(harness.browser, harness.url, viewport)
   users.push(user)
   return user
 }
@@ -21,9 +21,12 @@ beforeAll(async () => {
     ["alice", "alice-password"],
     ["bob", "bob-password"],
     ["carol", "carol-password"],
+    ["dave", "dave-password"],
+    ["erin", "erin-password"],
   ] as const) {
     ensureAccount(harness.demo.server.storage, name, password)
   }
+  befriend(harness.demo.server.storage, "localhost", "dave", "erin")
 })
 
 afterEach(async () => {
@@ -83,5 +86,27 @@ describe("chat between two people", () => {
       .poll(() => carol.page.getByRole("alert").textContent())
       .toBe("Wrong username or password.")
     await carol.screenshot("sign-in-wrong-password")
+  })
+
+  it("on a phone, shows the contact list and the conversation one at a time", async () => {
+    const erin = await open()
+    await erin.signIn("erin", "erin-password")
+    const dave = await open({ width: 390, height: 844 })
+    await dave.signIn("dave", "dave-password")
+    const conversation = dave.page.getByRole("region", { name: "erin" })
+    const contacts = dave.page.getByRole("navigation", { name: "Contacts" })
+    expect(await conversation.isVisible()).toBe(false)
+    await dave.openConversation("erin@localhost")
+    expect(await contacts.isVisible()).toBe(false)
+    await dave.send("Sent from my phone", { tellWhenDelivered: false })
+    await expect.poll(() => dave.statusOf("Sent from my phone").textContent()).toBe("Sent")
+    await expect
+      .poll(() =>
+        erin.page.locator('button.contact[data-jid="dave@localhost"] .count').textContent(),
+      )
+      .toBe("1")
+    await dave.screenshot("phone-conversation")
+    await dave.page.getByRole("button", { name: "Back to contacts" }).click()
+    expect(await contacts.isVisible()).toBe(true)
   })
 })

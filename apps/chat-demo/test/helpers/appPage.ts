@@ -31,8 +31,12 @@ export interface SendChoices {
 }
 
 /** Opens the app at `url` in a fresh context of `browser`. */
-export const openApp = async (browser: Browser, url: string): Promise<AppUser> => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+export const openApp = async (
+  browser: Browser,
+  url: string,
+  viewport = { width: 1280, height: 800 },
+): Promise<AppUser> => {
+  const context = await browser.newContext({ viewport })
   context.setDefaultTimeout(10_000)
   const page = await context.newPage()
   const errors: string[] = []

@@ -14,6 +14,13 @@ const ruleFields = (rule: { action: string; condition: string; value: string }) 
 
 /** Sends the reply of the rule that fired at `event` (if any), with log lines and counters. */
 export const act = (context: ReplyContext, event: AmpEvent, resolution: Resolution) =>
+  resolution.fired === undefined &&
+  resolution.usedUp.length === 0 &&
+  resolution.discarded.length === 0
+    ? Effect.void
+    : actOn(context, event, resolution)
+
+const actOn = (context: ReplyContext, event: AmpEvent, resolution: Resolution) =>
   Effect.gen(function* () {
     const host = yield* Host
     const counters = yield* AmpCounters

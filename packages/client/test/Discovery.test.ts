@@ -2,12 +2,12 @@
 // stream feature, the 24 h cache, refresh on reconnect, and failing fast on unsupported rules.
 
 import xml, { type Element } from "@xmpp/xml"
-import { AMP_DISCO_NODE, DISCO_INFO_NS } from "@xmpp-amp/amp-core"
+import { AMP_DISCO_NODE, DISCO_INFO_NS, parseXml } from "@xmpp-amp/amp-core"
 import { describe, expect, it } from "vitest"
 import { AmpClientError, amp, MAX_DISCOVERY_AGE, rule } from "../src/index.js"
 import { ampServer, rootInfo } from "./helpers/disco.js"
 import type { DiscoAnswer } from "./helpers/FakeXmppServer.js"
-import { example } from "./helpers/fixtures.js"
+import { example, exampleText } from "./helpers/fixtures.js"
 import { stubClient } from "./helpers/stubClient.js"
 
 const ME = "romeo@example.test/orchard"
@@ -126,12 +126,11 @@ describe("what is discovered", () => {
       xml("stream:features", { "xmlns:stream": "http://etherx.jabber.org/streams" }),
     )
     expect(plugin.streamFeature).toBe(false)
-    const features = xml(
-      "features",
-      { xmlns: "http://etherx.jabber.org/streams" },
-      xml("amp", { xmlns: "http://jabber.org/features/amp" }),
+    // Example 26 inside a stream header that binds its `stream:` prefix.
+    const stream = parseXml(
+      `<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>${exampleText(26)}</stream:stream>`,
     )
-    client.emit("nonza", features)
+    client.emit("nonza", stream.getChildElements()[0])
     expect(plugin.streamFeature).toBe(true)
     expect(await plugin.support()).toMatchObject({
       available: true,

@@ -3,18 +3,19 @@
 // whose stanzas go to the router. Any transport (TCP, TLS, WebSocket) fits under it.
 import { randomBytes } from "node:crypto"
 import type { OpenConnection, ServerCore } from "../core/ServerCore.js"
-import { isValidResource } from "../jid/Jid.js"
 import { sessionEnded } from "../presence/SessionPresence.js"
 import { dispatchStanza } from "../routing/Dispatch.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import { SaslNegotiation } from "../sasl/SaslNegotiation.js"
 import { streamFeatures } from "../stream/Features.js"
 import { streamFooter, streamHeader } from "../stream/Framing.js"
-import { NS_BIND, NS_CLIENT, NS_SASL, NS_SESSION, NS_STREAM, NS_TLS } from "../stream/Namespaces.js"
+import { NS_BIND, NS_CLIENT, NS_SASL, NS_SESSION, NS_TLS } from "../stream/Namespaces.js"
 import { type StreamErrorCondition, streamErrorXml } from "../stream/StreamError.js"
+import { checkStreamHeader } from "../stream/StreamHeader.js"
 import { StreamParser } from "../stream/StreamParser.js"
 import type { Transport } from "../stream/Transport.js"
 import { type XmlElement, xml } from "../xml/Xml.js"
+import { chooseResource } from "./ResourceBinding.js"
 import type { Session, SessionCloseReason } from "./Session.js"
 
 type Stage = "header" | "negotiating" | "bound" | "closing"
@@ -38,6 +39,7 @@ export class ClientConnection implements Session, OpenConnection {
   private headerSent = false
   private authenticated = false
   private closeReason: SessionCloseReason = "closed"
+  private unregistered = false
   private parser: StreamParser
   private readonly sasl: SaslNegotiation
   private authTimer: NodeJS.Timeout | undefined
@@ -93,6 +95,8 @@ export class ClientConnection implements Session, OpenConnection {
     ) {
       for (const hook of hooks) hook(this, stanza, false)
       this.closeReason = "write-failed"
+      this.stage = "closing"
+      this.unregister()
       this.transport.destroy()
       return false
     }
@@ -114,6 +118,7 @@ export class ClientConnection implements Session, OpenConnection {
     }
     if (this.stage === "closing") return
     this.stage = "closing"
+    this.unregister()
     this.write(streamFooter(this.transport.framing))
     this.transport.end()
   }
@@ -157,6 +162,7 @@ export class ClientConnection implements Session, OpenConnection {
     if (!this.headerSent)
       this.write(streamHeader(this.transport.framing, this.core.domain, this.id))
     this.stage = "closing"
+    this.unregister()
     this.write(streamErrorXml(condition, text))
     this.write(streamFooter(this.transport.framing))
     this.transport.end()
@@ -167,25 +173,9 @@ export class ClientConnection implements Session, OpenConnection {
       this.fail("bad-format", "unexpected stream header")
       return
     }
-    if (this.transport.framing === "stream") {
-      if (name !== "stream:stream" || attrs["xmlns:stream"] !== NS_STREAM) {
-        this.fail(
-          "invalid-namespace",
-          "the stream namespace must be http://etherx.jabber.org/streams",
-        )
-        return
-      }
-      if (attrs.xmlns !== NS_CLIENT) {
-        this.fail("invalid-namespace", "the content namespace must be jabber:client")
-        return
-      }
-    }
-    if (!/^1\.\d+$/.test(attrs.version ?? "")) {
-      this.fail("unsupported-version", "version 1.0 is required")
-      return
-    }
-    if ((attrs.to ?? "").toLowerCase() !== this.core.domain) {
-      this.fail("host-unknown", `this server serves ${this.core.domain}`)
+    const problem = checkStreamHeader(this.transport.framing, name, attrs, this.core.domain)
+    if (problem !== undefined) {
+      this.fail(problem.condition, problem.text)
       return
     }
     this.write(streamHeader(this.transport.framing, this.core.domain, this.id))
@@ -285,30 +275,13 @@ export class ClientConnection implements Session, OpenConnection {
 
   /** RFC 6120 §7.6–7.7: bind the requested resource (or a generated one). */
   private bind(iq: XmlElement, bind: XmlElement): void {
-    const requested = bind.getChildText("resource")?.trim()
-    const resource =
-      requested === undefined || requested === "" ? randomBytes(9).toString("base64url") : requested
-    const reply = (payload: XmlElement): void => {
-      this.write(
-        xml("iq", { xmlns: NS_CLIENT, type: "result", id: iq.attrs.id }, payload).toString(),
-      )
-    }
-    if (!isValidResource(resource)) {
-      const error = errorReply(this.stamped(iq), "bad-request", { text: "invalid resource" })
+    const choice = chooseResource(this.core, this.bare, bind)
+    if (choice.kind === "refuse") {
+      const error = errorReply(this.stamped(iq), choice.condition, { text: choice.text })
       if (error !== undefined) this.write(error.toString())
       return
     }
-    const existing = this.core.sessions.get(this.bare, resource)
-    if (
-      existing === undefined &&
-      this.core.sessions.countOf(this.bare) >= this.core.config.server.max_sessions_per_user
-    ) {
-      const error = errorReply(this.stamped(iq), "resource-constraint", {
-        text: "too many sessions",
-      })
-      if (error !== undefined) this.write(error.toString())
-      return
-    }
+    const resource = choice.resource
     this.resource = resource
     this.full = `${this.bare}/${resource}`
     this.stage = "bound"
@@ -318,7 +291,8 @@ export class ClientConnection implements Session, OpenConnection {
       sessionEnded(this.core, replaced)
       replaced.close("replaced", "conflict", "replaced by a new session")
     }
-    reply(xml("bind", { xmlns: NS_BIND }, xml("jid", {}, this.full)))
+    const payload = xml("bind", { xmlns: NS_BIND }, xml("jid", {}, this.full))
+    this.write(xml("iq", { xmlns: NS_CLIENT, type: "result", id: iq.attrs.id }, payload).toString())
     this.core.logger.info("session-opened", {
       session: this.full,
       stream: this.id,
@@ -333,12 +307,19 @@ export class ClientConnection implements Session, OpenConnection {
     this.stage = "closing"
     clearTimeout(this.authTimer)
     this.core.connections.delete(this)
-    if (this.full === "" || !this.core.sessions.remove(this)) {
-      if (this.full !== "") this.sessionClosedHooks()
-      return
-    }
-    sessionEnded(this.core, this)
+    if (this.full === "") return
+    this.unregister()
     this.sessionClosedHooks()
+  }
+
+  /**
+   * Leaves routing as soon as the stream starts closing, so no stanza is routed to a session
+   * that can no longer take it; broadcasts unavailable presence if it was available.
+   */
+  private unregister(): void {
+    if (this.full === "" || this.unregistered) return
+    this.unregistered = true
+    if (this.core.sessions.remove(this)) sessionEnded(this.core, this)
   }
 
   private sessionClosedHooks(): void {

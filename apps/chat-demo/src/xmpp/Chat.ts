@@ -156,6 +156,7 @@ export const signIn = async (
     try {
       const tracker = await ampApi.send(message, rules)
       setStatus(id, sentStatus(peerName))
+      for (const event of tracker.events) setStatus(id, statusFromEvent(event, peerName))
       tracker.on("event", (event) => setStatus(id, statusFromEvent(event, peerName)))
     } catch (error) {
       tracked.delete(id)

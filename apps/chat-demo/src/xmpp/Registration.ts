@@ -102,7 +102,16 @@ export const registerAccount = (
       } else if (element.localName === "iq" && element.getAttribute("id") === "reg-submit") {
         finish(element.getAttribute("type") === "result" ? { ok: true } : failureOf(element))
       } else if (element.localName === "error") {
-        finish(failure("network", "The server ended the stream during sign-up."))
+        // A server without XEP-0077 refuses any request before authentication (RFC 6120 §6.4.7).
+        const condition = element.firstElementChild?.localName
+        finish(
+          condition === "not-authorized"
+            ? failure("not-allowed", "This server does not allow creating accounts here.")
+            : failure(
+                "network",
+                `The server ended the connection during sign-up (${condition ?? "no reason"}).`,
+              ),
+        )
       }
     })
   })

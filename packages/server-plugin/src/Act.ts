@@ -5,6 +5,7 @@ import { type AmpEvent, actionReply, type ReplyContext, type Resolution } from "
 import { Effect } from "effect"
 import { AmpCounters } from "./Counters.js"
 import { Host } from "./HostService.js"
+import { orLogged } from "./Recover.js"
 
 const ruleFields = (rule: { action: string; condition: string; value: string }) => ({
   action: rule.action,
@@ -33,11 +34,15 @@ const actOn = (context: ReplyContext, event: AmpEvent, resolution: Resolution) =
       )
       const reply = actionReply(context, fired)
       if (reply !== undefined) {
-        yield* host.sendToUser(reply)
-        yield* counters.increment("notificationsSent")
-        yield* Effect.logInfo("notification-sent").pipe(
-          Effect.annotateLogs({ ...annotations, status: fired.action }),
+        const sent = yield* Effect.as(host.sendToUser(reply), true).pipe(
+          orLogged("notification-failed", false, annotations),
         )
+        if (sent) {
+          yield* counters.increment("notificationsSent")
+          yield* Effect.logInfo("notification-sent").pipe(
+            Effect.annotateLogs({ ...annotations, status: fired.action }),
+          )
+        }
       }
       if (resolution.stop) {
         yield* counters.increment("messagesDropped")

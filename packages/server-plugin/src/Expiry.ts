@@ -15,18 +15,21 @@ const SWEEP_BATCH = 100
 /** What the host does with an offline message after `offlineDelivery`. */
 export type OfflineVerdict = "deliver" | "discard"
 
-/** Resolves one event for a pending message and keeps, updates or removes its row. */
+/**
+ * Resolves one event for a pending message and keeps, updates or removes its row. Copies are
+ * removed before the reply is sent, so a failed removal is retried without a second reply.
+ */
 const settle = (pending: PendingMessage, event: AmpEvent) =>
   Effect.gen(function* () {
     const host = yield* Host
     const resolution = resolve(pending.state, event, yield* host.now)
-    yield* act(pending.reply, event, resolution)
     if (resolution.stop) {
       if (event !== "offline-delivery" && pending.offlineKey !== undefined) {
         yield* host.removeOffline(pending.offlineKey)
       }
       if (pending.archiveKey !== undefined) yield* host.removeArchived(pending.archiveKey)
     }
+    yield* act(pending.reply, event, resolution)
     const nextExpiry = firstExpiry(resolution.state)
     if (resolution.state.stage === "in-storage" && nextExpiry !== undefined) {
       yield* host.putPending(pendingRow({ ...pending, state: resolution.state }, nextExpiry))

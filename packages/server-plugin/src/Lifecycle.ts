@@ -19,6 +19,7 @@ import type { RecipientKind } from "./Host.js"
 import { Host } from "./HostService.js"
 import type { Inbound } from "./Inbound.js"
 import { pendingRow } from "./PendingMessage.js"
+import { orLogged } from "./Recover.js"
 
 /** How an accepted message's processing ended. */
 export type MessageEnd = "delivered" | "stored" | "discarded" | "stopped"
@@ -50,8 +51,9 @@ export const runLifecycle = (accepted: Accepted, lock: Semaphore.Semaphore) =>
         return resolution
       })
     const stopped = Effect.gen(function* () {
-      if (archiveKey !== undefined) yield* host.removeArchived(archiveKey)
-      if (offlineKey !== undefined) yield* host.removeOffline(offlineKey)
+      const failed = orLogged("copy-removal-failed", undefined, { messageId: reply.id })
+      if (archiveKey !== undefined) yield* failed(host.removeArchived(archiveKey))
+      if (offlineKey !== undefined) yield* failed(host.removeOffline(offlineKey))
       return "stopped" as MessageEnd
     })
     const discarded = (condition: BounceCondition) =>
@@ -71,14 +73,16 @@ export const runLifecycle = (accepted: Accepted, lock: Semaphore.Semaphore) =>
     if (initialEnd !== undefined) return yield* initialEnd
 
     if (routing.wouldArchive) {
-      archiveKey = yield* host.archive(copy)
+      archiveKey = yield* host.archive(copy).pipe(orLogged("archive-write-failed", undefined))
       const archived = yield* step(archiveKey === undefined ? "archive-failed" : "archived")
       const end = ending(archived, "internal-server-error")
       if (end !== undefined) return yield* end
     }
 
     if (state.stage === "direct") {
-      const written = yield* host.deliver(copy, settings.directConfirm)
+      const written = yield* host
+        .deliver(copy, settings.directConfirm)
+        .pipe(orLogged("socket-write-failed", false))
       const delivery = yield* step(written ? "delivered" : "delivery-failed")
       const end = ending(delivery, "service-unavailable")
       if (end !== undefined) return yield* end
@@ -89,7 +93,9 @@ export const runLifecycle = (accepted: Accepted, lock: Semaphore.Semaphore) =>
     return yield* lock.withPermits(1)(
       Effect.gen(function* () {
         if (state.stage === "stored" && storageOf(state.routing) === "offline") {
-          offlineKey = yield* host.storeOffline(copy, id)
+          offlineKey = yield* host
+            .storeOffline(copy, id)
+            .pipe(orLogged("offline-write-failed", undefined))
           const storing = yield* step(offlineKey === undefined ? "store-failed" : "stored")
           const end = ending(storing, "internal-server-error")
           if (end !== undefined) return yield* end
@@ -97,7 +103,9 @@ export const runLifecycle = (accepted: Accepted, lock: Semaphore.Semaphore) =>
         const nextExpiry = firstExpiry(state)
         if (state.stage === "in-storage" && nextExpiry !== undefined) {
           const pending = { id, recipient: routing.recipient, reply, offlineKey, archiveKey, state }
-          yield* host.putPending(pendingRow(pending, nextExpiry))
+          yield* host
+            .putPending(pendingRow(pending, nextExpiry))
+            .pipe(orLogged("pending-rules-lost", undefined, { messageId: reply.id }))
         }
         return "stored" as MessageEnd
       }),

@@ -132,6 +132,24 @@ describe("expire-at while stored", () => {
   })
 })
 
+describe("expire-at when the host fails", () => {
+  it("a failed removal is retried at the next sweep and the sender hears once", async () => {
+    harness = await setup()
+    await harness.send(ampMessage(JULIET, [["alert", "expire-at", IN_ONE_MINUTE]]))
+    harness.host.throwing.add("removeOffline")
+    harness.host.advance(MINUTE)
+    const h = harness
+    await eventually(() =>
+      expect(h.logs.some((line) => line.message === "expiry-sweep-failed")).toBe(true),
+    )
+    expect(harness.romeo.received).toEqual([])
+    harness.host.throwing.delete("removeOffline")
+    await eventually(() => expect(h.host.store.offlineOf(JULIET)).toEqual([]))
+    await harness.plugin.sweepExpired()
+    expect(statuses(harness.romeo)).toEqual(["alert"])
+  })
+})
+
 describe("expire-at survives a restart", () => {
   it("a rule that falls due while the server is down fires after it starts again", async () => {
     const first = new InMemoryHost({ offline: true, mam: true }).addUsers(JULIET)

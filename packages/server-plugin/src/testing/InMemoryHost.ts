@@ -22,6 +22,14 @@ export interface TestSession {
   readonly received: Element[]
 }
 
+/** Capabilities of the in-memory host that can be made to throw. */
+export type ThrowingCapability =
+  | "route"
+  | "deliver"
+  | "storeOffline"
+  | "sendToUser"
+  | "removeOffline"
+
 /** Options of `InMemoryHost`. */
 export interface InMemoryHostOptions {
   /** The served domain (default `example.com`). */
@@ -56,8 +64,8 @@ export class InMemoryHost implements AmpHost {
   failOfflineWrites = 0
   /** The next N archive writes fail. */
   failArchiveWrites = 0
-  /** Make a capability throw (to test HostError handling). */
-  throwOn: "route" | "deliver" | undefined
+  /** Capabilities that throw while listed here (to test host failures). */
+  readonly throwing = new Set<ThrowingCapability>()
   /** Bounces and other stanzas routed with `send` that reached no session. */
   readonly undeliverable: Element[] = []
   /** What the plugin registered (disco, stream feature). */
@@ -143,6 +151,10 @@ export class InMemoryHost implements AmpHost {
 
   readonly now = (): number => this.clock
 
+  private fail(capability: ThrowingCapability): void {
+    if (this.throwing.has(capability)) throw new Error(`${capability} failed (injected)`)
+  }
+
   private targets(to: string, type: string | undefined): TestSession[] {
     const { bare, resource } = splitJid(to)
     const all = this.sessions.get(bare) ?? []
@@ -157,7 +169,7 @@ export class InMemoryHost implements AmpHost {
   }
 
   readonly route = async (message: Element): Promise<HostRouting> => {
-    if (this.throwOn === "route") throw new Error("route failed")
+    this.fail("route")
     const to = readAttribute(message, "to") ?? ""
     const { bare, resource, domain } = splitJid(to)
     const kind =
@@ -189,7 +201,7 @@ export class InMemoryHost implements AmpHost {
   }
 
   readonly deliver = async (message: Element, confirm: DeliveryConfirmation): Promise<boolean> => {
-    if (this.throwOn === "deliver") throw new Error("deliver failed")
+    this.fail("deliver")
     const targets = this.targets(readAttribute(message, "to") ?? "", readAttribute(message, "type"))
     let accepted = false
     for (const session of targets) {
@@ -202,6 +214,7 @@ export class InMemoryHost implements AmpHost {
   }
 
   readonly storeOffline = async (message: Element, extra: string) => {
+    this.fail("storeOffline")
     if (this.failOfflineWrites > 0) {
       this.failOfflineWrites -= 1
       return undefined
@@ -223,11 +236,15 @@ export class InMemoryHost implements AmpHost {
     return key
   }
 
-  readonly removeOffline = async (key: string) => this.store.removeKey(this.store.offline, key)
+  readonly removeOffline = async (key: string) => {
+    this.fail("removeOffline")
+    this.store.removeKey(this.store.offline, key)
+  }
 
   readonly removeArchived = async (key: string) => this.store.removeKey(this.store.archive, key)
 
   readonly sendToUser = async (stanza: Element): Promise<void> => {
+    this.fail("sendToUser")
     const to = readAttribute(stanza, "to") ?? ""
     const session = this.session(to)
     if (session !== undefined) {

@@ -83,7 +83,7 @@ export class ClientConnection implements Session, OpenConnection {
   sendSerialized(stanza: XmlElement, text: string): boolean {
     const hooks = this.core.modules.stanzaWritten
     if (this.closed || this.stage !== "bound") {
-      for (const hook of hooks) hook(this, stanza, false)
+      this.notifyWritten(stanza, false)
       return false
     }
     const marker = this.core.writeFailureMarker
@@ -93,7 +93,7 @@ export class ClientConnection implements Session, OpenConnection {
       stanza.attrs.type !== "error" &&
       text.includes(marker)
     ) {
-      for (const hook of hooks) hook(this, stanza, false)
+      this.notifyWritten(stanza, false)
       this.closeReason = "write-failed"
       this.stage = "closing"
       this.unregister()
@@ -104,7 +104,7 @@ export class ClientConnection implements Session, OpenConnection {
       hooks.length === 0
         ? this.transport.write(text)
         : this.transport.write(text, (ok) => {
-            for (const hook of hooks) hook(this, stanza, ok)
+            this.notifyWritten(stanza, ok)
           })
     if (!written && this.closeReason === "closed") this.closeReason = "write-failed"
     return written
@@ -298,7 +298,11 @@ export class ClientConnection implements Session, OpenConnection {
       stream: this.id,
       transport: this.transportName,
     })
-    for (const hook of this.core.modules.sessionOpened) hook(this)
+    try {
+      for (const hook of this.core.modules.sessionOpened) hook(this)
+    } catch (error) {
+      this.core.logger.error("module-hook-failed", { hook: "sessionOpened", error })
+    }
   }
 
   private transportClosed(): void {
@@ -328,6 +332,19 @@ export class ClientConnection implements Session, OpenConnection {
       stream: this.id,
       reason: this.closeReason,
     })
-    for (const hook of this.core.modules.sessionClosed) hook(this, this.closeReason)
+    try {
+      for (const hook of this.core.modules.sessionClosed) hook(this, this.closeReason)
+    } catch (error) {
+      this.core.logger.error("module-hook-failed", { hook: "sessionClosed", error })
+    }
+  }
+
+  /** Module `stanzaWritten` hooks; a throwing module is logged, never fatal (socket callbacks). */
+  private notifyWritten(stanza: XmlElement, ok: boolean): void {
+    try {
+      for (const hook of this.core.modules.stanzaWritten) hook(this, stanza, ok)
+    } catch (error) {
+      this.core.logger.error("module-hook-failed", { hook: "stanzaWritten", error })
+    }
   }
 }

@@ -8,6 +8,8 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterEach, describe, expect, it } from "vitest"
+import { openApp } from "./helpers/appPage.js"
+import { launchChromium } from "./helpers/demoHarness.js"
 
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)))
 const cleanups: Array<() => void | Promise<void>> = []
@@ -73,6 +75,18 @@ describe("npm start", () => {
       domain: "localhost",
       websocketUrl: `ws://127.0.0.1:${env.XMPP_WS_PORT}/xmpp-websocket`,
     })
+    // The printed address works in a browser, and the seeded demo users are contacts.
+    const browser = await launchChromium()
+    cleanups.push(() => browser.close())
+    const alice = await openApp(browser, `http://localhost:${env.PORT}/`)
+    await alice.signIn("alice", "wonderland")
+    await expect
+      .poll(() => alice.page.locator('button.contact[data-jid="bob@localhost"]').count())
+      .toBe(1)
+    await alice.screenshot("npm-start-alice-signed-in")
+    expect(alice.errors).toEqual([])
+    await alice.close()
+
     demo.child.kill("SIGINT")
     expect(await demo.exited).toBe(0)
     expect(demo.output()).toContain("SIGINT: stopping")

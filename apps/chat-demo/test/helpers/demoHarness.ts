@@ -15,6 +15,21 @@ const appDir = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
 /** Where every test saves its screenshot. */
 export const screenshotDir = join(appDir, "test-results", "screenshots")
 
+/** Launches Debian's Chromium (or CHROMIUM_PATH) headless with a fresh, empty profile. */
+export const launchChromium = (): Promise<Browser> =>
+  chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  })
+
 /** A running demo plus a browser. */
 export interface Harness {
   readonly demo: RunningDemo
@@ -37,18 +52,7 @@ export const startHarness = async (): Promise<Harness> => {
     c2sPort: 0,
     logger: silentLogger,
   })
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  })
+  const browser = await launchChromium()
   mkdirSync(screenshotDir, { recursive: true })
   return {
     demo,

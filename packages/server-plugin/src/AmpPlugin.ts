@@ -18,7 +18,7 @@ import type { HostFailureReason } from "./Errors.js"
 import { type OfflineVerdict, offlineDelivery, recipientOnline, sweepExpired } from "./Expiry.js"
 import type { AmpHost, HostExtension } from "./Host.js"
 import { Host } from "./HostService.js"
-import { inbound } from "./Inbound.js"
+import { inbound, type RejectionReason } from "./Inbound.js"
 import { type MessageEnd, runLifecycle } from "./Lifecycle.js"
 
 /** What `handleClientMessage` did with a message. */
@@ -26,7 +26,7 @@ export type ClientMessageResult =
   /** Not an AMP request: the host routes it as usual. */
   | { readonly _tag: "NotAmp" }
   /** Refused (§2, §3, §7): the sender got the error; nothing else happens. */
-  | { readonly _tag: "Rejected"; readonly reason: string }
+  | { readonly _tag: "Rejected"; readonly reason: RejectionReason }
   /** Processed by the plugin to this end; the host does nothing more with it. */
   | { readonly _tag: "Processed"; readonly end: MessageEnd }
   /** A host capability failed; the sender got `internal-server-error`. */

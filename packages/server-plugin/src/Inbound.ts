@@ -9,7 +9,9 @@ import {
   type ReplyContext,
   readAttribute,
   rulesRevealingPresence,
+  type StructuralReason,
   structuralRejectionReply,
+  type ValidationKind,
   validationErrorReply,
 } from "@xmpp-amp/amp-core"
 import { Effect } from "effect"
@@ -19,7 +21,7 @@ import type { HostRouting } from "./Host.js"
 import { Host } from "./HostService.js"
 
 /** Why a request was refused: a structural reason of §2, a validation kind of §3, or §7. */
-export type RejectionReason = string
+export type RejectionReason = StructuralReason | ValidationKind | "presence-check"
 
 /** What happened to a message at the door. */
 export type Inbound =

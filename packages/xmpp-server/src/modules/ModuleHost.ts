@@ -1,6 +1,13 @@
 // Runs the modules: calls their `setup`, gathers their hooks into flat arrays the hot path
 // iterates without allocating, and owns their timers (all cancelled at stop).
 import type { Logger } from "../log/Logger.js"
+import type {
+  ArchiveStore,
+  OfflineMessage,
+  OfflineStore,
+  OfflineVerdict,
+  StorageOutcomeEvent,
+} from "../routing/MessageStores.js"
 import type { XmlElement } from "../xml/Xml.js"
 import type {
   DiscoInfo,
@@ -21,6 +28,15 @@ export class ModuleHost {
   readonly stanzaWritten: Array<Required<"stanzaWritten">> = []
   readonly sessionOpened: Array<Required<"sessionOpened">> = []
   readonly sessionClosed: Array<Required<"sessionClosed">> = []
+  readonly sessionAvailable: Array<Required<"sessionAvailable">> = []
+  readonly messageCarriedOut: Array<Required<"messageCarriedOut">> = []
+  private readonly outcomes: Array<Required<"storageOutcome">> = []
+  private readonly offlineChecks: Array<Required<"offlineDelivery">> = []
+  /** The stores modules provide (see `provides`); undefined while no module provides one. */
+  readonly stores: { offline: OfflineStore | undefined; archive: ArchiveStore | undefined } = {
+    offline: undefined,
+    archive: undefined,
+  }
   readonly serverFeatures: Array<string> = []
   readonly accountFeatures: Array<string> = []
   private readonly discoNodes: Array<Required<"discoInfoNode">> = []
@@ -36,7 +52,7 @@ export class ModuleHost {
   async install(
     modules: ReadonlyArray<ServerModule>,
     tables: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
-    api: Omit<ModuleApi, "every" | "after">,
+    api: Omit<ModuleApi, "every" | "after" | "stores" | "offlineVerdict">,
   ): Promise<void> {
     for (const module of modules) {
       const options = tables[module.name] ?? {}
@@ -46,7 +62,14 @@ export class ModuleHost {
       }
       const logger = api.logger.child({ module: module.name })
       const hooks = await module.setup(
-        { ...api, logger, every: this.every, after: this.after },
+        {
+          ...api,
+          logger,
+          every: this.every,
+          after: this.after,
+          stores: this.stores,
+          offlineVerdict: this.offlineVerdict,
+        },
         options,
       )
       this.add(hooks)
@@ -60,6 +83,12 @@ export class ModuleHost {
     if (hooks.stanzaWritten) this.stanzaWritten.push(hooks.stanzaWritten)
     if (hooks.sessionOpened) this.sessionOpened.push(hooks.sessionOpened)
     if (hooks.sessionClosed) this.sessionClosed.push(hooks.sessionClosed)
+    if (hooks.sessionAvailable) this.sessionAvailable.push(hooks.sessionAvailable)
+    if (hooks.messageCarriedOut) this.messageCarriedOut.push(hooks.messageCarriedOut)
+    if (hooks.storageOutcome) this.outcomes.push(hooks.storageOutcome)
+    if (hooks.offlineDelivery) this.offlineChecks.push(hooks.offlineDelivery)
+    if (hooks.provides?.offline) this.stores.offline = this.reportingOffline(hooks.provides.offline)
+    if (hooks.provides?.archive) this.stores.archive = this.reportingArchive(hooks.provides.archive)
     if (hooks.serverFeatures) this.serverFeatures.push(...hooks.serverFeatures)
     if (hooks.accountFeatures) this.accountFeatures.push(...hooks.accountFeatures)
     if (hooks.discoInfoNode) this.discoNodes.push(hooks.discoInfoNode)
@@ -69,6 +98,70 @@ export class ModuleHost {
       const handlers = this.iq.get(namespace) ?? []
       handlers.push(handler)
       this.iq.set(namespace, handlers)
+    }
+  }
+
+  /** Calls every `storageOutcome` hook; a throwing hook is logged. */
+  readonly storageOutcome = (event: StorageOutcomeEvent): void => {
+    for (const hook of this.outcomes) {
+      try {
+        hook(event)
+      } catch (error) {
+        this.logger.error("module-hook-failed", { hook: "storageOutcome", error })
+      }
+    }
+  }
+
+  /** The modules' verdict on delivering an offline message: the first `discard` wins. */
+  readonly offlineVerdict = async (message: OfflineMessage): Promise<OfflineVerdict> => {
+    for (const check of this.offlineChecks) {
+      try {
+        if ((await check(message)) === "discard") return "discard"
+      } catch (error) {
+        this.logger.error("module-hook-failed", { hook: "offlineDelivery", error })
+      }
+    }
+    return "deliver"
+  }
+
+  private reportingOffline(store: OfflineStore): OfflineStore {
+    return {
+      accepts: (stanza) => store.accepts(stanza),
+      count: (username) => store.count(username),
+      remove: (key) => store.remove(key),
+      store: (owner, stanza, options) => {
+        const result = store.store(owner, stanza, options)
+        this.storageOutcome({
+          store: "offline",
+          owner,
+          direction: "incoming",
+          messageKey: options?.messageKey,
+          stanzaId: stanza.attrs.id,
+          stanza,
+          result,
+        })
+        return result
+      },
+    }
+  }
+
+  private reportingArchive(store: ArchiveStore): ArchiveStore {
+    return {
+      accepts: (owner, peer, stanza) => store.accepts(owner, peer, stanza),
+      remove: (key) => store.remove(key),
+      archive: (owner, stanza, direction, messageKey) => {
+        const result = store.archive(owner, stanza, direction, messageKey)
+        this.storageOutcome({
+          store: "archive",
+          owner,
+          direction,
+          messageKey,
+          stanzaId: stanza.attrs.id,
+          stanza,
+          result,
+        })
+        return result
+      },
     }
   }
 

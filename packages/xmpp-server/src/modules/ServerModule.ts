@@ -6,6 +6,14 @@
 import type { ServerConfig } from "../config/ServerConfig.js"
 import type { Jid } from "../jid/Jid.js"
 import type { Logger } from "../log/Logger.js"
+import type {
+  ArchiveStore,
+  MessageStores,
+  OfflineMessage,
+  OfflineStore,
+  OfflineVerdict,
+  StorageOutcomeEvent,
+} from "../routing/MessageStores.js"
 import type { RouteDecision } from "../routing/RouteDecision.js"
 import type { Session, SessionCloseReason } from "../session/Session.js"
 import type { StorageShape } from "../storage/Storage.js"
@@ -23,6 +31,16 @@ export interface MessageRoutedEvent {
   /** The parsed `to`. */
   readonly to: Jid
   readonly decision: RouteDecision
+  /** A key unique to this message in this server process (`api.messageKey(stanza)` finds it). */
+  readonly key: string
+  /**
+   * Offline storage would keep the message when there is no session to deliver to (or the
+   * delivery fails): the offline module is on, the recipient is a local account and the
+   * message is of a kind it stores.
+   */
+  readonly wouldStoreOffline: boolean
+  /** The MAM module would archive the recipient's copy (kind and recipient's preferences). */
+  readonly wouldArchive: boolean
 }
 
 /** `handled`: the module took over; the server does nothing more with the message. */
@@ -81,6 +99,24 @@ export interface ModuleHooks {
   readonly streamFeatures?: (stage: StreamStage) => ReadonlyArray<XmlElement>
   /** IQ handlers by namespace of the IQ's child element (to the server or to an account). */
   readonly iqHandlers?: Readonly<Record<string, IqHandler>>
+  /** A session sent its initial available presence (after the broadcast; any priority). */
+  readonly sessionAvailable?: (session: Session) => void
+  /**
+   * The server carried a message out (not called when a module returned `handled`):
+   * `delivered` are the sessions it was written to (empty when stored, archived only or bounced).
+   */
+  readonly messageCarriedOut?: (event: MessageRoutedEvent, delivered: ReadonlyArray<Session>) => void
+  /** An offline-storage or archive write committed (`result.ok`) or failed. */
+  readonly storageOutcome?: (event: StorageOutcomeEvent) => void
+  /**
+   * Before an offline message is delivered: `discard` removes it unsent (e.g. an AMP
+   * `expire-at` that passed). Messages are delivered in order; a promise is awaited.
+   */
+  readonly offlineDelivery?: (
+    message: OfflineMessage,
+  ) => OfflineVerdict | undefined | Promise<OfflineVerdict | undefined>
+  /** Stores this module provides to the server and other modules (the offline and MAM modules). */
+  readonly provides?: { readonly offline?: OfflineStore; readonly archive?: ArchiveStore }
   /** Called at stop, after the module's timers are cancelled. */
   readonly stop?: () => void | Promise<void>
 }
@@ -99,6 +135,20 @@ export interface ModuleApi {
   decide(to: Jid, type: string | undefined): RouteDecision
   /** Online sessions of an account. */
   sessionsOf(bare: string): ReadonlyArray<Session>
+  /**
+   * Offline storage and the archive, when their modules are on (read at call time: a store
+   * set up by a later module is there once the server started).
+   */
+  readonly stores: MessageStores
+  /** The routing key of a message that went through routing (`MessageRoutedEvent.key`). */
+  messageKey(stanza: XmlElement): string | undefined
+  /**
+   * Carries out a message a module took over (returned `handled`) as the server would have:
+   * archive, deliver or store offline, bounce.
+   */
+  carryOut(event: MessageRoutedEvent): void
+  /** Runs every module's `offlineDelivery` hook in order (for the offline module): the verdict. */
+  offlineVerdict(message: OfflineMessage): Promise<OfflineVerdict>
   /** Runs `task` every `ms` until stop; returns a cancel function. */
   every(ms: number, task: () => void): () => void
   /** Runs `task` once after `ms` unless cancelled or stopped; returns a cancel function. */

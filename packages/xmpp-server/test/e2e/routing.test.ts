@@ -92,6 +92,30 @@ describe("messages to a bare JID (RFC 6121 §8.5.2.1.1)", () => {
   })
 })
 
+describe("headlines and messages without a recipient", () => {
+  it("deliver a headline to a bare JID to every non-negative resource", async () => {
+    const alice = await online("alice", "hl", 0)
+    const one = clients.find((client) => client.jid === "dave@localhost/one") as TestClient
+    const two = clients.find((client) => client.jid === "dave@localhost/two") as TestClient
+    const high = clients.find((client) => client.jid === "bob@localhost/high") as TestClient
+    const low = clients.find((client) => client.jid === "bob@localhost/low") as TestClient
+    await alice.send(chat("dave@localhost", "hd1", "news for dave", "headline"))
+    await one.waitFor(withBody("news for dave"))
+    await two.waitFor(withBody("news for dave"))
+    await alice.send(chat("bob@localhost", "hb1", "news for bob", "headline"))
+    await high.waitFor(withBody("news for bob"))
+    await low.waitFor(withBody("news for bob"))
+  })
+
+  it("deliver a message without 'to' to the sender's own account", async () => {
+    const one = clients.find((client) => client.jid === "dave@localhost/one") as TestClient
+    const two = clients.find((client) => client.jid === "dave@localhost/two") as TestClient
+    await one.send(xml("message", { type: "chat", id: "self1" }, xml("body", {}, "note to self")))
+    const got = await two.waitFor(withBody("note to self"))
+    expect(got.attrs.from).toBe("dave@localhost/one")
+  })
+})
+
 describe("messages to a full JID (RFC 6121 §8.5.3.2)", () => {
   it("handle a chat to an absent resource as if sent to the bare JID", async () => {
     const alice = await online("alice", "d", 0)

@@ -86,6 +86,13 @@ export class ChatStore {
     this.changed()
   }
 
+  /** Forgets every contact's presence (our connection is gone, so it is unknown). */
+  clearPresence(): void {
+    for (const [jid, contact] of this.contacts)
+      this.contacts.set(jid, { ...contact, resources: new Map() })
+    this.changed()
+  }
+
   /** Adds a message unless one with the same id and direction exists. */
   addMessage(message: ChatMessage): void {
     const exists = this.messages.some(

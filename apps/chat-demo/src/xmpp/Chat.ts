@@ -81,13 +81,22 @@ export const signIn = async (
     if (stanza.name === "presence") roster.onPresence(stanza)
     else if (stanza.name === "message") onMessage(stanza)
   }) as (...values: never[]) => void)
+  let firstOnline = true
   xmpp.on("online", () => {
     store.connection = "online"
     store.changed()
+    // After a reconnect (not the first sign-in, awaited below) the roster and our presence
+    // must be sent again (RFC 6121 §2.2, §4.2).
+    if (!firstOnline) void roster.load().catch(() => undefined)
+    firstOnline = false
+  })
+  xmpp.on("disconnect", () => {
+    store.connection = "connecting"
+    store.clearPresence()
   })
   xmpp.on("offline", () => {
     store.connection = "offline"
-    store.changed()
+    store.clearPresence()
   })
 
   const onMessage = (stanza: Element): void => {

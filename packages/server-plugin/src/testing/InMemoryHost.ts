@@ -54,7 +54,9 @@ const splitJid = (jid: string) => {
 
 /** A complete `AmpHost` in memory, with helpers to drive and inspect it. */
 export class InMemoryHost implements AmpHost {
+  /** The served domain. */
   readonly domain: string
+  /** The durable part: offline storage, archive, pending table. */
   readonly store: InMemoryStore
   /** Offline storage is on. */
   offlineEnabled: boolean
@@ -149,6 +151,7 @@ export class InMemoryHost implements AmpHost {
     this.clock += milliseconds
   }
 
+  /** The manual clock (see `advance`). */
   readonly now = (): number => this.clock
 
   private fail(capability: ThrowingCapability): void {
@@ -262,6 +265,7 @@ export class InMemoryHost implements AmpHost {
     else session.received.push(stanza)
   }
 
+  /** The pending table of the durable store. */
   get pending() {
     return this.store.pending
   }

@@ -77,14 +77,20 @@ export const offlineDelivery = (extra: string, lock: Semaphore.Semaphore) =>
     }),
   )
 
-/** Called by the host when a recipient comes online: archive-only messages become theirs. */
+/**
+ * Called by the host when a recipient comes online: archive-only messages become theirs (rules
+ * already due fire first, as the sweep would have).
+ */
 export const recipientOnline = (recipient: string, lock: Semaphore.Semaphore) =>
   lock.withPermits(1)(
     Effect.gen(function* () {
       const host = yield* Host
+      const now = yield* host.now
       for (const row of yield* host.pendingFor(recipient)) {
         const pending = readPendingRow(row, host.domain)
-        if (pending === undefined || pending.offlineKey === undefined) {
+        if (pending !== undefined && pending.offlineKey === undefined && row.expiresAt <= now) {
+          yield* settle(pending, "expired")
+        } else if (pending === undefined || pending.offlineKey === undefined) {
           yield* host.removePending(row.id)
           yield* Effect.logDebug("pending-rules-discarded").pipe(
             Effect.annotateLogs({ id: row.id, recipient }),

@@ -207,6 +207,14 @@ describe("expire-at with MAM only (offline storage off)", () => {
     expect(statuses(harness.romeo)).toEqual(["alert"])
   })
 
+  it("fires a rule already due when the recipient comes online before the sweep ran", async () => {
+    harness = await setup({ offline: false, mam: true, config: { expiry_check_ms: 1000 } })
+    await harness.send(ampMessage(JULIET, [["drop", "expire-at", IN_ONE_MINUTE]]))
+    harness.host.advance(MINUTE)
+    await harness.host.login(JULIET_BALCONY, harness.plugin)
+    expect(harness.host.store.archiveOf(JULIET)).toEqual([])
+  })
+
   it("discards the pending rules when the recipient comes online first", async () => {
     harness = await setup({ offline: false, mam: true })
     await harness.send(ampMessage(JULIET, [["alert", "expire-at", IN_ONE_MINUTE]]))

@@ -85,6 +85,12 @@ const start = async (config: ServerConfig): Promise<number> => {
   if (faults.mam_write || faults.offline_write || faults.socket_write_marker !== "") {
     process.stderr.write(`WARNING: [testing.faults] are switched on: ${JSON.stringify(faults)}\n`)
   }
+  // Listen for the signals before anything is printed: whoever reads the banner may signal
+  // at once. A signal during startup stops the server as soon as it is up.
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"))
+    process.once("SIGTERM", () => resolve("SIGTERM"))
+  })
   // Loaded here so that the account commands stay fast and independent of the protocol core.
   const { startServer } = await import("./Server.js")
   const server = await startServer({ config })
@@ -97,11 +103,8 @@ const start = async (config: ServerConfig): Promise<number> => {
       "",
     ].join("\n"),
   )
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"))
-    process.once("SIGTERM", () => resolve("SIGTERM"))
-  })
-  process.stdout.write(`${signal}: stopping (a second signal forces it)\n`)
+  const received = await signal
+  process.stdout.write(`${received}: stopping (a second signal forces it)\n`)
   const force = () => {
     process.stderr.write("forced stop\n")
     process.exit(1)

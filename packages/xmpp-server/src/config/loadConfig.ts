@@ -188,6 +188,28 @@ const testingFaults = (fields: Fields, raw: Table): TestingFaults => {
   }
 }
 
+/** Two enabled listeners may not bind the same non-zero port on the same host. */
+const checkDistinctPorts = (fields: Fields, listen: ServerConfig["listen"]): void => {
+  const bindings: Array<readonly [string, string, number]> = []
+  if (listen.c2s !== undefined) {
+    bindings.push(["listen.c2s.port", listen.c2s.host, listen.c2s.port])
+    bindings.push(["listen.c2s.direct_tls_port", listen.c2s.host, listen.c2s.direct_tls_port])
+  }
+  if (listen.websocket !== undefined) {
+    bindings.push(["listen.websocket.port", listen.websocket.host, listen.websocket.port])
+  }
+  if (listen.component !== undefined) {
+    bindings.push(["listen.component.port", listen.component.host, listen.component.port])
+  }
+  bindings.forEach(([key, host, port], index) => {
+    if (port === 0) return
+    const earlier = bindings
+      .slice(0, index)
+      .find(([, otherHost, otherPort]) => otherHost === host && otherPort === port)
+    if (earlier !== undefined) fields.fail(key, `port ${port} is already used by ${earlier[0]}`)
+  })
+}
+
 /**
  * Validates a parsed configuration and fills the defaults. `baseDir` resolves relative paths.
  * Throws `ConfigError`. Example: `validateConfig({ server: { domain: "example.org" } }, process.cwd())`.
@@ -214,13 +236,15 @@ export const validateConfig = (
       "tls.cert_file and tls.key_file must be set together",
     )
   }
+  const listeners: ServerConfig["listen"] = {
+    c2s: c2sListener(fields, fields.table(listen.c2s, "listen.c2s")),
+    websocket: webSocketListener(fields, fields.table(listen.websocket, "listen.websocket")),
+    component: componentListener(fields, fields.table(listen.component, "listen.component")),
+  }
+  checkDistinctPorts(fields, listeners)
   return {
     server,
-    listen: {
-      c2s: c2sListener(fields, fields.table(listen.c2s, "listen.c2s")),
-      websocket: webSocketListener(fields, fields.table(listen.websocket, "listen.websocket")),
-      component: componentListener(fields, fields.table(listen.component, "listen.component")),
-    },
+    listen: listeners,
     tls: {
       cert_file: certFile === undefined ? undefined : resolve(baseDir, certFile),
       key_file: keyFile === undefined ? undefined : resolve(baseDir, keyFile),

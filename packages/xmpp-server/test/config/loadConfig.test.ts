@@ -118,6 +118,21 @@ describe("parseConfig", () => {
     })
   })
 
+  it("allows one port on different hosts, several port 0s, and a port a disabled listener had", () => {
+    const config = parseConfig(`
+      [listen.c2s]
+      port = 0
+      [listen.websocket]
+      port = 0
+      [listen.component]
+      host = "127.0.0.2"
+      port = 5280
+    `)
+    expect(config.listen.component?.port).toBe(5280)
+    const disabled = parseConfig("[listen.websocket]\nport = 5222\n[listen.c2s]\nenabled = false")
+    expect(disabled.listen.websocket?.port).toBe(5222)
+  })
+
   it("takes port 0 (ephemeral), turns listeners off with enabled = false", () => {
     const config = parseConfig(`
       [listen.c2s]
@@ -283,6 +298,14 @@ describe("errors name the key", () => {
     ],
     ["[testing.faults]\ndisk_full = true", "testing.faults.disk_full: unknown key"],
     ["[testing]\nslow = true", "testing.slow: unknown key"],
+    [
+      "[listen.websocket]\nport = 5222",
+      "listen.websocket.port: port 5222 is already used by listen.c2s.port",
+    ],
+    [
+      "[listen.c2s]\ndirect_tls_port = 5347",
+      "listen.component.port: port 5347 is already used by listen.c2s.direct_tls_port",
+    ],
   ])("%j", (toml, message) => {
     const error = errorOf(() => parseConfig(toml, "server.toml"))
     expect(error.message.startsWith(`server.toml: ${message}`)).toBe(true)

@@ -89,12 +89,14 @@ export const mountConversation = (
   })
   const device = h("input", { type: "checkbox", id: "opt-device" })
   const deviceName = h("span", { class: "muted" })
+  const note = h("p", { class: "options-note muted", id: "options-note" })
   let current = contact
 
   const options = (): DeliveryOptions => ({
     tellWhenDelivered: tell.checked,
-    doNotStore: noStore.checked,
-    expireAfterMinutes: expire.checked ? Math.max(1, Number(minutes.value) || 1) : undefined,
+    doNotStore: noStore.checked && !noStore.disabled,
+    expireAfterMinutes:
+      expire.checked && !expire.disabled ? Math.max(1, Number(minutes.value) || 1) : undefined,
     onlyThisDevice: device.checked && !device.disabled,
   })
 
@@ -127,6 +129,7 @@ export const mountConversation = (
         h("span", {}, "min"),
       ),
       h("label", {}, device, " Only to this device ", deviceName),
+      note,
     ),
   )
   text.addEventListener("keydown", (event) => {
@@ -159,7 +162,15 @@ export const mountConversation = (
     const resource = preferredResource(next)
     presence.textContent = state === "offline" ? "offline — messages wait on the server" : state
     presence.dataset.state = state
-    device.disabled = resource === undefined
+    // XEP-0079 §9: rules about someone who does not share their presence are refused.
+    const shares = next.subscription === "to" || next.subscription === "both"
+    noStore.disabled = !shares
+    expire.disabled = !shares
+    minutes.disabled = !shares
+    note.textContent = shares
+      ? ""
+      : `The other options work once ${next.name} shares their presence with you.`
+    device.disabled = !shares || resource === undefined
     deviceName.textContent = resource === undefined ? "(when they're online)" : `(${resource})`
     const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40
     replaceChildren(

@@ -138,25 +138,32 @@ export const signIn = async (
     }
   }
 
+  /** Why AMP rules cannot go on a message to `peer`, or undefined when they can. */
+  const ampBlocker = async (ampApi: AmpClient, peer: string, peerName: string) => {
+    if (!(await ampApi.support()).available) {
+      return "this server does not support delivery options (AMP)"
+    }
+    // XEP-0079 §9: the server refuses rules that could reveal the presence of someone who
+    // does not share it with the sender.
+    const subscription = store.contacts.get(peer)?.subscription
+    return subscription === "to" || subscription === "both"
+      ? undefined
+      : `delivery options work once ${peerName} shares their presence with you`
+  }
+
   const sendTracked = async (
     ampApi: AmpClient,
     message: Element,
     options: DeliveryOptions,
     id: string,
-    peerName: string,
+    peer: string,
   ) => {
+    const peerName = store.contacts.get(peer)?.name ?? peer
     const rules = rulesFor(options, Date.now())
-    if (rules.length === 0) {
-      await xmpp.send(message)
-      return setStatus(id, sentStatus(peerName))
-    }
-    const support = await ampApi.support()
-    if (!support.available) {
-      if (changesDelivery(options)) {
-        return setStatus(id, {
-          state: "failed",
-          detail: "Not sent: this server does not support delivery options (AMP).",
-        })
+    const blocker = rules.length === 0 ? "" : await ampBlocker(ampApi, peer, peerName)
+    if (blocker !== undefined) {
+      if (blocker !== "" && changesDelivery(options)) {
+        return setStatus(id, { state: "failed", detail: `Not sent: ${blocker}.` })
       }
       await xmpp.send(message)
       return setStatus(id, sentStatus(peerName))
@@ -192,9 +199,8 @@ export const signIn = async (
       status: { state: "sending", detail: "Sending…" },
       ...(label === "" ? {} : { optionsLabel: label }),
     })
-    const peerName = store.contacts.get(peer)?.name ?? peer
     try {
-      await sendTracked(ampClient, message, options, id, peerName)
+      await sendTracked(ampClient, message, options, id, peer)
     } catch (error) {
       setStatus(id, {
         state: "failed",

@@ -9,6 +9,7 @@ import type { ServerConfig } from "./config/ServerConfig.js"
 import type { ServerCore } from "./core/ServerCore.js"
 import { directTlsListener, tcpListener, webSocketListener } from "./listeners/Listeners.js"
 import { type Logger, makeJsonLogger } from "./log/Logger.js"
+import { csiModule } from "./csi/csiModule.js"
 import { ModuleHost } from "./modules/ModuleHost.js"
 import type { ServerModule } from "./modules/ServerModule.js"
 import { decideMessage } from "./routing/Decide.js"
@@ -16,6 +17,8 @@ import { routeMessageTo } from "./routing/MessageRouter.js"
 import { deliverFromServer } from "./routing/ServerDelivery.js"
 import { makeAuthThrottle } from "./sasl/AuthThrottle.js"
 import { SessionRegistry } from "./session/SessionRegistry.js"
+import { makeSmRuntime } from "./sm/SmRuntime.js"
+import { streamManagementModule } from "./sm/streamManagementModule.js"
 import { databaseFile, openSqliteStorage } from "./storage/SqliteStorage.js"
 import type { StorageShape } from "./storage/Storage.js"
 import { ensureCertificate } from "./tls/certificate.js"
@@ -58,6 +61,8 @@ const shutdownStreams = (core: ServerCore) =>
   Effect.callback<void>((resume) => {
     core.lifecycle.stopping = true
     for (const connection of [...core.connections]) connection.shutdown()
+    // XEP-0198: hibernated sessions end now; their unacknowledged messages go offline.
+    for (const session of [...core.sm.resumable.values()]) session.endHibernation()
     const deadline = Date.now() + core.config.server.shutdown_grace_seconds * 1000
     const check = (): void => {
       if (core.connections.size === 0 || Date.now() >= deadline) {
@@ -116,23 +121,28 @@ const program = (options: StartOptions) =>
       certificate,
       lifecycle: { stopping: false },
       writeFailureMarker: faults.socket_write_marker,
+      sm: makeSmRuntime(),
     }
     yield* Effect.addFinalizer(() => Effect.promise(() => modules.stop()))
     yield* Effect.tryPromise({
       try: () =>
-        modules.install(options.modules ?? [], config.modules, {
-          domain: core.domain,
-          config,
-          storage,
-          logger,
-          send: (stanza) =>
-            stanza.name === "message"
-              ? routeMessageTo(core, stanza)
-              : void deliverFromServer(core, stanza),
-          deliver: (session, stanza) => session.send(stanza),
-          decide: (to, type) => decideMessage(core, to, type),
-          sessionsOf: (bare) => core.sessions.ofBare(bare),
-        }),
+        modules.install(
+          [streamManagementModule(core.sm), csiModule(core.sm), ...(options.modules ?? [])],
+          config.modules,
+          {
+            domain: core.domain,
+            config,
+            storage,
+            logger,
+            send: (stanza) =>
+              stanza.name === "message"
+                ? routeMessageTo(core, stanza)
+                : void deliverFromServer(core, stanza),
+            deliver: (session, stanza) => session.send(stanza),
+            decide: (to, type) => decideMessage(core, to, type),
+            sessionsOf: (bare) => core.sessions.ofBare(bare),
+          },
+        ),
       catch: (error) => new StartError({ reason: "module", message: String(error) }),
     })
     const ports: { c2s?: number; directTls?: number; websocket?: number } = {}

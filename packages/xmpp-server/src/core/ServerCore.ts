@@ -6,6 +6,7 @@ import type { Logger } from "../log/Logger.js"
 import type { ModuleHost } from "../modules/ModuleHost.js"
 import type { AuthThrottle } from "../sasl/AuthThrottle.js"
 import type { SessionRegistry } from "../session/SessionRegistry.js"
+import type { SmRuntime } from "../sm/SmRuntime.js"
 import type { StorageShape } from "../storage/Storage.js"
 
 /** An open client connection, as the server tracks it for shutdown. */
@@ -33,4 +34,6 @@ export interface ServerCore {
   readonly lifecycle: { stopping: boolean }
   /** Text that makes a message write fail (`[testing.faults] socket_write_marker`); "" when off. */
   readonly writeFailureMarker: string
+  /** XEP-0198 stream management and XEP-0352 CSI state (src/sm). */
+  readonly sm: SmRuntime
 }

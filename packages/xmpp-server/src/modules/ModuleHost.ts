@@ -8,6 +8,7 @@ import type {
   OfflineVerdict,
   StorageOutcomeEvent,
 } from "../routing/MessageStores.js"
+import { StreamHookHost } from "../sm/SmHooks.js"
 import type { XmlElement } from "../xml/Xml.js"
 import type {
   DiscoInfo,
@@ -45,8 +46,14 @@ export class ModuleHost {
   private readonly stops: Array<Required<"stop">> = []
   private readonly timers = new Set<NodeJS.Timeout>()
   private stopped = false
+  /** XEP-0198 / XEP-0352 hooks (acked, ackDelayed, hibernated, resumed, gone, heldBack). */
+  readonly stream: StreamHookHost
 
-  constructor(private readonly logger: Logger) {}
+  constructor(private readonly logger: Logger) {
+    this.stream = new StreamHookHost((hook, error) =>
+      logger.error("module-hook-failed", { hook, error }),
+    )
+  }
 
   /** Sets up every module whose table is not `enabled = false`, in order. */
   async install(
@@ -78,6 +85,7 @@ export class ModuleHost {
   }
 
   private add(hooks: ModuleHooks): void {
+    this.stream.add(hooks)
     if (hooks.stanzaReceived) this.stanzaReceived.push(hooks.stanzaReceived)
     if (hooks.messageRouted) this.messageRouted.push(hooks.messageRouted)
     if (hooks.stanzaWritten) this.stanzaWritten.push(hooks.stanzaWritten)

@@ -16,6 +16,7 @@ import type {
 } from "../routing/MessageStores.js"
 import type { RouteDecision } from "../routing/RouteDecision.js"
 import type { Session, SessionCloseReason } from "../session/Session.js"
+import type { StreamHooks } from "../sm/SmHooks.js"
 import type { StorageShape } from "../storage/Storage.js"
 import type { XmlElement } from "../xml/Xml.js"
 
@@ -74,8 +75,8 @@ export type IqHandler = (
   target: DiscoTarget,
 ) => XmlElement | Promise<XmlElement> | "unhandled"
 
-/** The hooks a module may provide; every one is optional. */
-export interface ModuleHooks {
+/** The hooks a module may provide; every one is optional (stream hooks: src/sm/SmHooks.ts). */
+export interface ModuleHooks extends StreamHooks {
   /** A stanza arrived from a bound session, before any processing (its `from` is stamped). */
   readonly stanzaReceived?: (session: Session, stanza: XmlElement) => ReceivedVerdict
   /** A message's routing decision, before it is carried out. */
@@ -105,7 +106,10 @@ export interface ModuleHooks {
    * The server carried a message out (not called when a module returned `handled`):
    * `delivered` are the sessions it was written to (empty when stored, archived only or bounced).
    */
-  readonly messageCarriedOut?: (event: MessageRoutedEvent, delivered: ReadonlyArray<Session>) => void
+  readonly messageCarriedOut?: (
+    event: MessageRoutedEvent,
+    delivered: ReadonlyArray<Session>,
+  ) => void
   /** An offline-storage or archive write committed (`result.ok`) or failed. */
   readonly storageOutcome?: (event: StorageOutcomeEvent) => void
   /**

@@ -3,13 +3,23 @@
 // whose stanzas go to the router. Any transport (TCP, TLS, WebSocket) fits under it.
 import { randomBytes } from "node:crypto"
 import type { OpenConnection, ServerCore } from "../core/ServerCore.js"
+import { CsiState, canWait, NS_CSI } from "../csi/CsiState.js"
 import { sessionEnded } from "../presence/SessionPresence.js"
 import { dispatchStanza } from "../routing/Dispatch.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import { SaslNegotiation } from "../sasl/SaslNegotiation.js"
+import { rerouteUnacked } from "../sm/Reroute.js"
+import { NS_SM, parseH, SmStream } from "../sm/SmStream.js"
 import { streamFeatures } from "../stream/Features.js"
 import { streamFooter, streamHeader } from "../stream/Framing.js"
-import { NS_BIND, NS_CLIENT, NS_SASL, NS_SESSION, NS_TLS } from "../stream/Namespaces.js"
+import {
+  NS_BIND,
+  NS_CLIENT,
+  NS_SASL,
+  NS_SESSION,
+  NS_STANZAS,
+  NS_TLS,
+} from "../stream/Namespaces.js"
 import { type StreamErrorCondition, streamErrorXml } from "../stream/StreamError.js"
 import { checkStreamHeader } from "../stream/StreamHeader.js"
 import { StreamParser } from "../stream/StreamParser.js"
@@ -18,7 +28,8 @@ import { type XmlElement, xml } from "../xml/Xml.js"
 import { chooseResource } from "./ResourceBinding.js"
 import type { Session, SessionCloseReason } from "./Session.js"
 
-type Stage = "header" | "negotiating" | "bound" | "closing"
+// "hibernated": XEP-0198 — the connection dropped, the session waits to be resumed.
+type Stage = "header" | "negotiating" | "bound" | "hibernated" | "closing"
 
 const stanzaNames = new Set(["message", "presence", "iq"])
 
@@ -43,10 +54,19 @@ export class ClientConnection implements Session, OpenConnection {
   private parser: StreamParser
   private readonly sasl: SaslNegotiation
   private authTimer: NodeJS.Timeout | undefined
+  /** XEP-0198 state once the client enabled stream management. */
+  sm: SmStream | undefined = undefined
+  /** XEP-0352 state once the client sent `<inactive/>` or `<active/>`. */
+  private csi: CsiState | undefined = undefined
+  /** Set on a connection that resumed another session: its input goes there. */
+  private forward: ClientConnection | undefined = undefined
+  private hibernation: NodeJS.Timeout | undefined
+  private ackTimer: NodeJS.Timeout | undefined
+  private ackRequestScheduled = false
 
   constructor(
     private readonly core: ServerCore,
-    private readonly transport: Transport,
+    private transport: Transport,
   ) {
     this.parser = this.newParser()
     this.sasl = new SaslNegotiation(core, transport, {
@@ -57,7 +77,7 @@ export class ClientConnection implements Session, OpenConnection {
     core.connections.add(this)
     transport.attach(
       (text) => this.parser.write(text),
-      () => this.transportClosed(),
+      () => this.transportClosed(transport),
     )
     this.authTimer = setTimeout(
       () => this.fail("connection-timeout", "authentication took too long"),
@@ -81,7 +101,12 @@ export class ClientConnection implements Session, OpenConnection {
   }
 
   sendSerialized(stanza: XmlElement, text: string): boolean {
-    const hooks = this.core.modules.stanzaWritten
+    if (this.stage === "hibernated" && this.sm !== undefined) {
+      this.sm.push(stanza, text)
+      this.core.modules.stream.heldBack(this, stanza, "hibernated")
+      if (this.sm.queue.length > (this.core.sm.settings?.max_unacked ?? 0)) this.endHibernation()
+      return true
+    }
     if (this.closed || this.stage !== "bound") {
       this.notifyWritten(stanza, false)
       return false
@@ -95,23 +120,58 @@ export class ClientConnection implements Session, OpenConnection {
     ) {
       this.notifyWritten(stanza, false)
       this.closeReason = "write-failed"
+      if (this.sm?.resumable === true) {
+        // Like a broken connection: the session hibernates with the stanza unacknowledged.
+        this.sm.push(stanza, text)
+        this.transport.destroy()
+        return false
+      }
       this.stage = "closing"
       this.unregister()
       this.transport.destroy()
       return false
     }
-    const written =
-      hooks.length === 0
-        ? this.transport.write(text)
-        : this.transport.write(text, (ok) => {
-            this.notifyWritten(stanza, ok)
-          })
+    const csi = this.csi
+    if (csi?.inactive === true) {
+      if (canWait(stanza)) {
+        csi.hold(stanza, text)
+        this.core.modules.stream.heldBack(this, stanza, "csi")
+        return true
+      }
+      for (const held of csi.release()) this.writeStanza(held.stanza, held.text)
+    }
+    return this.writeStanza(stanza, text)
+  }
+
+  /** Writes a stanza to the socket: queued for XEP-0198 acks, tracked until handed to the OS. */
+  private writeStanza(stanza: XmlElement, text: string): boolean {
+    const sm = this.sm
+    if (sm !== undefined) {
+      sm.push(stanza, text)
+      if (sm.queue.length > (this.core.sm.settings?.max_unacked ?? 0)) {
+        this.fail("policy-violation", "too many unacknowledged stanzas")
+        return false
+      }
+      this.requestAck()
+    }
+    const written = this.writeTracked(stanza, text)
     if (!written && this.closeReason === "closed") this.closeReason = "write-failed"
     return written
   }
 
+  private writeTracked(stanza: XmlElement, text: string): boolean {
+    const settled = this.core.sm.handoff.begin()
+    const hooks = this.core.modules.stanzaWritten
+    return this.transport.write(text, (ok) => {
+      settled()
+      if (hooks.length > 0) this.notifyWritten(stanza, ok)
+    })
+  }
+
   close(reason: SessionCloseReason, condition?: string, text?: string): void {
+    if (this.forward !== undefined) return void this.forward.close(reason, condition, text)
     this.closeReason = reason
+    if (this.stage === "hibernated") return void this.endHibernation()
     if (condition !== undefined) {
       this.fail(condition as StreamErrorCondition, text)
       return
@@ -151,6 +211,8 @@ export class ClientConnection implements Session, OpenConnection {
 
   /** RFC 6120 §4.9: header if none was sent, the error, the footer, then close. */
   private fail(condition: StreamErrorCondition, text?: string): void {
+    if (this.forward !== undefined) return void this.forward.fail(condition, text)
+    if (this.stage === "hibernated") return void this.endHibernation()
     if (this.stage === "closing" || this.closed) return
     if (this.closeReason === "closed") this.closeReason = "stream-error"
     this.core.logger.info("stream-error-sent", {
@@ -192,7 +254,10 @@ export class ClientConnection implements Session, OpenConnection {
   }
 
   private received(element: XmlElement): void {
+    if (this.forward !== undefined) return void this.forward.received(element)
     if (this.stage === "bound") {
+      if (element.attrs.xmlns === NS_SM) return void this.streamManagement(element)
+      if (element.attrs.xmlns === NS_CSI) return void this.clientState(element)
       if (element.attrs.xmlns !== NS_CLIENT || !stanzaNames.has(element.name)) {
         this.fail("unsupported-stanza-type", `<${element.name}/> is not a stanza`)
         return
@@ -206,6 +271,7 @@ export class ClientConnection implements Session, OpenConnection {
         const reply = errorReply(element, "internal-server-error", { from: this.core.domain })
         if (reply !== undefined) this.send(reply)
       }
+      this.sm?.handled()
       return
     }
     if (this.stage === "header") {
@@ -226,6 +292,8 @@ export class ClientConnection implements Session, OpenConnection {
       this.sasl.handle(element)
       return
     }
+    if (this.authenticated && namespace === NS_SM && element.name === "resume")
+      return void this.resume(element)
     if (this.authenticated && element.name === "iq" && namespace === NS_CLIENT) {
       const bind = element.getChild("bind", NS_BIND)
       if (bind !== undefined && element.attrs.type === "set") {
@@ -305,15 +373,164 @@ export class ClientConnection implements Session, OpenConnection {
     }
   }
 
-  private transportClosed(): void {
-    if (this.closed) return
-    this.closed = true
-    this.stage = "closing"
+  /** XEP-0198 §3–§4: `<enable/>`, `<r/>` and `<a/>` on a bound stream. */
+  private streamManagement(element: XmlElement): void {
+    const settings = this.core.sm.settings
+    if (element.name === "enable") {
+      if (settings === undefined || this.sm !== undefined)
+        return void this.write(
+          `<failed xmlns='${NS_SM}'><unexpected-request xmlns='${NS_STANZAS}'/></failed>`,
+        )
+      const wanted = element.attrs.resume === "true" || element.attrs.resume === "1"
+      const sm = new SmStream(wanted && settings.resume_timeout > 0)
+      this.sm = sm
+      if (!sm.resumable) return void this.write(`<enabled xmlns='${NS_SM}'/>`)
+      this.core.sm.resumable.set(sm.id, this)
+      return void this.write(
+        `<enabled xmlns='${NS_SM}' id='${sm.id}' resume='true' max='${settings.resume_timeout}'/>`,
+      )
+    }
+    const sm = this.sm
+    if (sm === undefined)
+      return void this.fail("unsupported-stanza-type", "enable stream management first")
+    if (element.name === "r") {
+      const h = sm.inbound
+      // Crash safety: `<a/>` only once what the counted stanzas caused reached the sockets.
+      this.core.sm.handoff.whenSettled(() => {
+        if (this.stage === "bound") this.write(`<a xmlns='${NS_SM}' h='${h}'/>`)
+      })
+      return
+    }
+    if (element.name !== "a") return void this.fail("unsupported-stanza-type", `<${element.name}/>`)
+    const h = parseH(element.attrs.h)
+    const acked = h === undefined ? "too-high" : sm.acknowledge(h)
+    if (acked === "too-high")
+      return void this.fail("undefined-condition", "h acknowledges more than was sent")
+    clearTimeout(this.ackTimer)
+    this.ackTimer = undefined
+    for (const stanza of acked) this.core.modules.stream.acked(this, stanza)
+  }
+
+  /** Asks the client for an ack after this tick's writes; `ackDelayed` if none comes in time. */
+  private requestAck(): void {
+    if (this.ackRequestScheduled) return
+    this.ackRequestScheduled = true
+    setImmediate(() => {
+      this.ackRequestScheduled = false
+      const settings = this.core.sm.settings
+      if (this.stage !== "bound" || settings === undefined || this.ackTimer !== undefined) return
+      this.write(`<r xmlns='${NS_SM}'/>`)
+      this.ackTimer = setTimeout(() => {
+        this.ackTimer = undefined
+        const unacked = this.sm?.queue.map((entry) => entry.stanza) ?? []
+        if (unacked.length > 0) this.core.modules.stream.ackDelayed(this, unacked)
+      }, settings.ack_timeout * 1000)
+      this.ackTimer.unref()
+    })
+  }
+
+  /** XEP-0352 §5: `<active/>` writes what was held back; `<inactive/>` starts holding. */
+  private clientState(element: XmlElement): void {
+    if (!this.core.sm.csi) return void this.fail("unsupported-stanza-type", "CSI is not enabled")
+    if (element.name !== "active" && element.name !== "inactive")
+      return void this.fail("unsupported-stanza-type", `<${element.name}/>`)
+    this.csi ??= new CsiState()
+    this.csi.inactive = element.name === "inactive"
+    if (!this.csi.inactive)
+      for (const held of this.csi.release()) this.writeStanza(held.stanza, held.text)
+  }
+
+  /** XEP-0198 §5: after authentication, take over a resumable session of the same account. */
+  private resume(element: XmlElement): void {
+    const target = this.core.sm.resumable.get(element.attrs.previd ?? "")
+    const h = parseH(element.attrs.h)
+    if (target === undefined || target.bare !== this.bare || target.closed || h === undefined)
+      return void this.write(
+        `<failed xmlns='${NS_SM}'><item-not-found xmlns='${NS_STANZAS}'/></failed>`,
+      )
     clearTimeout(this.authTimer)
     this.core.connections.delete(this)
+    this.forward = target
+    target.adopt(this.transport, h)
+  }
+
+  /** Continues this session on `transport` (the resuming connection's), resending unacked stanzas. */
+  private adopt(transport: Transport, h: number): void {
+    const sm = this.sm as SmStream
+    const previous = this.transport
+    this.transport = transport
+    if (this.stage === "bound") previous.destroy()
+    clearTimeout(this.hibernation)
+    clearTimeout(this.ackTimer)
+    this.ackTimer = undefined
+    this.stage = "bound"
+    this.closeReason = "closed"
+    this.core.connections.add(this)
+    const acked = sm.acknowledge(h)
+    if (acked === "too-high")
+      return void this.fail("undefined-condition", "h acknowledges more than was sent")
+    for (const stanza of acked) this.core.modules.stream.acked(this, stanza)
+    this.write(`<resumed xmlns='${NS_SM}' previd='${sm.id}' h='${sm.inbound}'/>`)
+    for (const entry of sm.queue) this.writeTracked(entry.stanza, entry.text)
+    if (sm.queue.length > 0) this.requestAck()
+    this.core.logger.info("session-resumed", { session: this.full, resent: sm.queue.length })
+    this.core.modules.stream.resumed(this)
+  }
+
+  /** XEP-0198 §5: the connection dropped; stay routable and queue stanzas until resumed. */
+  private hibernate(seconds: number): void {
+    this.stage = "hibernated"
+    clearTimeout(this.ackTimer)
+    this.ackTimer = undefined
+    this.hibernation = setTimeout(() => this.endHibernation(), seconds * 1000)
+    this.hibernation.unref()
+    this.core.logger.info("session-hibernated", { session: this.full, seconds })
+    this.core.modules.stream.hibernated(this)
+  }
+
+  /** Ends a hibernated session for good (timeout, replaced, shutdown): unacked messages rerouted. */
+  endHibernation(): void {
+    if (this.stage !== "hibernated") return
+    clearTimeout(this.hibernation)
+    this.closed = true
+    this.stage = "closing"
+    this.unregister()
+    this.sessionClosedHooks()
+    this.streamManagementEnded()
+  }
+
+  private streamManagementEnded(): void {
+    const sm = this.sm
+    if (sm === undefined) return
+    this.core.sm.resumable.delete(sm.id)
+    clearTimeout(this.ackTimer)
+    const unacked = sm.drain()
+    rerouteUnacked(this.core, unacked)
+    this.core.modules.stream.gone(
+      this,
+      unacked.map((entry) => entry.stanza),
+    )
+  }
+
+  private transportClosed(transport: Transport): void {
+    if (this.forward !== undefined) return void this.forward.transportClosed(transport)
+    if (this.closed || transport !== this.transport || this.stage === "hibernated") return
+    clearTimeout(this.authTimer)
+    this.core.connections.delete(this)
+    const settings = this.core.sm.settings
+    if (
+      this.stage === "bound" &&
+      this.sm?.resumable === true &&
+      settings !== undefined &&
+      !this.core.lifecycle.stopping
+    )
+      return void this.hibernate(settings.resume_timeout)
+    this.closed = true
+    this.stage = "closing"
     if (this.full === "") return
     this.unregister()
     this.sessionClosedHooks()
+    this.streamManagementEnded()
   }
 
   /**

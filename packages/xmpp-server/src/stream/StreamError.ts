@@ -19,6 +19,7 @@ export type StreamErrorCondition =
   | "resource-constraint"
   | "restricted-xml"
   | "system-shutdown"
+  | "undefined-condition"
   | "unsupported-stanza-type"
   | "unsupported-version"
 

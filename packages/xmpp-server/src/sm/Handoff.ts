@@ -1,0 +1,35 @@
+// Crash safety (issue 5 item 9): the server acknowledges a client's stanzas (XEP-0198 `<a/>`)
+// only once every write issued before the `<r/>` was handed to the operating system. Each
+// socket write registers here; `whenSettled` runs a task once all earlier writes completed.
+
+/** Tracks socket writes still in Node's buffers, in issue order. */
+export class HandoffTracker {
+  private issued = 0
+  private readonly pending = new Set<number>()
+  private readonly waiters: Array<{ readonly upTo: number; readonly run: () => void }> = []
+
+  /** Registers a write; call the returned function when it completed (or failed). */
+  begin(): () => void {
+    this.issued += 1
+    const sequence = this.issued
+    this.pending.add(sequence)
+    return () => {
+      this.pending.delete(sequence)
+      this.release()
+    }
+  }
+
+  /** Runs `task` once every write issued so far has completed (at once when none is pending). */
+  whenSettled(task: () => void): void {
+    if (this.pending.size === 0) return void task()
+    this.waiters.push({ upTo: this.issued, run: task })
+  }
+
+  private release(): void {
+    const oldest = this.pending.values().next()
+    const settledUpTo = oldest.done === true ? this.issued : oldest.value - 1
+    while (this.waiters.length > 0 && (this.waiters[0]?.upTo ?? 0) <= settledUpTo) {
+      this.waiters.shift()?.run()
+    }
+  }
+}

@@ -1,0 +1,44 @@
+// XEP-0198 §5 (server behaviour when a session ends for good): messages the client never
+// acknowledged are not lost. Each goes to the account's other available resources, else to
+// offline storage (XEP-0160, with an XEP-0203 delay stamp of when it was first queued).
+// Presence and IQs are dropped: presence is state the client re-learns, an IQ's sender times out.
+import type { ServerCore } from "../core/ServerCore.js"
+import { parseJid } from "../jid/Jid.js"
+import { decideMessage } from "../routing/Decide.js"
+import { xml } from "../xml/Xml.js"
+import type { Unacked } from "./SmStream.js"
+
+const NS_DELAY = "urn:xmpp:delay"
+
+/** Routes the unacknowledged messages of a session that is gone (it left routing already). */
+export const rerouteUnacked = (core: ServerCore, unacked: ReadonlyArray<Unacked>): void => {
+  for (const { stanza, queuedAt } of unacked) {
+    if (stanza.name !== "message") continue
+    const type = stanza.attrs.type
+    if (type === "error" || type === "groupchat") continue
+    const to = parseJid(stanza.attrs.to ?? "")
+    if (to === undefined || to.local === undefined || to.domain !== core.domain) continue
+    if (stanza.getChild("delay", NS_DELAY) === undefined)
+      stanza.append(
+        xml("delay", {
+          xmlns: NS_DELAY,
+          from: core.domain,
+          stamp: new Date(queuedAt).toISOString(),
+        }),
+      )
+    const decision = decideMessage(core, parseJid(to.bare) ?? to, type)
+    if (decision.kind === "sessions") {
+      const text = stanza.toString()
+      for (const session of decision.sessions) session.sendSerialized(stanza, text)
+      continue
+    }
+    const offline = core.modules.stores.offline
+    const result = offline?.accepts(stanza) === true ? offline.store(to.local, stanza) : undefined
+    if (result?.ok !== true)
+      core.logger.warn("unacked-message-dropped", {
+        to: stanza.attrs.to,
+        id: stanza.attrs.id,
+        reason: result === undefined ? "no offline storage for it" : result.text,
+      })
+  }
+}

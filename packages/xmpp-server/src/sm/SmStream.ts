@@ -1,0 +1,66 @@
+// XEP-0198 §4–§5 per-session state: the inbound counter `h` (stanzas the server handled) and
+// the outbound queue of stanzas written but not yet acknowledged, numbered by the counter
+// both sides keep (mod 2^32, §4). Pure bookkeeping; ClientConnection drives it.
+import { randomBytes } from "node:crypto"
+import type { XmlElement } from "../xml/Xml.js"
+
+/** XEP-0198 namespace. */
+export const NS_SM = "urn:xmpp:sm:3"
+
+const modulo = 2 ** 32
+
+/** An outbound stanza awaiting the client's acknowledgement. */
+export interface Unacked {
+  readonly stanza: XmlElement
+  readonly text: string
+  /** When it was first queued (epoch ms), for the delay stamp if it ends up offline. */
+  readonly queuedAt: number
+}
+
+/** Stream management of one session. */
+export class SmStream {
+  /** The resumption id (§5), unguessable; "" when resumption was not requested. */
+  readonly id: string
+  /** Stanzas received from the client and handled (sent as `h`). */
+  inbound = 0
+  /** Stanzas the client confirmed so far (its last `h`). */
+  private acked = 0
+  readonly queue: Array<Unacked> = []
+
+  constructor(readonly resumable: boolean) {
+    this.id = resumable ? randomBytes(18).toString("base64url") : ""
+  }
+
+  /** Counts one handled inbound stanza. */
+  handled(): void {
+    this.inbound = (this.inbound + 1) % modulo
+  }
+
+  /** Queues a stanza written (or to be written) to the client. */
+  push(stanza: XmlElement, text: string): void {
+    this.queue.push({ stanza, text, queuedAt: Date.now() })
+  }
+
+  /**
+   * Applies the client's `h`: returns the stanzas it newly confirms, or "too-high" when `h`
+   * acknowledges more than was sent (§4 `handled-count-too-high`).
+   */
+  acknowledge(h: number): ReadonlyArray<XmlElement> | "too-high" {
+    const count = (h - this.acked + modulo) % modulo
+    if (count > this.queue.length) return "too-high"
+    this.acked = h
+    return this.queue.splice(0, count).map((entry) => entry.stanza)
+  }
+
+  /** Takes every unacknowledged stanza out of the queue. */
+  drain(): Array<Unacked> {
+    return this.queue.splice(0, this.queue.length)
+  }
+}
+
+/** Parses an `h` attribute (unsigned 32-bit); undefined when malformed. */
+export const parseH = (text: string | undefined): number | undefined => {
+  if (text === undefined || !/^\d{1,10}$/.test(text)) return undefined
+  const value = Number(text)
+  return value < modulo ? value : undefined
+}

@@ -5,6 +5,7 @@ import { type AmpEvent, actionReply, type ReplyContext, type Resolution } from "
 import { Effect } from "effect"
 import { AmpCounters } from "./Counters.js"
 import { Host } from "./HostService.js"
+import { logLine } from "./Log.js"
 import { orLogged } from "./Recover.js"
 
 const ruleFields = (rule: { action: string; condition: string; value: string }) => ({
@@ -29,9 +30,7 @@ const actOn = (context: ReplyContext, event: AmpEvent, resolution: Resolution) =
     const fired = resolution.fired
     if (fired !== undefined) {
       yield* counters.increment("rulesMatched")
-      yield* Effect.logInfo("rule-matched").pipe(
-        Effect.annotateLogs({ ...annotations, ...ruleFields(fired) }),
-      )
+      yield* logLine("rule-matched", { ...annotations, ...ruleFields(fired) })
       const reply = actionReply(context, fired)
       if (reply !== undefined) {
         const sent = yield* Effect.as(host.sendToUser(reply), true).pipe(
@@ -39,35 +38,29 @@ const actOn = (context: ReplyContext, event: AmpEvent, resolution: Resolution) =
         )
         if (sent) {
           yield* counters.increment("notificationsSent")
-          yield* Effect.logInfo("notification-sent").pipe(
-            Effect.annotateLogs({ ...annotations, status: fired.action }),
-          )
+          yield* logLine("notification-sent", { ...annotations, status: fired.action })
         }
       }
       if (resolution.stop) {
         yield* counters.increment("messagesDropped")
-        yield* Effect.logInfo("message-dropped").pipe(
-          Effect.annotateLogs({ ...annotations, action: fired.action }),
-        )
+        yield* logLine("message-dropped", { ...annotations, action: fired.action })
       }
       if (
         fired.condition === "expire-at" &&
         (event === "expired" || event === "offline-delivery")
       ) {
         yield* counters.increment("messagesExpired")
-        yield* Effect.logInfo("message-expired").pipe(
-          Effect.annotateLogs({ ...annotations, action: fired.action, value: fired.value }),
-        )
+        yield* logLine("message-expired", {
+          ...annotations,
+          action: fired.action,
+          value: fired.value,
+        })
       }
     }
     for (const rule of resolution.usedUp) {
-      yield* Effect.logDebug("rule-used-up").pipe(
-        Effect.annotateLogs({ ...annotations, ...ruleFields(rule) }),
-      )
+      yield* logLine("rule-used-up", { ...annotations, ...ruleFields(rule) }, "Debug")
     }
     for (const rule of resolution.discarded) {
-      yield* Effect.logDebug("rule-discarded").pipe(
-        Effect.annotateLogs({ ...annotations, ...ruleFields(rule) }),
-      )
+      yield* logLine("rule-discarded", { ...annotations, ...ruleFields(rule) }, "Debug")
     }
   })

@@ -20,6 +20,7 @@ import type { AmpHost, HostExtension } from "./Host.js"
 import { Host } from "./HostService.js"
 import { inbound, type RejectionReason } from "./Inbound.js"
 import { type MessageEnd, runLifecycle } from "./Lifecycle.js"
+import { logLine } from "./Log.js"
 
 /** What `handleClientMessage` did with a message. */
 export type ClientMessageResult =
@@ -83,8 +84,10 @@ const make = Effect.gen(function* () {
   const sweep = run(sweepExpired(lock)).pipe(
     Effect.catchTag("HostError", (error) =>
       Effect.as(
-        Effect.logError("expiry-sweep-failed").pipe(
-          Effect.annotateLogs({ reason: error.reason, cause: String(error.cause) }),
+        logLine(
+          "expiry-sweep-failed",
+          { reason: error.reason, cause: String(error.cause) },
+          "Error",
         ),
         0,
       ),
@@ -105,8 +108,10 @@ const make = Effect.gen(function* () {
     ).pipe(
       Effect.catchTag("HostError", (error) =>
         Effect.gen(function* () {
-          yield* Effect.logError("host-capability-failed").pipe(
-            Effect.annotateLogs({ reason: error.reason, cause: String(error.cause) }),
+          yield* logLine(
+            "host-capability-failed",
+            { reason: error.reason, cause: String(error.cause) },
+            "Error",
           )
           const bounce = bounceMessage(
             sender,
@@ -126,9 +131,7 @@ const make = Effect.gen(function* () {
       run(offlineDelivery(extra, lock)).pipe(
         Effect.catchTag("HostError", (error) =>
           Effect.as(
-            Effect.logError("offline-delivery-check-failed").pipe(
-              Effect.annotateLogs({ reason: error.reason }),
-            ),
+            logLine("offline-delivery-check-failed", { reason: error.reason }, "Error"),
             "deliver" as OfflineVerdict,
           ),
         ),
@@ -136,9 +139,7 @@ const make = Effect.gen(function* () {
     recipientOnline: (recipient) =>
       run(recipientOnline(recipient, lock)).pipe(
         Effect.catchTag("HostError", (error) =>
-          Effect.logError("recipient-online-failed").pipe(
-            Effect.annotateLogs({ reason: error.reason }),
-          ),
+          logLine("recipient-online-failed", { reason: error.reason }, "Error"),
         ),
       ),
     sweepExpired: sweep,

@@ -7,6 +7,7 @@ import { Effect, type Semaphore } from "effect"
 import { act } from "./Act.js"
 import { Host } from "./HostService.js"
 import { firstExpiry } from "./Lifecycle.js"
+import { logLine } from "./Log.js"
 import { type PendingMessage, pendingRow, readPendingRow } from "./PendingMessage.js"
 
 /** How many due rows one sweep reads at a time. */
@@ -50,9 +51,7 @@ export const sweepExpired = (lock: Semaphore.Semaphore) =>
         for (const row of due) {
           const pending = readPendingRow(row, host.domain)
           if (pending === undefined) {
-            yield* Effect.logWarning("pending-row-unreadable").pipe(
-              Effect.annotateLogs({ id: row.id }),
-            )
+            yield* logLine("pending-row-unreadable", { id: row.id }, "Warn")
             yield* host.removePending(row.id)
           } else {
             yield* settle(pending, "expired")
@@ -92,9 +91,7 @@ export const recipientOnline = (recipient: string, lock: Semaphore.Semaphore) =>
           yield* settle(pending, "expired")
         } else if (pending === undefined || pending.offlineKey === undefined) {
           yield* host.removePending(row.id)
-          yield* Effect.logDebug("pending-rules-discarded").pipe(
-            Effect.annotateLogs({ id: row.id, recipient }),
-          )
+          yield* logLine("pending-rules-discarded", { id: row.id, recipient }, "Debug")
         }
       }
     }),

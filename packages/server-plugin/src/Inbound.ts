@@ -19,6 +19,7 @@ import { AmpConfig } from "./Config.js"
 import { AmpCounters } from "./Counters.js"
 import type { HostRouting } from "./Host.js"
 import { Host } from "./HostService.js"
+import { logLine } from "./Log.js"
 
 /** Why a request was refused: a structural reason of §2, a validation kind of §3, or §7. */
 export type RejectionReason = StructuralReason | ValidationKind | "presence-check"
@@ -61,9 +62,7 @@ const reject = (reason: RejectionReason, reply: Element) =>
     const counters = yield* AmpCounters
     yield* host.sendToUser(reply)
     yield* counters.increment("requestsRejected")
-    yield* Effect.logInfo("request-rejected").pipe(
-      Effect.annotateLogs({ reason, messageId: readAttribute(reply, "id") ?? "" }),
-    )
+    yield* logLine("request-rejected", { reason, messageId: readAttribute(reply, "id") ?? "" })
     return { _tag: "Rejected", reason } as const
   })
 

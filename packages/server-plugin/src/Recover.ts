@@ -3,6 +3,7 @@
 // event; elsewhere it is logged with the capability's reason and processing goes on.
 import { Effect } from "effect"
 import type { HostError } from "./Errors.js"
+import { logLine } from "./Log.js"
 
 /** Runs a host capability; on `HostError` logs `event` (error level) and returns `fallback`. */
 export const orLogged =
@@ -10,8 +11,10 @@ export const orLogged =
   <A, R>(effect: Effect.Effect<A, HostError, R>): Effect.Effect<A | B, never, R> =>
     Effect.catchTag(effect, "HostError", (error) =>
       Effect.as(
-        Effect.logError(event).pipe(
-          Effect.annotateLogs({ ...annotations, reason: error.reason, cause: String(error.cause) }),
+        logLine(
+          event,
+          { ...annotations, reason: error.reason, cause: String(error.cause) },
+          "Error",
         ),
         fallback,
       ),

@@ -7,13 +7,14 @@ import { createSecureContext } from "node:tls"
 import { Cause, Context, Data, Effect, Exit, Layer, Scope } from "effect"
 import type { ServerConfig } from "./config/ServerConfig.js"
 import type { ServerCore } from "./core/ServerCore.js"
+import { csiModule } from "./csi/csiModule.js"
 import { directTlsListener, tcpListener, webSocketListener } from "./listeners/Listeners.js"
 import { type Logger, makeJsonLogger } from "./log/Logger.js"
-import { csiModule } from "./csi/csiModule.js"
+import { builtinModules } from "./modules/builtinModules.js"
 import { ModuleHost } from "./modules/ModuleHost.js"
 import type { ServerModule } from "./modules/ServerModule.js"
 import { decideMessage } from "./routing/Decide.js"
-import { routeMessageTo } from "./routing/MessageRouter.js"
+import { carryOut, messageKeyOf, routeMessageTo } from "./routing/MessageRouter.js"
 import { deliverFromServer } from "./routing/ServerDelivery.js"
 import { makeAuthThrottle } from "./sasl/AuthThrottle.js"
 import { SessionRegistry } from "./session/SessionRegistry.js"
@@ -127,7 +128,12 @@ const program = (options: StartOptions) =>
     yield* Effect.tryPromise({
       try: () =>
         modules.install(
-          [streamManagementModule(core.sm), csiModule(core.sm), ...(options.modules ?? [])],
+          [
+            ...builtinModules,
+            streamManagementModule(core.sm),
+            csiModule(core.sm),
+            ...(options.modules ?? []),
+          ],
           config.modules,
           {
             domain: core.domain,
@@ -141,6 +147,8 @@ const program = (options: StartOptions) =>
             deliver: (session, stanza) => session.send(stanza),
             decide: (to, type) => decideMessage(core, to, type),
             sessionsOf: (bare) => core.sessions.ofBare(bare),
+            messageKey: messageKeyOf,
+            carryOut: (event) => carryOut(core, event),
           },
         ),
       catch: (error) => new StartError({ reason: "module", message: String(error) }),

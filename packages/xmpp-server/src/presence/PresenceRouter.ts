@@ -61,7 +61,10 @@ export const handlePresence = (
     session.available = true
     session.presence = presence
     broadcastPresence(core, session, presence)
-    if (initial) answerProbes(core, session)
+    if (initial) {
+      answerProbes(core, session)
+      for (const hook of core.modules.sessionAvailable) hook(session)
+    }
     return
   }
   if (to.domain !== core.domain || to.local === undefined) return

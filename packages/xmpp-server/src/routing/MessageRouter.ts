@@ -1,24 +1,94 @@
 // RFC 6121 §8.5 message routing: decide, let modules see (and possibly take over) the
-// decision, then deliver to the chosen sessions (serialised once) or bounce to the sender.
+// decision, then carry it out: archive the copies (XEP-0313, with the XEP-0359 stanza-id on
+// the recipient's copy), deliver to the chosen sessions (serialised once), or store offline
+// (XEP-0160), or bounce to the sender.
+import { randomBytes } from "node:crypto"
 import type { ServerCore } from "../core/ServerCore.js"
 import { type Jid, parseJid } from "../jid/Jid.js"
+import type { MessageRoutedEvent } from "../modules/ServerModule.js"
 import type { Session } from "../session/Session.js"
 import type { XmlElement } from "../xml/Xml.js"
 import { decideMessage } from "./Decide.js"
+import { archiveCopies, senderBare } from "./MessageArchiving.js"
 import type { RouteDecision } from "./RouteDecision.js"
 import { deliverFromServer } from "./ServerDelivery.js"
 import { errorReply } from "./StanzaError.js"
 
-/** Carries out a decision without consulting modules (used after they had their say). */
-export const carryOut = (core: ServerCore, stanza: XmlElement, decision: RouteDecision): void => {
+const keyPrefix = randomBytes(6).toString("base64url")
+let keyCounter = 0
+const keys = new WeakMap<XmlElement, string>()
+
+/** The routing key given to `stanza`, if it went through routing in this process. */
+export const messageKeyOf = (stanza: XmlElement): string | undefined => keys.get(stanza)
+
+const bounce = (
+  core: ServerCore,
+  stanza: XmlElement,
+  condition: string,
+  options: { readonly text?: string; readonly type?: "wait" } = {},
+): void => {
+  const reply = errorReply(stanza, condition, options)
+  if (reply !== undefined) deliverFromServer(core, reply)
+}
+
+/** True when the decision leaves the message to a local account that has no session for it. */
+const waitsForAccount = (decision: RouteDecision): boolean =>
+  decision.kind === "none" && decision.reason === "no-available-session"
+
+/** Builds the event modules see: the decision plus what storage would do with the message. */
+export const routedEvent = (
+  core: ServerCore,
+  from: Session | undefined,
+  stanza: XmlElement,
+  to: Jid,
+  decision: RouteDecision,
+): MessageRoutedEvent => {
+  keyCounter += 1
+  const key = `${keyPrefix}-${keyCounter}`
+  keys.set(stanza, key)
+  const local = decision.kind === "sessions" || waitsForAccount(decision)
+  const { offline, archive } = core.modules.stores
+  const type = stanza.attrs.type
+  const wouldStoreOffline =
+    local && offline !== undefined && type !== "error" && offline.accepts(stanza)
+  const peer = senderBare(core, stanza.attrs.from)
+  const wouldArchive =
+    local &&
+    archive !== undefined &&
+    to.local !== undefined &&
+    archive.accepts(to.local, peer, stanza)
+  return { from, stanza, to, decision, key, wouldStoreOffline, wouldArchive }
+}
+
+/** Carries out a routed message as the server does when no module took it over. */
+export const carryOut = (core: ServerCore, event: MessageRoutedEvent): void => {
+  const { stanza, decision, to } = event
+  const archived = archiveCopies(core, event)
+  let delivered: ReadonlyArray<Session> = []
   if (decision.kind === "sessions") {
     const text = stanza.toString()
     for (const session of decision.sessions) session.sendSerialized(stanza, text)
-    return
+    delivered = decision.sessions
+  } else if (waitsForAccount(decision) && event.wouldStoreOffline && to.local !== undefined) {
+    const result = core.modules.stores.offline?.store(to.local, stanza, { messageKey: event.key })
+    if (result !== undefined && !result.ok)
+      bounce(
+        core,
+        stanza,
+        result.reason === "quota" ? "resource-constraint" : "internal-server-error",
+        { text: result.text, type: "wait" },
+      )
+  } else if (!(waitsForAccount(decision) && archived)) {
+    if (decision.kind === "none" && decision.bounce !== undefined)
+      bounce(core, stanza, decision.bounce)
   }
-  if (decision.bounce === undefined) return
-  const bounce = errorReply(stanza, decision.bounce)
-  if (bounce !== undefined) deliverFromServer(core, bounce)
+  for (const hook of core.modules.messageCarriedOut) {
+    try {
+      hook(event, delivered)
+    } catch (error) {
+      core.logger.error("module-hook-failed", { hook: "messageCarriedOut", error })
+    }
+  }
 }
 
 /** Routes a message from a session (`from` set) or from the server/module (`from` undefined). */
@@ -29,12 +99,9 @@ export const routeMessage = (
   to: Jid,
 ): void => {
   const decision = decideMessage(core, to, stanza.attrs.type)
-  const hooks = core.modules.messageRouted
-  if (hooks.length > 0) {
-    const event = { from, stanza, to, decision }
-    for (const hook of hooks) if (hook(event) === "handled") return
-  }
-  carryOut(core, stanza, decision)
+  const event = routedEvent(core, from, stanza, to, decision)
+  for (const hook of core.modules.messageRouted) if (hook(event) === "handled") return
+  carryOut(core, event)
 }
 
 /** Routes a message whose `to` is still text (server-originated stanzas). */

@@ -11,7 +11,13 @@ let test: TestServer
 const clients: Array<TestClient> = []
 
 beforeAll(async () => {
-  test = await startTestServer({ config: { server: { max_sessions_per_user: 50 } } })
+  // Plain RFC 6121 routing: without offline storage and archive, nothing keeps a message.
+  test = await startTestServer({
+    config: {
+      server: { max_sessions_per_user: 50 },
+      modules: { offline: { enabled: false }, mam: { enabled: false } },
+    },
+  })
   for (const name of ["alice", "bob", "carol", "dave"]) test.addUser(name, `${name}-pass`)
 })
 afterAll(async () => {

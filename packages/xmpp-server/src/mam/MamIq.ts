@@ -1,0 +1,103 @@
+// XEP-0313 IQs on the user's own archive: the query form (§4.1.1, `get`), queries (§4.1,
+// `set`, results sent before the IQ result) and archiving preferences (§6.1, `get`/`set`).
+import { parseJid } from "../jid/Jid.js"
+import type { DiscoTarget } from "../modules/ServerModule.js"
+import { errorReply, iqResult } from "../routing/StanzaError.js"
+import type { Session } from "../session/Session.js"
+import { type XmlElement, xml } from "../xml/Xml.js"
+import { type MamDefault, type MamPrefs, NS_MAM } from "./MamPolicy.js"
+import { NS_DATA, parseMamQuery, runMamQuery } from "./MamQuery.js"
+import { finElement, resultMessage } from "./MamResults.js"
+import type { MamTable } from "./MamTable.js"
+
+const modes: ReadonlyArray<MamDefault> = ["always", "never", "roster"]
+
+const failed = (iq: XmlElement, condition: string, text?: string): XmlElement =>
+  errorReply(iq, condition, text === undefined ? {} : { text }) ?? iqResult(iq)
+
+const field = (name: string, type: string, value?: string): XmlElement =>
+  xml("field", { var: name, type }, value === undefined ? undefined : xml("value", {}, value))
+
+const queryForm = (iq: XmlElement): XmlElement =>
+  iqResult(
+    iq,
+    xml(
+      "query",
+      { xmlns: NS_MAM },
+      xml(
+        "x",
+        { xmlns: NS_DATA, type: "form" },
+        field("FORM_TYPE", "hidden", NS_MAM),
+        field("with", "jid-single"),
+        field("start", "text-single"),
+        field("end", "text-single"),
+      ),
+    ),
+  )
+
+const jidList = (name: string, jids: ReadonlyArray<string>): XmlElement =>
+  xml(
+    name,
+    {},
+    jids.map((jid) => xml("jid", {}, jid)),
+  )
+
+const prefsElement = (prefs: MamPrefs): XmlElement =>
+  xml(
+    "prefs",
+    { xmlns: NS_MAM, default: prefs.defaultMode },
+    jidList("always", prefs.always),
+    jidList("never", prefs.never),
+  )
+
+const readJids = (prefs: XmlElement, name: string): ReadonlyArray<string> | undefined => {
+  const jids: Array<string> = []
+  for (const item of prefs.getChild(name)?.getChildren("jid") ?? []) {
+    const jid = parseJid(item.text().trim())
+    if (jid === undefined) return undefined
+    jids.push(jid.bare)
+  }
+  return jids
+}
+
+const answerPrefs = (table: MamTable, iq: XmlElement, session: Session, prefs: XmlElement) => {
+  if (iq.attrs.type === "get") return iqResult(iq, prefsElement(table.prefs(session.username)))
+  const mode = prefs.attrs.default ?? table.prefs(session.username).defaultMode
+  const always = readJids(prefs, "always")
+  const never = readJids(prefs, "never")
+  if (
+    !(modes as ReadonlyArray<string>).includes(mode) ||
+    always === undefined ||
+    never === undefined
+  )
+    return failed(iq, "bad-request", "default must be always, never or roster; lists hold JIDs")
+  const next: MamPrefs = { defaultMode: mode as MamDefault, always, never }
+  table.setPrefs(session.username, next)
+  return iqResult(iq, prefsElement(next))
+}
+
+const answerQuery = (table: MamTable, iq: XmlElement, session: Session, query: XmlElement) => {
+  if (iq.attrs.type === "get") return queryForm(iq)
+  const parsed = parseMamQuery(query)
+  if ("condition" in parsed) return failed(iq, parsed.condition, parsed.text)
+  const page = runMamQuery(table.storage, session.username, parsed)
+  if ("condition" in page) return failed(iq, page.condition, page.text)
+  for (const row of page.rows) {
+    const message = resultMessage(row, session.bare, session.full, query.attrs.queryid)
+    if (message !== undefined) session.send(message)
+  }
+  return iqResult(iq, finElement(page))
+}
+
+/** The `urn:xmpp:mam:2` IQ handler; only the account's own sessions may use its archive. */
+export const mamIqHandler =
+  (table: MamTable) =>
+  (iq: XmlElement, session: Session, target: DiscoTarget): XmlElement | "unhandled" => {
+    if (target.kind !== "account") return "unhandled"
+    if (target.username !== session.username)
+      return failed(iq, "forbidden", "only the owner may use an archive")
+    const payload = iq.getChildElements()[0]
+    if (payload?.name === "query") return answerQuery(table, iq, session, payload)
+    if (payload?.name === "prefs") return answerPrefs(table, iq, session, payload)
+    return failed(iq, "feature-not-implemented")
+  }

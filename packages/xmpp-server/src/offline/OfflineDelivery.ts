@@ -1,0 +1,68 @@
+// XEP-0160 §3: delivery of stored messages when the user sends initial presence with a
+// non-negative priority, in the order they were stored. A message is removed only after its
+// write to the socket succeeded (`stanzaWritten` ok); a failed write leaves it for the next
+// login. Modules may veto each message first (`offlineDelivery` hooks, e.g. AMP expire-at).
+import type { Logger } from "../log/Logger.js"
+import type { OfflineMessage, OfflineVerdict } from "../routing/MessageStores.js"
+import type { Session } from "../session/Session.js"
+import { parseElement } from "../xml/parseXml.js"
+import type { XmlElement } from "../xml/Xml.js"
+import type { OfflineTable } from "./OfflineTable.js"
+
+/** Delivers stored messages and removes them once written. */
+export class OfflineDelivery {
+  /** Keys being written now (not offered to a second session meanwhile). */
+  private readonly sending = new Set<string>()
+  /** Written stanzas waiting for their write outcome, with their storage key. */
+  private readonly written = new WeakMap<XmlElement, string>()
+
+  constructor(
+    private readonly table: OfflineTable,
+    private readonly verdict: (message: OfflineMessage) => Promise<OfflineVerdict>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Sends `session` its account's stored messages, oldest first. */
+  async flush(session: Session): Promise<void> {
+    for (const row of this.table.list(session.username)) {
+      const key = String(row.seq)
+      if (this.sending.has(key)) continue
+      if (session.closed) return
+      const stanza = parseElement(row.stanza)
+      if (stanza === undefined) {
+        this.logger.error("offline-message-unreadable", { key, username: row.username })
+        this.table.remove(key)
+        continue
+      }
+      this.sending.add(key)
+      const message: OfflineMessage = {
+        key,
+        owner: row.username,
+        stanza,
+        extra: row.extra ?? undefined,
+        storedAt: row.stored_at,
+        messageKey: row.message_key ?? undefined,
+      }
+      if ((await this.verdict(message)) === "discard") {
+        this.table.remove(key)
+        this.sending.delete(key)
+        continue
+      }
+      if (session.closed) {
+        this.sending.delete(key)
+        return
+      }
+      this.written.set(stanza, key)
+      session.send(stanza)
+    }
+  }
+
+  /** The write outcome of a stanza: removes a delivered stored message. */
+  readonly stanzaWritten = (_session: Session, stanza: XmlElement, ok: boolean): void => {
+    const key = this.written.get(stanza)
+    if (key === undefined) return
+    this.written.delete(stanza)
+    this.sending.delete(key)
+    if (ok) this.table.remove(key)
+  }
+}

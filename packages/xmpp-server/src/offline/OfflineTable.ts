@@ -1,0 +1,106 @@
+// XEP-0160 offline storage in the server's database: one row per message, in arrival order,
+// with the XEP-0203 delay stamp added at store time and optional extra data (the AMP plugin's
+// pending rules). A per-user quota bounds it. Every write is durable when `store` returns.
+import type { TestingFaults } from "../config/ServerConfig.js"
+import { faultText, injectFault } from "../faults/Faults.js"
+import type { Logger } from "../log/Logger.js"
+import type { OfflineStore } from "../routing/MessageStores.js"
+import type { StorageShape } from "../storage/Storage.js"
+import { xml } from "../xml/Xml.js"
+import { storableOffline } from "./OfflinePolicy.js"
+
+/** XEP-0203 delayed delivery. */
+export const NS_DELAY = "urn:xmpp:delay"
+
+/** Schema of the offline module (tables prefixed `offline_`). */
+export const offlineMigrations: ReadonlyArray<string> = [
+  `CREATE TABLE offline_messages (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+     stanza TEXT NOT NULL,
+     extra TEXT,
+     message_key TEXT,
+     stored_at INTEGER NOT NULL) STRICT`,
+  "CREATE INDEX offline_messages_by_user ON offline_messages (username, seq)",
+]
+
+/** One stored message as read back. */
+export interface OfflineRow {
+  readonly seq: number
+  readonly username: string
+  readonly stanza: string
+  readonly extra: string | null
+  readonly message_key: string | null
+  readonly stored_at: number
+}
+
+/** What the table needs from the server. */
+export interface OfflineTableOptions {
+  readonly storage: StorageShape
+  readonly domain: string
+  readonly maxMessages: number
+  readonly faults: TestingFaults
+  readonly logger: Logger
+  readonly now?: () => number
+}
+
+/** The offline store plus the reads the module's delivery needs. */
+export interface OfflineTable extends OfflineStore {
+  /** The user's messages in arrival order. */
+  list(username: string): ReadonlyArray<OfflineRow>
+}
+
+/** Opens the table (applying the migrations) and returns the store. */
+export const openOfflineTable = (options: OfflineTableOptions): OfflineTable => {
+  const { storage, domain, maxMessages, faults, logger } = options
+  const now = options.now ?? Date.now
+  storage.migrate("offline", offlineMigrations)
+  const count = (username: string): number =>
+    storage.sql.get<{ readonly n: number }>(
+      "SELECT count(*) AS n FROM offline_messages WHERE username = ?",
+      [username],
+    )?.n ?? 0
+  return {
+    accepts: storableOffline,
+    count,
+    list: (username) =>
+      storage.sql.all<OfflineRow>(
+        "SELECT * FROM offline_messages WHERE username = ? ORDER BY seq",
+        [username],
+      ),
+    remove: (key) =>
+      storage.sql.run("DELETE FROM offline_messages WHERE seq = ?", [Number(key)]).changes === 1,
+    store: (username, stanza, storeOptions = {}) => {
+      if (injectFault(faults, "offline_write", logger))
+        return { ok: false, reason: "failed", text: faultText("offline_write") }
+      const storedAt = now()
+      const delay = xml(
+        "delay",
+        { xmlns: NS_DELAY, from: domain, stamp: new Date(storedAt).toISOString() },
+        "Offline Storage",
+      )
+      stanza.append(delay)
+      const text = stanza.toString()
+      stanza.children = stanza.children.filter((child) => child !== delay)
+      try {
+        return storage.transaction(() => {
+          if (count(username) >= maxMessages)
+            return {
+              ok: false,
+              reason: "quota",
+              text: `the offline storage of ${username}@${domain} is full (${maxMessages} messages)`,
+            } as const
+          const row = storage.sql.get<{ readonly seq: number }>(
+            `INSERT INTO offline_messages (username, stanza, extra, message_key, stored_at)
+             VALUES (?, ?, ?, ?, ?) RETURNING seq`,
+            [username, text, storeOptions.extra ?? null, storeOptions.messageKey ?? null, storedAt],
+          )
+          return { ok: true, key: String(row?.seq) } as const
+        })
+      } catch (error) {
+        logger.error("offline-store-failed", { username, error })
+        return { ok: false, reason: "failed", text: "the offline storage write failed" }
+      }
+    },
+  }
+}

@@ -1,0 +1,40 @@
+// XEP-0313 archiving as part of routing: the sender's copy (outgoing) in a local sender's
+// archive and the recipient's copy (incoming) in a local recipient's archive, then the
+// XEP-0359 `<stanza-id/>` on the message the recipient gets. A `<stanza-id/>` claiming to be
+// by the recipient's archive is removed first (XEP-0359 §5: it cannot be trusted).
+import type { ServerCore } from "../core/ServerCore.js"
+import { parseJid } from "../jid/Jid.js"
+import type { MessageRoutedEvent } from "../modules/ServerModule.js"
+import { xml } from "../xml/Xml.js"
+
+/** XEP-0359 unique and stable stanza IDs. */
+export const NS_STANZA_ID = "urn:xmpp:sid:0"
+
+/** Archives both copies when the archive takes them; true when the recipient's copy was archived. */
+export const archiveCopies = (core: ServerCore, event: MessageRoutedEvent): boolean => {
+  const archive = core.modules.stores.archive
+  if (archive === undefined) return false
+  const { stanza, to, from, decision } = event
+  const local = decision.kind === "sessions" || decision.reason === "no-available-session"
+  if (from !== undefined && local && archive.accepts(from.username, to.bare, stanza))
+    archive.archive(from.username, stanza, "outgoing", event.key)
+  if (!local) return false
+  stanza.children = stanza.children.filter(
+    (child) =>
+      typeof child === "string" ||
+      !(
+        child.name === "stanza-id" &&
+        child.attrs.xmlns === NS_STANZA_ID &&
+        child.attrs.by === to.bare
+      ),
+  )
+  if (!event.wouldArchive || to.local === undefined) return false
+  const result = archive.archive(to.local, stanza, "incoming", event.key)
+  if (!result.ok) return false
+  stanza.append(xml("stanza-id", { xmlns: NS_STANZA_ID, by: to.bare, id: result.key }))
+  return true
+}
+
+/** The bare JID of a stanza's sender (the server domain when it has no usable `from`). */
+export const senderBare = (core: ServerCore, from: string | undefined): string =>
+  parseJid(from ?? "")?.bare ?? core.domain

@@ -240,3 +240,21 @@ describe("host failures (spec §8)", () => {
     expect((await harness.plugin.counters()).notificationsSent).toBe(0)
   })
 })
+
+describe("recipients nobody can take (spec §4 routing)", () => {
+  it("an unknown local user: notify none, then service-unavailable", async () => {
+    harness = await setup({ config: { presence_check: false } })
+    const result = await harness.send(
+      ampMessage("nobody@example.com", [["notify", "deliver", "none"]]),
+    )
+    expect(result).toEqual({ _tag: "Processed", end: "discarded" })
+    expect(statuses(harness)).toEqual(["notify:none", "bounce:service-unavailable"])
+  })
+
+  it("a domain this server does not serve: alert none replaces the bounce", async () => {
+    harness = await setup()
+    await harness.send(ampMessage("mercutio@verona.example", [["alert", "deliver", "none"]]))
+    expect(statuses(harness)).toEqual(["alert:none"])
+    expect(harness.host.store.offlineOf("mercutio@verona.example")).toEqual([])
+  })
+})

@@ -107,8 +107,8 @@ describe("start", () => {
     try {
       const result = await runCli(["start", "--config", writeConfig("taken.toml", port)], directory)
       expect(result.code).toBe(1)
-      expect(result.stderr).toMatch(/^xmpp-amp-server: /)
-      expect(result.stderr).toContain(String(port))
+      const failure = result.stderr.split("\n").find((line) => line.startsWith("xmpp-amp-server: "))
+      expect(failure).toContain(String(port))
     } finally {
       blocker.close()
     }

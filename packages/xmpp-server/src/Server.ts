@@ -13,6 +13,7 @@ import { type Logger, makeJsonLogger } from "./log/Logger.js"
 import { builtinModules } from "./modules/builtinModules.js"
 import { ModuleHost } from "./modules/ModuleHost.js"
 import type { ServerModule } from "./modules/ServerModule.js"
+import { registerModule } from "./register/registerModule.js"
 import { decideMessage } from "./routing/Decide.js"
 import { carryOut, messageKeyOf, routeMessageTo } from "./routing/MessageRouter.js"
 import { deliverFromServer } from "./routing/ServerDelivery.js"
@@ -132,6 +133,7 @@ const program = (options: StartOptions) =>
             ...builtinModules,
             streamManagementModule(core.sm),
             csiModule(core.sm),
+            registerModule(core),
             ...(options.modules ?? []),
           ],
           config.modules,

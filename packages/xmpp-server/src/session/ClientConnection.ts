@@ -5,12 +5,13 @@ import { randomBytes } from "node:crypto"
 import type { OpenConnection, ServerCore } from "../core/ServerCore.js"
 import { CsiState, canWait, NS_CSI } from "../csi/CsiState.js"
 import { sessionEnded } from "../presence/SessionPresence.js"
+import { NS_REGISTER, registerBeforeLogin } from "../register/Registration.js"
 import { dispatchStanza } from "../routing/Dispatch.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import { SaslNegotiation } from "../sasl/SaslNegotiation.js"
 import { rerouteUnacked } from "../sm/Reroute.js"
 import { NS_SM, parseH, SmStream } from "../sm/SmStream.js"
-import { streamFeatures } from "../stream/Features.js"
+import { streamFeatures, tlsMissing } from "../stream/Features.js"
 import { streamFooter, streamHeader } from "../stream/Framing.js"
 import {
   NS_BIND,
@@ -298,6 +299,22 @@ export class ClientConnection implements Session, OpenConnection {
       const bind = element.getChild("bind", NS_BIND)
       if (bind !== undefined && element.attrs.type === "set") {
         this.bind(element, bind)
+        return
+      }
+    }
+    if (!this.authenticated && element.name === "iq" && namespace === NS_CLIENT) {
+      const registration = this.core.sm.register
+      if (registration !== undefined && element.getChild("query", NS_REGISTER) !== undefined) {
+        const reply = tlsMissing(this.core, this.transport)
+          ? errorReply(element, "not-allowed", { text: "start TLS before registering" })
+          : registerBeforeLogin(
+              this.core,
+              registration.settings,
+              registration.limiter,
+              element,
+              this.remoteAddress,
+            )
+        if (reply !== undefined) this.write(reply.toString())
         return
       }
     }

@@ -1,6 +1,9 @@
-// Server-wide XEP-0198 / XEP-0352 state: the settings the built-in `stream_management` and
-// `csi` modules installed (undefined while a module is off), the resumable sessions by
-// resumption id, and the write tracker that gates acknowledgements (crash safety).
+// Server-wide stream-level state of the built-in modules that act below the stanza layer: the
+// settings the `stream_management`, `csi` and `register` (XEP-0077, before login) modules
+// installed (undefined while a module is off), the XEP-0198 resumable sessions by resumption
+// id, and the write tracker that gates acknowledgements (crash safety).
+import type { RegisterSettings } from "../register/RegisterSettings.js"
+import type { RegistrationLimiter } from "../register/Registration.js"
 import type { ClientConnection } from "../session/ClientConnection.js"
 import { HandoffTracker } from "./Handoff.js"
 import type { SmSettings } from "./SmSettings.js"
@@ -14,6 +17,10 @@ export interface SmRuntime {
   /** Sessions that asked for resumption, by resumption id (connected or hibernated). */
   readonly resumable: Map<string, ClientConnection>
   readonly handoff: HandoffTracker
+  /** Set by the `register` module when in-band registration is enabled. */
+  register:
+    | { readonly settings: RegisterSettings; readonly limiter: RegistrationLimiter }
+    | undefined
 }
 
 /** A fresh runtime with both modules off until their setup runs. */
@@ -22,4 +29,5 @@ export const makeSmRuntime = (): SmRuntime => ({
   csi: false,
   resumable: new Map(),
   handoff: new HandoffTracker(),
+  register: undefined,
 })

@@ -1,0 +1,141 @@
+// XEP-0077 in-band registration: §3.1 account creation before authentication (form, then
+// username + password), §3.2 removal (`<remove/>`) and §3.3 password change once logged in.
+// Answers are complete IQ replies; the caller writes them.
+import { AccountError, addUser, changePassword } from "../auth/accounts.js"
+import type { ServerCore } from "../core/ServerCore.js"
+import { errorReply, iqResult } from "../routing/StanzaError.js"
+import { type XmlElement, xml } from "../xml/Xml.js"
+import type { RegisterSettings } from "./RegisterSettings.js"
+
+/** XEP-0077 IQ namespace. */
+export const NS_REGISTER = "jabber:iq:register"
+/** XEP-0077 §4 stream feature namespace. */
+export const NS_REGISTER_FEATURE = "http://jabber.org/features/iq-register"
+
+const hour = 3_600_000
+
+/** Remembers recent registrations per remote address (sliding hour). */
+export class RegistrationLimiter {
+  private readonly recent = new Map<string, Array<number>>()
+
+  constructor(private readonly perHour: number) {}
+
+  /** True when `address` created its hourly share of accounts already. */
+  exhausted(address: string, now: number): boolean {
+    const times = (this.recent.get(address) ?? []).filter((time) => now - time < hour)
+    if (times.length === 0) this.recent.delete(address)
+    else this.recent.set(address, times)
+    return times.length >= this.perHour
+  }
+
+  /** Counts an account created by `address`. */
+  created(address: string, now: number): void {
+    this.recent.set(address, [...(this.recent.get(address) ?? []), now])
+  }
+}
+
+const failed = (iq: XmlElement, condition: string, text: string, type?: "wait"): XmlElement =>
+  errorReply(iq, condition, type === undefined ? { text } : { text, type }) ?? iqResult(iq)
+
+const form = (iq: XmlElement, registered: string | undefined): XmlElement =>
+  iqResult(
+    iq,
+    xml(
+      "query",
+      { xmlns: NS_REGISTER },
+      registered === undefined
+        ? xml("instructions", {}, "Choose a username and a password.")
+        : xml("registered"),
+      xml("username", {}, registered ?? ""),
+      xml("password"),
+    ),
+  )
+
+const passwordProblem = (settings: RegisterSettings, password: string): string | undefined =>
+  [...password].length < settings.min_password_length
+    ? `the password needs at least ${settings.min_password_length} characters`
+    : undefined
+
+const accountFailure = (iq: XmlElement, error: unknown): XmlElement => {
+  if (!(error instanceof AccountError)) throw error
+  if (error.reason === "exists") return failed(iq, "conflict", "that username is taken")
+  return failed(iq, "not-acceptable", error.message)
+}
+
+/** §3.1: a registration IQ on an unauthenticated stream from `address`. */
+export const registerBeforeLogin = (
+  core: ServerCore,
+  settings: RegisterSettings,
+  limiter: RegistrationLimiter,
+  iq: XmlElement,
+  address: string,
+): XmlElement => {
+  const reply = registerReply(core, settings, iq, address, limiter)
+  reply.attrs.to = undefined
+  return reply
+}
+
+const registerReply = (
+  core: ServerCore,
+  settings: RegisterSettings,
+  iq: XmlElement,
+  address: string,
+  limiter: RegistrationLimiter,
+): XmlElement => {
+  if (iq.attrs.type === "get") return form(iq, undefined)
+  const query = iq.getChild("query", NS_REGISTER)
+  if (iq.attrs.type !== "set" || query === undefined)
+    return failed(iq, "bad-request", "expected a registration get or set")
+  if (query.getChild("remove") !== undefined)
+    return failed(iq, "not-authorized", "log in to remove an account")
+  const username = query.getChildText("username") ?? ""
+  const password = query.getChildText("password") ?? ""
+  if (username === "" || password === "")
+    return failed(iq, "not-acceptable", "username and password are required")
+  const problem = passwordProblem(settings, password)
+  if (problem !== undefined) return failed(iq, "not-acceptable", problem)
+  if (limiter.exhausted(address, Date.now()))
+    return failed(iq, "resource-constraint", "too many registrations, try later", "wait")
+  try {
+    const created = addUser(core.storage, core.domain, `${username}@${core.domain}`, password)
+    limiter.created(address, Date.now())
+    core.logger.info("account-registered", { username: created, address })
+    return iqResult(iq)
+  } catch (error) {
+    return accountFailure(iq, error)
+  }
+}
+
+/** §3.2–§3.3: a registration IQ from a logged-in `username` (form, password change, removal). */
+export const registerWhileLoggedIn = (
+  core: ServerCore,
+  settings: RegisterSettings,
+  iq: XmlElement,
+  username: string,
+): XmlElement => {
+  if (iq.attrs.type === "get") return form(iq, username)
+  const query = iq.getChild("query", NS_REGISTER)
+  if (query === undefined) return failed(iq, "bad-request", "expected a registration query")
+  const bare = `${username}@${core.domain}`
+  if (query.getChild("remove") !== undefined) {
+    core.storage.users.delete(username)
+    core.logger.info("account-removed", { username })
+    setImmediate(() => {
+      for (const session of core.sessions.ofBare(bare))
+        session.close("closed", "not-authorized", "the account was removed")
+    })
+    return iqResult(iq)
+  }
+  const given = query.getChildText("username")
+  if (given !== null && given.toLowerCase() !== username)
+    return failed(iq, "bad-request", "you can only change your own password")
+  const password = query.getChildText("password") ?? ""
+  const problem = password === "" ? "a password is required" : passwordProblem(settings, password)
+  if (problem !== undefined) return failed(iq, "not-acceptable", problem)
+  try {
+    changePassword(core.storage, core.domain, bare, password)
+    return iqResult(iq)
+  } catch (error) {
+    return accountFailure(iq, error)
+  }
+}

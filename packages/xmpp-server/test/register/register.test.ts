@@ -1,0 +1,184 @@
+// XEP-0077 in-band registration end to end: off by default (the pre-login IQ ends the stream
+// with not-authorized), on with `[modules.register] enabled = true`: the form, account
+// creation over WebSocket as the demo app does it, then a real login with @xmpp/client;
+// taken usernames, short passwords, the per-address limit, plain TCP under `tls = "required"`,
+// password change and account removal once logged in.
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { WebSocket } from "ws"
+import { xml } from "../../src/index.js"
+import { clientHeader, openRaw } from "../helpers/rawSocket.js"
+import { startTestServer, type TestServer } from "../helpers/testServer.js"
+import { connectClient } from "../helpers/xmppClient.js"
+
+const NS_REGISTER = "jabber:iq:register"
+const framing = "urn:ietf:params:xml:ns:xmpp-framing"
+
+/** Opens a WebSocket stream, sends `requests` one by one (each after the previous answer). */
+const overWebSocket = (url: string, requests: ReadonlyArray<string>): Promise<Array<string>> =>
+  new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, "xmpp")
+    const answers: Array<string> = []
+    let next = 0
+    const timer = setTimeout(() => reject(new Error(`timeout; got ${answers.join("\n")}`)), 5000)
+    const sendNext = (): void => {
+      const request = requests[next]
+      next += 1
+      if (request !== undefined) return void socket.send(request)
+      clearTimeout(timer)
+      socket.close()
+      resolve(answers)
+    }
+    socket.on("open", () => socket.send(`<open xmlns='${framing}' to='localhost' version='1.0'/>`))
+    socket.on("message", (data) => {
+      const text = data.toString()
+      if (text.startsWith("<open")) return
+      if (text.includes("features")) return sendNext()
+      answers.push(text)
+      if (text.includes("stream:error") || text.includes("<close")) {
+        clearTimeout(timer)
+        return resolve(answers)
+      }
+      sendNext()
+    })
+    socket.on("error", reject)
+  })
+
+const form = `<iq xmlns='jabber:client' type='get' id='f' to='localhost'><query xmlns='${NS_REGISTER}'/></iq>`
+const submit = (username: string, password: string, id = "s") =>
+  `<iq xmlns='jabber:client' type='set' id='${id}' to='localhost'><query xmlns='${NS_REGISTER}'><username>${username}</username><password>${password}</password></query></iq>`
+
+describe("registration off (the default)", () => {
+  let test: TestServer
+  beforeAll(async () => {
+    test = await startTestServer()
+  })
+  afterAll(async () => {
+    await test.stop()
+  })
+
+  it("refuses a registration IQ before login", async () => {
+    const answers = await overWebSocket(test.websocketUrl, [form])
+    expect(answers.join("")).toContain("not-authorized")
+    expect(test.server.storage.users.get("newbie")).toBeUndefined()
+  })
+})
+
+describe("registration on", () => {
+  let test: TestServer
+  beforeAll(async () => {
+    test = await startTestServer({
+      config: { modules: { register: { enabled: true, registrations_per_hour: 4 } } },
+    })
+  })
+  afterAll(async () => {
+    await test.stop()
+  })
+
+  it("creates an account over WebSocket that then logs in with SCRAM", async () => {
+    const answers = await overWebSocket(test.websocketUrl, [form, submit("Newbie", "sesame-42")])
+    expect(answers[0]).toContain("<instructions>")
+    expect(answers[0]).toContain("<username")
+    expect(answers[0]).toContain("<password")
+    expect(answers[1]).toMatch(/type=["']result["']/)
+    const client = await connectClient({
+      service: test.websocketUrl,
+      domain: "localhost",
+      username: "newbie",
+      password: "sesame-42",
+    })
+    expect(client.jid).toMatch(/^newbie@localhost\//)
+    const info = await client.iq(
+      xml(
+        "iq",
+        { type: "get", to: "localhost" },
+        xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }),
+      ),
+    )
+    const features = info
+      .getChild("query")
+      ?.getChildren("feature")
+      .map((feature) => feature.attrs.var)
+    expect(features).toContain(NS_REGISTER)
+    await client.stop()
+  })
+
+  it("answers conflict for a taken username and not-acceptable for a short password", async () => {
+    const answers = await overWebSocket(test.websocketUrl, [
+      submit("taken", "long-enough", "a"),
+      submit("taken", "other-password", "b"),
+      submit("shorty", "abc", "c"),
+      submit("bad user", "long-enough", "d"),
+    ])
+    expect(answers[0]).toMatch(/type=["']result["']/)
+    expect(answers[1]).toContain("<conflict")
+    expect(answers[2]).toContain("<not-acceptable")
+    expect(answers[3]).toContain("<not-acceptable")
+    expect(test.server.storage.users.get("shorty")).toBeUndefined()
+  })
+
+  it("limits the accounts one address creates per hour", async () => {
+    const answers = await overWebSocket(
+      test.websocketUrl,
+      ["p1", "p2", "p3"].map((name) => submit(name, "long-enough", name)),
+    )
+    // Two accounts were made by the tests above from this address; the limit is four.
+    expect(answers[0]).toMatch(/type=["']result["']/)
+    expect(answers[1]).toMatch(/type=["']result["']/)
+    expect(answers[2]).toContain("<resource-constraint")
+    expect(test.server.storage.users.get("p2")).toBeDefined()
+    expect(test.server.storage.users.get("p3")).toBeUndefined()
+  })
+
+  it("lets a logged-in user change the password, then remove the account", async () => {
+    test.addUser("mover", "first-pass")
+    const client = await connectClient({
+      service: test.websocketUrl,
+      domain: "localhost",
+      username: "mover",
+      password: "first-pass",
+    })
+    const query = (...children: Array<ReturnType<typeof xml>>) =>
+      xml("iq", { type: "set" }, xml("query", { xmlns: NS_REGISTER }, ...children))
+    await client.iq(query(xml("username", {}, "mover"), xml("password", {}, "second-pass")))
+    await client.stop()
+    await expect(
+      connectClient({
+        service: test.websocketUrl,
+        domain: "localhost",
+        username: "mover",
+        password: "first-pass",
+      }),
+    ).rejects.toThrow()
+    const again = await connectClient({
+      service: test.websocketUrl,
+      domain: "localhost",
+      username: "mover",
+      password: "second-pass",
+    })
+    await again.iq(query(xml("remove")))
+    await again.offline
+    expect(test.server.storage.users.get("mover")).toBeUndefined()
+    await again.stop()
+  })
+})
+
+describe("registration on a TLS-required TCP listener", () => {
+  let test: TestServer
+  beforeAll(async () => {
+    test = await startTestServer({ config: { modules: { register: { enabled: true } } } })
+  })
+  afterAll(async () => {
+    await test.stop()
+  })
+
+  it("is refused before STARTTLS", async () => {
+    const connection = await openRaw(test.c2sPort)
+    connection.send(clientHeader("localhost"))
+    await connection.waitFor("</stream:features>")
+    connection.send(submit("plain", "long-enough"))
+    const text = await connection.waitFor("</iq>")
+    expect(text).toContain("<not-allowed")
+    expect(test.server.storage.users.get("plain")).toBeUndefined()
+    connection.destroy()
+  })
+})

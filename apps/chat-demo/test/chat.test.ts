@@ -23,10 +23,13 @@ beforeAll(async () => {
     ["carol", "carol-password"],
     ["dave", "dave-password"],
     ["erin", "erin-password"],
+    ["grace", "grace-password"],
+    ["heidi", "heidi-password"],
   ] as const) {
     ensureAccount(harness.demo.server.storage, name, password)
   }
   befriend(harness.demo.server.storage, "localhost", "dave", "erin")
+  befriend(harness.demo.server.storage, "localhost", "grace", "heidi")
 })
 
 afterEach(async () => {
@@ -108,5 +111,29 @@ describe("chat between two people", () => {
     await dave.screenshot("phone-conversation")
     await dave.page.getByRole("button", { name: "Back to contacts" }).click()
     expect(await contacts.isVisible()).toBe(true)
+  })
+
+  it("a message to a contact who is offline waits on the server and arrives at sign-in", async () => {
+    const grace = await open()
+    await grace.signIn("grace", "grace-password")
+    await grace.openConversation("heidi@localhost")
+    await grace.send("Are we still on for Friday?", { tellWhenDelivered: true })
+    await expect
+      .poll(() => grace.page.locator(".presence").textContent())
+      .toBe("offline — messages wait on the server")
+
+    const heidi = await open()
+    await heidi.signIn("heidi", "heidi-password")
+    await heidi.openConversation("grace@localhost")
+    const received = heidi.page.locator(".message.in").first()
+    await expect
+      .poll(() => received.locator(".body").textContent())
+      .toBe("Are we still on for Friday?")
+    expect(await received.locator(".tag").textContent()).toBe("waited for you")
+    await expect
+      .poll(() => grace.statusOf("Are we still on for Friday?").textContent())
+      .toBe("Delivered")
+    await grace.screenshot("offline-message-delivered-at-sign-in")
+    await heidi.screenshot("offline-message-received")
   })
 })

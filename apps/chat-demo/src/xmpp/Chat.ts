@@ -218,7 +218,7 @@ export const signIn = async (
   }
   await roster.load()
   void ampClient.support().then(async (support) => {
-    store.support = await serverSupport(xmpp, settings.domain, support)
+    store.support = await serverSupport(xmpp, settings.domain, store.me, support)
     store.changed()
   })
 

@@ -28,8 +28,13 @@ const failureOf = (iq: Element): RegistrationResult => {
       return failure("taken", "That username is taken. Pick another one.")
     case "not-acceptable":
     case "bad-request":
-    case "jid-malformed":
-      return failure("invalid", "The server does not accept that username or password.")
+    case "jid-malformed": {
+      const text = iq.querySelector("error > text")?.textContent
+      return failure(
+        "invalid",
+        `The server does not accept that username or password${text ? `: ${text}` : "."}`,
+      )
+    }
     case "not-allowed":
     case "forbidden":
     case "service-unavailable":

@@ -1,4 +1,4 @@
-// The server-support panel's content: XEP-0030 disco#info of the user's server, plus the AMP
+// The server-support panel's content: XEP-0030 disco#info of the user's server and account, plus the AMP
 // node's actions and conditions (XEP-0079 §2.1.1) as @xmpp-amp/client discovered them.
 
 import type { XmppClient } from "@xmpp/client"
@@ -35,17 +35,22 @@ const conditionWords: Readonly<Record<string, string>> = {
 export const serverSupport = async (
   xmpp: XmppClient,
   domain: string,
+  account: string,
   amp: AmpServerSupport,
 ): Promise<SupportLine[]> => {
-  const info = await xmpp.iqCaller
-    .request(xml("iq", { type: "get", to: domain }, xml("query", { xmlns: DISCO_INFO_NS })), 10_000)
-    .catch(() => undefined)
-  const features = new Set(
-    info
-      ?.getChild("query", DISCO_INFO_NS)
-      ?.getChildren("feature")
-      .map((feature) => String(feature.attrs.var)) ?? [],
-  )
+  // XEP-0313 §7 (and others) advertise on the account (our bare JID), the rest on the domain.
+  const discoInfo = (to: string) =>
+    xmpp.iqCaller
+      .request(xml("iq", { type: "get", to }, xml("query", { xmlns: DISCO_INFO_NS })), 10_000)
+      .then(
+        (result) =>
+          result
+            .getChild("query", DISCO_INFO_NS)
+            ?.getChildren("feature")
+            .map((feature) => String(feature.attrs.var)) ?? [],
+        () => [],
+      )
+  const features = new Set((await Promise.all([discoInfo(domain), discoInfo(account)])).flat())
   const ampLine: SupportLine = amp.available
     ? {
         label: "Delivery options (AMP, XEP-0079)",

@@ -1,5 +1,5 @@
 // NOT IN THE SUITE YET: this needs server features that have not landed in the reference
-// server (offline storage, the AMP plugin mounted, XEP-0077 registration). It is kept out of
+// server (the AMP plugin mounted in it). It is kept out of
 // the committed suite (the name does not end in .test.ts) and becomes test/amp.test.ts
 // once it passes. Run it by hand: cp it to test/ with imports adjusted.
 // Browser end to end with AMP (XEP-0079) on the reference server: what the sender sees for a

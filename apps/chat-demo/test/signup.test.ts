@@ -1,12 +1,8 @@
-// NOT IN THE SUITE YET: this needs server features that have not landed in the reference
-// server (offline storage, the AMP plugin mounted, XEP-0077 registration). It is kept out of
-// the committed suite (the name does not end in .test.ts) and becomes test/signup.test.ts
-// once it passes. Run it by hand: cp it to test/ with imports adjusted.
 // Sign-up in the browser with XEP-0077 in-band registration (§3.1), then sign-in; a taken
 // username is explained in words (§3.1 conflict).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { type AppUser, openApp } from "../helpers/appPage.js"
-import { type Harness, startHarness } from "../helpers/demoHarness.js"
+import { type AppUser, openApp } from "./helpers/appPage.js"
+import { type Harness, startHarness } from "./helpers/demoHarness.js"
 
 let harness: Harness
 const users: AppUser[] = []

@@ -1,6 +1,7 @@
 // `npm run bench` (issue 4 item 10): provisions N accounts, starts the reference server as a
-// child process through its CLI, drives it with the load generator in another process, does
-// the same against a plain TCP relay as the baseline, and prints both with their ratios.
+// child process through its CLI, drives it with the load generator in another process (once
+// with the MAM archive off, once on as by default), does the same against a plain TCP relay
+// as the baseline, and prints all of them with their ratios to the baseline.
 //   npm run bench -- --clients 200 --messages 100 --rate 50 --window 10 --mechanism SCRAM-SHA-1 --tls off
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -107,14 +108,25 @@ const measureRelay = async (): Promise<LoadResult> => {
   }
 }
 
-const measureServer = async (directory: string): Promise<LoadResult> => {
-  const configFile = join(directory, "server.toml")
+/** Creates `bench1` … `benchN` directly in the server's database. */
+const provisionUsers = (dataDir: string): void => {
+  const storage = openSqliteStorage(databaseFile(dataDir))
+  storage.transaction(() => {
+    for (let index = 1; index <= clients; index++) {
+      storage.users.create(createUserRecord(`${usersPrefix}${index}`, password))
+    }
+  })
+  storage.close()
+}
+
+/** Runs the load against the server; `archive` switches the MAM module (durable writes per message). */
+const measureServer = async (directory: string, archive: boolean): Promise<LoadResult> => {
+  const configFile = join(directory, `server-${archive ? "archive" : "no-archive"}.toml`)
   writeFileSync(
     configFile,
     [
       "[server]",
       'data_dir = "data"',
-      `max_sessions_per_user = 10`,
       "[listen.c2s]",
       "port = 0",
       'tls = "optional"',
@@ -122,15 +134,10 @@ const measureServer = async (directory: string): Promise<LoadResult> => {
       "enabled = false",
       "[listen.component]",
       "enabled = false",
+      "[modules.mam]",
+      `enabled = ${archive}`,
     ].join("\n"),
   )
-  const storage = openSqliteStorage(databaseFile(join(directory, "data")))
-  storage.transaction(() => {
-    for (let index = 1; index <= clients; index++) {
-      storage.users.create(createUserRecord(`${usersPrefix}${index}`, password))
-    }
-  })
-  storage.close()
   const server = runTs(
     join(packageRoot, "src", "cli.ts"),
     ["start", "--config", configFile],
@@ -149,10 +156,20 @@ try {
   process.stdout.write(
     `${clients} clients, ${values.messages} messages each at ≤ ${values.rate}/s, ≤ ${values.window} in flight, ${values.mechanism} over TCP${values.tls === "starttls" ? " with STARTTLS" : ""} (server: tls optional)\n`,
   )
+  provisionUsers(join(directory, "data"))
   const baseline = await measureRelay()
-  const server = await measureServer(directory)
-  process.stdout.write(formatComparison(server, baseline))
-  const failures = [...server.failures, ...baseline.failures]
+  const routing = await measureServer(directory, false)
+  const archiving = await measureServer(directory, true)
+  process.stdout.write(
+    formatComparison(
+      [
+        { name: "server, MAM off", result: routing },
+        { name: "server, MAM on (default)", result: archiving },
+      ],
+      { name: "TCP relay baseline", result: baseline },
+    ),
+  )
+  const failures = [...routing.failures, ...archiving.failures, ...baseline.failures]
   if (failures.length > 0) {
     process.stdout.write(`\nfailures:\n${failures.slice(0, 20).join("\n")}\n`)
     process.exitCode = 1

@@ -33,14 +33,29 @@ const rows: ReadonlyArray<Row> = [
   { label: "server peak RSS (MiB)", value: (result) => result.serverPeakRssKiB / 1024, digits: 1 },
 ]
 
-/** The comparison table as text. */
-export const formatComparison = (server: LoadResult, baseline: LoadResult): string => {
-  const header = ["", "xmpp-amp-server", "TCP relay baseline", "ratio"]
+/** One column of the table. */
+export interface Measured {
+  readonly name: string
+  readonly result: LoadResult
+}
+
+/** The table as text: each measured column, the baseline, and each column ÷ baseline. */
+export const formatComparison = (columns: ReadonlyArray<Measured>, baseline: Measured): string => {
+  const header = [
+    "",
+    ...columns.map((column) => column.name),
+    baseline.name,
+    ...columns.map((column) => `ratio ${column.name.split(",")[1]?.trim() ?? column.name}`),
+  ]
   const lines = rows.map((row) => {
-    const ours = row.value(server)
-    const theirs = row.value(baseline)
-    const ratio = theirs === 0 ? Number.NaN : ours / theirs
-    return [row.label, ours.toFixed(row.digits), theirs.toFixed(row.digits), `${ratio.toFixed(2)}x`]
+    const reference = row.value(baseline.result)
+    const values = columns.map((column) => row.value(column.result))
+    return [
+      row.label,
+      ...values.map((value) => value.toFixed(row.digits)),
+      reference.toFixed(row.digits),
+      ...values.map((value) => `${(reference === 0 ? Number.NaN : value / reference).toFixed(2)}x`),
+    ]
   })
   const widths = header.map((_, column) =>
     Math.max(...[header, ...lines].map((cells) => (cells[column] ?? "").length)),

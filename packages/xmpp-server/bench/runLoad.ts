@@ -88,13 +88,22 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   const pid = options.serverPid
   const memory = () =>
     pid === undefined ? { rssKiB: Number.NaN, peakRssKiB: Number.NaN } : memoryOf(pid)
-  const before = memory().rssKiB
+  /** Median of five RSS samples 200 ms apart: steadier than one sample across GC cycles. */
+  const settledRss = async (): Promise<number> => {
+    const samples: Array<number> = []
+    for (let sample = 0; sample < 5; sample++) {
+      samples.push(memory().rssKiB)
+      await sleep(200)
+    }
+    return samples.sort((a, b) => a - b)[2] ?? Number.NaN
+  }
+  const before = await settledRss()
 
   const loginStart = now()
   const sessions = await loginAll(options, failures)
   const loginSeconds = (now() - loginStart) / 1000
   await sleep(options.settleMilliseconds)
-  const idle = memory().rssKiB
+  const idle = await settledRss()
 
   const total = options.clients * options.messagesPerClient
   const latencies = new Float64Array(total)

@@ -2,6 +2,8 @@
 // carbons gets a `<received/>` copy of its account's incoming messages that went to another
 // resource (or to offline storage), and a `<sent/>` copy of what its account's other
 // resources send. Copies are XEP-0297 forwards from the account's bare JID.
+
+import { moduleOptions } from "../modules/moduleOptions.js"
 import type { ServerModule } from "../modules/ServerModule.js"
 import { iqResult } from "../routing/StanzaError.js"
 import type { Session } from "../session/Session.js"
@@ -11,8 +13,7 @@ import { carbonCopy, carbonEligible, NS_CARBONS } from "./Carbons.js"
 export const carbonsModule: ServerModule = {
   name: "carbons",
   setup: (api, table) => {
-    for (const key of Object.keys(table))
-      if (key !== "enabled") throw new Error(`modules.carbons.${key}: unknown key (known: enabled)`)
+    moduleOptions("carbons", table, [])
     const enabled = new Set<Session>()
     const copyTo = (
       sessions: ReadonlyArray<Session>,

@@ -22,7 +22,11 @@ export const moduleOptions = (
 ): ModuleOptions => {
   for (const key of Object.keys(table))
     if (key !== "enabled" && !keys.includes(key))
-      throw new ModuleOptionError(module, key, `unknown key (known: enabled, ${keys.join(", ")})`)
+      throw new ModuleOptionError(
+        module,
+        key,
+        `unknown key (known: ${["enabled", ...keys].join(", ")})`,
+      )
   return {
     integer: (key, fallback, minimum) => {
       const value = table[key] ?? fallback

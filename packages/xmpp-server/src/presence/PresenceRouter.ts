@@ -57,14 +57,14 @@ export const handlePresence = (
       return
     }
     const initial = !session.available
+    const wasHidden = session.priority < 0
     session.priority = priorityOf(presence)
     session.available = true
     session.presence = presence
     broadcastPresence(core, session, presence)
-    if (initial) {
-      answerProbes(core, session)
+    if (initial) answerProbes(core, session)
+    if (initial || (wasHidden && session.priority >= 0))
       for (const hook of core.modules.sessionAvailable) hook(session)
-    }
     return
   }
   if (to.domain !== core.domain || to.local === undefined) return

@@ -66,7 +66,7 @@ describe("offline storage", () => {
     expect(bodies(second)).toEqual([])
   })
 
-  it("does not deliver on presence with a negative priority", async () => {
+  it("does not deliver on presence with a negative priority, but once the priority is raised", async () => {
     const alice = await online("alice", "desk3", 0)
     await alice.send(chat("dave@localhost", "d1", "later"))
     await roundTrip(alice)
@@ -74,8 +74,8 @@ describe("offline storage", () => {
     await roundTrip(hidden)
     await pause(100)
     expect(bodies(hidden)).toEqual([])
-    const shown = await online("dave", "shown", 1)
-    await shown.waitFor((stanza) => stanza.getChildText("body") === "later")
+    await available(hidden, 2)
+    await hidden.waitFor((stanza) => stanza.getChildText("body") === "later")
   })
 
   it("bounces resource-constraint (wait) once the user's quota is full", async () => {

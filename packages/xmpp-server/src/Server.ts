@@ -5,10 +5,17 @@
 import { mkdirSync } from "node:fs"
 import { createSecureContext } from "node:tls"
 import { Cause, Context, Data, Effect, Exit, Layer, Scope } from "effect"
+import { ComponentRouter } from "./components/ComponentRouter.js"
+import { toComponent } from "./components/ComponentRouting.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
 import type { ServerCore } from "./core/ServerCore.js"
 import { csiModule } from "./csi/csiModule.js"
-import { directTlsListener, tcpListener, webSocketListener } from "./listeners/Listeners.js"
+import {
+  componentListener,
+  directTlsListener,
+  tcpListener,
+  webSocketListener,
+} from "./listeners/Listeners.js"
 import { type Logger, makeJsonLogger } from "./log/Logger.js"
 import { builtinModules } from "./modules/builtinModules.js"
 import { ModuleHost } from "./modules/ModuleHost.js"
@@ -124,6 +131,7 @@ const program = (options: StartOptions) =>
       lifecycle: { stopping: false },
       writeFailureMarker: faults.socket_write_marker,
       sm: makeSmRuntime(),
+      components: new ComponentRouter(config.components),
     }
     yield* Effect.addFinalizer(() => Effect.promise(() => modules.stop()))
     yield* Effect.tryPromise({
@@ -142,10 +150,12 @@ const program = (options: StartOptions) =>
             config,
             storage,
             logger,
-            send: (stanza) =>
-              stanza.name === "message"
-                ? routeMessageTo(core, stanza)
-                : void deliverFromServer(core, stanza),
+            send: (stanza) => {
+              if (toComponent(core, stanza)) return
+              if (stanza.name === "message") routeMessageTo(core, stanza)
+              else deliverFromServer(core, stanza)
+            },
+            request: (iq, timeoutMs) => core.components.request(iq, timeoutMs),
             deliver: (session, stanza) => session.send(stanza),
             decide: (to, type) => decideMessage(core, to, type),
             sessionsOf: (bare) => core.sessions.ofBare(bare),
@@ -155,7 +165,7 @@ const program = (options: StartOptions) =>
         ),
       catch: (error) => new StartError({ reason: "module", message: String(error) }),
     })
-    const ports: { c2s?: number; directTls?: number; websocket?: number } = {}
+    const ports: { c2s?: number; directTls?: number; websocket?: number; component?: number } = {}
     if (c2s !== undefined) {
       ports.c2s = yield* tcpListener(core, c2s.host, c2s.port)
       if (c2s.direct_tls_port !== 0)
@@ -169,6 +179,10 @@ const program = (options: StartOptions) =>
         websocket.port,
         websocket.path,
       )
+    // XEP-0114: listen for components only when some are configured.
+    const component = config.listen.component
+    if (component !== undefined && core.components.configured > 0)
+      ports.component = yield* componentListener(core, component.host, component.port)
     yield* Effect.addFinalizer(() => shutdownStreams(core))
     logger.info("server-started", { domain: core.domain, ports })
     return { core, ports, storage }

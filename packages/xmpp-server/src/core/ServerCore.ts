@@ -1,6 +1,7 @@
 // The state every part of the running server shares: identity, configuration, storage,
 // online sessions, installed modules and the open connections. Built once by Server.ts.
 import type { SecureContext } from "node:tls"
+import type { ComponentRouter } from "../components/ComponentRouter.js"
 import type { ServerConfig } from "../config/ServerConfig.js"
 import type { Logger } from "../log/Logger.js"
 import type { ModuleHost } from "../modules/ModuleHost.js"
@@ -36,4 +37,6 @@ export interface ServerCore {
   readonly writeFailureMarker: string
   /** XEP-0198 stream management and XEP-0352 CSI state (src/sm). */
   readonly sm: SmRuntime
+  /** XEP-0114 external components: configured and connected ones, pending IQs to them. */
+  readonly components: ComponentRouter
 }

@@ -1,11 +1,12 @@
 // The network listeners as Effect scoped resources: bound on acquire (yielding the real
 // port, so port 0 works), closed on release. TCP c2s (STARTTLS), direct TLS (XEP-0368) and
-// WebSocket (RFC 7395, subprotocol `xmpp`, at the configured path).
+// WebSocket (RFC 7395, subprotocol `xmpp`, at the configured path), XEP-0114 components.
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http"
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net"
 import { createServer as createTlsServer } from "node:tls"
 import { Data, Effect } from "effect"
 import { WebSocketServer } from "ws"
+import { ComponentConnection } from "../components/ComponentConnection.js"
 import type { ServerCore } from "../core/ServerCore.js"
 import { ClientConnection } from "../session/ClientConnection.js"
 import { makeTcpTransport } from "./TcpTransport.js"
@@ -68,6 +69,22 @@ export const directTlsListener = (core: ServerCore, host: string, port: number) 
   bind(
     "listen.c2s.direct_tls_port",
     createTlsServer(core.certificate ?? {}, accept(core, true)),
+    host,
+    port,
+  )
+
+/** The XEP-0114 component listener (plain TCP, components are trusted local services); yields its port. */
+export const componentListener = (core: ServerCore, host: string, port: number) =>
+  bind(
+    "listen.component",
+    createNetServer((socket) => {
+      if (core.lifecycle.stopping) return void socket.destroy()
+      socket.setNoDelay(true)
+      new ComponentConnection(
+        core,
+        makeTcpTransport(socket, { secureContext: undefined, directTls: false }),
+      )
+    }),
     host,
     port,
   )

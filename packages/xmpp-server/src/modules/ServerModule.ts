@@ -100,7 +100,10 @@ export interface ModuleHooks extends StreamHooks {
   readonly streamFeatures?: (stage: StreamStage) => ReadonlyArray<XmlElement>
   /** IQ handlers by namespace of the IQ's child element (to the server or to an account). */
   readonly iqHandlers?: Readonly<Record<string, IqHandler>>
-  /** A session sent its initial available presence (after the broadcast; any priority). */
+  /**
+   * A session sent its initial available presence (any priority), or raised its priority
+   * from negative to non-negative; called after the presence broadcast.
+   */
   readonly sessionAvailable?: (session: Session) => void
   /**
    * The server carried a message out (not called when a module returned `handled`):
@@ -133,6 +136,12 @@ export interface ModuleApi {
   readonly logger: Logger
   /** Routes a stanza as the server (no `stanzaReceived`; `messageRouted` runs with `from` undefined). */
   send(stanza: XmlElement): void
+  /**
+   * Sends an IQ get/set to an XEP-0114 component (e.g. a push app server) and resolves with
+   * its result or error stanza; rejects when the component is not connected or times out
+   * (default 10 s).
+   */
+  request(iq: XmlElement, timeoutMs?: number): Promise<XmlElement>
   /** Writes a stanza straight to one session. */
   deliver(session: Session, stanza: XmlElement): boolean
   /** The routing decision for a message to `to` (not carried out). */

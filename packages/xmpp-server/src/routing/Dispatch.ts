@@ -1,6 +1,7 @@
 // The hot path for every stanza a bound session sends (RFC 6120 §8.1.2.1: the server stamps
 // `from` with the session's full JID): module `stanzaReceived` hooks, then message routing,
 // presence handling or IQ handling.
+import { toComponent } from "../components/ComponentRouting.js"
 import type { ServerCore } from "../core/ServerCore.js"
 import { handleIq } from "../iq/IqRouter.js"
 import { parseJid } from "../jid/Jid.js"
@@ -26,6 +27,7 @@ export const dispatchStanza = (core: ServerCore, session: Session, received: Xml
     if (error !== undefined) session.send(error)
     return
   }
+  if (to !== undefined && to.domain !== core.domain && toComponent(core, stanza)) return
   switch (stanza.name) {
     case "message": {
       routeMessage(core, session, stanza, to ?? (parseJid(session.bare) as NonNullable<typeof to>))

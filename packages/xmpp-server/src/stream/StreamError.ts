@@ -11,6 +11,7 @@ export type StreamErrorCondition =
   | "connection-timeout"
   | "host-unknown"
   | "internal-server-error"
+  | "invalid-from"
   | "invalid-namespace"
   | "invalid-xml"
   | "not-authorized"

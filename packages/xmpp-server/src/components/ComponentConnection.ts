@@ -1,0 +1,149 @@
+// XEP-0114 §3: one external component's stream (`jabber:component:accept`): header for a
+// configured domain, `<handshake/>` with SHA-1(stream id + shared secret), then stanzas both
+// ways. Stanzas from the component must come from its domain (or a JID at it).
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
+import type { OpenConnection, ServerCore } from "../core/ServerCore.js"
+import { NS_STREAM } from "../stream/Namespaces.js"
+import { type StreamErrorCondition, streamErrorXml } from "../stream/StreamError.js"
+import { StreamParser } from "../stream/StreamParser.js"
+import type { Transport } from "../stream/Transport.js"
+import { type XmlElement, xml } from "../xml/Xml.js"
+import { type ComponentLink, NS_COMPONENT } from "./ComponentRouter.js"
+import { fromComponent } from "./ComponentRouting.js"
+
+const stanzaNames = new Set(["message", "presence", "iq"])
+
+/** Handshake digest of XEP-0114 §3: lower-case hex SHA-1 of stream id + secret. */
+export const handshakeDigest = (streamId: string, secret: string): string =>
+  createHash("sha1").update(`${streamId}${secret}`, "utf8").digest("hex")
+
+const sameDigest = (given: string, expected: string): boolean => {
+  const a = Buffer.from(given.trim().toLowerCase())
+  const b = Buffer.from(expected)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+/** A connected component, before and after its handshake. */
+export class ComponentConnection implements ComponentLink, OpenConnection {
+  readonly id = randomBytes(9).toString("base64url")
+  domain = ""
+  private stage: "header" | "handshake" | "ready" | "closing" = "header"
+  private headerSent = false
+  private readonly parser: StreamParser
+  private readonly timer: NodeJS.Timeout
+
+  constructor(
+    private readonly core: ServerCore,
+    private readonly transport: Transport,
+  ) {
+    this.parser = new StreamParser(
+      {
+        onOpen: (name, attrs) => this.opened(name, attrs),
+        onElement: (element) => this.received(element),
+        onClose: () => this.end(),
+        onError: (condition, text) => this.fail(condition, text),
+      },
+      "stream",
+      core.config.server.max_stanza_bytes,
+    )
+    transport.attach(
+      (text) => this.parser.write(text),
+      () => this.closed(),
+    )
+    this.timer = setTimeout(
+      () => this.fail("connection-timeout", "handshake took too long"),
+      core.config.server.auth_timeout_seconds * 1000,
+    )
+    this.timer.unref()
+    core.connections.add(this)
+  }
+
+  write(stanza: XmlElement): boolean {
+    if (this.stage !== "ready") return false
+    const copy = xml(stanza.name, { ...stanza.attrs, xmlns: NS_COMPONENT }, ...stanza.children)
+    return this.transport.write(copy.toString())
+  }
+
+  /** Ends the stream with `system-shutdown`. */
+  shutdown(): void {
+    this.fail("system-shutdown")
+  }
+
+  /** Closes the socket at once. */
+  destroy(): void {
+    this.transport.destroy()
+  }
+
+  private header(): string {
+    return `<?xml version='1.0'?><stream:stream xmlns:stream='${NS_STREAM}' xmlns='${NS_COMPONENT}' id='${this.id}'${this.domain === "" ? "" : ` from='${this.domain}'`}>`
+  }
+
+  private opened(name: string, attrs: Readonly<Record<string, string>>): void {
+    if (this.stage !== "header") return void this.fail("bad-format", "unexpected stream header")
+    const domain = (attrs.to ?? "").toLowerCase()
+    if (this.core.components.serves(domain)) this.domain = domain
+    this.transport.write(this.header())
+    this.headerSent = true
+    if (name !== "stream:stream" || attrs["xmlns:stream"] !== NS_STREAM)
+      return void this.fail("invalid-namespace", `the stream namespace must be ${NS_STREAM}`)
+    if (attrs.xmlns !== NS_COMPONENT)
+      return void this.fail("invalid-namespace", `the content namespace must be ${NS_COMPONENT}`)
+    if (this.domain === "")
+      return void this.fail("host-unknown", `no component ${domain} is configured`)
+    this.stage = "handshake"
+  }
+
+  private received(element: XmlElement): void {
+    if (this.stage === "handshake") {
+      if (element.name !== "handshake") return void this.fail("not-authorized", "handshake first")
+      const secret = this.core.components.secretOf(this.domain) ?? ""
+      if (!sameDigest(element.text(), handshakeDigest(this.id, secret)))
+        return void this.fail("not-authorized", "wrong handshake")
+      if (!this.core.components.attach(this))
+        return void this.fail("conflict", `${this.domain} is connected already`)
+      clearTimeout(this.timer)
+      this.stage = "ready"
+      this.transport.write("<handshake/>")
+      this.core.logger.info("component-connected", { domain: this.domain })
+      return
+    }
+    if (this.stage !== "ready") return
+    if (!stanzaNames.has(element.name))
+      return void this.fail("unsupported-stanza-type", `<${element.name}/> is not a stanza`)
+    const from = (element.attrs.from ?? "").toLowerCase()
+    const fromDomain = from.split("/")[0]?.split("@").pop() ?? ""
+    if (fromDomain !== this.domain)
+      return void this.fail("invalid-from", `stanzas must come from ${this.domain}`)
+    element.attrs.xmlns = "jabber:client"
+    try {
+      fromComponent(this.core, element)
+    } catch (error) {
+      this.core.logger.error("component-stanza-failed", { domain: this.domain, error })
+    }
+  }
+
+  private fail(condition: StreamErrorCondition, text?: string): void {
+    if (this.stage === "closing") return
+    if (!this.headerSent) this.transport.write(this.header())
+    this.stage = "closing"
+    this.core.components.detach(this)
+    this.transport.write(`${streamErrorXml(condition, text)}</stream:stream>`)
+    this.transport.end()
+  }
+
+  private end(): void {
+    if (this.stage === "closing") return
+    this.stage = "closing"
+    this.core.components.detach(this)
+    this.transport.write("</stream:stream>")
+    this.transport.end()
+  }
+
+  private closed(): void {
+    clearTimeout(this.timer)
+    this.stage = "closing"
+    this.core.components.detach(this)
+    this.core.connections.delete(this)
+    if (this.domain !== "") this.core.logger.info("component-disconnected", { domain: this.domain })
+  }
+}

@@ -1,0 +1,98 @@
+// XEP-0114 routing: the configured components and the ones connected now, by domain. Stanzas
+// for a component domain (from clients, modules or other components) are written to its
+// stream; IQs the server sends to a component wait here for their result (`request`).
+import { randomBytes } from "node:crypto"
+import type { ComponentEntry } from "../config/ServerConfig.js"
+import { type XmlElement, xml } from "../xml/Xml.js"
+
+/** XEP-0114 content namespace. */
+export const NS_COMPONENT = "jabber:component:accept"
+
+/** A connected component stream, as the router writes to it. */
+export interface ComponentLink {
+  readonly domain: string
+  /** Writes a stanza; false when the stream is gone. */
+  write(stanza: XmlElement): boolean
+}
+
+interface Pending {
+  readonly resolve: (reply: XmlElement) => void
+  readonly reject: (error: Error) => void
+  readonly timer: NodeJS.Timeout
+}
+
+/** The components of one server. */
+export class ComponentRouter {
+  private readonly secrets = new Map<string, string>()
+  private readonly connected = new Map<string, ComponentLink>()
+  private readonly pending = new Map<string, Pending>()
+
+  constructor(entries: ReadonlyArray<ComponentEntry>) {
+    for (const entry of entries) this.secrets.set(entry.domain.toLowerCase(), entry.secret)
+  }
+
+  /** True when `domain` is a configured component (connected or not). */
+  serves(domain: string): boolean {
+    return this.secrets.has(domain)
+  }
+
+  /** Number of configured components. */
+  get configured(): number {
+    return this.secrets.size
+  }
+
+  /** The shared secret of a configured component. */
+  secretOf(domain: string): string | undefined {
+    return this.secrets.get(domain)
+  }
+
+  /** Registers an authenticated stream; false when the domain is connected already. */
+  attach(link: ComponentLink): boolean {
+    if (this.connected.has(link.domain)) return false
+    this.connected.set(link.domain, link)
+    return true
+  }
+
+  /** Forgets a stream that ended. */
+  detach(link: ComponentLink): void {
+    if (this.connected.get(link.domain) === link) this.connected.delete(link.domain)
+  }
+
+  /** Writes `stanza` to the component serving `domain`; false when it is not connected. */
+  write(domain: string, stanza: XmlElement): boolean {
+    return this.connected.get(domain)?.write(stanza) ?? false
+  }
+
+  /**
+   * Sends an IQ get/set to a component and resolves with its result or error stanza; rejects
+   * when the component is not connected or does not answer within `timeoutMs`.
+   */
+  request(iq: XmlElement, timeoutMs = 10_000): Promise<XmlElement> {
+    const domain = (iq.attrs.to ?? "").split("/")[0]?.split("@").pop() ?? ""
+    const id = iq.attrs.id ?? randomBytes(8).toString("base64url")
+    const sent = xml(iq.name, { ...iq.attrs, id }, ...iq.children)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id)
+        reject(new Error(`${domain} did not answer IQ ${id} within ${timeoutMs} ms`))
+      }, timeoutMs)
+      timer.unref()
+      this.pending.set(id, { resolve, reject, timer })
+      if (!this.write(domain, sent)) {
+        clearTimeout(timer)
+        this.pending.delete(id)
+        reject(new Error(`component ${domain} is not connected`))
+      }
+    })
+  }
+
+  /** Delivers an IQ result/error addressed to the server; false when nobody waits for it. */
+  settle(reply: XmlElement): boolean {
+    const waiting = this.pending.get(reply.attrs.id ?? "")
+    if (waiting === undefined) return false
+    this.pending.delete(reply.attrs.id ?? "")
+    clearTimeout(waiting.timer)
+    waiting.resolve(reply)
+    return true
+  }
+}

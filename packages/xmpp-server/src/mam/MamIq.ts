@@ -78,6 +78,7 @@ const answerPrefs = (table: MamTable, iq: XmlElement, session: Session, prefs: X
 
 const answerQuery = (table: MamTable, iq: XmlElement, session: Session, query: XmlElement) => {
   if (iq.attrs.type === "get") return queryForm(iq)
+  table.flush()
   const parsed = parseMamQuery(query)
   if ("condition" in parsed) return failed(iq, parsed.condition, parsed.text)
   const page = runMamQuery(table.storage, session.username, parsed)

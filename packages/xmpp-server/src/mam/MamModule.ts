@@ -26,6 +26,7 @@ export const mamModule: ServerModule = {
       accountFeatures: [NS_MAM, NS_STANZA_ID],
       provides: { archive },
       iqHandlers: { [NS_MAM]: mamIqHandler(archive) },
+      stop: () => archive.flush(),
     }
   },
 }

@@ -1,12 +1,14 @@
 // The XEP-0313 archive in the server's database: one row per archived copy, in archive order,
 // with a random public id (the XEP-0359 stanza-id), the peer's bare and full JID and the time;
-// plus each user's archiving preferences. Writes are durable when they return.
+// plus each user's archiving preferences. Archive writes are group-committed: the rows queued
+// during one event-loop turn go into one durable transaction (one fsync for many messages),
+// and each writer learns its durable outcome afterwards. Reads and removals flush first.
 import { randomBytes } from "node:crypto"
 import type { TestingFaults } from "../config/ServerConfig.js"
 import { faultText, injectFault } from "../faults/Faults.js"
 import { parseJid } from "../jid/Jid.js"
 import type { Logger } from "../log/Logger.js"
-import type { ArchiveStore } from "../routing/MessageStores.js"
+import type { ArchiveStore, StoreResult } from "../routing/MessageStores.js"
 import type { StorageShape } from "../storage/Storage.js"
 import { archivable, type MamDefault, type MamPrefs, prefsAllow } from "./MamPolicy.js"
 
@@ -52,8 +54,21 @@ export interface MamTableOptions {
 export interface MamTable extends ArchiveStore {
   prefs(username: string): MamPrefs
   setPrefs(username: string, prefs: MamPrefs): void
+  /** Commits the queued writes now (before a query, a removal, or at stop). */
+  flush(): void
   readonly storage: StorageShape
 }
+
+type QueuedRow = readonly [string, string, string, string, string, string, string | null, number]
+
+interface Queued {
+  readonly row: QueuedRow
+  readonly settled: ((result: StoreResult) => void) | undefined
+}
+
+const insertRow = `INSERT INTO mam_messages
+  (id, username, direction, peer, peer_full, stanza, message_key, stamp)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
 interface PrefsRow {
   readonly default_mode: MamDefault
@@ -82,6 +97,38 @@ export const openMamTable = (options: MamTableOptions): MamTable => {
     cache.set(username, found)
     return found
   }
+  let queue: Array<Queued> = []
+  let scheduled = false
+  /** One transaction for every queued row; a row that fails alone does not fail the others. */
+  const flush = (): void => {
+    scheduled = false
+    if (queue.length === 0) return
+    const batch = queue
+    queue = []
+    const results: Array<StoreResult> = []
+    try {
+      storage.transaction(() => {
+        for (const { row } of batch) {
+          try {
+            storage.sql.run(insertRow, row)
+            results.push({ ok: true, key: row[0] })
+          } catch (error) {
+            logger.error("mam-archive-failed", { owner: row[1], error })
+            results.push({ ok: false, reason: "failed", text: "the archive write failed" })
+          }
+        }
+      })
+    } catch (error) {
+      logger.error("mam-archive-commit-failed", { rows: batch.length, error })
+      results.length = 0
+      for (const _ of batch)
+        results.push({ ok: false, reason: "failed", text: "the archive commit failed" })
+    }
+    batch.forEach(({ settled }, index) => {
+      const result = results[index]
+      if (settled !== undefined && result !== undefined) settled(result)
+    })
+  }
   return {
     storage,
     prefs,
@@ -97,33 +144,36 @@ export const openMamTable = (options: MamTableOptions): MamTable => {
     accepts: (owner, peer, stanza) =>
       archivable(stanza) &&
       prefsAllow(prefs(owner), peer, () => storage.roster.get(owner, peer) !== undefined),
-    archive: (owner, stanza, direction, messageKey) => {
-      if (injectFault(faults, "mam_write", logger))
-        return { ok: false, reason: "failed", text: faultText("mam_write") }
+    flush,
+    archive: (owner, stanza, direction, messageKey, settled) => {
+      if (injectFault(faults, "mam_write", logger)) {
+        const failure = { ok: false, reason: "failed", text: faultText("mam_write") } as const
+        settled?.(failure)
+        return failure
+      }
       const peerText = direction === "incoming" ? stanza.attrs.from : stanza.attrs.to
       const peer = parseJid(peerText ?? "")
       const id = randomBytes(12).toString("base64url")
-      try {
-        storage.sql.run(
-          `INSERT INTO mam_messages (id, username, direction, peer, peer_full, stanza, message_key, stamp)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
-            id,
-            owner,
-            direction,
-            peer?.bare ?? domain,
-            peer?.full ?? domain,
-            stanza.toString(),
-            messageKey ?? null,
-            Date.now(),
-          ],
-        )
-        return { ok: true, key: id }
-      } catch (error) {
-        logger.error("mam-archive-failed", { owner, error })
-        return { ok: false, reason: "failed", text: "the archive write failed" }
+      const row: QueuedRow = [
+        id,
+        owner,
+        direction,
+        peer?.bare ?? domain,
+        peer?.full ?? domain,
+        stanza.toString(),
+        messageKey ?? null,
+        Date.now(),
+      ]
+      queue.push({ row, settled })
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
       }
+      return { ok: true, key: id }
     },
-    remove: (key) => storage.sql.run("DELETE FROM mam_messages WHERE id = ?", [key]).changes === 1,
+    remove: (key) => {
+      flush()
+      return storage.sql.run("DELETE FROM mam_messages WHERE id = ?", [key]).changes === 1
+    },
   }
 }

@@ -157,19 +157,19 @@ export class ModuleHost {
     return {
       accepts: (owner, peer, stanza) => store.accepts(owner, peer, stanza),
       remove: (key) => store.remove(key),
-      archive: (owner, stanza, direction, messageKey) => {
-        const result = store.archive(owner, stanza, direction, messageKey)
-        this.storageOutcome({
-          store: "archive",
-          owner,
-          direction,
-          messageKey,
-          stanzaId: stanza.attrs.id,
-          stanza,
-          result,
-        })
-        return result
-      },
+      archive: (owner, stanza, direction, messageKey, settled) =>
+        store.archive(owner, stanza, direction, messageKey, (result) => {
+          this.storageOutcome({
+            store: "archive",
+            owner,
+            direction,
+            messageKey,
+            stanzaId: stanza.attrs.id,
+            stanza,
+            result,
+          })
+          settled?.(result)
+        }),
     }
   }
 

@@ -49,14 +49,18 @@ export interface ArchiveStore {
    */
   accepts(owner: string, peer: string, stanza: XmlElement): boolean
   /**
-   * Archives `stanza` in `owner`'s archive. Returns the archive id (the XEP-0359 stanza-id)
-   * as key. Never throws.
+   * Archives `stanza` (serialised now) in `owner`'s archive. Returns at once: `ok` with the
+   * archive id (the XEP-0359 stanza-id) as key when the write is queued, or the failure.
+   * Queued writes of one event-loop turn are committed together (one durable transaction,
+   * group commit); `settled` (and the `storageOutcome` hooks) then get the durable outcome.
+   * Never throws.
    */
   archive(
     owner: string,
     stanza: XmlElement,
     direction: ArchiveDirection,
     messageKey?: string,
+    settled?: (result: StoreResult) => void,
   ): StoreResult
   /** Removes one archived message by key (archive id); false when it was gone already. */
   remove(key: string): boolean

@@ -1,5 +1,6 @@
 // XEP-0160 offline storage in the server's database: one row per message, in arrival order,
-// with the XEP-0203 delay stamp added at store time and optional extra data (the AMP plugin's
+// with the XEP-0203 delay stamp added at store time (unless the server stamped it already,
+// e.g. stream management stamping when it first queued the message) and optional extra data (the AMP plugin's
 // pending rules). A per-user quota bounds it. Every write is durable when `store` returns.
 import type { TestingFaults } from "../config/ServerConfig.js"
 import { faultText, injectFault } from "../faults/Faults.js"
@@ -74,14 +75,19 @@ export const openOfflineTable = (options: OfflineTableOptions): OfflineTable => 
       if (injectFault(faults, "offline_write", logger))
         return { ok: false, reason: "failed", text: faultText("offline_write") }
       const storedAt = now()
-      const delay = xml(
-        "delay",
-        { xmlns: NS_DELAY, from: domain, stamp: new Date(storedAt).toISOString() },
-        "Offline Storage",
-      )
-      stanza.append(delay)
+      const stamped = stanza
+        .getChildren("delay", NS_DELAY)
+        .some((existing) => existing.attrs.from === domain)
+      const delay = stamped
+        ? undefined
+        : xml(
+            "delay",
+            { xmlns: NS_DELAY, from: domain, stamp: new Date(storedAt).toISOString() },
+            "Offline Storage",
+          )
+      if (delay !== undefined) stanza.append(delay)
       const text = stanza.toString()
-      stanza.children = stanza.children.filter((child) => child !== delay)
+      if (delay !== undefined) stanza.children = stanza.children.filter((child) => child !== delay)
       try {
         return storage.transaction(() => {
           if (count(username) >= maxMessages)

@@ -1,6 +1,6 @@
 // End to end against the project's reference server (packages/xmpp-server) started on
-// loopback, with a real @xmpp/client logging in over SCRAM. No AMP module is mounted in the
-// reference server yet, so this checks the plugin against a real server without AMP: discovery
+// loopback with its AMP module turned off, with a real @xmpp/client logging in over SCRAM:
+// how the plugin behaves against a real server without AMP: discovery
 // answered by the server's own disco handler, the fail-fast refusal, and a recipient's plugin
 // handling a message that still carries <amp/> (a server without AMP passes it through).
 import { mkdtempSync, rmSync } from "node:fs"
@@ -43,6 +43,7 @@ beforeAll(async () => {
     {
       server: { domain: "localhost", data_dir: dataDir, shutdown_grace_seconds: 1 },
       listen: { c2s: { host: "127.0.0.1", port: 0, tls: "off" } },
+      modules: { amp: { enabled: false } },
     },
     { moduleNames: builtinModuleNames },
   )
@@ -73,7 +74,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-it("discovers that the reference server without an AMP module offers no AMP", async () => {
+it("discovers that the reference server with AMP turned off offers no AMP", async () => {
   const support = await messages.support()
   expect(support).toMatchObject({
     available: false,

@@ -57,6 +57,8 @@ const recorder: ServerModule = {
       },
       offlineDelivery: (message) => {
         extras.push(message.extra)
+        if (message.extra === "slow")
+          return new Promise((resolve) => setTimeout(() => resolve("deliver"), 40))
         return message.extra === "expired" ? "discard" : "deliver"
       },
     }
@@ -68,7 +70,7 @@ const clients: Array<TestClient> = []
 
 beforeAll(async () => {
   test = await startTestServer({ modules: [recorder] })
-  for (const name of ["alice", "bob", "carol", "dave"]) test.addUser(name, `${name}-pass`)
+  for (const name of ["alice", "bob", "carol", "dave", "erin"]) test.addUser(name, `${name}-pass`)
 })
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.stop()))
@@ -138,6 +140,17 @@ describe("storage outcome hooks", () => {
     await roundTrip(again)
     await pause(100)
     expect(bodies(again)).toEqual([])
+  })
+
+  it("keeps the storage order when a module answers offlineDelivery asynchronously", async () => {
+    const alice = await online("alice", "a5", 0)
+    await alice.send(chat("erin@localhost", "o1", "slow one", keep({ extra: "slow" })))
+    await alice.send(chat("erin@localhost", "o2", "quick"))
+    await alice.send(chat("erin@localhost", "o3", "slow two", keep({ extra: "slow" })))
+    await roundTrip(alice)
+    const erin = await online("erin", "e", 0)
+    await erin.waitFor((stanza) => stanza.getChildText("body") === "slow two")
+    expect(bodies(erin)).toEqual(["slow one", "quick", "slow two"])
   })
 
   it("removes offline and archived messages by key", async () => {

@@ -10,7 +10,7 @@ import { dispatchStanza } from "../routing/Dispatch.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import { SaslNegotiation } from "../sasl/SaslNegotiation.js"
 import { rerouteUnacked } from "../sm/Reroute.js"
-import { NS_SM, parseH, SmStream } from "../sm/SmStream.js"
+import { NS_SM, parseH, SmStream, type Unacked } from "../sm/SmStream.js"
 import { streamFeatures, tlsMissing } from "../stream/Features.js"
 import { streamFooter, streamHeader } from "../stream/Framing.js"
 import {
@@ -123,7 +123,7 @@ export class ClientConnection implements Session, OpenConnection {
       this.closeReason = "write-failed"
       if (this.sm?.resumable === true) {
         // Like a broken connection: the session hibernates with the stanza unacknowledged.
-        this.sm.push(stanza, text)
+        this.sm.push(stanza, text).reported = true
         this.transport.destroy()
         return false
       }
@@ -147,24 +147,30 @@ export class ClientConnection implements Session, OpenConnection {
   /** Writes a stanza to the socket: queued for XEP-0198 acks, tracked until handed to the OS. */
   private writeStanza(stanza: XmlElement, text: string): boolean {
     const sm = this.sm
+    let entry: Unacked | undefined
     if (sm !== undefined) {
-      sm.push(stanza, text)
+      entry = sm.push(stanza, text)
       if (sm.queue.length > (this.core.sm.settings?.max_unacked ?? 0)) {
         this.fail("policy-violation", "too many unacknowledged stanzas")
         return false
       }
       this.requestAck()
     }
-    const written = this.writeTracked(stanza, text)
+    const written = this.writeTracked(stanza, text, entry)
     if (!written && this.closeReason === "closed") this.closeReason = "write-failed"
     return written
   }
 
-  private writeTracked(stanza: XmlElement, text: string): boolean {
+  /** Writes and tracks one stanza; `stanzaWritten` learns a queued stanza's outcome only once. */
+  private writeTracked(stanza: XmlElement, text: string, entry?: Unacked): boolean {
     const settled = this.core.sm.handoff.begin()
     const hooks = this.core.modules.stanzaWritten
     return this.transport.write(text, (ok) => {
       settled()
+      if (entry !== undefined) {
+        if (entry.reported) return
+        entry.reported = true
+      }
       if (hooks.length > 0) this.notifyWritten(stanza, ok)
     })
   }
@@ -488,7 +494,7 @@ export class ClientConnection implements Session, OpenConnection {
       return void this.fail("undefined-condition", "h acknowledges more than was sent")
     for (const stanza of acked) this.core.modules.stream.acked(this, stanza)
     this.write(`<resumed xmlns='${NS_SM}' previd='${sm.id}' h='${sm.inbound}'/>`)
-    for (const entry of sm.queue) this.writeTracked(entry.stanza, entry.text)
+    for (const entry of sm.queue) this.writeTracked(entry.stanza, entry.text, entry)
     if (sm.queue.length > 0) this.requestAck()
     this.core.logger.info("session-resumed", { session: this.full, resent: sm.queue.length })
     this.core.modules.stream.resumed(this)

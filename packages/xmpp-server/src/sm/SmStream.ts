@@ -15,6 +15,8 @@ export interface Unacked {
   readonly text: string
   /** When it was first queued (epoch ms), for the delay stamp if it ends up offline. */
   readonly queuedAt: number
+  /** True once a write outcome was reported to `stanzaWritten` (a re-send reports nothing). */
+  reported: boolean
 }
 
 /** Stream management of one session. */
@@ -36,9 +38,11 @@ export class SmStream {
     this.inbound = (this.inbound + 1) % modulo
   }
 
-  /** Queues a stanza written (or to be written) to the client. */
-  push(stanza: XmlElement, text: string): void {
-    this.queue.push({ stanza, text, queuedAt: Date.now() })
+  /** Queues a stanza written (or to be written) to the client; returns its queue entry. */
+  push(stanza: XmlElement, text: string): Unacked {
+    const entry = { stanza, text, queuedAt: Date.now(), reported: false }
+    this.queue.push(entry)
+    return entry
   }
 
   /**

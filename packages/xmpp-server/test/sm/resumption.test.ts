@@ -14,6 +14,8 @@ const recorder: ServerModule = {
   name: "sm_recorder",
   setup: () => ({
     acked: (session, stanza) => events.push(`acked ${session.resource} ${body(stanza)}`),
+    stanzaWritten: (session, stanza, ok) =>
+      events.push(`written ${session.resource} ${body(stanza)} ${ok}`),
     hibernated: (session) => events.push(`hibernated ${session.resource}`),
     heldBack: (session, stanza, reason) =>
       events.push(`heldBack ${session.resource} ${body(stanza)} ${reason}`),
@@ -91,6 +93,12 @@ describe("XEP-0198 stream management", () => {
     expect(countBody(text, "m3")).toBe(1)
     expect(text.indexOf("<body>m2</body>")).toBeLessThan(text.indexOf("<body>m3</body>"))
     expect(events).toContain("resumed phone")
+    // Each message's write is reported once, though m2 went out twice.
+    await expect.poll(() => events).toContain("written phone m3 true")
+    for (const name of ["m1", "m2", "m3"])
+      expect(events.filter((event) => event.startsWith(`written phone ${name} `))).toEqual([
+        `written phone ${name} true`,
+      ])
 
     bob.send(chat("alice@localhost/phone", "m4"))
     await second.waitFor("<body>m4</body>")

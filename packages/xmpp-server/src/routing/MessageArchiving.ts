@@ -16,7 +16,9 @@ export const archiveCopies = (core: ServerCore, event: MessageRoutedEvent): bool
   if (archive === undefined) return false
   const { stanza, to, from, decision } = event
   const local = decision.kind === "sessions" || decision.reason === "no-available-session"
-  if (from !== undefined && local && archive.accepts(from.username, to.bare, stanza))
+  // A message to one's own account is archived once, as the incoming copy.
+  const toSelf = from !== undefined && from.bare === to.bare
+  if (from !== undefined && local && !toSelf && archive.accepts(from.username, to.bare, stanza))
     archive.archive(from.username, stanza, "outgoing", event.key)
   if (!local) return false
   stanza.children = stanza.children.filter(

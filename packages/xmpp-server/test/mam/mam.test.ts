@@ -190,6 +190,15 @@ describe("archiving", () => {
     expect(always?.map((jid) => jid.text())).toEqual(["bob@localhost"])
   })
 
+  it("archives a message to one's own account once", async () => {
+    const laptop = await online("carol", "laptop")
+    const before = (await query(laptop)).bodies.length
+    await laptop.send(chat("carol@localhost", "self1", "note to self"))
+    await laptop.waitFor((stanza) => stanza.getChildText("body") === "note to self")
+    const after = await query(laptop)
+    expect(after.bodies.slice(before)).toEqual(["note to self"])
+  })
+
   it("answers the query form, advertises the feature, and refuses another user's archive", async () => {
     const alice = await online("alice", "a5")
     const form = await alice.iq(xml("iq", { type: "get" }, xml("query", { xmlns: NS_MAM })))

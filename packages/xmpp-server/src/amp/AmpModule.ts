@@ -1,0 +1,124 @@
+// The `amp` built-in module: mounts XEP-0079 Advanced Message Processing (the
+// @xmpp-amp/server-plugin package, spec/amp.md) in the reference server. AMP requests from local
+// sessions are taken over at `stanzaReceived` and processed by the plugin; disco (XEP-0079 §8.1,
+// §8.2), the stream feature (§8.4), offline delivery (expire-at re-check) and XEP-0198 acks are
+// wired through the module hooks.
+
+import type { Element } from "@xmpp/xml"
+import { type AmpPluginHandle, startAmpPlugin } from "@xmpp-amp/server-plugin"
+import { parseJid } from "../jid/Jid.js"
+import type { DiscoInfo, ModuleApi, ServerModule } from "../modules/ServerModule.js"
+import type { Session } from "../session/Session.js"
+import type { XmlElement } from "../xml/Xml.js"
+import {
+  AMP_EXTRA_PREFIX,
+  asElement,
+  asXml,
+  type RegisteredExtension,
+  serverAmpHost,
+} from "./ServerAmpHost.js"
+import { WriteTracker } from "./WriteTracker.js"
+
+const NS_AMP = "http://jabber.org/protocol/amp"
+
+/** True for a `<message/>` (not an error) with an `<amp/>` child: the plugin's to handle. */
+export const carriesAmpElement = (stanza: XmlElement): boolean =>
+  stanza.name === "message" &&
+  stanza.attrs.type !== "error" &&
+  stanza.getChild("amp", NS_AMP) !== undefined
+
+/** `<query/>` of disco#info (XEP-0030) as the module API's `{ identities, features }`. */
+const toDiscoInfo = (query: Element): DiscoInfo => {
+  const children = asXml(query).getChildElements()
+  return {
+    identities: children
+      .filter((child) => child.name === "identity")
+      .map((child) => ({
+        category: child.attrs.category ?? "",
+        type: child.attrs.type ?? "",
+        ...(child.attrs.name === undefined ? {} : { name: child.attrs.name }),
+      })),
+    features: children
+      .filter((child) => child.name === "feature")
+      .map((child) => child.attrs.var ?? ""),
+  }
+}
+
+/** `[modules.amp]` as the plugin reads it: `enabled` is the server's, "socket" means "write". */
+const pluginTable = (table: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+  const { enabled: _enabled, ...rest } = table
+  return rest.direct_confirm === "socket" ? { ...rest, direct_confirm: "write" } : rest
+}
+
+/** Messages to a component's domain are the component's business, not AMP's here. */
+const toComponent = (api: ModuleApi, stanza: XmlElement): boolean => {
+  const domain = parseJid(stanza.attrs.to ?? "")?.domain
+  return api.config.components.some((component) => component.domain === domain)
+}
+
+const processInBackground = (
+  api: ModuleApi,
+  amp: AmpPluginHandle,
+  session: Session,
+  stanza: XmlElement,
+): void => {
+  amp.handleClientMessage(asElement(stanza), session.full).then(
+    (result) => {
+      if (result._tag === "NotAmp") api.send(stanza)
+      else if (result._tag === "Failed")
+        api.logger.warn("amp-message-failed", { id: stanza.attrs.id, reason: result.reason })
+    },
+    (error: unknown) => api.logger.error("amp-message-crashed", { id: stanza.attrs.id, error }),
+  )
+}
+
+/** The `amp` module (on by default; `[modules.amp] enabled = false` turns it off). */
+export const ampModule: ServerModule = {
+  name: "amp",
+  setup: async (api, table) => {
+    const tracker = new WriteTracker()
+    const extension: RegisteredExtension = { current: undefined }
+    const amp = await startAmpPlugin(serverAmpHost(api, tracker, extension), pluginTable(table), {
+      onLog: (line) =>
+        api.logger[line.level === "Debug" || line.level === "Trace" ? "debug" : "info"](
+          line.message,
+          { ...line.annotations },
+        ),
+      logLevel: "Info",
+    })
+    const registered = extension.current
+    return {
+      serverFeatures: registered?.serverFeatures ?? [],
+      discoInfoNode: (node, target) => {
+        if (target.kind !== "server" || registered === undefined) return undefined
+        const answer = registered.nodeInfo(node)
+        return answer === undefined || answer === "item-not-found" ? answer : toDiscoInfo(answer)
+      },
+      streamFeatures: (stage) =>
+        registered?.streamFeature !== undefined && (stage.authenticated || stage.secure)
+          ? [asXml(registered.streamFeature)]
+          : [],
+      stanzaReceived: (session, stanza) => {
+        if (!carriesAmpElement(stanza) || toComponent(api, stanza)) return undefined
+        processInBackground(api, amp, session, stanza)
+        return "stop"
+      },
+      stanzaWritten: (session, stanza, ok) => tracker.written(session, stanza, ok),
+      acked: (session, stanza) => tracker.acked(session, stanza),
+      gone: (session, unacked) => tracker.gone(session, unacked),
+      sessionOpened: (session) => {
+        amp
+          .recipientOnline(session.bare)
+          .catch((error: unknown) => api.logger.error("amp-recipient-online-failed", { error }))
+      },
+      offlineDelivery: (message) =>
+        message.extra?.startsWith(AMP_EXTRA_PREFIX) === true
+          ? amp.offlineDelivery(message.extra.slice(AMP_EXTRA_PREFIX.length))
+          : undefined,
+      stop: async () => {
+        tracker.failAll()
+        await amp.stop()
+      },
+    }
+  },
+}

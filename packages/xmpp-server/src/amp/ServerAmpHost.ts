@@ -1,0 +1,160 @@
+// The AMP plugin's host interface (`AmpHost` of @xmpp-amp/server-plugin) implemented with the
+// reference server's module API: routing decisions (RFC 6121 §8.5), the roster for the presence
+// check (XEP-0079 §9), delivery with write or XEP-0198 ack confirmation, offline storage
+// (XEP-0160) and the archive (XEP-0313) for the recipient's copy, replies to local users.
+
+import type { Element } from "@xmpp/xml"
+import type {
+  AmpHost,
+  DeliveryConfirmation,
+  HostExtension,
+  HostRouting,
+} from "@xmpp-amp/server-plugin"
+import { parseJid } from "../jid/Jid.js"
+import type { ModuleApi } from "../modules/ServerModule.js"
+import type { Session } from "../session/Session.js"
+import { type XmlElement, xml } from "../xml/Xml.js"
+import { pendingTable } from "./PendingSql.js"
+import type { WriteTracker } from "./WriteTracker.js"
+
+const NS_STANZA_ID = "urn:xmpp:sid:0"
+
+/** Prefix of the offline-storage `extra` text that belongs to AMP. */
+export const AMP_EXTRA_PREFIX = "amp:"
+
+/** The server's element type seen as the plugin's (@xmpp/xml, loosely typed): the same objects. */
+export const asElement = (stanza: XmlElement): Element => stanza as unknown as Element
+/** The plugin's element seen as the server's. */
+export const asXml = (element: Element): XmlElement => element as unknown as XmlElement
+
+/** True when a stream-managed session will confirm the stanza with an XEP-0198 ack. */
+const ackedBySm = (session: Session): boolean =>
+  (session as { readonly sm?: unknown }).sm !== undefined
+
+/** What the adapter learns from the plugin at registration. */
+export interface RegisteredExtension {
+  current: HostExtension | undefined
+}
+
+const routing = (api: ModuleApi, message: XmlElement): HostRouting => {
+  const to = parseJid(message.attrs.to ?? "")
+  if (to === undefined)
+    return {
+      kind: "unknown-user",
+      recipient: message.attrs.to ?? "",
+      sessions: "none",
+      wouldStoreOffline: false,
+      wouldArchive: false,
+    }
+  const decision = api.decide(to, message.attrs.type)
+  const local =
+    decision.kind === "sessions" ||
+    (decision.kind === "none" && decision.reason === "no-available-session")
+  const { offline, archive } = api.stores
+  const sender = parseJid(message.attrs.from ?? "")?.bare ?? api.domain
+  return {
+    kind:
+      decision.kind === "sessions"
+        ? "local-user"
+        : decision.reason === "remote-domain"
+          ? "remote-domain"
+          : decision.reason === "no-available-session"
+            ? "local-user"
+            : "unknown-user",
+    recipient: to.bare,
+    sessions:
+      decision.kind === "none"
+        ? "none"
+        : decision.match === "exact"
+          ? "addressed-resource"
+          : "other-resources",
+    wouldStoreOffline: local && offline?.accepts(message) === true,
+    wouldArchive:
+      local && to.local !== undefined && archive?.accepts(to.local, sender, message) === true,
+  }
+}
+
+/** Builds the plugin's host from the module API. */
+export const serverAmpHost = (
+  api: ModuleApi,
+  tracker: WriteTracker,
+  extension: RegisteredExtension,
+): AmpHost => {
+  const localpart = (jid: string | undefined): string | undefined => {
+    const parsed = parseJid(jid ?? "")
+    return parsed?.domain === api.domain ? parsed.local : undefined
+  }
+  const storeFor = (stanza: XmlElement, extra: string | undefined): string | undefined => {
+    const username = localpart(stanza.attrs.to)
+    const offline = api.stores.offline
+    if (username === undefined || offline === undefined) return undefined
+    const result = offline.store(username, stanza, {
+      ...(extra === undefined ? {} : { extra: AMP_EXTRA_PREFIX + extra }),
+      ...(api.messageKey(stanza) === undefined ? {} : { messageKey: api.messageKey(stanza) ?? "" }),
+    })
+    return result.ok ? result.key : undefined
+  }
+  return {
+    domain: api.domain,
+    now: () => Date.now(),
+    route: async (message) => routing(api, asXml(message)),
+    maySeePresence: async (sender, recipient) => {
+      if (sender === recipient) return true
+      const username = localpart(recipient)
+      if (username === undefined) return false
+      const item = api.storage.roster.get(username, sender)
+      return item?.subscription === "from" || item?.subscription === "both"
+    },
+    deliver: (message, confirm: DeliveryConfirmation) => {
+      const stanza = asXml(message)
+      const to = parseJid(stanza.attrs.to ?? "")
+      if (to === undefined) return Promise.resolve(false)
+      const decision = api.decide(to, stanza.attrs.type)
+      if (decision.kind !== "sessions") return Promise.resolve(false)
+      return tracker.deliver(
+        stanza,
+        decision.sessions,
+        (session) => api.deliver(session, stanza),
+        confirm === "ack" ? ackedBySm : () => false,
+      )
+    },
+    storeOffline: async (message, extra) => storeFor(asXml(message), extra),
+    archive: (message) => {
+      const stanza = asXml(message)
+      const to = parseJid(stanza.attrs.to ?? "")
+      const archive = api.stores.archive
+      if (to?.local === undefined || archive === undefined) return Promise.resolve(undefined)
+      return new Promise((resolve) => {
+        const queued = archive.archive(
+          to.local ?? "",
+          stanza,
+          "incoming",
+          api.messageKey(stanza),
+          (result) => resolve(result.ok ? result.key : undefined),
+        )
+        if (!queued.ok) return resolve(undefined)
+        stanza.append(xml("stanza-id", { xmlns: NS_STANZA_ID, by: to.bare, id: queued.key }))
+      })
+    },
+    removeOffline: async (key) => {
+      api.stores.offline?.remove(key)
+    },
+    removeArchived: async (key) => {
+      api.stores.archive?.remove(key)
+    },
+    sendToUser: async (element) => {
+      const stanza = asXml(element)
+      const to = parseJid(stanza.attrs.to ?? "")
+      if (to === undefined) return
+      const session = api.sessionsOf(to.bare).find((candidate) => candidate.full === to.full)
+      if (session !== undefined && !session.closed && api.deliver(session, stanza)) return
+      if (storeFor(stanza, undefined) === undefined)
+        api.logger.warn("amp-reply-lost", { to: to.full, id: stanza.attrs.id })
+    },
+    send: async (stanza) => api.send(asXml(stanza)),
+    pending: pendingTable(api.storage),
+    register: async (registered) => {
+      extension.current = registered
+    },
+  }
+}

@@ -1,0 +1,67 @@
+// Delivery confirmation for AMP `deliver=direct` (XEP-0079 §3.2.1, spec/amp.md §4): a message
+// written to several sessions counts as delivered once one session confirmed it — the socket
+// write (`stanzaWritten` ok) or, with `direct_confirm = "ack"` on a stream-managed session, the
+// XEP-0198 ack — and as failed when every session failed.
+import type { Session } from "../session/Session.js"
+import type { XmlElement } from "../xml/Xml.js"
+
+interface Tracked {
+  readonly waitForAck: (session: Session) => boolean
+  readonly open: Set<Session>
+  readonly resolve: (delivered: boolean) => void
+}
+
+/** Correlates write and ack events with the messages AMP is waiting for, by stanza identity. */
+export class WriteTracker {
+  private readonly tracked = new Map<XmlElement, Tracked>()
+
+  /**
+   * Writes `stanza` to `sessions` with `write` and resolves true at the first confirmation,
+   * false when all failed. `waitForAck` says which sessions confirm with an ack.
+   */
+  deliver(
+    stanza: XmlElement,
+    sessions: ReadonlyArray<Session>,
+    write: (session: Session) => boolean,
+    waitForAck: (session: Session) => boolean,
+  ): Promise<boolean> {
+    if (sessions.length === 0) return Promise.resolve(false)
+    return new Promise((resolve) => {
+      const entry: Tracked = { waitForAck, open: new Set(sessions), resolve }
+      this.tracked.set(stanza, entry)
+      for (const session of sessions) if (!write(session)) this.settle(stanza, session, false)
+    })
+  }
+
+  /** The `stanzaWritten` hook. */
+  written(session: Session, stanza: XmlElement, ok: boolean): void {
+    const entry = this.tracked.get(stanza)
+    if (entry === undefined || (ok && entry.waitForAck(session))) return
+    this.settle(stanza, session, ok)
+  }
+
+  /** The `acked` hook (XEP-0198). */
+  acked(session: Session, stanza: XmlElement): void {
+    if (this.tracked.has(stanza)) this.settle(stanza, session, true)
+  }
+
+  /** The `gone` hook: unacked stanzas of a session that ended count as failed there. */
+  gone(session: Session, unacked: ReadonlyArray<XmlElement>): void {
+    for (const stanza of unacked) if (this.tracked.has(stanza)) this.settle(stanza, session, false)
+  }
+
+  /** Fails every message still waiting (server stop). */
+  failAll(): void {
+    for (const entry of this.tracked.values()) entry.resolve(false)
+    this.tracked.clear()
+  }
+
+  private settle(stanza: XmlElement, session: Session, ok: boolean): void {
+    const entry = this.tracked.get(stanza)
+    if (entry === undefined || !entry.open.delete(session)) return
+    if (ok || entry.open.size === 0) {
+      this.tracked.delete(stanza)
+      entry.resolve(ok)
+    }
+  }
+}

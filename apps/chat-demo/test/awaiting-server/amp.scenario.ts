@@ -139,4 +139,46 @@ describe("delivery status from AMP replies", () => {
       expect(detail).toContain(name)
     await alice.screenshot("support-panel")
   })
+
+  it("a conversation mixing options shows each message's own status", async () => {
+    ensureAccount(harness.demo.server.storage, "alice", "alice-password")
+    ensureAccount(harness.demo.server.storage, "bob", "bob-password")
+    befriend(harness.demo.server.storage, "localhost", "alice", "bob")
+    const alice = await open()
+    await alice.signIn("alice", "alice-password")
+    await alice.openConversation("bob@localhost")
+    await alice.send("Landed! Call me when you wake up.", { tellWhenDelivered: true })
+    await alice.send("I'm at the gate now", { doNotStore: true, tellWhenDelivered: true })
+    await expect
+      .poll(() => alice.statusOf("I'm at the gate now").textContent(), { timeout: 10_000 })
+      .toBe("Not stored")
+    await expect
+      .poll(() => alice.statusOf("Landed! Call me when you wake up.").textContent())
+      .toBe("Stored")
+
+    const bob = await open()
+    await bob.signIn("bob", "bob-password")
+    await bob.openConversation("alice@localhost")
+    await expect
+      .poll(() => alice.statusOf("Landed! Call me when you wake up.").textContent(), {
+        timeout: 10_000,
+      })
+      .toBe("Delivered")
+    expect(await bob.page.locator(".message.in .body").allTextContents()).toEqual([
+      "Landed! Call me when you wake up.",
+    ])
+    await bob.send("Welcome back! Calling you in 5.")
+    await alice.page.getByText("Welcome back! Calling you in 5.").waitFor()
+    await alice.send("Great, only on this phone please", {
+      tellWhenDelivered: true,
+      doNotStore: false,
+      onlyThisDevice: true,
+    })
+    await expect
+      .poll(() => alice.statusOf("Great, only on this phone please").textContent(), {
+        timeout: 10_000,
+      })
+      .toBe("Delivered")
+    await alice.screenshot("amp-conversation-mixed-options")
+  })
 })

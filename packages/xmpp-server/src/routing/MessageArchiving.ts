@@ -34,7 +34,7 @@ export const archiveCopies = (core: ServerCore, event: MessageRoutedEvent): bool
   // Crash safety: when the archive is all that keeps the message (no session, no offline
   // storage), the sender's XEP-0198 ack waits for the archive's durable commit.
   const onlyKeeper = decision.kind === "none" && !event.wouldStoreOffline
-  const handedOn = onlyKeeper ? core.sm.handoff.begin() : undefined
+  const handedOn = onlyKeeper ? core.sm.current?.begin() : undefined
   const result = archive.archive(to.local, stanza, "incoming", event.key, handedOn)
   if (!result.ok) return false
   stanza.append(xml("stanza-id", { xmlns: NS_STANZA_ID, by: to.bare, id: result.key }))

@@ -9,6 +9,7 @@ import { NS_REGISTER, registerBeforeLogin } from "../register/Registration.js"
 import { dispatchStanza } from "../routing/Dispatch.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import { SaslNegotiation } from "../sasl/SaslNegotiation.js"
+import { HandoffTracker } from "../sm/Handoff.js"
 import { rerouteUnacked } from "../sm/Reroute.js"
 import { NS_SM, parseH, SmStream, type Unacked } from "../sm/SmStream.js"
 import { streamFeatures, tlsMissing } from "../stream/Features.js"
@@ -64,6 +65,8 @@ export class ClientConnection implements Session, OpenConnection {
   private hibernation: NodeJS.Timeout | undefined
   private ackTimer: NodeJS.Timeout | undefined
   private ackRequestScheduled = false
+  /** Writes caused by this session's stanzas that did not reach the OS yet (XEP-0198 acks). */
+  private readonly handoff = new HandoffTracker()
 
   constructor(
     private readonly core: ServerCore,
@@ -163,10 +166,10 @@ export class ClientConnection implements Session, OpenConnection {
 
   /** Writes and tracks one stanza; `stanzaWritten` learns a queued stanza's outcome only once. */
   private writeTracked(stanza: XmlElement, text: string, entry?: Unacked): boolean {
-    const settled = this.core.sm.handoff.begin()
+    const settled = this.core.sm.current?.begin()
     const hooks = this.core.modules.stanzaWritten
     return this.transport.write(text, (ok) => {
-      settled()
+      settled?.()
       if (entry !== undefined) {
         if (entry.reported) return
         entry.reported = true
@@ -271,12 +274,17 @@ export class ClientConnection implements Session, OpenConnection {
       }
       if (element.name === "iq" && element.getChild("session", NS_SESSION) !== undefined)
         return void this.send(iqResult(this.stamped(element)))
+      const runtime = this.core.sm
+      const outer = runtime.current
+      runtime.current = this.sm === undefined ? undefined : this.handoff
       try {
         dispatchStanza(this.core, this, element)
       } catch (error) {
         this.core.logger.error("stanza-handling-failed", { session: this.full, error })
         const reply = errorReply(element, "internal-server-error", { from: this.core.domain })
         if (reply !== undefined) this.send(reply)
+      } finally {
+        runtime.current = outer
       }
       this.sm?.handled()
       return
@@ -419,7 +427,7 @@ export class ClientConnection implements Session, OpenConnection {
     if (element.name === "r") {
       const h = sm.inbound
       // Crash safety: `<a/>` only once what the counted stanzas caused reached the sockets.
-      this.core.sm.handoff.whenSettled(() => {
+      this.handoff.whenSettled(() => {
         if (this.stage === "bound") this.write(`<a xmlns='${NS_SM}' h='${h}'/>`)
       })
       return

@@ -1,6 +1,8 @@
 // Crash safety (issue 5 item 9): the server acknowledges a client's stanzas (XEP-0198 `<a/>`)
-// only once every write issued before the `<r/>` was handed to the operating system. Each
-// socket write registers here; `whenSettled` runs a task once all earlier writes completed.
+// only once the socket writes they caused were handed to the operating system. Each
+// stream-managed session has one tracker; the writes made while one of its stanzas is being
+// handled register in it, and `whenSettled` runs a task once all earlier ones completed. A
+// stalled recipient so delays only the acks of those who wrote to it.
 
 /** Tracks socket writes still in Node's buffers, in issue order. */
 export class HandoffTracker {

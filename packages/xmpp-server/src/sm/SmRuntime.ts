@@ -1,11 +1,11 @@
 // Server-wide stream-level state of the built-in modules that act below the stanza layer: the
 // settings the `stream_management`, `csi` and `register` (XEP-0077, before login) modules
 // installed (undefined while a module is off), the XEP-0198 resumable sessions by resumption
-// id, and the write tracker that gates acknowledgements (crash safety).
+// id, and the write tracker of the stanza being handled (crash safety: acks wait for it).
 import type { RegisterSettings } from "../register/RegisterSettings.js"
 import type { RegistrationLimiter } from "../register/Registration.js"
 import type { ClientConnection } from "../session/ClientConnection.js"
-import { HandoffTracker } from "./Handoff.js"
+import type { HandoffTracker } from "./Handoff.js"
 import type { SmSettings } from "./SmSettings.js"
 
 /** Shared stream-management state of one server. */
@@ -16,7 +16,11 @@ export interface SmRuntime {
   csi: boolean
   /** Sessions that asked for resumption, by resumption id (connected or hibernated). */
   readonly resumable: Map<string, ClientConnection>
-  readonly handoff: HandoffTracker
+  /**
+   * The write tracker of the stream-managed session whose stanza is being handled right now
+   * (set around its dispatch): the socket writes it causes are what its `<a/>` waits for.
+   */
+  current: HandoffTracker | undefined
   /** Set by the `register` module when in-band registration is enabled. */
   register:
     | { readonly settings: RegisterSettings; readonly limiter: RegistrationLimiter }
@@ -28,6 +32,6 @@ export const makeSmRuntime = (): SmRuntime => ({
   settings: undefined,
   csi: false,
   resumable: new Map(),
-  handoff: new HandoffTracker(),
+  current: undefined,
   register: undefined,
 })

@@ -46,7 +46,11 @@ beforeAll(async () => {
   const config = makeConfig(
     {
       server: { data_dir: dataDir, shutdown_grace_seconds: 1 },
-      listen: { c2s: { host: "127.0.0.1", port: 0 } },
+      listen: {
+        c2s: { host: "127.0.0.1", port: 0 },
+        websocket: { host: "127.0.0.1", port: 0 },
+        component: { host: "127.0.0.1", port: 0 },
+      },
       testing: { faults: { mam_write: true, offline_write: true, socket_write_marker: "BREAK" } },
     },
     { moduleNames: [...builtinModuleNames, "recorder"] },

@@ -15,7 +15,15 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 const startWith = (modules: Record<string, Record<string, unknown>>) =>
   startServer({
     config: makeConfig(
-      { server: { data_dir: dataDir }, listen: { c2s: { host: "127.0.0.1", port: 0 } }, modules },
+      {
+        server: { data_dir: dataDir },
+        listen: {
+          c2s: { host: "127.0.0.1", port: 0 },
+          websocket: { host: "127.0.0.1", port: 0 },
+          component: { host: "127.0.0.1", port: 0 },
+        },
+        modules,
+      },
       { moduleNames: builtinModuleNames },
     ),
     logger: silentLogger,

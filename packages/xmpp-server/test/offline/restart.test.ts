@@ -31,7 +31,11 @@ const start = async (input: ConfigInput = {}): Promise<TestServer> => {
     {
       ...input,
       server: { data_dir: dataDir, shutdown_grace_seconds: 1 },
-      listen: { c2s: { host: "127.0.0.1", port: 0 } },
+      listen: {
+        c2s: { host: "127.0.0.1", port: 0 },
+        websocket: { host: "127.0.0.1", port: 0 },
+        component: { host: "127.0.0.1", port: 0 },
+      },
     },
     { moduleNames: builtinModuleNames },
   )

@@ -15,6 +15,8 @@ export class OfflineDelivery {
   private readonly sending = new Set<string>()
   /** Written stanzas waiting for their write outcome, with their storage key. */
   private readonly written = new WeakMap<XmlElement, string>()
+  /** Keys being written, per session (released if the session ends before the outcome). */
+  private readonly bySession = new Map<Session, Set<string>>()
 
   constructor(
     private readonly table: OfflineTable,
@@ -53,16 +55,29 @@ export class OfflineDelivery {
         return
       }
       this.written.set(stanza, key)
+      const keys = this.bySession.get(session) ?? new Set<string>()
+      keys.add(key)
+      this.bySession.set(session, keys)
       session.send(stanza)
     }
   }
 
   /** The write outcome of a stanza: removes a delivered stored message. */
-  readonly stanzaWritten = (_session: Session, stanza: XmlElement, ok: boolean): void => {
+  readonly stanzaWritten = (session: Session, stanza: XmlElement, ok: boolean): void => {
     const key = this.written.get(stanza)
     if (key === undefined) return
     this.written.delete(stanza)
     this.sending.delete(key)
+    this.bySession.get(session)?.delete(key)
     if (ok) this.table.remove(key)
+  }
+
+  /**
+   * A session ended: messages whose write outcome it never reported stay stored and may be
+   * offered to the next session (a late successful outcome still removes them).
+   */
+  readonly sessionClosed = (session: Session): void => {
+    for (const key of this.bySession.get(session) ?? []) this.sending.delete(key)
+    this.bySession.delete(session)
   }
 }

@@ -34,6 +34,7 @@ export const offlineModule: ServerModule = {
         })
       },
       stanzaWritten: delivery.stanzaWritten,
+      sessionClosed: delivery.sessionClosed,
     }
   },
 }

@@ -139,3 +139,67 @@ describe("XEP-0198 stream management", () => {
     await connection.closed
   })
 })
+
+describe("XEP-0198 hibernation and a new login", () => {
+  it("hands a hibernated session's unacked messages to the login that replaces it", async () => {
+    events.length = 0
+    const old = await smLogin(test.c2sPort, "alice", "alice-pass", "tab")
+    const bob = await rawLogin(test.c2sPort, "localhost", "bob", "bob-pass", "tab-sender")
+    bob.send(chat("alice@localhost/tab", "r1"))
+    await old.connection.waitFor("<body>r1</body>")
+    old.connection.destroy()
+    await expect.poll(() => events).toContain("hibernated tab")
+    bob.send(chat("alice@localhost/tab", "r2"))
+    await expect.poll(() => events).toContain("heldBack tab r2 hibernated")
+
+    // The new login replaces the hibernated session; its messages wait offline until the
+    // new session is available.
+    const fresh = await rawLogin(test.c2sPort, "localhost", "alice", "alice-pass", "tab")
+    fresh.send("<presence/>")
+    const text = await fresh.waitFor("<body>r2</body>")
+    expect(countBody(text, "r1")).toBe(1)
+    expect(countBody(text, "r2")).toBe(1)
+    await expect.poll(() => events).toContain("gone tab [r1,r2]")
+    const again = await rawAuthenticate(test.c2sPort, "alice", "alice-pass")
+    again.send(`<resume xmlns='${NS_SM}' previd='${old.id}' h='0'/>`)
+    await again.waitFor("<item-not-found")
+    for (const connection of [fresh, again, bob]) connection.destroy()
+  })
+
+  it("resumes over WebSocket a session that was opened over TCP", async () => {
+    const { WebSocket } = await import("ws")
+    const first = await smLogin(test.c2sPort, "alice", "alice-pass", "roamer")
+    const bob = await rawLogin(test.c2sPort, "localhost", "bob", "bob-pass", "roam-sender")
+    bob.send(chat("alice@localhost/roamer", "w1"))
+    await first.connection.waitFor("<body>w1</body>")
+    first.connection.destroy()
+    await expect.poll(() => events).toContain("hibernated roamer")
+    const socket = new WebSocket(test.websocketUrl, "xmpp")
+    let received = ""
+    const framing = "urn:ietf:params:xml:ns:xmpp-framing"
+    socket.on("message", (data) => {
+      const text = data.toString()
+      received += text
+      if (text.includes("mechanism")) {
+        const credentials = Buffer.from("\u0000alice\u0000alice-pass").toString("base64")
+        socket.send(
+          `<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${credentials}</auth>`,
+        )
+      } else if (text.includes("<success"))
+        socket.send(`<open xmlns='${framing}' to='localhost' version='1.0'/>`)
+      else if (text.includes("urn:xmpp:sm:3") && text.includes("features"))
+        socket.send(`<resume xmlns='${NS_SM}' previd='${first.id}' h='0'/>`)
+    })
+    await new Promise((resolve) => socket.on("open", resolve))
+    socket.send(`<open xmlns='${framing}' to='localhost' version='1.0'/>`)
+    await expect.poll(() => received.includes("<body>w1</body>")).toBe(true)
+    expect(received).toMatch(/<resumed /)
+    bob.send(chat("alice@localhost/roamer", "w2"))
+    await expect.poll(() => received.includes("<body>w2</body>")).toBe(true)
+    expect(countBody(received, "w1")).toBe(1)
+    socket.send(`<a xmlns='${NS_SM}' h='2'/><close xmlns='${framing}'/>`)
+    await expect.poll(() => events).toContain("gone roamer []")
+    socket.close()
+    bob.destroy()
+  })
+})

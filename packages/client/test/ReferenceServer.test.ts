@@ -42,7 +42,11 @@ beforeAll(async () => {
   const config = makeConfig(
     {
       server: { domain: "localhost", data_dir: dataDir, shutdown_grace_seconds: 1 },
-      listen: { c2s: { host: "127.0.0.1", port: 0, tls: "off" } },
+      // Every listener on an ephemeral loopback port, so parallel runs never collide.
+      listen: {
+        c2s: { host: "127.0.0.1", port: 0, tls: "off" },
+        websocket: { host: "127.0.0.1", port: 0 },
+      },
       modules: { amp: { enabled: false } },
     },
     { moduleNames: builtinModuleNames },
@@ -66,12 +70,13 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  messages.stop()
-  julietMessages.stop()
-  await xmpp.stop().catch(() => undefined)
-  await juliet.stop().catch(() => undefined)
-  await server.stop()
-  rmSync(dataDir, { recursive: true, force: true })
+  // Guarded: when start-up failed, the hook above left these unset.
+  messages?.stop()
+  julietMessages?.stop()
+  await xmpp?.stop().catch(() => undefined)
+  await juliet?.stop().catch(() => undefined)
+  await server?.stop()
+  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true })
 })
 
 it("discovers that the reference server with AMP turned off offers no AMP", async () => {

@@ -28,7 +28,11 @@ const startReference = async (ampTable: Record<string, unknown>): Promise<Runnin
   const config = makeConfig(
     {
       server: { domain: "localhost", data_dir: dataDir, shutdown_grace_seconds: 1 },
-      listen: { c2s: { host: "127.0.0.1", port: 0, tls: "off" } },
+      // Every listener on an ephemeral loopback port, so parallel runs never collide.
+      listen: {
+        c2s: { host: "127.0.0.1", port: 0, tls: "off" },
+        websocket: { host: "127.0.0.1", port: 0 },
+      },
       modules: { amp: ampTable },
     },
     { moduleNames: builtinModuleNames },
@@ -65,7 +69,8 @@ const login = async (running: Running, name: string, resource: string) => {
   return { connection, messages, received }
 }
 
-const stopReference = async (running: Running) => {
+const stopReference = async (running: Running | undefined) => {
+  if (running === undefined) return
   for (const connection of running.clients) await connection.stop().catch(() => undefined)
   await running.server.stop()
   rmSync(running.dataDir, { recursive: true, force: true })

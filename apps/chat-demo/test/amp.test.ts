@@ -1,14 +1,10 @@
-// NOT IN THE SUITE YET: this needs server features that have not landed in the reference
-// server (the AMP plugin mounted in it). It is kept out of
-// the committed suite (the name does not end in .test.ts) and becomes test/amp.test.ts
-// once it passes. Run it by hand: cp it to test/ with imports adjusted.
 // Browser end to end with AMP (XEP-0079) on the reference server: what the sender sees for a
 // message to an offline contact that is stored, one that must not be stored (§5.3), and one
 // that expires while waiting (§5.2); and the support panel built from discovery (§2.1.1).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { befriend, ensureAccount } from "../../server/demoServer.js"
-import { type AppUser, openApp } from "../helpers/appPage.js"
-import { type Harness, startHarness } from "../helpers/demoHarness.js"
+import { befriend, ensureAccount } from "../server/demoServer.js"
+import { type AppUser, openApp } from "./helpers/appPage.js"
+import { type Harness, startHarness } from "./helpers/demoHarness.js"
 
 let harness: Harness
 const users: AppUser[] = []

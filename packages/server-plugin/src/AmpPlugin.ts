@@ -12,14 +12,14 @@ import {
 } from "@xmpp-amp/amp-core"
 import { Context, Effect, Layer, Semaphore } from "effect"
 import { bounceMessage } from "./Bounce.js"
-import { AmpConfig } from "./Config.js"
-import { type AmpCounterSnapshot, AmpCounters } from "./Counters.js"
-import type { HostFailureReason } from "./Errors.js"
+import { AmpConfig, type AmpSettings } from "./Config.js"
+import { type AmpCounterName, type AmpCounterSnapshot, AmpCounters } from "./Counters.js"
+import type { HostError, HostFailureReason } from "./Errors.js"
 import { type OfflineVerdict, offlineDelivery, recipientOnline, sweepExpired } from "./Expiry.js"
 import type { AmpHost, HostExtension } from "./Host.js"
 import { Host } from "./HostService.js"
 import { inbound, type RejectionReason } from "./Inbound.js"
-import { type MessageEnd, runLifecycle } from "./Lifecycle.js"
+import { type Accepted, type MessageEnd, runLifecycle } from "./Lifecycle.js"
 import { logLine } from "./Log.js"
 
 /** What `handleClientMessage` did with a message. */
@@ -48,6 +48,13 @@ export interface AmpPluginShape {
   readonly sweepExpired: Effect.Effect<number>
   /** The counters. */
   readonly counters: Effect.Effect<AmpCounterSnapshot>
+  /** What the Promise facade's fast path (`FastPath.ts`) shares with the plugin. */
+  readonly fastPath: {
+    readonly settings: AmpSettings
+    readonly count: (name: AmpCounterName) => void
+    /** Finishes a fast-path message whose write failed (the full lifecycle from there). */
+    readonly afterFailedWrite: (accepted: Accepted) => Effect.Effect<ClientMessageResult>
+  }
 }
 
 /** Disco features, the AMP disco node and the stream feature for the configured support. */
@@ -97,15 +104,12 @@ const make = Effect.gen(function* () {
     Effect.forever(Effect.andThen(Effect.sleep(settings.expiryCheckMillis), sweep)),
   )
 
-  const handleClientMessage = (message: Element, sender: string) =>
-    run(
-      Effect.gen(function* () {
-        const judged = yield* inbound(message, sender)
-        if (judged._tag !== "Accepted") return judged as ClientMessageResult
-        const end = yield* runLifecycle(judged, lock)
-        return { _tag: "Processed", end } as ClientMessageResult
-      }),
-    ).pipe(
+  const guarded = (
+    effect: Effect.Effect<ClientMessageResult, HostError, Host | AmpConfig | AmpCounters>,
+    message: Element,
+    sender: string,
+  ) =>
+    run(effect).pipe(
       Effect.catchTag("HostError", (error) =>
         Effect.gen(function* () {
           yield* logLine(
@@ -123,6 +127,28 @@ const make = Effect.gen(function* () {
           return { _tag: "Failed", reason: error.reason } as ClientMessageResult
         }),
       ),
+    )
+
+  const handleClientMessage = (message: Element, sender: string) =>
+    guarded(
+      Effect.gen(function* () {
+        const judged = yield* inbound(message, sender)
+        if (judged._tag !== "Accepted") return judged as ClientMessageResult
+        const end = yield* runLifecycle(judged, lock)
+        return { _tag: "Processed", end } as ClientMessageResult
+      }),
+      message,
+      sender,
+    )
+
+  const afterFailedWrite = (accepted: Accepted) =>
+    guarded(
+      Effect.map(
+        runLifecycle(accepted, lock, false),
+        (end): ClientMessageResult => ({ _tag: "Processed", end }),
+      ),
+      accepted.copy,
+      accepted.reply.sender,
     )
 
   return AmpPlugin.of({
@@ -144,6 +170,7 @@ const make = Effect.gen(function* () {
       ),
     sweepExpired: sweep,
     counters: counters.snapshot,
+    fastPath: { settings, count: counters.add, afterFailedWrite },
   })
 })
 

@@ -33,8 +33,11 @@ const INITIAL_BOUNCE: Readonly<Record<RecipientKind, BounceCondition>> = {
   "remote-domain": "remote-server-not-found",
 }
 
-/** Runs an accepted message to its end; `lock` serialises writes to the pending table. */
-export const runLifecycle = (accepted: Accepted, lock: Semaphore.Semaphore) =>
+/**
+ * Runs an accepted message to its end; `lock` serialises writes to the pending table.
+ * `written` is the outcome of a socket write the fast path (`FastPath.ts`) already made.
+ */
+export const runLifecycle = (accepted: Accepted, lock: Semaphore.Semaphore, written?: boolean) =>
   Effect.gen(function* () {
     const host = yield* Host
     const settings = yield* AmpConfig
@@ -80,10 +83,12 @@ export const runLifecycle = (accepted: Accepted, lock: Semaphore.Semaphore) =>
     }
 
     if (state.stage === "direct") {
-      const written = yield* host
-        .deliver(copy, settings.directConfirm)
-        .pipe(orLogged("socket-write-failed", false))
-      const delivery = yield* step(written ? "delivered" : "delivery-failed")
+      const confirmed =
+        written ??
+        (yield* host
+          .deliver(copy, settings.directConfirm)
+          .pipe(orLogged("socket-write-failed", false)))
+      const delivery = yield* step(confirmed ? "delivered" : "delivery-failed")
       const end = ending(delivery, "service-unavailable")
       if (end !== undefined) return yield* end
       if (delivery.ended === "delivered") return "delivered" as MessageEnd

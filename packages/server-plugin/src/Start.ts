@@ -1,10 +1,11 @@
 // Mounting the AMP plugin without Effect: `startAmpPlugin` builds the plugin for a plain async
 // host (`Host.ts`) and a `[modules.amp]` table and returns Promise-based event functions.
 import type { Element } from "@xmpp/xml"
-import { Layer, Logger, type LogLevel, ManagedRuntime, References } from "effect"
+import { Layer, Logger, LogLevel, ManagedRuntime, References } from "effect"
 import { AmpPlugin, type ClientMessageResult } from "./AmpPlugin.js"
 import type { AmpCounterSnapshot } from "./Counters.js"
 import type { OfflineVerdict } from "./Expiry.js"
+import { type FastPathSupport, fastPath } from "./FastPath.js"
 import type { AmpHost } from "./Host.js"
 
 /** One structured log line of the plugin (`rule-matched`, `notification-sent`, …). */
@@ -70,9 +71,21 @@ export const startAmpPlugin = async (
     await runtime.dispose()
     throw error
   })
+  const full = (message: Element, sender: string) =>
+    runtime.runPromise(plugin.handleClientMessage(message, sender))
+  const support: FastPathSupport = {
+    settings: plugin.fastPath.settings,
+    count: plugin.fastPath.count,
+    afterFailedWrite: (accepted) => runtime.runPromise(plugin.fastPath.afterFailedWrite(accepted)),
+  }
+  // Per-message info lines (rule-matched, notification-sent) are only written by the full path.
+  const fast = LogLevel.isGreaterThan(options.logLevel ?? "Info", "Info")
   return {
-    handleClientMessage: (message, sender) =>
-      runtime.runPromise(plugin.handleClientMessage(message, sender)),
+    handleClientMessage: fast
+      ? async (message, sender) =>
+          (await fastPath(host, support, message, sender).catch(() => undefined)) ??
+          full(message, sender)
+      : full,
     offlineDelivery: (extra) => runtime.runPromise(plugin.offlineDelivery(extra)),
     recipientOnline: (recipient) => runtime.runPromise(plugin.recipientOnline(recipient)),
     sweepExpired: () => runtime.runPromise(plugin.sweepExpired),

@@ -1,7 +1,9 @@
 // `npm run bench` (issue 4 item 10): provisions N accounts, starts the reference server as a
 // child process through its CLI, drives it with the load generator in another process (once
 // with the MAM archive off, once on as by default), does the same against a plain TCP relay
-// as the baseline, and prints all of them with their ratios to the baseline.
+// as the baseline, and prints all of them with their ratios to the baseline. With `--amp`, the
+// two server runs are MAM off without and with a `deliver=direct notify` AMP rule (XEP-0079)
+// on every message, and the AMP ÷ no-AMP ratios are printed.
 //   npm run bench -- --clients 200 --messages 100 --rate 50 --window 10 --mechanism SCRAM-SHA-1 --tls off
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     window: { type: "string", default: "10" },
     mechanism: { type: "string", default: "SCRAM-SHA-1" },
     tls: { type: "string", default: "off" },
+    amp: { type: "boolean", default: false },
   },
 })
 
@@ -68,6 +71,7 @@ const runGenerator = async (
   port: number,
   serverPid: number,
   protocol: "xmpp" | "relay",
+  amp = false,
 ): Promise<LoadResult> => {
   const generator = runTs(join(import.meta.dirname, "loadGenerator.ts"), [
     ...["--protocol", protocol, "--port", String(port), "--server-pid", String(serverPid)],
@@ -82,6 +86,7 @@ const runGenerator = async (
       String(values.mechanism),
     ],
     ...(protocol === "xmpp" ? ["--tls", String(values.tls)] : []),
+    ...(amp ? ["--amp"] : []),
   ])
   let stdout = ""
   let stderr = ""
@@ -108,19 +113,43 @@ const measureRelay = async (): Promise<LoadResult> => {
   }
 }
 
-/** Creates `bench1` … `benchN` directly in the server's database. */
+/**
+ * Creates `bench1` … `benchN` directly in the server's database; with `--amp`, each is
+ * subscribed both ways to the next in the ring (AMP's presence check, XEP-0079 §9).
+ */
 const provisionUsers = (dataDir: string): void => {
   const storage = openSqliteStorage(databaseFile(dataDir))
+  const friend = (contact: number) => ({
+    jid: `${usersPrefix}${contact}@localhost`,
+    name: undefined,
+    subscription: "both" as const,
+    ask_out: false,
+    pending_in: undefined,
+    groups: [],
+  })
   storage.transaction(() => {
     for (let index = 1; index <= clients; index++) {
       storage.users.create(createUserRecord(`${usersPrefix}${index}`, password))
     }
+    if (values.amp)
+      for (let index = 1; index <= clients; index++) {
+        const next = (index % clients) + 1
+        storage.roster.put(`${usersPrefix}${index}`, friend(next))
+        storage.roster.put(`${usersPrefix}${next}`, friend(index))
+      }
   })
   storage.close()
 }
 
-/** Runs the load against the server; `archive` switches the MAM module (durable writes per message). */
-const measureServer = async (directory: string, archive: boolean): Promise<LoadResult> => {
+/**
+ * Runs the load against the server; `archive` switches the MAM module (durable writes per
+ * message), `amp` puts a `deliver=direct notify` AMP rule on every message.
+ */
+const measureServer = async (
+  directory: string,
+  archive: boolean,
+  amp = false,
+): Promise<LoadResult> => {
   const configFile = join(directory, `server-${archive ? "archive" : "no-archive"}.toml`)
   writeFileSync(
     configFile,
@@ -145,19 +174,14 @@ const measureServer = async (directory: string, archive: boolean): Promise<LoadR
   )
   try {
     const [, port] = await waitForOutput(server, /c2s +127\.0\.0\.1:(\d+)/)
-    return await runGenerator(Number(port), server.pid ?? 0, "xmpp")
+    return await runGenerator(Number(port), server.pid ?? 0, "xmpp", amp)
   } finally {
     await stop(server)
   }
 }
 
-const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-bench-"))
-try {
-  process.stdout.write(
-    `${clients} clients, ${values.messages} messages each at ≤ ${values.rate}/s, ≤ ${values.window} in flight, ${values.mechanism} over TCP${values.tls === "starttls" ? " with STARTTLS" : ""} (server: tls optional)\n`,
-  )
-  provisionUsers(join(directory, "data"))
-  const baseline = await measureRelay()
+/** The default run: the server with the MAM archive off and on. */
+const compareArchive = async (baseline: LoadResult): Promise<ReadonlyArray<LoadResult>> => {
   const routing = await measureServer(directory, false)
   const archiving = await measureServer(directory, true)
   process.stdout.write(
@@ -169,7 +193,38 @@ try {
       { name: "TCP relay baseline", result: baseline },
     ),
   )
-  const failures = [...routing.failures, ...archiving.failures, ...baseline.failures]
+  return [routing, archiving]
+}
+
+/** `--amp`: the server with MAM off, without and with an AMP rule on every message. */
+const compareAmp = async (baseline: LoadResult): Promise<ReadonlyArray<LoadResult>> => {
+  const plain = await measureServer(directory, false)
+  const amp = await measureServer(directory, false, true)
+  process.stdout.write(
+    formatComparison(
+      [
+        { name: "server, AMP off", result: plain },
+        { name: "server, AMP notify", result: amp },
+      ],
+      { name: "TCP relay baseline", result: baseline },
+    ),
+  )
+  const ratio = (value: (result: LoadResult) => number) => (value(amp) / value(plain)).toFixed(3)
+  process.stdout.write(
+    `\nAMP on ÷ AMP off: delivered msgs/s ${ratio((r) => r.deliveredPerSecond)}, server CPU per message ${ratio((r) => r.serverCpuMillisecondsPer1000Messages)}, latency p50 ${ratio((r) => r.latencyP50Milliseconds)}; notify replies ${amp.ampNotifications} of ${amp.messagesSent}\n`,
+  )
+  return [plain, amp]
+}
+
+const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-bench-"))
+try {
+  process.stdout.write(
+    `${clients} clients, ${values.messages} messages each at ≤ ${values.rate}/s, ≤ ${values.window} in flight, ${values.mechanism} over TCP${values.tls === "starttls" ? " with STARTTLS" : ""} (server: tls optional)\n`,
+  )
+  provisionUsers(join(directory, "data"))
+  const baseline = await measureRelay()
+  const runs = values.amp ? await compareAmp(baseline) : await compareArchive(baseline)
+  const failures = [...runs.flatMap((run) => run.failures), ...baseline.failures]
   if (failures.length > 0) {
     process.stdout.write(`\nfailures:\n${failures.slice(0, 20).join("\n")}\n`)
     process.exitCode = 1

@@ -27,6 +27,7 @@ const { values } = parseArgs({
     "login-concurrency": { type: "string", default: "50" },
     "timeout-seconds": { type: "string", default: "60" },
     table: { type: "boolean", default: false },
+    amp: { type: "boolean", default: false },
   },
 })
 
@@ -57,6 +58,7 @@ const result: LoadResult = await runLoad({
   loginConcurrency: positive("login-concurrency", values["login-concurrency"]),
   settleMilliseconds: 1000,
   timeoutMilliseconds: positive("timeout-seconds", values["timeout-seconds"]) * 1000,
+  expectAmpNotifications: values.amp,
   serverPid:
     values["server-pid"] === undefined ? undefined : positive("server-pid", values["server-pid"]),
   login: (index) =>
@@ -71,6 +73,9 @@ const result: LoadResult = await runLoad({
           resource: "bench",
           mechanism,
           starttls: values.tls === "starttls",
+        }).then((session) => {
+          session.client.ampRule = values.amp
+          return session
         }),
 })
 

@@ -10,6 +10,8 @@ import { cpuMillisecondsOf, memoryOf } from "./processStats.js"
 export interface LoadClient {
   onMessageBody: (body: string) => void
   onFailure: (reason: string) => void
+  /** AMP mode: called for each XEP-0079 notify reply the sender gets. */
+  onAmpNotify?: () => void
   sendChat(to: string, id: string, body: string): void
   close(): Promise<void>
 }
@@ -30,6 +32,8 @@ export interface LoadOptions {
   /** The server's process id, for memory and CPU figures (same machine only). */
   readonly serverPid: number | undefined
   readonly login: (index: number) => Promise<{ client: LoadClient; jid: string }>
+  /** AMP mode: the run ends when every message was delivered and its notify reply arrived. */
+  readonly expectAmpNotifications?: boolean
 }
 
 /** The measurements of one run. */
@@ -38,6 +42,8 @@ export interface LoadResult {
   readonly loginSeconds: number
   readonly messagesSent: number
   readonly messagesDelivered: number
+  /** XEP-0079 notify replies the senders got (AMP mode; 0 otherwise). */
+  readonly ampNotifications: number
   readonly exchangeSeconds: number
   readonly deliveredPerSecond: number
   readonly latencyP50Milliseconds: number
@@ -110,6 +116,9 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   const sent = new Uint32Array(options.clients)
   const inFlight = new Uint32Array(options.clients)
   let delivered = 0
+  let notified = 0
+  const expectsNotify = options.expectAmpNotifications === true
+  const done = () => delivered === total && (!expectsNotify || notified === total)
   let lastDelivery = 0
   let finish: () => void = () => undefined
   const finished = new Promise<void>((resolve) => {
@@ -123,7 +132,12 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
       lastDelivery = received
       const senderIndex = Number(sender)
       inFlight[senderIndex] = (inFlight[senderIndex] ?? 1) - 1
-      if (delivered === total) finish()
+      if (done()) finish()
+    }
+    client.onAmpNotify = () => {
+      notified++
+      lastDelivery = now()
+      if (done()) finish()
     }
   })
 
@@ -181,6 +195,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     loginSeconds,
     messagesSent: sent.reduce((sum, count) => sum + count, 0),
     messagesDelivered: delivered,
+    ampNotifications: notified,
     exchangeSeconds,
     deliveredPerSecond: delivered / exchangeSeconds,
     latencyP50Milliseconds: quantile(sorted, 0.5),

@@ -29,6 +29,9 @@ const escapeXml = (text: string): string =>
 const streamHeader = (domain: string): string =>
   `<?xml version='1.0'?><stream:stream to='${domain}' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`
 
+const ampNotifyRule =
+  "<amp xmlns='http://jabber.org/protocol/amp'><rule condition='deliver' value='direct' action='notify'/></amp>"
+
 /** A logged-in session: send raw stanzas, receive message bodies. */
 export class XmppClient {
   private framer = new XmlFramer()
@@ -39,6 +42,10 @@ export class XmppClient {
   onMessageBody: (body: string) => void = () => undefined
   /** Called when the connection closes or fails unexpectedly. */
   onFailure: (reason: string) => void = () => undefined
+  /** Called for every XEP-0079 `notify` reply (a body-less message with `<amp status='notify'>`). */
+  onAmpNotify: () => void = () => undefined
+  /** Every chat message carries a `deliver=direct notify` AMP rule (the bench's AMP mode). */
+  ampRule = false
 
   private constructor(private socket: Socket) {}
 
@@ -75,6 +82,7 @@ export class XmppClient {
       if (this.waiting === undefined && xml.startsWith("<message")) {
         const body = childTextOf(xml, "body")
         if (body !== undefined) this.onMessageBody(body)
+        else if (/<amp [^>]*status=["']notify["']/.test(xml)) this.onAmpNotify()
         continue
       }
       if (this.waiting !== undefined) {
@@ -210,7 +218,7 @@ export class XmppClient {
   /** Sends a chat message with `body` to `to`. */
   sendChat(to: string, id: string, body: string): void {
     this.socket.write(
-      `<message to='${to}' id='${id}' type='chat'><body>${escapeXml(body)}</body></message>`,
+      `<message to='${to}' id='${id}' type='chat'><body>${escapeXml(body)}</body>${this.ampRule ? ampNotifyRule : ""}</message>`,
     )
   }
 

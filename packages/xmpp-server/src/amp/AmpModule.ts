@@ -44,11 +44,36 @@ const toDiscoInfo = (query: Element): DiscoInfo => {
   }
 }
 
-/** `[modules.amp]` as the plugin reads it: `enabled` is the server's, "socket" means "write". */
+/**
+ * `[modules.amp]` as the plugin reads it: `enabled` and `log_level` are the adapter's, and
+ * spec/server.md's `direct_confirm = "socket"` is the plugin's "write".
+ */
 const pluginTable = (table: Readonly<Record<string, unknown>>): Record<string, unknown> => {
-  const { enabled: _enabled, ...rest } = table
+  const { enabled: _enabled, log_level: _level, ...rest } = table
   return rest.direct_confirm === "socket" ? { ...rest, direct_confirm: "write" } : rest
 }
+
+const LEVELS = { debug: "Debug", info: "Info", warn: "Warn", error: "Error" } as const
+
+/**
+ * `log_level`: the lowest level of the plugin's lines that reach the server log. Per-message
+ * lines (`rule-matched`, `notification-sent`) are info: off by default, they cost a line per
+ * AMP message.
+ */
+const pluginLogLevel = (table: Readonly<Record<string, unknown>>) => {
+  const value = table.log_level ?? "warn"
+  if (typeof value === "string" && value in LEVELS) return LEVELS[value as keyof typeof LEVELS]
+  throw new Error(`modules.amp.log_level: must be one of ${Object.keys(LEVELS).join(", ")}`)
+}
+
+const serverLevel = (level: string): "debug" | "info" | "warn" | "error" =>
+  level === "Debug" || level === "Trace"
+    ? "debug"
+    : level === "Info"
+      ? "info"
+      : level === "Warn"
+        ? "warn"
+        : "error"
 
 /** Messages to a component's domain are the component's business, not AMP's here. */
 const toComponent = (api: ModuleApi, stanza: XmlElement): boolean => {
@@ -78,13 +103,10 @@ export const ampModule: ServerModule = {
   setup: async (api, table) => {
     const tracker = new WriteTracker()
     const extension: RegisteredExtension = { current: undefined }
+    const logLevel = pluginLogLevel(table)
     const amp = await startAmpPlugin(serverAmpHost(api, tracker, extension), pluginTable(table), {
-      onLog: (line) =>
-        api.logger[line.level === "Debug" || line.level === "Trace" ? "debug" : "info"](
-          line.message,
-          { ...line.annotations },
-        ),
-      logLevel: "Info",
+      onLog: (line) => api.logger[serverLevel(line.level)](line.message, { ...line.annotations }),
+      logLevel,
     })
     const registered = extension.current
     return {

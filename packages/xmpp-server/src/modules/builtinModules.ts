@@ -5,6 +5,7 @@ import { ampModule } from "../amp/AmpModule.js"
 import { carbonsModule } from "../carbons/CarbonsModule.js"
 import { mamModule } from "../mam/MamModule.js"
 import { offlineModule } from "../offline/OfflineModule.js"
+import { pushModule } from "../push/PushModule.js"
 import type { ServerModule } from "./ServerModule.js"
 
 /** Built-in modules, in installation order. */
@@ -13,4 +14,5 @@ export const builtinModules: ReadonlyArray<ServerModule> = [
   mamModule,
   carbonsModule,
   ampModule,
+  pushModule,
 ]

@@ -1,0 +1,112 @@
+// Shared setup of the push end-to-end tests: a server with XEP-0198 resumption, CSI, a push app
+// server component and short push timings, plus raw-socket clients that log in, enable or
+// disable push (XEP-0357 §5, §6), go to sleep (drop the TCP socket) and resume.
+import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
+import { startTestServer, type TestServer } from "../helpers/testServer.js"
+import { NS_SM, rawAuthenticate, smLogin } from "../sm/smRaw.js"
+import { type AppServer, startAppServer } from "./appServer.js"
+
+/** The app server's domain in every push test. */
+export const APP_SERVER = "push.localhost"
+
+/** A server and its app server. */
+export interface PushTestBed {
+  readonly test: TestServer
+  readonly appServer: AppServer
+  stop(): Promise<void>
+}
+
+/** Starts a server whose `[modules.push]` is `push`, with users `users` (password = name). */
+export const startPushTestBed = async (
+  push: Readonly<Record<string, unknown>>,
+  users: readonly string[],
+): Promise<PushTestBed> => {
+  const test = await startTestServer({
+    config: {
+      listen: {
+        c2s: { tls: "optional", allow_plain_without_tls: true },
+        component: { host: "127.0.0.1", port: 0 },
+      },
+      components: [{ domain: APP_SERVER, secret: "app-secret" }],
+      modules: { stream_management: { resume_timeout: 30, ack_timeout: 60 }, push },
+    },
+  })
+  for (const user of users) test.addUser(user, user)
+  const appServer = await startAppServer(test.server.ports.component ?? 0, APP_SERVER, "app-secret")
+  return {
+    test,
+    appServer,
+    stop: async () => {
+      await appServer.stop()
+      await test.stop()
+    },
+  }
+}
+
+let iqCounter = 0
+
+/** Sends an IQ and resolves with its reply tag once it arrives. */
+export const iq = async (connection: RawConnection, payload: string): Promise<string> => {
+  iqCounter += 1
+  const id = `iq-${iqCounter}`
+  connection.send(`<iq type='set' id='${id}'>${payload}</iq>`)
+  const pattern = new RegExp(`<iq[^>]*id=["']${id}["'][^>]*>(?:[\\s\\S]*?</iq>)?`)
+  const text = await connection.waitFor(pattern)
+  return pattern.exec(text)?.[0] ?? ""
+}
+
+/** Enables push to the test app server on `node` for the connection's session. */
+export const enablePush = async (connection: RawConnection, node: string): Promise<string> =>
+  iq(connection, `<enable xmlns='urn:xmpp:push:0' jid='${APP_SERVER}' node='${node}'/>`)
+
+/** Logs in (plain, no stream management), available with priority 0. */
+export const online = async (
+  bed: PushTestBed,
+  user: string,
+  resource: string,
+): Promise<RawConnection> => {
+  const connection = await rawLogin(bed.test.c2sPort, "localhost", user, user, resource)
+  connection.send("<presence/>")
+  return connection
+}
+
+/** A resumable session that can be put to sleep and woken up. */
+export interface Device {
+  readonly connection: RawConnection
+  readonly smId: string
+}
+
+/** Logs in with XEP-0198 resumption and sends initial presence. */
+export const device = async (bed: PushTestBed, user: string, resource: string): Promise<Device> => {
+  const { connection, id } = await smLogin(bed.test.c2sPort, user, user, resource)
+  connection.send("<presence/>")
+  return { connection, smId: id }
+}
+
+/** Drops the TCP socket without closing the stream: the session hibernates. */
+export const sleep = async (device: Device): Promise<void> => {
+  device.connection.destroy()
+  await device.connection.closed
+  await new Promise((resolve) => setTimeout(resolve, 50))
+}
+
+/** Resumes a hibernated session on a new connection. */
+export const wake = async (bed: PushTestBed, user: string, device: Device): Promise<Device> => {
+  const connection = await rawAuthenticate(bed.test.c2sPort, user, user)
+  connection.send(`<resume xmlns='${NS_SM}' previd='${device.smId}' h='0'/>`)
+  await connection.waitFor("<resumed")
+  return { connection, smId: device.smId }
+}
+
+/** Closes a stream cleanly: the session is gone, its registration stays. */
+export const logOut = async (connection: RawConnection): Promise<void> => {
+  connection.send("</stream:stream>")
+  await connection.closed
+}
+
+/** A chat message with a body. */
+export const chatTo = (to: string, body: string): string =>
+  `<message type='chat' to='${to}' id='${body}'><body>${body}</body></message>`
+
+/** Waits `ms` milliseconds (to show that nothing more arrives). */
+export const settle = (ms = 250): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))

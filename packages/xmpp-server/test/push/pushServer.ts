@@ -1,8 +1,18 @@
 // Shared setup of the push end-to-end tests: a server with XEP-0198 resumption, CSI, a push app
 // server component and short push timings, plus raw-socket clients that log in, enable or
 // disable push (XEP-0357 §5, §6), go to sleep (drop the TCP socket) and resume.
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import {
+  builtinModuleNames,
+  createUserRecord,
+  makeConfig,
+  type RunningServer,
+  silentLogger,
+  startServer,
+} from "../../src/index.js"
 import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
-import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import { NS_SM, rawAuthenticate, smLogin } from "../sm/smRaw.js"
 import { type AppServer, startAppServer } from "./appServer.js"
 
@@ -11,7 +21,8 @@ export const APP_SERVER = "push.localhost"
 
 /** A server and its app server. */
 export interface PushTestBed {
-  readonly test: TestServer
+  readonly server: RunningServer
+  readonly c2sPort: number
   readonly appServer: AppServer
   stop(): Promise<void>
 }
@@ -21,24 +32,31 @@ export const startPushTestBed = async (
   push: Readonly<Record<string, unknown>>,
   users: readonly string[],
 ): Promise<PushTestBed> => {
-  const test = await startTestServer({
-    config: {
+  const dataDir = mkdtempSync(join(tmpdir(), "xmpp-amp-push-test-"))
+  const config = makeConfig(
+    {
+      server: { shutdown_grace_seconds: 1, data_dir: dataDir },
       listen: {
-        c2s: { tls: "optional", allow_plain_without_tls: true },
+        c2s: { host: "127.0.0.1", port: 0, tls: "optional", allow_plain_without_tls: true },
+        websocket: { enabled: false },
         component: { host: "127.0.0.1", port: 0 },
       },
       components: [{ domain: APP_SERVER, secret: "app-secret" }],
       modules: { stream_management: { resume_timeout: 30, ack_timeout: 60 }, push },
     },
-  })
-  for (const user of users) test.addUser(user, user)
-  const appServer = await startAppServer(test.server.ports.component ?? 0, APP_SERVER, "app-secret")
+    { moduleNames: builtinModuleNames },
+  )
+  const server = await startServer({ config, logger: silentLogger })
+  for (const user of users) server.storage.users.create(createUserRecord(user, user))
+  const appServer = await startAppServer(server.ports.component ?? 0, APP_SERVER, "app-secret")
   return {
-    test,
+    server,
+    c2sPort: server.ports.c2s ?? 0,
     appServer,
     stop: async () => {
       await appServer.stop()
-      await test.stop()
+      await server.stop()
+      rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }
@@ -65,7 +83,7 @@ export const online = async (
   user: string,
   resource: string,
 ): Promise<RawConnection> => {
-  const connection = await rawLogin(bed.test.c2sPort, "localhost", user, user, resource)
+  const connection = await rawLogin(bed.c2sPort, "localhost", user, user, resource)
   connection.send("<presence/>")
   return connection
 }
@@ -78,7 +96,7 @@ export interface Device {
 
 /** Logs in with XEP-0198 resumption and sends initial presence. */
 export const device = async (bed: PushTestBed, user: string, resource: string): Promise<Device> => {
-  const { connection, id } = await smLogin(bed.test.c2sPort, user, user, resource)
+  const { connection, id } = await smLogin(bed.c2sPort, user, user, resource)
   connection.send("<presence/>")
   return { connection, smId: id }
 }
@@ -92,7 +110,7 @@ export const sleep = async (device: Device): Promise<void> => {
 
 /** Resumes a hibernated session on a new connection. */
 export const wake = async (bed: PushTestBed, user: string, device: Device): Promise<Device> => {
-  const connection = await rawAuthenticate(bed.test.c2sPort, user, user)
+  const connection = await rawAuthenticate(bed.c2sPort, user, user)
   connection.send(`<resume xmlns='${NS_SM}' previd='${device.smId}' h='0'/>`)
   await connection.waitFor("<resumed")
   return { connection, smId: device.smId }

@@ -23,6 +23,7 @@ export const APP_SERVER = "push.localhost"
 export interface PushTestBed {
   readonly server: RunningServer
   readonly c2sPort: number
+  readonly dataDir: string
   readonly appServer: AppServer
   stop(): Promise<void>
 }
@@ -31,8 +32,9 @@ export interface PushTestBed {
 export const startPushTestBed = async (
   push: Readonly<Record<string, unknown>>,
   users: readonly string[],
+  options: { readonly resumeTimeout?: number; readonly dataDir?: string } = {},
 ): Promise<PushTestBed> => {
-  const dataDir = mkdtempSync(join(tmpdir(), "xmpp-amp-push-test-"))
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "xmpp-amp-push-test-"))
   const config = makeConfig(
     {
       server: { shutdown_grace_seconds: 1, data_dir: dataDir },
@@ -42,21 +44,27 @@ export const startPushTestBed = async (
         component: { host: "127.0.0.1", port: 0 },
       },
       components: [{ domain: APP_SERVER, secret: "app-secret" }],
-      modules: { stream_management: { resume_timeout: 30, ack_timeout: 60 }, push },
+      modules: {
+        stream_management: { resume_timeout: options.resumeTimeout ?? 30, ack_timeout: 60 },
+        push,
+      },
     },
     { moduleNames: builtinModuleNames },
   )
   const server = await startServer({ config, logger: silentLogger })
-  for (const user of users) server.storage.users.create(createUserRecord(user, user))
+  for (const user of users)
+    if (server.storage.users.get(user) === undefined)
+      server.storage.users.create(createUserRecord(user, user))
   const appServer = await startAppServer(server.ports.component ?? 0, APP_SERVER, "app-secret")
   return {
     server,
     c2sPort: server.ports.c2s ?? 0,
+    dataDir,
     appServer,
     stop: async () => {
       await appServer.stop()
       await server.stop()
-      rmSync(dataDir, { recursive: true, force: true })
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }
@@ -110,10 +118,21 @@ export const sleep = async (device: Device): Promise<void> => {
 
 /** Resumes a hibernated session on a new connection. */
 export const wake = async (bed: PushTestBed, user: string, device: Device): Promise<Device> => {
-  const connection = await rawAuthenticate(bed.c2sPort, user, user)
-  connection.send(`<resume xmlns='${NS_SM}' previd='${device.smId}' h='0'/>`)
+  const connection = await tryToWake(bed, user, device)
   await connection.waitFor("<resumed")
   return { connection, smId: device.smId }
+}
+
+/** Asks to resume a session; the answer is `<resumed/>` or `<failed/>` on the connection. */
+export const tryToWake = async (
+  bed: PushTestBed,
+  user: string,
+  device: Device,
+): Promise<RawConnection> => {
+  const connection = await rawAuthenticate(bed.c2sPort, user, user)
+  connection.send(`<resume xmlns='${NS_SM}' previd='${device.smId}' h='0'/>`)
+  await connection.waitFor(/<resumed|<failed/)
+  return connection
 }
 
 /** Closes a stream cleanly: the session is gone, its registration stays. */

@@ -143,13 +143,20 @@ const probe = (host: string, port: number, key: keyof typeof portUse): Promise<v
     server.listen(port, host, () => server.close(() => resolve()))
   })
 
+/** Rejects with `DemoPortError` naming the first port of `options` that is taken. */
+export const checkPorts = async (
+  options: Pick<DemoOptions, "host" | "httpPort" | "websocketPort" | "c2sPort">,
+): Promise<void> => {
+  for (const key of ["httpPort", "websocketPort", "c2sPort"] as const) {
+    await probe(options.host ?? "127.0.0.1", options[key], key)
+  }
+}
+
 /** Starts the XMPP server and the app server. Throws `DemoPortError` for a busy port. */
 export const startDemo = async (options: DemoOptions): Promise<RunningDemo> => {
   const host = options.host ?? "127.0.0.1"
   // Checked first so that a busy port is one clear message, whichever listener it concerns.
-  for (const key of ["httpPort", "websocketPort", "c2sPort"] as const) {
-    await probe(host, options[key], key)
-  }
+  await checkPorts(options)
   const config = demoConfig(options)
   const server = await startServer({
     config,

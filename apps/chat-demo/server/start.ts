@@ -6,7 +6,7 @@ import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { makeJsonLogger } from "@xmpp-amp/xmpp-server"
 import { build } from "vite"
-import { befriend, DemoPortError, ensureAccount, startDemo } from "./demoServer.js"
+import { befriend, checkPorts, DemoPortError, ensureAccount, startDemo } from "./demoServer.js"
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const repositoryRoot = resolve(appDir, "../..")
@@ -25,15 +25,19 @@ const portFrom = (name: string, fallback: number): number => {
 const main = async (): Promise<void> => {
   const dataDir = resolve(process.env.XMPP_DATA_DIR ?? join(repositoryRoot, "data", "demo"))
   mkdirSync(dataDir, { recursive: true })
-  process.stdout.write("Building the chat app…\n")
-  await build({ root: appDir, logLevel: "warn" })
-  const demo = await startDemo({
-    distDir: join(appDir, "dist"),
-    dataDir,
+  const listen = {
     host: process.env.HOST ?? "127.0.0.1",
     httpPort: portFrom("PORT", 8080),
     websocketPort: portFrom("XMPP_WS_PORT", 5280),
     c2sPort: portFrom("XMPP_C2S_PORT", 5222),
+  }
+  await checkPorts(listen) // before the build, so a busy port is reported at once
+  process.stdout.write("Building the chat app…\n")
+  await build({ root: appDir, logLevel: "warn" })
+  const demo = await startDemo({
+    ...listen,
+    distDir: join(appDir, "dist"),
+    dataDir,
     logger: makeJsonLogger({ level: process.env.LOG_LEVEL === "info" ? "info" : "warn" }),
   })
   const { storage, domain } = demo.server

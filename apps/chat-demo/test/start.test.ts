@@ -61,7 +61,9 @@ const ports = async () => ({
 })
 
 describe("npm start", () => {
-  it("serves the app, tells it where the server is, and stops on SIGINT", async () => {
+  it("serves the app, tells it where the server is, and stops on SIGINT", {
+    timeout: 120_000,
+  }, async () => {
     const env = await ports()
     const demo = startDemo(env)
     await expect

@@ -9,9 +9,8 @@ import { NS_REGISTER, registerBeforeLogin } from "../register/Registration.js"
 import { dispatchStanza } from "../routing/Dispatch.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import { SaslNegotiation } from "../sasl/SaslNegotiation.js"
-import { HandoffTracker } from "../sm/Handoff.js"
-import { rerouteUnacked } from "../sm/Reroute.js"
-import { NS_SM, parseH, SmStream, type Unacked } from "../sm/SmStream.js"
+import { SmControl } from "../sm/SmControl.js"
+import { NS_SM, parseH, type SmStream, type Unacked } from "../sm/SmStream.js"
 import { streamFeatures, tlsMissing } from "../stream/Features.js"
 import { streamFooter, streamHeader } from "../stream/Framing.js"
 import {
@@ -56,23 +55,29 @@ export class ClientConnection implements Session, OpenConnection {
   private parser: StreamParser
   private readonly sasl: SaslNegotiation
   private authTimer: NodeJS.Timeout | undefined
-  /** XEP-0198 state once the client enabled stream management. */
-  sm: SmStream | undefined = undefined
+  /** XEP-0198: acks, the outbound queue, rerouting at the end. */
+  private readonly sm: SmControl
   /** XEP-0352 state once the client sent `<inactive/>` or `<active/>`. */
   private csi: CsiState | undefined = undefined
   /** Set on a connection that resumed another session: its input goes there. */
   private forward: ClientConnection | undefined = undefined
   private hibernation: NodeJS.Timeout | undefined
-  private ackTimer: NodeJS.Timeout | undefined
-  private ackRequestScheduled = false
-  /** Writes caused by this session's stanzas that did not reach the OS yet (XEP-0198 acks). */
-  private readonly handoff = new HandoffTracker()
 
   constructor(
     private readonly core: ServerCore,
     private transport: Transport,
   ) {
     this.parser = this.newParser()
+    const connection = this
+    this.sm = new SmControl(core, {
+      session: this,
+      get bound() {
+        return connection.stage === "bound"
+      },
+      write: (text) => this.write(text),
+      fail: (condition, text) => this.fail(condition, text),
+      resumable: (id) => core.sm.resumable.set(id, this),
+    })
     this.sasl = new SaslNegotiation(core, transport, {
       write: (text) => this.write(text),
       succeeded: (username) => this.authenticatedAs(username),
@@ -99,16 +104,19 @@ export class ClientConnection implements Session, OpenConnection {
   get secure(): boolean {
     return this.transport.secure
   }
+  get streamManaged(): boolean {
+    return this.sm.stream !== undefined
+  }
 
   send(stanza: XmlElement): boolean {
     return this.sendSerialized(stanza, stanza.toString())
   }
 
   sendSerialized(stanza: XmlElement, text: string): boolean {
-    if (this.stage === "hibernated" && this.sm !== undefined) {
-      this.sm.push(stanza, text)
+    if (this.stage === "hibernated") {
+      const queued = this.sm.queue(stanza, text)
       this.core.modules.stream.heldBack(this, stanza, "hibernated")
-      if (this.sm.queue.length > (this.core.sm.settings?.max_unacked ?? 0)) this.endHibernation()
+      if (queued === "overflow") this.endHibernation()
       return true
     }
     if (this.closed || this.stage !== "bound") {
@@ -124,9 +132,10 @@ export class ClientConnection implements Session, OpenConnection {
     ) {
       this.notifyWritten(stanza, false)
       this.closeReason = "write-failed"
-      if (this.sm?.resumable === true) {
+      const stream = this.sm.stream
+      if (stream?.resumable === true) {
         // Like a broken connection: the session hibernates with the stanza unacknowledged.
-        this.sm.push(stanza, text).reported = true
+        stream.push(stanza, text).reported = true
         this.transport.destroy()
         return false
       }
@@ -149,16 +158,12 @@ export class ClientConnection implements Session, OpenConnection {
 
   /** Writes a stanza to the socket: queued for XEP-0198 acks, tracked until handed to the OS. */
   private writeStanza(stanza: XmlElement, text: string): boolean {
-    const sm = this.sm
-    let entry: Unacked | undefined
-    if (sm !== undefined) {
-      entry = sm.push(stanza, text)
-      if (sm.queue.length > (this.core.sm.settings?.max_unacked ?? 0)) {
-        this.fail("policy-violation", "too many unacknowledged stanzas")
-        return false
-      }
-      this.requestAck()
+    const entry = this.sm.queue(stanza, text)
+    if (entry === "overflow") {
+      this.fail("policy-violation", "too many unacknowledged stanzas")
+      return false
     }
+    if (entry !== undefined) this.sm.requestAck()
     const written = this.writeTracked(stanza, text, entry)
     if (!written && this.closeReason === "closed") this.closeReason = "write-failed"
     return written
@@ -266,7 +271,7 @@ export class ClientConnection implements Session, OpenConnection {
   private received(element: XmlElement): void {
     if (this.forward !== undefined) return void this.forward.received(element)
     if (this.stage === "bound") {
-      if (element.attrs.xmlns === NS_SM) return void this.streamManagement(element)
+      if (element.attrs.xmlns === NS_SM) return void this.sm.nonza(element)
       if (element.attrs.xmlns === NS_CSI) return void this.clientState(element)
       if (element.attrs.xmlns !== NS_CLIENT || !stanzaNames.has(element.name)) {
         this.fail("unsupported-stanza-type", `<${element.name}/> is not a stanza`)
@@ -276,7 +281,7 @@ export class ClientConnection implements Session, OpenConnection {
         return void this.send(iqResult(this.stamped(element)))
       const runtime = this.core.sm
       const outer = runtime.current
-      runtime.current = this.sm === undefined ? undefined : this.handoff
+      runtime.current = this.sm.stream === undefined ? undefined : this.sm.handoff
       try {
         dispatchStanza(this.core, this, element)
       } catch (error) {
@@ -286,7 +291,7 @@ export class ClientConnection implements Session, OpenConnection {
       } finally {
         runtime.current = outer
       }
-      this.sm?.handled()
+      this.sm.stream?.handled()
       return
     }
     if (this.stage === "header") {
@@ -404,62 +409,6 @@ export class ClientConnection implements Session, OpenConnection {
     }
   }
 
-  /** XEP-0198 §3–§4: `<enable/>`, `<r/>` and `<a/>` on a bound stream. */
-  private streamManagement(element: XmlElement): void {
-    const settings = this.core.sm.settings
-    if (element.name === "enable") {
-      if (settings === undefined || this.sm !== undefined)
-        return void this.write(
-          `<failed xmlns='${NS_SM}'><unexpected-request xmlns='${NS_STANZAS}'/></failed>`,
-        )
-      const wanted = element.attrs.resume === "true" || element.attrs.resume === "1"
-      const sm = new SmStream(wanted && settings.resume_timeout > 0)
-      this.sm = sm
-      if (!sm.resumable) return void this.write(`<enabled xmlns='${NS_SM}'/>`)
-      this.core.sm.resumable.set(sm.id, this)
-      return void this.write(
-        `<enabled xmlns='${NS_SM}' id='${sm.id}' resume='true' max='${settings.resume_timeout}'/>`,
-      )
-    }
-    const sm = this.sm
-    if (sm === undefined)
-      return void this.fail("unsupported-stanza-type", "enable stream management first")
-    if (element.name === "r") {
-      const h = sm.inbound
-      // Crash safety: `<a/>` only once what the counted stanzas caused reached the sockets.
-      this.handoff.whenSettled(() => {
-        if (this.stage === "bound") this.write(`<a xmlns='${NS_SM}' h='${h}'/>`)
-      })
-      return
-    }
-    if (element.name !== "a") return void this.fail("unsupported-stanza-type", `<${element.name}/>`)
-    const h = parseH(element.attrs.h)
-    const acked = h === undefined ? "too-high" : sm.acknowledge(h)
-    if (acked === "too-high")
-      return void this.fail("undefined-condition", "h acknowledges more than was sent")
-    clearTimeout(this.ackTimer)
-    this.ackTimer = undefined
-    for (const stanza of acked) this.core.modules.stream.acked(this, stanza)
-  }
-
-  /** Asks the client for an ack after this tick's writes; `ackDelayed` if none comes in time. */
-  private requestAck(): void {
-    if (this.ackRequestScheduled) return
-    this.ackRequestScheduled = true
-    setImmediate(() => {
-      this.ackRequestScheduled = false
-      const settings = this.core.sm.settings
-      if (this.stage !== "bound" || settings === undefined || this.ackTimer !== undefined) return
-      this.write(`<r xmlns='${NS_SM}'/>`)
-      this.ackTimer = setTimeout(() => {
-        this.ackTimer = undefined
-        const unacked = this.sm?.queue.map((entry) => entry.stanza) ?? []
-        if (unacked.length > 0) this.core.modules.stream.ackDelayed(this, unacked)
-      }, settings.ack_timeout * 1000)
-      this.ackTimer.unref()
-    })
-  }
-
   /** XEP-0352 §5: `<active/>` writes what was held back; `<inactive/>` starts holding. */
   private clientState(element: XmlElement): void {
     if (!this.core.sm.csi) return void this.fail("unsupported-stanza-type", "CSI is not enabled")
@@ -487,32 +436,28 @@ export class ClientConnection implements Session, OpenConnection {
 
   /** Continues this session on `transport` (the resuming connection's), resending unacked stanzas. */
   private adopt(transport: Transport, h: number): void {
-    const sm = this.sm as SmStream
+    const stream = this.sm.stream as SmStream
     const previous = this.transport
     this.transport = transport
     if (this.stage === "bound") previous.destroy()
     clearTimeout(this.hibernation)
-    clearTimeout(this.ackTimer)
-    this.ackTimer = undefined
+    this.sm.stopTimer()
     this.stage = "bound"
     this.closeReason = "closed"
     this.core.connections.add(this)
-    const acked = sm.acknowledge(h)
-    if (acked === "too-high")
+    if (!this.sm.acknowledge(h))
       return void this.fail("undefined-condition", "h acknowledges more than was sent")
-    for (const stanza of acked) this.core.modules.stream.acked(this, stanza)
-    this.write(`<resumed xmlns='${NS_SM}' previd='${sm.id}' h='${sm.inbound}'/>`)
-    for (const entry of sm.queue) this.writeTracked(entry.stanza, entry.text, entry)
-    if (sm.queue.length > 0) this.requestAck()
-    this.core.logger.info("session-resumed", { session: this.full, resent: sm.queue.length })
+    this.write(`<resumed xmlns='${NS_SM}' previd='${stream.id}' h='${stream.inbound}'/>`)
+    for (const entry of stream.queue) this.writeTracked(entry.stanza, entry.text, entry)
+    if (stream.queue.length > 0) this.sm.requestAck()
+    this.core.logger.info("session-resumed", { session: this.full, resent: stream.queue.length })
     this.core.modules.stream.resumed(this)
   }
 
   /** XEP-0198 §5: the connection dropped; stay routable and queue stanzas until resumed. */
   private hibernate(seconds: number): void {
     this.stage = "hibernated"
-    clearTimeout(this.ackTimer)
-    this.ackTimer = undefined
+    this.sm.stopTimer()
     this.hibernation = setTimeout(() => this.endHibernation(), seconds * 1000)
     this.hibernation.unref()
     this.core.logger.info("session-hibernated", { session: this.full, seconds })
@@ -527,20 +472,7 @@ export class ClientConnection implements Session, OpenConnection {
     this.stage = "closing"
     this.unregister()
     this.sessionClosedHooks()
-    this.streamManagementEnded()
-  }
-
-  private streamManagementEnded(): void {
-    const sm = this.sm
-    if (sm === undefined) return
-    this.core.sm.resumable.delete(sm.id)
-    clearTimeout(this.ackTimer)
-    const unacked = sm.drain()
-    rerouteUnacked(this.core, unacked)
-    this.core.modules.stream.gone(
-      this,
-      unacked.map((entry) => entry.stanza),
-    )
+    this.sm.ended()
   }
 
   private transportClosed(transport: Transport): void {
@@ -551,7 +483,7 @@ export class ClientConnection implements Session, OpenConnection {
     const settings = this.core.sm.settings
     if (
       this.stage === "bound" &&
-      this.sm?.resumable === true &&
+      this.sm.stream?.resumable === true &&
       settings !== undefined &&
       !this.core.lifecycle.stopping
     )
@@ -561,7 +493,7 @@ export class ClientConnection implements Session, OpenConnection {
     if (this.full === "") return
     this.unregister()
     this.sessionClosedHooks()
-    this.streamManagementEnded()
+    this.sm.ended()
   }
 
   /**

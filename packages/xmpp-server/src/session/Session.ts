@@ -38,6 +38,11 @@ export interface Session {
   /** True once the session is gone; writes then fail. */
   readonly closed: boolean
   /**
+   * True once the client enabled XEP-0198 stream management: the stanzas written to it are
+   * confirmed by its acks (module hook `acked`), and a dropped connection may hibernate.
+   */
+  readonly streamManaged: boolean
+  /**
    * Serialises and writes a stanza to the client. Modules' `stanzaWritten` hooks learn the
    * outcome. Returns false when the session is already closed.
    */

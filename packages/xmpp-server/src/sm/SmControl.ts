@@ -1,0 +1,133 @@
+// XEP-0198 §3–§4 for one session: answers `<enable/>`, `<r/>` and `<a/>`, queues the stanzas
+// written to the client, asks for acks after each burst (reporting `ackDelayed` when none
+// comes), and when the session ends for good reroutes what was never acknowledged. The
+// connection keeps the transport-level parts (hibernation, resumption); see ClientConnection.
+import type { ServerCore } from "../core/ServerCore.js"
+import type { Session } from "../session/Session.js"
+import { NS_STANZAS } from "../stream/Namespaces.js"
+import type { StreamErrorCondition } from "../stream/StreamError.js"
+import type { XmlElement } from "../xml/Xml.js"
+import { HandoffTracker } from "./Handoff.js"
+import { rerouteUnacked } from "./Reroute.js"
+import { NS_SM, parseH, SmStream, type Unacked } from "./SmStream.js"
+
+/** What SmControl needs from its connection. */
+export interface SmHost {
+  /** The session as modules see it (hooks get it). */
+  readonly session: Session
+  /** True while the stream is bound to a live connection. */
+  readonly bound: boolean
+  /** Writes a nonza. */
+  write(text: string): void
+  /** Ends the stream with a stream error. */
+  fail(condition: StreamErrorCondition, text: string): void
+  /** Called once resumption was granted, with the resumption id. */
+  resumable(id: string): void
+}
+
+/** Stream management of one session (inactive until the client sends `<enable/>`). */
+export class SmControl {
+  stream: SmStream | undefined = undefined
+  /** Writes caused by this session's stanzas that did not reach the OS yet (gates `<a/>`). */
+  readonly handoff = new HandoffTracker()
+  private ackTimer: NodeJS.Timeout | undefined
+  private ackRequestScheduled = false
+
+  constructor(
+    private readonly core: ServerCore,
+    private readonly host: SmHost,
+  ) {}
+
+  /** Handles an element of the XEP-0198 namespace on a bound stream. */
+  nonza(element: XmlElement): void {
+    const settings = this.core.sm.settings
+    if (element.name === "enable") {
+      if (settings === undefined || this.stream !== undefined)
+        return void this.host.write(
+          `<failed xmlns='${NS_SM}'><unexpected-request xmlns='${NS_STANZAS}'/></failed>`,
+        )
+      const wanted = element.attrs.resume === "true" || element.attrs.resume === "1"
+      const stream = new SmStream(wanted && settings.resume_timeout > 0)
+      this.stream = stream
+      if (!stream.resumable) return void this.host.write(`<enabled xmlns='${NS_SM}'/>`)
+      this.host.resumable(stream.id)
+      return void this.host.write(
+        `<enabled xmlns='${NS_SM}' id='${stream.id}' resume='true' max='${settings.resume_timeout}'/>`,
+      )
+    }
+    const stream = this.stream
+    if (stream === undefined)
+      return void this.host.fail("unsupported-stanza-type", "enable stream management first")
+    if (element.name === "r") {
+      const h = stream.inbound
+      // Crash safety: `<a/>` only once what the counted stanzas caused reached the sockets.
+      this.handoff.whenSettled(() => {
+        if (this.host.bound) this.host.write(`<a xmlns='${NS_SM}' h='${h}'/>`)
+      })
+      return
+    }
+    if (element.name !== "a")
+      return void this.host.fail("unsupported-stanza-type", `<${element.name}/>`)
+    const h = parseH(element.attrs.h)
+    if (h === undefined || !this.acknowledge(h))
+      return void this.host.fail("undefined-condition", "h acknowledges more than was sent")
+  }
+
+  /** Applies the client's `h` (from `<a/>` or `<resume/>`); false when it is too high. */
+  acknowledge(h: number): boolean {
+    const acked = this.stream?.acknowledge(h) ?? []
+    if (acked === "too-high") return false
+    this.stopTimer()
+    for (const stanza of acked) this.core.modules.stream.acked(this.host.session, stanza)
+    return true
+  }
+
+  /**
+   * Queues a stanza about to be written (undefined while stream management is off);
+   * "overflow" when the session holds more than `max_unacked` unacknowledged stanzas.
+   */
+  queue(stanza: XmlElement, text: string): Unacked | "overflow" | undefined {
+    const stream = this.stream
+    if (stream === undefined) return undefined
+    const entry = stream.push(stanza, text)
+    return stream.queue.length > (this.core.sm.settings?.max_unacked ?? 0) ? "overflow" : entry
+  }
+
+  /** Asks the client for an ack after this tick's writes; `ackDelayed` if none comes in time. */
+  requestAck(): void {
+    if (this.ackRequestScheduled) return
+    this.ackRequestScheduled = true
+    setImmediate(() => {
+      this.ackRequestScheduled = false
+      const settings = this.core.sm.settings
+      if (!this.host.bound || settings === undefined || this.ackTimer !== undefined) return
+      this.host.write(`<r xmlns='${NS_SM}'/>`)
+      this.ackTimer = setTimeout(() => {
+        this.ackTimer = undefined
+        const unacked = this.stream?.queue.map((entry) => entry.stanza) ?? []
+        if (unacked.length > 0) this.core.modules.stream.ackDelayed(this.host.session, unacked)
+      }, settings.ack_timeout * 1000)
+      this.ackTimer.unref()
+    })
+  }
+
+  /** Forgets a pending ack request (the connection dropped or was replaced). */
+  stopTimer(): void {
+    clearTimeout(this.ackTimer)
+    this.ackTimer = undefined
+  }
+
+  /** The session ended for good: unacknowledged messages are rerouted, then `gone` runs. */
+  ended(): void {
+    const stream = this.stream
+    if (stream === undefined) return
+    this.core.sm.resumable.delete(stream.id)
+    this.stopTimer()
+    const unacked = stream.drain()
+    rerouteUnacked(this.core, unacked)
+    this.core.modules.stream.gone(
+      this.host.session,
+      unacked.map((entry) => entry.stanza),
+    )
+  }
+}

@@ -107,6 +107,27 @@ export class ClientConnection implements Session, OpenConnection {
   get streamManaged(): boolean {
     return this.sm.stream !== undefined
   }
+  get hibernated(): boolean {
+    return this.stage === "hibernated"
+  }
+  get clientInactive(): boolean {
+    return this.csi?.inactive === true
+  }
+
+  unacked(): ReadonlyArray<XmlElement> {
+    return this.sm.stream?.queue.map((entry) => entry.stanza) ?? []
+  }
+
+  rescheduleHibernationEnd(delayMs: number): boolean {
+    if (this.stage !== "hibernated") return false
+    clearTimeout(this.hibernation)
+    this.hibernation = setTimeout(
+      () => this.endHibernation(),
+      Math.min(2 ** 31 - 1, Math.max(0, delayMs)),
+    )
+    this.hibernation.unref()
+    return true
+  }
 
   send(stanza: XmlElement): boolean {
     return this.sendSerialized(stanza, stanza.toString())

@@ -42,6 +42,17 @@ export interface Session {
    * confirmed by its acks (module hook `acked`), and a dropped connection may hibernate.
    */
   readonly streamManaged: boolean
+  /** True while the session waits to be resumed (XEP-0198 §5): no connection, stanzas queue. */
+  readonly hibernated: boolean
+  /** True while the client said `<inactive/>` (XEP-0352) and has not said `<active/>` since. */
+  readonly clientInactive: boolean
+  /** The stanzas written to (or queued for) the client and not acknowledged yet, oldest first. */
+  unacked(): ReadonlyArray<XmlElement>
+  /**
+   * Ends a hibernated session `delayMs` from now instead of when it was due (the push module
+   * stretches it while the session has push); false when the session is not hibernated.
+   */
+  rescheduleHibernationEnd(delayMs: number): boolean
   /**
    * Serialises and writes a stanza to the client. Modules' `stanzaWritten` hooks learn the
    * outcome. Returns false when the session is already closed.

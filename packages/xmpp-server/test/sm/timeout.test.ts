@@ -3,7 +3,7 @@
 // and those messages reach the user exactly once from offline storage at the next login, or
 // at once on another online resource. Also the per-session bound on unacknowledged stanzas.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { ServerModule, XmlElement } from "../../src/index.js"
+import type { ServerModule, Session, XmlElement } from "../../src/index.js"
 import { rawLogin } from "../helpers/rawSocket.js"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import { chat, countBody, smLogin } from "./smRaw.js"
@@ -90,5 +90,46 @@ describe("XEP-0198 without resumption", () => {
       expect(countBody(back.text(), `flood${index}`)).toBe(1)
     back.destroy()
     bob.destroy()
+  })
+})
+
+describe("hibernation seen by modules", () => {
+  it("exposes the hibernated state, the unacked stanzas and a later end", async () => {
+    let hibernatedSession: Session | undefined
+    events.length = 0
+    const watcher: ServerModule = {
+      name: "watcher",
+      setup: () => ({
+        hibernated: (session) => {
+          hibernatedSession = session
+        },
+      }),
+    }
+    const local = await startTestServer({
+      config: {
+        listen: { c2s: { tls: "optional", allow_plain_without_tls: true } },
+        modules: { stream_management: { resume_timeout: 1 } },
+      },
+      modules: [watcher, recorder],
+    })
+    local.addUser("alice", "alice-pass")
+    local.addUser("bob", "bob-pass")
+    const { connection } = await smLogin(local.c2sPort, "alice", "alice-pass", "watch")
+    const bob = await rawLogin(local.c2sPort, "localhost", "bob", "bob-pass", "pc")
+    bob.send(chat("alice@localhost/watch", "kept"))
+    await connection.waitFor("<body>kept</body>")
+    connection.destroy()
+    await expect.poll(() => hibernatedSession?.hibernated).toBe(true)
+    const session = hibernatedSession as Session
+    expect(session.streamManaged).toBe(true)
+    expect(session.unacked().map(body)).toEqual(["kept"])
+    expect(session.rescheduleHibernationEnd(2500)).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(events.some((event) => event.startsWith("gone watch"))).toBe(false)
+    await expect.poll(() => events, { timeout: 3000 }).toContain("gone watch [kept]")
+    expect(session.hibernated).toBe(false)
+    expect(session.rescheduleHibernationEnd(100)).toBe(false)
+    bob.destroy()
+    await local.stop()
   })
 })

@@ -101,6 +101,9 @@ export const webSocketListener = (core: ServerCore, host: string, port: number, 
       path,
       handleProtocols: (protocols) => (protocols.has("xmpp") ? "xmpp" : false),
     })
+    // `ws` re-emits the HTTP server's errors (EADDRINUSE at bind); `bind` below already turns
+    // those into a ListenError, so the re-emitted copy must not become an uncaught exception.
+    sockets.on("error", () => {})
     sockets.on("connection", (socket, request) => {
       if (core.lifecycle.stopping) return socket.terminate()
       if (socket.protocol !== "xmpp")

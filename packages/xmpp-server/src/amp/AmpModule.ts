@@ -9,7 +9,7 @@ import { type AmpPluginHandle, startAmpPlugin } from "@xmpp-amp/server-plugin"
 import { parseJid } from "../jid/Jid.js"
 import type { DiscoInfo, ModuleApi, ServerModule } from "../modules/ServerModule.js"
 import type { Session } from "../session/Session.js"
-import type { XmlElement } from "../xml/Xml.js"
+import { type XmlElement, xml } from "../xml/Xml.js"
 import {
   AMP_EXTRA_PREFIX,
   asElement,
@@ -81,6 +81,26 @@ const toComponent = (api: ModuleApi, stanza: XmlElement): boolean => {
   return api.config.components.some((component) => component.domain === domain)
 }
 
+/**
+ * The sender's own archived copy (XEP-0313, as the server keeps for every message a local user
+ * sends): written once the message was delivered or stored, without the `<amp/>`.
+ */
+const archiveSenderCopy = (api: ModuleApi, session: Session, stanza: XmlElement): void => {
+  const archive = api.stores.archive
+  const peer = parseJid(stanza.attrs.to ?? "")?.bare
+  if (archive === undefined || peer === undefined) return
+  const copy = xml(
+    stanza.name,
+    { ...stanza.attrs },
+    ...stanza.children.filter(
+      (child) =>
+        typeof child === "string" || !(child.name === "amp" && child.attrs.xmlns === NS_AMP),
+    ),
+  )
+  if (archive.accepts(session.username, peer, copy))
+    archive.archive(session.username, copy, "outgoing")
+}
+
 const processInBackground = (
   api: ModuleApi,
   amp: AmpPluginHandle,
@@ -90,6 +110,11 @@ const processInBackground = (
   amp.handleClientMessage(asElement(stanza), session.full).then(
     (result) => {
       if (result._tag === "NotAmp") api.send(stanza)
+      else if (
+        result._tag === "Processed" &&
+        (result.end === "delivered" || result.end === "stored")
+      )
+        archiveSenderCopy(api, session, stanza)
       else if (result._tag === "Failed")
         api.logger.warn("amp-message-failed", { id: stanza.attrs.id, reason: result.reason })
     },

@@ -230,6 +230,49 @@ describe("validation and the presence check", () => {
   })
 })
 
+describe("the sender's archive", () => {
+  it("keeps the sender's copy of a delivered AMP message, without <amp/>, not of a refused one", async () => {
+    await alice.send(
+      ampMessage(
+        "bob@localhost/phone",
+        "arch1",
+        [rule("deliver", "direct", "notify")],
+        "kept for alice",
+      ),
+    )
+    await alice.waitFor((s) => s.attrs.id === "arch1")
+    await alice.send(
+      ampMessage("eve@localhost", "arch2", [rule("deliver", "direct", "notify")], "refused"),
+    )
+    await alice.waitFor((s) => s.attrs.id === "arch2")
+    await pause(100)
+    const queryid = "qa1"
+    await alice.iq(
+      xml(
+        "iq",
+        { type: "set" },
+        xml(
+          "query",
+          { xmlns: "urn:xmpp:mam:2", queryid },
+          xml(
+            "x",
+            { xmlns: "jabber:x:data", type: "submit" },
+            xml("field", { var: "FORM_TYPE" }, xml("value", {}, "urn:xmpp:mam:2")),
+          ),
+        ),
+      ),
+    )
+    const archived = alice.received
+      .filter((s) => s.getChild("result", "urn:xmpp:mam:2")?.attrs.queryid === queryid)
+      .map((s) => s.getChild("result")?.getChild("forwarded")?.getChild("message"))
+    const copies = archived.filter((m) => m?.attrs.id === "arch1" && m.attrs.from === alice.jid)
+    expect(copies).toHaveLength(1)
+    expect(copies[0]?.getChildText("body")).toBe("kept for alice")
+    expect(copies[0]?.getChild("amp", NS_AMP)).toBeUndefined()
+    expect(archived.filter((m) => m?.attrs.id === "arch2")).toEqual([])
+  })
+})
+
 describe("discovery and the stream feature", () => {
   const info = (node?: string) =>
     alice.iq(

@@ -16,12 +16,6 @@ import type { Session } from "../session/Session.js"
 import type { XmlElement } from "../xml/Xml.js"
 import { AppServerLink } from "./AppServerLink.js"
 import { registrationTable } from "./RegistrationSql.js"
-import {
-  clientIsInactive,
-  isHibernated,
-  rescheduleHibernationEnd,
-  unackedStanzas,
-} from "./SessionAccess.js"
 import { StanzaIds } from "./StanzaIds.js"
 
 const asElement = (stanza: XmlElement): Element => stanza as unknown as Element
@@ -55,14 +49,14 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
       registrations: registrationTable(api.storage),
       extendHibernation: (id, timeoutMs) => {
         const entry = tracked.get(id)
-        if (entry !== undefined && rescheduleHibernationEnd(entry.session, timeoutMs))
+        if (entry !== undefined && entry.session.rescheduleHibernationEnd(timeoutMs))
           api.logger.info("push-hibernation-extended", { session: entry.session.full, timeoutMs })
       },
       restoreHibernation: (id) => {
         const entry = tracked.get(id)
         if (entry === undefined) return
         const due = (entry.hibernatedAt ?? Date.now()) + resumeTimeoutMs(api)
-        rescheduleHibernationEnd(entry.session, due - Date.now())
+        entry.session.rescheduleHibernationEnd(due - Date.now())
       },
     },
     table,
@@ -74,9 +68,9 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
     },
   )
 
-  /** Brings the rules' view of the client's CSI state up to date (no CSI hook: sampled). */
+  /** Brings the rules' view of the client's CSI state up to date (there is no CSI hook: sampled). */
   const syncClientState = (entry: Tracked): void => {
-    const inactive = clientIsInactive(entry.session)
+    const inactive = entry.session.clientInactive
     if (inactive === entry.inactive) return
     entry.inactive = inactive
     push.report({
@@ -133,7 +127,7 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
         return {
           type: "session-hibernated",
           session: session.id,
-          queue: unackedStanzas(session).map((stanza) => queued(stanza)),
+          queue: session.unacked().map((stanza) => queued(stanza)),
         }
       }),
     resumed: (session) =>
@@ -153,7 +147,7 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
       }),
     acked: (session) => {
       const entry = tracked.get(session.id)
-      if (entry === undefined || !entry.ackDelayed || isHibernated(session)) return
+      if (entry === undefined || !entry.ackDelayed || session.hibernated) return
       entry.ackDelayed = false
       report(session, () => ({ type: "session-acked", session: session.id }))
     },

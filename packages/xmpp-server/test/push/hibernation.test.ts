@@ -1,6 +1,7 @@
 // The hibernation timeout while a session has push (project push spec; XEP-0198 §5 with
 // XEP-0357): a sleeping phone with push stays resumable past `resume_timeout`, one without push
-// does not, and disabling push gives the session its usual timeout back. Registrations outlive
+// does not, and disabling push gives the session its usual timeout back; a connected client that
+// stops acking (XEP-0198 ack delayed) gets pushes for what it did not ack. Registrations outlive
 // a server restart (spec: stored durably).
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -25,8 +26,8 @@ let bed: PushTestBed
 beforeAll(async () => {
   bed = await startPushTestBed(
     { hibernation_timeout_with_push_ms: 5000, coalescing_window_ms: 0 },
-    ["mona", "nils", "olga"],
-    { resumeTimeout: 1 },
+    ["mona", "nils", "olga", "quin", "sender"],
+    { resumeTimeout: 1, ackTimeout: 1 },
   )
 })
 afterAll(async () => {
@@ -63,6 +64,23 @@ describe("hibernation timeout with push", () => {
     const refused = await tryToWake(bed, "olga", phone)
     expect(refused.text()).toMatch(/<failed/)
     await Promise.all([logOut(refused), logOut(laptop)])
+  })
+})
+
+describe("ack delayed", () => {
+  it("pushes a message written to a connected client that stopped acking", async () => {
+    const phone = await device(bed, "quin", "phone")
+    await enablePush(phone.connection, "quin-phone")
+    const sender = await online(bed, "sender", "quin-test")
+    sender.send(chatTo("quin@localhost/phone", "unacked"))
+    await phone.connection.waitFor("<body>unacked</body>")
+    const important = () =>
+      bed.appServer
+        .pushesFor("quin-phone")
+        .filter((push) => push.summary["last-message-body"] !== undefined)
+    expect(important()).toHaveLength(0)
+    await expect.poll(important, { timeout: 2500 }).toHaveLength(1)
+    await Promise.all([logOut(sender), logOut(phone.connection)])
   })
 })
 

@@ -32,7 +32,11 @@ export interface PushTestBed {
 export const startPushTestBed = async (
   push: Readonly<Record<string, unknown>>,
   users: readonly string[],
-  options: { readonly resumeTimeout?: number; readonly dataDir?: string } = {},
+  options: {
+    readonly resumeTimeout?: number
+    readonly ackTimeout?: number
+    readonly dataDir?: string
+  } = {},
 ): Promise<PushTestBed> => {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "xmpp-amp-push-test-"))
   const config = makeConfig(
@@ -45,7 +49,10 @@ export const startPushTestBed = async (
       },
       components: [{ domain: APP_SERVER, secret: "app-secret" }],
       modules: {
-        stream_management: { resume_timeout: options.resumeTimeout ?? 30, ack_timeout: 60 },
+        stream_management: {
+          resume_timeout: options.resumeTimeout ?? 30,
+          ack_timeout: options.ackTimeout ?? 60,
+        },
         push,
       },
     },

@@ -1,6 +1,7 @@
 // Benchmark (issue 6 item 7): the same load of chat messages through the in-memory host, once
 // without AMP (the plugin says NotAmp and the host routes and delivers) and once with a
-// `deliver=direct notify` rule on every message; prints both rates and their ratio.
+// `deliver=direct notify` rule on every message (the fast path), and once more with info log
+// lines on (the full Effect path); prints the rates and their ratios to the baseline.
 import { parseXml } from "@xmpp-amp/amp-core"
 import { startAmpPlugin } from "@xmpp-amp/server-plugin"
 import { InMemoryHost } from "@xmpp-amp/server-plugin/test"
@@ -20,6 +21,8 @@ const withAmp = parseXml(
 const host = new InMemoryHost().addUsers("juliet@example.com", "romeo@example.com")
 host.setSubscription("juliet@example.com", "romeo@example.com", "both")
 const plugin = await startAmpPlugin(host, {}, { logLevel: "None" })
+// Info lines on (to a logger that drops them): every message takes the full Effect path.
+const fullPathPlugin = await startAmpPlugin(host, {}, { logLevel: "Info", onLog: () => undefined })
 const romeo = host.connect(ROMEO)
 const juliet = host.connect("juliet@example.com/balcony")
 
@@ -39,6 +42,12 @@ const withAmpLoad = async () => {
   }
 }
 
+const fullPathLoad = async () => {
+  for (let index = 0; index < MESSAGES; index += 1) {
+    await fullPathPlugin.handleClientMessage(withAmp, ROMEO)
+  }
+}
+
 const measure = async (load: () => Promise<void>): Promise<number> => {
   let best = Number.POSITIVE_INFINITY
   for (let round = 0; round < ROUNDS; round += 1) {
@@ -55,7 +64,9 @@ await measure(withoutAmpLoad)
 const baseline = await measure(withoutAmpLoad)
 const amp = await measure(withAmpLoad)
 const notifications = romeo.received.length
+const full = await measure(fullPathLoad)
 await plugin.stop()
+await fullPathPlugin.stop()
 
 console.log(`messages per run: ${MESSAGES}, best of ${ROUNDS} runs`)
 console.log(`without AMP:                ${baseline.toFixed(0)} msg/s (baseline)`)
@@ -63,3 +74,6 @@ console.log(`deliver=direct notify rule: ${amp.toFixed(0)} msg/s`)
 console.log(`ratio (AMP / baseline):     ${(amp / baseline).toFixed(3)}`)
 console.log(`AMP cost per message:       ${((1 / amp - 1 / baseline) * 1e6).toFixed(1)} µs`)
 console.log(`notifications in last run:  ${notifications}`)
+console.log(
+  `full Effect path (info lines on): ${full.toFixed(0)} msg/s, ratio ${(full / baseline).toFixed(3)}, cost ${((1 / full - 1 / baseline) * 1e6).toFixed(1)} µs`,
+)

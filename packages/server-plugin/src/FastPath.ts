@@ -31,6 +31,7 @@ export interface FastPathSupport {
 }
 
 const DELIVERED: ClientMessageResult = { _tag: "Processed", end: "delivered" }
+const NOT_AMP: ClientMessageResult = { _tag: "NotAmp" }
 
 /**
  * Processes the message when it is on the hot path and resolves its result; resolves undefined
@@ -44,6 +45,7 @@ export const fastPath = async (
 ): Promise<ClientMessageResult | undefined> => {
   const { settings, count } = support
   const parsed = parseRequest(message, settings.support)
+  if (parsed._tag === "NotAmp") return NOT_AMP
   if (parsed._tag !== "Valid") return undefined
   const { request } = parsed
   if (request.rules.some((rule) => rule.condition === "expire-at")) return undefined

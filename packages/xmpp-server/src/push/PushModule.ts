@@ -48,9 +48,9 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
       publish: (iq, timeoutMs) => link.publish(iq, timeoutMs),
       registrations: registrationTable(api.storage),
       extendHibernation: (id, timeoutMs) => {
-        const entry = tracked.get(id)
-        if (entry !== undefined && entry.session.rescheduleHibernationEnd(timeoutMs))
-          api.logger.info("push-hibernation-extended", { session: entry.session.full, timeoutMs })
+        const session = tracked.get(id)?.session
+        if (session?.rescheduleHibernationEnd(timeoutMs) === true)
+          api.logger.info("push-hibernation-extended", { session: session.full, timeoutMs })
       },
       restoreHibernation: (id) => {
         const entry = tracked.get(id)
@@ -101,7 +101,9 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
     iqHandlers: {
       [PUSH_NS]: (iq, session, target) => {
         if (target.kind === "account" && target.username !== session.username)
-          return errorReply(iq, "forbidden", { from: target.username }) ?? "unhandled"
+          return (
+            errorReply(iq, "forbidden", { from: `${target.username}@${api.domain}` }) ?? "unhandled"
+          )
         const entry = tracked.get(session.id)
         if (entry !== undefined) syncClientState(entry)
         return asXml(push.handleRequest(asElement(iq), session.id, session.full))

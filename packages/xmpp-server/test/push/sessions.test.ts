@@ -147,7 +147,7 @@ describe("push notifications driven by session state", () => {
     await logOut(sender)
   })
 
-  it("refuses an enable without node and one naming the user's own JID", async () => {
+  it("refuses an enable without node, one naming the user's own JID, one for another account", async () => {
     const carol = await online(bed, "carol", "refusals")
     const noNode = await iq(carol, `<enable xmlns='urn:xmpp:push:0' jid='${APP_SERVER}'/>`)
     expect(noNode).toMatch(/type=["']error["'][\s\S]*bad-request/)
@@ -156,6 +156,13 @@ describe("push notifications driven by session state", () => {
       "<enable xmlns='urn:xmpp:push:0' jid='carol@localhost' node='x'/>",
     )
     expect(ownJid).toMatch(/type=["']error["'][\s\S]*bad-request/)
+    carol.send(
+      `<iq type='set' id='other-account' to='dave@localhost'><enable xmlns='urn:xmpp:push:0' jid='${APP_SERVER}' node='x'/></iq>`,
+    )
+    const text = await carol.waitFor(/id=["']other-account["'][\s\S]*?<\/iq>/)
+    expect(/<iq[^>]*id=["']other-account["'][\s\S]*?<\/iq>/.exec(text)?.[0]).toMatch(
+      /type=["']error["'][\s\S]*forbidden/,
+    )
     await logOut(carol)
   })
 })

@@ -1,5 +1,6 @@
-// Public entry point of @xmpp-amp/server-plugin: XEP-0079 Advanced Message Processing for any
-// XMPP server, mounted through the small host interface of `Host.ts`.
+// Public entry point of @xmpp-amp/server-plugin: XEP-0079 Advanced Message Processing and
+// XEP-0357 push notifications for any XMPP server, mounted through the small host interfaces of
+// `Host.ts` and `push/PushHost.ts`.
 export * from "./AmpPlugin.js"
 export * from "./Bounce.js"
 export * from "./Config.js"
@@ -13,4 +14,5 @@ export type { MessageEnd } from "./Lifecycle.js"
 export * from "./push/PushConfig.js"
 export * from "./push/PushHost.js"
 export * from "./push/PushPlugin.js"
+export * from "./push/PushPluginService.js"
 export * from "./Start.js"

@@ -1,8 +1,15 @@
 // `[modules.push]` (project push spec: every setting configurable, with its default): the TOML
-// names, the defaults, and mistakes refused with the dotted key named.
+// names, the defaults, mistakes refused with the dotted key named, and the Effect layer.
 import { defaultPushSettings } from "@xmpp-amp/push-rules"
+import { Context, Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
-import { PUSH_SETTING_KEYS, PushConfigError, parsePushSettings } from "../../src/index.js"
+import {
+  PUSH_SETTING_KEYS,
+  PushConfigError,
+  PushPlugin,
+  parsePushSettings,
+} from "../../src/index.js"
+import { memoryPushHost } from "./memoryPushHost.js"
 
 const refusal = (table: Record<string, unknown>): PushConfigError => {
   try {
@@ -87,5 +94,24 @@ describe("[modules.push]", () => {
       reason: "out-of-range",
       key: "modules.push.coalescing_window_ms",
     })
+  })
+})
+
+describe("PushPlugin.layer", () => {
+  it("provides the running module, and fails with PushConfigError on a bad table", async () => {
+    const host = memoryPushHost()
+    const features = await Effect.runPromise(
+      Effect.scoped(
+        Effect.map(
+          Layer.build(PushPlugin.layer(host, { max_errors: 2 })),
+          (context) => Context.get(context, PushPlugin).accountFeatures,
+        ),
+      ),
+    )
+    expect(features).toEqual(["urn:xmpp:push:0"])
+    const failure = await Effect.runPromise(
+      Effect.flip(Effect.scoped(Layer.build(PushPlugin.layer(host, { max_errors: 0 })))),
+    )
+    expect(failure).toMatchObject({ _tag: "PushConfigError", key: "modules.push.max_errors" })
   })
 })

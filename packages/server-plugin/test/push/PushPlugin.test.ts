@@ -3,7 +3,7 @@
 // app server that never answers, auto-disable after errors, registrations restored at start,
 // hibernation stretched and restored, and folded pushes sent when the coalescing window ends.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
-import { type PushPluginHandle, startPushPlugin } from "../../src/index.js"
+import { type PushLogLine, type PushPluginHandle, startPushPlugin } from "../../src/index.js"
 import {
   chat,
   disableIq,
@@ -127,6 +127,29 @@ describe("the push module", () => {
     expect(host.stored.size).toBe(0)
     offlineMessage(plugin, "m6")
     expect(host.sent).toHaveLength(5)
+  })
+
+  it("logs each push the app server refused or left unanswered", async () => {
+    const lines: PushLogLine[] = []
+    host = memoryPushHost()
+    push = await startPushPlugin(
+      host,
+      { coalescing_window_ms: 0 },
+      { onLog: (line) => lines.push(line) },
+    )
+    push.handleRequest(enableIq(PHONE, APP, "n1"), "s1", PHONE)
+    offlineMessage(push, "m1")
+    offlineMessage(push, "m2")
+    host.sent[0]?.fail("no answer within 60000 ms")
+    host.sent[1]?.answer(errorTo(host.sent[1].iq, "cancel", "item-not-found"))
+    await flush()
+    const warnings = lines.filter((line) => line.level === "Warn")
+    expect(warnings.map((line) => line.message)).toEqual(["push-unanswered", "push-refused"])
+    expect(warnings[0]?.annotations).toMatchObject({ user: JULIET, service: APP, node: "n1" })
+    expect(warnings[1]?.annotations).toMatchObject({
+      errorType: "cancel",
+      condition: "item-not-found",
+    })
   })
 
   it("pushes to registrations stored before it started", async () => {

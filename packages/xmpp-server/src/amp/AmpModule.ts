@@ -75,7 +75,10 @@ const serverLevel = (level: string): "debug" | "info" | "warn" | "error" =>
         ? "warn"
         : "error"
 
-/** Messages to a component's domain are the component's business, not AMP's here. */
+/**
+ * Messages to a component's domain are the component's business, not AMP's here; a message
+ * without `to` (to the sender's own account) is left to the server too.
+ */
 const toComponent = (api: ModuleApi, stanza: XmlElement): boolean => {
   const domain = parseJid(stanza.attrs.to ?? "")?.domain
   return api.config.components.some((component) => component.domain === domain)
@@ -146,7 +149,8 @@ export const ampModule: ServerModule = {
           ? [asXml(registered.streamFeature)]
           : [],
       stanzaReceived: (session, stanza) => {
-        if (!carriesAmpElement(stanza) || toComponent(api, stanza)) return undefined
+        if (!carriesAmpElement(stanza) || stanza.attrs.to === undefined || toComponent(api, stanza))
+          return undefined
         processInBackground(api, amp, session, stanza)
         return "stop"
       },

@@ -2,6 +2,7 @@
 // transport §4.1, time-sensitive §4.2, transient §4.3), validation errors listing every bad
 // rule (spec/amp.md §3), the presence check with and without a subscription (§7), structural
 // rejections, expiry while stored, disco (XEP-0079 §8.1–8.2) and the stream feature (§8.4).
+import { connect as tlsConnect } from "node:tls"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { xml } from "../../src/index.js"
 import { clientHeader, openRaw, rawLogin } from "../helpers/rawSocket.js"
@@ -308,12 +309,33 @@ describe("discovery and the stream feature", () => {
     }
   })
 
-  it("offers the stream feature after authentication, not on a plain stream before", async () => {
+  it("offers the stream feature after authentication and after STARTTLS, not on a plain stream before", async () => {
     const raw = await openRaw(server.c2sPort)
     raw.send(clientHeader("localhost"))
     const before = await raw.waitFor("</stream:features>")
     expect(before).not.toContain(NS_AMP_FEATURE)
     raw.destroy()
+    const tls = await openRaw(server.c2sPort)
+    tls.send(clientHeader("localhost"))
+    await tls.waitFor("</stream:features>")
+    tls.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+    await tls.waitFor("<proceed")
+    const secured = await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect({ socket: tls.socket, rejectUnauthorized: false }, () =>
+        socket.write(clientHeader("localhost")),
+      )
+      let text = ""
+      socket.setEncoding("utf8")
+      socket.on("data", (chunk: string) => {
+        text += chunk
+        if (text.includes("</stream:features>")) {
+          socket.destroy()
+          resolve(text)
+        }
+      })
+      socket.on("error", reject)
+    })
+    expect(secured).toContain(`<amp xmlns="${NS_AMP_FEATURE}"/>`)
     const logged = await rawLogin(server.c2sPort, "localhost", "eve", "eve-pass", "raw")
     expect(logged.text()).toContain(`<amp xmlns="${NS_AMP_FEATURE}"/>`)
     logged.destroy()

@@ -27,18 +27,8 @@ export const asElement = (stanza: XmlElement): Element => stanza as unknown as E
 /** The plugin's element seen as the server's. */
 export const asXml = (element: Element): XmlElement => element as unknown as XmlElement
 
-/**
- * True when the session enabled XEP-0198, so it confirms stanzas with acks. The `Session`
- * interface has no such flag yet: this reads the connection's stream-management state
- * (`sm.stream` once enabled; older connections kept the stream itself in `sm`).
- */
-const ackedBySm = (session: Session): boolean => {
-  const sm = (session as { readonly sm?: unknown }).sm
-  if (sm === undefined || sm === null) return false
-  return typeof sm === "object" && "stream" in sm
-    ? (sm as { readonly stream?: unknown }).stream !== undefined
-    : true
-}
+/** True when the session enabled XEP-0198, so it confirms stanzas with acks. */
+const ackedBySm = (session: Session): boolean => session.streamManaged
 
 /** What the adapter learns from the plugin at registration. */
 export interface RegisteredExtension {

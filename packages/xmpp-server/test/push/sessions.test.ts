@@ -56,6 +56,8 @@ describe("push notifications driven by session state", () => {
     const phone = await device(bed, "carol", "phone")
     expect(await enablePush(phone.connection, "carol-phone")).toMatch(/type=["']result["']/)
     await sleep(phone)
+    // The stanzas it never acked (the enable result at least) are pushed once it hibernated.
+    await expect.poll(() => pushes("carol-phone").length).toBeGreaterThan(0)
 
     sender.send(chatTo("carol@localhost", "while-asleep"))
     await expect.poll(() => importantPushes("carol-phone").length).toBe(1)
@@ -128,6 +130,7 @@ describe("push notifications driven by session state", () => {
     const phone = await device(bed, "gwen", "phone")
     await enablePush(phone.connection, "gwen-phone")
     await sleep(phone)
+    await expect.poll(() => pushes("gwen-phone").length).toBeGreaterThan(0)
     const sender = await online(bed, "sender", "gwen-test")
     await settle()
     const before = pushes("gwen-phone").length

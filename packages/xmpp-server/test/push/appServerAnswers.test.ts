@@ -1,7 +1,8 @@
 // XEP-0357 §6 and §7.1 end to end: disabling with and without a node, app server errors counted
 // up to `max_errors` (then the registration is disabled), `wait` errors and silence not counted,
-// the coalescing window (project push spec rule 7), publish-options echoed, and registrations
-// kept across a server restart. The app server is a real XEP-0114 component.
+// the coalescing window (project push spec rule 7), publish-options echoed, an app server on a
+// local JID (publish delivered, its error answers counted). The app server is otherwise a real
+// XEP-0114 component.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   APP_SERVER,
@@ -18,7 +19,7 @@ import {
 let bed: PushTestBed
 let coalescing: PushTestBed
 beforeAll(async () => {
-  const users = ["sender", "hank", "ines", "jack", "kate", "liam"]
+  const users = ["sender", "hank", "ines", "jack", "kate", "liam", "rita", "sam"]
   ;[bed, coalescing] = await Promise.all([
     startPushTestBed({ coalescing_window_ms: 0, max_errors: 3, push_timeout_ms: 300 }, users),
     startPushTestBed({ coalescing_window_ms: 400 }, users),
@@ -105,6 +106,37 @@ describe("app server answers", () => {
     await expect.poll(() => bed.appServer.pushesFor("kate-node").length).toBe(1)
     expect(bed.appServer.pushesFor("kate-node")[0]?.publishOptions).toEqual({ secret: "token-42" })
     await logOut(sender)
+  })
+})
+
+describe("an app server on a local JID", () => {
+  it("gets the publish, and its error answers count up to max_errors", async () => {
+    const app = await online(bed, "rita", "app")
+    const sam = await online(bed, "sam", "phone")
+    const reply = await iq(
+      sam,
+      "<enable xmlns='urn:xmpp:push:0' jid='rita@localhost/app' node='sam-node'/>",
+    )
+    expect(reply).toMatch(/type=["']result["']/)
+    await logOut(sam)
+    const sender = await online(bed, "sender", "sam-test")
+    const publishes = () => [...app.text().matchAll(/<iq[^>]*type=["']set["'][\s\S]*?<\/iq>/g)]
+    for (const count of [1, 2, 3]) {
+      sender.send(chatTo("sam@localhost", `to-local-app-${count}`))
+      await expect.poll(() => publishes().length).toBe(count)
+      const publish = publishes()[count - 1]?.[0] ?? ""
+      expect(publish).toMatch(/<publish node=["']sam-node["']>/)
+      expect(publish).toMatch(/from=["']localhost["']/)
+      const id = /id=["']([^"']+)["']/.exec(publish)?.[1]
+      app.send(
+        `<iq type='error' id='${id}' to='localhost'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`,
+      )
+    }
+    await settle()
+    sender.send(chatTo("sam@localhost", "after-three-errors"))
+    await settle(400)
+    expect(publishes()).toHaveLength(3)
+    await Promise.all([logOut(sender), logOut(app)])
   })
 })
 

@@ -135,7 +135,7 @@ export class ClientConnection implements Session, OpenConnection {
 
   sendSerialized(stanza: XmlElement, text: string): boolean {
     if (this.stage === "hibernated") {
-      const queued = this.sm.queue(stanza, text)
+      const queued = this.sm.queueHibernated(stanza, text)
       this.core.modules.stream.heldBack(this, stanza, "hibernated")
       if (queued === "overflow") this.endHibernation()
       return true
@@ -196,6 +196,7 @@ export class ClientConnection implements Session, OpenConnection {
     const hooks = this.core.modules.stanzaWritten
     return this.transport.write(text, (ok) => {
       settled?.()
+      if (entry !== undefined && ok) this.sm.handedOn(entry)
       if (entry !== undefined) {
         if (entry.reported) return
         entry.reported = true

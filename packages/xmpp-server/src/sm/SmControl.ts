@@ -93,6 +93,34 @@ export class SmControl {
     return stream.queue.length > (this.core.sm.settings?.max_unacked ?? 0) ? "overflow" : entry
   }
 
+  /**
+   * Queues a message for a hibernated session and keeps a durable copy of it: the sender's
+   * `<a/>` waits for its commit, like it waits for a socket write (issue 5 item 9).
+   */
+  queueHibernated(stanza: XmlElement, text: string): Unacked | "overflow" | undefined {
+    const queued = this.queue(stanza, text)
+    const pending = this.core.sm.pending
+    if (queued === undefined || queued === "overflow" || pending === undefined) return queued
+    if (stanza.name !== "message") return queued
+    const session = this.host.session
+    const settled = this.core.sm.current?.begin()
+    queued.pendingId = pending.add(
+      session.username,
+      session.resource,
+      text,
+      queued.queuedAt,
+      settled,
+    )
+    return queued
+  }
+
+  /** A queued stanza reached the client's socket: its durable copy, if any, goes. */
+  handedOn(entry: Unacked): void {
+    if (entry.pendingId === undefined) return
+    this.core.sm.pending?.remove(entry.pendingId)
+    entry.pendingId = undefined
+  }
+
   /** Asks the client for an ack after this tick's writes; `ackDelayed` if none comes in time. */
   requestAck(): void {
     if (this.ackRequestScheduled) return

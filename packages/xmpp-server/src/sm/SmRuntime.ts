@@ -6,12 +6,15 @@ import type { RegisterSettings } from "../register/RegisterSettings.js"
 import type { RegistrationLimiter } from "../register/Registration.js"
 import type { ClientConnection } from "../session/ClientConnection.js"
 import type { HandoffTracker } from "./Handoff.js"
+import type { PendingStore } from "./SmPending.js"
 import type { SmSettings } from "./SmSettings.js"
 
 /** Shared stream-management state of one server. */
 export interface SmRuntime {
   /** Set by the `stream_management` module at setup; undefined when it is disabled. */
   settings: SmSettings | undefined
+  /** The durable copy of messages queued for hibernated sessions (set with `settings`). */
+  pending: PendingStore | undefined
   /** True when the `csi` module is enabled. */
   csi: boolean
   /** Sessions that asked for resumption, by resumption id (connected or hibernated). */
@@ -30,6 +33,7 @@ export interface SmRuntime {
 /** A fresh runtime with both modules off until their setup runs. */
 export const makeSmRuntime = (): SmRuntime => ({
   settings: undefined,
+  pending: undefined,
   csi: false,
   resumable: new Map(),
   current: undefined,

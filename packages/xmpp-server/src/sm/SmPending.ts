@@ -1,0 +1,133 @@
+// Crash safety for XEP-0198 §5 hibernated sessions (issue 5 item 9): a message queued for a
+// session whose connection is gone is also written to `sm_pending`, and the sender's `<a/>`
+// waits for that commit (through the session's write tracker, like a socket write). The row
+// goes once the message is handed on: written on resumption, or rerouted when the session
+// ends. Writes are batched per event-loop turn into one transaction.
+import { randomUUID } from "node:crypto"
+import type { Logger } from "../log/Logger.js"
+import type { StorageShape } from "../storage/Storage.js"
+
+/** The `stream_management` module's tables (rowid order is queueing order). */
+export const smMigrations: ReadonlyArray<string> = [
+  `CREATE TABLE sm_pending (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+     resource TEXT NOT NULL,
+     stanza_xml TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   )`,
+]
+
+/** A row of `sm_pending`. */
+export interface PendingRow {
+  readonly id: string
+  readonly username: string
+  readonly resource: string
+  readonly stanza_xml: string
+  readonly created_at: number
+}
+
+type Operation =
+  | { readonly kind: "add"; readonly row: PendingRow; readonly settled: (() => void) | undefined }
+  | { readonly kind: "remove"; readonly id: string; readonly settled?: (() => void) | undefined }
+
+/** The durable copy of messages queued for hibernated sessions. */
+export class PendingStore {
+  private operations: Array<Operation> = []
+  private scheduled = false
+  private stopped = false
+
+  constructor(
+    private readonly storage: StorageShape,
+    private readonly logger: Logger,
+  ) {
+    storage.migrate("stream_management", smMigrations)
+  }
+
+  /**
+   * Records a message queued for `username/resource`; `settled` (a write-tracker release)
+   * runs once the row is committed. Returns the row id.
+   */
+  add(
+    username: string,
+    resource: string,
+    text: string,
+    createdAt: number,
+    settled?: () => void,
+  ): string {
+    const id = randomUUID()
+    const row = { id, username, resource, stanza_xml: text, created_at: createdAt }
+    this.enqueue({ kind: "add", row, settled })
+    return id
+  }
+
+  /** Forgets a row: its message was handed on. */
+  remove(id: string): void {
+    this.enqueue({ kind: "remove", id })
+  }
+
+  /** Every row, oldest first (recovery at start). */
+  all(): ReadonlyArray<PendingRow> {
+    return this.storage.sql.all<PendingRow>(
+      "SELECT id, username, resource, stanza_xml, created_at FROM sm_pending ORDER BY seq",
+    )
+  }
+
+  /** Deletes one row now, inside the caller's transaction if any (recovery). */
+  deleteNow(id: string): void {
+    this.storage.sql.run("DELETE FROM sm_pending WHERE id = ?", [id])
+  }
+
+  /**
+   * Forgets a row at once, inside the caller's transaction: deletes it, or cancels its insert
+   * when that is still waiting for this turn's batch (its ack is released with the batch).
+   */
+  removeNow(id: string): void {
+    const waiting = this.operations.findIndex(
+      (operation) => operation.kind === "add" && operation.row.id === id,
+    )
+    const operation = this.operations[waiting]
+    if (operation?.kind === "add")
+      this.operations[waiting] = { kind: "remove", id, settled: operation.settled }
+    else this.deleteNow(id)
+  }
+
+  /** Commits what is pending now; later operations are committed at once (server stopping). */
+  stop(): void {
+    this.stopped = true
+    this.flush()
+  }
+
+  private enqueue(operation: Operation): void {
+    this.operations.push(operation)
+    if (this.stopped) return void this.flush()
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => this.flush())
+  }
+
+  /** Applies the batch in one transaction, then releases the acks that waited for it. */
+  private flush(): void {
+    this.scheduled = false
+    const batch = this.operations
+    this.operations = []
+    if (batch.length === 0) return
+    try {
+      this.storage.transaction(() => {
+        for (const operation of batch) {
+          if (operation.kind === "remove") this.deleteNow(operation.id)
+          else
+            this.storage.sql.run(
+              `INSERT INTO sm_pending (id, username, resource, stanza_xml, created_at)
+               VALUES (@id, @username, @resource, @stanza_xml, @created_at)`,
+              { ...operation.row },
+            )
+        }
+      })
+    } catch (error) {
+      this.logger.error("sm-pending-write-failed", { operations: batch.length, error })
+    }
+    for (const operation of batch) operation.settled?.()
+  }
+}

@@ -110,7 +110,16 @@ describe("crash safety", () => {
       }
     }
     const loads = senders.map(load)
-    await new Promise((resolve) => setTimeout(resolve, 700))
+    // Kill mid-load once a good number of messages were acknowledged, however slow the machine
+    // is (a fixed delay acknowledged too few on a loaded CI machine); bounded at 30 s.
+    const ackedSoFar = () =>
+      senders.reduce(
+        (sum, name) => sum + highestAck((senderConnections.get(name) as RawConnection).text()),
+        0,
+      )
+    for (let waited = 0; ackedSoFar() < 300 && waited < 30_000; waited += 20)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise((resolve) => setTimeout(resolve, 100))
     first.child.kill("SIGKILL")
     await exited
     loading = false

@@ -4,15 +4,10 @@
 // message the server acknowledged (XEP-0198 `<a/>`) before the kill must reach its recipient
 // exactly once (before the kill, or from offline storage after the restart), and no message
 // may arrive twice.
-import type { ChildProcess } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { createUserRecord, databaseFile, openSqliteStorage } from "../../src/index.js"
-import { spawnCli } from "../cli/runCli.js"
 import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
 import { NS_SM } from "../sm/smRaw.js"
+import { crashBed } from "./cliServer.js"
 
 const senders = ["s1", "s2", "s3", "s4"]
 const online = ["on1", "on2", "on3", "on4"]
@@ -20,43 +15,8 @@ const offline = ["off1", "off2", "off3", "off4"]
 const recipients = [...online, ...offline]
 const password = "crash-pass"
 
-const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-crash-"))
-const children: Array<ChildProcess> = []
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL")
-  rmSync(directory, { recursive: true, force: true })
-})
-
-const configFile = join(directory, "server.toml")
-writeFileSync(
-  configFile,
-  [
-    "[server]",
-    'data_dir = "data"',
-    "[listen.c2s]",
-    "port = 0",
-    'tls = "optional"',
-    "allow_plain_without_tls = true",
-    "[listen.websocket]",
-    "enabled = false",
-  ].join("\n"),
-)
-
-/** Starts the CLI and resolves with its process and c2s port once it serves. */
-const startServer = async (): Promise<{ child: ChildProcess; port: number }> => {
-  const child = spawnCli(["start", "--config", configFile], directory)
-  children.push(child)
-  let stdout = ""
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString()
-      const match = /c2s {8}127\.0\.0\.1:(\d+)/.exec(stdout)
-      if (match !== null && stdout.includes("Press Ctrl-C")) resolve(Number(match[1]))
-    })
-    child.on("exit", (code) => reject(new Error(`server exited early with ${code}`)))
-  })
-  return { child, port }
-}
+const bed = crashBed()
+afterAll(() => bed.cleanup())
 
 const bodyOf = (sender: string, index: number) => `${sender}-${index}`
 const recipientOf = (index: number) => recipients[index % recipients.length] as string
@@ -69,12 +29,9 @@ const occurrences = (text: string, body: string) => text.split(`<body>${body}</b
 
 describe("crash safety", () => {
   it("delivers every acknowledged message exactly once across a SIGKILL", async () => {
-    const storage = openSqliteStorage(databaseFile(join(directory, "data")))
-    for (const name of [...senders, ...recipients])
-      storage.users.create(createUserRecord(name, password))
-    storage.close()
+    bed.addUsers([...senders, ...recipients], password)
 
-    const first = await startServer()
+    const first = await bed.start()
     const before = new Map<string, RawConnection>()
     for (const name of online) {
       const connection = await rawLogin(first.port, "localhost", name, password, "r")
@@ -142,7 +99,7 @@ describe("crash safety", () => {
     const totalAcked = [...acked.values()].reduce((sum, value) => sum + value, 0)
     expect(totalAcked).toBeGreaterThan(100)
 
-    const second = await startServer()
+    const second = await bed.start()
     let storedDelivered = 0
     for (const name of recipients) {
       const connection = await rawLogin(second.port, "localhost", name, password, "again")

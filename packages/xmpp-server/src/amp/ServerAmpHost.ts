@@ -87,9 +87,10 @@ export const serverAmpHost = (
     const username = localpart(stanza.attrs.to)
     const offline = api.stores.offline
     if (username === undefined || offline === undefined) return undefined
+    const messageKey = api.messageKey(stanza)
     const result = offline.store(username, stanza, {
       ...(extra === undefined ? {} : { extra: AMP_EXTRA_PREFIX + extra }),
-      ...(api.messageKey(stanza) === undefined ? {} : { messageKey: api.messageKey(stanza) ?? "" }),
+      ...(messageKey === undefined ? {} : { messageKey }),
     })
     return result.ok ? result.key : undefined
   }

@@ -2,7 +2,7 @@
 // @xmpp/xml streaming parser, with the protections RFC 6120 §11 asks for: no DTDs, no
 // entity expansion beyond the five predefined entities, no processing instructions or
 // comments (`restricted-xml`), malformed XML (`not-well-formed`) and stanzas above the size
-// limit (`policy-violation`, counted as they arrive, before the stanza is complete).
+// limit or nested too deeply (`policy-violation`, counted as they arrive).
 
 import { type XmlElement, XmlElementClass, XmlParser } from "../xml/Xml.js"
 import { NS_CLIENT, NS_FRAMING } from "./Namespaces.js"
@@ -27,6 +27,13 @@ const namePattern = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/
 const websocketRoot = "<websocket-frames>"
 
 const cdataOpening = "[CDATA["
+
+/**
+ * Elements a stanza may nest below the stream root. Deeper trees are refused: serialising
+ * one recurses per level, and a few thousand levels overflow the stack (found by fuzzing).
+ * Real stanzas, even carbons of forwarded MAM results with XHTML-IM, stay far below.
+ */
+export const maxStanzaDepth = 128
 
 /** RFC 6120 §11.1: DTDs, comments and processing instructions (other than the XML declaration). */
 const restrictedMarkup = (data: string): string | undefined => {
@@ -119,6 +126,10 @@ export class StreamParser extends XmlParser {
       this.root = element
       this.cursor = element
       if (this.framing === "stream") this.handlers.onOpen(name, attrs)
+      return
+    }
+    if (this.depth > maxStanzaDepth + 1) {
+      this.fail("policy-violation", `elements nested deeper than ${maxStanzaDepth} levels`)
       return
     }
     if (this.depth === 2) {

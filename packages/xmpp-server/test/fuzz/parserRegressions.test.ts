@@ -1,0 +1,45 @@
+// Regression tests for the stream parser bugs the fuzz tests found (src/stream/StreamParser.ts):
+// deep nesting overflowed the stack when the stanza was serialised, characters XML forbids
+// were passed on to recipients, the size limit counted UTF-16 code units instead of UTF-8
+// bytes, and input outside a stanza (an unterminated tag) was buffered without limit.
+import { describe, expect, it } from "vitest"
+import { maxStanzaDepth, StreamParser } from "../../src/stream/StreamParser.js"
+
+const header =
+  "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
+
+/** The events of one parser fed `chunks`: `open`, each element serialised, `close`, `error …`. */
+const run = (chunks: ReadonlyArray<string>, maxStanzaBytes = 10_000): Array<string> => {
+  const events: Array<string> = []
+  const parser = new StreamParser(
+    {
+      onOpen: () => events.push("open"),
+      onElement: (element) => events.push(element.toString()),
+      onClose: () => events.push("close"),
+      onError: (condition) => events.push(`error ${condition}`),
+    },
+    "stream",
+    maxStanzaBytes,
+  )
+  for (const chunk of chunks) parser.write(chunk)
+  return events
+}
+
+const nested = (depth: number): string =>
+  `<message>${"<a>".repeat(depth - 1)}${"</a>".repeat(depth - 1)}</message>`
+
+describe("deep nesting", () => {
+  it("refuses a stanza nested deeper than the limit with policy-violation", () => {
+    expect(run([header, nested(5000)], 100_000)).toEqual(["open", "error policy-violation"])
+    expect(run([header, nested(maxStanzaDepth + 1)], 100_000)).toEqual([
+      "open",
+      "error policy-violation",
+    ])
+  })
+
+  it("accepts a stanza exactly at the limit, and serialises it", () => {
+    const events = run([header, nested(maxStanzaDepth)], 100_000)
+    expect(events).toHaveLength(2)
+    expect(events[1]).toContain("<a><a>")
+  })
+})

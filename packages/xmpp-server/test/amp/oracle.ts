@@ -1,0 +1,183 @@
+// What a sender and the recipient's sessions see for one AMP rule (XEP-0079), written down from
+// spec/amp.md in plain terms — the presence check (§7), the outcome path and when each action
+// fires (§4), the replies (§5) — as an independent statement for the end-to-end matrix. It
+// never calls amp-core's resolver: that is the code under test.
+
+/** One `<rule/>` as the sender writes it. */
+export interface MatrixRule {
+  readonly condition: "deliver" | "match-resource" | "expire-at"
+  readonly value: string
+  readonly action: "alert" | "drop" | "error" | "notify"
+}
+
+/** Which storage the server has for messages it cannot deliver. */
+export interface Storage {
+  readonly name: string
+  readonly offline: boolean
+  readonly mam: boolean
+  /** `[testing.faults]`: every offline and MAM write fails. */
+  readonly failing: boolean
+}
+
+/** The recipient's sessions a test holds open. */
+export type Session = "bob" | "carolA" | "carolB" | "eve"
+
+/** Who the message is addressed to, and what the server knows about them. */
+export interface Recipient {
+  /** How the case name speaks of them. */
+  readonly description: string
+  /** `to` of the message, as written. */
+  readonly to: string
+  /** A local account the sender may see the presence of (roster `both`). */
+  readonly subscribed: boolean
+  /** A local account (known user); false for an unknown user or a domain we do not serve. */
+  readonly exists: boolean
+  readonly local: boolean
+  /** Sessions the server routes the message to (RFC 6121 §8.5). */
+  readonly sessions: ReadonlyArray<Session>
+  /** `match-resource` values met (§4): `exact` for an existing full JID, `other` otherwise. */
+  readonly resourceMatch: "exact" | "other" | undefined
+}
+
+/** What the sender gets back for a message, in order. */
+export type Reply =
+  | { readonly kind: "amp"; readonly status: "notify" | "alert" }
+  | { readonly kind: "amp-error"; readonly condition: "undefined-condition" }
+  | { readonly kind: "refused"; readonly condition: "not-acceptable" }
+  | {
+      readonly kind: "bounce"
+      readonly condition:
+        | "service-unavailable"
+        | "remote-server-not-found"
+        | "internal-server-error"
+      readonly type: "cancel" | "wait"
+    }
+
+/** The expected outcome of one case. */
+export interface Expected {
+  readonly receivers: ReadonlyArray<Session>
+  readonly replies: ReadonlyArray<Reply>
+}
+
+/** Every action of spec/amp.md §1. */
+export const actions: ReadonlyArray<MatrixRule["action"]> = ["alert", "drop", "error", "notify"]
+
+/** Every condition value the matrix tries; `expire-at` is one already past and one far ahead. */
+export const conditionValues: ReadonlyArray<Pick<MatrixRule, "condition" | "value">> = [
+  ...["direct", "stored", "none", "forward", "gateway"].map((value) => ({
+    condition: "deliver" as const,
+    value,
+  })),
+  ...["any", "exact", "other"].map((value) => ({ condition: "match-resource" as const, value })),
+  { condition: "expire-at", value: "2000-01-01T00:00:00Z" },
+  { condition: "expire-at", value: "2999-12-31T23:59:59Z" },
+]
+
+/** Every rule the matrix sends: each action with each condition value. */
+export const matrixRules: ReadonlyArray<MatrixRule> = conditionValues.flatMap((value) =>
+  actions.map((action) => ({ ...value, action })),
+)
+
+const isPast = (rule: MatrixRule) => Date.parse(rule.value) <= Date.now()
+
+/** `deliver=forward|gateway` reveal nothing about presence; every other rule may (§7). */
+const revealsPresence = (rule: MatrixRule) =>
+  !(rule.condition === "deliver" && (rule.value === "forward" || rule.value === "gateway"))
+
+/** The reply a blocking action sends when it stops the message; `drop` sends none (§5). */
+const blockingReply = (action: MatrixRule["action"]): ReadonlyArray<Reply> =>
+  action === "alert"
+    ? [{ kind: "amp", status: "alert" }]
+    : action === "error"
+      ? [{ kind: "amp-error", condition: "undefined-condition" }]
+      : []
+
+const notifyReply: Reply = { kind: "amp", status: "notify" }
+
+/** The bounce of a message that ends at `none` (§4, routing). */
+const bounceOf = (recipient: Recipient, storage: Storage): Reply => {
+  if (!recipient.local)
+    return { kind: "bounce", condition: "remote-server-not-found", type: "cancel" }
+  if (recipient.exists && storage.failing && (storage.offline || storage.mam))
+    return { kind: "bounce", condition: "internal-server-error", type: "wait" }
+  return { kind: "bounce", condition: "service-unavailable", type: "cancel" }
+}
+
+/** The expected outcome of a message carrying the single rule `rule`. */
+export const expectedOutcome = (
+  rule: MatrixRule,
+  recipient: Recipient,
+  storage: Storage,
+): Expected => {
+  // §7: a local recipient who does not share presence with the sender (or does not exist)
+  // refuses every presence-revealing rule; the message is not delivered.
+  if (recipient.local && !recipient.subscribed && revealsPresence(rule))
+    return { receivers: [], replies: [{ kind: "refused", condition: "not-acceptable" }] }
+
+  // §4: the outcome path is a sub-list of direct → stored → none.
+  const wouldStore = recipient.exists && (storage.offline || storage.mam)
+  const path = [
+    ...(recipient.sessions.length > 0 ? ["direct"] : []),
+    ...(wouldStore ? ["stored"] : []),
+    "none",
+  ]
+  // Where the message really ends without AMP: storage writes fail under `failing`.
+  const reached =
+    recipient.sessions.length > 0 ? "direct" : wouldStore && !storage.failing ? "stored" : "none"
+  const asUsual: Expected = {
+    receivers: recipient.sessions,
+    replies: reached === "none" ? [bounceOf(recipient, storage)] : [],
+  }
+  const stopped: Expected = { receivers: [], replies: blockingReply(rule.action) }
+  const notified: Expected = { ...asUsual, replies: [notifyReply, ...asUsual.replies] }
+
+  switch (rule.condition) {
+    case "deliver": {
+      // forward and gateway are never on the path: the rule never fires.
+      const position = path.indexOf(rule.value)
+      if (position < 0) return asUsual
+      // Blocking actions fire before the outcome is carried out: the first one on the path at
+      // once, a later one only when everything before it failed.
+      if (rule.action !== "notify") return position <= path.indexOf(reached) ? stopped : asUsual
+      // notify fires after its outcome is confirmed; the `none` notification precedes the bounce.
+      return rule.value === reached ? notified : asUsual
+    }
+    case "match-resource": {
+      // Decided at `initial` from the routing decision: no session, no match.
+      const met =
+        recipient.resourceMatch !== undefined &&
+        (rule.value === "any" || rule.value === recipient.resourceMatch)
+      if (!met) return asUsual
+      return rule.action === "notify" ? notified : stopped
+    }
+    case "expire-at": {
+      // A time already past is met at `initial`; a future one never fires in the matrix (a
+      // delivered message met nothing, a stored one waits, a discarded one drops the rule).
+      if (!isPast(rule)) return asUsual
+      return rule.action === "notify" ? notified : stopped
+    }
+  }
+}
+
+const article = (word: string) => (/^[aeiou]/.test(word) ? "an" : "a")
+
+/** The expected outcome in words, for the case name. */
+export const describeExpected = (expected: Expected): string => {
+  const reply = (each: Reply) =>
+    each.kind === "amp"
+      ? `${article(each.status)} ${each.status} reply`
+      : each.kind === "amp-error"
+        ? "an AMP error (undefined-condition)"
+        : each.kind === "refused"
+          ? "a not-acceptable refusal"
+          : `${article(each.condition)} ${each.condition} bounce`
+  const replies =
+    expected.replies.length === 0
+      ? "the sender gets no reply"
+      : `the sender gets ${expected.replies.map(reply).join(" then ")}`
+  const receivers =
+    expected.receivers.length === 0
+      ? "no session receives it"
+      : `${expected.receivers.join(" and ")} ${expected.receivers.length > 1 ? "receive" : "receives"} it`
+  return `${replies}, ${receivers}`
+}

@@ -1,8 +1,8 @@
 // The incoming side of an RFC 6120 stream (or RFC 7395 WebSocket framing) on top of the
 // @xmpp/xml streaming parser, with the protections RFC 6120 §11 asks for: no DTDs, no
 // entity expansion beyond the five predefined entities, no processing instructions or
-// comments (`restricted-xml`), malformed XML (`not-well-formed`) and stanzas above the size
-// limit or nested too deeply (`policy-violation`, counted as they arrive).
+// comments (`restricted-xml`), malformed XML and characters XML 1.0 forbids (`not-well-formed`),
+// stanzas above the size limit or nested too deeply (`policy-violation`, counted as they arrive).
 
 import { type XmlElement, XmlElementClass, XmlParser } from "../xml/Xml.js"
 import { NS_CLIENT, NS_FRAMING } from "./Namespaces.js"
@@ -34,6 +34,14 @@ const cdataOpening = "[CDATA["
  * Real stanzas, even carbons of forwarded MAM results with XHTML-IM, stay far below.
  */
 export const maxStanzaDepth = 128
+
+/**
+ * XML 1.0 §2.2: control characters other than tab, newline and carriage return, and U+FFFE
+ * and U+FFFF, may not appear (not even as character references, which the tokenizer already
+ * refuses). Passed on, they would break the recipient's parser and end its session.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
+const forbiddenCharacter = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/
 
 /** RFC 6120 §11.1: DTDs, comments and processing instructions (other than the XML declaration). */
 const restrictedMarkup = (data: string): string | undefined => {
@@ -83,6 +91,10 @@ export class StreamParser extends XmlParser {
     const restriction = restrictedMarkup(this.endedWithLessThan ? `<${data}` : data)
     if (restriction !== undefined) {
       this.fail("restricted-xml", restriction)
+      return
+    }
+    if (forbiddenCharacter.test(data)) {
+      this.fail("not-well-formed", "a character XML does not allow")
       return
     }
     this.endedWithLessThan = data.endsWith("<")

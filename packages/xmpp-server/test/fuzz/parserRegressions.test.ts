@@ -43,3 +43,19 @@ describe("deep nesting", () => {
     expect(events[1]).toContain("<a><a>")
   })
 })
+
+describe("characters XML 1.0 forbids", () => {
+  it.each(["\u0000", "\u0001", "\u001F", "\u000B", "\uFFFE", "\uFFFF"])(
+    "refuses %j in a stanza with not-well-formed",
+    (character) => {
+      expect(run([header, `<message><body>a${character}b</body></message>`])).toEqual([
+        "open",
+        "error not-well-formed",
+      ])
+    },
+  )
+
+  it("accepts tab, newline, carriage return and astral characters", () => {
+    expect(run([header, "<message><body>\t\n\r 😀 \uFFFD</body></message>"])).toHaveLength(2)
+  })
+})

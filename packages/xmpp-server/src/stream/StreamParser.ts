@@ -2,7 +2,9 @@
 // @xmpp/xml streaming parser, with the protections RFC 6120 §11 asks for: no DTDs, no
 // entity expansion beyond the five predefined entities, no processing instructions or
 // comments (`restricted-xml`), malformed XML and characters XML 1.0 forbids (`not-well-formed`),
-// stanzas above the size limit or nested too deeply (`policy-violation`, counted as they arrive).
+// stanzas above the size limit (UTF-8 bytes, counted as they arrive, before the stanza is
+// complete, and likewise any unfinished markup between stanzas) or nested too deeply
+// (`policy-violation`).
 
 import { type XmlElement, XmlElementClass, XmlParser } from "../xml/Xml.js"
 import { NS_CLIENT, NS_FRAMING } from "./Namespaces.js"
@@ -42,6 +44,9 @@ export const maxStanzaDepth = 128
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
 const forbiddenCharacter = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/
+
+/** UTF-8 length: the size limit counts bytes on the wire, not UTF-16 code units. */
+const bytesOf = (text: string): number => Buffer.byteLength(text, "utf8")
 
 /** RFC 6120 §11.1: DTDs, comments and processing instructions (other than the XML declaration). */
 const restrictedMarkup = (data: string): string | undefined => {
@@ -98,7 +103,7 @@ export class StreamParser extends XmlParser {
       return
     }
     this.endedWithLessThan = data.endsWith("<")
-    this.bytesSinceBoundary += data.length
+    this.bytesSinceBoundary += bytesOf(data)
     try {
       super.write(data)
     } catch (error) {
@@ -106,8 +111,15 @@ export class StreamParser extends XmlParser {
       return
     }
     if (this.failed) return
-    if (this.bytesSinceBoundary > this.maxStanzaBytes && this.depth > 1) {
-      this.fail("policy-violation", `stanza larger than ${this.maxStanzaBytes} bytes`)
+    // Also outside stanzas: an unterminated tag or attribute (or one the tokenizer waits on,
+    // like `<a b/>`) would otherwise be buffered without end.
+    if (this.bytesSinceBoundary > this.maxStanzaBytes) {
+      this.fail(
+        "policy-violation",
+        this.depth > 1
+          ? `stanza larger than ${this.maxStanzaBytes} bytes`
+          : `more than ${this.maxStanzaBytes} bytes without a complete element`,
+      )
       return
     }
     if (this.framing === "websocket" && this.depth !== 1 && !this.closed)
@@ -137,6 +149,7 @@ export class StreamParser extends XmlParser {
     if (this.depth === 1) {
       this.root = element
       this.cursor = element
+      this.bytesSinceBoundary = 0
       if (this.framing === "stream") this.handlers.onOpen(name, attrs)
       return
     }
@@ -148,8 +161,8 @@ export class StreamParser extends XmlParser {
       this.stanzaBytes = 0
       if (element.attrs.xmlns === undefined) element.attrs.xmlns = NS_CLIENT
     }
-    this.stanzaBytes += name.length * 2 + 5
-    for (const key in attrs) this.stanzaBytes += key.length + (attrs[key]?.length ?? 0) + 4
+    this.stanzaBytes += bytesOf(name) * 2 + 5
+    for (const key in attrs) this.stanzaBytes += bytesOf(key) + bytesOf(attrs[key] ?? "") + 4
     if (this.stanzaBytes > this.maxStanzaBytes) {
       this.fail("policy-violation", `stanza larger than ${this.maxStanzaBytes} bytes`)
       return
@@ -192,7 +205,7 @@ export class StreamParser extends XmlParser {
       this.fail("not-well-formed", "text outside a stanza")
       return
     }
-    this.stanzaBytes += text.length
+    this.stanzaBytes += bytesOf(text)
     if (this.stanzaBytes > this.maxStanzaBytes) {
       this.fail("policy-violation", `stanza larger than ${this.maxStanzaBytes} bytes`)
       return

@@ -59,3 +59,48 @@ describe("characters XML 1.0 forbids", () => {
     expect(run([header, "<message><body>\t\n\r 😀 \uFFFD</body></message>"])).toHaveLength(2)
   })
 })
+
+describe("the size limit counts UTF-8 bytes", () => {
+  it("refuses a body of 4-byte characters whose UTF-8 size passes the limit", () => {
+    // 3,000 emoji: 6,000 UTF-16 code units but 12,000 bytes on the wire.
+    const body = "😀".repeat(3000)
+    expect(run([header, `<message><body>${body}</body></message>`])).toEqual([
+      "open",
+      "error policy-violation",
+    ])
+    expect(run([header, `<message><body>${"中".repeat(4000)}</body></message>`])).toEqual([
+      "open",
+      "error policy-violation",
+    ])
+  })
+
+  it("counts multi-byte attribute values too", () => {
+    expect(run([header, `<message a='${"é".repeat(6000)}'/>`])).toEqual([
+      "open",
+      "error policy-violation",
+    ])
+    expect(run([header, `<message a='${"é".repeat(4000)}'/>`])).toHaveLength(2)
+  })
+})
+
+describe("input buffered outside a complete element is bounded", () => {
+  it.each([
+    ["an unterminated attribute value", "<message a='"],
+    ["an attribute without a value", "<message a"],
+    ["an attribute without quotes", "<message a=b"],
+  ])("ends %s growing past the limit with policy-violation", (_, opening) => {
+    const chunks = [header, opening, ...Array.from({ length: 30 }, () => "x".repeat(1000))]
+    expect(run(chunks)).toEqual(["open", "error policy-violation"])
+  })
+
+  it("also before the stream header", () => {
+    const chunks = ["<stream:stream a='", ...Array.from({ length: 30 }, () => "x".repeat(1000))]
+    expect(run(chunks)).toEqual(["error policy-violation"])
+  })
+
+  it("resets the count at each complete stanza (whitespace keepalives between stanzas are fine)", () => {
+    const stanza = `<message><body>${"x".repeat(6000)}</body></message>`
+    const events = run([header, stanza, " ".repeat(2000), stanza, " ".repeat(2000), stanza])
+    expect(events).toHaveLength(4)
+  })
+})

@@ -101,3 +101,86 @@ export const errorOf = (stanza: XmlElement) => {
     ),
   }
 }
+
+/** What a reply to an AMP message is: an AMP notify/alert, an AMP error, a refusal, a bounce. */
+export type ReplyKind =
+  | { readonly kind: "amp"; readonly status: "notify" | "alert" }
+  | { readonly kind: "amp-error"; readonly condition: "undefined-condition" }
+  | { readonly kind: "refused"; readonly condition: "not-acceptable" }
+  | { readonly kind: "bounce"; readonly condition: string; readonly type: string | undefined }
+  | { readonly kind: "other"; readonly text: string }
+
+/** Classifies a stanza the sender got for an AMP message (spec/amp.md §5 and the bounces of §4). */
+export const replyKindOf = (stanza: XmlElement): ReplyKind => {
+  const amp = stanza.getChild("amp", NS_AMP)
+  const error = stanza.getChild("error")
+  const condition = error?.getChildElements().find((child) => child.attrs.xmlns === NS_STANZAS)
+  if (stanza.attrs.type === "error" && amp !== undefined) {
+    if (condition?.name === "undefined-condition")
+      return { kind: "amp-error", condition: "undefined-condition" }
+    if (condition?.name === "not-acceptable")
+      return { kind: "refused", condition: "not-acceptable" }
+  }
+  if (stanza.attrs.type === "error" && amp === undefined && condition !== undefined)
+    return { kind: "bounce", condition: condition.name, type: error?.attrs.type }
+  const status = amp?.attrs.status
+  if (stanza.attrs.type !== "error" && (status === "notify" || status === "alert"))
+    return { kind: "amp", status }
+  return { kind: "other", text: stanza.toString() }
+}
+
+/** The `<error/>` of an AMP error reply: type, code, condition, container (name and namespace), rules. */
+export const ampErrorOf = (stanza: XmlElement) => {
+  const error = stanza.getChild("error")
+  const children = error?.getChildElements() ?? []
+  const container = children.find((child) => child.attrs.xmlns !== NS_STANZAS)
+  return {
+    type: error?.attrs.type,
+    code: error?.attrs.code,
+    condition: children.find((child) => child.attrs.xmlns === NS_STANZAS)?.name,
+    container: container && `${container.name} ${container.attrs.xmlns}`,
+    rules: (container?.getChildren("rule") ?? []).map((r) =>
+      rule(r.attrs.condition ?? "", r.attrs.value ?? "", r.attrs.action ?? ""),
+    ),
+  }
+}
+
+/** Resolves once `client` got `count` stanzas with this id, or quietly after `timeoutMs`. */
+export const settled = (
+  client: TestClient,
+  id: string,
+  count: number,
+  timeoutMs: number,
+): Promise<void> => {
+  if (count === 0) return Promise.resolve()
+  let seen = 0
+  return client
+    .waitFor((stanza) => stanza.attrs.id === id && ++seen >= count, timeoutMs)
+    .then(() => undefined)
+    .catch(() => undefined)
+}
+
+/** Ids of the messages in `client`'s own archive (XEP-0313 query without filters). */
+export const archivedIds = async (client: TestClient, queryid: string): Promise<Array<string>> => {
+  await client.iq(
+    xml(
+      "iq",
+      { type: "set" },
+      xml(
+        "query",
+        { xmlns: "urn:xmpp:mam:2", queryid },
+        xml(
+          "x",
+          { xmlns: "jabber:x:data", type: "submit" },
+          xml("field", { var: "FORM_TYPE" }, xml("value", {}, "urn:xmpp:mam:2")),
+        ),
+      ),
+    ),
+  )
+  return client.received
+    .filter((stanza) => stanza.getChild("result", "urn:xmpp:mam:2")?.attrs.queryid === queryid)
+    .map(
+      (stanza) =>
+        stanza.getChild("result")?.getChild("forwarded")?.getChild("message")?.attrs.id ?? "",
+    )
+}

@@ -8,11 +8,20 @@
 // case checks on the wire which sessions got the message (without `<amp/>`) and the exact
 // replies of §5 the sender got.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { ConfigInput, XmlElement } from "../../src/index.js"
+import type { ConfigInput } from "../../src/index.js"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
 import { login, pause, roundTrip } from "../offline/clients.js"
-import { ampMessage, ampOf, befriend, NS_AMP, NS_STANZAS, withId } from "./ampClients.js"
+import {
+  ampErrorOf,
+  ampMessage,
+  ampOf,
+  befriend,
+  NS_AMP,
+  replyKindOf,
+  settled,
+  withId,
+} from "./ampClients.js"
 import {
   describeExpected,
   type Expected,
@@ -20,7 +29,6 @@ import {
   type MatrixRule,
   matrixRules,
   type Recipient,
-  type Reply,
   type Session,
   type Storage,
 } from "./oracle.js"
@@ -110,49 +118,6 @@ const casesOf = (storage: Storage, prefix: string): ReadonlyArray<Case> =>
     }),
   )
 
-/** The reply kind of a stanza the sender got, in the oracle's terms. */
-const replyOf = (stanza: XmlElement): Reply | { readonly kind: "other"; readonly text: string } => {
-  const amp = stanza.getChild("amp", NS_AMP)
-  const error = stanza.getChild("error")
-  const condition = error?.getChildElements().find((child) => child.attrs.xmlns === NS_STANZAS)
-  if (stanza.attrs.type === "error" && amp !== undefined) {
-    if (condition?.name === "undefined-condition")
-      return { kind: "amp-error", condition: "undefined-condition" }
-    if (condition?.name === "not-acceptable")
-      return { kind: "refused", condition: "not-acceptable" }
-  }
-  if (stanza.attrs.type === "error" && amp === undefined && condition !== undefined)
-    return { kind: "bounce", condition: condition.name, type: error?.attrs.type } as Reply
-  const status = amp?.attrs.status
-  if (stanza.attrs.type !== "error" && (status === "notify" || status === "alert"))
-    return { kind: "amp", status }
-  return { kind: "other", text: stanza.toString() }
-}
-
-/** The error element of an AMP error reply: type, code, condition, container and its rules. */
-const ampErrorOf = (stanza: XmlElement) => {
-  const error = stanza.getChild("error")
-  const children = error?.getChildElements() ?? []
-  const container = children.find((child) => child.attrs.xmlns !== NS_STANZAS)
-  return {
-    type: error?.attrs.type,
-    code: error?.attrs.code,
-    condition: children.find((child) => child.attrs.xmlns === NS_STANZAS)?.name,
-    container: container && `${container.name} ${container.attrs.xmlns}`,
-    rules: (container?.getChildren("rule") ?? []).map((r) => ({ ...r.attrs })),
-  }
-}
-
-/** Resolves once `client` got `count` stanzas with this id (or after `timeoutMs`). */
-const settled = (client: TestClient, id: string, count: number, timeoutMs: number) => {
-  if (count === 0) return Promise.resolve()
-  let seen = 0
-  return client
-    .waitFor((stanza) => stanza.attrs.id === id && ++seen >= count, timeoutMs)
-    .then(() => undefined)
-    .catch(() => undefined)
-}
-
 storages.forEach((storage, s) => {
   describe(`AMP matrix, ${storage.name}`, () => {
     const cases = casesOf(storage, `s${s}`)
@@ -206,11 +171,11 @@ storages.forEach((storage, s) => {
       it(entry.name, () => {
         const { id, rule, recipient, expected } = entry
         const replies = withId(alice, id)
-        expect(replies.map(replyOf)).toEqual(expected.replies)
+        expect(replies.map(replyKindOf)).toEqual(expected.replies)
         for (const reply of replies) {
           expect(reply.attrs.to).toBe(alice.jid)
           expect(reply.getChild("body")).toBeUndefined()
-          const kind = replyOf(reply).kind
+          const kind = replyKindOf(reply).kind
           if (kind === "bounce") {
             expect(reply.attrs.from).toBe(recipient.to)
             expect(reply.getChild("amp", NS_AMP)).toBeUndefined()

@@ -181,3 +181,15 @@ export const describeExpected = (expected: Expected): string => {
       : `${expected.receivers.join(" and ")} ${expected.receivers.length > 1 ? "receive" : "receives"} it`
   return `${replies}, ${receivers}`
 }
+
+/**
+ * An `expire-at` rule whose time passes while the message waits in storage fires at `expired`
+ * (§4): `drop`/`alert`/`error` remove the message from offline storage and the archive, with
+ * the reply of their action; `notify` only tells the sender, and the message is still kept.
+ */
+export const expectedAfterExpiry = (
+  action: MatrixRule["action"],
+): { readonly replies: ReadonlyArray<Reply>; readonly kept: boolean } =>
+  action === "notify"
+    ? { replies: [notifyReply], kept: true }
+    : { replies: blockingReply(action), kept: false }

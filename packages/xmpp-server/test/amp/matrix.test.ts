@@ -1,12 +1,12 @@
 // XEP-0079 over the wire, generated: every action × every condition value (spec/amp.md §1)
 // against every recipient state (online full JID, bare JID with two resources, a full JID
-// whose resource is absent while others are online, an offline user, a stranger without
-// subscription, an unknown local user, an unknown domain) under each storage configuration
-// (none, offline, MAM, both, failing writes via [testing.faults]). The expected outcome of
-// each case comes from ./oracle.ts (the spec's rules in plain terms), never from amp-core.
-// One real server per configuration; all its cases are sent at once (distinct ids), then each
-// case checks on the wire which sessions got the message (without `<amp/>`) and the exact
-// replies of §5 the sender got.
+// whose resource is absent while others are online, an offline user, a user whose only
+// session has a negative priority by bare and by full JID, a stranger without subscription,
+// an unknown local user, an unknown domain) under each storage configuration (none, offline,
+// MAM, both, failing writes via [testing.faults]). The expected outcome of each case comes
+// from ./oracle.ts (the spec's rules in plain terms), never from amp-core. One real server
+// per configuration; all its cases are sent at once (distinct ids), then each case checks on
+// the wire which sessions got the message (without `<amp/>`) and the exact replies of §5.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { ConfigInput } from "../../src/index.js"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
@@ -73,6 +73,20 @@ const recipients: ReadonlyArray<Recipient> = [
     resourceMatch: undefined,
   },
   {
+    description: "frank's bare JID (his only session has a negative priority)",
+    to: `frank@${domain}`,
+    ...{ subscribed: true, exists: true, local: true },
+    sessions: [],
+    resourceMatch: undefined,
+  },
+  {
+    description: "frank's negative-priority session (full JID)",
+    to: `frank@${domain}/background`,
+    ...{ subscribed: true, exists: true, local: true },
+    sessions: ["frank"],
+    resourceMatch: "exact",
+  },
+  {
     description: "eve, online but not sharing presence",
     to: `eve@${domain}/tab`,
     ...{ subscribed: false, exists: true, local: true },
@@ -137,14 +151,15 @@ storages.forEach((storage, s) => {
           : {}),
       }
       server = await startTestServer({ config })
-      for (const user of ["alice", "bob", "carol", "dave", "eve"])
+      for (const user of ["alice", "bob", "carol", "dave", "eve", "frank"])
         server.addUser(user, `${user}-pass`)
-      for (const friend of ["bob", "carol", "dave"]) befriend(server, "alice", friend)
+      for (const friend of ["bob", "carol", "dave", "frank"]) befriend(server, "alice", friend)
       alice = await login(server, "alice", "desk", 0)
       sessions.set("bob", await login(server, "bob", "phone", 0))
       sessions.set("carolA", await login(server, "carol", "a", 0))
       sessions.set("carolB", await login(server, "carol", "b", 0))
       sessions.set("eve", await login(server, "eve", "tab", 0))
+      sessions.set("frank", await login(server, "frank", "background", -1))
 
       for (const entry of cases)
         await alice.send(ampMessage(entry.recipient.to, entry.id, [entry.rule]))

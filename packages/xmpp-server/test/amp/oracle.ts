@@ -20,7 +20,7 @@ export interface Storage {
 }
 
 /** The recipient's sessions a test holds open. */
-export type Session = "bob" | "carolA" | "carolB" | "eve"
+export type Session = "bob" | "carolA" | "carolB" | "eve" | "frank"
 
 /** Who the message is addressed to, and what the server knows about them. */
 export interface Recipient {

@@ -54,6 +54,10 @@ export interface LoadResult {
   readonly serverRssPerIdleSessionKiB: number
   readonly serverPeakRssKiB: number
   readonly serverCpuMillisecondsPer1000Messages: number
+  /** The generator's own CPU use during the exchange, in % of one core (user + system). */
+  readonly generatorCpuPercent: number
+  /** Start and end of the exchange on the system's monotonic clock (µs), to cut CPU profiles. */
+  readonly exchangeMonotonicMicroseconds: readonly [number, number]
   readonly failures: ReadonlyArray<string>
 }
 
@@ -143,6 +147,8 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
 
   let peak = memory().peakRssKiB
   const cpuBefore = pid === undefined ? Number.NaN : cpuMillisecondsOf(pid)
+  const generatorCpuBefore = process.cpuUsage()
+  const monotonicStart = Number(process.hrtime.bigint() / 1000n)
   const exchangeStart = now()
   // Client i starts i/N of a period late, so the sends spread evenly instead of in bursts.
   const period = 1000 / options.ratePerClient
@@ -185,6 +191,9 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   clearInterval(sender)
   clearInterval(sampler)
   const cpuAfter = pid === undefined ? Number.NaN : cpuMillisecondsOf(pid)
+  const generatorCpu = process.cpuUsage(generatorCpuBefore)
+  const exchangeWallMilliseconds = now() - exchangeStart
+  const monotonicEnd = Number(process.hrtime.bigint() / 1000n)
   const exchangeSeconds = ((delivered === 0 ? now() : lastDelivery) - exchangeStart) / 1000
   const sorted = latencies.subarray(0, delivered).sort()
   const peakRss = Math.max(peak, memory().peakRssKiB)
@@ -207,6 +216,9 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     serverRssPerIdleSessionKiB: (idle - before) / options.clients,
     serverPeakRssKiB: peakRss,
     serverCpuMillisecondsPer1000Messages: ((cpuAfter - cpuBefore) * 1000) / Math.max(1, delivered),
+    generatorCpuPercent:
+      (100 * (generatorCpu.user + generatorCpu.system)) / 1000 / exchangeWallMilliseconds,
+    exchangeMonotonicMicroseconds: [monotonicStart, monotonicEnd],
     failures,
   }
 }

@@ -1,0 +1,99 @@
+// Our server as users run it (its CLI, `src/cli.ts` through tsx, like `npm run bench`) for the
+// peer comparison: accounts written straight into its database before it starts, with the
+// mutual roster subscriptions AMP's presence check needs (XEP-0079 §9), MAM off like the
+// peers, and optionally a V8 CPU profile (`--cpu-prof`) written when it stops.
+
+import { writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { join } from "node:path"
+import { pathToFileURL } from "node:url"
+import { createUserRecord } from "../../src/auth/credentials.js"
+import { databaseFile, openSqliteStorage } from "../../src/storage/SqliteStorage.js"
+import { freePort, type RunningServer, startServer } from "./ServerProcess.js"
+
+const packageRoot = join(import.meta.dirname, "..", "..")
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
+
+/** Node options to run our TypeScript sources directly. */
+export const sourceNodeArguments = ["--conditions=@xmpp-amp/source", "--import", tsxLoader]
+
+/**
+ * Creates `${prefix}1` … `${prefix}count` in the database under `dataDir`, each subscribed
+ * both ways to the next in the ring (the generator's message pattern).
+ */
+export const provisionOurUsers = (
+  dataDir: string,
+  prefix: string,
+  count: number,
+  password: string,
+): void => {
+  const storage = openSqliteStorage(databaseFile(dataDir))
+  const friend = (contact: number) => ({
+    jid: `${prefix}${contact}@localhost`,
+    name: undefined,
+    subscription: "both" as const,
+    ask_out: false,
+    pending_in: undefined,
+    groups: [],
+  })
+  storage.transaction(() => {
+    for (let index = 1; index <= count; index++) {
+      storage.users.create(createUserRecord(`${prefix}${index}`, password))
+    }
+    for (let index = 1; index <= count; index++) {
+      const next = (index % count) + 1
+      storage.roster.put(`${prefix}${index}`, friend(next))
+      storage.roster.put(`${prefix}${next}`, friend(index))
+    }
+  })
+  storage.close()
+}
+
+/** Starts our server on a database under `directory` (already provisioned), pinned to `core`. */
+export const startOurServer = async (
+  directory: string,
+  core: number,
+  options: { readonly name: string; readonly cpuProfileDirectory?: string },
+): Promise<RunningServer> => {
+  const port = await freePort()
+  const configFile = join(directory, "server.toml")
+  writeFileSync(
+    configFile,
+    [
+      "[server]",
+      'data_dir = "data"',
+      "[listen.c2s]",
+      'host = "127.0.0.1"',
+      `port = ${port}`,
+      'tls = "optional"',
+      "[listen.websocket]",
+      "enabled = false",
+      "[listen.component]",
+      "enabled = false",
+      "[modules.mam]",
+      "enabled = false",
+      "",
+    ].join("\n"),
+  )
+  const profiling =
+    options.cpuProfileDirectory === undefined
+      ? []
+      : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDirectory}`]
+  return startServer(
+    {
+      name: options.name,
+      command: process.execPath,
+      args: [
+        ...sourceNodeArguments,
+        ...profiling,
+        join(packageRoot, "src", "cli.ts"),
+        "start",
+        "--config",
+        configFile,
+      ],
+      cwd: directory,
+      core,
+    },
+    port,
+  )
+}

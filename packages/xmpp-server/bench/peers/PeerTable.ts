@@ -1,0 +1,134 @@
+// The results table of `npm run bench:peers`: one row per measurement, one column per server,
+// and for each of our columns its ratio to Prosody and to ejabberd (ours ÷ theirs) from the
+// same run, so the figures compare across machines.
+import type { LoadResult } from "../runLoad.js"
+
+/** One server's two runs: saturation and the fixed rate. */
+export interface PeerColumn {
+  readonly name: string
+  readonly saturation: LoadResult
+  readonly fixedRate: LoadResult
+}
+
+interface Row {
+  readonly label: string
+  readonly value: (column: PeerColumn) => number
+  readonly digits: number
+}
+
+/** CPU seconds per 10,000 delivered messages. */
+const cpuSecondsPer10k = (result: LoadResult) => result.serverCpuMillisecondsPer1000Messages / 100
+
+const rows: ReadonlyArray<Row> = [
+  {
+    label: "saturation: delivered msgs/s (higher is better)",
+    value: (column) => column.saturation.deliveredPerSecond,
+    digits: 0,
+  },
+  {
+    label: "saturation: latency p50 ms",
+    value: (column) => column.saturation.latencyP50Milliseconds,
+    digits: 1,
+  },
+  {
+    label: "saturation: latency p99 ms",
+    value: (column) => column.saturation.latencyP99Milliseconds,
+    digits: 1,
+  },
+  {
+    label: "saturation: server CPU s / 10k msgs",
+    value: (column) => cpuSecondsPer10k(column.saturation),
+    digits: 2,
+  },
+  {
+    label: "saturation: generator CPU % of its core",
+    value: (column) => column.saturation.generatorCpuPercent,
+    digits: 0,
+  },
+  {
+    label: "fixed rate: delivered msgs/s",
+    value: (column) => column.fixedRate.deliveredPerSecond,
+    digits: 0,
+  },
+  {
+    label: "fixed rate: latency p50 ms",
+    value: (column) => column.fixedRate.latencyP50Milliseconds,
+    digits: 2,
+  },
+  {
+    label: "fixed rate: latency p99 ms (lower is better)",
+    value: (column) => column.fixedRate.latencyP99Milliseconds,
+    digits: 2,
+  },
+  {
+    label: "fixed rate: server CPU s / 10k msgs",
+    value: (column) => cpuSecondsPer10k(column.fixedRate),
+    digits: 2,
+  },
+  {
+    label: "fixed rate: generator CPU % of its core",
+    value: (column) => column.fixedRate.generatorCpuPercent,
+    digits: 0,
+  },
+  {
+    label: "RSS per idle session KiB (lower is better)",
+    value: (column) => column.saturation.serverRssPerIdleSessionKiB,
+    digits: 1,
+  },
+  {
+    label: "RSS before logins MiB",
+    value: (column) => column.saturation.serverRssBeforeKiB / 1024,
+    digits: 1,
+  },
+  {
+    label: "logins s (all clients)",
+    value: (column) => column.saturation.loginSeconds,
+    digits: 2,
+  },
+]
+
+/** `value ÷ reference` as "1.23x", or "-" when it is not a number. */
+export const ratio = (value: number, reference: number): string => {
+  const quotient = value / reference
+  return Number.isFinite(quotient) ? `${quotient.toFixed(2)}x` : "-"
+}
+
+/**
+ * The table as text: the peers' columns first, then each of ours followed by its ratios to
+ * the first and the second peer.
+ */
+export const formatPeerTable = (
+  peers: readonly [PeerColumn, PeerColumn],
+  ours: ReadonlyArray<PeerColumn>,
+): string => {
+  const [first, second] = peers
+  const header = [
+    "",
+    first.name,
+    second.name,
+    ...ours.flatMap((column) => [column.name, `÷ ${first.name}`, `÷ ${second.name}`]),
+  ]
+  const lines = rows.map((row) => {
+    const firstValue = row.value(first)
+    const secondValue = row.value(second)
+    return [
+      row.label,
+      firstValue.toFixed(row.digits),
+      secondValue.toFixed(row.digits),
+      ...ours.flatMap((column) => {
+        const value = row.value(column)
+        return [value.toFixed(row.digits), ratio(value, firstValue), ratio(value, secondValue)]
+      }),
+    ]
+  })
+  const widths = header.map((_, index) =>
+    Math.max(...[header, ...lines].map((cells) => (cells[index] ?? "").length)),
+  )
+  const format = (cells: ReadonlyArray<string>) =>
+    cells
+      .map((cell, index) =>
+        index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0),
+      )
+      .join("  ")
+  return `${[format(header), ...lines.map(format)].join("\n")}\n`
+}

@@ -1,0 +1,206 @@
+// `npm run bench:peers` (issue 10 items 1–2): our server against Prosody and ejabberd in one
+// run. Installs the two from Debian when missing, configures each on loopback in a temporary
+// directory with the same accounts, pins each server to core 0 and the load generator to
+// core 1, and measures two load shapes per server: saturation (offered load far above what a
+// server can do, a bounded window in flight) and a fixed total rate (latency). Our server runs
+// with AMP off and with a `deliver=direct notify` rule on every message (XEP-0079); MAM is off
+// for all three. Then our server runs the saturation load once more under `--cpu-prof`, and
+// the top self-time functions are printed. Prints one table with our ratios to both peers.
+//   npm run bench:peers -- --clients 200 --saturation-messages 100 --fixed-rate 2000 --fixed-seconds 5
+import { readdirSync, readFileSync } from "node:fs"
+import { mkdtemp, rm } from "node:fs/promises"
+import { cpus, tmpdir } from "node:os"
+import { join } from "node:path"
+import { parseArgs } from "node:util"
+import type { LoadResult } from "../runLoad.js"
+import { type CpuProfile, summariseProfile } from "./CpuProfile.js"
+import { ensureInstalled } from "./DebianPackages.js"
+import { startEjabberd } from "./Ejabberd.js"
+import { type LoadShape, runGenerator } from "./Generator.js"
+import { provisionOurUsers, startOurServer } from "./OurServer.js"
+import { formatPeerTable, type PeerColumn } from "./PeerTable.js"
+import { startProsody } from "./Prosody.js"
+import { registerAccounts } from "./register.js"
+import type { RunningServer } from "./ServerProcess.js"
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: "string", default: "200" },
+    "saturation-messages": { type: "string", default: "100" },
+    "saturation-window": { type: "string", default: "10" },
+    "fixed-rate": { type: "string", default: "2000" },
+    "fixed-seconds": { type: "string", default: "5" },
+    profile: { type: "boolean", default: true },
+    "profile-messages": { type: "string", default: "200" },
+  },
+  allowNegative: true,
+})
+
+const serverCore = 0
+const generatorCore = 1
+const accounts = { prefix: "bench", password: "bench-password" }
+const clients = Number(values.clients)
+const fixedRatePerClient = Number(values["fixed-rate"]) / clients
+const log = (line: string) => process.stderr.write(`${line}\n`)
+
+const saturation = (amp: boolean, messagesPerClient: number): LoadShape => ({
+  clients,
+  messagesPerClient,
+  // Each client may send 1000/s: 200 clients offer 200,000 msgs/s, far above any server here;
+  // the window (messages of one client in flight) bounds the queue instead.
+  ratePerClient: 1000,
+  window: Number(values["saturation-window"]),
+  amp,
+})
+
+const fixedRate = (amp: boolean): LoadShape => ({
+  clients,
+  messagesPerClient: Math.round(fixedRatePerClient * Number(values["fixed-seconds"])),
+  ratePerClient: fixedRatePerClient,
+  // Wide enough never to hold a message back at this rate.
+  window: 100,
+  amp,
+})
+
+/** Both load shapes against a running server, saturation first (its idle RSS is reported). */
+const measure = async (
+  server: RunningServer,
+  amp: boolean,
+): Promise<{ saturation: LoadResult; fixedRate: LoadResult }> => {
+  const target = { port: server.port, pid: server.pid, core: generatorCore }
+  log(`${server.name}: saturation …`)
+  const saturated = await runGenerator(
+    target,
+    saturation(amp, Number(values["saturation-messages"])),
+    accounts,
+  )
+  log(`${server.name}: ${Math.round(saturated.deliveredPerSecond)} msgs/s; fixed rate …`)
+  const fixed = await runGenerator(target, fixedRate(amp), accounts)
+  return { saturation: saturated, fixedRate: fixed }
+}
+
+/** Starts a server, runs `work` with it, and always stops it. */
+const withServer = async <A>(
+  start: () => Promise<RunningServer>,
+  work: (server: RunningServer) => Promise<A>,
+): Promise<A> => {
+  const server = await start()
+  try {
+    return await work(server)
+  } finally {
+    await server.stop()
+  }
+}
+
+const measurePeer = async (
+  name: string,
+  start: () => Promise<RunningServer>,
+): Promise<{ column: PeerColumn; registrationSeconds: number }> =>
+  withServer(start, async (server) => {
+    const registrationSeconds = await registerAccounts({
+      port: server.port,
+      domain: "localhost",
+      password: accounts.password,
+      prefix: accounts.prefix,
+      count: clients,
+      concurrency: 20,
+    })
+    log(`${name}: ${clients} accounts registered in-band in ${registrationSeconds.toFixed(2)} s`)
+    return { column: { name, ...(await measure(server, false)) }, registrationSeconds }
+  })
+
+const failuresOf = (column: PeerColumn): Array<string> =>
+  [...column.saturation.failures, ...column.fixedRate.failures].map(
+    (failure) => `${column.name}: ${failure}`,
+  )
+
+const root = await mkdtemp(join(tmpdir(), "xmpp-amp-bench-peers-"))
+try {
+  const versions = ensureInstalled(["prosody", "ejabberd"], log)
+  const started = performance.now()
+  const prosody = await measurePeer("Prosody", () =>
+    startProsody(join(root, "prosody"), serverCore),
+  )
+  const ejabberd = await measurePeer("ejabberd", () =>
+    startEjabberd(join(root, "ejabberd"), serverCore),
+  )
+  const ours = join(root, "ours")
+  provisionOurUsers(join(ours, "data"), accounts.prefix, clients, accounts.password)
+  const ampOff: PeerColumn = {
+    name: "ours AMP off",
+    ...(await withServer(
+      () => startOurServer(ours, serverCore, { name: "ours AMP off" }),
+      (server) => measure(server, false),
+    )),
+  }
+  const ampOn: PeerColumn = {
+    name: "ours AMP on",
+    ...(await withServer(
+      () => startOurServer(ours, serverCore, { name: "ours AMP on" }),
+      (server) => measure(server, true),
+    )),
+  }
+  const columns = [prosody.column, ejabberd.column, ampOff, ampOn]
+  const generatorCpu = Math.max(
+    ...columns.flatMap((column) => [
+      column.saturation.generatorCpuPercent,
+      column.fixedRate.generatorCpuPercent,
+    ]),
+  )
+  const lines = [
+    "",
+    `bench:peers ${new Date().toISOString()}: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, Prosody ${versions.prosody}, ejabberd ${versions.ejabberd} (Debian packages)`,
+    `servers pinned to core ${serverCore}, load generator to core ${generatorCore}; ${clients} clients in a ring, SCRAM-SHA-1 over plain TCP on 127.0.0.1, MAM off on all three`,
+    `saturation: ${values["saturation-messages"]} messages per client offered at 1000/s each, ≤ ${values["saturation-window"]} in flight per client; fixed rate: ${values["fixed-rate"]} msgs/s in total for ${values["fixed-seconds"]} s`,
+    `accounts registered in-band (XEP-0077): Prosody ${prosody.registrationSeconds.toFixed(2)} s, ejabberd ${ejabberd.registrationSeconds.toFixed(2)} s; ours written into its database`,
+    "",
+    formatPeerTable([prosody.column, ejabberd.column], [ampOff, ampOn]),
+    `generator CPU at most ${generatorCpu.toFixed(0)}% of its core in any run (100% would mean the generator is the bottleneck)`,
+    `AMP notify replies: ${ampOn.saturation.ampNotifications} of ${ampOn.saturation.messagesSent} (saturation), ${ampOn.fixedRate.ampNotifications} of ${ampOn.fixedRate.messagesSent} (fixed rate)`,
+  ]
+  process.stdout.write(`${lines.join("\n")}\n`)
+
+  if (values.profile) {
+    const profileDirectory = join(root, "profile")
+    const profiled = await withServer(
+      () =>
+        startOurServer(ours, serverCore, {
+          name: "ours AMP on, --cpu-prof",
+          cpuProfileDirectory: profileDirectory,
+        }),
+      (server) =>
+        runGenerator(
+          { port: server.port, pid: server.pid, core: generatorCore },
+          saturation(true, Number(values["profile-messages"])),
+          accounts,
+        ),
+    )
+    const file = readdirSync(profileDirectory).find((name) => name.endsWith(".cpuprofile"))
+    if (file === undefined) throw new Error("the server wrote no CPU profile")
+    const profile = JSON.parse(readFileSync(join(profileDirectory, file), "utf8")) as CpuProfile
+    const summary = summariseProfile(
+      profile,
+      profiled.exchangeMonotonicMicroseconds,
+      join(import.meta.dirname, "..", "..", "..", ".."),
+      15,
+    )
+    process.stdout.write(
+      [
+        "",
+        `CPU profile of ours, AMP on, saturation (${Math.round(profiled.deliveredPerSecond)} msgs/s under the profiler): ${(summary.busyMilliseconds / 1000).toFixed(2)} s busy, ${(summary.idleMilliseconds / 1000).toFixed(2)} s idle during the exchange; top self time:`,
+        ...summary.top.map(
+          (entry) => `  ${entry.percent.toFixed(1).padStart(5)}%  ${entry.location}`,
+        ),
+        "",
+      ].join("\n"),
+    )
+  }
+  log(`bench:peers took ${((performance.now() - started) / 1000).toFixed(0)} s`)
+  const failures = columns.flatMap(failuresOf)
+  if (failures.length > 0) {
+    process.stdout.write(`\nfailures:\n${failures.slice(0, 20).join("\n")}\n`)
+    process.exitCode = 1
+  }
+} finally {
+  await rm(root, { recursive: true, force: true })
+}

@@ -1,8 +1,10 @@
 // Helpers of the AMP (XEP-0079) end-to-end tests: AMP messages and rules as a client writes
 // them, subscriptions seeded in the roster, waiting for the AMP reply with a given id.
 import { type XmlElement, xml } from "../../src/index.js"
-import type { TestServer } from "../helpers/testServer.js"
+import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
+import { login, pause, roundTrip } from "../offline/clients.js"
+import type { Session, Storage } from "./oracle.js"
 
 /** XEP-0079 namespaces. */
 export const NS_AMP = "http://jabber.org/protocol/amp"
@@ -183,4 +185,81 @@ export const archivedIds = async (client: TestClient, queryid: string): Promise<
       (stanza) =>
         stanza.getChild("result")?.getChild("forwarded")?.getChild("message")?.attrs.id ?? "",
     )
+}
+
+/** A server of the end-to-end matrix: alice sends, the recipients' sessions listen. */
+export interface MatrixServer {
+  readonly alice: TestClient
+  readonly sessions: ReadonlyMap<Session, TestClient>
+  stop(): Promise<void>
+}
+
+/**
+ * Starts a server with `storage` and opens the sessions the matrix's recipients have: bob
+ * (one resource), carol (two), eve (not sharing presence with alice), frank (priority -1);
+ * dave is an offline friend of alice's.
+ */
+export const startMatrixServer = async (storage: Storage): Promise<MatrixServer> => {
+  const server = await startTestServer({
+    config: {
+      modules: {
+        offline: { enabled: storage.offline },
+        mam: { enabled: storage.mam },
+        amp: { expiry_check_ms: 50 },
+      },
+      ...(storage.failing ? { testing: { faults: { offline_write: true, mam_write: true } } } : {}),
+    },
+  })
+  for (const user of ["alice", "bob", "carol", "dave", "eve", "frank"])
+    server.addUser(user, `${user}-pass`)
+  for (const friend of ["bob", "carol", "dave", "frank"]) befriend(server, "alice", friend)
+  const alice = await login(server, "alice", "desk", 0)
+  const sessions = new Map<Session, TestClient>([
+    ["bob", await login(server, "bob", "phone", 0)],
+    ["carolA", await login(server, "carol", "a", 0)],
+    ["carolB", await login(server, "carol", "b", 0)],
+    ["eve", await login(server, "eve", "tab", 0)],
+    ["frank", await login(server, "frank", "background", -1)],
+  ])
+  return {
+    alice,
+    sessions,
+    stop: async () => {
+      await Promise.all([alice, ...sessions.values()].map((client) => client.stop()))
+      await server.stop()
+    },
+  }
+}
+
+/** One message of a matrix batch and how many stanzas it should bring, and to whom. */
+export interface BatchEntry {
+  readonly id: string
+  readonly to: string
+  readonly rules: ReadonlyArray<Rule>
+  readonly replies: number
+  readonly receivers: ReadonlyArray<Session>
+}
+
+/**
+ * Sends every entry from alice at once, waits until each has brought what it should (or
+ * `timeoutMs`), then gives anything unexpected a moment to arrive as well.
+ */
+export const sendBatch = async (
+  matrix: MatrixServer,
+  entries: ReadonlyArray<BatchEntry>,
+  timeoutMs = 15_000,
+): Promise<void> => {
+  const { alice, sessions } = matrix
+  for (const entry of entries) await alice.send(ampMessage(entry.to, entry.id, entry.rules))
+  await Promise.all(
+    entries.flatMap((entry) => [
+      settled(alice, entry.id, entry.replies, timeoutMs),
+      ...entry.receivers.map((name) => {
+        const client = sessions.get(name)
+        return client === undefined ? Promise.resolve() : settled(client, entry.id, 1, timeoutMs)
+      }),
+    ]),
+  )
+  await Promise.all([alice, ...sessions.values()].map((client) => roundTrip(client)))
+  await pause(300)
 }

@@ -8,18 +8,15 @@
 // per configuration; all its cases are sent at once (distinct ids), then each case checks on
 // the wire which sessions got the message (without `<amp/>`) and the exact replies of §5.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { ConfigInput } from "../../src/index.js"
-import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
-import { login, pause, roundTrip } from "../offline/clients.js"
 import {
   ampErrorOf,
-  ampMessage,
   ampOf,
-  befriend,
+  type MatrixServer,
   NS_AMP,
   replyKindOf,
-  settled,
+  sendBatch,
+  startMatrixServer,
   withId,
 } from "./ampClients.js"
 import {
@@ -29,85 +26,13 @@ import {
   type MatrixRule,
   matrixRules,
   type Recipient,
+  recipients,
   type Session,
   type Storage,
+  storages,
 } from "./oracle.js"
 
-const storages: ReadonlyArray<Storage> = [
-  { name: "no storage", offline: false, mam: false, failing: false },
-  { name: "offline storage", offline: true, mam: false, failing: false },
-  { name: "MAM only", offline: false, mam: true, failing: false },
-  { name: "offline storage and MAM", offline: true, mam: true, failing: false },
-  { name: "failing offline and MAM writes", offline: true, mam: true, failing: true },
-]
-
 const domain = "localhost"
-
-const recipients: ReadonlyArray<Recipient> = [
-  {
-    description: "bob's only online resource (full JID)",
-    to: `bob@${domain}/phone`,
-    ...{ subscribed: true, exists: true, local: true },
-    sessions: ["bob"],
-    resourceMatch: "exact",
-  },
-  {
-    description: "carol's bare JID (two online resources)",
-    to: `carol@${domain}`,
-    ...{ subscribed: true, exists: true, local: true },
-    sessions: ["carolA", "carolB"],
-    resourceMatch: "other",
-  },
-  {
-    description: "an absent resource of carol (two others online)",
-    to: `carol@${domain}/gone`,
-    ...{ subscribed: true, exists: true, local: true },
-    sessions: ["carolA", "carolB"],
-    resourceMatch: "other",
-  },
-  {
-    description: "dave, offline",
-    to: `dave@${domain}`,
-    ...{ subscribed: true, exists: true, local: true },
-    sessions: [],
-    resourceMatch: undefined,
-  },
-  {
-    description: "frank's bare JID (his only session has a negative priority)",
-    to: `frank@${domain}`,
-    ...{ subscribed: true, exists: true, local: true },
-    sessions: [],
-    resourceMatch: undefined,
-  },
-  {
-    description: "frank's negative-priority session (full JID)",
-    to: `frank@${domain}/background`,
-    ...{ subscribed: true, exists: true, local: true },
-    sessions: ["frank"],
-    resourceMatch: "exact",
-  },
-  {
-    description: "eve, online but not sharing presence",
-    to: `eve@${domain}/tab`,
-    ...{ subscribed: false, exists: true, local: true },
-    sessions: ["eve"],
-    resourceMatch: "exact",
-  },
-  {
-    description: "an unknown local user",
-    to: `nobody@${domain}`,
-    ...{ subscribed: false, exists: false, local: true },
-    sessions: [],
-    resourceMatch: undefined,
-  },
-  {
-    description: "an unknown domain",
-    to: "someone@elsewhere.example",
-    ...{ subscribed: false, exists: false, local: false },
-    sessions: [],
-    resourceMatch: undefined,
-  },
-]
 
 interface Case {
   readonly id: string
@@ -135,51 +60,27 @@ const casesOf = (storage: Storage, prefix: string): ReadonlyArray<Case> =>
 storages.forEach((storage, s) => {
   describe(`AMP matrix, ${storage.name}`, () => {
     const cases = casesOf(storage, `s${s}`)
-    let server: TestServer
+    let matrix: MatrixServer
     let alice: TestClient
-    const sessions = new Map<Session, TestClient>()
+    let sessions: ReadonlyMap<Session, TestClient>
 
     beforeAll(async () => {
-      const config: ConfigInput = {
-        modules: {
-          offline: { enabled: storage.offline },
-          mam: { enabled: storage.mam },
-          amp: { expiry_check_ms: 50 },
-        },
-        ...(storage.failing
-          ? { testing: { faults: { offline_write: true, mam_write: true } } }
-          : {}),
-      }
-      server = await startTestServer({ config })
-      for (const user of ["alice", "bob", "carol", "dave", "eve", "frank"])
-        server.addUser(user, `${user}-pass`)
-      for (const friend of ["bob", "carol", "dave", "frank"]) befriend(server, "alice", friend)
-      alice = await login(server, "alice", "desk", 0)
-      sessions.set("bob", await login(server, "bob", "phone", 0))
-      sessions.set("carolA", await login(server, "carol", "a", 0))
-      sessions.set("carolB", await login(server, "carol", "b", 0))
-      sessions.set("eve", await login(server, "eve", "tab", 0))
-      sessions.set("frank", await login(server, "frank", "background", -1))
-
-      for (const entry of cases)
-        await alice.send(ampMessage(entry.recipient.to, entry.id, [entry.rule]))
-      await Promise.all(
-        cases.flatMap((entry) => [
-          settled(alice, entry.id, entry.expected.replies.length, 15_000),
-          ...entry.expected.receivers.map((name) => {
-            const client = sessions.get(name)
-            return client === undefined ? Promise.resolve() : settled(client, entry.id, 1, 15_000)
-          }),
-        ]),
+      matrix = await startMatrixServer(storage)
+      ;({ alice, sessions } = matrix)
+      await sendBatch(
+        matrix,
+        cases.map(({ id, recipient, rule, expected }) => ({
+          id,
+          to: recipient.to,
+          rules: [rule],
+          replies: expected.replies.length,
+          receivers: expected.receivers,
+        })),
       )
-      // Anything not expected has had its chance to arrive.
-      await Promise.all([alice, ...sessions.values()].map((client) => roundTrip(client)))
-      await pause(300)
     }, 60_000)
 
     afterAll(async () => {
-      for (const client of [alice, ...sessions.values()]) await client?.stop()
-      await server?.stop()
+      await matrix?.stop()
     })
 
     for (const entry of cases) {

@@ -53,6 +53,84 @@ export type Reply =
       readonly type: "cancel" | "wait"
     }
 
+/** The storage configurations of the matrix (issue 6 item 5). */
+export const storages: ReadonlyArray<Storage> = [
+  { name: "no storage", offline: false, mam: false, failing: false },
+  { name: "offline storage", offline: true, mam: false, failing: false },
+  { name: "MAM only", offline: false, mam: true, failing: false },
+  { name: "offline storage and MAM", offline: true, mam: true, failing: false },
+  { name: "failing offline and MAM writes", offline: true, mam: true, failing: true },
+]
+
+const domain = "localhost"
+
+/** The recipient states of the matrix; the sessions are those `startMatrixServer` opens. */
+export const recipients: ReadonlyArray<Recipient> = [
+  {
+    description: "bob's only online resource (full JID)",
+    to: `bob@${domain}/phone`,
+    ...{ subscribed: true, exists: true, local: true },
+    sessions: ["bob"],
+    resourceMatch: "exact",
+  },
+  {
+    description: "carol's bare JID (two online resources)",
+    to: `carol@${domain}`,
+    ...{ subscribed: true, exists: true, local: true },
+    sessions: ["carolA", "carolB"],
+    resourceMatch: "other",
+  },
+  {
+    description: "an absent resource of carol (two others online)",
+    to: `carol@${domain}/gone`,
+    ...{ subscribed: true, exists: true, local: true },
+    sessions: ["carolA", "carolB"],
+    resourceMatch: "other",
+  },
+  {
+    description: "dave, offline",
+    to: `dave@${domain}`,
+    ...{ subscribed: true, exists: true, local: true },
+    sessions: [],
+    resourceMatch: undefined,
+  },
+  {
+    description: "frank's bare JID (his only session has a negative priority)",
+    to: `frank@${domain}`,
+    ...{ subscribed: true, exists: true, local: true },
+    sessions: [],
+    resourceMatch: undefined,
+  },
+  {
+    description: "frank's negative-priority session (full JID)",
+    to: `frank@${domain}/background`,
+    ...{ subscribed: true, exists: true, local: true },
+    sessions: ["frank"],
+    resourceMatch: "exact",
+  },
+  {
+    description: "eve, online but not sharing presence",
+    to: `eve@${domain}/tab`,
+    ...{ subscribed: false, exists: true, local: true },
+    sessions: ["eve"],
+    resourceMatch: "exact",
+  },
+  {
+    description: "an unknown local user",
+    to: `nobody@${domain}`,
+    ...{ subscribed: false, exists: false, local: true },
+    sessions: [],
+    resourceMatch: undefined,
+  },
+  {
+    description: "an unknown domain",
+    to: "someone@elsewhere.example",
+    ...{ subscribed: false, exists: false, local: false },
+    sessions: [],
+    resourceMatch: undefined,
+  },
+]
+
 /** The expected outcome of one case. */
 export interface Expected {
   readonly receivers: ReadonlyArray<Session>
@@ -103,20 +181,11 @@ const bounceOf = (recipient: Recipient, storage: Storage): Reply => {
   return { kind: "bounce", condition: "service-unavailable", type: "cancel" }
 }
 
-/** The expected outcome of a message carrying the single rule `rule`. */
-export const expectedOutcome = (
-  rule: MatrixRule,
-  recipient: Recipient,
-  storage: Storage,
-): Expected => {
-  // §7: a local recipient who does not share presence with the sender (or does not exist)
-  // refuses every presence-revealing rule; the message is not delivered.
-  if (recipient.local && !recipient.subscribed && revealsPresence(rule))
-    return { receivers: [], replies: [{ kind: "refused", condition: "not-acceptable" }] }
-
-  // §4: the outcome path is a sub-list of direct → stored → none.
+/** Where routing takes a message (§4, RFC 6121 §8.5): its outcome path and where it ends. */
+const routeOf = (recipient: Recipient, storage: Storage) => {
+  // The outcome path is a sub-list of direct → stored → none.
   const wouldStore = recipient.exists && (storage.offline || storage.mam)
-  const path = [
+  const path: ReadonlyArray<string> = [
     ...(recipient.sessions.length > 0 ? ["direct"] : []),
     ...(wouldStore ? ["stored"] : []),
     "none",
@@ -128,19 +197,76 @@ export const expectedOutcome = (
     receivers: recipient.sessions,
     replies: reached === "none" ? [bounceOf(recipient, storage)] : [],
   }
+  return { path, reached, asUsual }
+}
+
+/** One reply the sender gets, with the rules it echoes (none for a bounce). */
+export interface Answer {
+  readonly reply: Reply
+  readonly rules: ReadonlyArray<MatrixRule>
+}
+
+/**
+ * The expected outcome of a message carrying `deliver` rules (§4). The message tries the
+ * outcomes of its path in order. Before each one, the first blocking rule (document order)
+ * with that value stops it — so a blocking rule beats a notify rule on the same outcome
+ * wherever they stand. An outcome that fails takes its rules with it; on the outcome finally
+ * reached, the first notify rule with that value tells the sender (before the bounce, if the
+ * message ends at `none`). `forward` and `gateway` are never on the path: they never fire.
+ */
+export const expectedForDeliverRules = (
+  rules: ReadonlyArray<MatrixRule>,
+  recipient: Recipient,
+  storage: Storage,
+): { readonly receivers: ReadonlyArray<Session>; readonly answers: ReadonlyArray<Answer> } => {
+  if (recipient.local && !recipient.subscribed) {
+    const refused = rules.filter(revealsPresence)
+    if (refused.length > 0)
+      return {
+        receivers: [],
+        answers: [{ reply: { kind: "refused", condition: "not-acceptable" }, rules: refused }],
+      }
+  }
+  const { path, reached } = routeOf(recipient, storage)
+  for (const outcome of path) {
+    const blocking = rules.find((each) => each.action !== "notify" && each.value === outcome)
+    if (blocking !== undefined)
+      return {
+        receivers: [],
+        answers: blockingReply(blocking.action).map((reply) => ({ reply, rules: [blocking] })),
+      }
+    if (outcome !== reached) continue
+    const notify = rules.find((each) => each.action === "notify" && each.value === outcome)
+    return {
+      receivers: recipient.sessions,
+      answers: [
+        ...(notify === undefined ? [] : [{ reply: notifyReply, rules: [notify] }]),
+        ...(outcome === "none" ? [{ reply: bounceOf(recipient, storage), rules: [] }] : []),
+      ],
+    }
+  }
+  throw new Error(`the outcome reached (${reached}) is always on the path`)
+}
+
+/** The expected outcome of a message carrying the single rule `rule`. */
+export const expectedOutcome = (
+  rule: MatrixRule,
+  recipient: Recipient,
+  storage: Storage,
+): Expected => {
+  // §7: a local recipient who does not share presence with the sender (or does not exist)
+  // refuses every presence-revealing rule; the message is not delivered.
+  if (recipient.local && !recipient.subscribed && revealsPresence(rule))
+    return { receivers: [], replies: [{ kind: "refused", condition: "not-acceptable" }] }
+
+  const { asUsual } = routeOf(recipient, storage)
   const stopped: Expected = { receivers: [], replies: blockingReply(rule.action) }
   const notified: Expected = { ...asUsual, replies: [notifyReply, ...asUsual.replies] }
 
   switch (rule.condition) {
     case "deliver": {
-      // forward and gateway are never on the path: the rule never fires.
-      const position = path.indexOf(rule.value)
-      if (position < 0) return asUsual
-      // Blocking actions fire before the outcome is carried out: the first one on the path at
-      // once, a later one only when everything before it failed.
-      if (rule.action !== "notify") return position <= path.indexOf(reached) ? stopped : asUsual
-      // notify fires after its outcome is confirmed; the `none` notification precedes the bounce.
-      return rule.value === reached ? notified : asUsual
+      const { receivers, answers } = expectedForDeliverRules([rule], recipient, storage)
+      return { receivers, replies: answers.map((answer) => answer.reply) }
     }
     case "match-resource": {
       // Decided at `initial` from the routing decision: no session, no match.

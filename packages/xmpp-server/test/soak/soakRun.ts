@@ -1,0 +1,272 @@
+// The soak run (issue 10 item 4): the server CLI as a child process, stream-managed users
+// sending chat messages to each other at a bounded rate while seeded random faults hit them
+// (abrupt drops then resumption, new sessions, time away long enough for the session to end
+// and messages to go offline, clean logouts), the server restarted once in the middle (SIGTERM
+// or SIGKILL), then everyone back online until every acknowledged message arrived. Returns
+// the ledger's verdict, the counts and the server's RSS before and after the second half.
+import { readFileSync } from "node:fs"
+import { type CliServer, crashBed } from "../crash/cliServer.js"
+import { SoakClient } from "./SoakClient.js"
+import { SoakLedger, type Verdict } from "./SoakLedger.js"
+
+/** What a run does. */
+export interface SoakOptions {
+  readonly seed: number
+  readonly users: number
+  readonly messages: number
+  readonly restart: "SIGTERM" | "SIGKILL"
+  /** Messages per second over all users (the bound on the load). */
+  readonly rate: number
+  /** Mean pause between two faults (ms). */
+  readonly faultEvery: number
+  /** Progress lines go here. */
+  readonly log: (line: string) => void
+}
+
+/** What a run measured. */
+export interface SoakResult {
+  readonly verdict: Verdict
+  readonly resumptions: number
+  readonly resumeFailures: number
+  readonly freshSessions: number
+  readonly faults: Readonly<Record<string, number>>
+  readonly impossibleAcks: number
+  readonly restartExitCode: number | null
+  /** RSS (kB) after the restart with every user online and idle, before the second half. */
+  readonly rssBefore: number
+  /** RSS (kB) with the same sessions after the second half, settled. */
+  readonly rssAfter: number
+  /** RSS (kB) once every user logged out, settled. */
+  readonly rssLoggedOut: number
+  readonly seconds: number
+}
+
+const password = "soak-pass"
+const resumeTimeout = 2
+
+/** mulberry32: a small seeded generator, so a failing run's choices can be replayed. */
+const seededRandom = (seed: number) => {
+  let state = seed >>> 0
+  return (): number => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Polls `condition` every 50 ms; false if it did not hold within `timeoutMs`. */
+const waitUntil = async (condition: () => boolean, timeoutMs: number): Promise<boolean> => {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    if (condition()) return true
+    await pause(50)
+  }
+  return condition()
+}
+
+/** Resident set size of a process in kB (Linux). */
+const residentKb = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0)
+
+/** RSS once the server is idle: the lowest of ten samples over a second, after `quietMs`. */
+const settledRss = async (pid: number, quietMs: number): Promise<number> => {
+  await pause(quietMs)
+  let lowest = Number.POSITIVE_INFINITY
+  for (let sample = 0; sample < 10; sample++) {
+    lowest = Math.min(lowest, residentKb(pid))
+    await pause(100)
+  }
+  return lowest
+}
+
+/** Runs one soak; the caller asserts on the result. */
+export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
+  const started = Date.now()
+  const random = seededRandom(options.seed)
+  const pick = <T>(items: ReadonlyArray<T>): T => items[Math.floor(random() * items.length)] as T
+  const bed = crashBed([
+    "[modules.stream_management]",
+    `resume_timeout = ${resumeTimeout}`,
+    // Far beyond the run: the server then asks `<r/>` again only after an `<a/>` answered the
+    // previous one, which is how a client knows its ack was processed (SoakLedger).
+    "ack_timeout = 3600",
+  ])
+  const names = Array.from({ length: options.users }, (_, index) => `soak${index + 1}`)
+  const ledger = new SoakLedger()
+  const clients = names.map((name) => new SoakClient(name, password, ledger))
+  const faults: Record<string, number> = {}
+  let server: CliServer | undefined
+  let serverLog = ""
+  const startServer = async (): Promise<CliServer> => {
+    const started = await bed.start()
+    // The server logs JSON lines on stderr; a pipe nobody reads would block it.
+    started.child.stderr?.on("data", (chunk: Buffer) => {
+      serverLog = (serverLog + chunk.toString()).slice(-20_000)
+    })
+    return started
+  }
+  /** Connects a client, retrying while the server restarts (bounded). */
+  const bringOnline = async (client: SoakClient, mode: "resume" | "fresh"): Promise<void> => {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const current = server
+      if (current !== undefined && !stopping) {
+        try {
+          return await client.connect(current.port, mode)
+        } catch {
+          // The server went down meanwhile, or was too slow: try again.
+        }
+      }
+      await pause(250)
+    }
+    throw new Error(`${client.name} could not connect; server log: ${serverLog.slice(-2000)}`)
+  }
+
+  let stopping = false
+  const inFault = new Set<SoakClient>()
+  const faultTasks = new Set<Promise<void>>()
+  /** One seeded fault on one online client; resolves once it is back online. */
+  const fault = async (client: SoakClient): Promise<void> => {
+    const roll = random()
+    const kind =
+      roll < 0.5
+        ? "drop-resume"
+        : roll < 0.65
+          ? "drop-new-session"
+          : roll < 0.85
+            ? "away"
+            : "logout"
+    faults[kind] = (faults[kind] ?? 0) + 1
+    if (kind === "logout") client.logout()
+    else client.drop()
+    const away =
+      kind === "drop-resume" || kind === "drop-new-session"
+        ? 50 + random() * 400
+        : kind === "away"
+          ? resumeTimeout * 1000 + 500 + random() * 1500
+          : 300 + random() * 2000
+    await pause(away)
+    await bringOnline(client, kind === "drop-new-session" ? "fresh" : "resume")
+  }
+  const runFaults = async (until: () => boolean): Promise<void> => {
+    while (!until()) {
+      await pause(options.faultEvery * (0.5 + random()))
+      const candidates = clients.filter(
+        (client) => client.state === "online" && !inFault.has(client),
+      )
+      if (candidates.length === 0 || until()) continue
+      const client = pick(candidates)
+      inFault.add(client)
+      const task = fault(client).finally(() => {
+        inFault.delete(client)
+        faultTasks.delete(task)
+      })
+      faultTasks.add(task)
+    }
+    await Promise.all([...faultTasks])
+  }
+
+  let sent = 0
+  /** Sends `target` messages in total at the bounded rate, at most 40 unacknowledged per user. */
+  const load = async (target: number): Promise<void> => {
+    const tick = 20
+    for (let ticks = 0; sent < target; ticks++) {
+      if (ticks > 60_000 / tick + target) throw new Error(`load stalled at ${sent}/${target}`)
+      let budget = Math.max(1, Math.round((options.rate * tick) / 1000))
+      const ready = clients.filter(
+        (client) => client.state === "online" && client.unacknowledged < 40,
+      )
+      for (let attempt = 0; budget > 0 && sent < target && attempt < 200; attempt++) {
+        if (ready.length === 0) break
+        const sender = pick(ready)
+        const batch = Array.from(
+          { length: Math.min(budget, 1 + Math.floor(random() * 4), target - sent) },
+          () => {
+            sent += 1
+            const recipient = pick(names.filter((name) => name !== sender.name))
+            return { id: `m${sent}`, to: `${recipient}@localhost` }
+          },
+        )
+        budget -= batch.length
+        sender.send(batch)
+      }
+      await pause(tick)
+    }
+  }
+
+  try {
+    bed.addUsers(names, password)
+    server = await startServer()
+    await Promise.all(clients.map((client) => bringOnline(client, "fresh")))
+
+    // First half: load and faults, then the restart.
+    const half = Math.floor(options.messages / 2)
+    let loading = true
+    const firstFaults = runFaults(() => !loading)
+    await load(half)
+    loading = false
+    await firstFaults
+    options.log(
+      `first half sent ${sent}, acked ${ledger.ackedCount}; ${options.restart} to the server`,
+    )
+    const running = server
+    server = undefined
+    const exited = new Promise<number | null>((resolve) => running.child.on("exit", resolve))
+    running.child.kill(options.restart)
+    const restartExitCode = await exited
+    server = await startServer()
+    // Resumption fails after a restart (the sessions were in memory): new sessions, offline messages.
+    await Promise.all(clients.map((client) => bringOnline(client, "resume")))
+    for (const client of clients) client.requestAck()
+    await waitUntil(() => ledger.allAckedDelivered(), 20_000)
+    const pid = server.child.pid ?? 0
+    const rssBefore = await settledRss(pid, 1500)
+
+    // Second half.
+    loading = true
+    const secondFaults = runFaults(() => !loading)
+    await load(options.messages)
+    loading = false
+    await secondFaults
+
+    // Everyone is back (also a client the server disconnected on its own, which should not
+    // happen); wait until every sender's messages are acknowledged and delivered.
+    const leftOffline = clients.filter((client) => client.state !== "online")
+    if (leftOffline.length > 0) options.log(`${leftOffline.length} clients were offline at the end`)
+    await Promise.all(leftOffline.map((client) => bringOnline(client, "resume")))
+    for (const client of clients) client.requestAck()
+    await waitUntil(() => clients.every((client) => client.unacknowledged === 0), 20_000)
+    await waitUntil(() => ledger.allAckedDelivered(), 20_000)
+    let seen = -1
+    await waitUntil(() => {
+      const quiet = seen === ledger.received
+      seen = ledger.received
+      return quiet
+    }, 10_000)
+    const rssAfter = await settledRss(pid, 1500)
+    for (const client of clients) client.logout()
+    const rssLoggedOut = await settledRss(pid, 1000)
+    stopping = true
+    const sum = (key: "resumed" | "resumeFailed" | "freshSessions" | "impossibleAcks") =>
+      clients.reduce((total, client) => total + client.counts[key], 0)
+    return {
+      verdict: ledger.verdict(),
+      resumptions: sum("resumed"),
+      resumeFailures: sum("resumeFailed"),
+      freshSessions: sum("freshSessions"),
+      faults,
+      impossibleAcks: sum("impossibleAcks"),
+      restartExitCode,
+      rssBefore,
+      rssAfter,
+      rssLoggedOut,
+      seconds: (Date.now() - started) / 1000,
+    }
+  } finally {
+    stopping = true
+    for (const client of clients) client.drop()
+    bed.cleanup()
+  }
+}

@@ -1,10 +1,11 @@
 // Helpers of the AMP (XEP-0079) end-to-end tests: AMP messages and rules as a client writes
 // them, subscriptions seeded in the roster, waiting for the AMP reply with a given id.
+import { expect } from "vitest"
 import { type XmlElement, xml } from "../../src/index.js"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
 import { login, pause, roundTrip } from "../offline/clients.js"
-import type { Session, Storage } from "./oracle.js"
+import type { Answer, Session, Storage } from "./oracle.js"
 
 /** XEP-0079 namespaces. */
 export const NS_AMP = "http://jabber.org/protocol/amp"
@@ -262,4 +263,62 @@ export const sendBatch = async (
   )
   await Promise.all([alice, ...sessions.values()].map((client) => roundTrip(client)))
   await pause(300)
+}
+
+/**
+ * Checks what one message of a batch brought, against spec/amp.md §5: the sender's replies in
+ * order (kind and echoed rules; AMP replies from the domain to alice's full JID with the
+ * original `from`/`to` and no body, bounces from the recipient), and which sessions got the
+ * message, once each, without `<amp/>`.
+ */
+export const expectOnTheWire = (
+  matrix: MatrixServer,
+  sent: { readonly id: string; readonly to: string },
+  answers: ReadonlyArray<Answer>,
+  receivers: ReadonlyArray<Session>,
+): void => {
+  const { alice, sessions } = matrix
+  const replies = withId(alice, sent.id)
+  expect(
+    replies.map((reply) => ({ reply: replyKindOf(reply), rules: ampOf(reply).rules })),
+  ).toEqual(answers)
+  for (const reply of replies) {
+    expect(reply.attrs.to).toBe(alice.jid)
+    expect(reply.getChild("body")).toBeUndefined()
+    const { kind } = replyKindOf(reply)
+    if (kind === "bounce") {
+      expect(reply.attrs.from).toBe(sent.to)
+      continue
+    }
+    expect(reply.attrs.from).toBe(alice.jid.split("@")[1]?.split("/")[0])
+    const amp = ampOf(reply)
+    expect([amp.from, amp.to]).toEqual([alice.jid, sent.to])
+    if (kind === "amp") continue
+    expect(amp.status).toBe("error")
+    expect(ampErrorOf(reply)).toEqual(
+      kind === "amp-error"
+        ? {
+            type: "modify",
+            code: "500",
+            condition: "undefined-condition",
+            container: `failed-rules ${NS_AMP_ERRORS}`,
+            rules: amp.rules,
+          }
+        : {
+            type: "modify",
+            code: "406",
+            condition: "not-acceptable",
+            container: `invalid-rules ${NS_AMP}`,
+            rules: amp.rules,
+          },
+    )
+  }
+  for (const [name, client] of sessions) {
+    const copies = withId(client, sent.id)
+    expect(copies.length, name).toBe(receivers.includes(name) ? 1 : 0)
+    for (const copy of copies) {
+      expect(copy.getChild("amp", NS_AMP)).toBeUndefined()
+      expect(copy.getChildText("body")).toBe(`body of ${sent.id}`)
+    }
+  }
 }

@@ -287,25 +287,29 @@ export const expectedOutcome = (
 
 const article = (word: string) => (/^[aeiou]/.test(word) ? "an" : "a")
 
+/** A reply in words, for case names. */
+export const replyWords = (reply: Reply): string =>
+  reply.kind === "amp"
+    ? `${article(reply.status)} ${reply.status} reply`
+    : reply.kind === "amp-error"
+      ? "an AMP error (undefined-condition)"
+      : reply.kind === "refused"
+        ? "a not-acceptable refusal"
+        : `${article(reply.condition)} ${reply.condition} bounce`
+
+/** Who receives the message, in words. */
+export const receiverWords = (receivers: ReadonlyArray<Session>): string =>
+  receivers.length === 0
+    ? "no session receives it"
+    : `${receivers.join(" and ")} ${receivers.length > 1 ? "receive" : "receives"} it`
+
 /** The expected outcome in words, for the case name. */
 export const describeExpected = (expected: Expected): string => {
-  const reply = (each: Reply) =>
-    each.kind === "amp"
-      ? `${article(each.status)} ${each.status} reply`
-      : each.kind === "amp-error"
-        ? "an AMP error (undefined-condition)"
-        : each.kind === "refused"
-          ? "a not-acceptable refusal"
-          : `${article(each.condition)} ${each.condition} bounce`
   const replies =
     expected.replies.length === 0
       ? "the sender gets no reply"
-      : `the sender gets ${expected.replies.map(reply).join(" then ")}`
-  const receivers =
-    expected.receivers.length === 0
-      ? "no session receives it"
-      : `${expected.receivers.join(" and ")} ${expected.receivers.length > 1 ? "receive" : "receives"} it`
-  return `${replies}, ${receivers}`
+      : `the sender gets ${expected.replies.map(replyWords).join(" then ")}`
+  return `${replies}, ${receiverWords(expected.receivers)}`
 }
 
 /**

@@ -480,6 +480,7 @@ export class ClientConnection implements Session, OpenConnection {
   private hibernate(seconds: number): void {
     this.stage = "hibernated"
     this.sm.stopTimer()
+    this.sm.hibernating()
     this.hibernation = setTimeout(() => this.endHibernation(), seconds * 1000)
     this.hibernation.unref()
     this.core.logger.info("session-hibernated", { session: this.full, seconds })

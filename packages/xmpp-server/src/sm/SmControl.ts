@@ -114,9 +114,26 @@ export class SmControl {
     return queued
   }
 
+  /**
+   * The connection dropped and the session hibernates: the messages written to the dead socket
+   * that the client never acknowledged get their durable copy now. Their senders were
+   * acknowledged when the socket took them, so without it a crash during the hibernation
+   * (up to `resume_timeout`) would lose them (found by the soak test, issue 10 item 4).
+   */
+  hibernating(): void {
+    const pending = this.core.sm.pending
+    const stream = this.stream
+    if (pending === undefined || stream === undefined) return
+    const { username, resource } = this.host.session
+    for (const entry of stream.queue)
+      if (entry.pendingId === undefined && entry.stanza.name === "message")
+        entry.pendingId = pending.add(username, resource, entry.text, entry.queuedAt)
+  }
+
   /** A queued stanza reached the client's socket: its durable copy, if any, goes. */
   handedOn(entry: Unacked): void {
-    if (entry.pendingId === undefined) return
+    // A late write outcome from the dropped connection hands nothing on (see `hibernating`).
+    if (entry.pendingId === undefined || !this.host.bound) return
     this.core.sm.pending?.remove(entry.pendingId)
     entry.pendingId = undefined
   }

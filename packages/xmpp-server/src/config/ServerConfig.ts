@@ -20,6 +20,29 @@ export interface ServerSection {
   readonly shutdown_grace_seconds: number
 }
 
+/**
+ * `[limits]`: what one address or one session may do (RFC 6120 §13.9 "Denial of Service"). A
+ * count or rate of 0 turns that limit off. src/limits applies them.
+ */
+export interface LimitsSection {
+  /** New connections one IP address may open per window; more are refused. */
+  readonly connections_per_ip: number
+  /** The window of `connections_per_ip`, in seconds. */
+  readonly connection_window_seconds: number
+  /** Connections of one IP address that may be open and not yet authenticated at once. */
+  readonly unauthenticated_per_ip: number
+  /** Top-level elements per second one authenticated session may send (token bucket rate). */
+  readonly stanzas_per_second: number
+  /** Elements a session may send at once before the rate applies (token bucket size). */
+  readonly stanza_burst: number
+  /** Elements read from a throttled session and waiting; one more is a `policy-violation`. */
+  readonly max_waiting_stanzas: number
+  /** Bytes per second all client connections of one IP address may send together. */
+  readonly bytes_per_second_per_ip: number
+  /** Bytes one IP address may send at once before `bytes_per_second_per_ip` applies. */
+  readonly byte_burst_per_ip: number
+}
+
 /** `[listen.c2s]`: TCP client connections (STARTTLS; optional direct TLS, XEP-0368). */
 export interface C2sListener {
   readonly host: string
@@ -72,6 +95,7 @@ export interface ServerConfig {
     readonly component: ComponentListener | undefined
   }
   readonly tls: TlsSection
+  readonly limits: LimitsSection
   readonly components: ReadonlyArray<ComponentEntry>
   /**
    * `[modules.NAME]` tables. Each module validates its own table (it knows its keys); the

@@ -7,11 +7,13 @@ import { dirname, resolve } from "node:path"
 import { parse, TomlError } from "smol-toml"
 import { ConfigError } from "./ConfigError.js"
 import { type Fields, fieldsFor, type Table } from "./fields.js"
+import { limitsSection } from "./limitsSection.js"
 import { builtinModuleNames } from "./moduleNames.js"
 import type {
   C2sListener,
   ComponentEntry,
   ComponentListener,
+  LimitsSection,
   ServerConfig,
   ServerSection,
   TestingFaults,
@@ -43,6 +45,7 @@ export interface ConfigInput {
     component?: ListenerInput<ComponentListener>
   }
   tls?: { cert_file?: string; key_file?: string }
+  limits?: Partial<LimitsSection>
   components?: ReadonlyArray<ComponentEntry>
   modules?: Readonly<Record<string, Readonly<Record<string, unknown>>>>
   testing?: { faults?: DeepPartial<TestingFaults> }
@@ -222,7 +225,15 @@ export const validateConfig = (
 ): ServerConfig => {
   const fields = fieldsFor(source)
   const root = fields.table(input, "")
-  fields.onlyKeys(root, "", ["server", "listen", "tls", "components", "modules", "testing"])
+  fields.onlyKeys(root, "", [
+    "server",
+    "listen",
+    "tls",
+    "limits",
+    "components",
+    "modules",
+    "testing",
+  ])
   const server = serverSection(fields, fields.table(root.server, "server"), baseDir)
   const listen = fields.table(root.listen, "listen")
   fields.onlyKeys(listen, "listen", ["c2s", "websocket", "component"])
@@ -249,6 +260,7 @@ export const validateConfig = (
       cert_file: certFile === undefined ? undefined : resolve(baseDir, certFile),
       key_file: keyFile === undefined ? undefined : resolve(baseDir, keyFile),
     },
+    limits: limitsSection(fields, fields.table(root.limits, "limits")),
     components: componentEntries(fields, root.components, server.domain),
     modules: moduleTables(
       fields,

@@ -1,14 +1,20 @@
 // The network listeners as Effect scoped resources: bound on acquire (yielding the real
 // port, so port 0 works), closed on release. TCP c2s (STARTTLS), direct TLS (XEP-0368) and
 // WebSocket (RFC 7395, subprotocol `xmpp`, at the configured path), XEP-0114 components.
+// Every client connection passes the per-address `[limits]` first (src/limits), and one that
+// has not authenticated within `auth_timeout_seconds` of its accept is closed, also while its
+// TLS handshake or HTTP upgrade is still under way.
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http"
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net"
-import { createServer as createTlsServer } from "node:tls"
+import { createServer as createTlsServer, type TLSSocket } from "node:tls"
 import { Data, Effect } from "effect"
 import { WebSocketServer } from "ws"
 import { ComponentConnection } from "../components/ComponentConnection.js"
 import type { ServerCore } from "../core/ServerCore.js"
+import { type ConnectionTicket, connectionLimitsOf } from "../limits/ConnectionLimits.js"
+import { refuseConnection } from "../limits/RefuseConnection.js"
 import { ClientConnection } from "../session/ClientConnection.js"
+import type { Transport } from "../stream/Transport.js"
 import { makeTcpTransport } from "./TcpTransport.js"
 import { makeWebSocketTransport } from "./WebSocketTransport.js"
 
@@ -51,27 +57,75 @@ const bind = (listener: string, server: NetServer | HttpServer, host: string, po
       }),
   )
 
-const accept = (core: ServerCore, directTls: boolean) => (socket: Socket) => {
-  if (core.lifecycle.stopping) return void socket.destroy()
-  socket.setNoDelay(true)
-  new ClientConnection(
-    core,
-    makeTcpTransport(socket, { secureContext: core.secureContext, directTls }),
-  )
+const authTimeoutMs = (core: ServerCore): number => core.config.server.auth_timeout_seconds * 1000
+
+/** Admits a connection under `[limits]` and starts its stream, or refuses it with a stream error. */
+const startStream = (core: ServerCore, transport: Transport, openedAt = Date.now()): void => {
+  const ticket = connectionLimitsOf(core).admit(transport.remoteAddress, Date.now(), openedAt)
+  if (typeof ticket === "string")
+    refuseConnection(core.domain, transport, ticket, core.config.limits)
+  else new ClientConnection(core, transport, ticket)
 }
 
 /** The TCP c2s listener (STARTTLS when TLS material exists); yields its port. */
 export const tcpListener = (core: ServerCore, host: string, port: number) =>
-  bind("listen.c2s", createNetServer(accept(core, false)), host, port)
-
-/** The XEP-0368 direct TLS listener; yields its port. */
-export const directTlsListener = (core: ServerCore, host: string, port: number) =>
   bind(
-    "listen.c2s.direct_tls_port",
-    createTlsServer(core.certificate ?? {}, accept(core, true)),
+    "listen.c2s",
+    createNetServer((socket) => {
+      if (core.lifecycle.stopping) return void socket.destroy()
+      socket.setNoDelay(true)
+      startStream(
+        core,
+        makeTcpTransport(socket, { secureContext: core.secureContext, directTls: false }),
+      )
+    }),
     host,
     port,
   )
+
+/**
+ * The XEP-0368 direct TLS listener; yields its port. The limits apply at the TCP accept, so
+ * a refused connection is closed before any TLS work is spent on it (no stream error).
+ */
+export const directTlsListener = (core: ServerCore, host: string, port: number) => {
+  // Admitted connections whose handshake is under way, by remote address and port.
+  const handshaking = new Map<string, { ticket: ConnectionTicket; timer: NodeJS.Timeout }>()
+  const keyOf = (socket: Socket): string => `${socket.remoteAddress}|${socket.remotePort}`
+  const server = createTlsServer(
+    { ...core.certificate, handshakeTimeout: authTimeoutMs(core) },
+    (socket: TLSSocket) => {
+      const key = keyOf(socket)
+      const pending = handshaking.get(key)
+      handshaking.delete(key)
+      if (pending === undefined || core.lifecycle.stopping) return void socket.destroy()
+      clearTimeout(pending.timer)
+      socket.setNoDelay(true)
+      new ClientConnection(
+        core,
+        makeTcpTransport(socket, { secureContext: core.secureContext, directTls: true }),
+        pending.ticket,
+      )
+    },
+  )
+  server.on("connection", (socket: Socket) => {
+    if (core.lifecycle.stopping) return void socket.destroy()
+    const ticket = connectionLimitsOf(core).admit(socket.remoteAddress ?? "unknown", Date.now())
+    if (typeof ticket === "string") return void socket.destroy()
+    const key = keyOf(socket)
+    // An absolute deadline: a handshake trickled in byte by byte does not extend it.
+    const timer = setTimeout(() => socket.destroy(), authTimeoutMs(core))
+    timer.unref()
+    handshaking.set(key, { ticket, timer })
+    socket.once("close", () => {
+      clearTimeout(timer)
+      if (handshaking.get(key)?.ticket !== ticket) return
+      handshaking.delete(key)
+      ticket.release()
+    })
+  })
+  server.on("tlsClientError", (_error, socket) => socket.destroy())
+  return bind("listen.c2s.direct_tls_port", server, host, port)
+}
 
 /** The XEP-0114 component listener (plain TCP, components are trusted local services); yields its port. */
 export const componentListener = (core: ServerCore, host: string, port: number) =>
@@ -96,9 +150,21 @@ export const webSocketListener = (core: ServerCore, host: string, port: number, 
       response.writeHead(426, { "content-type": "text/plain" })
       response.end("XMPP over WebSocket: connect with the 'xmpp' subprotocol\n")
     })
+    // Until the upgrade, an absolute deadline per connection (HTTP's own timeouts do not
+    // cover a connection that never sends a byte).
+    const accepted = new WeakMap<Socket, { openedAt: number; timer: NodeJS.Timeout }>()
+    http.on("connection", (socket: Socket) => {
+      const timer = setTimeout(() => socket.destroy(), authTimeoutMs(core))
+      timer.unref()
+      accepted.set(socket, { openedAt: Date.now(), timer })
+      socket.once("close", () => clearTimeout(timer))
+    })
     const sockets = new WebSocketServer({
       server: http,
       path,
+      // A message is one stanza: more than max_stanza_bytes (counted in UTF-16 units, up to
+      // 3 UTF-8 bytes each) is refused by ws before it is buffered whole.
+      maxPayload: core.config.server.max_stanza_bytes * 3 + 4096,
       handleProtocols: (protocols) => (protocols.has("xmpp") ? "xmpp" : false),
     })
     // `ws` re-emits the HTTP server's errors (EADDRINUSE at bind); `bind` below already turns
@@ -106,11 +172,14 @@ export const webSocketListener = (core: ServerCore, host: string, port: number, 
     sockets.on("error", () => {})
     sockets.on("connection", (socket, request) => {
       if (core.lifecycle.stopping) return socket.terminate()
+      const raw = accepted.get(request.socket)
+      clearTimeout(raw?.timer)
       if (socket.protocol !== "xmpp")
         return socket.close(1002, "the 'xmpp' subprotocol is required")
-      new ClientConnection(
+      startStream(
         core,
         makeWebSocketTransport(socket, request.socket.remoteAddress ?? "unknown", false),
+        raw?.openedAt,
       )
     })
     yield* Effect.addFinalizer(() => Effect.sync(() => sockets.close()))

@@ -79,6 +79,12 @@ export const makeTcpTransport = (
       socket = tlsSocket
       listen(tlsSocket)
     },
+    pause() {
+      socket.pause()
+    },
+    resume() {
+      socket.resume()
+    },
     end() {
       if (!socket.destroyed) socket.end()
       setTimeout(() => socket.destroy(), 2000).unref()

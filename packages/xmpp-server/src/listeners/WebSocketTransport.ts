@@ -34,6 +34,12 @@ export const makeWebSocketTransport = (
   startTls() {
     throw new Error("STARTTLS is not available over WebSocket")
   },
+  pause() {
+    socket.pause()
+  },
+  resume() {
+    socket.resume()
+  },
   end() {
     if (socket.readyState === socket.OPEN) socket.close(1000)
     setTimeout(() => socket.terminate(), 2000).unref()

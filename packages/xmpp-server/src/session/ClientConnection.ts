@@ -4,6 +4,8 @@
 import { randomBytes } from "node:crypto"
 import type { OpenConnection, ServerCore } from "../core/ServerCore.js"
 import { CsiState, canWait, NS_CSI } from "../csi/CsiState.js"
+import { type ConnectionTicket, connectionLimitsOf } from "../limits/ConnectionLimits.js"
+import { InboundGate } from "../limits/InboundGate.js"
 import { sessionEnded } from "../presence/SessionPresence.js"
 import { NS_REGISTER, registerBeforeLogin } from "../register/Registration.js"
 import { dispatchStanza } from "../routing/Dispatch.js"
@@ -62,10 +64,14 @@ export class ClientConnection implements Session, OpenConnection {
   /** Set on a connection that resumed another session: its input goes there. */
   private forward: ClientConnection | undefined = undefined
   private hibernation: NodeJS.Timeout | undefined
+  /** `[limits]`: the session's stanza rate and its address's byte rate (src/limits). */
+  private readonly inbound: InboundGate
 
   constructor(
     private readonly core: ServerCore,
     private transport: Transport,
+    /** Counts this connection against its address's unauthenticated limit until released. */
+    private readonly ticket: ConnectionTicket,
   ) {
     this.parser = this.newParser()
     const connection = this
@@ -83,14 +89,29 @@ export class ClientConnection implements Session, OpenConnection {
       succeeded: (username) => this.authenticatedAs(username),
       fail: (condition, text) => this.fail(condition, text),
     })
+    this.inbound = new InboundGate(core.config.limits, connectionLimitsOf(core), {
+      remoteAddress: transport.remoteAddress,
+      get accepting() {
+        return connection.stage === "bound"
+      },
+      handle: (element) => this.handleBound(element),
+      overflow: () =>
+        this.fail("policy-violation", "too many stanzas waiting: slow down and read the replies"),
+      pauseReading: () => this.transport.pause(),
+      resumeReading: () => this.transport.resume(),
+    })
     core.connections.add(this)
     transport.attach(
-      (text) => this.parser.write(text),
+      (text) => {
+        this.inbound.received(text)
+        this.parser.write(text)
+      },
       () => this.transportClosed(transport),
     )
+    // Counted from the accept (before a TLS handshake), however slowly bytes trickle in.
     this.authTimer = setTimeout(
       () => this.fail("connection-timeout", "authentication took too long"),
-      core.config.server.auth_timeout_seconds * 1000,
+      Math.max(0, ticket.openedAt + core.config.server.auth_timeout_seconds * 1000 - Date.now()),
     )
     this.authTimer.unref()
   }
@@ -238,8 +259,10 @@ export class ClientConnection implements Session, OpenConnection {
       {
         onOpen: (name, attrs) => this.opened(name, attrs),
         onElement: (element) => this.received(element),
-        onClose: () => this.close("closed"),
-        onError: (condition, text) => this.fail(condition, text),
+        // After the elements still waiting for their turn (src/limits/InboundGate.ts).
+        onClose: () => (this.forward ?? this).inbound.afterInput(() => this.close("closed")),
+        onError: (condition, text) =>
+          (this.forward ?? this).inbound.afterInput(() => this.fail(condition, text)),
       },
       this.transport.framing,
       this.core.config.server.max_stanza_bytes,
@@ -251,6 +274,7 @@ export class ClientConnection implements Session, OpenConnection {
     if (this.forward !== undefined) return void this.forward.fail(condition, text)
     if (this.stage === "hibernated") return void this.endHibernation()
     if (this.stage === "closing" || this.closed) return
+    this.inbound.stop()
     if (this.closeReason === "closed") this.closeReason = "stream-error"
     this.core.logger.info("stream-error-sent", {
       stream: this.id,
@@ -293,27 +317,7 @@ export class ClientConnection implements Session, OpenConnection {
   private received(element: XmlElement): void {
     if (this.forward !== undefined) return void this.forward.received(element)
     if (this.stage === "bound") {
-      if (element.attrs.xmlns === NS_SM) return void this.sm.nonza(element)
-      if (element.attrs.xmlns === NS_CSI) return void this.clientState(element)
-      if (element.attrs.xmlns !== NS_CLIENT || !stanzaNames.has(element.name)) {
-        this.fail("unsupported-stanza-type", `<${element.name}/> is not a stanza`)
-        return
-      }
-      if (element.name === "iq" && element.getChild("session", NS_SESSION) !== undefined)
-        return void this.send(iqResult(this.stamped(element)))
-      const runtime = this.core.sm
-      const outer = runtime.current
-      runtime.current = this.sm.stream === undefined ? undefined : this.sm.handoff
-      try {
-        dispatchStanza(this.core, this, element)
-      } catch (error) {
-        this.core.logger.error("stanza-handling-failed", { session: this.full, error })
-        const reply = errorReply(element, "internal-server-error", { from: this.core.domain })
-        if (reply !== undefined) this.send(reply)
-      } finally {
-        runtime.current = outer
-      }
-      this.sm.stream?.handled()
+      if (this.inbound.admit(element)) this.handleBound(element)
       return
     }
     if (this.stage === "header") {
@@ -366,6 +370,31 @@ export class ClientConnection implements Session, OpenConnection {
     this.fail("unsupported-stanza-type", `<${element.name}/> is not expected here`)
   }
 
+  /** A top-level element of a bound session, once the rate limit let it through. */
+  private handleBound(element: XmlElement): void {
+    if (element.attrs.xmlns === NS_SM) return void this.sm.nonza(element)
+    if (element.attrs.xmlns === NS_CSI) return void this.clientState(element)
+    if (element.attrs.xmlns !== NS_CLIENT || !stanzaNames.has(element.name)) {
+      this.fail("unsupported-stanza-type", `<${element.name}/> is not a stanza`)
+      return
+    }
+    if (element.name === "iq" && element.getChild("session", NS_SESSION) !== undefined)
+      return void this.send(iqResult(this.stamped(element)))
+    const runtime = this.core.sm
+    const outer = runtime.current
+    runtime.current = this.sm.stream === undefined ? undefined : this.sm.handoff
+    try {
+      dispatchStanza(this.core, this, element)
+    } catch (error) {
+      this.core.logger.error("stanza-handling-failed", { session: this.full, error })
+      const reply = errorReply(element, "internal-server-error", { from: this.core.domain })
+      if (reply !== undefined) this.send(reply)
+    } finally {
+      runtime.current = outer
+    }
+    this.sm.stream?.handled()
+  }
+
   private startTls(): void {
     if (!this.transport.canStartTls || this.authenticated) {
       this.write(`<failure xmlns='${NS_TLS}'/>`)
@@ -412,6 +441,7 @@ export class ClientConnection implements Session, OpenConnection {
     this.full = `${this.bare}/${resource}`
     this.stage = "bound"
     clearTimeout(this.authTimer)
+    this.ticket.release()
     const replaced = this.core.sessions.add(this)
     if (replaced !== undefined) {
       sessionEnded(this.core, replaced)
@@ -451,6 +481,7 @@ export class ClientConnection implements Session, OpenConnection {
         `<failed xmlns='${NS_SM}'><item-not-found xmlns='${NS_STANZAS}'/></failed>`,
       )
     clearTimeout(this.authTimer)
+    this.ticket.release()
     this.core.connections.delete(this)
     this.forward = target
     target.adopt(this.transport, h)
@@ -462,6 +493,7 @@ export class ClientConnection implements Session, OpenConnection {
     const previous = this.transport
     this.transport = transport
     if (this.stage === "bound") previous.destroy()
+    this.inbound.stop()
     clearTimeout(this.hibernation)
     this.sm.stopTimer()
     this.stage = "bound"
@@ -500,8 +532,10 @@ export class ClientConnection implements Session, OpenConnection {
 
   private transportClosed(transport: Transport): void {
     if (this.forward !== undefined) return void this.forward.transportClosed(transport)
+    this.ticket.release()
     if (this.closed || transport !== this.transport || this.stage === "hibernated") return
     clearTimeout(this.authTimer)
+    this.inbound.stop()
     this.core.connections.delete(this)
     const settings = this.core.sm.settings
     if (

@@ -26,6 +26,10 @@ export interface Transport {
   write(text: string, done?: WriteCallback): boolean
   /** Switches to TLS (server side) after `<proceed/>` was written; data then flows decrypted. */
   startTls(): void
+  /** Stops reading from the peer (backpressure; TCP flow control slows the sender down). */
+  pause(): void
+  /** Reads again after `pause`. */
+  resume(): void
   /** Ends the connection after pending writes are flushed. */
   end(): void
   /** Closes at once. */

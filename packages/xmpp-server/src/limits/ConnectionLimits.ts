@@ -1,0 +1,150 @@
+// Per-address limits (RFC 6120 §13.9, denial of service): how many new connections one IP
+// address may open per window, how many of its connections may be open and not yet
+// authenticated at once, and (when configured) how many bytes per second all its connections
+// may send together. A refusal is logged once per address and window, not per connection.
+import type { LimitsSection } from "../config/ServerConfig.js"
+import type { ServerCore } from "../core/ServerCore.js"
+import type { Logger } from "../log/Logger.js"
+import { TokenBucket } from "./TokenBucket.js"
+
+/** Why a connection was refused. */
+export type Refusal = "connection-rate" | "unauthenticated-connections"
+
+/** An admitted connection, counted as unauthenticated until it is released. */
+export interface ConnectionTicket {
+  readonly address: string
+  /** When the connection was accepted (ms since the epoch); the auth timeout counts from here. */
+  readonly openedAt: number
+  /** The connection authenticated or closed; later calls do nothing. */
+  release(): void
+}
+
+interface AddressState {
+  windowStart: number
+  opened: number
+  refused: number
+  unauthenticated: number
+  bytes: TokenBucket | undefined
+}
+
+/** `::ffff:192.0.2.1` (IPv4 on a dual-stack socket) counts as `192.0.2.1`. */
+const normalized = (address: string): string =>
+  address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address
+
+/** The per-address bookkeeping of one server; time comes from the caller. */
+export class ConnectionLimits {
+  private readonly addresses = new Map<string, AddressState>()
+  private readonly windowMs: number
+  private lastSweep: number
+
+  constructor(
+    private readonly settings: LimitsSection,
+    private readonly logger: Logger,
+    now: number,
+  ) {
+    this.windowMs = settings.connection_window_seconds * 1000
+    this.lastSweep = now
+  }
+
+  /**
+   * Counts a new connection from `address`: a ticket when it may proceed, else why not.
+   * `openedAt` is when its socket was accepted (before an HTTP upgrade), `now` by default.
+   * Example: `const ticket = limits.admit(socket.remoteAddress, Date.now())`.
+   */
+  admit(rawAddress: string, now: number, openedAt = now): ConnectionTicket | Refusal {
+    this.sweep(now)
+    const address = normalized(rawAddress)
+    const state = this.stateOf(address, now)
+    const { connections_per_ip: perWindow, unauthenticated_per_ip: unauthenticated } = this.settings
+    const refusal: Refusal | undefined =
+      perWindow > 0 && state.opened >= perWindow
+        ? "connection-rate"
+        : unauthenticated > 0 && state.unauthenticated >= unauthenticated
+          ? "unauthenticated-connections"
+          : undefined
+    if (refusal !== undefined) {
+      state.refused += 1
+      if (state.refused === 1)
+        this.logger.warn("connections-refused", {
+          address,
+          reason: refusal,
+          connections_per_ip: perWindow,
+          unauthenticated_per_ip: unauthenticated,
+          window_seconds: this.settings.connection_window_seconds,
+        })
+      return refusal
+    }
+    state.opened += 1
+    state.unauthenticated += 1
+    let released = false
+    return {
+      address,
+      openedAt,
+      release: () => {
+        if (released) return
+        released = true
+        state.unauthenticated -= 1
+      },
+    }
+  }
+
+  /**
+   * Charges `bytes` received from `address` to its byte budget; returns how many milliseconds
+   * that address's connection should stop reading (0: go on). Always 0 when the limit is off.
+   */
+  chargeBytes(rawAddress: string, bytes: number, now: number): number {
+    const rate = this.settings.bytes_per_second_per_ip
+    if (rate === 0) return 0
+    const state = this.stateOf(normalized(rawAddress), now)
+    state.bytes ??= new TokenBucket(rate, this.settings.byte_burst_per_ip, now)
+    return state.bytes.spend(bytes, now)
+  }
+
+  private stateOf(address: string, now: number): AddressState {
+    let state = this.addresses.get(address)
+    if (state === undefined) {
+      state = { windowStart: now, opened: 0, refused: 0, unauthenticated: 0, bytes: undefined }
+      this.addresses.set(address, state)
+    } else if (now - state.windowStart >= this.windowMs) this.nextWindow(address, state, now)
+    return state
+  }
+
+  private nextWindow(address: string, state: AddressState, now: number): void {
+    if (state.refused > 1)
+      this.logger.warn("connections-refused-in-window", {
+        address,
+        refused: state.refused,
+        window_seconds: this.settings.connection_window_seconds,
+      })
+    state.windowStart = now
+    state.opened = 0
+    state.refused = 0
+  }
+
+  /** Once per window: forgets addresses with nothing left to remember (O(addresses)). */
+  private sweep(now: number): void {
+    if (now - this.lastSweep < this.windowMs) return
+    this.lastSweep = now
+    for (const [address, state] of this.addresses) {
+      if (now - state.windowStart < this.windowMs) continue
+      this.nextWindow(address, state, now)
+      if (state.unauthenticated === 0 && (state.bytes === undefined || state.bytes.isFull(now)))
+        this.addresses.delete(address)
+    }
+  }
+}
+
+const byCore = new WeakMap<ServerCore, ConnectionLimits>()
+
+/**
+ * The limits of one running server, made on first use from its `[limits]` (kept beside the
+ * core rather than in it, so listeners and connections share one without a new core field).
+ */
+export const connectionLimitsOf = (core: ServerCore): ConnectionLimits => {
+  let limits = byCore.get(core)
+  if (limits === undefined) {
+    limits = new ConnectionLimits(core.config.limits, core.logger, Date.now())
+    byCore.set(core, limits)
+  }
+  return limits
+}

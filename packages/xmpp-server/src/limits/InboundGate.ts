@@ -1,0 +1,141 @@
+// Backpressure on what one client connection sends, like the shapers of Prosody (mod_limits)
+// and ejabberd: an authenticated session may send `stanzas_per_second` top-level elements
+// (after a burst of `stanza_burst`). An element over the rate is not dropped: it waits, in
+// order, and the connection stops reading from its socket until the waiting elements got
+// their turn, so a fast client is only slowed down (TCP flow control pushes back on it).
+// Only a client whose waiting elements pass `max_waiting_stanzas` (more than one socket read
+// can carry with the defaults) is cut off with `policy-violation`. When
+// `bytes_per_second_per_ip` is set, every chunk is also charged to the address, and the
+// connection pauses for as long as the address is in debt.
+//
+// The check per element is O(1) and allocates nothing while the session is under its rate.
+import type { LimitsSection } from "../config/ServerConfig.js"
+import type { XmlElement } from "../xml/Xml.js"
+import type { ConnectionLimits } from "./ConnectionLimits.js"
+import { TokenBucket } from "./TokenBucket.js"
+
+/** What the gate drives on its connection. */
+export interface GatedConnection {
+  /** The peer's IP address (for the byte budget). */
+  readonly remoteAddress: string
+  /** True while admitted elements may still be handled (the session is bound and open). */
+  readonly accepting: boolean
+  /** Handles an element that waited for its turn. */
+  handle(element: XmlElement): void
+  /** The waiting elements passed `max_waiting_stanzas`: end the stream. */
+  overflow(): void
+  pauseReading(): void
+  resumeReading(): void
+}
+
+/** One connection's inbound rate limit. */
+export class InboundGate {
+  private readonly bucket: TokenBucket | undefined
+  private readonly waiting: Array<XmlElement | undefined> = []
+  private head = 0
+  /** What to do once the waiting elements were handled (the peer's close, a parse error). */
+  private afterWaiting: (() => void) | undefined = undefined
+  private drainTimer: NodeJS.Timeout | undefined = undefined
+  private byteTimer: NodeJS.Timeout | undefined = undefined
+  private paused = false
+
+  constructor(
+    private readonly settings: LimitsSection,
+    private readonly limits: ConnectionLimits,
+    private readonly connection: GatedConnection,
+  ) {
+    this.bucket =
+      settings.stanzas_per_second === 0
+        ? undefined
+        : new TokenBucket(settings.stanzas_per_second, settings.stanza_burst, Date.now())
+  }
+
+  /** True when `element` may be handled now; false when it was queued to be handled later. */
+  admit(element: XmlElement): boolean {
+    if (this.head === this.waiting.length && (this.bucket?.take(Date.now()) ?? true)) return true
+    this.waiting.push(element)
+    if (this.waiting.length - this.head > this.settings.max_waiting_stanzas) {
+      this.discard()
+      this.connection.overflow()
+      return false
+    }
+    this.updateReading()
+    if (this.drainTimer === undefined) this.scheduleDrain(Date.now())
+    return false
+  }
+
+  /** Runs `action` now, or after the waiting elements when some wait (keeps the order). */
+  afterInput(action: () => void): void {
+    if (this.head === this.waiting.length) action()
+    else this.afterWaiting = action
+  }
+
+  /** Charges a received chunk to the address's byte budget (when that limit is on). */
+  received(text: string): void {
+    if (this.settings.bytes_per_second_per_ip === 0) return
+    const pauseMs = this.limits.chargeBytes(
+      this.connection.remoteAddress,
+      Buffer.byteLength(text),
+      Date.now(),
+    )
+    if (pauseMs === 0 || this.byteTimer !== undefined) return
+    this.byteTimer = setTimeout(() => {
+      this.byteTimer = undefined
+      this.updateReading()
+    }, pauseMs)
+    this.byteTimer.unref()
+    this.updateReading()
+  }
+
+  /**
+   * The connection ended (or its session moved to a resuming connection, which reads
+   * unpaused): nothing waits any more, no timer stays behind.
+   */
+  stop(): void {
+    this.discard()
+    clearTimeout(this.byteTimer)
+    this.byteTimer = undefined
+    this.paused = false
+  }
+
+  private scheduleDrain(now: number): void {
+    const delay = Math.max(1, this.bucket?.msUntilToken(now) ?? 1)
+    this.drainTimer = setTimeout(this.drain, delay)
+    this.drainTimer.unref()
+  }
+
+  private readonly drain = (): void => {
+    this.drainTimer = undefined
+    const now = Date.now()
+    while (this.head < this.waiting.length) {
+      if (!this.connection.accepting) return void this.discard()
+      if (this.bucket !== undefined && !this.bucket.take(now)) return void this.scheduleDrain(now)
+      const element = this.waiting[this.head] as XmlElement
+      this.waiting[this.head] = undefined
+      this.head += 1
+      this.connection.handle(element)
+    }
+    this.waiting.length = 0
+    this.head = 0
+    const action = this.afterWaiting
+    this.afterWaiting = undefined
+    this.updateReading()
+    action?.()
+  }
+
+  private discard(): void {
+    clearTimeout(this.drainTimer)
+    this.drainTimer = undefined
+    this.waiting.length = 0
+    this.head = 0
+    this.afterWaiting = undefined
+  }
+
+  private updateReading(): void {
+    const pause = this.head < this.waiting.length || this.byteTimer !== undefined
+    if (pause === this.paused) return
+    this.paused = pause
+    if (pause) this.connection.pauseReading()
+    else this.connection.resumeReading()
+  }
+}

@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs"
 import { dirname, join } from "node:path"
 import Database from "better-sqlite3"
 import { coreMigrations, coreModule } from "./coreMigrations.js"
+import { RosterCache } from "./RosterCache.js"
 import {
   type RosterItem,
   type ScramCredentials,
@@ -81,6 +82,11 @@ const rosterItemOf = (row: RosterRow): RosterItem => ({
   pending_in: row.pending_in ?? undefined,
   groups: JSON.parse(row.groups) as ReadonlyArray<string>,
 })
+
+/** Rosters kept in memory (users, least recently used dropped first). */
+const rosterCacheCapacity = 10_000
+/** How stale a cached roster may be after another process (the CLI) wrote the database. */
+const externalWritesCheckMilliseconds = 1000
 
 const openDatabase = (file: string): Database.Database => {
   try {
@@ -189,9 +195,6 @@ export const openSqliteStorage = (file: string): StorageShape => {
   const listRoster = database.prepare<[string], RosterRow>(
     "SELECT * FROM roster WHERE username = ? ORDER BY jid",
   )
-  const selectRosterItem = database.prepare<[string, string], RosterRow>(
-    "SELECT * FROM roster WHERE username = ? AND jid = ?",
-  )
   const upsertRosterItem = database.prepare(
     `INSERT INTO roster (username, jid, name, subscription, ask_out, pending_in, groups)
      VALUES (@username, @jid, @name, @subscription, @ask_out, @pending_in, @groups)
@@ -200,29 +203,53 @@ export const openSqliteStorage = (file: string): StorageShape => {
        pending_in = excluded.pending_in, groups = excluded.groups`,
   )
   const deleteRosterItem = database.prepare("DELETE FROM roster WHERE username = ? AND jid = ?")
+  const dataVersion = database.prepare<[], number>("PRAGMA data_version").pluck()
+  let seenVersion = dataVersion.get()
+  let versionCheckedAt = Date.now()
+  const rosters = new RosterCache(
+    {
+      load: (username) => guarded("roster.list", () => listRoster.all(username)).map(rosterItemOf),
+      changedElsewhere: () => {
+        // Asking SQLite costs as much as the lookup it saves: at most once a second.
+        const now = Date.now()
+        if (now - versionCheckedAt < externalWritesCheckMilliseconds) return false
+        versionCheckedAt = now
+        const version = guarded("roster.get", () => dataVersion.get())
+        if (version === seenVersion) return false
+        seenVersion = version
+        return true
+      },
+    },
+    rosterCacheCapacity,
+  )
 
   return {
     users: {
-      create: (user) =>
-        guarded("users.create", () =>
-          insertUser.run({ ...userParameters(user), created_at: Date.now() }),
-        ).changes === 1,
+      create: (user) => {
+        rosters.forget(user.username)
+        return (
+          guarded("users.create", () =>
+            insertUser.run({ ...userParameters(user), created_at: Date.now() }),
+          ).changes === 1
+        )
+      },
       get: (username) => {
         const row = guarded("users.get", () => selectUser.get(username))
         return row === undefined ? undefined : userOf(row)
       },
       setCredentials: (user) =>
         guarded("users.setCredentials", () => updateUser.run(userParameters(user))).changes === 1,
-      delete: (username) => guarded("users.delete", () => deleteUser.run(username)).changes === 1,
+      delete: (username) => {
+        rosters.forget(username)
+        return guarded("users.delete", () => deleteUser.run(username)).changes === 1
+      },
       count: () => guarded("users.count", () => countUsers.get()?.count ?? 0),
     },
     roster: {
-      list: (username) => guarded("roster.list", () => listRoster.all(username)).map(rosterItemOf),
-      get: (username, contact) => {
-        const row = guarded("roster.get", () => selectRosterItem.get(username, contact))
-        return row === undefined ? undefined : rosterItemOf(row)
-      },
+      list: (username) => rosters.list(username),
+      get: (username, contact) => rosters.get(username, contact),
       put: (username, item) => {
+        rosters.forget(username)
         guarded("roster.put", () =>
           upsertRosterItem.run({
             username,
@@ -235,12 +262,22 @@ export const openSqliteStorage = (file: string): StorageShape => {
           }),
         )
       },
-      remove: (username, contact) =>
-        guarded("roster.remove", () => deleteRosterItem.run(username, contact)).changes === 1,
+      remove: (username, contact) => {
+        rosters.forget(username)
+        return guarded("roster.remove", () => deleteRosterItem.run(username, contact)).changes === 1
+      },
     },
     migrate,
     sql: sqlAccessOf(database),
-    transaction: (work) => guarded("transaction", () => database.transaction(work)()),
+    transaction: (work) => {
+      try {
+        return guarded("transaction", () => database.transaction(work)())
+      } catch (error) {
+        // Rolled back: cached rosters may hold what the transaction wrote.
+        rosters.clear()
+        throw error
+      }
+    },
     close: () => guarded("close", () => database.close()),
   }
 }

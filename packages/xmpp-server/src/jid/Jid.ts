@@ -14,10 +14,29 @@ const forbiddenInLocal = /[\s"&'/:<>@\p{Cc}]/u
 const forbiddenInDomain = /[\s"&'/:<>@\p{Cc}\\]/u
 const maxPartBytes = 1023
 
-const byteLength = (text: string): number => Buffer.byteLength(text, "utf8")
+/** True when `text` is longer than 1023 bytes in UTF-8 (a UTF-16 unit is at most 3 bytes). */
+const tooLong = (text: string): boolean =>
+  text.length > maxPartBytes / 3 && Buffer.byteLength(text, "utf8") > maxPartBytes
+
+// Every stanza's `to` and `from` are parsed, and they repeat (the same contacts all day): the
+// last few thousand answers are kept. Jid objects are immutable, so they can be shared.
+const cacheCapacity = 4096
+const cache = new Map<string, Jid | null>()
 
 /** Parses and normalises a JID; undefined when it is not a valid JID. */
 export const parseJid = (text: string): Jid | undefined => {
+  const cached = cache.get(text)
+  if (cached !== undefined) return cached ?? undefined
+  const parsed = parseUncached(text)
+  if (cache.size >= cacheCapacity) {
+    const oldest = cache.keys().next()
+    if (oldest.done !== true) cache.delete(oldest.value)
+  }
+  cache.set(text, parsed ?? null)
+  return parsed
+}
+
+const parseUncached = (text: string): Jid | undefined => {
   const slash = text.indexOf("/")
   const withoutResource = slash === -1 ? text : text.slice(0, slash)
   const resource = slash === -1 ? undefined : text.slice(slash + 1)
@@ -26,12 +45,8 @@ export const parseJid = (text: string): Jid | undefined => {
   const domain = (at === -1 ? withoutResource : withoutResource.slice(at + 1))
     .toLowerCase()
     .replace(/\.$/, "")
-  if (domain === "" || byteLength(domain) > maxPartBytes || forbiddenInDomain.test(domain))
-    return undefined
-  if (
-    local !== undefined &&
-    (local === "" || byteLength(local) > maxPartBytes || forbiddenInLocal.test(local))
-  )
+  if (domain === "" || tooLong(domain) || forbiddenInDomain.test(domain)) return undefined
+  if (local !== undefined && (local === "" || tooLong(local) || forbiddenInLocal.test(local)))
     return undefined
   if (resource !== undefined && !isValidResource(resource)) return undefined
   const bare = local === undefined ? domain : `${local}@${domain}`
@@ -46,7 +61,7 @@ export const parseJid = (text: string): Jid | undefined => {
 
 /** RFC 7622 §3.4: a non-empty resourcepart of at most 1023 bytes without control characters. */
 export const isValidResource = (resource: string): boolean =>
-  resource !== "" && byteLength(resource) <= maxPartBytes && !/\p{Cc}/u.test(resource)
+  resource !== "" && !tooLong(resource) && !/\p{Cc}/u.test(resource)
 
 /** The bare JID of a full one (`user@domain/res` → `user@domain`). */
 export const bareOf = (jid: string): string => {

@@ -14,7 +14,8 @@ export const makeTcpTransport = (
   let closed = false
   let onData: (text: string) => void = () => undefined
   let onClosed: () => void = () => undefined
-  // Writes made in one tick (a burst of stanzas for this client) leave in one system call.
+  // Writes made in one turn of the event loop (the stanzas for this client out of every socket
+  // read in that turn) leave in one system call: uncorked after the I/O callbacks, not per tick.
   let corked: Socket | undefined
   const uncork = (): void => {
     corked?.uncork()
@@ -60,7 +61,7 @@ export const makeTcpTransport = (
       if (corked === undefined) {
         corked = socket
         socket.cork()
-        process.nextTick(uncork)
+        setImmediate(uncork)
       }
       if (done === undefined) socket.write(text)
       else socket.write(text, (error) => done(error == null))

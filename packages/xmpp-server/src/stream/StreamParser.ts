@@ -74,6 +74,8 @@ export class StreamParser extends XmlParser {
   private depth = 0
   private stanzaBytes = 0
   private bytesSinceBoundary = 0
+  /** Set when the stream header or a top-level element ended during the current write. */
+  private crossedBoundary = false
   private failed = false
   private closed = false
   private endedWithLessThan = false
@@ -104,6 +106,7 @@ export class StreamParser extends XmlParser {
     }
     this.endedWithLessThan = data.endsWith("<")
     this.bytesSinceBoundary += bytesOf(data)
+    this.crossedBoundary = false
     try {
       super.write(data)
     } catch (error) {
@@ -111,6 +114,11 @@ export class StreamParser extends XmlParser {
       return
     }
     if (this.failed) return
+    // What follows the last boundary in this chunk is still buffered and counts too (else a
+    // stanza's end followed by a large unfinished tail in the same chunk went uncounted). The
+    // tail after the last `>` is a lower bound of it; later chunks add to it.
+    if (this.crossedBoundary)
+      this.bytesSinceBoundary = bytesOf(data.slice(data.lastIndexOf(">") + 1))
     // Also outside stanzas: an unterminated tag or attribute (or one the tokenizer waits on,
     // like `<a b/>`) would otherwise be buffered without end.
     if (this.bytesSinceBoundary > this.maxStanzaBytes) {
@@ -150,6 +158,7 @@ export class StreamParser extends XmlParser {
       this.root = element
       this.cursor = element
       this.bytesSinceBoundary = 0
+      this.crossedBoundary = true
       if (this.framing === "stream") this.handlers.onOpen(name, attrs)
       return
     }
@@ -187,6 +196,7 @@ export class StreamParser extends XmlParser {
     if (this.depth === 1) {
       this.cursor = this.root
       this.bytesSinceBoundary = 0
+      this.crossedBoundary = true
       if (this.framing === "websocket") {
         this.websocketElement(cursor)
         return

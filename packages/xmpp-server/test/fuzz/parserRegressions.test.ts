@@ -93,6 +93,16 @@ describe("input buffered outside a complete element is bounded", () => {
     expect(run(chunks)).toEqual(["open", "error policy-violation"])
   })
 
+  it("counts what follows a stanza's end in the same chunk", () => {
+    const tail = "x".repeat(11_000)
+    expect(run([header, `<message/>${tail}`])).toEqual([
+      "open",
+      '<message xmlns="jabber:client"/>',
+      "error policy-violation",
+    ])
+    expect(run([`${header}<message a='${tail}`])).toEqual(["open", "error policy-violation"])
+  })
+
   it("also before the stream header", () => {
     const chunks = ["<stream:stream a='", ...Array.from({ length: 30 }, () => "x".repeat(1000))]
     expect(run(chunks)).toEqual(["error policy-violation"])

@@ -163,7 +163,7 @@ export const settled = (
     .catch(() => undefined)
 }
 
-/** Ids of the messages in `client`'s own archive (XEP-0313 query without filters). */
+/** Ids of the messages in `client`'s own archive (XEP-0313 query without filters, up to 250). */
 export const archivedIds = async (client: TestClient, queryid: string): Promise<Array<string>> => {
   await client.iq(
     xml(
@@ -177,6 +177,7 @@ export const archivedIds = async (client: TestClient, queryid: string): Promise<
           { xmlns: "jabber:x:data", type: "submit" },
           xml("field", { var: "FORM_TYPE" }, xml("value", {}, "urn:xmpp:mam:2")),
         ),
+        xml("set", { xmlns: "http://jabber.org/protocol/rsm" }, xml("max", {}, "250")),
       ),
     ),
   )
@@ -188,11 +189,30 @@ export const archivedIds = async (client: TestClient, queryid: string): Promise<
     )
 }
 
-/** A server of the end-to-end matrix: alice sends, the recipients' sessions listen. */
-export interface MatrixServer {
+/** The clients of a matrix batch: alice sends, the recipients' sessions listen. */
+export interface MatrixClients {
   readonly alice: TestClient
   readonly sessions: ReadonlyMap<Session, TestClient>
+}
+
+/** A server of the end-to-end matrix and its clients. */
+export interface MatrixServer extends MatrixClients {
+  /** Ids in `username`'s archive, read by a new session that sends no presence. */
+  archiveOf(username: string): Promise<ReadonlySet<string>>
   stop(): Promise<void>
+}
+
+/** Ids in `username`'s archive, read by a new session that sends no presence (no offline flush). */
+export const archiveOf = async (
+  server: TestServer,
+  username: string,
+): Promise<ReadonlySet<string>> => {
+  const reader = await login(server, username, "archive-reader")
+  try {
+    return new Set(await archivedIds(reader, `archive-of-${username}`))
+  } finally {
+    await reader.stop()
+  }
 }
 
 /**
@@ -225,6 +245,7 @@ export const startMatrixServer = async (storage: Storage): Promise<MatrixServer>
   return {
     alice,
     sessions,
+    archiveOf: (username) => archiveOf(server, username),
     stop: async () => {
       await Promise.all([alice, ...sessions.values()].map((client) => client.stop()))
       await server.stop()
@@ -239,6 +260,8 @@ export interface BatchEntry {
   readonly rules: ReadonlyArray<Rule>
   readonly replies: number
   readonly receivers: ReadonlyArray<Session>
+  /** The message body; `body of {id}` unless set. */
+  readonly body?: string
 }
 
 /**
@@ -246,12 +269,13 @@ export interface BatchEntry {
  * `timeoutMs`), then gives anything unexpected a moment to arrive as well.
  */
 export const sendBatch = async (
-  matrix: MatrixServer,
+  matrix: MatrixClients,
   entries: ReadonlyArray<BatchEntry>,
   timeoutMs = 15_000,
 ): Promise<void> => {
   const { alice, sessions } = matrix
-  for (const entry of entries) await alice.send(ampMessage(entry.to, entry.id, entry.rules))
+  for (const entry of entries)
+    await alice.send(ampMessage(entry.to, entry.id, entry.rules, entry.body))
   await Promise.all(
     entries.flatMap((entry) => [
       settled(alice, entry.id, entry.replies, timeoutMs),
@@ -272,7 +296,7 @@ export const sendBatch = async (
  * message, once each, without `<amp/>`.
  */
 export const expectOnTheWire = (
-  matrix: MatrixServer,
+  matrix: MatrixClients,
   sent: { readonly id: string; readonly to: string },
   answers: ReadonlyArray<Answer>,
   receivers: ReadonlyArray<Session>,
@@ -321,4 +345,50 @@ export const expectOnTheWire = (
       expect(copy.getChildText("body")).toBe(`body of ${sent.id}`)
     }
   }
+}
+
+/**
+ * How many messages `username`'s archive holds (an RSM count with `max` 0, so no archived
+ * message is sent: one carrying a socket-write marker would break the reader's session).
+ */
+export const archiveCountOf = async (server: TestServer, username: string): Promise<number> => {
+  const reader = await login(server, username, "archive-counter")
+  try {
+    const result = await reader.iq(
+      xml(
+        "iq",
+        { type: "set" },
+        xml(
+          "query",
+          { xmlns: "urn:xmpp:mam:2" },
+          xml("set", { xmlns: "http://jabber.org/protocol/rsm" }, xml("max", {}, "0")),
+        ),
+      ),
+    )
+    return Number(
+      result.getChild("fin", "urn:xmpp:mam:2")?.getChild("set")?.getChildText("count") ?? NaN,
+    )
+  } finally {
+    await reader.stop()
+  }
+}
+
+/** The archives of the recipients of a batch, by username; empty when MAM is off. */
+export type Archives = ReadonlyMap<string, ReadonlySet<string>>
+
+/** Reads the archive of every username once (`archiveOf`), when `mam` is on. */
+export const readArchives = async (
+  read: (username: string) => Promise<ReadonlySet<string>>,
+  usernames: ReadonlyArray<string>,
+  mam: boolean,
+): Promise<Archives> =>
+  mam
+    ? new Map(await Promise.all(usernames.map(async (name) => [name, await read(name)] as const)))
+    : new Map()
+
+/** Checks whether the archive of the account `to` names holds message `id` (MAM on only). */
+export const expectArchived = (archives: Archives, to: string, id: string, kept: boolean) => {
+  const archive = archives.get(to.split("@")[0] ?? "")
+  if (archive === undefined) return
+  expect(archive.has(id), `${id} in the archive of ${to}`).toBe(kept)
 }

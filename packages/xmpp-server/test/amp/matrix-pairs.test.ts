@@ -6,7 +6,15 @@
 // when the earlier outcomes failed, and that the reply echoes the rule that acted. Expected
 // outcomes come from ./oracle.ts (expectedForDeliverRules), never from amp-core.
 import { afterAll, beforeAll, describe, it } from "vitest"
-import { expectOnTheWire, type MatrixServer, sendBatch, startMatrixServer } from "./ampClients.js"
+import {
+  type Archives,
+  expectArchived,
+  expectOnTheWire,
+  type MatrixServer,
+  readArchives,
+  sendBatch,
+  startMatrixServer,
+} from "./ampClients.js"
 import {
   type Answer,
   actions,
@@ -58,13 +66,15 @@ interface Case {
   readonly rules: readonly [MatrixRule, MatrixRule]
   readonly answers: ReadonlyArray<Answer>
   readonly receivers: ReadonlyArray<Session>
+  readonly archived: boolean
+  readonly exists: boolean
 }
 
 storages.forEach((storage, s) => {
   describe(`two deliver rules, ${storage.name}`, () => {
     const cases: ReadonlyArray<Case> = targets.flatMap((recipient, r) =>
       pairs.map((rules, p) => {
-        const { answers, receivers } = expectedForDeliverRules(rules, recipient, storage)
+        const { answers, receivers, archived } = expectedForDeliverRules(rules, recipient, storage)
         const [first, second] = rules
         return {
           id: `p${s}-${r}-${p}`,
@@ -73,10 +83,13 @@ storages.forEach((storage, s) => {
           rules,
           answers,
           receivers,
+          archived,
+          exists: recipient.exists,
         }
       }),
     )
     let matrix: MatrixServer
+    let archives: Archives = new Map()
 
     beforeAll(async () => {
       matrix = await startMatrixServer(storage)
@@ -90,6 +103,8 @@ storages.forEach((storage, s) => {
           receivers,
         })),
       )
+      const users = ["bob", "carol", "dave", "eve", "frank"]
+      archives = await readArchives(matrix.archiveOf, users, storage.mam)
     }, 60_000)
 
     afterAll(async () => {
@@ -99,6 +114,7 @@ storages.forEach((storage, s) => {
     for (const entry of cases)
       it(entry.name, () => {
         expectOnTheWire(matrix, entry, entry.answers, entry.receivers)
+        if (entry.exists) expectArchived(archives, entry.to, entry.id, entry.archived)
       })
   })
 })

@@ -8,7 +8,15 @@
 // per configuration; all its cases are sent at once (distinct ids), then each case checks on
 // the wire which sessions got the message (without `<amp/>`) and the exact replies of §5.
 import { afterAll, beforeAll, describe, it } from "vitest"
-import { expectOnTheWire, type MatrixServer, sendBatch, startMatrixServer } from "./ampClients.js"
+import {
+  type Archives,
+  expectArchived,
+  expectOnTheWire,
+  type MatrixServer,
+  readArchives,
+  sendBatch,
+  startMatrixServer,
+} from "./ampClients.js"
 import {
   describeExpected,
   type Expected,
@@ -48,6 +56,7 @@ storages.forEach((storage, s) => {
   describe(`AMP matrix, ${storage.name}`, () => {
     const cases = casesOf(storage, `s${s}`)
     let matrix: MatrixServer
+    let archives: Archives = new Map()
 
     beforeAll(async () => {
       matrix = await startMatrixServer(storage)
@@ -61,6 +70,8 @@ storages.forEach((storage, s) => {
           receivers: expected.receivers,
         })),
       )
+      const users = ["bob", "carol", "dave", "eve", "frank"]
+      archives = await readArchives(matrix.archiveOf, users, storage.mam)
     }, 60_000)
 
     afterAll(async () => {
@@ -75,6 +86,7 @@ storages.forEach((storage, s) => {
           rules: reply.kind === "bounce" ? [] : [rule],
         }))
         expectOnTheWire(matrix, { id, to: recipient.to }, answers, expected.receivers)
+        if (recipient.exists) expectArchived(archives, recipient.to, id, expected.archived)
       })
     }
   })

@@ -20,7 +20,7 @@ export interface Storage {
 }
 
 /** The recipient's sessions a test holds open. */
-export type Session = "bob" | "carolA" | "carolB" | "eve" | "frank"
+export type Session = "bob" | "carolA" | "carolB" | "eve" | "frank" | "doomed"
 
 /** Who the message is addressed to, and what the server knows about them. */
 export interface Recipient {
@@ -35,6 +35,8 @@ export interface Recipient {
   readonly local: boolean
   /** Sessions the server routes the message to (RFC 6121 §8.5). */
   readonly sessions: ReadonlyArray<Session>
+  /** The write to those sessions fails (`[testing.faults] socket_write_marker`); they drop. */
+  readonly socketWriteFails?: true
   /** `match-resource` values met (§4): `exact` for an existing full JID, `other` otherwise. */
   readonly resourceMatch: "exact" | "other" | undefined
 }
@@ -135,6 +137,8 @@ export const recipients: ReadonlyArray<Recipient> = [
 export interface Expected {
   readonly receivers: ReadonlyArray<Session>
   readonly replies: ReadonlyArray<Reply>
+  /** The recipient's archive keeps the message (a stopped or refused one never is). */
+  readonly archived: boolean
 }
 
 /** Every action of spec/amp.md §1. */
@@ -190,12 +194,14 @@ const routeOf = (recipient: Recipient, storage: Storage) => {
     ...(wouldStore ? ["stored"] : []),
     "none",
   ]
-  // Where the message really ends without AMP: storage writes fail under `failing`.
-  const reached =
-    recipient.sessions.length > 0 ? "direct" : wouldStore && !storage.failing ? "stored" : "none"
+  // Where the message really ends without AMP: socket writes fail for a recipient marked so,
+  // storage writes under `failing`; each failure falls back to the next outcome.
+  const delivered = recipient.sessions.length > 0 && recipient.socketWriteFails !== true
+  const reached = delivered ? "direct" : wouldStore && !storage.failing ? "stored" : "none"
   const asUsual: Expected = {
-    receivers: recipient.sessions,
+    receivers: delivered ? recipient.sessions : [],
     replies: reached === "none" ? [bounceOf(recipient, storage)] : [],
+    archived: recipient.exists && storage.mam && !storage.failing,
   }
   return { path, reached, asUsual }
 }
@@ -218,27 +224,34 @@ export const expectedForDeliverRules = (
   rules: ReadonlyArray<MatrixRule>,
   recipient: Recipient,
   storage: Storage,
-): { readonly receivers: ReadonlyArray<Session>; readonly answers: ReadonlyArray<Answer> } => {
+): {
+  readonly receivers: ReadonlyArray<Session>
+  readonly answers: ReadonlyArray<Answer>
+  readonly archived: boolean
+} => {
   if (recipient.local && !recipient.subscribed) {
     const refused = rules.filter(revealsPresence)
     if (refused.length > 0)
       return {
         receivers: [],
         answers: [{ reply: { kind: "refused", condition: "not-acceptable" }, rules: refused }],
+        archived: false,
       }
   }
-  const { path, reached } = routeOf(recipient, storage)
+  const { path, reached, asUsual } = routeOf(recipient, storage)
   for (const outcome of path) {
     const blocking = rules.find((each) => each.action !== "notify" && each.value === outcome)
     if (blocking !== undefined)
       return {
         receivers: [],
         answers: blockingReply(blocking.action).map((reply) => ({ reply, rules: [blocking] })),
+        archived: false,
       }
     if (outcome !== reached) continue
     const notify = rules.find((each) => each.action === "notify" && each.value === outcome)
     return {
-      receivers: recipient.sessions,
+      receivers: asUsual.receivers,
+      archived: asUsual.archived,
       answers: [
         ...(notify === undefined ? [] : [{ reply: notifyReply, rules: [notify] }]),
         ...(outcome === "none" ? [{ reply: bounceOf(recipient, storage), rules: [] }] : []),
@@ -257,16 +270,20 @@ export const expectedOutcome = (
   // §7: a local recipient who does not share presence with the sender (or does not exist)
   // refuses every presence-revealing rule; the message is not delivered.
   if (recipient.local && !recipient.subscribed && revealsPresence(rule))
-    return { receivers: [], replies: [{ kind: "refused", condition: "not-acceptable" }] }
+    return {
+      receivers: [],
+      replies: [{ kind: "refused", condition: "not-acceptable" }],
+      archived: false,
+    }
 
   const { asUsual } = routeOf(recipient, storage)
-  const stopped: Expected = { receivers: [], replies: blockingReply(rule.action) }
+  const stopped: Expected = { receivers: [], replies: blockingReply(rule.action), archived: false }
   const notified: Expected = { ...asUsual, replies: [notifyReply, ...asUsual.replies] }
 
   switch (rule.condition) {
     case "deliver": {
-      const { receivers, answers } = expectedForDeliverRules([rule], recipient, storage)
-      return { receivers, replies: answers.map((answer) => answer.reply) }
+      const { receivers, answers, archived } = expectedForDeliverRules([rule], recipient, storage)
+      return { receivers, replies: answers.map((answer) => answer.reply), archived }
     }
     case "match-resource": {
       // Decided at `initial` from the routing decision: no session, no match.

@@ -89,15 +89,28 @@ export class ConnectionLimits {
   }
 
   /**
-   * Charges `bytes` received from `address` to its byte budget; returns how many milliseconds
-   * that address's connection should stop reading (0: go on). Always 0 when the limit is off.
+   * Milliseconds until `address` is within its byte budget again (0: it is, or the limit is
+   * off). Example: `if (limits.bytesWaitMs(address, now) === 0) parse(chunk)`.
    */
-  chargeBytes(rawAddress: string, bytes: number, now: number): number {
-    const rate = this.settings.bytes_per_second_per_ip
-    if (rate === 0) return 0
-    const state = this.stateOf(normalized(rawAddress), now)
-    state.bytes ??= new TokenBucket(rate, this.settings.byte_burst_per_ip, now)
-    return state.bytes.spend(bytes, now)
+  bytesWaitMs(rawAddress: string, now: number): number {
+    if (this.settings.bytes_per_second_per_ip === 0) return 0
+    return this.bytesOf(normalized(rawAddress), now).msUntilToken(now)
+  }
+
+  /** Charges `bytes` received from `address` to its budget (which may go into debt). */
+  chargeBytes(rawAddress: string, bytes: number, now: number): void {
+    if (this.settings.bytes_per_second_per_ip === 0) return
+    this.bytesOf(normalized(rawAddress), now).spend(bytes, now)
+  }
+
+  private bytesOf(address: string, now: number): TokenBucket {
+    const state = this.stateOf(address, now)
+    state.bytes ??= new TokenBucket(
+      this.settings.bytes_per_second_per_ip,
+      this.settings.byte_burst_per_ip,
+      now,
+    )
+    return state.bytes
   }
 
   private stateOf(address: string, now: number): AddressState {

@@ -5,8 +5,9 @@
 // their turn, so a fast client is only slowed down (TCP flow control pushes back on it).
 // Only a client whose waiting elements pass `max_waiting_stanzas` (more than one socket read
 // can carry with the defaults) is cut off with `policy-violation`. When
-// `bytes_per_second_per_ip` is set, every chunk is also charged to the address, and the
-// connection pauses for as long as the address is in debt.
+// `bytes_per_second_per_ip` is set, a chunk read while the address is over its byte budget
+// waits (and the connection stops reading) until the budget allows it, on every connection of
+// that address.
 //
 // The check per element is O(1) and allocates nothing while the session is under its rate.
 import type { LimitsSection } from "../config/ServerConfig.js"
@@ -20,6 +21,8 @@ export interface GatedConnection {
   readonly remoteAddress: string
   /** True while admitted elements may still be handled (the session is bound and open). */
   readonly accepting: boolean
+  /** Parses received text (now, or once the address's byte budget allows). */
+  feed(text: string): void
   /** Handles an element that waited for its turn. */
   handle(element: XmlElement): void
   /** The waiting elements passed `max_waiting_stanzas`: end the stream. */
@@ -37,6 +40,8 @@ export class InboundGate {
   private afterWaiting: (() => void) | undefined = undefined
   private drainTimer: NodeJS.Timeout | undefined = undefined
   private byteTimer: NodeJS.Timeout | undefined = undefined
+  /** Chunks read while the address was over its byte budget, oldest first. */
+  private readonly heldChunks: Array<string> = []
   private paused = false
 
   constructor(
@@ -70,20 +75,30 @@ export class InboundGate {
     else this.afterWaiting = action
   }
 
-  /** Charges a received chunk to the address's byte budget (when that limit is on). */
+  /** Takes a chunk read from the socket: parsed at once unless its address is over budget. */
   received(text: string): void {
-    if (this.settings.bytes_per_second_per_ip === 0) return
-    const pauseMs = this.limits.chargeBytes(
-      this.connection.remoteAddress,
-      Buffer.byteLength(text),
-      Date.now(),
-    )
-    if (pauseMs === 0 || this.byteTimer !== undefined) return
-    this.byteTimer = setTimeout(() => {
-      this.byteTimer = undefined
-      this.updateReading()
-    }, pauseMs)
-    this.byteTimer.unref()
+    if (this.settings.bytes_per_second_per_ip === 0) return void this.connection.feed(text)
+    this.heldChunks.push(text)
+    if (this.byteTimer === undefined) this.feedHeldChunks()
+  }
+
+  private readonly feedHeldChunks = (): void => {
+    this.byteTimer = undefined
+    const address = this.connection.remoteAddress
+    let text = this.heldChunks.shift()
+    while (text !== undefined) {
+      const now = Date.now()
+      const waitMs = this.limits.bytesWaitMs(address, now)
+      if (waitMs > 0) {
+        this.heldChunks.unshift(text)
+        this.byteTimer = setTimeout(this.feedHeldChunks, waitMs)
+        this.byteTimer.unref()
+        break
+      }
+      this.limits.chargeBytes(address, Buffer.byteLength(text), now)
+      this.connection.feed(text)
+      text = this.heldChunks.shift()
+    }
     this.updateReading()
   }
 
@@ -95,6 +110,7 @@ export class InboundGate {
     this.discard()
     clearTimeout(this.byteTimer)
     this.byteTimer = undefined
+    this.heldChunks.length = 0
     this.paused = false
   }
 

@@ -33,14 +33,10 @@ export class TokenBucket {
     return true
   }
 
-  /**
-   * Takes `amount` tokens even when that leaves the bucket in debt; returns the milliseconds
-   * until the debt is paid (0 when there is none). Example: `pauseMs = bucket.spend(1500, now)`.
-   */
-  spend(amount: number, now: number): number {
+  /** Takes `amount` tokens, even into debt (paid back by the rate). Example: `bucket.spend(1500, now)`. */
+  spend(amount: number, now: number): void {
     this.refill(now)
     this.tokens -= amount
-    return this.tokens >= 0 ? 0 : Math.ceil(-this.tokens / this.perMs)
   }
 
   /** Milliseconds until one token is available (0 when one is). */

@@ -91,6 +91,7 @@ export class ClientConnection implements Session, OpenConnection {
     })
     this.inbound = new InboundGate(core.config.limits, connectionLimitsOf(core), {
       remoteAddress: transport.remoteAddress,
+      feed: (text) => this.parser.write(text),
       get accepting() {
         return connection.stage === "bound"
       },
@@ -102,10 +103,7 @@ export class ClientConnection implements Session, OpenConnection {
     })
     core.connections.add(this)
     transport.attach(
-      (text) => {
-        this.inbound.received(text)
-        this.parser.write(text)
-      },
+      (text) => this.inbound.received(text),
       () => this.transportClosed(transport),
     )
     // Counted from the accept (before a TLS handshake), however slowly bytes trickle in.

@@ -46,7 +46,7 @@ const silentSocketClosed = (port: number, prefix = ""): Promise<void> =>
       )
   })
 
-describe("over TCP", () => {
+describe.concurrent("over TCP", () => {
   it("times out a connection that never sends a stream header", async () => {
     const client = await tcpClient(test.c2sPort)
     await client.waitFor(streamError("connection-timeout"))
@@ -81,7 +81,7 @@ describe("over TCP", () => {
   })
 })
 
-describe("over direct TLS", () => {
+describe.concurrent("over direct TLS", () => {
   it("closes a connection that never starts the TLS handshake", async () => {
     await silentSocketClosed(test.directTlsPort)
   })
@@ -101,7 +101,7 @@ describe("over direct TLS", () => {
   })
 })
 
-describe("over WebSocket", () => {
+describe.concurrent("over WebSocket", () => {
   it("closes a connection that never sends its HTTP upgrade", async () => {
     await silentSocketClosed(test.websocketPort)
   })

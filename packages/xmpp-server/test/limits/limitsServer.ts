@@ -146,18 +146,18 @@ export const tcpClient = (port: number, localAddress = "127.0.0.1"): Promise<Raw
   })
 
 /** A direct TLS (XEP-0368) connection; rejects when the server closes before the handshake. */
-export const tlsClient = (port: number): Promise<RawClient> =>
+export const tlsClient = (port: number, localAddress = "127.0.0.1"): Promise<RawClient> =>
   new Promise((resolve, reject) => {
-    const socket = connectTls({ port, host: "127.0.0.1", rejectUnauthorized: false })
+    const socket = connectTls({ port, host: "127.0.0.1", localAddress, rejectUnauthorized: false })
     socket.once("error", reject)
     socket.once("close", () => reject(new Error("closed before the TLS handshake ended")))
     socket.once("secureConnect", () => resolve(fromSocket(socket)))
   })
 
 /** An RFC 7395 WebSocket; received messages are concatenated. */
-export const webSocketClient = (url: string): Promise<RawClient> =>
+export const webSocketClient = (url: string, localAddress = "127.0.0.1"): Promise<RawClient> =>
   new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, ["xmpp"])
+    const socket = new WebSocket(url, ["xmpp"], { localAddress })
     const closed = new Promise<void>((done) => socket.on("close", () => done()))
     socket.once("error", reject)
     socket.once("open", () =>
@@ -186,6 +186,21 @@ const plainAuth = (username: string): string =>
 const bindIq = (resource: string): string =>
   `<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`
 
+/** Authenticates a TCP stream that got its features, then binds `resource`. */
+export const loginOn = async (
+  client: RawClient,
+  username: string,
+  resource: string,
+): Promise<RawClient> => {
+  client.send(plainAuth(username))
+  await client.waitFor("<success")
+  client.send(streamHeader)
+  await client.waitFor(/<success[\s\S]*<\/stream:features>/)
+  client.send(bindIq(resource))
+  await client.waitFor("</jid>")
+  return client
+}
+
 /** Logs `username` (password "secret") in over TCP and binds `resource`. */
 export const tcpLogin = async (
   port: number,
@@ -196,13 +211,7 @@ export const tcpLogin = async (
   const client = await tcpClient(port, localAddress)
   client.send(streamHeader)
   await client.waitFor("</stream:features>")
-  client.send(plainAuth(username))
-  await client.waitFor("<success")
-  client.send(streamHeader)
-  await client.waitFor(/<success[\s\S]*<\/stream:features>/)
-  client.send(bindIq(resource))
-  await client.waitFor("</jid>")
-  return client
+  return loginOn(client, username, resource)
 }
 
 /** Logs `username` in over WebSocket and binds `resource`. */
@@ -210,8 +219,9 @@ export const webSocketLogin = async (
   url: string,
   username: string,
   resource: string,
+  localAddress?: string,
 ): Promise<RawClient> => {
-  const client = await webSocketClient(url)
+  const client = await webSocketClient(url, localAddress)
   client.send(openFrame)
   await client.waitFor("</stream:features>")
   client.send(plainAuth(username))

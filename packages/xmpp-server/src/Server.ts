@@ -22,7 +22,12 @@ import { ModuleHost } from "./modules/ModuleHost.js"
 import type { ServerModule } from "./modules/ServerModule.js"
 import { registerModule } from "./register/registerModule.js"
 import { decideMessage } from "./routing/Decide.js"
-import { carryOut, messageKeyOf, routeMessageTo } from "./routing/MessageRouter.js"
+import {
+  announceTakenOver,
+  carryOut,
+  messageKeyOf,
+  routeMessageTo,
+} from "./routing/MessageRouter.js"
 import { deliverFromServer } from "./routing/ServerDelivery.js"
 import { makeAuthThrottle } from "./sasl/AuthThrottle.js"
 import { SessionRegistry } from "./session/SessionRegistry.js"
@@ -161,6 +166,7 @@ const program = (options: StartOptions) =>
             sessionsOf: (bare) => core.sessions.ofBare(bare),
             messageKey: messageKeyOf,
             carryOut: (event) => carryOut(core, event),
+            carriedOut: (from, stanza) => announceTakenOver(core, from, stanza),
           },
         ),
       catch: (error) => new StartError({ reason: "module", message: String(error) }),

@@ -85,13 +85,11 @@ const toComponent = (api: ModuleApi, stanza: XmlElement): boolean => {
 }
 
 /**
- * The sender's own archived copy (XEP-0313, as the server keeps for every message a local user
- * sends): written once the message was delivered or stored, without the `<amp/>`.
+ * What the server does for every message a local user sends, once an AMP message was delivered
+ * or stored, with its copy without the `<amp/>`: the sender's own archived copy (XEP-0313) and
+ * the other modules' `messageCarriedOut` hooks (carbons, XEP-0280).
  */
-const archiveSenderCopy = (api: ModuleApi, session: Session, stanza: XmlElement): void => {
-  const archive = api.stores.archive
-  const peer = parseJid(stanza.attrs.to ?? "")?.bare
-  if (archive === undefined || peer === undefined) return
+const afterCarriedOut = (api: ModuleApi, session: Session, stanza: XmlElement): void => {
   const copy = xml(
     stanza.name,
     { ...stanza.attrs },
@@ -100,6 +98,10 @@ const archiveSenderCopy = (api: ModuleApi, session: Session, stanza: XmlElement)
         typeof child === "string" || !(child.name === "amp" && child.attrs.xmlns === NS_AMP),
     ),
   )
+  api.carriedOut(session, copy)
+  const archive = api.stores.archive
+  const peer = parseJid(stanza.attrs.to ?? "")?.bare
+  if (archive === undefined || peer === undefined) return
   if (archive.accepts(session.username, peer, copy))
     archive.archive(session.username, copy, "outgoing")
 }
@@ -117,7 +119,7 @@ const processInBackground = (
         result._tag === "Processed" &&
         (result.end === "delivered" || result.end === "stored")
       )
-        archiveSenderCopy(api, session, stanza)
+        afterCarriedOut(api, session, stanza)
       else if (result._tag === "Failed")
         api.logger.warn("amp-message-failed", { id: stanza.attrs.id, reason: result.reason })
     },

@@ -160,6 +160,12 @@ export interface ModuleApi {
    * archive, deliver or store offline, bounce.
    */
   carryOut(event: MessageRoutedEvent): void
+  /**
+   * A message the module took over at `stanzaReceived` was delivered or stored by the module:
+   * runs the other modules' `messageCarriedOut` hooks (carbons, XEP-0280) as the server would
+   * have. `stanza` is the message as the recipient got it.
+   */
+  carriedOut(from: Session, stanza: XmlElement): void
   /** Runs every module's `offlineDelivery` hook in order (for the offline module): the verdict. */
   offlineVerdict(message: OfflineMessage): Promise<OfflineVerdict>
   /** Runs `task` every `ms` until stop; returns a cancel function. */

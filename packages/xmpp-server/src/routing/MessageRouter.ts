@@ -82,6 +82,15 @@ export const carryOut = (core: ServerCore, event: MessageRoutedEvent): void => {
     if (decision.kind === "none" && decision.bounce !== undefined)
       bounce(core, stanza, decision.bounce)
   }
+  announceCarriedOut(core, event, delivered)
+}
+
+/** Runs the modules' `messageCarriedOut` hooks (carbons, XEP-0280). */
+export const announceCarriedOut = (
+  core: ServerCore,
+  event: MessageRoutedEvent,
+  delivered: ReadonlyArray<Session>,
+): void => {
   for (const hook of core.modules.messageCarriedOut) {
     try {
       hook(event, delivered)
@@ -89,6 +98,19 @@ export const carryOut = (core: ServerCore, event: MessageRoutedEvent): void => {
       core.logger.error("module-hook-failed", { hook: "messageCarriedOut", error })
     }
   }
+}
+
+/**
+ * A message a module took over at `stanzaReceived` (AMP) was delivered or stored: the other
+ * modules learn it as if the server had carried it out, with the sessions it went to now.
+ */
+export const announceTakenOver = (core: ServerCore, from: Session, stanza: XmlElement): void => {
+  if (core.modules.messageCarriedOut.length === 0) return
+  const to = parseJid(stanza.attrs.to ?? "")
+  if (to === undefined) return
+  const decision = decideMessage(core, to, stanza.attrs.type)
+  const event = routedEvent(core, from, stanza, to, decision)
+  announceCarriedOut(core, event, decision.kind === "sessions" ? decision.sessions : [])
 }
 
 /** Routes a message from a session (`from` set) or from the server/module (`from` undefined). */

@@ -199,6 +199,8 @@ export interface MatrixClients {
 export interface MatrixServer extends MatrixClients {
   /** Ids in `username`'s archive, read by a new session that sends no presence. */
   archiveOf(username: string): Promise<ReadonlySet<string>>
+  /** Logs `username` in again with priority 0 (offline messages are delivered then). */
+  comeBack(username: string): Promise<TestClient>
   stop(): Promise<void>
 }
 
@@ -242,12 +244,18 @@ export const startMatrixServer = async (storage: Storage): Promise<MatrixServer>
     ["eve", await login(server, "eve", "tab", 0)],
     ["frank", await login(server, "frank", "background", -1)],
   ])
+  const returned: Array<TestClient> = []
   return {
     alice,
     sessions,
     archiveOf: (username) => archiveOf(server, username),
+    comeBack: async (username) => {
+      const client = await login(server, username, "back", 0)
+      returned.push(client)
+      return client
+    },
     stop: async () => {
-      await Promise.all([alice, ...sessions.values()].map((client) => client.stop()))
+      await Promise.all([alice, ...sessions.values(), ...returned].map((client) => client.stop()))
       await server.stop()
     },
   }
@@ -391,4 +399,45 @@ export const expectArchived = (archives: Archives, to: string, id: string, kept:
   const archive = archives.get(to.split("@")[0] ?? "")
   if (archive === undefined) return
   expect(archive.has(id), `${id} in the archive of ${to}`).toBe(kept)
+}
+
+/** The sessions of offline recipients who came back, by username. */
+export type Returned = ReadonlyMap<string, TestClient>
+
+/**
+ * Logs the offline recipients `usernames` in again (when offline storage is on) and waits
+ * until each got the messages expected from storage (`kept` ids), then a moment more.
+ */
+export const comeBackAll = async (
+  matrix: MatrixServer,
+  usernames: ReadonlyArray<string>,
+  kept: ReadonlyArray<{ readonly id: string; readonly to: string }>,
+  offline: boolean,
+): Promise<Returned> => {
+  if (!offline) return new Map()
+  const returned = new Map<string, TestClient>()
+  for (const name of usernames) returned.set(name, await matrix.comeBack(name))
+  await Promise.all(
+    kept.map(({ id, to }) => {
+      const client = returned.get(to.split("@")[0] ?? "")
+      return client === undefined ? Promise.resolve() : settled(client, id, 1, 10_000)
+    }),
+  )
+  await Promise.all([...returned.values()].map((client) => roundTrip(client)))
+  await pause(200)
+  return returned
+}
+
+/** Checks that the account `to` names got message `id` at login exactly when it was stored. */
+export const expectDeliveredAtLogin = (
+  returned: Returned,
+  to: string,
+  id: string,
+  stored: boolean,
+) => {
+  const client = returned.get(to.split("@")[0] ?? "")
+  if (client === undefined) return
+  const copies = withId(client, id)
+  expect(copies.length, `${id} delivered to ${to} at login`).toBe(stored ? 1 : 0)
+  for (const copy of copies) expect(copy.getChild("amp", NS_AMP)).toBeUndefined()
 }

@@ -3,14 +3,18 @@
 // two resources, an offline user and an unknown domain, under each storage configuration.
 // It shows that a blocking rule beats a notify rule on the same outcome wherever it stands,
 // that the first rule for an outcome acts, that a later outcome's blocking rule fires only
-// when the earlier outcomes failed, and that the reply echoes the rule that acted. Expected
+// when the earlier outcomes failed, and that the reply echoes the rule that acted; the
+// recipient's archive and offline storage keep exactly the messages not stopped. Expected
 // outcomes come from ./oracle.ts (expectedForDeliverRules), never from amp-core.
 import { afterAll, beforeAll, describe, it } from "vitest"
 import {
   type Archives,
+  comeBackAll,
   expectArchived,
+  expectDeliveredAtLogin,
   expectOnTheWire,
   type MatrixServer,
+  type Returned,
   readArchives,
   sendBatch,
   startMatrixServer,
@@ -67,6 +71,7 @@ interface Case {
   readonly answers: ReadonlyArray<Answer>
   readonly receivers: ReadonlyArray<Session>
   readonly archived: boolean
+  readonly storedOffline: boolean
   readonly exists: boolean
 }
 
@@ -74,7 +79,11 @@ storages.forEach((storage, s) => {
   describe(`two deliver rules, ${storage.name}`, () => {
     const cases: ReadonlyArray<Case> = targets.flatMap((recipient, r) =>
       pairs.map((rules, p) => {
-        const { answers, receivers, archived } = expectedForDeliverRules(rules, recipient, storage)
+        const { answers, receivers, archived, storedOffline } = expectedForDeliverRules(
+          rules,
+          recipient,
+          storage,
+        )
         const [first, second] = rules
         return {
           id: `p${s}-${r}-${p}`,
@@ -84,12 +93,14 @@ storages.forEach((storage, s) => {
           answers,
           receivers,
           archived,
+          storedOffline,
           exists: recipient.exists,
         }
       }),
     )
     let matrix: MatrixServer
     let archives: Archives = new Map()
+    let returned: Returned = new Map()
 
     beforeAll(async () => {
       matrix = await startMatrixServer(storage)
@@ -105,6 +116,8 @@ storages.forEach((storage, s) => {
       )
       const users = ["bob", "carol", "dave", "eve", "frank"]
       archives = await readArchives(matrix.archiveOf, users, storage.mam)
+      const kept = cases.filter((entry) => entry.storedOffline)
+      returned = await comeBackAll(matrix, ["dave", "frank"], kept, storage.offline)
     }, 60_000)
 
     afterAll(async () => {
@@ -114,7 +127,10 @@ storages.forEach((storage, s) => {
     for (const entry of cases)
       it(entry.name, () => {
         expectOnTheWire(matrix, entry, entry.answers, entry.receivers)
-        if (entry.exists) expectArchived(archives, entry.to, entry.id, entry.archived)
+        if (entry.exists) {
+          expectArchived(archives, entry.to, entry.id, entry.archived)
+          expectDeliveredAtLogin(returned, entry.to, entry.id, entry.storedOffline)
+        }
       })
   })
 })

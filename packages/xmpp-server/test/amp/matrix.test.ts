@@ -6,13 +6,18 @@
 // MAM, both, failing writes via [testing.faults]). The expected outcome of each case comes
 // from ./oracle.ts (the spec's rules in plain terms), never from amp-core. One real server
 // per configuration; all its cases are sent at once (distinct ids), then each case checks on
-// the wire which sessions got the message (without `<amp/>`) and the exact replies of §5.
+// the wire which sessions got the message (without `<amp/>`), the exact replies of §5, whether
+// the recipient's archive holds it (MAM on) and whether an offline recipient gets it when
+// they log in again (offline storage on).
 import { afterAll, beforeAll, describe, it } from "vitest"
 import {
   type Archives,
+  comeBackAll,
   expectArchived,
+  expectDeliveredAtLogin,
   expectOnTheWire,
   type MatrixServer,
+  type Returned,
   readArchives,
   sendBatch,
   startMatrixServer,
@@ -57,6 +62,7 @@ storages.forEach((storage, s) => {
     const cases = casesOf(storage, `s${s}`)
     let matrix: MatrixServer
     let archives: Archives = new Map()
+    let returned: Returned = new Map()
 
     beforeAll(async () => {
       matrix = await startMatrixServer(storage)
@@ -72,6 +78,13 @@ storages.forEach((storage, s) => {
       )
       const users = ["bob", "carol", "dave", "eve", "frank"]
       archives = await readArchives(matrix.archiveOf, users, storage.mam)
+      const kept = cases.filter((entry) => entry.expected.storedOffline)
+      returned = await comeBackAll(
+        matrix,
+        ["dave", "frank"],
+        kept.map(({ id, recipient }) => ({ id, to: recipient.to })),
+        storage.offline,
+      )
     }, 60_000)
 
     afterAll(async () => {
@@ -86,7 +99,10 @@ storages.forEach((storage, s) => {
           rules: reply.kind === "bounce" ? [] : [rule],
         }))
         expectOnTheWire(matrix, { id, to: recipient.to }, answers, expected.receivers)
-        if (recipient.exists) expectArchived(archives, recipient.to, id, expected.archived)
+        if (recipient.exists) {
+          expectArchived(archives, recipient.to, id, expected.archived)
+          expectDeliveredAtLogin(returned, recipient.to, id, expected.storedOffline)
+        }
       })
     }
   })

@@ -139,6 +139,8 @@ export interface Expected {
   readonly replies: ReadonlyArray<Reply>
   /** The recipient's archive keeps the message (a stopped or refused one never is). */
   readonly archived: boolean
+  /** Offline storage keeps it: the recipient gets it when they next log in. */
+  readonly storedOffline: boolean
 }
 
 /** Every action of spec/amp.md §1. */
@@ -202,6 +204,7 @@ const routeOf = (recipient: Recipient, storage: Storage) => {
     receivers: delivered ? recipient.sessions : [],
     replies: reached === "none" ? [bounceOf(recipient, storage)] : [],
     archived: recipient.exists && storage.mam && !storage.failing,
+    storedOffline: reached === "stored" && storage.offline,
   }
   return { path, reached, asUsual }
 }
@@ -224,11 +227,7 @@ export const expectedForDeliverRules = (
   rules: ReadonlyArray<MatrixRule>,
   recipient: Recipient,
   storage: Storage,
-): {
-  readonly receivers: ReadonlyArray<Session>
-  readonly answers: ReadonlyArray<Answer>
-  readonly archived: boolean
-} => {
+): Omit<Expected, "replies"> & { readonly answers: ReadonlyArray<Answer> } => {
   if (recipient.local && !recipient.subscribed) {
     const refused = rules.filter(revealsPresence)
     if (refused.length > 0)
@@ -236,6 +235,7 @@ export const expectedForDeliverRules = (
         receivers: [],
         answers: [{ reply: { kind: "refused", condition: "not-acceptable" }, rules: refused }],
         archived: false,
+        storedOffline: false,
       }
   }
   const { path, reached, asUsual } = routeOf(recipient, storage)
@@ -246,12 +246,14 @@ export const expectedForDeliverRules = (
         receivers: [],
         answers: blockingReply(blocking.action).map((reply) => ({ reply, rules: [blocking] })),
         archived: false,
+        storedOffline: false,
       }
     if (outcome !== reached) continue
     const notify = rules.find((each) => each.action === "notify" && each.value === outcome)
     return {
       receivers: asUsual.receivers,
       archived: asUsual.archived,
+      storedOffline: asUsual.storedOffline,
       answers: [
         ...(notify === undefined ? [] : [{ reply: notifyReply, rules: [notify] }]),
         ...(outcome === "none" ? [{ reply: bounceOf(recipient, storage), rules: [] }] : []),
@@ -274,16 +276,22 @@ export const expectedOutcome = (
       receivers: [],
       replies: [{ kind: "refused", condition: "not-acceptable" }],
       archived: false,
+      storedOffline: false,
     }
 
   const { asUsual } = routeOf(recipient, storage)
-  const stopped: Expected = { receivers: [], replies: blockingReply(rule.action), archived: false }
+  const stopped: Expected = {
+    receivers: [],
+    replies: blockingReply(rule.action),
+    archived: false,
+    storedOffline: false,
+  }
   const notified: Expected = { ...asUsual, replies: [notifyReply, ...asUsual.replies] }
 
   switch (rule.condition) {
     case "deliver": {
-      const { receivers, answers, archived } = expectedForDeliverRules([rule], recipient, storage)
-      return { receivers, replies: answers.map((answer) => answer.reply), archived }
+      const { answers, ...rest } = expectedForDeliverRules([rule], recipient, storage)
+      return { ...rest, replies: answers.map((answer) => answer.reply) }
     }
     case "match-resource": {
       // Decided at `initial` from the routing decision: no session, no match.

@@ -75,10 +75,16 @@ export class SmControl {
 
   /** Applies the client's `h` (from `<a/>` or `<resume/>`); false when it is too high. */
   acknowledge(h: number): boolean {
-    const acked = this.stream?.acknowledge(h) ?? []
+    const acked = this.stream?.acknowledgeEntries(h) ?? []
     if (acked === "too-high") return false
     this.stopTimer()
-    for (const stanza of acked) this.core.modules.stream.acked(this.host.session, stanza)
+    for (const entry of acked) {
+      // Confirmed by the client (e.g. by the `h` of `<resume/>`, before any re-send): its
+      // durable copy goes, or a restart would deliver it again (found by the soak test).
+      if (entry.pendingId !== undefined) this.core.sm.pending?.remove(entry.pendingId)
+      entry.pendingId = undefined
+      this.core.modules.stream.acked(this.host.session, entry.stanza)
+    }
     return true
   }
 

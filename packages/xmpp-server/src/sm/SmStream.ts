@@ -52,10 +52,16 @@ export class SmStream {
    * acknowledges more than was sent (§4 `handled-count-too-high`).
    */
   acknowledge(h: number): ReadonlyArray<XmlElement> | "too-high" {
+    const entries = this.acknowledgeEntries(h)
+    return entries === "too-high" ? entries : entries.map((entry) => entry.stanza)
+  }
+
+  /** Like `acknowledge`, returning the queue entries (with their `sm_pending` row ids). */
+  acknowledgeEntries(h: number): ReadonlyArray<Unacked> | "too-high" {
     const count = (h - this.acked + modulo) % modulo
     if (count > this.queue.length) return "too-high"
     this.acked = h
-    return this.queue.splice(0, count).map((entry) => entry.stanza)
+    return this.queue.splice(0, count)
   }
 
   /** Takes every unacknowledged stanza out of the queue. */

@@ -3,14 +3,24 @@
 import { afterAll, describe, expect, it } from "vitest"
 import { crashBed } from "../crash/cliServer.js"
 import { rawLogin } from "../helpers/rawSocket.js"
-import { chat, countBody, NS_SM, smLogin } from "../sm/smRaw.js"
+import { chat, countBody, NS_SM, rawAuthenticate, smLogin } from "../sm/smRaw.js"
 
 const password = "regression-pass"
 const bed = crashBed(["[modules.stream_management]", "resume_timeout = 300"])
-bed.addUsers(["alice", "bob"], password)
+bed.addUsers(["alice", "bob", "carol"], password)
 afterAll(() => bed.cleanup())
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Logs alice in with stream management and sends `bodies` to `to`; resolves once acknowledged. */
+const sendAcked = async (port: number, to: string, bodies: ReadonlyArray<string>) => {
+  const alice = await rawLogin(port, "localhost", "alice", password, "desk")
+  alice.send(`<enable xmlns='${NS_SM}'/>`)
+  await alice.waitFor("<enabled")
+  alice.send(`${bodies.map((body) => chat(to, body)).join("")}<r xmlns='${NS_SM}'/>`)
+  await alice.waitFor(`<a xmlns='${NS_SM}' h='${bodies.length}'/>`)
+  return alice
+}
 
 describe("soak regressions", () => {
   // The server acknowledged these to alice once bob's socket took them; bob's connection then
@@ -23,11 +33,7 @@ describe("soak regressions", () => {
     await bob.connection.waitFor("<presence")
 
     const bodies = ["unacked-1", "unacked-2", "unacked-3"]
-    const alice = await rawLogin(first.port, "localhost", "alice", password, "desk")
-    alice.send(`<enable xmlns='${NS_SM}'/>`)
-    await alice.waitFor("<enabled")
-    alice.send(`${bodies.map((body) => chat("bob@localhost", body)).join("")}<r xmlns='${NS_SM}'/>`)
-    await alice.waitFor(`<a xmlns='${NS_SM}' h='${bodies.length}'/>`)
+    const alice = await sendAcked(first.port, "bob@localhost", bodies)
     // Bob got them but never answers the server's <r/>: his network goes away.
     await bob.connection.waitFor((text) => bodies.every((body) => countBody(text, body) === 1))
     bob.connection.destroy()
@@ -41,6 +47,41 @@ describe("soak regressions", () => {
     await again.waitFor((text) => bodies.every((body) => countBody(text, body) >= 1), 10_000)
     await pause(300)
     for (const body of bodies) expect(countBody(again.text(), body), body).toBe(1)
+    again.destroy()
+    await second.kill()
+  }, 30_000)
+
+  // The durable copies made when the session hibernated (above) must go when the client
+  // acknowledges those messages with the `h` of `<resume/>`: the server re-sends nothing then,
+  // and a left-over copy was delivered again from offline storage after a restart.
+  it("does not deliver again after a restart what the client acknowledged when it resumed", async () => {
+    const first = await bed.start()
+    const carol = await smLogin(first.port, "carol", password, "tablet")
+    carol.connection.send("<presence/>")
+    await carol.connection.waitFor("<presence")
+    const bodies = ["resumed-1", "resumed-2", "resumed-3"]
+    const alice = await sendAcked(first.port, "carol@localhost", bodies)
+    await carol.connection.waitFor((text) => bodies.every((body) => countBody(text, body) === 1))
+    carol.connection.destroy()
+    await pause(400)
+    // Her presence reflection and the three messages: h = 4.
+    const resumed = await rawAuthenticate(first.port, "carol", password)
+    resumed.send(`<resume xmlns='${NS_SM}' previd='${carol.id}' h='4'/>`)
+    await resumed.waitFor("<resumed")
+    resumed.send(`<iq type='get' id='ping'><ping xmlns='urn:xmpp:ping'/></iq>`)
+    await resumed.waitFor(/id=["']ping["']/)
+    await pause(300)
+    expect(resumed.text()).not.toContain("<body>")
+    await first.kill()
+    alice.destroy()
+    resumed.destroy()
+
+    const second = await bed.start()
+    const again = await rawLogin(second.port, "localhost", "carol", password, "fresh")
+    again.send(`<presence/><iq type='get' id='done'><ping xmlns='urn:xmpp:ping'/></iq>`)
+    await again.waitFor(/id=["']done["']/)
+    await pause(500)
+    expect(again.text()).not.toContain("<body>")
     again.destroy()
     await second.kill()
   }, 30_000)

@@ -61,6 +61,23 @@ export const befriend = (server: TestServer, a: string, b: string): void => {
   server.server.storage.roster.put(b, item(a))
 }
 
+/** Puts `contact` in `owner`'s stored roster with `subscription` (one direction only). */
+export const subscribe = (
+  server: TestServer,
+  owner: string,
+  contact: string,
+  subscription: "from" | "to",
+): void => {
+  server.server.storage.roster.put(owner, {
+    jid: `${contact}@${server.domain}`,
+    name: undefined,
+    subscription,
+    ask_out: false,
+    pending_in: undefined,
+    groups: [],
+  })
+}
+
 /** The AMP reply (or error) with this id that reached `client`. */
 export const replyTo = (client: TestClient, id: string, timeoutMs = 3000): Promise<XmlElement> =>
   client.waitFor(
@@ -219,8 +236,9 @@ export const archiveOf = async (
 
 /**
  * Starts a server with `storage` and opens the sessions the matrix's recipients have: bob
- * (one resource), carol (two), eve (not sharing presence with alice), frank (priority -1);
- * dave is an offline friend of alice's.
+ * (one resource), carol (two), eve (not sharing presence with alice), frank (priority -1),
+ * greg (his roster has alice with subscription `from`), hank (`to`: alice may not see his
+ * presence); dave is an offline friend of alice's.
  */
 export const startMatrixServer = async (storage: Storage): Promise<MatrixServer> => {
   const server = await startTestServer({
@@ -233,9 +251,11 @@ export const startMatrixServer = async (storage: Storage): Promise<MatrixServer>
       ...(storage.failing ? { testing: { faults: { offline_write: true, mam_write: true } } } : {}),
     },
   })
-  for (const user of ["alice", "bob", "carol", "dave", "eve", "frank"])
+  for (const user of ["alice", "bob", "carol", "dave", "eve", "frank", "greg", "hank"])
     server.addUser(user, `${user}-pass`)
   for (const friend of ["bob", "carol", "dave", "frank"]) befriend(server, "alice", friend)
+  subscribe(server, "greg", "alice", "from")
+  subscribe(server, "hank", "alice", "to")
   const alice = await login(server, "alice", "desk", 0)
   const sessions = new Map<Session, TestClient>([
     ["bob", await login(server, "bob", "phone", 0)],
@@ -243,6 +263,8 @@ export const startMatrixServer = async (storage: Storage): Promise<MatrixServer>
     ["carolB", await login(server, "carol", "b", 0)],
     ["eve", await login(server, "eve", "tab", 0)],
     ["frank", await login(server, "frank", "background", -1)],
+    ["greg", await login(server, "greg", "desk", 0)],
+    ["hank", await login(server, "hank", "desk", 0)],
   ])
   const returned: Array<TestClient> = []
   return {

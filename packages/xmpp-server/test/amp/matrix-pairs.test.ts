@@ -114,7 +114,7 @@ storages.forEach((storage, s) => {
           receivers,
         })),
       )
-      const users = ["bob", "carol", "dave", "eve", "frank"]
+      const users = ["bob", "carol", "dave", "eve", "frank", "greg", "hank"]
       archives = await readArchives(matrix.archiveOf, users, storage.mam)
       const kept = cases.filter((entry) => entry.storedOffline)
       returned = await comeBackAll(matrix, ["dave", "frank"], kept, storage.offline)

@@ -1,8 +1,9 @@
 // XEP-0079 over the wire, generated: every action × every condition value (spec/amp.md §1)
 // against every recipient state (online full JID, bare JID with two resources, a full JID
 // whose resource is absent while others are online, an offline user, a user whose only
-// session has a negative priority by bare and by full JID, a stranger without subscription,
-// an unknown local user, an unknown domain) under each storage configuration (none, offline,
+// session has a negative priority by bare and by full JID, users whose roster has the sender
+// with subscription `from` (may see presence) and `to` (may not), a stranger, an unknown
+// local user, an unknown domain) under each storage configuration (none, offline,
 // MAM, both, failing writes via [testing.faults]). The expected outcome of each case comes
 // from ./oracle.ts (the spec's rules in plain terms), never from amp-core. One real server
 // per configuration; all its cases are sent at once (distinct ids), then each case checks on
@@ -76,7 +77,7 @@ storages.forEach((storage, s) => {
           receivers: expected.receivers,
         })),
       )
-      const users = ["bob", "carol", "dave", "eve", "frank"]
+      const users = ["bob", "carol", "dave", "eve", "frank", "greg", "hank"]
       archives = await readArchives(matrix.archiveOf, users, storage.mam)
       const kept = cases.filter((entry) => entry.expected.storedOffline)
       returned = await comeBackAll(

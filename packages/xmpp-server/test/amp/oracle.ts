@@ -20,7 +20,7 @@ export interface Storage {
 }
 
 /** The recipient's sessions a test holds open. */
-export type Session = "bob" | "carolA" | "carolB" | "eve" | "frank" | "doomed"
+export type Session = "bob" | "carolA" | "carolB" | "eve" | "frank" | "greg" | "hank" | "doomed"
 
 /** Who the message is addressed to, and what the server knows about them. */
 export interface Recipient {
@@ -28,7 +28,7 @@ export interface Recipient {
   readonly description: string
   /** `to` of the message, as written. */
   readonly to: string
-  /** A local account the sender may see the presence of (roster `both`). */
+  /** A local account whose roster lets the sender see their presence (`from` or `both`). */
   readonly subscribed: boolean
   /** A local account (known user); false for an unknown user or a domain we do not serve. */
   readonly exists: boolean
@@ -108,6 +108,20 @@ export const recipients: ReadonlyArray<Recipient> = [
     to: `frank@${domain}/background`,
     ...{ subscribed: true, exists: true, local: true },
     sessions: ["frank"],
+    resourceMatch: "exact",
+  },
+  {
+    description: "greg, whose roster has the sender with subscription from",
+    to: `greg@${domain}/desk`,
+    ...{ subscribed: true, exists: true, local: true },
+    sessions: ["greg"],
+    resourceMatch: "exact",
+  },
+  {
+    description: "hank, whose roster has the sender with subscription to only",
+    to: `hank@${domain}/desk`,
+    ...{ subscribed: false, exists: true, local: true },
+    sessions: ["hank"],
     resourceMatch: "exact",
   },
   {

@@ -89,7 +89,10 @@ export const tcpListener = (core: ServerCore, host: string, port: number) =>
  */
 export const directTlsListener = (core: ServerCore, host: string, port: number) => {
   // Admitted connections whose handshake is under way, by remote address and port.
-  const handshaking = new Map<string, { ticket: ConnectionTicket; timer: NodeJS.Timeout }>()
+  const handshaking = new Map<
+    string,
+    { ticket: ConnectionTicket; timer: NodeJS.Timeout; socket: Socket }
+  >()
   const keyOf = (socket: Socket): string => `${socket.remoteAddress}|${socket.remotePort}`
   const server = createTlsServer(
     { ...core.certificate, handshakeTimeout: authTimeoutMs(core) },
@@ -115,7 +118,7 @@ export const directTlsListener = (core: ServerCore, host: string, port: number) 
     // An absolute deadline: a handshake trickled in byte by byte does not extend it.
     const timer = setTimeout(() => socket.destroy(), authTimeoutMs(core))
     timer.unref()
-    handshaking.set(key, { ticket, timer })
+    handshaking.set(key, { ticket, timer, socket })
     socket.once("close", () => {
       clearTimeout(timer)
       if (handshaking.get(key)?.ticket !== ticket) return
@@ -124,7 +127,14 @@ export const directTlsListener = (core: ServerCore, host: string, port: number) 
     })
   })
   server.on("tlsClientError", (_error, socket) => socket.destroy())
-  return bind("listen.c2s.direct_tls_port", server, host, port)
+  // On stop, handshakes under way end at once (closing the server waits for every socket).
+  return Effect.tap(bind("listen.c2s.direct_tls_port", server, host, port), () =>
+    Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const { socket } of handshaking.values()) socket.destroy()
+      }),
+    ),
+  )
 }
 
 /** The XEP-0114 component listener (plain TCP, components are trusted local services); yields its port. */

@@ -128,3 +128,13 @@ describe.concurrent("over WebSocket", () => {
     await client.closed
   })
 })
+
+describe("stopping", () => {
+  it("does not wait for a direct TLS handshake that never comes", async () => {
+    const server = await startLimitsServer({ server: { auth_timeout_seconds: 60 } })
+    const closed = silentSocketClosed(server.directTlsPort)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await server.stop()
+    await closed
+  })
+})

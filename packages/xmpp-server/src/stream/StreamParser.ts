@@ -27,6 +27,8 @@ export type Framing = "stream" | "websocket"
 
 const namePattern = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/
 const websocketRoot = "<websocket-frames>"
+/** A WebSocket message that can hold one whole element (whitespace-only ones are let through). */
+const endsWithTag = /^\s*$|>\s*$/
 
 const cdataOpening = "[CDATA["
 
@@ -93,6 +95,12 @@ export class StreamParser extends XmlParser {
   /** Feeds received text (a TCP chunk or one WebSocket message). */
   override write(received: string): void {
     if (this.failed || this.closed) return
+    // RFC 7395 §3.3.3: a message is one whole element, so it ends with `>`. Without this check
+    // a message of bare text was buffered silently, waiting for a `<` that never came.
+    if (this.framing === "websocket" && !endsWithTag.test(received)) {
+      this.fail("not-well-formed", "a WebSocket message must hold exactly one complete element")
+      return
+    }
     const data = this.holdBack(this.carried + received)
     if (data === "") return
     const restriction = restrictedMarkup(this.endedWithLessThan ? `<${data}` : data)

@@ -9,7 +9,11 @@ const header =
   "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
 
 /** The events of one parser fed `chunks`: `open`, each element serialised, `close`, `error …`. */
-const run = (chunks: ReadonlyArray<string>, maxStanzaBytes = 10_000): Array<string> => {
+const run = (
+  chunks: ReadonlyArray<string>,
+  maxStanzaBytes = 10_000,
+  framing: "stream" | "websocket" = "stream",
+): Array<string> => {
   const events: Array<string> = []
   const parser = new StreamParser(
     {
@@ -18,7 +22,7 @@ const run = (chunks: ReadonlyArray<string>, maxStanzaBytes = 10_000): Array<stri
       onClose: () => events.push("close"),
       onError: (condition) => events.push(`error ${condition}`),
     },
-    "stream",
+    framing,
     maxStanzaBytes,
   )
   for (const chunk of chunks) parser.write(chunk)
@@ -112,5 +116,19 @@ describe("input buffered outside a complete element is bounded", () => {
     const stanza = `<message><body>${"x".repeat(6000)}</body></message>`
     const events = run([header, stanza, " ".repeat(2000), stanza, " ".repeat(2000), stanza])
     expect(events).toHaveLength(4)
+  })
+})
+
+describe("WebSocket messages of bare text", () => {
+  const open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>"
+
+  it.each(["x", "hello <", "<message/>x"])("refuses %j at once with not-well-formed", (frame) => {
+    expect(run([open, frame], 10_000, "websocket")).toEqual(["open", "error not-well-formed"])
+  })
+
+  it("accepts an element followed by whitespace, and whitespace alone", () => {
+    expect(
+      run([open, "<message xmlns='jabber:client'/>\n", " "], 10_000, "websocket"),
+    ).toHaveLength(2)
   })
 })

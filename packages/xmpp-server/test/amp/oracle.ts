@@ -1,7 +1,9 @@
-// What a sender and the recipient's sessions see for one AMP rule (XEP-0079), written down from
-// spec/amp.md in plain terms — the presence check (§7), the outcome path and when each action
-// fires (§4), the replies (§5) — as an independent statement for the end-to-end matrix. It
-// never calls amp-core's resolver: that is the code under test.
+// What a sender, the recipient's sessions, archive and offline storage see for an AMP message
+// (XEP-0079), written down from spec/amp.md in plain terms — the presence check (§7), the
+// outcome path and when each action fires (§4), the replies (§5) — as an independent statement
+// for the end-to-end matrix. It never calls amp-core's resolver: that is the code under test.
+// Also the inputs of the matrix: its rules, recipient states and storage configurations.
+// `deliver=forward|gateway` are valid values that never fire (§1, §4), not unsupported ones.
 
 /** One `<rule/>` as the sender writes it. */
 export interface MatrixRule {

@@ -231,46 +231,81 @@ export interface Answer {
   readonly rules: ReadonlyArray<MatrixRule>
 }
 
+/** A rule met at `initial` (§4): decided from the routing decision and the clock alone. */
+const metAtInitial = (rule: MatrixRule, recipient: Recipient, first: string): boolean => {
+  switch (rule.condition) {
+    case "match-resource":
+      // A session to deliver to: `exact` for its own full JID, `other` otherwise; `any` both.
+      return (
+        recipient.resourceMatch !== undefined &&
+        (rule.value === "any" || rule.value === recipient.resourceMatch)
+      )
+    case "expire-at":
+      // A time already past; a future one waits (delivered first: never met; stored: later).
+      return isPast(rule)
+    case "deliver":
+      // A blocking rule on the first outcome of the path, before it is carried out.
+      return rule.action !== "notify" && rule.value === first
+  }
+}
+
+/** The expected outcome, replies with the rules they echo. */
+export type ExpectedAnswers = Omit<Expected, "replies"> & {
+  readonly answers: ReadonlyArray<Answer>
+}
+
 /**
- * The expected outcome of a message carrying `deliver` rules (§4). The message tries the
- * outcomes of its path in order. Before each one, the first blocking rule (document order)
- * with that value stops it — so a blocking rule beats a notify rule on the same outcome
- * wherever they stand. An outcome that fails takes its rules with it; on the outcome finally
- * reached, the first notify rule with that value tells the sender (before the bounce, if the
- * message ends at `none`). `forward` and `gateway` are never on the path: they never fire.
+ * The expected outcome of a message carrying `rules`, in the spec's words (§4, §5, §7):
+ * 1. A local recipient who does not let the sender see their presence (or does not exist)
+ *    refuses every presence-revealing rule, listed in one not-acceptable error.
+ * 2. At `initial`, of the rules met then (document order) only the first acts: a blocking
+ *    one stops the message with its reply, a notify one tells the sender, and the others
+ *    met then are used up.
+ * 3. The message then tries the outcomes of its path in order. Before each one, the first
+ *    remaining blocking `deliver` rule with that value stops it — so a blocking rule beats a
+ *    notify rule on the same outcome wherever they stand. An outcome that fails takes its
+ *    rules with it; on the outcome finally reached, the first notify rule with that value
+ *    tells the sender (before the bounce, if the message ends at `none`). `forward` and
+ *    `gateway` are never on the path: they never fire.
  */
-export const expectedForDeliverRules = (
+export const expectedForRules = (
   rules: ReadonlyArray<MatrixRule>,
   recipient: Recipient,
   storage: Storage,
-): Omit<Expected, "replies"> & { readonly answers: ReadonlyArray<Answer> } => {
+): ExpectedAnswers => {
+  const nothingKept = { receivers: [], archived: false, storedOffline: false }
   if (recipient.local && !recipient.subscribed) {
     const refused = rules.filter(revealsPresence)
     if (refused.length > 0)
       return {
-        receivers: [],
+        ...nothingKept,
         answers: [{ reply: { kind: "refused", condition: "not-acceptable" }, rules: refused }],
-        archived: false,
-        storedOffline: false,
       }
   }
   const { path, reached, asUsual } = routeOf(recipient, storage)
+  const stoppedBy = (rule: MatrixRule, before: ReadonlyArray<Answer>): ExpectedAnswers => ({
+    ...nothingKept,
+    answers: [...before, ...blockingReply(rule.action).map((reply) => ({ reply, rules: [rule] }))],
+  })
+
+  const met = rules.filter((rule) => metAtInitial(rule, recipient, path[0] ?? "none"))
+  const firstMet = met[0]
+  if (firstMet !== undefined && firstMet.action !== "notify") return stoppedBy(firstMet, [])
+  const initial: ReadonlyArray<Answer> =
+    firstMet === undefined ? [] : [{ reply: notifyReply, rules: [firstMet] }]
+  const remaining = rules.filter((rule) => rule.condition === "deliver" && !met.includes(rule))
+
   for (const outcome of path) {
-    const blocking = rules.find((each) => each.action !== "notify" && each.value === outcome)
-    if (blocking !== undefined)
-      return {
-        receivers: [],
-        answers: blockingReply(blocking.action).map((reply) => ({ reply, rules: [blocking] })),
-        archived: false,
-        storedOffline: false,
-      }
+    const blocking = remaining.find((rule) => rule.action !== "notify" && rule.value === outcome)
+    if (blocking !== undefined) return stoppedBy(blocking, initial)
     if (outcome !== reached) continue
-    const notify = rules.find((each) => each.action === "notify" && each.value === outcome)
+    const notify = remaining.find((rule) => rule.action === "notify" && rule.value === outcome)
     return {
       receivers: asUsual.receivers,
       archived: asUsual.archived,
       storedOffline: asUsual.storedOffline,
       answers: [
+        ...initial,
         ...(notify === undefined ? [] : [{ reply: notifyReply, rules: [notify] }]),
         ...(outcome === "none" ? [{ reply: bounceOf(recipient, storage), rules: [] }] : []),
       ],
@@ -279,51 +314,17 @@ export const expectedForDeliverRules = (
   throw new Error(`the outcome reached (${reached}) is always on the path`)
 }
 
+/** The expected outcome of a message carrying only `deliver` rules (see `expectedForRules`). */
+export const expectedForDeliverRules = expectedForRules
+
 /** The expected outcome of a message carrying the single rule `rule`. */
 export const expectedOutcome = (
   rule: MatrixRule,
   recipient: Recipient,
   storage: Storage,
 ): Expected => {
-  // §7: a local recipient who does not share presence with the sender (or does not exist)
-  // refuses every presence-revealing rule; the message is not delivered.
-  if (recipient.local && !recipient.subscribed && revealsPresence(rule))
-    return {
-      receivers: [],
-      replies: [{ kind: "refused", condition: "not-acceptable" }],
-      archived: false,
-      storedOffline: false,
-    }
-
-  const { asUsual } = routeOf(recipient, storage)
-  const stopped: Expected = {
-    receivers: [],
-    replies: blockingReply(rule.action),
-    archived: false,
-    storedOffline: false,
-  }
-  const notified: Expected = { ...asUsual, replies: [notifyReply, ...asUsual.replies] }
-
-  switch (rule.condition) {
-    case "deliver": {
-      const { answers, ...rest } = expectedForDeliverRules([rule], recipient, storage)
-      return { ...rest, replies: answers.map((answer) => answer.reply) }
-    }
-    case "match-resource": {
-      // Decided at `initial` from the routing decision: no session, no match.
-      const met =
-        recipient.resourceMatch !== undefined &&
-        (rule.value === "any" || rule.value === recipient.resourceMatch)
-      if (!met) return asUsual
-      return rule.action === "notify" ? notified : stopped
-    }
-    case "expire-at": {
-      // A time already past is met at `initial`; a future one never fires in the matrix (a
-      // delivered message met nothing, a stored one waits, a discarded one drops the rule).
-      if (!isPast(rule)) return asUsual
-      return rule.action === "notify" ? notified : stopped
-    }
-  }
+  const { answers, ...rest } = expectedForRules([rule], recipient, storage)
+  return { ...rest, replies: answers.map((answer) => answer.reply) }
 }
 
 const article = (word: string) => (/^[aeiou]/.test(word) ? "an" : "a")

@@ -112,15 +112,20 @@ const measure = async (server: RunningServer, amp: boolean): Promise<Omit<PeerCo
   return { fresh, saturation: saturated, fixedRate: fixed }
 }
 
+/** The server under test right now, stopped on Ctrl-C as well. */
+let current: RunningServer | undefined
+
 /** Starts a server, runs `work` with it, and always stops it. */
 const withServer = async <A>(
   start: () => Promise<RunningServer>,
   work: (server: RunningServer) => Promise<A>,
 ): Promise<A> => {
   const server = await start()
+  current = server
   try {
     return await work(server)
   } finally {
+    current = undefined
     await server.stop()
   }
 }
@@ -151,6 +156,14 @@ const failuresOf = (column: PeerColumn): Array<string> =>
 const loadAverage = (): string => readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? "?"
 
 const root = await mkdtemp(join(tmpdir(), "xmpp-amp-bench-peers-"))
+// Interrupted: stop the server under test and remove the temporary directory before exiting.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    void (current?.stop() ?? Promise.resolve())
+      .then(() => rm(root, { recursive: true, force: true }))
+      .finally(() => process.exit(130))
+  })
+}
 try {
   const versions = ensureInstalled(["prosody", "ejabberd"], log)
   const started = performance.now()

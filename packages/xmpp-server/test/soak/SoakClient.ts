@@ -238,7 +238,7 @@ export class SoakClient {
     if (element.name === "resumed" && this.session !== undefined) {
       this.session.confirmedAck = Math.max(this.session.confirmedAck, this.resumeH)
       this.counting = true
-      this.outboundAcked(Number(element.attrs.h))
+      this.outboundAcked(Number(element.attrs.h), "resumed")
       return
     }
     if (element.name === "r") {
@@ -249,18 +249,18 @@ export class SoakClient {
       this.connection?.send(`<a xmlns='${NS_SM}' h='${this.inbound}'/>`)
       return
     }
-    if (element.name === "a") this.outboundAcked(Number(element.attrs.h))
+    if (element.name === "a") this.outboundAcked(Number(element.attrs.h), "a")
   }
 
   /** The server handled our stanzas up to `h`. */
-  private outboundAcked(h: number): void {
+  private outboundAcked(h: number, by: "a" | "resumed"): void {
     const count = h - this.outboundBase
     if (!Number.isInteger(count) || count < 0 || count > this.outgoing.length) {
       this.counts.impossibleAcks += 1
       return
     }
     for (const { id } of this.outgoing.splice(0, count))
-      if (id !== undefined) this.ledger.acknowledged(id)
+      if (id !== undefined) this.ledger.acknowledged(id, by)
     this.outboundBase = h
   }
 }

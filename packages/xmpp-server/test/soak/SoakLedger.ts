@@ -58,7 +58,8 @@ const allowedAgain = (earlier: Copy, later: Copy): boolean =>
 /** The record of a soak run. */
 export class SoakLedger {
   private readonly recipients = new Map<string, string>()
-  private readonly ackedIds = new Set<string>()
+  /** Acknowledged ids and by what: `<a/>` or `<resumed/>`. */
+  private readonly ackedIds = new Map<string, "a" | "resumed">()
   private readonly copies = new Map<string, Array<Copy>>()
   private sessions = 0
   /** Copies received so far (to wait for quiet). */
@@ -74,8 +75,8 @@ export class SoakLedger {
     this.recipients.set(id, recipient)
   }
 
-  acknowledged(id: string): void {
-    this.ackedIds.add(id)
+  acknowledged(id: string, by: "a" | "resumed"): void {
+    this.ackedIds.set(id, by)
   }
 
   /** A recipient counted a message as its `index`-th stanza on `session`. */
@@ -88,7 +89,7 @@ export class SoakLedger {
 
   /** True once every acknowledged message reached its recipient at least once. */
   allAckedDelivered(): boolean {
-    for (const id of this.ackedIds) if (!this.copies.has(id)) return false
+    for (const id of this.ackedIds.keys()) if (!this.copies.has(id)) return false
     return true
   }
 
@@ -107,7 +108,7 @@ export class SoakLedger {
     for (const [id, recipient] of this.recipients) {
       const copies = this.copies.get(id) ?? []
       if (this.ackedIds.has(id)) {
-        if (copies.length === 0) lost.push(id)
+        if (copies.length === 0) lost.push(`${id} to ${recipient} (by <${this.ackedIds.get(id)}/>)`)
         else ackedDelivered += 1
       } else if (copies.length === 0) unackedLost += 1
       else unackedDelivered += 1

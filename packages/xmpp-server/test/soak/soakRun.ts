@@ -6,6 +6,7 @@
 // the ledger's verdict, the counts and the server's RSS before and after the second half.
 import { readFileSync } from "node:fs"
 import { type CliServer, crashBed } from "../crash/cliServer.js"
+import { collectedHeapBytes, inspectorNodeOption, inspectorUrl } from "./heapProbe.js"
 import { SoakClient } from "./SoakClient.js"
 import { SoakLedger, type Verdict } from "./SoakLedger.js"
 
@@ -31,6 +32,8 @@ export interface SoakResult {
   readonly freshSessions: number
   readonly faults: Readonly<Record<string, number>>
   readonly impossibleAcks: number
+  /** Messages still unacknowledged when the run ended (all clients online), per user. */
+  readonly unackedAtEnd: Readonly<Record<string, number>>
   readonly restartExitCode: number | null
   /** RSS (kB) after the restart with every user online and idle, before the second half. */
   readonly rssBefore: number
@@ -38,6 +41,9 @@ export interface SoakResult {
   readonly rssAfter: number
   /** RSS (kB) once every user logged out, settled. */
   readonly rssLoggedOut: number
+  /** Used JavaScript heap (bytes) after a full GC, at the same two moments as the RSS. */
+  readonly heapBefore: number
+  readonly heapAfter: number
   readonly seconds: number
 }
 
@@ -100,17 +106,34 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
   const faults: Record<string, number> = {}
   let server: CliServer | undefined
   let serverLog = ""
+  const inspectors = new WeakMap<CliServer, string>()
+  /** The used heap after a full GC in the running server, through its inspector. */
+  const collectedHeap = (): Promise<number> => {
+    const url = server === undefined ? undefined : inspectors.get(server)
+    if (url === undefined) throw new Error(`no inspector URL in the server log: ${serverLog}`)
+    return collectedHeapBytes(url)
+  }
   const startServer = async (): Promise<CliServer> => {
-    const started = await bed.start()
+    // The child inherits the environment when it is spawned, synchronously inside `start`.
+    const nodeOptions = process.env.NODE_OPTIONS
+    process.env.NODE_OPTIONS = `${nodeOptions ?? ""} ${inspectorNodeOption}`.trim()
+    const starting = bed.start()
+    if (nodeOptions === undefined) delete process.env.NODE_OPTIONS
+    else process.env.NODE_OPTIONS = nodeOptions
+    const started = await starting
+    let log = ""
     // The server logs JSON lines on stderr; a pipe nobody reads would block it.
     started.child.stderr?.on("data", (chunk: Buffer) => {
-      serverLog = (serverLog + chunk.toString()).slice(-20_000)
+      log = (log + chunk.toString()).slice(-20_000)
+      if (server === started) serverLog = log
+      const url = inspectorUrl(log)
+      if (url !== undefined && !inspectors.has(started)) inspectors.set(started, url)
     })
     return started
   }
   /** Connects a client, retrying while the server restarts (bounded). */
   const bringOnline = async (client: SoakClient, mode: "resume" | "fresh"): Promise<void> => {
-    for (let attempt = 0; attempt < 20; attempt++) {
+    for (let attempt = 0; attempt < 80; attempt++) {
       const current = server
       if (current !== undefined && !stopping) {
         try {
@@ -201,28 +224,29 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     server = await startServer()
     await Promise.all(clients.map((client) => bringOnline(client, "fresh")))
 
-    // First half: load and faults, then the restart.
+    // First half: load and faults; the restart comes right after the last message of the
+    // half was sent, with acks in flight and faults under way (clients away, resuming).
     const half = Math.floor(options.messages / 2)
     let loading = true
     const firstFaults = runFaults(() => !loading)
     await load(half)
-    loading = false
-    await firstFaults
-    options.log(
-      `first half sent ${sent}, acked ${ledger.ackedCount}; ${options.restart} to the server`,
-    )
     const running = server
     server = undefined
     const exited = new Promise<number | null>((resolve) => running.child.on("exit", resolve))
     running.child.kill(options.restart)
+    loading = false
     const restartExitCode = await exited
+    options.log(`${options.restart} after ${sent} sent, ${ledger.ackedCount} acked`)
     server = await startServer()
-    // Resumption fails after a restart (the sessions were in memory): new sessions, offline messages.
-    await Promise.all(clients.map((client) => bringOnline(client, "resume")))
+    // Resumption fails after a restart (the sessions were in memory): new sessions, offline
+    // messages. Clients in the middle of a fault come back on their own.
+    const dropped = clients.filter((client) => client.state !== "online" && !inFault.has(client))
+    await Promise.all([...dropped.map((client) => bringOnline(client, "resume")), firstFaults])
     for (const client of clients) client.requestAck()
     await waitUntil(() => ledger.allAckedDelivered(), 20_000)
     const pid = server.child.pid ?? 0
     const rssBefore = await settledRss(pid, 1500)
+    const heapBefore = await collectedHeap()
 
     // Second half.
     loading = true
@@ -238,6 +262,11 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     await Promise.all(leftOffline.map((client) => bringOnline(client, "resume")))
     for (const client of clients) client.requestAck()
     await waitUntil(() => clients.every((client) => client.unacknowledged === 0), 20_000)
+    const unackedAtEnd = Object.fromEntries(
+      clients
+        .filter((client) => client.unacknowledged > 0)
+        .map((client) => [client.name, client.unacknowledged]),
+    )
     await waitUntil(() => ledger.allAckedDelivered(), 20_000)
     let seen = -1
     await waitUntil(() => {
@@ -246,6 +275,7 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
       return quiet
     }, 10_000)
     const rssAfter = await settledRss(pid, 1500)
+    const heapAfter = await collectedHeap()
     for (const client of clients) client.logout()
     const rssLoggedOut = await settledRss(pid, 1000)
     stopping = true
@@ -258,10 +288,13 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
       freshSessions: sum("freshSessions"),
       faults,
       impossibleAcks: sum("impossibleAcks"),
+      unackedAtEnd,
       restartExitCode,
       rssBefore,
       rssAfter,
       rssLoggedOut,
+      heapBefore,
+      heapAfter,
       seconds: (Date.now() - started) / 1000,
     }
   } finally {

@@ -3,7 +3,7 @@
 // `writeElement` (serialize) are derived from that declaration.
 import xml, { type Element } from "@xmpp/xml"
 import { AMP_ERRORS_NS, AMP_FEATURE_NS, AMP_NS } from "./Namespaces.js"
-import { childElements, readAttribute } from "./Xml.js"
+import { childElements, namespaceOfElement, readAttribute } from "./Xml.js"
 
 /** A protocol element: local name, namespace and its attributes (field name → XML name). */
 export interface ElementDeclaration<Field extends string> {
@@ -62,7 +62,8 @@ export const STREAM_FEATURE = declare("amp", AMP_FEATURE_NS, {})
 export const isDeclared = <Field extends string>(
   declaration: ElementDeclaration<Field>,
   element: Element,
-): boolean => element.getName() === declaration.name && element.getNS() === declaration.namespace
+): boolean =>
+  element.getName() === declaration.name && namespaceOfElement(element) === declaration.namespace
 
 /** Reads the declared attributes of an element (no check of its name; see `isDeclared`). */
 export const readElement = <Field extends string>(

@@ -34,11 +34,32 @@ export const readAttribute = (element: Element, name: string): string | undefine
   return typeof value === "string" ? value : undefined
 }
 
+/**
+ * The namespace bound to `prefix` (the default namespace when absent) where `element` stands,
+ * like @xmpp/xml's `findNS` but walking up the ancestors in a loop: `findNS` recurses once per
+ * ancestor, and a message inside a few thousand ancestors overflowed the stack (found by
+ * fuzzing). Example: `namespaceInScope(message) === "jabber:client"`.
+ */
+export const namespaceInScope = (element: Element, prefix?: string): string | undefined => {
+  const key = prefix === undefined ? "xmlns" : `xmlns:${prefix}`
+  for (let current: Element | null | undefined = element; current; current = current.parent) {
+    const declared = readAttribute(current, key)
+    if (declared !== undefined && declared !== "") return declared
+  }
+  return undefined
+}
+
+/** The namespace of `element` itself (of its prefix, if it has one), like `getNS()`: `namespaceOfElement(amp) === AMP_NS`. */
+export const namespaceOfElement = (element: Element): string | undefined => {
+  const colon = element.name.indexOf(":")
+  return namespaceInScope(element, colon === -1 ? undefined : element.name.slice(0, colon))
+}
+
 /** The namespace of `child`, knowing the default namespace in scope at its parent. */
 const namespaceOf = (child: Element, parentNamespace: string | undefined): string | undefined => {
   const declared: unknown = child.attrs.xmlns
   if (typeof declared === "string") return declared
-  return child.name.includes(":") ? child.getNS() : parentNamespace
+  return child.name.includes(":") ? namespaceOfElement(child) : parentNamespace
 }
 
 /** The direct child elements of `parent` with this local name and namespace (text skipped). */
@@ -48,7 +69,7 @@ export const childElements = (parent: Element, name: string, namespace: string):
   for (const child of parent.children) {
     if (typeof child !== "object" || child === null) continue
     if (child.name !== name && !(child.name.endsWith(name) && child.getName() === name)) continue
-    if (parentNamespace === null) parentNamespace = parent.findNS()
+    if (parentNamespace === null) parentNamespace = namespaceInScope(parent)
     if (namespaceOf(child, parentNamespace) === namespace) found.push(child)
   }
   return found

@@ -148,7 +148,10 @@ export const tcpClient = (port: number, localAddress = "127.0.0.1"): Promise<Raw
 /** A direct TLS (XEP-0368) connection; rejects when the server closes before the handshake. */
 export const tlsClient = (port: number, localAddress = "127.0.0.1"): Promise<RawClient> =>
   new Promise((resolve, reject) => {
-    const socket = connectTls({ port, host: "127.0.0.1", localAddress, rejectUnauthorized: false })
+    const socket = connectTls({
+      socket: connectTcp({ port, host: "127.0.0.1", localAddress }),
+      rejectUnauthorized: false,
+    })
     socket.once("error", reject)
     socket.once("close", () => reject(new Error("closed before the TLS handshake ended")))
     socket.once("secureConnect", () => resolve(fromSocket(socket)))

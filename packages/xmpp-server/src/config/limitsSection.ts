@@ -6,7 +6,7 @@ import type { LimitsSection } from "./ServerConfig.js"
 
 /** `[limits]` with every key at its default. */
 export const defaultLimits: LimitsSection = {
-  connections_per_ip: 1000,
+  connections_per_ip: 2000,
   connection_window_seconds: 10,
   unauthenticated_per_ip: 500,
   stanzas_per_second: 1000,

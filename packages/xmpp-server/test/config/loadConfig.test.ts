@@ -90,7 +90,7 @@ describe("defaults", () => {
       },
       tls: { cert_file: undefined, key_file: undefined },
       limits: {
-        connections_per_ip: 1000,
+        connections_per_ip: 2000,
         connection_window_seconds: 10,
         unauthenticated_per_ip: 500,
         stanzas_per_second: 1000,

@@ -16,7 +16,7 @@ const errorOf = (toml: string): ConfigError => {
 describe("[limits]", () => {
   it("has generous defaults, with the byte rate off", () => {
     expect(makeConfig().limits).toEqual({
-      connections_per_ip: 1000,
+      connections_per_ip: 2000,
       connection_window_seconds: 10,
       unauthenticated_per_ip: 500,
       stanzas_per_second: 1000,

@@ -260,7 +260,8 @@ export type ExpectedAnswers = Omit<Expected, "replies"> & {
  *    refuses every presence-revealing rule, listed in one not-acceptable error.
  * 2. At `initial`, of the rules met then (document order) only the first acts: a blocking
  *    one stops the message with its reply, a notify one tells the sender, and the others
- *    met then are used up.
+ *    met then are used up — including a `none` notify rule when the path is only `none`
+ *    (the message is discarded at `initial`, after those rules had their turn).
  * 3. The message then tries the outcomes of its path in order. Before each one, the first
  *    remaining blocking `deliver` rule with that value stops it — so a blocking rule beats a
  *    notify rule on the same outcome wherever they stand. An outcome that fails takes its
@@ -293,7 +294,16 @@ export const expectedForRules = (
   if (firstMet !== undefined && firstMet.action !== "notify") return stoppedBy(firstMet, [])
   const initial: ReadonlyArray<Answer> =
     firstMet === undefined ? [] : [{ reply: notifyReply, rules: [firstMet] }]
-  const remaining = rules.filter((rule) => rule.condition === "deliver" && !met.includes(rule))
+  // When the path is only `none`, the message is discarded at `initial` too, so a `none`
+  // notify rule also matches at that event (after the rules met before routing): a notify
+  // that already acted at `initial` uses it up.
+  const usedUp = (rule: MatrixRule) =>
+    met.includes(rule) ||
+    (firstMet !== undefined &&
+      path.length === 1 &&
+      rule.action === "notify" &&
+      rule.value === "none")
+  const remaining = rules.filter((rule) => rule.condition === "deliver" && !usedUp(rule))
 
   for (const outcome of path) {
     const blocking = remaining.find((rule) => rule.action !== "notify" && rule.value === outcome)

@@ -14,8 +14,10 @@ export const makeTcpTransport = (
   let closed = false
   let onData: (text: string) => void = () => undefined
   let onClosed: () => void = () => undefined
-  // Writes made in one turn of the event loop (the stanzas for this client out of every socket
-  // read in that turn) leave in one system call: uncorked after the I/O callbacks, not per tick.
+  // Writes made in one tick (a burst of stanzas for this client) leave in one system call. Not
+  // later: uncorking in setImmediate (to batch across the sockets read in one loop turn) pushed
+  // write callbacks, and the AMP replies waiting on them, into the next turn and made an AMP
+  // message cost 3× the CPU at saturation (objects outlived young-generation GCs).
   let corked: Socket | undefined
   const uncork = (): void => {
     corked?.uncork()
@@ -61,7 +63,7 @@ export const makeTcpTransport = (
       if (corked === undefined) {
         corked = socket
         socket.cork()
-        setImmediate(uncork)
+        process.nextTick(uncork)
       }
       if (done === undefined) socket.write(text)
       else socket.write(text, (error) => done(error == null))

@@ -215,7 +215,6 @@ export class ClientConnection implements Session, OpenConnection {
     const hooks = this.core.modules.stanzaWritten
     return this.transport.write(text, (ok) => {
       settled?.()
-      if (entry !== undefined && ok) this.sm.handedOn(entry)
       if (entry !== undefined) {
         if (entry.reported) return
         entry.reported = true
@@ -510,7 +509,6 @@ export class ClientConnection implements Session, OpenConnection {
   private hibernate(seconds: number): void {
     this.stage = "hibernated"
     this.sm.stopTimer()
-    this.sm.hibernating()
     this.hibernation = setTimeout(() => this.endHibernation(), seconds * 1000)
     this.hibernation.unref()
     this.core.logger.info("session-hibernated", { session: this.full, seconds })

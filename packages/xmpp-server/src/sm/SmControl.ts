@@ -79,8 +79,7 @@ export class SmControl {
     if (acked === "too-high") return false
     this.stopTimer()
     for (const entry of acked) {
-      // Confirmed by the client (e.g. by the `h` of `<resume/>`, before any re-send): its
-      // durable copy goes, or a restart would deliver it again (found by the soak test).
+      // Confirmed by the client: its durable copy goes (see `queue`).
       if (entry.pendingId !== undefined) this.core.sm.pending?.remove(entry.pendingId)
       entry.pendingId = undefined
       this.core.modules.stream.acked(this.host.session, entry.stanza)
@@ -91,57 +90,32 @@ export class SmControl {
   /**
    * Queues a stanza about to be written (undefined while stream management is off);
    * "overflow" when the session holds more than `max_unacked` unacknowledged stanzas.
+   *
+   * Crash safety: a message offline storage would keep also gets a durable copy in
+   * `sm_pending` until the client acknowledges it, and the sender's `<a/>` waits for that
+   * commit as it waits for the socket write. A socket write alone is not enough: when the
+   * process dies, the kernel resets a connection that has unread input and drops what it had
+   * not yet sent, and a client whose connection dropped never got what the dead socket took
+   * (both found by the soak test, issue 10 item 4). After a crash the copies go to offline
+   * storage (SmRecovery), so a message the client got but had not acknowledged comes again:
+   * XEP-0198 §5 treats unacknowledged stanzas as undelivered.
    */
   queue(stanza: XmlElement, text: string): Unacked | "overflow" | undefined {
     const stream = this.stream
     if (stream === undefined) return undefined
     const entry = stream.push(stanza, text)
+    const pending = this.core.sm.pending
+    if (pending !== undefined && this.core.modules.stores.offline?.accepts(stanza) === true) {
+      const { username, resource } = this.host.session
+      const settled = this.core.sm.current?.begin()
+      entry.pendingId = pending.add(username, resource, text, entry.queuedAt, settled)
+    }
     return stream.queue.length > (this.core.sm.settings?.max_unacked ?? 0) ? "overflow" : entry
   }
 
-  /**
-   * Queues a message for a hibernated session and keeps a durable copy of it: the sender's
-   * `<a/>` waits for its commit, like it waits for a socket write (issue 5 item 9).
-   */
+  /** Queues a message for a hibernated session (with its durable copy, see `queue`). */
   queueHibernated(stanza: XmlElement, text: string): Unacked | "overflow" | undefined {
-    const queued = this.queue(stanza, text)
-    const pending = this.core.sm.pending
-    if (queued === undefined || queued === "overflow" || pending === undefined) return queued
-    if (stanza.name !== "message") return queued
-    const session = this.host.session
-    const settled = this.core.sm.current?.begin()
-    queued.pendingId = pending.add(
-      session.username,
-      session.resource,
-      text,
-      queued.queuedAt,
-      settled,
-    )
-    return queued
-  }
-
-  /**
-   * The connection dropped and the session hibernates: the messages written to the dead socket
-   * that the client never acknowledged get their durable copy now. Their senders were
-   * acknowledged when the socket took them, so without it a crash during the hibernation
-   * (up to `resume_timeout`) would lose them (found by the soak test, issue 10 item 4).
-   */
-  hibernating(): void {
-    const pending = this.core.sm.pending
-    const stream = this.stream
-    if (pending === undefined || stream === undefined) return
-    const { username, resource } = this.host.session
-    for (const entry of stream.queue)
-      if (entry.pendingId === undefined && entry.stanza.name === "message")
-        entry.pendingId = pending.add(username, resource, entry.text, entry.queuedAt)
-  }
-
-  /** A queued stanza reached the client's socket: its durable copy, if any, goes. */
-  handedOn(entry: Unacked): void {
-    // A late write outcome from the dropped connection hands nothing on (see `hibernating`).
-    if (entry.pendingId === undefined || !this.host.bound) return
-    this.core.sm.pending?.remove(entry.pendingId)
-    entry.pendingId = undefined
+    return this.queue(stanza, text)
   }
 
   /** Asks the client for an ack after this tick's writes; `ackDelayed` if none comes in time. */

@@ -1,8 +1,8 @@
-// Crash safety for XEP-0198 §5 hibernated sessions (issue 5 item 9): a message queued for a
-// session whose connection is gone is also written to `sm_pending`, and the sender's `<a/>`
-// waits for that commit (through the session's write tracker, like a socket write). The row
-// goes once the message is handed on: written on resumption, or rerouted when the session
-// ends. Writes are batched per event-loop turn into one transaction.
+// Crash safety of XEP-0198 sessions (issue 5 item 9, issue 10 item 4): a message written or
+// queued to a stream-managed session (connected or hibernated) is also written to `sm_pending`,
+// and the sender's `<a/>` waits for that commit (through the session's write tracker, like a
+// socket write). The row goes once the client acknowledged the message, or when it is rerouted
+// because the session ended. Writes are batched per event-loop turn into one transaction.
 import { randomUUID } from "node:crypto"
 import type { Logger } from "../log/Logger.js"
 import type { StorageShape } from "../storage/Storage.js"
@@ -62,7 +62,7 @@ export class PendingStore {
     return id
   }
 
-  /** Forgets a row: its message was handed on. */
+  /** Forgets a row: its message was acknowledged by the client. */
   remove(id: string): void {
     this.enqueue({ kind: "remove", id })
   }

@@ -1,5 +1,5 @@
 // Crash safety, at server start (issue 5 item 9, XEP-0198 §5): rows of `sm_pending` are
-// messages that were queued for hibernated sessions when the previous process died. Those
+// messages stream-managed sessions had not acknowledged when the previous process died. Those
 // sessions cannot be resumed after a restart, so each message goes to its user's offline
 // storage (XEP-0160) in queueing order, exactly once: store and delete share one transaction.
 import type { ModuleApi } from "../modules/ServerModule.js"

@@ -15,7 +15,7 @@ export interface Unacked {
   readonly text: string
   /** When it was first queued (epoch ms), for the delay stamp if it ends up offline. */
   readonly queuedAt: number
-  /** Its `sm_pending` row while it waits in a hibernated session (crash safety). */
+  /** Its `sm_pending` row until the client acknowledges it (crash safety). */
   pendingId?: string | undefined
   /** True once a write outcome was reported to `stanzaWritten` (a re-send reports nothing). */
   reported: boolean

@@ -7,7 +7,7 @@ import { chat, countBody, NS_SM, rawAuthenticate, smLogin } from "../sm/smRaw.js
 
 const password = "regression-pass"
 const bed = crashBed(["[modules.stream_management]", "resume_timeout = 300"])
-bed.addUsers(["alice", "bob", "carol"], password)
+bed.addUsers(["alice", "bob", "carol", "dave"], password)
 afterAll(() => bed.cleanup())
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -85,4 +85,40 @@ describe("soak regressions", () => {
     again.destroy()
     await second.kill()
   }, 30_000)
+
+  // The server acknowledged these to alice once dave's socket took them, but dave was not
+  // reading: they sat in the kernel's buffers. When the process died with unread input on that
+  // connection, the kernel reset it and dropped them. They must come from storage afterwards.
+  it("keeps messages the socket took but the recipient never read across a SIGKILL", async () => {
+    const first = await bed.start()
+    const dave = await smLogin(first.port, "dave", password, "laptop")
+    dave.connection.send("<presence/>")
+    await dave.connection.waitFor("<presence")
+    dave.connection.socket.pause()
+    const bodies = Array.from(
+      { length: 300 },
+      (_, index) => `buffered-${index}-${"x".repeat(2000)}`,
+    )
+    const alice = await sendAcked(first.port, "dave@localhost", bodies)
+    // Stopped, the server cannot read what dave sends now: unread input when it is killed.
+    process.kill(first.child.pid as number, "SIGSTOP")
+    dave.connection.socket.write(`<r xmlns='${NS_SM}'/>`)
+    await pause(200)
+    await first.kill()
+    dave.connection.socket.resume()
+    await dave.connection.closed
+    const before = dave.connection.text()
+    alice.destroy()
+
+    const second = await bed.start()
+    const again = await rawLogin(second.port, "localhost", "dave", password, "fresh")
+    again.send("<presence/>")
+    // dave acknowledged none of them: each comes after the restart (again if he had read it).
+    await again.waitFor((text) => bodies.every((body) => countBody(text, body) >= 1), 15_000)
+    await pause(300)
+    for (const body of bodies) expect(countBody(again.text(), body)).toBe(1)
+    expect(bodies.filter((body) => countBody(before, body) === 0).length).toBeGreaterThan(0)
+    again.destroy()
+    await second.kill()
+  }, 40_000)
 })

@@ -78,6 +78,8 @@ export class StreamParser extends XmlParser {
   private bytesSinceBoundary = 0
   /** Set when the stream header or a top-level element ended during the current write. */
   private crossedBoundary = false
+  /** True while parsing a chunk of ASCII only, where lengths are byte counts (the usual case). */
+  private asciiChunk = true
   private failed = false
   private closed = false
   private endedWithLessThan = false
@@ -113,7 +115,9 @@ export class StreamParser extends XmlParser {
       return
     }
     this.endedWithLessThan = data.endsWith("<")
-    this.bytesSinceBoundary += bytesOf(data)
+    const bytes = bytesOf(data)
+    this.asciiChunk = bytes === data.length
+    this.bytesSinceBoundary += bytes
     this.crossedBoundary = false
     try {
       super.write(data)
@@ -178,8 +182,9 @@ export class StreamParser extends XmlParser {
       this.stanzaBytes = 0
       if (element.attrs.xmlns === undefined) element.attrs.xmlns = NS_CLIENT
     }
-    this.stanzaBytes += bytesOf(name) * 2 + 5
-    for (const key in attrs) this.stanzaBytes += bytesOf(key) + bytesOf(attrs[key] ?? "") + 4
+    this.stanzaBytes += this.sizeOf(name) * 2 + 5
+    for (const key in attrs)
+      this.stanzaBytes += this.sizeOf(key) + this.sizeOf(attrs[key] ?? "") + 4
     if (this.stanzaBytes > this.maxStanzaBytes) {
       this.fail("policy-violation", `stanza larger than ${this.maxStanzaBytes} bytes`)
       return
@@ -223,12 +228,17 @@ export class StreamParser extends XmlParser {
       this.fail("not-well-formed", "text outside a stanza")
       return
     }
-    this.stanzaBytes += bytesOf(text)
+    this.stanzaBytes += this.sizeOf(text)
     if (this.stanzaBytes > this.maxStanzaBytes) {
       this.fail("policy-violation", `stanza larger than ${this.maxStanzaBytes} bytes`)
       return
     }
     this.cursor?.children.push(text)
+  }
+
+  /** UTF-8 size of a parsed piece; its length when the chunk was ASCII (saves a scan per piece). */
+  private sizeOf(text: string): number {
+    return this.asciiChunk ? text.length : bytesOf(text)
   }
 
   private websocketElement(element: XmlElement): void {

@@ -24,6 +24,9 @@ const summary = (label: string, result: SoakResult): string => {
     `logged out ${megabytes(result.rssLoggedOut * 1024)} MB;`,
     `heap after GC before ${megabytes(result.heapBefore)} MB, after ${megabytes(result.heapAfter)} MB;`,
     `${result.seconds.toFixed(1)} s`,
+    Object.keys(result.unackedAtEnd).length === 0
+      ? ""
+      : `; still unacknowledged at the end: ${JSON.stringify(result.unackedAtEnd)}`,
   ].join(" ")
 }
 

@@ -1,7 +1,8 @@
-// Our server as users run it (its CLI, `src/cli.ts` through tsx, like `npm run bench`) for the
-// peer comparison: accounts written straight into its database before it starts, with the
-// mutual roster subscriptions AMP's presence check needs (XEP-0079 §9), MAM off like the
-// peers, and optionally a V8 CPU profile (`--cpu-prof`) written when it stops.
+// Our server as users run it (the built CLI, `dist/cli.js`, which the `xmpp-amp-server` bin
+// runs; `npm run bench:peers` builds first) for the peer comparison: accounts written straight
+// into its database before it starts, with the mutual roster subscriptions AMP's presence check
+// needs (XEP-0079 §9), MAM and the [limits] connection rate off like the peers, and optionally
+// a V8 CPU profile (`--cpu-prof`) written when it stops.
 
 import { writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
@@ -18,14 +19,16 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).h
 export const sourceNodeArguments = ["--conditions=@xmpp-amp/source", "--import", tsxLoader]
 
 /**
- * Creates `${prefix}1` … `${prefix}count` in the database under `dataDir`, each subscribed
- * both ways to the next in the ring (the generator's message pattern).
+ * Creates `${prefix}1` … `${prefix}count` in the database under `dataDir`; the first
+ * `ringSize` are each subscribed both ways to the next in their ring (the generator's message
+ * pattern).
  */
 export const provisionOurUsers = (
   dataDir: string,
   prefix: string,
   count: number,
   password: string,
+  ringSize: number = count,
 ): void => {
   const storage = openSqliteStorage(databaseFile(dataDir))
   const friend = (contact: number) => ({
@@ -40,8 +43,8 @@ export const provisionOurUsers = (
     for (let index = 1; index <= count; index++) {
       storage.users.create(createUserRecord(`${prefix}${index}`, password))
     }
-    for (let index = 1; index <= count; index++) {
-      const next = (index % count) + 1
+    for (let index = 1; index <= ringSize; index++) {
+      const next = (index % ringSize) + 1
       storage.roster.put(`${prefix}${index}`, friend(next))
       storage.roster.put(`${prefix}${next}`, friend(index))
     }
@@ -72,6 +75,8 @@ export const startOurServer = async (
       "enabled = false",
       "[modules.mam]",
       "enabled = false",
+      "[limits]",
+      "connections_per_ip = 0",
       "",
     ].join("\n"),
   )
@@ -83,14 +88,7 @@ export const startOurServer = async (
     {
       name: options.name,
       command: process.execPath,
-      args: [
-        ...sourceNodeArguments,
-        ...profiling,
-        join(packageRoot, "src", "cli.ts"),
-        "start",
-        "--config",
-        configFile,
-      ],
+      args: [...profiling, join(packageRoot, "dist", "cli.js"), "start", "--config", configFile],
       cwd: directory,
       core,
     },

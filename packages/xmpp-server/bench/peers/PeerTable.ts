@@ -99,7 +99,7 @@ const rows: ReadonlyArray<Row> = [
     digits: 1,
   },
   {
-    label: "logins s (all clients, fresh server)",
+    label: "logins s (idle sessions, fresh server)",
     value: (column) => column.fresh.loginSeconds,
     digits: 2,
   },

@@ -26,6 +26,7 @@ import type { RunningServer } from "./ServerProcess.js"
 const { values } = parseArgs({
   options: {
     clients: { type: "string", default: "200" },
+    "idle-sessions": { type: "string", default: "1000" },
     "saturation-messages": { type: "string", default: "100" },
     "saturation-window": { type: "string", default: "10" },
     "fixed-rate": { type: "string", default: "2000" },
@@ -42,6 +43,8 @@ const serverCore = 0
 const generatorCore = 1
 const accounts = { prefix: "bench", password: "bench-password" }
 const clients = Number(values.clients)
+const idleSessions = Number(values["idle-sessions"])
+const accountCount = Math.max(clients, idleSessions)
 const fixedRatePerClient = Number(values["fixed-rate"]) / clients
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
@@ -84,21 +87,31 @@ const bestOf = async (
 }
 
 /**
- * Both load shapes against a running server. The first run is a short warm-up at saturation
- * on the fresh process: its results are kept only for memory (RSS per idle session is only
- * meaningful before any load), since a server in use has its code warm and Node's JIT needs a
- * few thousand messages. Then each shape `--repeats` times, keeping the best run (most msgs/s
+ * Both load shapes against a running server. First, on the fresh process, `--idle-sessions`
+ * sessions log in and sit idle (RSS per idle session is only meaningful before any load); then
+ * a short warm-up at saturation (discarded), since a server in use has its code warm and
+ * Node's JIT needs a few thousand messages. Then each shape `--repeats` times, keeping the best run (most msgs/s
  * at saturation, lowest p99 at the fixed rate) to lessen interference from other work on a
  * shared machine.
  */
 const measure = async (server: RunningServer, amp: boolean): Promise<Omit<PeerColumn, "name">> => {
   const target = { port: server.port, pid: server.pid, core: generatorCore }
-  log(`${server.name}: warm-up …`)
+  log(`${server.name}: ${idleSessions} idle sessions …`)
+  // Memory first, on the fresh process: many sessions, so that what a runtime reserves once
+  // (V8's young generation grows to tens of MiB while the logins allocate) is not counted as
+  // per-session memory; each session sends one message to prove it works.
   const fresh = await runGenerator(
+    target,
+    { clients: idleSessions, messagesPerClient: 1, ratePerClient: 1, window: 1, amp: false },
+    accounts,
+  )
+  log(`${server.name}: warm-up …`)
+  const warmUp = await runGenerator(
     target,
     saturation(amp, Number(values["warmup-messages"])),
     accounts,
   )
+  discardedFailures.push(...warmUp.failures)
   log(`${server.name}: saturation …`)
   const saturated = await bestOf(
     () => runGenerator(target, saturation(amp, Number(values["saturation-messages"])), accounts),
@@ -140,10 +153,12 @@ const measurePeer = async (
       domain: "localhost",
       password: accounts.password,
       prefix: accounts.prefix,
-      count: clients,
+      count: accountCount,
       concurrency: 20,
     })
-    log(`${name}: ${clients} accounts registered in-band in ${registrationSeconds.toFixed(2)} s`)
+    log(
+      `${name}: ${accountCount} accounts registered in-band in ${registrationSeconds.toFixed(2)} s`,
+    )
     return { column: { name, ...(await measure(server, false)) }, registrationSeconds }
   })
 
@@ -175,7 +190,7 @@ try {
     startEjabberd(join(root, "ejabberd"), serverCore),
   )
   const ours = join(root, "ours")
-  provisionOurUsers(join(ours, "data"), accounts.prefix, clients, accounts.password)
+  provisionOurUsers(join(ours, "data"), accounts.prefix, accountCount, accounts.password, clients)
   const ampOff: PeerColumn = {
     name: "ours AMP off",
     ...(await withServer(
@@ -202,7 +217,7 @@ try {
     `bench:peers ${new Date().toISOString()}: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, Prosody ${versions.prosody}, ejabberd ${versions.ejabberd} (Debian packages)`,
     `servers pinned to core ${serverCore}, load generator to core ${generatorCore}; ${clients} clients in a ring, SCRAM-SHA-1 over plain TCP on 127.0.0.1, MAM off on all three`,
     `saturation: ${values["saturation-messages"]} messages per client offered at 1000/s each, ≤ ${values["saturation-window"]} in flight per client; fixed rate: ${values["fixed-rate"]} msgs/s in total for ${values["fixed-seconds"]} s`,
-    `warm-up: ${values["warmup-messages"]} messages per client at saturation on the fresh server (RSS per idle session from it), then each shape ${values.repeats}× keeping the best run; 1-minute load average ${loadBefore} before, ${loadAverage()} after (above ~0 means other work shared the cores)`,
+    `memory: ${idleSessions} idle sessions on the fresh server (RSS per idle session from them); warm-up: ${values["warmup-messages"]} messages per client at saturation, then each shape ${values.repeats}× keeping the best run; 1-minute load average ${loadBefore} before, ${loadAverage()} after (above ~0 means other work shared the cores)`,
     `accounts registered in-band (XEP-0077): Prosody ${prosody.registrationSeconds.toFixed(2)} s, ejabberd ${ejabberd.registrationSeconds.toFixed(2)} s; ours written into its database`,
     "",
     formatPeerTable([prosody.column, ejabberd.column], [ampOff, ampOn]),

@@ -12,8 +12,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { parseArgs } from "node:util"
-import { createUserRecord } from "../src/auth/credentials.js"
-import { databaseFile, openSqliteStorage } from "../src/storage/SqliteStorage.js"
+import { provisionOurUsers } from "./peers/OurServer.js"
 import { formatComparison } from "./report.js"
 import type { LoadResult } from "./runLoad.js"
 
@@ -117,29 +116,8 @@ const measureRelay = async (): Promise<LoadResult> => {
  * Creates `bench1` … `benchN` directly in the server's database; with `--amp`, each is
  * subscribed both ways to the next in the ring (AMP's presence check, XEP-0079 §9).
  */
-const provisionUsers = (dataDir: string): void => {
-  const storage = openSqliteStorage(databaseFile(dataDir))
-  const friend = (contact: number) => ({
-    jid: `${usersPrefix}${contact}@localhost`,
-    name: undefined,
-    subscription: "both" as const,
-    ask_out: false,
-    pending_in: undefined,
-    groups: [],
-  })
-  storage.transaction(() => {
-    for (let index = 1; index <= clients; index++) {
-      storage.users.create(createUserRecord(`${usersPrefix}${index}`, password))
-    }
-    if (values.amp)
-      for (let index = 1; index <= clients; index++) {
-        const next = (index % clients) + 1
-        storage.roster.put(`${usersPrefix}${index}`, friend(next))
-        storage.roster.put(`${usersPrefix}${next}`, friend(index))
-      }
-  })
-  storage.close()
-}
+const provisionUsers = (dataDir: string): void =>
+  provisionOurUsers(dataDir, usersPrefix, clients, password, values.amp ? clients : 0)
 
 /**
  * Runs the load against the server; `archive` switches the MAM module (durable writes per

@@ -1,7 +1,9 @@
 // XEP-0160 §3: delivery of stored messages when the user sends initial presence with a
 // non-negative priority, in the order they were stored. A message is removed only after its
 // write to the socket succeeded (`stanzaWritten` ok); a failed write leaves it for the next
-// login. Modules may veto each message first (`offlineDelivery` hooks, e.g. AMP expire-at).
+// login. On a stream-managed session (XEP-0198) it is removed once the session's queue took
+// it instead: from then on stream management answers for it (see `handedOver`). Modules may
+// veto each message first (`offlineDelivery` hooks, e.g. AMP expire-at).
 import type { Logger } from "../log/Logger.js"
 import type { OfflineMessage, OfflineVerdict } from "../routing/MessageStores.js"
 import type { Session } from "../session/Session.js"
@@ -58,8 +60,36 @@ export class OfflineDelivery {
       const keys = this.bySession.get(session) ?? new Set<string>()
       keys.add(key)
       this.bySession.set(session, keys)
-      session.send(stanza)
+      const sent = session.send(stanza)
+      // Queued by stream management: written now, or held while the session is hibernated, or
+      // queued just before its write failed or the queue overflowed (`send` false then).
+      if (session.streamManaged && (sent || session.unacked().includes(stanza)))
+        this.handedOver(session, stanza, key)
     }
+  }
+
+  /**
+   * XEP-0198 §5: a stream-managed session's queue now holds the message, with its durable
+   * `sm_pending` copy; it is re-sent when the session resumes, and rerouted (stored offline
+   * again) if the session ends before the client acknowledged it. The stored copy goes now,
+   * whatever a socket write reports or fails to report: waiting for a write that never came
+   * (the session hibernated during the delivery, then ended) or failed (the connection broke,
+   * then the session resumed) kept it, and the message was delivered again (found by the soak
+   * test: a session ended unresumed left every such message twice in offline storage).
+   *
+   * The row is deleted on the next turn, after the `sm_pending` batch this send started
+   * committed (PendingStore commits in a setImmediate queued before this one): a crash in
+   * between leaves both copies (a message delivered twice) rather than neither (one lost).
+   */
+  private handedOver(session: Session, stanza: XmlElement, key: string): void {
+    this.written.delete(stanza)
+    this.bySession.get(session)?.delete(key)
+    // Not offered to another session meanwhile (a failed write's outcome may have released it).
+    this.sending.add(key)
+    setImmediate(() => {
+      this.table.remove(key)
+      this.sending.delete(key)
+    })
   }
 
   /** The write outcome of a stanza: removes a delivered stored message. */

@@ -38,12 +38,14 @@ const message = (
   context: Pick<ReplyContext, "serverDomain" | "sender"> & { readonly id?: string | undefined },
   type: "error" | undefined,
   ...children: Element[]
-): Element =>
-  xml(
-    "message",
-    { from: context.serverDomain, to: context.sender, id: context.id, type },
-    ...children,
-  )
+): Element => {
+  // Only the attributes that are set: xml() would delete undefined ones, which turns the
+  // attributes object into a slow dictionary for every reply.
+  const attributes: Record<string, string> = { from: context.serverDomain, to: context.sender }
+  if (context.id !== undefined) attributes.id = context.id
+  if (type !== undefined) attributes.type = type
+  return xml("message", attributes, ...children)
+}
 
 const ampCopy = (context: ReplyContext, status: ReplyStatus, rules: Rules): Element =>
   writeElement(AMP, { status, from: context.sender, to: context.originalTo }, rules.map(writeRule))

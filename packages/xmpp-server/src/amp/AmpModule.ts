@@ -9,7 +9,7 @@ import { type AmpPluginHandle, startAmpPlugin } from "@xmpp-amp/server-plugin"
 import { parseJid } from "../jid/Jid.js"
 import type { DiscoInfo, ModuleApi, ServerModule } from "../modules/ServerModule.js"
 import type { Session } from "../session/Session.js"
-import { type XmlElement, xml } from "../xml/Xml.js"
+import { copyElement, type XmlElement } from "../xml/Xml.js"
 import {
   AMP_EXTRA_PREFIX,
   asElement,
@@ -90,13 +90,9 @@ const toComponent = (api: ModuleApi, stanza: XmlElement): boolean => {
  * the other modules' `messageCarriedOut` hooks (carbons, XEP-0280).
  */
 const afterCarriedOut = (api: ModuleApi, session: Session, stanza: XmlElement): void => {
-  const copy = xml(
-    stanza.name,
-    { ...stanza.attrs },
-    ...stanza.children.filter(
-      (child) =>
-        typeof child === "string" || !(child.name === "amp" && child.attrs.xmlns === NS_AMP),
-    ),
+  const copy = copyElement(
+    stanza,
+    (child) => typeof child === "string" || !(child.name === "amp" && child.attrs.xmlns === NS_AMP),
   )
   api.carriedOut(session, copy)
   const archive = api.stores.archive

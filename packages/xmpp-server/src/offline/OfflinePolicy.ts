@@ -9,18 +9,26 @@ export const NS_CHAT_STATES = "http://jabber.org/protocol/chatstates"
 
 import type { XmlElement } from "../xml/Xml.js"
 
-const hint = (stanza: XmlElement, name: string): boolean =>
-  stanza.getChild(name, NS_HINTS) !== undefined
-
-/** True when offline storage should keep `stanza` for an offline recipient. */
+/**
+ * True when offline storage should keep `stanza` for an offline recipient. One pass over the
+ * children without building arrays: routing asks this for every message, delivered or not.
+ */
 export const storableOffline = (stanza: XmlElement): boolean => {
   const type = stanza.attrs.type ?? "normal"
   if (type !== "normal" && type !== "chat") return false
-  if (hint(stanza, "store")) return true
-  if (hint(stanza, "no-store")) return false
-  const payload = stanza
-    .getChildElements()
-    .filter((child) => child.attrs.xmlns !== NS_HINTS && child.name !== "thread")
-  if (payload.length === 0) return false
-  return !payload.every((child) => child.attrs.xmlns === NS_CHAT_STATES)
+  let noStore = false
+  let payload = false
+  let onlyChatStates = true
+  for (const child of stanza.children) {
+    if (typeof child === "string") continue
+    const namespace = child.attrs.xmlns
+    if (namespace === NS_HINTS) {
+      if (child.name === "store") return true
+      if (child.name === "no-store") noStore = true
+    } else if (child.name !== "thread") {
+      payload = true
+      if (namespace !== NS_CHAT_STATES) onlyChatStates = false
+    }
+  }
+  return !noStore && payload && !onlyChatStates
 }

@@ -1,9 +1,9 @@
 // One declaration per XEP-0079 element (§4, §6, §8, §12), in the manner of the stanza library:
 // name, namespace and attributes are declared once, and both `readElement` (parse) and
 // `writeElement` (serialize) are derived from that declaration.
-import xml, { type Element } from "@xmpp/xml"
+import type { Element } from "@xmpp/xml"
 import { AMP_ERRORS_NS, AMP_FEATURE_NS, AMP_NS } from "./Namespaces.js"
-import { childElements, namespaceOfElement, readAttribute } from "./Xml.js"
+import { childElements, element, namespaceOfElement, readAttribute } from "./Xml.js"
 
 /** A protocol element: local name, namespace and its attributes (field name → XML name). */
 export interface ElementDeclaration<Field extends string> {
@@ -92,7 +92,7 @@ export const writeElement = <Field extends string>(
     const text = fields[field]
     if (text !== undefined) attributes[attribute] = text
   }
-  return xml(declaration.name, attributes, ...children)
+  return element(declaration.name, attributes, children)
 }
 
 /** The children of `parent` that are the declared element. */

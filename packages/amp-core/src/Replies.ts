@@ -16,6 +16,7 @@ import type { AmpAction, AmpRule, RuleText } from "./Model.js"
 import { STANZAS_NS } from "./Namespaces.js"
 import { writeRule } from "./Rules.js"
 import type { ValidationKind } from "./Validation.js"
+import { element } from "./Xml.js"
 
 /** Who a reply is about: the server, the sender's full JID, the original `to` and message id. */
 export interface ReplyContext {
@@ -39,12 +40,12 @@ const message = (
   type: "error" | undefined,
   ...children: Element[]
 ): Element => {
-  // Only the attributes that are set: xml() would delete undefined ones, which turns the
-  // attributes object into a slow dictionary for every reply.
+  // Only the attributes that are set (xml() would delete undefined ones, which turns the
+  // attributes object into a slow dictionary for every reply).
   const attributes: Record<string, string> = { from: context.serverDomain, to: context.sender }
   if (context.id !== undefined) attributes.id = context.id
   if (type !== undefined) attributes.type = type
-  return xml("message", attributes, ...children)
+  return element("message", attributes, children)
 }
 
 const ampCopy = (context: ReplyContext, status: ReplyStatus, rules: Rules): Element =>

@@ -1,6 +1,20 @@
 // The few XML helpers amp-core needs on top of @xmpp/xml: a one-shot string parser built on
 // its streaming `Parser`, and safe attribute reading (own string properties only).
-import { type Element, Parser } from "@xmpp/xml"
+import { Element, Parser } from "@xmpp/xml"
+
+/**
+ * An element with these attributes (all set) and children. Like `xml()` without its per-call
+ * `Object.entries` walk over the attributes: replies are built for every AMP message.
+ */
+export const element = (
+  name: string,
+  attributes: Record<string, string>,
+  children: readonly Element[] = [],
+): Element => {
+  const built = new Element(name, attributes)
+  for (const child of children) built.append(child)
+  return built
+}
 
 /** Parses one XML element (surrounding whitespace allowed) with @xmpp/xml's parser; throws on bad XML. */
 export const parseXml = (text: string): Element => {

@@ -82,9 +82,15 @@ export const startAmpPlugin = async (
   const fast = LogLevel.isGreaterThan(options.logLevel ?? "Info", "Info")
   return {
     handleClientMessage: fast
-      ? async (message, sender) =>
-          (await fastPath(host, support, message, sender).catch(() => undefined)) ??
-          full(message, sender)
+      ? async (message, sender) => {
+          let result: ClientMessageResult | undefined
+          try {
+            result = await fastPath(host, support, message, sender)
+          } catch {
+            result = undefined
+          }
+          return result ?? full(message, sender)
+        }
       : full,
     offlineDelivery: (extra) => runtime.runPromise(plugin.offlineDelivery(extra)),
     recipientOnline: (recipient) => runtime.runPromise(plugin.recipientOnline(recipient)),

@@ -5,11 +5,11 @@
 // wired through the module hooks.
 
 import type { Element } from "@xmpp/xml"
-import { type AmpPluginHandle, startAmpPlugin } from "@xmpp-amp/server-plugin"
+import { type AmpPluginHandle, startAmpPlugin, withoutAmp } from "@xmpp-amp/server-plugin"
 import { parseJid } from "../jid/Jid.js"
 import type { DiscoInfo, ModuleApi, ServerModule } from "../modules/ServerModule.js"
 import type { Session } from "../session/Session.js"
-import { copyElement, type XmlElement } from "../xml/Xml.js"
+import type { XmlElement } from "../xml/Xml.js"
 import {
   AMP_EXTRA_PREFIX,
   asElement,
@@ -90,10 +90,7 @@ const toComponent = (api: ModuleApi, stanza: XmlElement): boolean => {
  * the other modules' `messageCarriedOut` hooks (carbons, XEP-0280).
  */
 const afterCarriedOut = (api: ModuleApi, session: Session, stanza: XmlElement): void => {
-  const copy = copyElement(
-    stanza,
-    (child) => typeof child === "string" || !(child.name === "amp" && child.attrs.xmlns === NS_AMP),
-  )
+  const copy = asXml(withoutAmp(asElement(stanza)))
   api.carriedOut(session, copy)
   const archive = api.stores.archive
   const peer = parseJid(stanza.attrs.to ?? "")?.bare

@@ -83,7 +83,7 @@ const rosterItemOf = (row: RosterRow): RosterItem => ({
   groups: JSON.parse(row.groups) as ReadonlyArray<string>,
 })
 
-/** Rosters kept in memory (users, least recently used dropped first). */
+/** Rosters kept in memory (users; the one read first is dropped first, see RosterCache). */
 const rosterCacheCapacity = 10_000
 /** How stale a cached roster may be after another process (the CLI) wrote the database. */
 const externalWritesCheckMilliseconds = 1000

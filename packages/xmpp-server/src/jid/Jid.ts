@@ -1,5 +1,6 @@
 // JIDs (RFC 7622) as the server uses them: parsed once at the edge, compared as normalised
 // strings. Localpart and domainpart are case-folded; the resourcepart is kept as written.
+import { setBounded } from "../core/boundedMap.js"
 
 /** A parsed JID. `bare` is `local@domain` (or `domain`), `full` adds `/resource`. */
 export interface Jid {
@@ -28,11 +29,7 @@ export const parseJid = (text: string): Jid | undefined => {
   const cached = cache.get(text)
   if (cached !== undefined) return cached ?? undefined
   const parsed = parseUncached(text)
-  if (cache.size >= cacheCapacity) {
-    const oldest = cache.keys().next()
-    if (oldest.done !== true) cache.delete(oldest.value)
-  }
-  cache.set(text, parsed ?? null)
+  setBounded(cache, text, parsed ?? null, cacheCapacity)
   return parsed
 }
 

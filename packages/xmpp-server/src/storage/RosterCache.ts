@@ -6,6 +6,7 @@
 // writes were rolled back), and when another connection (the CLI's `adduser`/`deluser` while
 // the server runs) committed to the database, which SQLite's `data_version` tells (asked at most
 // once a second, so such a write is seen within a second).
+import { setBounded } from "../core/boundedMap.js"
 import type { RosterItem } from "./Storage.js"
 
 /** How the cache reads a roster and learns of other connections' writes. */
@@ -21,10 +22,7 @@ interface Roster {
   readonly byContact: ReadonlyMap<string, RosterItem>
 }
 
-/**
- * The rosters of the `capacity` users read last; the one read first goes when full (a hit does
- * not reorder: that would cost more on every message than an occasional reload).
- */
+/** The rosters of the `capacity` users read last; the one read first goes when full. */
 export class RosterCache {
   private readonly rosters = new Map<string, Roster>()
 
@@ -56,11 +54,7 @@ export class RosterCache {
     if (cached !== undefined) return cached
     const items = this.source.load(username)
     const roster: Roster = { items, byContact: new Map(items.map((item) => [item.jid, item])) }
-    this.rosters.set(username, roster)
-    if (this.rosters.size > this.capacity) {
-      const oldest = this.rosters.keys().next()
-      if (oldest.done !== true) this.rosters.delete(oldest.value)
-    }
+    setBounded(this.rosters, username, roster, this.capacity)
     return roster
   }
 }

@@ -210,9 +210,11 @@ const metBefore = (step: Step, rule: AmpRule): boolean => {
 const metAfter = (step: Step, rule: AmpRule): boolean =>
   rule.condition === "deliver" && rule.value === step.confirmedOutcome && rule.action === "notify"
 
+const NO_VALUES: readonly string[] = Object.freeze([])
+
 /** The deliver values still reachable in a stage with a routing decision. */
 const reachableValues = (stage: MessageStage, routing: RoutingDecision): readonly string[] => {
-  if (stage === "finished" || stage === "in-storage") return []
+  if (stage === "finished" || stage === "in-storage") return NO_VALUES
   const path = outcomePath(routing)
   return stage === "stored" ? path.slice(path.indexOf("stored")) : path
 }
@@ -221,6 +223,16 @@ const reachableValues = (stage: MessageStage, routing: RoutingDecision): readonl
 const stillPossible = (rule: AmpRule, stage: MessageStage, reachable: readonly string[]) =>
   stage !== "finished" &&
   (rule.condition !== "deliver" || stage === "new" || reachable.includes(rule.value))
+
+/** The shared empty rule list (read-only, so sharing it is safe). */
+const NO_RULES: readonly AmpRule[] = Object.freeze([])
+
+/** `list` with `rule` appended, made on the first rule. */
+const withRule = (list: AmpRule[] | undefined, rule: AmpRule): AmpRule[] => {
+  if (list === undefined) return [rule]
+  list.push(rule)
+  return list
+}
 
 const earliestExpiry = (rules: readonly AmpRule[]): number | undefined => {
   let earliest: number | undefined
@@ -235,35 +247,43 @@ const earliestExpiry = (rules: readonly AmpRule[]): number | undefined => {
 /** Decides one event of a message: which rule acts, what is used up and what stays pending. */
 export const resolve = (state: AmpMessageState, event: AmpEvent, now: number): Resolution => {
   const next = step(state, event, now)
-  const before: AmpRule[] = []
-  const after: AmpRule[] = []
-  const undecided: AmpRule[] = []
+  // Lists are made only when a rule goes into them: most events move one rule or none, and
+  // this runs for every AMP message more than once.
+  let before: AmpRule[] | undefined
+  let after: AmpRule[] | undefined
+  let undecided: AmpRule[] | undefined
   for (const rule of state.rules) {
-    if (metBefore(next, rule)) before.push(rule)
-    else if (metAfter(next, rule)) after.push(rule)
-    else undecided.push(rule)
+    if (metBefore(next, rule)) before = withRule(before, rule)
+    else if (metAfter(next, rule)) after = withRule(after, rule)
+    else undecided = withRule(undecided, rule)
   }
-  const usedUp = after.length === 0 ? before : before.concat(after)
-  const fired = usedUp.shift()
+  const matched = before === undefined ? after : after === undefined ? before : before.concat(after)
+  const fired = matched?.[0]
+  const usedUp = matched === undefined || matched.length === 1 ? NO_RULES : matched.slice(1)
   const stop = fired !== undefined && isBlockingAction(fired.action)
   const stage: MessageStage = stop ? "finished" : next.stage
   const reachable = reachableValues(stage, next.routing)
   const settlesResources = next.resourceValues !== undefined
-  const pending: AmpRule[] = []
-  const discarded: AmpRule[] = []
-  for (const rule of undecided) {
+  let pending: AmpRule[] | undefined
+  let discarded: AmpRule[] | undefined
+  for (const rule of undecided ?? NO_RULES) {
     const settled = settlesResources && rule.condition === "match-resource"
-    if (!settled && stillPossible(rule, stage, reachable)) pending.push(rule)
-    else discarded.push(rule)
+    if (!settled && stillPossible(rule, stage, reachable)) pending = withRule(pending, rule)
+    else discarded = withRule(discarded, rule)
   }
   return {
-    state: { rules: pending, routing: next.routing, stage, archivedCopy: next.archivedCopy },
+    state: {
+      rules: pending ?? NO_RULES,
+      routing: next.routing,
+      stage,
+      archivedCopy: next.archivedCopy,
+    },
     fired,
     stop,
     reply: fired === undefined || fired.action === "drop" ? undefined : fired.action,
     usedUp,
-    discarded,
+    discarded: discarded ?? NO_RULES,
     ended: stop ? "stopped" : next.end,
-    nextExpiry: earliestExpiry(pending),
+    nextExpiry: pending === undefined ? undefined : earliestExpiry(pending),
   }
 }

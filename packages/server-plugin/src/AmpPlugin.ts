@@ -29,7 +29,15 @@ export type ClientMessageResult =
   /** Refused (§2, §3, §7): the sender got the error; nothing else happens. */
   | { readonly _tag: "Rejected"; readonly reason: RejectionReason }
   /** Processed by the plugin to this end; the host does nothing more with it. */
-  | { readonly _tag: "Processed"; readonly end: MessageEnd }
+  | {
+      readonly _tag: "Processed"
+      readonly end: MessageEnd
+      /**
+       * The message without its `<amp/>`, the very element delivered or stored: what the host's
+       * own work after a delivery (the sender's archived copy, carbons) should use.
+       */
+      readonly copy: Element
+    }
   /** A host capability failed; the sender got `internal-server-error`. */
   | { readonly _tag: "Failed"; readonly reason: HostFailureReason }
 
@@ -135,7 +143,7 @@ const make = Effect.gen(function* () {
         const judged = yield* inbound(message, sender)
         if (judged._tag !== "Accepted") return judged as ClientMessageResult
         const end = yield* runLifecycle(judged, lock)
-        return { _tag: "Processed", end } as ClientMessageResult
+        return { _tag: "Processed", end, copy: judged.copy } as ClientMessageResult
       }),
       message,
       sender,
@@ -145,7 +153,7 @@ const make = Effect.gen(function* () {
     guarded(
       Effect.map(
         runLifecycle(accepted, lock, false),
-        (end): ClientMessageResult => ({ _tag: "Processed", end }),
+        (end): ClientMessageResult => ({ _tag: "Processed", end, copy: accepted.copy }),
       ),
       accepted.copy,
       accepted.reply.sender,

@@ -30,7 +30,6 @@ export interface FastPathSupport {
   readonly afterFailedWrite: (accepted: Accepted) => Promise<ClientMessageResult>
 }
 
-const DELIVERED: ClientMessageResult = { _tag: "Processed", end: "delivered" }
 const NOT_AMP: ClientMessageResult = { _tag: "NotAmp" }
 
 /**
@@ -84,7 +83,8 @@ export const fastPath = async (
   }
   const delivered = resolve(initial.state, "delivered", host.now())
   const fired = delivered.fired
-  if (fired === undefined) return DELIVERED
+  const result: ClientMessageResult = { _tag: "Processed", end: "delivered", copy }
+  if (fired === undefined) return result
   count("rulesMatched")
   const answer = actionReply(reply, fired)
   if (answer !== undefined) {
@@ -96,5 +96,5 @@ export const fastPath = async (
       // The host could not send the reply; the message itself was delivered.
     }
   }
-  return DELIVERED
+  return result
 }

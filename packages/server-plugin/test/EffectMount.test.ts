@@ -27,7 +27,7 @@ describe("AmpPlugin.layer", () => {
         return yield* amp.handleClientMessage(message, ROMEO)
       }).pipe(Effect.provide(layer), Effect.provideService(References.MinimumLogLevel, "None")),
     )
-    expect(result).toEqual({ _tag: "Processed", end: "stored" })
+    expect(result).toMatchObject({ _tag: "Processed", end: "stored" })
     expect(romeo.received.map((stanza) => stanza.getChild("amp")?.attrs.status)).toEqual(["notify"])
     host.advance(60_000)
     await new Promise((resolve) => setTimeout(resolve, 50))

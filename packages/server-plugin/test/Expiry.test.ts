@@ -39,7 +39,7 @@ describe("expire-at at initial", () => {
     const result = await harness.send(
       ampMessage(JULIET, [["alert", "expire-at", "2029-12-31T23:59:59Z"]]),
     )
-    expect(result).toEqual({ _tag: "Processed", end: "stopped" })
+    expect(result).toMatchObject({ _tag: "Processed", end: "stopped" })
     expect(juliet.received).toEqual([])
     expect(received(harness.romeo)).toEqual([
       canonicalXml(

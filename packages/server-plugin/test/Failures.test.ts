@@ -43,7 +43,7 @@ describe("after a failed socket write", () => {
         ["notify", "deliver", "none"],
       ]),
     )
-    expect(result).toEqual({ _tag: "Processed", end: "stopped" })
+    expect(result).toMatchObject({ _tag: "Processed", end: "stopped" })
     expect(harness.host.store.offlineOf(JULIET)).toEqual([])
     expect(harness.host.store.archiveOf(JULIET)).toEqual([])
     expect(harness.romeo.received).toEqual([])
@@ -66,7 +66,7 @@ describe("after a failed socket write", () => {
     harness = await setup({ offline: false, mam: true })
     harness.host.connect(JULIET_BALCONY).failWrites = true
     const result = await harness.send(ampMessage(JULIET, [["notify", "deliver", "stored"]]))
-    expect(result).toEqual({ _tag: "Processed", end: "stored" })
+    expect(result).toMatchObject({ _tag: "Processed", end: "stored" })
     expect(statuses(harness)).toEqual(["notify:stored"])
     expect(harness.host.store.archiveOf(JULIET)).toHaveLength(1)
   })
@@ -75,7 +75,7 @@ describe("after a failed socket write", () => {
     harness = await setup({ offline: false })
     harness.host.connect(JULIET_BALCONY).failWrites = true
     const result = await harness.send(ampMessage(JULIET, [["notify", "deliver", "none"]]))
-    expect(result).toEqual({ _tag: "Processed", end: "discarded" })
+    expect(result).toMatchObject({ _tag: "Processed", end: "discarded" })
     expect(statuses(harness)).toEqual(["notify:none", "bounce:service-unavailable"])
   })
 
@@ -217,7 +217,7 @@ describe("host failures (spec §8)", () => {
     harness.host.connect(JULIET_BALCONY)
     harness.host.throwing.add("deliver")
     const result = await harness.send(ampMessage(JULIET, [["notify", "deliver", "stored"]]))
-    expect(result).toEqual({ _tag: "Processed", end: "stored" })
+    expect(result).toMatchObject({ _tag: "Processed", end: "stored" })
     expect(statuses(harness)).toEqual(["notify:stored"])
     expect(harness.logs.some((line) => line.message === "socket-write-failed")).toBe(true)
   })
@@ -234,7 +234,7 @@ describe("host failures (spec §8)", () => {
     const juliet = harness.host.connect(JULIET_BALCONY)
     harness.host.throwing.add("sendToUser")
     const result = await harness.send(ampMessage(JULIET, [["notify", "deliver", "direct"]]))
-    expect(result).toEqual({ _tag: "Processed", end: "delivered" })
+    expect(result).toMatchObject({ _tag: "Processed", end: "delivered" })
     expect(juliet.received).toHaveLength(1)
     expect(harness.logs.some((line) => line.message === "notification-failed")).toBe(true)
     expect((await harness.plugin.counters()).notificationsSent).toBe(0)
@@ -247,7 +247,7 @@ describe("recipients nobody can take (spec §4 routing)", () => {
     const result = await harness.send(
       ampMessage("nobody@example.com", [["notify", "deliver", "none"]]),
     )
-    expect(result).toEqual({ _tag: "Processed", end: "discarded" })
+    expect(result).toMatchObject({ _tag: "Processed", end: "discarded" })
     expect(statuses(harness)).toEqual(["notify:none", "bounce:service-unavailable"])
   })
 

@@ -109,7 +109,7 @@ describe("one deliver rule, no failures (spec §4)", () => {
           : first === "stored"
             ? "stored"
             : "discarded"
-      expect(result).toEqual({ _tag: "Processed", end })
+      expect(result).toMatchObject({ _tag: "Processed", end })
       await plugin.stop()
     },
   )

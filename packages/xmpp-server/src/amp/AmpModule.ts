@@ -86,11 +86,16 @@ const toComponent = (api: ModuleApi, stanza: XmlElement): boolean => {
 
 /**
  * What the server does for every message a local user sends, once an AMP message was delivered
- * or stored, with its copy without the `<amp/>`: the sender's own archived copy (XEP-0313) and
- * the other modules' `messageCarriedOut` hooks (carbons, XEP-0280).
+ * or stored, with the plugin's copy without the `<amp/>` (the element the recipient got): the
+ * sender's own archived copy (XEP-0313) and the other modules' `messageCarriedOut` hooks
+ * (carbons, XEP-0280).
  */
-const afterCarriedOut = (api: ModuleApi, session: Session, stanza: XmlElement): void => {
-  const copy = asXml(withoutAmp(asElement(stanza)))
+const afterCarriedOut = (
+  api: ModuleApi,
+  session: Session,
+  stanza: XmlElement,
+  copy: XmlElement,
+): void => {
   api.carriedOut(session, copy)
   const archive = api.stores.archive
   const peer = parseJid(stanza.attrs.to ?? "")?.bare
@@ -98,6 +103,14 @@ const afterCarriedOut = (api: ModuleApi, session: Session, stanza: XmlElement): 
   if (archive.accepts(session.username, peer, copy))
     archive.archive(session.username, copy, "outgoing")
 }
+
+/**
+ * The sender's side of an AMP message: the plugin's copy, unless the archive is on, since the
+ * recipient's archived copy carries the recipient's XEP-0359 `<stanza-id/>`, which is not the
+ * sender's; then a fresh copy of the original without the `<amp/>`.
+ */
+const senderCopy = (api: ModuleApi, stanza: XmlElement, copy: Element): XmlElement =>
+  api.stores.archive === undefined ? asXml(copy) : asXml(withoutAmp(asElement(stanza)))
 
 const processInBackground = (
   api: ModuleApi,
@@ -112,7 +125,7 @@ const processInBackground = (
         result._tag === "Processed" &&
         (result.end === "delivered" || result.end === "stored")
       )
-        afterCarriedOut(api, session, stanza)
+        afterCarriedOut(api, session, stanza, senderCopy(api, stanza, result.copy))
       else if (result._tag === "Failed")
         api.logger.warn("amp-message-failed", { id: stanza.attrs.id, reason: result.reason })
     },

@@ -7,7 +7,8 @@ import type { XmlElement } from "../xml/Xml.js"
 
 interface Tracked {
   readonly waitForAck: (session: Session) => boolean
-  readonly open: Set<Session>
+  /** The sessions not yet settled: an array, since a user has few (usually one). */
+  readonly open: Array<Session>
   readonly resolve: (delivered: boolean) => void
 }
 
@@ -27,7 +28,7 @@ export class WriteTracker {
   ): Promise<boolean> {
     if (sessions.length === 0) return Promise.resolve(false)
     return new Promise((resolve) => {
-      const entry: Tracked = { waitForAck, open: new Set(sessions), resolve }
+      const entry: Tracked = { waitForAck, open: [...sessions], resolve }
       this.tracked.set(stanza, entry)
       for (const session of sessions) if (!write(session)) this.settle(stanza, session, false)
     })
@@ -58,8 +59,10 @@ export class WriteTracker {
 
   private settle(stanza: XmlElement, session: Session, ok: boolean): void {
     const entry = this.tracked.get(stanza)
-    if (entry === undefined || !entry.open.delete(session)) return
-    if (ok || entry.open.size === 0) {
+    const index = entry === undefined ? -1 : entry.open.indexOf(session)
+    if (entry === undefined || index === -1) return
+    entry.open.splice(index, 1)
+    if (ok || entry.open.length === 0) {
       this.tracked.delete(stanza)
       entry.resolve(ok)
     }

@@ -6,7 +6,7 @@ import { NS_FORWARD } from "../mam/MamResults.js"
 import { NS_HINTS } from "../offline/OfflinePolicy.js"
 import { NS_CLIENT } from "../stream/Namespaces.js"
 import { parseElement } from "../xml/parseXml.js"
-import { type XmlElement, xml } from "../xml/Xml.js"
+import { serialize, type XmlElement, xml } from "../xml/Xml.js"
 
 /** XEP-0280 v2. */
 export const NS_CARBONS = "urn:xmpp:carbons:2"
@@ -29,7 +29,7 @@ export const carbonCopy = (
   bare: string,
   to: string,
 ): XmlElement | undefined => {
-  const original = parseElement(stanza.toString())
+  const original = parseElement(serialize(stanza))
   if (original === undefined) return undefined
   return xml(
     "message",

@@ -7,7 +7,7 @@ import { NS_STREAM } from "../stream/Namespaces.js"
 import { type StreamErrorCondition, streamErrorXml } from "../stream/StreamError.js"
 import { StreamParser } from "../stream/StreamParser.js"
 import type { Transport } from "../stream/Transport.js"
-import { type XmlElement, xml } from "../xml/Xml.js"
+import { serialize, type XmlElement, xml } from "../xml/Xml.js"
 import { type ComponentLink, NS_COMPONENT } from "./ComponentRouter.js"
 import { fromComponent } from "./ComponentRouting.js"
 
@@ -61,7 +61,7 @@ export class ComponentConnection implements ComponentLink, OpenConnection {
   write(stanza: XmlElement): boolean {
     if (this.stage !== "ready") return false
     const copy = xml(stanza.name, { ...stanza.attrs, xmlns: NS_COMPONENT }, ...stanza.children)
-    return this.transport.write(copy.toString())
+    return this.transport.write(serialize(copy))
   }
 
   /** Ends the stream with `system-shutdown`. */

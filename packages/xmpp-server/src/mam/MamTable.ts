@@ -10,6 +10,7 @@ import { parseJid } from "../jid/Jid.js"
 import type { Logger } from "../log/Logger.js"
 import type { ArchiveStore, StoreResult } from "../routing/MessageStores.js"
 import type { StorageShape } from "../storage/Storage.js"
+import { serialize } from "../xml/Xml.js"
 import { archivable, type MamDefault, type MamPrefs, prefsAllow } from "./MamPolicy.js"
 
 /** Schema of the mam module (tables prefixed `mam_`). */
@@ -160,7 +161,7 @@ export const openMamTable = (options: MamTableOptions): MamTable => {
         direction,
         peer?.bare ?? domain,
         peer?.full ?? domain,
-        stanza.toString(),
+        serialize(stanza),
         messageKey ?? null,
         Date.now(),
       ]

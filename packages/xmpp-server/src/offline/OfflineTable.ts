@@ -7,7 +7,7 @@ import { faultText, injectFault } from "../faults/Faults.js"
 import type { Logger } from "../log/Logger.js"
 import type { OfflineStore } from "../routing/MessageStores.js"
 import type { StorageShape } from "../storage/Storage.js"
-import { xml } from "../xml/Xml.js"
+import { serialize, xml } from "../xml/Xml.js"
 import { storableOffline } from "./OfflinePolicy.js"
 
 /** XEP-0203 delayed delivery. */
@@ -86,7 +86,7 @@ export const openOfflineTable = (options: OfflineTableOptions): OfflineTable => 
             "Offline Storage",
           )
       if (delay !== undefined) stanza.append(delay)
-      const text = stanza.toString()
+      const text = serialize(stanza)
       if (delay !== undefined) stanza.children = stanza.children.filter((child) => child !== delay)
       try {
         return storage.transaction(() => {

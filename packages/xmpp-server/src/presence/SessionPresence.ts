@@ -5,7 +5,7 @@
 import type { ServerCore } from "../core/ServerCore.js"
 import type { Session } from "../session/Session.js"
 import { NS_CLIENT } from "../stream/Namespaces.js"
-import { type XmlElement, xml } from "../xml/Xml.js"
+import { serialize, type XmlElement, xml } from "../xml/Xml.js"
 import { receivesPresence, seesPresence } from "./Subscription.js"
 
 /** Writes `presence` to every available session of a local account. */
@@ -13,7 +13,7 @@ export const presenceToAccount = (core: ServerCore, bare: string, presence: XmlE
   const sessions = core.sessions.ofBare(bare)
   if (sessions.length === 0) return
   presence.attrs.to = bare
-  const text = presence.toString()
+  const text = serialize(presence)
   for (const session of sessions) if (session.available) session.sendSerialized(presence, text)
 }
 

@@ -7,7 +7,7 @@ import type { Jid } from "../jid/Jid.js"
 import { saveAndPush } from "../roster/RosterPush.js"
 import type { Session } from "../session/Session.js"
 import { NS_CLIENT } from "../stream/Namespaces.js"
-import { type XmlElement, xml } from "../xml/Xml.js"
+import { serialize, type XmlElement, xml } from "../xml/Xml.js"
 import { presenceToAccount } from "./SessionPresence.js"
 import { applyInbound, applyOutbound, autoApproves, type SubscriptionType } from "./Subscription.js"
 
@@ -59,7 +59,7 @@ export const sendSubscriptionToContact = (
     sendSubscriptionToContact(core, recipientBare, senderBare, "subscribed")
     return
   }
-  const outcome = applyInbound(before, senderBare, type, stanza.toString())
+  const outcome = applyInbound(before, senderBare, type, serialize(stanza))
   if (outcome.changed) saveAndPush(core, username, before, outcome.item, senderBare)
   if (outcome.forward) presenceToAccount(core, recipientBare, stanza)
   if (outcome.changed && type === "subscribed")

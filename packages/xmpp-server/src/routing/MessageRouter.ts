@@ -7,7 +7,7 @@ import type { ServerCore } from "../core/ServerCore.js"
 import { type Jid, parseJid } from "../jid/Jid.js"
 import type { MessageRoutedEvent } from "../modules/ServerModule.js"
 import type { Session } from "../session/Session.js"
-import type { XmlElement } from "../xml/Xml.js"
+import { serialize, type XmlElement } from "../xml/Xml.js"
 import { decideMessage } from "./Decide.js"
 import { archiveCopies, senderBare } from "./MessageArchiving.js"
 import type { RouteDecision } from "./RouteDecision.js"
@@ -66,7 +66,7 @@ export const carryOut = (core: ServerCore, event: MessageRoutedEvent): void => {
   const archived = archiveCopies(core, event)
   let delivered: ReadonlyArray<Session> = []
   if (decision.kind === "sessions") {
-    const text = stanza.toString()
+    const text = serialize(stanza)
     for (const session of decision.sessions) session.sendSerialized(stanza, text)
     delivered = decision.sessions
   } else if (waitsForAccount(decision) && event.wouldStoreOffline && to.local !== undefined) {

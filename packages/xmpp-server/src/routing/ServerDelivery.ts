@@ -3,7 +3,7 @@
 // a server stanza that finds nobody is dropped (RFC 6120 §8.3.1, errors are not answered).
 import type { ServerCore } from "../core/ServerCore.js"
 import { parseJid } from "../jid/Jid.js"
-import type { XmlElement } from "../xml/Xml.js"
+import { serialize, type XmlElement } from "../xml/Xml.js"
 
 /** Writes `stanza` to the session(s) its `to` names; returns how many got it. */
 export const deliverFromServer = (core: ServerCore, stanza: XmlElement): number => {
@@ -15,7 +15,7 @@ export const deliverFromServer = (core: ServerCore, stanza: XmlElement): number 
   }
   const sessions = core.sessions.ofBare(to.bare)
   if (sessions.length === 0) return 0
-  const text = stanza.toString()
+  const text = serialize(stanza)
   let count = 0
   for (const session of sessions) if (session.sendSerialized(stanza, text)) count += 1
   return count

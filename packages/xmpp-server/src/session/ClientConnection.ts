@@ -27,7 +27,7 @@ import { type StreamErrorCondition, streamErrorXml } from "../stream/StreamError
 import { checkStreamHeader } from "../stream/StreamHeader.js"
 import { StreamParser } from "../stream/StreamParser.js"
 import type { Transport } from "../stream/Transport.js"
-import { type XmlElement, xml } from "../xml/Xml.js"
+import { serialize, type XmlElement, xml } from "../xml/Xml.js"
 import { chooseResource } from "./ResourceBinding.js"
 import type { Session, SessionCloseReason } from "./Session.js"
 
@@ -149,7 +149,7 @@ export class ClientConnection implements Session, OpenConnection {
   }
 
   send(stanza: XmlElement): boolean {
-    return this.sendSerialized(stanza, stanza.toString())
+    return this.sendSerialized(stanza, serialize(stanza))
   }
 
   sendSerialized(stanza: XmlElement, text: string): boolean {
@@ -302,12 +302,9 @@ export class ClientConnection implements Session, OpenConnection {
     this.headerSent = true
     this.stage = "negotiating"
     this.write(
-      streamFeatures(
-        this.core,
-        this.transport,
-        this.authenticated,
-        this.sasl.mechanisms,
-      ).toString(),
+      serialize(
+        streamFeatures(this.core, this.transport, this.authenticated, this.sasl.mechanisms),
+      ),
     )
   }
 
@@ -356,7 +353,7 @@ export class ClientConnection implements Session, OpenConnection {
               element,
               this.remoteAddress,
             )
-        if (reply !== undefined) this.write(reply.toString())
+        if (reply !== undefined) this.write(serialize(reply))
         return
       }
     }
@@ -430,7 +427,7 @@ export class ClientConnection implements Session, OpenConnection {
     const choice = chooseResource(this.core, this.bare, bind)
     if (choice.kind === "refuse") {
       const error = errorReply(this.stamped(iq), choice.condition, { text: choice.text })
-      if (error !== undefined) this.write(error.toString())
+      if (error !== undefined) this.write(serialize(error))
       return
     }
     const resource = choice.resource
@@ -445,7 +442,7 @@ export class ClientConnection implements Session, OpenConnection {
       replaced.close("replaced", "conflict", "replaced by a new session")
     }
     const payload = xml("bind", { xmlns: NS_BIND }, xml("jid", {}, this.full))
-    this.write(xml("iq", { xmlns: NS_CLIENT, type: "result", id: iq.attrs.id }, payload).toString())
+    this.write(serialize(xml("iq", { xmlns: NS_CLIENT, type: "result", id: iq.attrs.id }, payload)))
     this.core.logger.info("session-opened", {
       session: this.full,
       stream: this.id,

@@ -5,7 +5,7 @@
 import type { ServerCore } from "../core/ServerCore.js"
 import { parseJid } from "../jid/Jid.js"
 import { decideMessage } from "../routing/Decide.js"
-import { type XmlElement, xml } from "../xml/Xml.js"
+import { serialize, type XmlElement, xml } from "../xml/Xml.js"
 import type { Unacked } from "./SmStream.js"
 
 const NS_DELAY = "urn:xmpp:delay"
@@ -45,7 +45,7 @@ const routeAgain = (core: ServerCore, { stanza, queuedAt }: Unacked): void => {
   stampQueuedAt(stanza, core.domain, queuedAt)
   const decision = decideMessage(core, parseJid(to.bare) ?? to, type)
   if (decision.kind === "sessions") {
-    const text = stanza.toString()
+    const text = serialize(stanza)
     for (const session of decision.sessions) session.sendSerialized(stanza, text)
     return
   }

@@ -56,3 +56,35 @@ export const escapeXml: (text: string) => string = untyped.escapeXML
 
 /** Escapes character data. */
 export const escapeXmlText: (text: string) => string = untyped.escapeXMLText
+
+const attributeSpecial = /["&'<>]/
+const textSpecial = /[&<>]/
+
+/**
+ * The XML text of `element`, exactly as its `toString()` writes it, about twice as fast: every
+ * stanza the server sends goes through here. ltx calls a writer closure per piece and runs the
+ * escaping regex replace on every value; this concatenates directly and escapes only values
+ * that hold a special character (a test, much cheaper than a replace that finds nothing).
+ */
+export const serialize = (element: XmlElement): string => {
+  let out = `<${element.name}`
+  const attrs = element.attrs
+  for (const key in attrs) {
+    const value: unknown = attrs[key]
+    if (value === undefined || value === null) continue
+    const text = typeof value === "string" ? value : String(value)
+    out += ` ${key}="${attributeSpecial.test(text) ? escapeXml(text) : text}"`
+  }
+  const children: ReadonlyArray<unknown> = element.children
+  if (children.length === 0) return `${out}/>`
+  out += ">"
+  for (const child of children) {
+    if (child === undefined || child === null) continue
+    if (typeof child === "object") out += serialize(child as XmlElement)
+    else {
+      const text = typeof child === "string" ? child : String(child)
+      out += textSpecial.test(text) ? escapeXmlText(text) : text
+    }
+  }
+  return `${out}</${element.name}>`
+}

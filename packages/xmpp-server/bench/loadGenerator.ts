@@ -26,6 +26,7 @@ const { values } = parseArgs({
     "server-pid": { type: "string" },
     "login-concurrency": { type: "string", default: "50" },
     "timeout-seconds": { type: "string", default: "60" },
+    "settle-seconds": { type: "string", default: "1" },
     table: { type: "boolean", default: false },
     amp: { type: "boolean", default: false },
   },
@@ -56,7 +57,7 @@ const result: LoadResult = await runLoad({
   ratePerClient: positive("rate", values.rate),
   window: positive("window", values.window),
   loginConcurrency: positive("login-concurrency", values["login-concurrency"]),
-  settleMilliseconds: 1000,
+  settleMilliseconds: positive("settle-seconds", values["settle-seconds"]) * 1000,
   timeoutMilliseconds: positive("timeout-seconds", values["timeout-seconds"]) * 1000,
   expectAmpNotifications: values.amp,
   serverPid:

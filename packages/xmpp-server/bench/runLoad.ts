@@ -25,7 +25,11 @@ export interface LoadOptions {
   /** Messages of one client sent but not yet received at most. */
   readonly window: number
   readonly loginConcurrency: number
-  /** Milliseconds to wait after the logins before measuring idle memory. */
+  /**
+   * Milliseconds to wait before measuring memory, both before the logins and after them: a
+   * runtime returns garbage to the system only some time after it goes idle (V8's memory
+   * reducer ran 10–45 s after the last allocation here), so both figures need the same wait.
+   */
   readonly settleMilliseconds: number
   /** Give up waiting for messages after this long. */
   readonly timeoutMilliseconds: number
@@ -107,6 +111,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     }
     return samples.sort((a, b) => a - b)[2] ?? Number.NaN
   }
+  await sleep(options.settleMilliseconds)
   const before = await settledRss()
 
   const loginStart = now()

@@ -12,6 +12,8 @@ export interface LoadShape {
   readonly ratePerClient: number
   readonly window: number
   readonly amp: boolean
+  /** Seconds to let the server settle before each memory figure (see runLoad.ts); 1 if absent. */
+  readonly settleSeconds?: number
 }
 
 /** Drives the server at `port` (pid `serverPid`) with `shape` from a process pinned to `core`. */
@@ -31,6 +33,7 @@ export const runGenerator = async (
       ...["--clients", String(shape.clients), "--messages", String(shape.messagesPerClient)],
       ...["--rate", String(shape.ratePerClient), "--window", String(shape.window)],
       ...["--timeout-seconds", "60"],
+      ...["--settle-seconds", String(shape.settleSeconds ?? 1)],
       ...(shape.amp ? ["--amp"] : []),
     ],
     { stdio: ["ignore", "pipe", "pipe"] },

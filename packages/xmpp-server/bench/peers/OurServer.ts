@@ -56,7 +56,12 @@ export const provisionOurUsers = (
 export const startOurServer = async (
   directory: string,
   core: number,
-  options: { readonly name: string; readonly cpuProfileDirectory?: string },
+  options: {
+    readonly name: string
+    readonly cpuProfileDirectory?: string
+    /** Node and V8 options for the server process (experiments: `--our-node-options`). */
+    readonly nodeOptions?: ReadonlyArray<string>
+  },
 ): Promise<RunningServer> => {
   const port = await freePort()
   const configFile = join(directory, "server.toml")
@@ -88,7 +93,7 @@ export const startOurServer = async (
     {
       name: options.name,
       command: process.execPath,
-      args: [...profiling, join(packageRoot, "dist", "cli.js"), "start", "--config", configFile],
+      args: [...(options.nodeOptions ?? []), ...profiling, join(packageRoot, "dist", "cli.js"), "start", "--config", configFile],
       cwd: directory,
       core,
     },

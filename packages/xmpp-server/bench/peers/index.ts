@@ -27,6 +27,7 @@ const { values } = parseArgs({
   options: {
     clients: { type: "string", default: "200" },
     "idle-sessions": { type: "string", default: "1000" },
+    "memory-settle-seconds": { type: "string", default: "60" },
     "saturation-messages": { type: "string", default: "100" },
     "saturation-window": { type: "string", default: "10" },
     "fixed-rate": { type: "string", default: "2000" },
@@ -97,12 +98,21 @@ const bestOf = async (
 const measure = async (server: RunningServer, amp: boolean): Promise<Omit<PeerColumn, "name">> => {
   const target = { port: server.port, pid: server.pid, core: generatorCore }
   log(`${server.name}: ${idleSessions} idle sessions …`)
-  // Memory first, on the fresh process: many sessions, so that what a runtime reserves once
-  // (V8's young generation grows to tens of MiB while the logins allocate) is not counted as
-  // per-session memory; each session sends one message to prove it works.
+  // Memory first, on the fresh process: many sessions, so that what a runtime reserves once is
+  // not counted as per-session memory, and a settling wait before the figure without sessions
+  // and the one with them: each runtime returns its garbage some time after it goes idle (V8's
+  // young generation grows to tens of MiB while the logins allocate and is given back only
+  // then). Each session sends one message to prove it works.
   const fresh = await runGenerator(
     target,
-    { clients: idleSessions, messagesPerClient: 1, ratePerClient: 1, window: 1, amp: false },
+    {
+      clients: idleSessions,
+      messagesPerClient: 1,
+      ratePerClient: 1,
+      window: 1,
+      amp: false,
+      settleSeconds: Number(values["memory-settle-seconds"]),
+    },
     accounts,
   )
   log(`${server.name}: warm-up …`)
@@ -217,7 +227,7 @@ try {
     `bench:peers ${new Date().toISOString()}: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, Prosody ${versions.prosody}, ejabberd ${versions.ejabberd} (Debian packages)`,
     `servers pinned to core ${serverCore}, load generator to core ${generatorCore}; ${clients} clients in a ring, SCRAM-SHA-1 over plain TCP on 127.0.0.1, MAM off on all three`,
     `saturation: ${values["saturation-messages"]} messages per client offered at 1000/s each, ≤ ${values["saturation-window"]} in flight per client; fixed rate: ${values["fixed-rate"]} msgs/s in total for ${values["fixed-seconds"]} s`,
-    `memory: ${idleSessions} idle sessions on the fresh server (RSS per idle session from them); warm-up: ${values["warmup-messages"]} messages per client at saturation, then each shape ${values.repeats}× keeping the best run; 1-minute load average ${loadBefore} before, ${loadAverage()} after (above ~0 means other work shared the cores)`,
+    `memory: ${idleSessions} idle sessions on the fresh server (RSS per idle session from them, each RSS figure after ${values["memory-settle-seconds"]} s of settling); warm-up: ${values["warmup-messages"]} messages per client at saturation, then each shape ${values.repeats}× keeping the best run; 1-minute load average ${loadBefore} before, ${loadAverage()} after (above ~0 means other work shared the cores)`,
     `accounts registered in-band (XEP-0077): Prosody ${prosody.registrationSeconds.toFixed(2)} s, ejabberd ${ejabberd.registrationSeconds.toFixed(2)} s; ours written into its database`,
     "",
     formatPeerTable([prosody.column, ejabberd.column], [ampOff, ampOn]),

@@ -60,7 +60,8 @@ describe("presence check (spec §7)", () => {
       ["notify", "deliver", "direct"],
       ["notify", "expire-at", "2031-01-01T00:00:00Z"],
     ]
-    expect(await harness.send(ampMessage(JULIET, rules))).toMatchObject({ _tag: "Processed",
+    expect(await harness.send(ampMessage(JULIET, rules))).toMatchObject({
+      _tag: "Processed",
       end: "delivered",
     })
     expect(juliet.received).toHaveLength(1)
@@ -89,7 +90,8 @@ describe("presence check (spec §7)", () => {
     harness.host.setSubscription(JULIET, "romeo@example.com", "none")
     const juliet = harness.host.connect(JULIET_BALCONY)
     const rules = [...SILENT, ["error", "deliver", "gateway"]]
-    expect(await harness.send(ampMessage(JULIET, rules))).toMatchObject({ _tag: "Processed",
+    expect(await harness.send(ampMessage(JULIET, rules))).toMatchObject({
+      _tag: "Processed",
       end: "delivered",
     })
     expect(juliet.received).toHaveLength(1)

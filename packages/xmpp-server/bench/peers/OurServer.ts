@@ -93,7 +93,14 @@ export const startOurServer = async (
     {
       name: options.name,
       command: process.execPath,
-      args: [...(options.nodeOptions ?? []), ...profiling, join(packageRoot, "dist", "cli.js"), "start", "--config", configFile],
+      args: [
+        ...(options.nodeOptions ?? []),
+        ...profiling,
+        join(packageRoot, "dist", "cli.js"),
+        "start",
+        "--config",
+        configFile,
+      ],
       cwd: directory,
       core,
     },

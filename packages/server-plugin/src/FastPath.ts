@@ -16,7 +16,7 @@ import {
 import type { ClientMessageResult } from "./AmpPlugin.js"
 import type { AmpSettings } from "./Config.js"
 import type { AmpCounterName } from "./Counters.js"
-import type { AmpHost } from "./Host.js"
+import type { AmpHost, HostAnswer } from "./Host.js"
 import { bareJid, withoutAmp } from "./Inbound.js"
 import type { Accepted } from "./Lifecycle.js"
 
@@ -31,6 +31,10 @@ export interface FastPathSupport {
 }
 
 const NOT_AMP: ClientMessageResult = { _tag: "NotAmp" }
+
+/** True when a host answered with a promise (or another thenable) rather than the answer itself. */
+const isPending = <A>(answer: HostAnswer<A>): answer is PromiseLike<A> =>
+  typeof (answer as { readonly then?: unknown } | null | undefined)?.then === "function"
 
 /**
  * Processes the message when it is on the hot path and resolves its result; resolves undefined
@@ -49,12 +53,18 @@ export const fastPath = async (
   const { request } = parsed
   if (request.rules.some((rule) => rule.condition === "expire-at")) return undefined
   const copy = withoutAmp(message)
-  const routing = await host.route(copy)
+  // Awaited only when the host answered with a promise: each await is a turn of the event loop
+  // and a few objects per message.
+  const routed = host.route(copy)
+  const routing = isPending(routed) ? await routed : routed
   if (routing.kind !== "local-user" || routing.sessions === "none" || routing.wouldArchive)
     return undefined
   if (settings.presenceCheck && rulesRevealingPresence(request.rules).length > 0) {
     const own = bareJid(sender) === routing.recipient
-    if (!own && !(await host.maySeePresence(bareJid(sender), routing.recipient))) return undefined
+    if (!own) {
+      const allowed = host.maySeePresence(bareJid(sender), routing.recipient)
+      if (!(isPending(allowed) ? await allowed : allowed)) return undefined
+    }
   }
   const initial = resolve(startMessage(request.rules, routing), "initial", host.now())
   if (
@@ -74,7 +84,8 @@ export const fastPath = async (
   count("requestsAccepted")
   let written: boolean
   try {
-    written = await host.deliver(copy, settings.directConfirm)
+    const confirmed = host.deliver(copy, settings.directConfirm)
+    written = isPending(confirmed) ? await confirmed : confirmed
   } catch {
     written = false
   }
@@ -90,7 +101,8 @@ export const fastPath = async (
   if (answer !== undefined) {
     // try/await rather than .then/.catch: two promises and closures fewer per message.
     try {
-      await host.sendToUser(answer)
+      const sent = host.sendToUser(answer)
+      if (isPending(sent)) await sent
       count("notificationsSent")
     } catch {
       // The host could not send the reply; the message itself was delivered.

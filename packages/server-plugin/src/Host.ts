@@ -73,6 +73,14 @@ export interface HostExtension {
   readonly streamFeature: Element | undefined
 }
 
+/**
+ * What a capability returns: the answer itself when the host has it at once, or a promise of
+ * it. A capability fails by throwing or by rejecting. A plain answer spares the hot path a
+ * promise and an event-loop turn per call (the reference server answers `route`,
+ * `maySeePresence` and `sendToUser` at once).
+ */
+export type HostAnswer<A> = A | PromiseLike<A>
+
 /** Everything the AMP plugin asks of its host server. */
 export interface AmpHost {
   /** The server's domain: the `from` of every AMP reply. */
@@ -80,35 +88,35 @@ export interface AmpHost {
   /** The host's clock, epoch milliseconds (the plugin keeps no time of its own). */
   readonly now: () => number
   /** The routing decision for a message from a local client; no side effect. */
-  readonly route: (message: Element) => Promise<HostRouting>
+  readonly route: (message: Element) => HostAnswer<HostRouting>
   /** True when `sender` may see `recipient`'s presence: roster `from`/`both`, or the same account. */
-  readonly maySeePresence: (sender: string, recipient: string) => Promise<boolean>
+  readonly maySeePresence: (sender: string, recipient: string) => HostAnswer<boolean>
   /**
    * Writes the message to the sessions of the routing decision; resolves true when at least one
    * session accepted it (written, or acked when `confirm` is "ack"), false when none did.
    */
-  readonly deliver: (message: Element, confirm: DeliveryConfirmation) => Promise<boolean>
+  readonly deliver: (message: Element, confirm: DeliveryConfirmation) => HostAnswer<boolean>
   /**
    * Stores the message durably in the recipient's offline storage together with `extra`, which the
    * host hands back to `AmpPlugin.offlineDelivery` before delivering it. Resolves the storage key,
    * or `undefined` when the write failed.
    */
-  readonly storeOffline: (message: Element, extra: string) => Promise<string | undefined>
+  readonly storeOffline: (message: Element, extra: string) => HostAnswer<string | undefined>
   /** Archives the recipient's copy (MAM); resolves the archive key, or `undefined` on failure. */
-  readonly archive: (message: Element) => Promise<string | undefined>
+  readonly archive: (message: Element) => HostAnswer<string | undefined>
   /** Removes a message from offline storage (no error when already gone). */
-  readonly removeOffline: (key: string) => Promise<void>
+  readonly removeOffline: (key: string) => HostAnswer<void>
   /** Removes a message from the recipient's archive (no error when already gone). */
-  readonly removeArchived: (key: string) => Promise<void>
+  readonly removeArchived: (key: string) => HostAnswer<void>
   /**
    * Sends a stanza to a local user's full JID; when that session is gone, keeps it in the user's
    * offline storage for their next login, whatever the resource (spec §5). Used for AMP replies.
    */
-  readonly sendToUser: (stanza: Element) => Promise<void>
+  readonly sendToUser: (stanza: Element) => HostAnswer<void>
   /** Routes a stanza normally (used for bounces). */
-  readonly send: (stanza: Element) => Promise<void>
+  readonly send: (stanza: Element) => HostAnswer<void>
   /** The plugin's durable table of pending rules and the expiry index. */
   readonly pending: PendingTable
   /** Registers disco features, the AMP disco node and the stream feature; called once at start. */
-  readonly register: (extension: HostExtension) => Promise<void>
+  readonly register: (extension: HostExtension) => HostAnswer<void>
 }

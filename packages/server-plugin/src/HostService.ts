@@ -6,6 +6,7 @@ import { HostError, type HostFailureReason } from "./Errors.js"
 import type {
   AmpHost,
   DeliveryConfirmation,
+  HostAnswer,
   HostExtension,
   HostRouting,
   PendingRow,
@@ -53,8 +54,12 @@ export interface HostShape {
 
 const call =
   (reason: HostFailureReason) =>
-  <A>(run: () => Promise<A>): Capability<A> =>
-    Effect.tryPromise({ try: run, catch: (cause) => new HostError({ reason, cause }) })
+  <A>(run: () => HostAnswer<A>): Capability<A> =>
+    Effect.tryPromise({
+      // An async function: a plain answer, a promise and a throw all come out as one promise.
+      try: async () => run(),
+      catch: (cause) => new HostError({ reason, cause }),
+    })
 
 /** Wraps a plain async `AmpHost` as the `Host` service shape. */
 export const hostShape = (host: AmpHost): HostShape => ({

@@ -200,46 +200,48 @@ describe("several rules on one message", () => {
   })
 })
 
-describe("host failures (spec §8)", () => {
-  it("a routing failure bounces internal-server-error to the sender, nothing is delivered", async () => {
-    harness = await setup()
-    const juliet = harness.host.connect(JULIET_BALCONY)
-    harness.host.throwing.add("route")
-    const result = await harness.send(ampMessage(JULIET, [["notify", "deliver", "direct"]]))
-    expect(result).toEqual({ _tag: "Failed", reason: "route" })
-    expect(statuses(harness)).toEqual(["bounce:internal-server-error"])
-    expect(juliet.received).toEqual([])
-    expect(harness.logs.some((line) => line.message === "host-capability-failed")).toBe(true)
-  })
+// Both kinds of host answer (`HostAnswer`): promises that reject, and plain throws.
+for (const answers of ["later", "at-once"] as const)
+  describe(`host failures (spec §8), capabilities answering ${answers}`, () => {
+    it("a routing failure bounces internal-server-error to the sender, nothing is delivered", async () => {
+      harness = await setup({ answers })
+      const juliet = harness.host.connect(JULIET_BALCONY)
+      harness.host.throwing.add("route")
+      const result = await harness.send(ampMessage(JULIET, [["notify", "deliver", "direct"]]))
+      expect(result).toEqual({ _tag: "Failed", reason: "route" })
+      expect(statuses(harness)).toEqual(["bounce:internal-server-error"])
+      expect(juliet.received).toEqual([])
+      expect(harness.logs.some((line) => line.message === "host-capability-failed")).toBe(true)
+    })
 
-  it("a socket write that throws counts as a failed delivery: the message falls back to storage", async () => {
-    harness = await setup({ offline: true })
-    harness.host.connect(JULIET_BALCONY)
-    harness.host.throwing.add("deliver")
-    const result = await harness.send(ampMessage(JULIET, [["notify", "deliver", "stored"]]))
-    expect(result).toMatchObject({ _tag: "Processed", end: "stored" })
-    expect(statuses(harness)).toEqual(["notify:stored"])
-    expect(harness.logs.some((line) => line.message === "socket-write-failed")).toBe(true)
-  })
+    it("a socket write that throws counts as a failed delivery: the message falls back to storage", async () => {
+      harness = await setup({ offline: true, answers })
+      harness.host.connect(JULIET_BALCONY)
+      harness.host.throwing.add("deliver")
+      const result = await harness.send(ampMessage(JULIET, [["notify", "deliver", "stored"]]))
+      expect(result).toMatchObject({ _tag: "Processed", end: "stored" })
+      expect(statuses(harness)).toEqual(["notify:stored"])
+      expect(harness.logs.some((line) => line.message === "socket-write-failed")).toBe(true)
+    })
 
-  it("an offline write that throws counts as a failed write: notify none, then the bounce", async () => {
-    harness = await setup({ offline: true })
-    harness.host.throwing.add("storeOffline")
-    await harness.send(ampMessage(JULIET, [["notify", "deliver", "none"]]))
-    expect(statuses(harness)).toEqual(["notify:none", "bounce:internal-server-error"])
-  })
+    it("an offline write that throws counts as a failed write: notify none, then the bounce", async () => {
+      harness = await setup({ offline: true, answers })
+      harness.host.throwing.add("storeOffline")
+      await harness.send(ampMessage(JULIET, [["notify", "deliver", "none"]]))
+      expect(statuses(harness)).toEqual(["notify:none", "bounce:internal-server-error"])
+    })
 
-  it("a reply that cannot be sent is logged and the message is still delivered", async () => {
-    harness = await setup()
-    const juliet = harness.host.connect(JULIET_BALCONY)
-    harness.host.throwing.add("sendToUser")
-    const result = await harness.send(ampMessage(JULIET, [["notify", "deliver", "direct"]]))
-    expect(result).toMatchObject({ _tag: "Processed", end: "delivered" })
-    expect(juliet.received).toHaveLength(1)
-    expect(harness.logs.some((line) => line.message === "notification-failed")).toBe(true)
-    expect((await harness.plugin.counters()).notificationsSent).toBe(0)
+    it("a reply that cannot be sent is logged and the message is still delivered", async () => {
+      harness = await setup({ answers })
+      const juliet = harness.host.connect(JULIET_BALCONY)
+      harness.host.throwing.add("sendToUser")
+      const result = await harness.send(ampMessage(JULIET, [["notify", "deliver", "direct"]]))
+      expect(result).toMatchObject({ _tag: "Processed", end: "delivered" })
+      expect(juliet.received).toHaveLength(1)
+      expect(harness.logs.some((line) => line.message === "notification-failed")).toBe(true)
+      expect((await harness.plugin.counters()).notificationsSent).toBe(0)
+    })
   })
-})
 
 describe("recipients nobody can take (spec §4 routing)", () => {
   it("an unknown local user: notify none, then service-unavailable", async () => {

@@ -92,8 +92,12 @@ const scenarios: readonly Scenario[] = [
   },
 ]
 
-const run = async (scenario: Scenario, logLevel: "Debug" | "Warn") => {
-  const host = new InMemoryHost(scenario.host).addUsers(JULIET, "romeo@example.com")
+const run = async (
+  scenario: Scenario,
+  logLevel: "Debug" | "Warn",
+  answers: "later" | "at-once" = "later",
+) => {
+  const host = new InMemoryHost({ ...scenario.host, answers }).addUsers(JULIET, "romeo@example.com")
   if (scenario.stranger !== true) host.setSubscription(JULIET, "romeo@example.com", "both")
   const plugin = await startAmpPlugin(
     host,
@@ -123,6 +127,9 @@ describe("the fast path agrees with the full lifecycle", () => {
       const fast = await run(scenario, "Warn")
       expect(fast).toEqual(full)
       expect(full.result._tag).not.toBe("NotAmp")
+      // A host answering at once (plain values, no promises) gives the same on both paths.
+      expect(await run(scenario, "Warn", "at-once")).toEqual(full)
+      expect(await run(scenario, "Debug", "at-once")).toEqual(full)
     })
 
   it("delivers the copy without <amp/> and notifies once, on the fast path", async () => {

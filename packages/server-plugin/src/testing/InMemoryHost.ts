@@ -4,7 +4,13 @@
 import type { Element } from "@xmpp/xml"
 import type { SessionRouting } from "@xmpp-amp/amp-core"
 import { readAttribute } from "@xmpp-amp/amp-core"
-import type { AmpHost, DeliveryConfirmation, HostExtension, HostRouting } from "../Host.js"
+import type {
+  AmpHost,
+  DeliveryConfirmation,
+  HostAnswer,
+  HostExtension,
+  HostRouting,
+} from "../Host.js"
 import type { AmpPluginHandle } from "../Start.js"
 import { InMemoryStore } from "./InMemoryStore.js"
 
@@ -42,6 +48,12 @@ export interface InMemoryHostOptions {
   readonly store?: InMemoryStore
   /** The clock's start, epoch ms (default 2030-01-01T00:00:00Z). */
   readonly now?: number
+  /**
+   * How the capabilities answer (`AmpHost`'s `HostAnswer`): "later" (default) with promises, as
+   * a host with real I/O does; "at-once" with plain values and plain throws, as the reference
+   * server's `route`, `maySeePresence` and `sendToUser` do.
+   */
+  readonly answers?: "later" | "at-once"
 }
 
 const splitJid = (jid: string) => {
@@ -83,6 +95,7 @@ export class InMemoryHost implements AmpHost {
     this.mamEnabled = options.mam ?? false
     this.store = options.store ?? new InMemoryStore()
     this.clock = options.now ?? Date.UTC(2030, 0, 1)
+    this.answersAtOnce = options.answers === "at-once"
   }
 
   /** Creates accounts (bare JIDs). */
@@ -154,6 +167,18 @@ export class InMemoryHost implements AmpHost {
   /** The manual clock (see `advance`). */
   readonly now = (): number => this.clock
 
+  private readonly answersAtOnce: boolean
+
+  /** `compute`'s value (or throw) as the configured kind of answer. */
+  private answer<A>(compute: () => A): HostAnswer<A> {
+    if (this.answersAtOnce) return compute()
+    try {
+      return Promise.resolve(compute())
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
   private fail(capability: ThrowingCapability): void {
     if (this.throwing.has(capability)) throw new Error(`${capability} failed (injected)`)
   }
@@ -171,106 +196,119 @@ export class InMemoryHost implements AmpHost {
     return eligible.filter((session) => session.priority === top)
   }
 
-  readonly route = async (message: Element): Promise<HostRouting> => {
-    this.fail("route")
-    const to = readAttribute(message, "to") ?? ""
-    const { bare, resource, domain } = splitJid(to)
-    const kind =
-      domain !== this.domain
-        ? "remote-domain"
-        : this.accounts.has(bare)
-          ? "local-user"
-          : "unknown-user"
-    const targets = kind === "local-user" ? this.targets(to, readAttribute(message, "type")) : []
-    const sessions: SessionRouting =
-      targets.length === 0
-        ? "none"
-        : targets.some((session) => session.resource === resource)
-          ? "addressed-resource"
-          : "other-resources"
-    const local = kind === "local-user"
-    return {
-      kind,
-      recipient: bare,
-      sessions,
-      wouldStoreOffline: local && this.offlineEnabled,
-      wouldArchive: local && this.mamEnabled,
-    }
-  }
+  readonly route = (message: Element): HostAnswer<HostRouting> =>
+    this.answer(() => {
+      this.fail("route")
+      const to = readAttribute(message, "to") ?? ""
+      const { bare, resource, domain } = splitJid(to)
+      const kind =
+        domain !== this.domain
+          ? "remote-domain"
+          : this.accounts.has(bare)
+            ? "local-user"
+            : "unknown-user"
+      const targets = kind === "local-user" ? this.targets(to, readAttribute(message, "type")) : []
+      const sessions: SessionRouting =
+        targets.length === 0
+          ? "none"
+          : targets.some((session) => session.resource === resource)
+            ? "addressed-resource"
+            : "other-resources"
+      const local = kind === "local-user"
+      return {
+        kind,
+        recipient: bare,
+        sessions,
+        wouldStoreOffline: local && this.offlineEnabled,
+        wouldArchive: local && this.mamEnabled,
+      }
+    })
 
-  readonly maySeePresence = async (sender: string, recipient: string): Promise<boolean> => {
-    const subscription = this.subscriptions.get(recipient)?.get(sender)
-    return sender === recipient || subscription === "from" || subscription === "both"
-  }
+  readonly maySeePresence = (sender: string, recipient: string): HostAnswer<boolean> =>
+    this.answer(() => {
+      const subscription = this.subscriptions.get(recipient)?.get(sender)
+      return sender === recipient || subscription === "from" || subscription === "both"
+    })
 
-  readonly deliver = async (message: Element, confirm: DeliveryConfirmation): Promise<boolean> => {
-    this.fail("deliver")
-    const targets = this.targets(readAttribute(message, "to") ?? "", readAttribute(message, "type"))
-    let accepted = false
-    for (const session of targets) {
-      if (session.failWrites) continue
-      session.received.push(message)
-      if (confirm === "ack" && session.withholdAcks) continue
-      accepted = true
-    }
-    return accepted
-  }
+  readonly deliver = (message: Element, confirm: DeliveryConfirmation): HostAnswer<boolean> =>
+    this.answer(() => {
+      this.fail("deliver")
+      const targets = this.targets(
+        readAttribute(message, "to") ?? "",
+        readAttribute(message, "type"),
+      )
+      let accepted = false
+      for (const session of targets) {
+        if (session.failWrites) continue
+        session.received.push(message)
+        if (confirm === "ack" && session.withholdAcks) continue
+        accepted = true
+      }
+      return accepted
+    })
 
-  readonly storeOffline = async (message: Element, extra: string) => {
-    this.fail("storeOffline")
-    if (this.failOfflineWrites > 0) {
-      this.failOfflineWrites -= 1
-      return undefined
-    }
-    const key = this.store.newKey("offline")
-    const { bare } = splitJid(readAttribute(message, "to") ?? "")
-    this.store.append(this.store.offline, bare, { key, stanza: message, extra })
-    return key
-  }
+  readonly storeOffline = (message: Element, extra: string) =>
+    this.answer(() => {
+      this.fail("storeOffline")
+      if (this.failOfflineWrites > 0) {
+        this.failOfflineWrites -= 1
+        return undefined
+      }
+      const key = this.store.newKey("offline")
+      const { bare } = splitJid(readAttribute(message, "to") ?? "")
+      this.store.append(this.store.offline, bare, { key, stanza: message, extra })
+      return key
+    })
 
-  readonly archive = async (message: Element) => {
-    if (this.failArchiveWrites > 0) {
-      this.failArchiveWrites -= 1
-      return undefined
-    }
-    const key = this.store.newKey("archive")
-    const { bare } = splitJid(readAttribute(message, "to") ?? "")
-    this.store.append(this.store.archive, bare, { key, stanza: message })
-    return key
-  }
+  readonly archive = (message: Element) =>
+    this.answer(() => {
+      if (this.failArchiveWrites > 0) {
+        this.failArchiveWrites -= 1
+        return undefined
+      }
+      const key = this.store.newKey("archive")
+      const { bare } = splitJid(readAttribute(message, "to") ?? "")
+      this.store.append(this.store.archive, bare, { key, stanza: message })
+      return key
+    })
 
-  readonly removeOffline = async (key: string) => {
-    this.fail("removeOffline")
-    this.store.removeKey(this.store.offline, key)
-  }
+  readonly removeOffline = (key: string) =>
+    this.answer(() => {
+      this.fail("removeOffline")
+      this.store.removeKey(this.store.offline, key)
+    })
 
-  readonly removeArchived = async (key: string) => this.store.removeKey(this.store.archive, key)
+  readonly removeArchived = (key: string) =>
+    this.answer(() => this.store.removeKey(this.store.archive, key))
 
-  readonly sendToUser = async (stanza: Element): Promise<void> => {
-    this.fail("sendToUser")
-    const to = readAttribute(stanza, "to") ?? ""
-    const session = this.session(to)
-    if (session !== undefined) {
-      session.received.push(stanza)
-      return
-    }
-    const { bare } = splitJid(to)
-    const key = this.store.newKey("offline")
-    this.store.append(this.store.offline, bare, { key, stanza, extra: undefined })
-  }
+  readonly sendToUser = (stanza: Element): HostAnswer<void> =>
+    this.answer(() => {
+      this.fail("sendToUser")
+      const to = readAttribute(stanza, "to") ?? ""
+      const session = this.session(to)
+      if (session !== undefined) {
+        session.received.push(stanza)
+        return
+      }
+      const { bare } = splitJid(to)
+      const key = this.store.newKey("offline")
+      this.store.append(this.store.offline, bare, { key, stanza, extra: undefined })
+    })
 
-  readonly send = async (stanza: Element): Promise<void> => {
-    const session = this.session(readAttribute(stanza, "to") ?? "")
-    if (session === undefined) this.undeliverable.push(stanza)
-    else session.received.push(stanza)
-  }
+  readonly send = (stanza: Element): HostAnswer<void> =>
+    this.answer(() => {
+      const session = this.session(readAttribute(stanza, "to") ?? "")
+      if (session === undefined) this.undeliverable.push(stanza)
+      else session.received.push(stanza)
+    })
 
   /** The pending table of the durable store. */
   get pending() {
     return this.store.pending
   }
 
-  readonly register = async (extension: HostExtension): Promise<void> => {
-    this.extension = extension
-  }
+  readonly register = (extension: HostExtension): HostAnswer<void> =>
+    this.answer(() => {
+      this.extension = extension
+    })
 }

@@ -97,8 +97,9 @@ export const serverAmpHost = (
   return {
     domain: api.domain,
     now: () => Date.now(),
-    route: async (message) => routing(api, asXml(message)),
-    maySeePresence: async (sender, recipient) => {
+    // Answered at once (`HostAnswer`): no promise and no event-loop turn per message.
+    route: (message) => routing(api, asXml(message)),
+    maySeePresence: (sender, recipient) => {
       if (sender === recipient) return true
       const username = localpart(recipient)
       if (username === undefined) return false
@@ -108,9 +109,9 @@ export const serverAmpHost = (
     deliver: (message, confirm: DeliveryConfirmation) => {
       const stanza = asXml(message)
       const to = parseJid(stanza.attrs.to ?? "")
-      if (to === undefined) return Promise.resolve(false)
+      if (to === undefined) return false
       const decision = api.decide(to, stanza.attrs.type)
-      if (decision.kind !== "sessions") return Promise.resolve(false)
+      if (decision.kind !== "sessions") return false
       return tracker.deliver(
         stanza,
         decision.sessions,
@@ -118,7 +119,7 @@ export const serverAmpHost = (
         confirm === "ack" ? ackedBySm : () => false,
       )
     },
-    storeOffline: async (message, extra) => storeFor(asXml(message), extra),
+    storeOffline: (message, extra) => storeFor(asXml(message), extra),
     archive: (message) => {
       const stanza = asXml(message)
       const to = parseJid(stanza.attrs.to ?? "")
@@ -136,13 +137,13 @@ export const serverAmpHost = (
         stanza.append(xml("stanza-id", { xmlns: NS_STANZA_ID, by: to.bare, id: queued.key }))
       })
     },
-    removeOffline: async (key) => {
+    removeOffline: (key) => {
       api.stores.offline?.remove(key)
     },
-    removeArchived: async (key) => {
+    removeArchived: (key) => {
       api.stores.archive?.remove(key)
     },
-    sendToUser: async (element) => {
+    sendToUser: (element) => {
       const stanza = asXml(element)
       const to = parseJid(stanza.attrs.to ?? "")
       if (to === undefined) return
@@ -151,9 +152,9 @@ export const serverAmpHost = (
       if (storeFor(stanza, undefined) === undefined)
         api.logger.warn("amp-reply-lost", { to: to.full, id: stanza.attrs.id })
     },
-    send: async (stanza) => api.send(asXml(stanza)),
+    send: (stanza) => api.send(asXml(stanza)),
     pending: pendingTable(api.storage),
-    register: async (registered) => {
+    register: (registered) => {
       extension.current = registered
     },
   }

@@ -2,7 +2,7 @@
 // session can be measured, then each sends a bounded number of chat messages to the next
 // client in a ring at a bounded rate with a bounded number in flight. Latency comes from a
 // timestamp inside each message body.
-import { performance } from "node:perf_hooks"
+import { PerformanceObserver, performance } from "node:perf_hooks"
 import { setTimeout as sleep } from "node:timers/promises"
 import { cpuMillisecondsOf, memoryOf } from "./processStats.js"
 
@@ -60,6 +60,11 @@ export interface LoadResult {
   readonly serverCpuMillisecondsPer1000Messages: number
   /** The generator's own CPU use during the exchange, in % of one core (user + system). */
   readonly generatorCpuPercent: number
+  /**
+   * The generator's own garbage-collection pauses during the exchange (total and longest, ms):
+   * a pause delays the receipt times it takes, so it shows in every server's latency.
+   */
+  readonly generatorGcPauseMilliseconds: { readonly total: number; readonly longest: number }
   /** Start and end of the exchange on the system's monotonic clock (µs), to cut CPU profiles. */
   readonly exchangeMonotonicMicroseconds: readonly [number, number]
   readonly failures: ReadonlyArray<string>
@@ -150,6 +155,15 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     }
   })
 
+  const generatorGc = { total: 0, longest: 0 }
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      generatorGc.total += entry.duration
+      generatorGc.longest = Math.max(generatorGc.longest, entry.duration)
+    }
+  })
+  gcObserver.observe({ entryTypes: ["gc"] })
+
   let peak = memory().peakRssKiB
   const cpuBefore = pid === undefined ? Number.NaN : cpuMillisecondsOf(pid)
   const generatorCpuBefore = process.cpuUsage()
@@ -195,6 +209,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   cancelTimeout.abort()
   clearInterval(sender)
   clearInterval(sampler)
+  gcObserver.disconnect()
   const cpuAfter = pid === undefined ? Number.NaN : cpuMillisecondsOf(pid)
   const generatorCpu = process.cpuUsage(generatorCpuBefore)
   const exchangeWallMilliseconds = now() - exchangeStart
@@ -223,6 +238,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     serverCpuMillisecondsPer1000Messages: ((cpuAfter - cpuBefore) * 1000) / Math.max(1, delivered),
     generatorCpuPercent:
       (100 * (generatorCpu.user + generatorCpu.system)) / 1000 / exchangeWallMilliseconds,
+    generatorGcPauseMilliseconds: generatorGc,
     exchangeMonotonicMicroseconds: [monotonicStart, monotonicEnd],
     failures,
   }

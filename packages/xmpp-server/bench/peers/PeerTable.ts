@@ -89,6 +89,16 @@ const rows: ReadonlyArray<Row> = [
     digits: 0,
   },
   {
+    label: "fixed rate: generator GC pauses ms (total)",
+    value: (column) => column.fixedRate.generatorGcPauseMilliseconds.total,
+    digits: 1,
+  },
+  {
+    label: "fixed rate: generator GC pause ms (longest)",
+    value: (column) => column.fixedRate.generatorGcPauseMilliseconds.longest,
+    digits: 2,
+  },
+  {
     label: "RSS per idle session KiB (lower is better)",
     value: (column) => column.fresh.serverRssPerIdleSessionKiB,
     digits: 1,

@@ -35,7 +35,7 @@ const { values } = parseArgs({
     profile: { type: "boolean", default: true },
     "profile-messages": { type: "string", default: "200" },
     "warmup-messages": { type: "string", default: "20" },
-    repeats: { type: "string", default: "2" },
+    repeats: { type: "string", default: "3" },
   },
   allowNegative: true,
 })

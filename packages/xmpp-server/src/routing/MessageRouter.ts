@@ -35,17 +35,22 @@ const bounce = (
 const waitsForAccount = (decision: RouteDecision): boolean =>
   decision.kind === "none" && decision.reason === "no-available-session"
 
-/** Builds the event modules see: the decision plus what storage would do with the message. */
+/**
+ * Builds the event modules see: the decision plus what storage would do with the message.
+ * `remember` keeps the key findable from the stanza (`messageKeyOf`) for the stores and hooks
+ * that handle it later; a message already carried out has none left.
+ */
 export const routedEvent = (
   core: ServerCore,
   from: Session | undefined,
   stanza: XmlElement,
   to: Jid,
   decision: RouteDecision,
+  remember = true,
 ): MessageRoutedEvent => {
   keyCounter += 1
   const key = `${keyPrefix}-${keyCounter}`
-  keys.set(stanza, key)
+  if (remember) keys.set(stanza, key)
   const local = decision.kind === "sessions" || waitsForAccount(decision)
   const { offline, archive } = core.modules.stores
   const type = stanza.attrs.type
@@ -109,7 +114,9 @@ export const announceTakenOver = (core: ServerCore, from: Session, stanza: XmlEl
   const to = parseJid(stanza.attrs.to ?? "")
   if (to === undefined) return
   const decision = decideMessage(core, to, stanza.attrs.type)
-  const event = routedEvent(core, from, stanza, to, decision)
+  // Delivered or stored already: no store will ask for its key (a WeakMap entry per AMP
+  // message spared, which was most of what this path left for the old generation).
+  const event = routedEvent(core, from, stanza, to, decision, false)
   announceCarriedOut(core, event, decision.kind === "sessions" ? decision.sessions : [])
 }
 

@@ -164,7 +164,10 @@ export class StreamParser extends XmlParser {
       this.fail("not-well-formed", `bad element name ${name}`)
       return
     }
-    const element = new XmlElementClass(name, attrs)
+    // The tokenizer makes a fresh attributes object per tag and lets go of it: the element takes
+    // it as it is rather than copying it into one of its own (a copy per element parsed).
+    const element = new XmlElementClass(name)
+    element.attrs = attrs
     this.depth += 1
     if (this.depth === 1) {
       this.root = element

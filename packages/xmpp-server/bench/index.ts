@@ -2,8 +2,10 @@
 // child process through its CLI, drives it with the load generator in another process (once
 // with the MAM archive off, once on as by default), does the same against a plain TCP relay
 // as the baseline, and prints all of them with their ratios to the baseline. With `--amp`, the
-// two server runs are MAM off without and with a `deliver=direct notify` AMP rule (XEP-0079)
-// on every message, and the AMP ÷ no-AMP ratios are printed.
+// server runs three times with MAM off: without AMP, with a `deliver=stored notify` AMP rule
+// (XEP-0079) on every message that never fires for an online recipient (AMP's own work, no
+// reply), and with a `deliver=direct notify` rule (a notify reply per message); the ratios to
+// the run without AMP are printed.
 //   npm run bench -- --clients 200 --messages 100 --rate 50 --window 10 --mechanism SCRAM-SHA-1 --tls off
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -15,6 +17,7 @@ import { parseArgs } from "node:util"
 import { provisionOurUsers } from "./peers/OurServer.js"
 import { formatComparison } from "./report.js"
 import type { LoadResult } from "./runLoad.js"
+import type { AmpBenchRule } from "./xmppClient.js"
 
 const { values } = parseArgs({
   options: {
@@ -70,7 +73,7 @@ const runGenerator = async (
   port: number,
   serverPid: number,
   protocol: "xmpp" | "relay",
-  amp = false,
+  amp?: AmpBenchRule,
 ): Promise<LoadResult> => {
   const generator = runTs(join(import.meta.dirname, "loadGenerator.ts"), [
     ...["--protocol", protocol, "--port", String(port), "--server-pid", String(serverPid)],
@@ -85,7 +88,7 @@ const runGenerator = async (
       String(values.mechanism),
     ],
     ...(protocol === "xmpp" ? ["--tls", String(values.tls)] : []),
-    ...(amp ? ["--amp"] : []),
+    ...(amp === undefined ? [] : ["--amp-rule", amp]),
   ])
   let stdout = ""
   let stderr = ""
@@ -121,12 +124,12 @@ const provisionUsers = (dataDir: string): void =>
 
 /**
  * Runs the load against the server; `archive` switches the MAM module (durable writes per
- * message), `amp` puts a `deliver=direct notify` AMP rule on every message.
+ * message), `amp` puts that AMP rule on every message.
  */
 const measureServer = async (
   directory: string,
   archive: boolean,
-  amp = false,
+  amp?: AmpBenchRule,
 ): Promise<LoadResult> => {
   const configFile = join(directory, `server-${archive ? "archive" : "no-archive"}.toml`)
   writeFileSync(
@@ -174,24 +177,29 @@ const compareArchive = async (baseline: LoadResult): Promise<ReadonlyArray<LoadR
   return [routing, archiving]
 }
 
-/** `--amp`: the server with MAM off, without and with an AMP rule on every message. */
+/** `--amp`: the server with MAM off, without AMP, with a rule that never fires, with notify. */
 const compareAmp = async (baseline: LoadResult): Promise<ReadonlyArray<LoadResult>> => {
   const plain = await measureServer(directory, false)
-  const amp = await measureServer(directory, false, true)
+  const silent = await measureServer(directory, false, "silent")
+  const notify = await measureServer(directory, false, "notify")
   process.stdout.write(
     formatComparison(
       [
         { name: "server, AMP off", result: plain },
-        { name: "server, AMP notify", result: amp },
+        { name: "server, AMP rule that never fires", result: silent },
+        { name: "server, AMP notify", result: notify },
       ],
       { name: "TCP relay baseline", result: baseline },
     ),
   )
-  const ratio = (value: (result: LoadResult) => number) => (value(amp) / value(plain)).toFixed(3)
+  const ratios = (amp: LoadResult) => {
+    const ratio = (value: (result: LoadResult) => number) => (value(amp) / value(plain)).toFixed(3)
+    return `delivered msgs/s ${ratio((r) => r.deliveredPerSecond)}, server CPU per message ${ratio((r) => r.serverCpuMillisecondsPer1000Messages)}, latency p50 ${ratio((r) => r.latencyP50Milliseconds)}`
+  }
   process.stdout.write(
-    `\nAMP on ÷ AMP off: delivered msgs/s ${ratio((r) => r.deliveredPerSecond)}, server CPU per message ${ratio((r) => r.serverCpuMillisecondsPer1000Messages)}, latency p50 ${ratio((r) => r.latencyP50Milliseconds)}; notify replies ${amp.ampNotifications} of ${amp.messagesSent}\n`,
+    `\nAMP rule that never fires (deliver=stored notify, recipient online) ÷ AMP off: ${ratios(silent)}\nAMP notify (deliver=direct notify) ÷ AMP off: ${ratios(notify)}; notify replies ${notify.ampNotifications} of ${notify.messagesSent}\n`,
   )
-  return [plain, amp]
+  return [plain, silent, notify]
 }
 
 const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-bench-"))

@@ -7,7 +7,12 @@
 import { parseArgs } from "node:util"
 import { RelayClient } from "./relay.js"
 import { type LoadResult, runLoad } from "./runLoad.js"
-import { type BenchMechanism, XmppClient } from "./xmppClient.js"
+import {
+  AMP_BENCH_RULES,
+  type AmpBenchRule,
+  type BenchMechanism,
+  XmppClient,
+} from "./xmppClient.js"
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +34,7 @@ const { values } = parseArgs({
     "settle-seconds": { type: "string", default: "1" },
     table: { type: "boolean", default: false },
     amp: { type: "boolean", default: false },
+    "amp-rule": { type: "string" },
   },
 })
 
@@ -47,6 +53,14 @@ if (values.tls !== "off" && values.tls !== "starttls")
 if (values.protocol !== "xmpp" && values.protocol !== "relay")
   throw new Error("--protocol must be xmpp or relay")
 
+/** `--amp-rule notify|silent`; `--amp` alone is `notify`. */
+const ampRuleNames = Object.keys(AMP_BENCH_RULES) as Array<AmpBenchRule>
+const ampRule = ampRuleNames.find(
+  (name) => name === (values["amp-rule"] ?? (values.amp ? "notify" : undefined)),
+)
+if (values["amp-rule"] !== undefined && ampRule === undefined)
+  throw new Error(`--amp-rule must be one of ${ampRuleNames.join(", ")}`)
+
 const host = values.host
 const port = positive("port", values.port)
 const usernameOf = (index: number) => `${values["users-prefix"]}${index + 1}`
@@ -59,7 +73,7 @@ const result: LoadResult = await runLoad({
   loginConcurrency: positive("login-concurrency", values["login-concurrency"]),
   settleMilliseconds: positive("settle-seconds", values["settle-seconds"]) * 1000,
   timeoutMilliseconds: positive("timeout-seconds", values["timeout-seconds"]) * 1000,
-  expectAmpNotifications: values.amp,
+  expectAmpNotifications: ampRule === "notify",
   serverPid:
     values["server-pid"] === undefined ? undefined : positive("server-pid", values["server-pid"]),
   login: (index) =>
@@ -75,7 +89,7 @@ const result: LoadResult = await runLoad({
           mechanism,
           starttls: values.tls === "starttls",
         }).then((session) => {
-          session.client.ampRule = values.amp
+          session.client.ampRule = ampRule
           return session
         }),
 })

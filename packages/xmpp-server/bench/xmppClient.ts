@@ -29,8 +29,21 @@ const escapeXml = (text: string): string =>
 const streamHeader = (domain: string): string =>
   `<?xml version='1.0'?><stream:stream to='${domain}' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`
 
-const ampNotifyRule =
-  "<amp xmlns='http://jabber.org/protocol/amp'><rule condition='deliver' value='direct' action='notify'/></amp>"
+/**
+ * The AMP rules the bench can put on every message (XEP-0079): `notify`, `deliver=direct notify`,
+ * which fires for every message delivered (a notify reply each); `silent`,
+ * `deliver=stored notify`, which the server parses, validates and resolves at each event but
+ * which never fires for an online recipient (no reply): AMP's own cost without the reply's.
+ */
+export const AMP_BENCH_RULES = {
+  notify:
+    "<amp xmlns='http://jabber.org/protocol/amp'><rule condition='deliver' value='direct' action='notify'/></amp>",
+  silent:
+    "<amp xmlns='http://jabber.org/protocol/amp'><rule condition='deliver' value='stored' action='notify'/></amp>",
+} as const
+
+/** One of `AMP_BENCH_RULES`. */
+export type AmpBenchRule = keyof typeof AMP_BENCH_RULES
 
 /** A logged-in session: send raw stanzas, receive message bodies. */
 export class XmppClient {
@@ -44,8 +57,8 @@ export class XmppClient {
   onFailure: (reason: string) => void = () => undefined
   /** Called for every XEP-0079 `notify` reply (a body-less message with `<amp status='notify'>`). */
   onAmpNotify: () => void = () => undefined
-  /** Every chat message carries a `deliver=direct notify` AMP rule (the bench's AMP mode). */
-  ampRule = false
+  /** The AMP rule every chat message carries, if any (the bench's AMP modes). */
+  ampRule: AmpBenchRule | undefined = undefined
 
   private constructor(private socket: Socket) {}
 
@@ -218,7 +231,7 @@ export class XmppClient {
   /** Sends a chat message with `body` to `to`. */
   sendChat(to: string, id: string, body: string): void {
     this.socket.write(
-      `<message to='${to}' id='${id}' type='chat'><body>${escapeXml(body)}</body>${this.ampRule ? ampNotifyRule : ""}</message>`,
+      `<message to='${to}' id='${id}' type='chat'><body>${escapeXml(body)}</body>${this.ampRule === undefined ? "" : AMP_BENCH_RULES[this.ampRule]}</message>`,
     )
   }
 

@@ -1,7 +1,9 @@
 // Benchmark (issue 6 item 7): the same load of chat messages through the in-memory host, once
 // without AMP (the plugin says NotAmp and the host routes and delivers) and once with a
 // `deliver=direct notify` rule on every message (the fast path), and once more with info log
-// lines on (the full Effect path); prints the rates and their ratios to the baseline.
+// lines on (the full Effect path); the fast path once more on a host whose capabilities answer
+// at once (`HostAnswer`: plain values, as the reference server's `route`, `maySeePresence` and
+// `sendToUser` do); prints the rates and their ratios to the baseline.
 import { parseXml } from "@xmpp-amp/amp-core"
 import { startAmpPlugin } from "@xmpp-amp/server-plugin"
 import { InMemoryHost } from "@xmpp-amp/server-plugin/test"
@@ -25,6 +27,18 @@ const plugin = await startAmpPlugin(host, {}, { logLevel: "None" })
 const fullPathPlugin = await startAmpPlugin(host, {}, { logLevel: "Info", onLog: () => undefined })
 const romeo = host.connect(ROMEO)
 const juliet = host.connect("juliet@example.com/balcony")
+const directHost = new InMemoryHost({ answers: "at-once" }).addUsers(
+  "juliet@example.com",
+  "romeo@example.com",
+)
+directHost.setSubscription("juliet@example.com", "romeo@example.com", "both")
+const directPlugin = await startAmpPlugin(directHost, {}, { logLevel: "None" })
+const sessions = [
+  romeo,
+  juliet,
+  directHost.connect(ROMEO),
+  directHost.connect("juliet@example.com/balcony"),
+]
 
 const withoutAmpLoad = async () => {
   for (let index = 0; index < MESSAGES; index += 1) {
@@ -42,6 +56,12 @@ const withAmpLoad = async () => {
   }
 }
 
+const directLoad = async () => {
+  for (let index = 0; index < MESSAGES; index += 1) {
+    await directPlugin.handleClientMessage(withAmp, ROMEO)
+  }
+}
+
 const fullPathLoad = async () => {
   for (let index = 0; index < MESSAGES; index += 1) {
     await fullPathPlugin.handleClientMessage(withAmp, ROMEO)
@@ -51,8 +71,7 @@ const fullPathLoad = async () => {
 const measure = async (load: () => Promise<void>): Promise<number> => {
   let best = Number.POSITIVE_INFINITY
   for (let round = 0; round < ROUNDS; round += 1) {
-    romeo.received.length = 0
-    juliet.received.length = 0
+    for (const session of sessions) session.received.length = 0
     const started = performance.now()
     await load()
     best = Math.min(best, performance.now() - started)
@@ -65,8 +84,10 @@ const baseline = await measure(withoutAmpLoad)
 const amp = await measure(withAmpLoad)
 const notifications = romeo.received.length
 const full = await measure(fullPathLoad)
+const direct = await measure(directLoad)
 await plugin.stop()
 await fullPathPlugin.stop()
+await directPlugin.stop()
 
 console.log(`messages per run: ${MESSAGES}, best of ${ROUNDS} runs`)
 console.log(`without AMP:                ${baseline.toFixed(0)} msg/s (baseline)`)
@@ -76,4 +97,7 @@ console.log(`AMP cost per message:       ${((1 / amp - 1 / baseline) * 1e6).toFi
 console.log(`notifications in last run:  ${notifications}`)
 console.log(
   `full Effect path (info lines on): ${full.toFixed(0)} msg/s, ratio ${(full / baseline).toFixed(3)}, cost ${((1 / full - 1 / baseline) * 1e6).toFixed(1)} µs`,
+)
+console.log(
+  `fast path, host answering at once: ${direct.toFixed(0)} msg/s, ratio ${(direct / baseline).toFixed(3)}, cost ${((1 / direct - 1 / baseline) * 1e6).toFixed(1)} µs`,
 )

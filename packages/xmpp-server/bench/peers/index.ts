@@ -28,6 +28,7 @@ const { values } = parseArgs({
     clients: { type: "string", default: "200" },
     "idle-sessions": { type: "string", default: "1000" },
     "memory-settle-seconds": { type: "string", default: "60" },
+    "our-node-options": { type: "string", default: "" },
     "saturation-messages": { type: "string", default: "100" },
     "saturation-window": { type: "string", default: "10" },
     "fixed-rate": { type: "string", default: "2000" },
@@ -48,6 +49,8 @@ const idleSessions = Number(values["idle-sessions"])
 const accountCount = Math.max(clients, idleSessions)
 const fixedRatePerClient = Number(values["fixed-rate"]) / clients
 const log = (line: string) => process.stderr.write(`${line}\n`)
+/** Node/V8 options for our server (experiments, e.g. `--our-node-options=--single-threaded-gc`). */
+const ourNodeOptions = values["our-node-options"].split(" ").filter((option) => option !== "")
 
 const saturation = (amp: boolean, messagesPerClient: number): LoadShape => ({
   clients,
@@ -204,14 +207,14 @@ try {
   const ampOff: PeerColumn = {
     name: "ours AMP off",
     ...(await withServer(
-      () => startOurServer(ours, serverCore, { name: "ours AMP off" }),
+      () => startOurServer(ours, serverCore, { name: "ours AMP off", nodeOptions: ourNodeOptions }),
       (server) => measure(server, false),
     )),
   }
   const ampOn: PeerColumn = {
     name: "ours AMP on",
     ...(await withServer(
-      () => startOurServer(ours, serverCore, { name: "ours AMP on" }),
+      () => startOurServer(ours, serverCore, { name: "ours AMP on", nodeOptions: ourNodeOptions }),
       (server) => measure(server, true),
     )),
   }
@@ -225,7 +228,7 @@ try {
   const lines = [
     "",
     `bench:peers ${new Date().toISOString()}: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, Prosody ${versions.prosody}, ejabberd ${versions.ejabberd} (Debian packages)`,
-    `servers pinned to core ${serverCore}, load generator to core ${generatorCore}; ${clients} clients in a ring, SCRAM-SHA-1 over plain TCP on 127.0.0.1, MAM off on all three`,
+    `servers pinned to core ${serverCore}, load generator to core ${generatorCore}; ${clients} clients in a ring, SCRAM-SHA-1 over plain TCP on 127.0.0.1, MAM off on all three${ourNodeOptions.length === 0 ? "" : `; ours started with node ${ourNodeOptions.join(" ")}`}`,
     `saturation: ${values["saturation-messages"]} messages per client offered at 1000/s each, ≤ ${values["saturation-window"]} in flight per client; fixed rate: ${values["fixed-rate"]} msgs/s in total for ${values["fixed-seconds"]} s`,
     `memory: ${idleSessions} idle sessions on the fresh server (RSS per idle session from them, each RSS figure after ${values["memory-settle-seconds"]} s of settling); warm-up: ${values["warmup-messages"]} messages per client at saturation, then each shape ${values.repeats}× keeping the best run; 1-minute load average ${loadBefore} before, ${loadAverage()} after (above ~0 means other work shared the cores)`,
     `accounts registered in-band (XEP-0077): Prosody ${prosody.registrationSeconds.toFixed(2)} s, ejabberd ${ejabberd.registrationSeconds.toFixed(2)} s; ours written into its database`,
@@ -243,6 +246,7 @@ try {
         startOurServer(ours, serverCore, {
           name: "ours AMP on, --cpu-prof",
           cpuProfileDirectory: profileDirectory,
+          nodeOptions: ourNodeOptions,
         }),
       async (server) => {
         const target = { port: server.port, pid: server.pid, core: generatorCore }

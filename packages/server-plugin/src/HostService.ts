@@ -61,7 +61,7 @@ const call =
       catch: (cause) => new HostError({ reason, cause }),
     })
 
-/** Wraps a plain async `AmpHost` as the `Host` service shape. */
+/** Wraps a plain `AmpHost` (answers at once or with promises) as the `Host` service shape. */
 export const hostShape = (host: AmpHost): HostShape => ({
   domain: host.domain,
   now: Effect.sync(() => host.now()),

@@ -59,8 +59,9 @@ export class WriteTracker {
 
   private settle(stanza: XmlElement, session: Session, ok: boolean): void {
     const entry = this.tracked.get(stanza)
-    const index = entry === undefined ? -1 : entry.open.indexOf(session)
-    if (entry === undefined || index === -1) return
+    if (entry === undefined) return
+    const index = entry.open.indexOf(session)
+    if (index === -1) return
     entry.open.splice(index, 1)
     if (ok || entry.open.length === 0) {
       this.tracked.delete(stanza)

@@ -1,6 +1,7 @@
 // Failed-authentication throttling (RFC 6120 §6.4.5 lets a server limit retries): after
 // `maxFailures` failures for one (address, username) pair within `windowMs`, further attempts
 // for that pair get `temporary-auth-failure` until the window has passed.
+import { setBounded } from "../core/boundedMap.js"
 
 /** Remembers recent failures; time comes from the caller. */
 export interface AuthThrottle {
@@ -24,8 +25,7 @@ export const makeAuthThrottle = (maxFailures = 5, windowMs = 60_000): AuthThrott
     recordFailure(key, now) {
       const times = recent(key, now)
       times.push(now)
-      failures.set(key, times)
-      if (failures.size > 100_000) failures.delete(failures.keys().next().value as string)
+      setBounded(failures, key, times, 100_000)
     },
     recordSuccess: (key) => void failures.delete(key),
   }

@@ -136,6 +136,7 @@ export class ModuleHost {
     return {
       accepts: (stanza) => store.accepts(stanza),
       count: (username) => store.count(username),
+      holds: (username, text) => store.holds(username, text),
       remove: (key) => store.remove(key),
       store: (owner, stanza, options) => {
         const result = store.store(owner, stanza, options)

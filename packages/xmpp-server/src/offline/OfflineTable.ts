@@ -69,6 +69,11 @@ export const openOfflineTable = (options: OfflineTableOptions): OfflineTable => 
         "SELECT * FROM offline_messages WHERE username = ? ORDER BY seq",
         [username],
       ),
+    holds: (username, text) =>
+      storage.sql.get(
+        "SELECT 1 AS found FROM offline_messages WHERE username = ? AND stanza = ? LIMIT 1",
+        [username, text],
+      ) !== undefined,
     remove: (key) =>
       storage.sql.run("DELETE FROM offline_messages WHERE seq = ?", [Number(key)]).changes === 1,
     store: (username, stanza, storeOptions = {}) => {

@@ -36,6 +36,12 @@ export interface OfflineStore {
   remove(key: string): boolean
   /** Number of messages waiting for `username`. */
   count(username: string): number
+  /**
+   * True when a message stored for `username` serialises exactly to `text` (as its delivery
+   * writes it, delay stamp included). Crash recovery uses it to keep one copy of a message
+   * that was being handed from offline storage to a session when the process died.
+   */
+  holds(username: string, text: string): boolean
 }
 
 /** Which side of a conversation an archived copy belongs to. */

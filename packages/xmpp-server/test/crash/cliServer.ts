@@ -4,7 +4,12 @@ import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { createUserRecord, databaseFile, openSqliteStorage } from "../../src/index.js"
+import {
+  createUserRecord,
+  databaseFile,
+  openSqliteStorage,
+  type StorageShape,
+} from "../../src/index.js"
 import { spawnCli } from "../cli/runCli.js"
 
 /** A started server process and its c2s port. */
@@ -18,6 +23,8 @@ export interface CliServer {
 /** A data directory with a config; `start` runs a server on it, `cleanup` kills and removes. */
 export interface CrashBed {
   addUsers(names: ReadonlyArray<string>, password: string): void
+  /** Runs `work` on the server's database (a second connection; WAL lets it read a live one). */
+  withStorage<A>(work: (storage: StorageShape) => A): A
   start(): Promise<CliServer>
   cleanup(): void
 }
@@ -46,6 +53,14 @@ export const crashBed = (extraToml: ReadonlyArray<string> = []): CrashBed => {
       const storage = openSqliteStorage(databaseFile(join(directory, "data")))
       for (const name of names) storage.users.create(createUserRecord(name, password))
       storage.close()
+    },
+    withStorage: (work) => {
+      const storage = openSqliteStorage(databaseFile(join(directory, "data")))
+      try {
+        return work(storage)
+      } finally {
+        storage.close()
+      }
     },
     start: async () => {
       const child = spawnCli(["start", "--config", configFile], directory)

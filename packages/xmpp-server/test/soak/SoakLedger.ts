@@ -120,7 +120,7 @@ export class SoakLedger {
         if (allowedAgain(earlier, copy)) allowedDuplicates += 1
         else
           badDuplicates.push(
-            `${id}: #${earlier.index} on session ${earlier.session.serial} (confirmed ${earlier.session.confirmedAck}, ended ${earlier.session.endedUnresumed}) then #${copy.index} on session ${copy.session.serial}`,
+            `${id} to ${copy.recipient}: #${earlier.index} on session ${earlier.session.serial} (confirmed ${earlier.session.confirmedAck}, ended ${earlier.session.endedUnresumed}) then #${copy.index} on session ${copy.session.serial}`,
           )
       }
     }

@@ -7,7 +7,7 @@ import { chat, countBody, NS_SM, rawAuthenticate, smLogin } from "../sm/smRaw.js
 
 const password = "regression-pass"
 const bed = crashBed(["[modules.stream_management]", "resume_timeout = 300"])
-bed.addUsers(["alice", "bob", "carol", "dave"], password)
+bed.addUsers(["alice", "bob", "carol", "dave", "erin"], password)
 afterAll(() => bed.cleanup())
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -121,4 +121,56 @@ describe("soak regressions", () => {
     again.destroy()
     await second.kill()
   }, 40_000)
+  // Offline delivery hands a stored message to a stream-managed session: the queue's durable
+  // copy (`sm_pending`) commits first, the stored row is deleted on the next turn. A SIGKILL
+  // between the two (the soak test hit it under load: each delete is an fsync) left both
+  // copies, and recovery stored the queue's copy beside the original: the next session got
+  // every such message twice. The test recreates that state from the real rows: the stored
+  // rows as they were before the handoff, and the queue's copies the handoff wrote.
+  it("delivers once after a SIGKILL between a stored message's handoff to a session and its removal", async () => {
+    const first = await bed.start()
+    const bodies = ["handoff-1", "handoff-2", "handoff-3"]
+    const alice = await sendAcked(first.port, "erin@localhost", bodies)
+    type Row = { username: string; stanza: string; extra: string | null; stored_at: number }
+    const stored = bed.withStorage((storage) =>
+      storage.sql.all<Row>(
+        "SELECT username, stanza, extra, stored_at FROM offline_messages WHERE username = 'erin' ORDER BY seq",
+      ),
+    )
+    expect(stored).toHaveLength(bodies.length)
+
+    const erin = await smLogin(first.port, "erin", password, "phone")
+    erin.connection.send("<presence/>")
+    await erin.connection.waitFor((text) => bodies.every((body) => countBody(text, body) === 1))
+    await pause(400)
+    await first.kill()
+    alice.destroy()
+    erin.connection.destroy()
+
+    bed.withStorage((storage) => {
+      const queued = storage.sql.all<{ stanza_xml: string }>(
+        "SELECT stanza_xml FROM sm_pending WHERE username = 'erin' ORDER BY seq",
+      )
+      expect(queued.map((row) => row.stanza_xml)).toEqual(stored.map((row) => row.stanza))
+      expect(storage.sql.all("SELECT seq FROM offline_messages WHERE username = 'erin'")).toEqual(
+        [],
+      )
+      for (const row of stored)
+        storage.sql.run(
+          "INSERT INTO offline_messages (username, stanza, extra, stored_at) VALUES (?, ?, ?, ?)",
+          [row.username, row.stanza, row.extra, row.stored_at],
+        )
+    })
+
+    const second = await bed.start()
+    const again = await rawLogin(second.port, "localhost", "erin", password, "fresh")
+    again.send(`<presence/>`)
+    await again.waitFor((text) => bodies.every((body) => countBody(text, body) >= 1), 10_000)
+    again.send(`<iq type='get' id='done'><ping xmlns='urn:xmpp:ping'/></iq>`)
+    await again.waitFor(/id=["']done["']/)
+    await pause(300)
+    for (const body of bodies) expect(countBody(again.text(), body), body).toBe(1)
+    again.destroy()
+    await second.kill()
+  }, 30_000)
 })

@@ -4,7 +4,7 @@
 // and messages to go offline, clean logouts), the server restarted once in the middle (SIGTERM
 // or SIGKILL), then everyone back online until every acknowledged message arrived. Returns
 // the ledger's verdict, the counts and the server's RSS before and after the second half.
-import { readFileSync } from "node:fs"
+import { appendFileSync, readFileSync } from "node:fs"
 import { type CliServer, crashBed } from "../crash/cliServer.js"
 import { collectedHeapBytes, inspectorNodeOption, inspectorUrl } from "./heapProbe.js"
 import { SoakClient } from "./SoakClient.js"
@@ -124,6 +124,7 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     let log = ""
     // The server logs JSON lines on stderr; a pipe nobody reads would block it.
     started.child.stderr?.on("data", (chunk: Buffer) => {
+      if (process.env.SOAK_SERVER_LOG) appendFileSync(process.env.SOAK_SERVER_LOG, chunk)
       log = (log + chunk.toString()).slice(-20_000)
       if (server === started) serverLog = log
       const url = inspectorUrl(log)

@@ -44,33 +44,55 @@ const decodeFlags = (
   }
 }
 
-const decodeRule = (text: string): AmpRule | undefined => {
+const decodeRule = (text: string): AmpRule | string => {
   const match = /^(\d{1,9}) (\S+) (\S+) (\S+)$/.exec(text)
-  if (match === null) return undefined
+  if (match === null)
+    return `rule ${JSON.stringify(text.slice(0, 80))} is not "index action condition value"`
   const validation = validateRules(
     [{ action: match[2] ?? "", condition: match[3] ?? "", value: match[4] ?? "" }],
     FULL_SUPPORT,
   )
   const [rule] = validation._tag === "Valid" ? validation.rules : []
-  return rule === undefined ? undefined : { ...rule, index: Number(match[1]) }
+  return rule === undefined
+    ? `rule ${JSON.stringify(text.slice(0, 80))} is not a valid AMP rule`
+    : { ...rule, index: Number(match[1]) }
+}
+
+/** What `decodeMessageStateResult` found: the state, or why the text is not one. */
+export type MessageStateDecoding =
+  | { readonly _tag: "Decoded"; readonly state: AmpMessageState }
+  | { readonly _tag: "Unreadable"; readonly reason: string }
+
+const unreadable = (reason: string): MessageStateDecoding => ({ _tag: "Unreadable", reason })
+
+/** Decodes `encodeMessageState` output, saying what is wrong with anything it did not produce. */
+export const decodeMessageStateResult = (text: string): MessageStateDecoding => {
+  const [version, stage, flags, ...ruleTexts] = text.split("|")
+  if (version !== VERSION)
+    return unreadable(`version ${JSON.stringify(version?.slice(0, 20))}, not ${VERSION}`)
+  if (flags === undefined) return unreadable("fewer than three fields")
+  if (!(MESSAGE_STAGES as readonly string[]).includes(stage ?? ""))
+    return unreadable(`unknown stage ${JSON.stringify(stage?.slice(0, 40))}`)
+  const decodedFlags = decodeFlags(flags)
+  if (decodedFlags === undefined)
+    return unreadable(`bad flags ${JSON.stringify(flags.slice(0, 20))}`)
+  const rules: AmpRule[] = []
+  for (const ruleText of ruleTexts) {
+    const rule = decodeRule(ruleText)
+    if (typeof rule === "string") return unreadable(rule)
+    const previous = rules[rules.length - 1]
+    if (previous !== undefined && rule.index <= previous.index)
+      return unreadable("rule indexes are not increasing")
+    rules.push(rule)
+  }
+  return {
+    _tag: "Decoded",
+    state: { ...decodedFlags, stage: stage as MessageStage, rules },
+  }
 }
 
 /** Decodes `encodeMessageState` output; `undefined` for anything it did not produce. */
 export const decodeMessageState = (text: string): AmpMessageState | undefined => {
-  const [version, stage, flags, ...ruleTexts] = text.split("|")
-  if (version !== VERSION || flags === undefined) return undefined
-  if (!(MESSAGE_STAGES as readonly string[]).includes(stage ?? "")) return undefined
-  const decodedFlags = decodeFlags(flags)
-  if (decodedFlags === undefined) return undefined
-  const rules = ruleTexts.map(decodeRule)
-  if (rules.some((rule) => rule === undefined)) return undefined
-  const ordered = rules as AmpRule[]
-  if (
-    ordered.some(
-      (rule, position) => position > 0 && rule.index <= (ordered[position - 1]?.index ?? 0),
-    )
-  ) {
-    return undefined
-  }
-  return { ...decodedFlags, stage: stage as MessageStage, rules: ordered }
+  const decoded = decodeMessageStateResult(text)
+  return decoded._tag === "Decoded" ? decoded.state : undefined
 }

@@ -14,6 +14,7 @@ import {
   ampSupport,
   childElements,
   decodeMessageState,
+  decodeMessageStateResult,
   encodeMessageState,
   FULL_SUPPORT,
   findAmpElement,
@@ -342,7 +343,14 @@ describe("decodeMessageState of corrupt rows", () => {
           return current.slice(0, at) + edit.insert + current.slice(at + edit.remove)
         }, encodeMessageState(original))
         const decoded = decodeMessageState(text)
-        if (decoded === undefined) return
+        const explained = decodeMessageStateResult(text)
+        if (decoded === undefined) {
+          // A refused row always says why (the server logs it).
+          expect(explained).toMatchObject({ _tag: "Unreadable", reason: expect.any(String) })
+          if (explained._tag === "Unreadable") expect(explained.reason.length).toBeGreaterThan(0)
+          return
+        }
+        expect(explained).toEqual({ _tag: "Decoded", state: decoded })
         expect(decodeMessageState(encodeMessageState(decoded))).toEqual(decoded)
         const indexes = decoded.rules.map((rule) => rule.index)
         expect([...indexes].sort((left, right) => left - right)).toEqual(indexes)
@@ -365,5 +373,23 @@ describe("decodeMessageState of corrupt rows", () => {
       decodeMessageState(`${text}|${"0 notify deliver direct|".repeat(100_000)}`),
     ).toBeUndefined()
     expect(decodeMessageState("\u0000\uFFFF\uD800amp1|||")).toBeUndefined()
+  })
+
+  it("says what is wrong with a refused row", () => {
+    const reason = (text: string) => {
+      const result = decodeMessageStateResult(text)
+      return result._tag === "Unreadable" ? result.reason : "decoded"
+    }
+    expect(reason("amp0|new|n")).toBe('version "amp0", not amp1')
+    expect(reason("amp1|new")).toBe("fewer than three fields")
+    expect(reason("amp1|later|n")).toBe('unknown stage "later"')
+    expect(reason("amp1|new|x")).toBe('bad flags "x"')
+    expect(reason("amp1|new|n|0 notify deliver sometimes")).toBe(
+      'rule "0 notify deliver sometimes" is not a valid AMP rule',
+    )
+    expect(reason("amp1|new|n|1 notify deliver direct|1 drop deliver stored")).toBe(
+      "rule indexes are not increasing",
+    )
+    expect(reason("amp1|new|n|0 notify deliver direct")).toBe("decoded")
   })
 })

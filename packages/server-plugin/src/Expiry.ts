@@ -49,12 +49,12 @@ export const sweepExpired = (lock: Semaphore.Semaphore) =>
       for (;;) {
         const due = yield* host.duePending(yield* host.now, SWEEP_BATCH)
         for (const row of due) {
-          const pending = readPendingRow(row, host.domain)
-          if (pending === undefined) {
-            yield* logLine("pending-row-unreadable", { id: row.id }, "Warn")
+          const reading = readPendingRow(row, host.domain)
+          if (reading._tag === "Unreadable") {
+            yield* logLine("pending-row-unreadable", { id: row.id, reason: reading.reason }, "Warn")
             yield* host.removePending(row.id)
           } else {
-            yield* settle(pending, "expired")
+            yield* settle(reading.pending, "expired")
           }
         }
         handled += due.length
@@ -69,9 +69,15 @@ export const offlineDelivery = (extra: string, lock: Semaphore.Semaphore) =>
     Effect.gen(function* () {
       const host = yield* Host
       const row = yield* host.getPending(extra)
-      const pending = row === undefined ? undefined : readPendingRow(row, host.domain)
-      if (pending === undefined) return "deliver" as OfflineVerdict
-      const resolution = yield* settle(pending, "offline-delivery")
+      if (row === undefined) return "deliver" as OfflineVerdict
+      const reading = readPendingRow(row, host.domain)
+      if (reading._tag === "Unreadable") {
+        // The message itself is intact: it is delivered, without its unreadable rules.
+        yield* logLine("pending-row-unreadable", { id: row.id, reason: reading.reason }, "Warn")
+        yield* host.removePending(row.id)
+        return "deliver" as OfflineVerdict
+      }
+      const resolution = yield* settle(reading.pending, "offline-delivery")
       return (resolution.stop ? "discard" : "deliver") as OfflineVerdict
     }),
   )
@@ -86,10 +92,16 @@ export const recipientOnline = (recipient: string, lock: Semaphore.Semaphore) =>
       const host = yield* Host
       const now = yield* host.now
       for (const row of yield* host.pendingFor(recipient)) {
-        const pending = readPendingRow(row, host.domain)
-        if (pending !== undefined && pending.offlineKey === undefined && row.expiresAt <= now) {
+        const reading = readPendingRow(row, host.domain)
+        if (reading._tag === "Unreadable") {
+          yield* logLine("pending-row-unreadable", { id: row.id, reason: reading.reason }, "Warn")
+          yield* host.removePending(row.id)
+          continue
+        }
+        const pending = reading.pending
+        if (pending.offlineKey === undefined && row.expiresAt <= now) {
           yield* settle(pending, "expired")
-        } else if (pending === undefined || pending.offlineKey === undefined) {
+        } else if (pending.offlineKey === undefined) {
           yield* host.removePending(row.id)
           yield* logLine("pending-rules-discarded", { id: row.id, recipient }, "Debug")
         }

@@ -3,7 +3,7 @@
 // goes through amp-core's state codec; the row's `expiresAt` is the expiry index.
 import {
   type AmpMessageState,
-  decodeMessageState,
+  decodeMessageStateResult,
   encodeMessageState,
   type ReplyContext,
 } from "@xmpp-amp/amp-core"
@@ -60,25 +60,44 @@ const parseData = (data: string): Partial<Record<keyof StoredData, unknown>> | u
   }
 }
 
-/** Reads a row back; `undefined` for a row this plugin version did not write. */
-export const readPendingRow = (
-  row: PendingRow,
-  serverDomain: string,
-): PendingMessage | undefined => {
+/** A row read back: the pending message, or why the row is not one this plugin wrote. */
+export type PendingRowReading =
+  | { readonly _tag: "Read"; readonly pending: PendingMessage }
+  | { readonly _tag: "Unreadable"; readonly reason: string }
+
+const unreadable = (reason: string): PendingRowReading => ({ _tag: "Unreadable", reason })
+
+/** Reads a row back, saying what is wrong with a row this plugin version did not write. */
+export const readPendingRow = (row: PendingRow, serverDomain: string): PendingRowReading => {
   const data = parseData(row.data)
-  if (data === undefined || data.v !== 1) return undefined
+  if (data === undefined) return unreadable("data is not a JSON object")
+  if (data.v !== 1) return unreadable(`data version ${JSON.stringify(data.v)}, not 1`)
   const { sender, to, messageId, offlineKey, archiveKey, state } = data
-  if (!text(sender) || !text(to) || !text(messageId) || !text(state)) return undefined
-  if (offlineKey !== undefined && !text(offlineKey)) return undefined
-  if (archiveKey !== undefined && !text(archiveKey)) return undefined
-  const decoded = decodeMessageState(state)
-  if (decoded === undefined) return undefined
+  for (const [field, value] of [
+    ["sender", sender],
+    ["to", to],
+    ["messageId", messageId],
+    ["state", state],
+  ] as const)
+    if (!text(value)) return unreadable(`${field} is not text`)
+  if (offlineKey !== undefined && !text(offlineKey)) return unreadable("offlineKey is not text")
+  if (archiveKey !== undefined && !text(archiveKey)) return unreadable("archiveKey is not text")
+  const decoded = decodeMessageStateResult(state as string)
+  if (decoded._tag === "Unreadable") return unreadable(`state: ${decoded.reason}`)
   return {
-    id: row.id,
-    recipient: row.recipient,
-    reply: { serverDomain, sender, originalTo: to, id: messageId },
-    offlineKey,
-    archiveKey,
-    state: decoded,
+    _tag: "Read",
+    pending: {
+      id: row.id,
+      recipient: row.recipient,
+      reply: {
+        serverDomain,
+        sender: sender as string,
+        originalTo: to as string,
+        id: messageId as string,
+      },
+      offlineKey,
+      archiveKey,
+      state: decoded.state,
+    },
   }
 }

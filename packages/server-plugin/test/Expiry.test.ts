@@ -225,3 +225,58 @@ describe("expire-at with MAM only (offline storage off)", () => {
     expect(harness.romeo.received).toEqual([])
   })
 })
+
+describe("unreadable pending rows", () => {
+  /** Stores a message with a pending rule, then breaks its row's state the given way. */
+  const storedWithBrokenRow = async (breakState: (state: string) => string) => {
+    harness = await setup()
+    await harness.send(ampMessage(JULIET, [["alert", "expire-at", IN_ONE_MINUTE]]))
+    const [row] = [...harness.host.store.pendingRows.values()]
+    if (row === undefined) throw new Error("no pending row was stored")
+    const data = JSON.parse(row.data) as { state: string }
+    harness.host.store.pendingRows.set(row.id, {
+      ...row,
+      data: JSON.stringify({ ...data, state: breakState(data.state) }),
+    })
+    return row.id
+  }
+
+  const unreadableLines = () =>
+    (harness?.logs ?? []).filter((line) => line.message === "pending-row-unreadable")
+
+  it("the sweep logs why a row is unreadable, removes it and keeps the message", async () => {
+    const id = await storedWithBrokenRow((state) => state.replace("|in-storage|", "|bogus|"))
+    harness?.host.advance(MINUTE)
+    await harness?.plugin.sweepExpired()
+    expect(unreadableLines()[0]?.annotations).toMatchObject({
+      id,
+      reason: 'state: unknown stage "bogus"',
+    })
+    expect(harness?.host.store.pendingRows.has(id)).toBe(false)
+    expect(harness?.host.store.offlineOf(JULIET)).toHaveLength(1)
+    expect(harness?.romeo.received).toEqual([])
+  })
+
+  it("offline delivery delivers the message of an unreadable row and says why", async () => {
+    const id = await storedWithBrokenRow((state) => `${state}|x alert expire-at soon`)
+    expect(await harness?.plugin.offlineDelivery(id)).toBe("deliver")
+    expect(unreadableLines()[0]?.annotations).toMatchObject({
+      id,
+      reason: 'state: rule "x alert expire-at soon" is not "index action condition value"',
+    })
+    expect(harness?.host.store.pendingRows.has(id)).toBe(false)
+  })
+
+  it("a recipient coming online gets the message; the row's reason is logged", async () => {
+    const id = await storedWithBrokenRow(() => "amp2|in-storage|nS")
+    const h = harness
+    if (h === undefined) throw new Error("no harness")
+    const juliet = await h.host.login(JULIET_BALCONY, h.plugin)
+    expect(statuses(juliet)).toEqual(["message"])
+    expect(unreadableLines()[0]?.annotations).toMatchObject({
+      id,
+      reason: 'state: version "amp2", not amp1',
+    })
+    expect(h.romeo.received).toEqual([])
+  })
+})

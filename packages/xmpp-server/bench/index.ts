@@ -2,13 +2,16 @@
 // child process through its CLI, drives it with the load generator in another process (once
 // with the MAM archive off, once on as by default), does the same against a plain TCP relay
 // as the baseline, and prints all of them with their ratios to the baseline. With `--amp`, the
-// server runs three times with MAM off: without AMP, with a `deliver=stored notify` AMP rule
+// server runs four times with MAM off: without AMP, with a `deliver=stored notify` AMP rule
 // (XEP-0079) on every message that never fires for an online recipient (AMP's own work, no
 // reply), and with a `deliver=direct notify` rule (a notify reply per message); the ratios to
-// the run without AMP are printed.
+// the run without AMP are printed, and a fourth run with the AMP module off and the same `<amp/>`
+// on every message (routed as it is): the cost of the bytes alone.
 //   npm run bench -- --clients 200 --messages 100 --rate 50 --window 10 --mechanism SCRAM-SHA-1 --tls off
+//   npm run bench -- --amp --server-node-options="--cpu-prof --cpu-prof-dir=/tmp/profiles"
+//   BENCH_SERVER_LOG=/tmp/server.log npm run bench -- --server-node-options=--trace-gc
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -28,6 +31,7 @@ const { values } = parseArgs({
     mechanism: { type: "string", default: "SCRAM-SHA-1" },
     tls: { type: "string", default: "off" },
     amp: { type: "boolean", default: false },
+    "server-node-options": { type: "string", default: "" },
   },
 })
 
@@ -37,9 +41,16 @@ const nodeArguments = ["--conditions=@xmpp-amp/source", "--import", tsxLoader]
 const password = "bench-password"
 const usersPrefix = "bench"
 const clients = Number(values.clients)
+/** `--server-node-options "--cpu-prof --cpu-prof-dir=/tmp/p"`: V8 flags for the server only. */
+const serverNodeArguments = String(values["server-node-options"]).split(/\s+/).filter(Boolean)
 
-const runTs = (script: string, args: ReadonlyArray<string>, cwd = packageRoot): ChildProcess =>
-  spawn(process.execPath, [...nodeArguments, script, ...args], {
+const runTs = (
+  script: string,
+  args: ReadonlyArray<string>,
+  cwd = packageRoot,
+  extraNodeArguments: ReadonlyArray<string> = [],
+): ChildProcess =>
+  spawn(process.execPath, [...extraNodeArguments, ...nodeArguments, script, ...args], {
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
   })
@@ -130,8 +141,12 @@ const measureServer = async (
   directory: string,
   archive: boolean,
   amp?: AmpBenchRule,
+  ampModule = true,
 ): Promise<LoadResult> => {
-  const configFile = join(directory, `server-${archive ? "archive" : "no-archive"}.toml`)
+  const configFile = join(
+    directory,
+    `server-${archive ? "archive" : "no-archive"}${ampModule ? "" : "-no-amp"}.toml`,
+  )
   writeFileSync(
     configFile,
     [
@@ -146,13 +161,22 @@ const measureServer = async (
       "enabled = false",
       "[modules.mam]",
       `enabled = ${archive}`,
+      "[modules.amp]",
+      `enabled = ${ampModule}`,
     ].join("\n"),
   )
   const server = runTs(
     join(packageRoot, "src", "cli.ts"),
     ["start", "--config", configFile],
     directory,
+    serverNodeArguments,
   )
+  const serverLog = process.env.BENCH_SERVER_LOG
+  if (serverLog !== undefined && serverLog !== "") {
+    appendFileSync(serverLog, `--- ${configFile} ${amp ?? "no AMP rule"}\n`)
+    server.stdout?.on("data", (chunk: Buffer) => appendFileSync(serverLog, chunk))
+    server.stderr?.on("data", (chunk: Buffer) => appendFileSync(serverLog, chunk))
+  }
   try {
     const [, port] = await waitForOutput(server, /c2s +127\.0\.0\.1:(\d+)/)
     return await runGenerator(Number(port), server.pid ?? 0, "xmpp", amp)
@@ -177,15 +201,21 @@ const compareArchive = async (baseline: LoadResult): Promise<ReadonlyArray<LoadR
   return [routing, archiving]
 }
 
-/** `--amp`: the server with MAM off, without AMP, with a rule that never fires, with notify. */
+/**
+ * `--amp`: the server with MAM off, without AMP; with the AMP module off but the `<amp/>` of a
+ * rule on every message (routed as it is, as by a server without AMP: what the bytes cost); with
+ * a rule that never fires; with notify.
+ */
 const compareAmp = async (baseline: LoadResult): Promise<ReadonlyArray<LoadResult>> => {
   const plain = await measureServer(directory, false)
+  const bytesOnly = await measureServer(directory, false, "silent", false)
   const silent = await measureServer(directory, false, "silent")
   const notify = await measureServer(directory, false, "notify")
   process.stdout.write(
     formatComparison(
       [
         { name: "server, AMP off", result: plain },
+        { name: "server, AMP module off, <amp/> in messages", result: bytesOnly },
         { name: "server, AMP rule that never fires", result: silent },
         { name: "server, AMP notify", result: notify },
       ],
@@ -197,9 +227,9 @@ const compareAmp = async (baseline: LoadResult): Promise<ReadonlyArray<LoadResul
     return `delivered msgs/s ${ratio((r) => r.deliveredPerSecond)}, server CPU per message ${ratio((r) => r.serverCpuMillisecondsPer1000Messages)}, latency p50 ${ratio((r) => r.latencyP50Milliseconds)}`
   }
   process.stdout.write(
-    `\nAMP rule that never fires (deliver=stored notify, recipient online) ÷ AMP off: ${ratios(silent)}\nAMP notify (deliver=direct notify) ÷ AMP off: ${ratios(notify)}; notify replies ${notify.ampNotifications} of ${notify.messagesSent}\n`,
+    `\nAMP module off, messages with <amp/> (routed as they are) ÷ AMP off: ${ratios(bytesOnly)}\nAMP rule that never fires (deliver=stored notify, recipient online) ÷ AMP off: ${ratios(silent)}\nAMP notify (deliver=direct notify) ÷ AMP off: ${ratios(notify)}; notify replies ${notify.ampNotifications} of ${notify.messagesSent}\n`,
   )
-  return [plain, silent, notify]
+  return [plain, bytesOnly, silent, notify]
 }
 
 const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-bench-"))

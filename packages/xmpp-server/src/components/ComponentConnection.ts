@@ -49,6 +49,7 @@ export class ComponentConnection implements ComponentLink, OpenConnection {
     transport.attach(
       (text) => this.parser.write(text),
       () => this.closed(),
+      (reason) => this.fail("unsupported-encoding", reason),
     )
     this.timer = setTimeout(
       () => this.fail("connection-timeout", "handshake took too long"),

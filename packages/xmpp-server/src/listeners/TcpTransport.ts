@@ -14,6 +14,12 @@ export const makeTcpTransport = (
   let closed = false
   let onData: (text: string) => void = () => undefined
   let onClosed: () => void = () => undefined
+  let onUndecodable: (reason: string) => void = () => undefined
+  // Strict UTF-8 (RFC 6120 §11.6): bytes that are not UTF-8 end the stream instead of being
+  // read as U+FFFD, as `setEncoding("utf8")` did. `stream: true` keeps a character split
+  // between two reads whole.
+  let decoder = new TextDecoder("utf-8", { fatal: true })
+  let undecodable = false
   // Writes made in one tick (a burst of stanzas for this client) leave in one system call. Not
   // later: uncorking in setImmediate (to batch across the sockets read in one loop turn) pushed
   // write callbacks, and the AMP replies waiting on them, into the next turn and made an AMP
@@ -23,14 +29,24 @@ export const makeTcpTransport = (
     corked?.uncork()
     corked = undefined
   }
-  const receive = (chunk: string): void => onData(chunk)
+  const receive = (chunk: Buffer): void => {
+    if (undecodable) return
+    let text: string
+    try {
+      text = decoder.decode(chunk, { stream: true })
+    } catch {
+      undecodable = true
+      onUndecodable("the stream holds bytes that are not UTF-8")
+      return
+    }
+    if (text !== "") onData(text)
+  }
   const close = (): void => {
     if (closed) return
     closed = true
     onClosed()
   }
   const listen = (target: Socket): void => {
-    target.setEncoding("utf8")
     target.on("data", receive)
     target.on("close", close)
     target.on("error", () => target.destroy())
@@ -44,9 +60,10 @@ export const makeTcpTransport = (
     get canStartTls() {
       return !secure && options.secureContext !== undefined
     },
-    attach(data, closedHandler) {
+    attach(data, closedHandler, undecodableHandler) {
       onData = data
       onClosed = closedHandler
+      if (undecodableHandler !== undefined) onUndecodable = undecodableHandler
       listen(socket)
     },
     write(text: string, done?: WriteCallback) {
@@ -80,6 +97,7 @@ export const makeTcpTransport = (
       })
       secure = true
       socket = tlsSocket
+      decoder = new TextDecoder("utf-8", { fatal: true })
       listen(tlsSocket)
     },
     pause() {

@@ -105,6 +105,7 @@ export class ClientConnection implements Session, OpenConnection {
     transport.attach(
       (text) => this.inbound.received(text),
       () => this.transportClosed(transport),
+      (reason) => this.fail("unsupported-encoding", reason),
     )
     // Counted from the accept (before a TLS handshake), however slowly bytes trickle in.
     this.authTimer = setTimeout(

@@ -1,12 +1,14 @@
-// The incoming side of an RFC 6120 stream (or RFC 7395 WebSocket framing) on top of the
-// @xmpp/xml streaming parser, with the protections RFC 6120 §11 asks for: no DTDs, no
-// entity expansion beyond the five predefined entities, no processing instructions or
-// comments (`restricted-xml`), malformed XML and characters XML 1.0 forbids (`not-well-formed`),
+// The incoming side of an RFC 6120 stream (or RFC 7395 WebSocket framing) on top of our strict
+// XML tokenizer (src/xml/XmlTokenizer.ts), with the protections RFC 6120 §11 asks for: no DTDs,
+// no entity expansion beyond the five predefined entities, no processing instructions or
+// comments (`restricted-xml`), malformed XML (duplicate attributes and undeclared prefixes
+// included) and characters XML 1.0 forbids (`not-well-formed`),
 // stanzas above the size limit (UTF-8 bytes, counted as they arrive, before the stanza is
 // complete, and likewise any unfinished markup between stanzas) or nested too deeply
 // (`policy-violation`).
 
-import { type XmlElement, XmlElementClass, XmlParser } from "../xml/Xml.js"
+import { type XmlElement, XmlElementClass } from "../xml/Xml.js"
+import { type TokenHandler, XmlSyntaxError, XmlTokenizer } from "../xml/XmlTokenizer.js"
 import { NS_CLIENT, NS_FRAMING } from "./Namespaces.js"
 import type { StreamErrorCondition } from "./StreamError.js"
 
@@ -25,12 +27,9 @@ export interface StreamParserHandlers {
 /** `stream`: RFC 6120 over TCP; `websocket`: RFC 7395, one whole element per message. */
 export type Framing = "stream" | "websocket"
 
-const namePattern = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/
 const websocketRoot = "<websocket-frames>"
 /** A WebSocket message that can hold one whole element (whitespace-only ones are let through). */
 const endsWithTag = /^\s*$|>\s*$/
-
-const cdataOpening = "[CDATA["
 
 /**
  * Elements a stanza may nest below the stream root. Deeper trees are refused: serialising
@@ -50,29 +49,14 @@ const forbiddenCharacter = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]
 /** UTF-8 length: the size limit counts bytes on the wire, not UTF-16 code units. */
 const bytesOf = (text: string): number => Buffer.byteLength(text, "utf8")
 
-/** RFC 6120 §11.1: DTDs, comments and processing instructions (other than the XML declaration). */
-const restrictedMarkup = (data: string): string | undefined => {
-  let index = data.indexOf("<!")
-  while (index !== -1) {
-    const rest = data.slice(index + 2, index + 2 + cdataOpening.length)
-    if (!cdataOpening.startsWith(rest)) return "DTDs and comments are not allowed"
-    index = data.indexOf("<!", index + 2)
-  }
-  index = data.indexOf("<?")
-  while (index !== -1) {
-    const rest = data.slice(index + 2, index + 6)
-    if (!/^xml[\s?]/.test(rest) && !(rest.length < 4 && "xml ".startsWith(rest)))
-      return "processing instructions are not allowed"
-    index = data.indexOf("<?", index + 2)
-  }
-  return undefined
-}
-
 /**
  * A streaming parser for one stream (a restart makes a new one). Not re-entrant: after an
  * error it ignores further input.
  */
-export class StreamParser extends XmlParser {
+export class StreamParser implements TokenHandler {
+  private root: XmlElement | null = null
+  private cursor: XmlElement | null = null
+  private readonly tokenizer = new XmlTokenizer(this)
   private depth = 0
   private stanzaBytes = 0
   private bytesSinceBoundary = 0
@@ -82,20 +66,17 @@ export class StreamParser extends XmlParser {
   private asciiChunk = true
   private failed = false
   private closed = false
-  private endedWithLessThan = false
-  private carried = ""
 
   constructor(
     private readonly handlers: StreamParserHandlers,
     private readonly framing: Framing,
     private readonly maxStanzaBytes: number,
   ) {
-    super()
-    if (framing === "websocket") super.write(websocketRoot)
+    if (framing === "websocket") this.tokenizer.write(websocketRoot)
   }
 
   /** Feeds received text (a TCP chunk or one WebSocket message). */
-  override write(received: string): void {
+  write(received: string): void {
     if (this.failed || this.closed) return
     // RFC 7395 §3.3.3: a message is one whole element, so it ends with `>`. Without this check
     // a message of bare text was buffered silently, waiting for a `<` that never came.
@@ -103,26 +84,20 @@ export class StreamParser extends XmlParser {
       this.fail("not-well-formed", "a WebSocket message must hold exactly one complete element")
       return
     }
-    const data = this.holdBack(this.carried + received)
-    if (data === "") return
-    const restriction = restrictedMarkup(this.endedWithLessThan ? `<${data}` : data)
-    if (restriction !== undefined) {
-      this.fail("restricted-xml", restriction)
-      return
-    }
+    const data = received
     if (forbiddenCharacter.test(data)) {
       this.fail("not-well-formed", "a character XML does not allow")
       return
     }
-    this.endedWithLessThan = data.endsWith("<")
     const bytes = bytesOf(data)
     this.asciiChunk = bytes === data.length
     this.bytesSinceBoundary += bytes
     this.crossedBoundary = false
     try {
-      super.write(data)
+      this.tokenizer.write(data)
     } catch (error) {
-      this.fail("not-well-formed", error instanceof Error ? error.message : "malformed XML")
+      if (error instanceof XmlSyntaxError) this.fail(error.condition, error.message)
+      else this.fail("not-well-formed", error instanceof Error ? error.message : "malformed XML")
       return
     }
     if (this.failed) return
@@ -146,24 +121,8 @@ export class StreamParser extends XmlParser {
       this.fail("not-well-formed", "a WebSocket message must hold exactly one complete element")
   }
 
-  /**
-   * The underlying tokenizer recognises `?>`, `-->` and `]]>` by looking back at the
-   * previous characters of the same chunk; a chunk ending in `?`, `-` or `]` would hide
-   * them. Those trailing characters are kept for the next chunk.
-   */
-  private holdBack(data: string): string {
-    let cut = data.length
-    while (cut > 0 && data.length - cut < 2 && "?-]".includes(data.charAt(cut - 1))) cut -= 1
-    this.carried = data.slice(cut)
-    return data.slice(0, cut)
-  }
-
-  override onStartElement(name: string, attrs: Record<string, string>): void {
+  onStartElement(name: string, attrs: Record<string, string>): void {
     if (this.failed) return
-    if (!namePattern.test(name)) {
-      this.fail("not-well-formed", `bad element name ${name}`)
-      return
-    }
     // The tokenizer makes a fresh attributes object per tag and lets go of it: the element takes
     // it as it is rather than copying it into one of its own (a copy per element parsed).
     const element = new XmlElementClass(name)
@@ -196,7 +155,7 @@ export class StreamParser extends XmlParser {
     this.cursor = element
   }
 
-  override onEndElement(name: string): void {
+  onEndElement(name: string): void {
     if (this.failed) return
     const cursor = this.cursor
     if (cursor === null || name !== cursor.name) {
@@ -224,7 +183,7 @@ export class StreamParser extends XmlParser {
     this.cursor = cursor.parent
   }
 
-  override onText(text: string): void {
+  onText(text: string): void {
     if (this.failed) return
     if (this.depth < 2) {
       if (text.trim() === "") return

@@ -20,8 +20,15 @@ export interface Transport {
   readonly secure: boolean
   /** True when STARTTLS can be offered (plain TCP with TLS material). */
   readonly canStartTls: boolean
-  /** Installs the receivers; called once by the stream. */
-  attach(onData: (text: string) => void, onClosed: () => void): void
+  /**
+   * Installs the receivers; called once by the stream. `onUndecodable` hears of received bytes
+   * that are not UTF-8 (RFC 6120 §11.6); nothing more is delivered after it.
+   */
+  attach(
+    onData: (text: string) => void,
+    onClosed: () => void,
+    onUndecodable?: (reason: string) => void,
+  ): void
   /** Writes text; `done` (optional) learns whether it reached the OS. False when already closed. */
   write(text: string, done?: WriteCallback): boolean
   /** Switches to TLS (server side) after `<proceed/>` was written; data then flows decrypted. */

@@ -207,6 +207,24 @@ export const restrictedInputs = (domain: string): Array<[string, string, string]
       "not-well-formed",
     ],
     ["a mismatched end tag", `${header(domain)}<message><body></message>`, "not-well-formed"],
+    [
+      "a duplicate attribute",
+      `${header(domain)}<message to='a@${domain}' to='b@${domain}'><body>x</body></message>`,
+      "not-well-formed",
+    ],
+    [
+      "an undeclared namespace prefix",
+      `${header(domain)}<message><x:body>x</x:body></message>`,
+      "not-well-formed",
+    ],
+    ["an attribute without a value", `${header(domain)}<a b/>`, "not-well-formed"],
+    [
+      "attributes without whitespace between",
+      `${header(domain)}<message id='1'type='chat'/>`,
+      "not-well-formed",
+    ],
+    ["< in an attribute value", `${header(domain)}<message id='<'/>`, "not-well-formed"],
+    ["]]> in text", `${header(domain)}<message><body>]]></body></message>`, "not-well-formed"],
   ]
 }
 

@@ -132,3 +132,39 @@ describe("WebSocket messages of bare text", () => {
     ).toHaveLength(2)
   })
 })
+
+describe("XML that ltx's tokenizer let through", () => {
+  it("refuses a stanza with a duplicate attribute instead of keeping the last value", () => {
+    // Parsers disagree on which of two `to` wins; routing must never depend on that.
+    expect(run([header, "<message to='a@localhost' to='b@localhost'/>"])).toEqual([
+      "open",
+      "error not-well-formed",
+    ])
+  })
+
+  it("refuses an attribute without a value at once, not when the size limit is reached", () => {
+    expect(run([header, "<a b/>"])).toEqual(["open", "error not-well-formed"])
+  })
+
+  it("refuses undeclared prefixes, and accepts prefixes declared in the stanza", () => {
+    expect(run([header, "<message><x:y/></message>"])).toEqual(["open", "error not-well-formed"])
+    expect(run([header, "<message xmlns:x='urn:x'><x:y/></message>"])).toEqual([
+      "open",
+      '<message xmlns:x="urn:x" xmlns="jabber:client"><x:y/></message>',
+    ])
+  })
+
+  it("reads a CDATA section and an XML declaration split over chunks", () => {
+    expect(
+      run([
+        "<?xml vers",
+        "ion='1.0'?",
+        ">",
+        header.slice("<?xml version='1.0'?>".length),
+        "<message><body><![CDA",
+        "TA[a<b] ]",
+        "]>c</body></message>",
+      ]),
+    ).toEqual(["open", '<message xmlns="jabber:client"><body>a&lt;b] c</body></message>'])
+  })
+})

@@ -1,0 +1,352 @@
+// A strict streaming XML tokenizer for XMPP streams (RFC 6120 §11): start tags, end tags, text
+// and CDATA sections, fed in chunks of any size. It refuses what XML 1.0 and Namespaces in XML
+// call not well-formed — duplicate attributes, attributes without whitespace between them or
+// without a quoted value, `<` in an attribute value, undefined entities and references to
+// characters XML forbids, `]]>` in text, undeclared namespace prefixes — and what RFC 6120
+// §11.1 restricts: comments, DTDs and processing instructions (an XML declaration before the
+// root element excepted). ltx's tokenizer, used before, let all of these through.
+//
+// Scanning is resumable: a tag, text, CDATA section or XML declaration split over many chunks
+// is searched from where the last chunk stopped, never from its start again, so one-byte
+// chunks cost linear time. The caller limits how much may be buffered (StreamParser's size
+// limit counts the unfinished tail).
+
+/** Receives what the tokenizer reads, in document order. */
+export interface TokenHandler {
+  /** A start tag with its attributes (entity references resolved, values normalised). */
+  onStartElement(name: string, attrs: Record<string, string>): void
+  /** An end tag; a self-closing tag gives its start and then its end. */
+  onEndElement(name: string): void
+  /** Character data between tags, or a CDATA section's content. */
+  onText(text: string): void
+}
+
+/** The stream error an input deserves: malformed XML, or XML that RFC 6120 restricts. */
+export type XmlSyntaxCondition = "not-well-formed" | "restricted-xml"
+
+/** Thrown by `write` for input that is not allowed; the tokenizer must not be used after it. */
+export class XmlSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly condition: XmlSyntaxCondition,
+  ) {
+    super(message)
+    this.name = "XmlSyntaxError"
+  }
+}
+
+const LESS_THAN = 60
+const GREATER_THAN = 62
+const SLASH = 47
+const BANG = 33
+const QUESTION = 63
+const EQUALS = 61
+const DOUBLE_QUOTE = 34
+const SINGLE_QUOTE = 39
+
+const NS_XML = "http://www.w3.org/XML/1998/namespace"
+
+/** Element and attribute names: ASCII XML names with at most one prefix. */
+const namePattern = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/
+const decimalReference = /^#[0-9]{1,7}$/
+const hexReference = /^#x[0-9A-Fa-f]{1,6}$/
+/** Tab, newline and carriage return in an attribute value become spaces (XML 1.0 §3.3.3). */
+const attributeWhitespace = /[\t\n\r]/g
+const hasAttributeWhitespace = /[\t\n\r]/
+
+const isSpace = (code: number): boolean => code === 32 || code === 10 || code === 13 || code === 9
+
+const malformed = (message: string): XmlSyntaxError =>
+  new XmlSyntaxError(message, "not-well-formed")
+
+const restricted = (message: string): XmlSyntaxError =>
+  new XmlSyntaxError(message, "restricted-xml")
+
+/** XML 1.0 §2.2 `Char`: what a character reference may name. */
+const isXmlChar = (code: number): boolean =>
+  code === 0x9 ||
+  code === 0xa ||
+  code === 0xd ||
+  (code >= 0x20 && code <= 0xd7ff) ||
+  (code >= 0xe000 && code <= 0xfffd) ||
+  (code >= 0x10000 && code <= 0x10ffff)
+
+const PREDEFINED: Readonly<Record<string, string>> = {
+  lt: "<",
+  gt: ">",
+  amp: "&",
+  quot: '"',
+  apos: "'",
+}
+
+/** The text a reference between `&` and `;` stands for (RFC 6120 §11.1: no other entities). */
+const resolveReference = (reference: string): string => {
+  const predefined = Object.hasOwn(PREDEFINED, reference) ? PREDEFINED[reference] : undefined
+  if (predefined !== undefined) return predefined
+  const code = hexReference.test(reference)
+    ? Number.parseInt(reference.slice(2), 16)
+    : decimalReference.test(reference)
+      ? Number.parseInt(reference.slice(1), 10)
+      : undefined
+  if (code === undefined) throw malformed(`undefined entity &${reference.slice(0, 40)};`)
+  if (!isXmlChar(code))
+    throw malformed(`a reference to a character XML does not allow: &${reference};`)
+  return String.fromCodePoint(code)
+}
+
+/** `raw` with its entity and character references resolved. */
+const resolveReferences = (raw: string): string => {
+  let ampersand = raw.indexOf("&")
+  if (ampersand === -1) return raw
+  let out = ""
+  let copied = 0
+  while (ampersand !== -1) {
+    const semicolon = raw.indexOf(";", ampersand + 1)
+    if (semicolon === -1) throw malformed("& that starts no reference")
+    out += raw.slice(copied, ampersand) + resolveReference(raw.slice(ampersand + 1, semicolon))
+    copied = semicolon + 1
+    ampersand = raw.indexOf("&", copied)
+  }
+  return out + raw.slice(copied)
+}
+
+/** The tokenizer of one XML document (one stream); not re-entrant after an error. */
+export class XmlTokenizer {
+  /** Input not yet consumed: the start of an unfinished construct. */
+  private buffer = ""
+  /** Where the search for the end of the unfinished construct resumes, within `buffer`. */
+  private scanned = 0
+  /** In an unfinished tag: the quote its scan is inside (0 when none). */
+  private quote = 0
+  private depth = 0
+  private started = false
+  /** Namespace prefixes declared by open elements, with the depth that declared them. */
+  private readonly prefixes: Array<{ readonly depth: number; readonly prefix: string }> = []
+
+  constructor(private readonly handler: TokenHandler) {}
+
+  /** Reads a chunk; throws `XmlSyntaxError` at the first thing not allowed. */
+  write(chunk: string): void {
+    const data = this.buffer === "" ? chunk : this.buffer + chunk
+    let resume = this.scanned
+    let pos = 0
+    this.buffer = ""
+    this.scanned = 0
+    while (pos < data.length) {
+      if (data.charCodeAt(pos) !== LESS_THAN) {
+        const lessThan = data.indexOf("<", pos + resume)
+        if (lessThan === -1) {
+          this.wait(data, pos, data.length - pos)
+          return
+        }
+        this.text(data.slice(pos, lessThan))
+        pos = lessThan
+        resume = 0
+        continue
+      }
+      const next = data.charCodeAt(pos + 1)
+      let end: number
+      if (Number.isNaN(next)) {
+        this.wait(data, pos, 0)
+        return
+      }
+      if (next === BANG) end = this.markup(data, pos, resume)
+      else if (next === QUESTION) end = this.instruction(data, pos, resume)
+      else end = this.tag(data, pos, resume)
+      if (end === -1) return
+      pos = end
+      resume = 0
+    }
+  }
+
+  /** Keeps `data` from `pos` for the next chunk; the search resumes `scanned` further on. */
+  private wait(data: string, pos: number, scanned: number): void {
+    this.buffer = data.slice(pos)
+    this.scanned = scanned
+  }
+
+  private text(raw: string): void {
+    if (raw.includes("]]>")) throw malformed("]]> in text")
+    const text = resolveReferences(raw)
+    if (text !== "") this.handler.onText(text)
+  }
+
+  /** `<!`: a CDATA section, or markup RFC 6120 restricts. Returns the position after it. */
+  private markup(data: string, pos: number, resume: number): number {
+    const opening = "<![CDATA["
+    const available = data.slice(pos, pos + opening.length)
+    if (!opening.startsWith(available)) throw restricted("DTDs and comments are not allowed")
+    if (available.length < opening.length) {
+      this.wait(data, pos, 0)
+      return -1
+    }
+    const close = data.indexOf("]]>", Math.max(pos + opening.length, pos + resume - 2))
+    if (close === -1) {
+      this.wait(data, pos, Math.max(opening.length, data.length - pos))
+      return -1
+    }
+    const content = data.slice(pos + opening.length, close)
+    if (content !== "") this.handler.onText(content)
+    return close + 3
+  }
+
+  /** `<?`: the XML declaration before the root element; any other is restricted. */
+  private instruction(data: string, pos: number, resume: number): number {
+    const target = data.slice(pos + 2, pos + 6)
+    const declaration = /^xml[\s?]/.test(target)
+    if (!declaration) {
+      if (target.length < 4 && "xml ".startsWith(target)) {
+        this.wait(data, pos, 0)
+        return -1
+      }
+      throw restricted("processing instructions are not allowed")
+    }
+    if (this.started) throw restricted("an XML declaration after the root element")
+    const close = data.indexOf("?>", Math.max(pos + 2, pos + resume - 1))
+    if (close === -1) {
+      this.wait(data, pos, Math.max(2, data.length - pos))
+      return -1
+    }
+    return close + 2
+  }
+
+  /** A start or end tag at `pos`. Returns the position after it, or -1 to wait for more. */
+  private tag(data: string, pos: number, resume: number): number {
+    // Find the `>` that ends the tag: one inside a quoted attribute value does not.
+    let quote = resume === 0 ? 0 : this.quote
+    let index = pos + Math.max(1, resume)
+    let end = -1
+    while (index < data.length) {
+      if (quote !== 0) {
+        const close = data.indexOf(quote === DOUBLE_QUOTE ? '"' : "'", index)
+        if (close === -1) {
+          index = data.length
+          break
+        }
+        quote = 0
+        index = close + 1
+        continue
+      }
+      const code = data.charCodeAt(index)
+      if (code === GREATER_THAN) {
+        end = index
+        break
+      }
+      if (code === DOUBLE_QUOTE || code === SINGLE_QUOTE) quote = code
+      else if (code === LESS_THAN) throw malformed("< inside a tag")
+      index += 1
+    }
+    if (end === -1) {
+      this.quote = quote
+      this.wait(data, pos, index - pos)
+      return -1
+    }
+    if (data.charCodeAt(pos + 1) === SLASH) this.endTag(data, pos + 2, end)
+    else this.startTag(data, pos + 1, end)
+    return end + 1
+  }
+
+  private endTag(data: string, from: number, end: number): void {
+    let nameEnd = from
+    while (nameEnd < end && !isSpace(data.charCodeAt(nameEnd))) nameEnd += 1
+    const name = data.slice(from, nameEnd)
+    if (!namePattern.test(name)) throw malformed(`bad element name ${name.slice(0, 100)}`)
+    for (let index = nameEnd; index < end; index++)
+      if (!isSpace(data.charCodeAt(index))) throw malformed(`junk in the end tag of ${name}`)
+    this.close(name)
+  }
+
+  private startTag(data: string, from: number, end: number): void {
+    let index = from
+    while (index < end) {
+      const code = data.charCodeAt(index)
+      if (isSpace(code) || code === SLASH) break
+      index += 1
+    }
+    const name = data.slice(from, index)
+    if (!namePattern.test(name)) throw malformed(`bad element name ${name.slice(0, 100)}`)
+    const attrs: Record<string, string> = {}
+    let prefixed = name.includes(":")
+    let selfClosing = false
+    for (;;) {
+      const before = index
+      while (index < end && isSpace(data.charCodeAt(index))) index += 1
+      if (index === end) break
+      if (data.charCodeAt(index) === SLASH) {
+        if (index + 1 !== end) throw malformed(`/ inside the tag of ${name}`)
+        selfClosing = true
+        break
+      }
+      if (index === before) throw malformed(`attributes of ${name} without whitespace between`)
+      const nameStart = index
+      while (index < end) {
+        const code = data.charCodeAt(index)
+        if (isSpace(code) || code === EQUALS) break
+        index += 1
+      }
+      const attribute = data.slice(nameStart, index)
+      if (!namePattern.test(attribute))
+        throw malformed(`bad attribute name ${attribute.slice(0, 100)} on ${name}`)
+      while (index < end && isSpace(data.charCodeAt(index))) index += 1
+      if (data.charCodeAt(index) !== EQUALS) throw malformed(`attribute ${attribute} without =`)
+      index += 1
+      while (index < end && isSpace(data.charCodeAt(index))) index += 1
+      const quote = data.charCodeAt(index)
+      if (quote !== DOUBLE_QUOTE && quote !== SINGLE_QUOTE)
+        throw malformed(`attribute ${attribute} without a quoted value`)
+      const close = data.indexOf(quote === DOUBLE_QUOTE ? '"' : "'", index + 1)
+      if (close === -1 || close > end) throw malformed(`attribute ${attribute} not closed`)
+      const raw = data.slice(index + 1, close)
+      if (raw.includes("<")) throw malformed(`< in the value of ${attribute}`)
+      if (Object.hasOwn(attrs, attribute)) throw malformed(`duplicate attribute ${attribute}`)
+      if (attribute === "__proto__") throw malformed("attribute name __proto__ is not accepted")
+      // Literal tabs and line ends become spaces; `&#10;` and the like stay what they name.
+      attrs[attribute] = resolveReferences(
+        hasAttributeWhitespace.test(raw) ? raw.replace(attributeWhitespace, " ") : raw,
+      )
+      prefixed ||= attribute.includes(":")
+      index = close + 1
+    }
+    this.started = true
+    this.depth += 1
+    if (prefixed) this.checkNamespaces(name, attrs)
+    this.handler.onStartElement(name, attrs)
+    if (selfClosing) this.close(name)
+  }
+
+  private close(name: string): void {
+    const prefixes = this.prefixes
+    while (prefixes.length > 0 && (prefixes[prefixes.length - 1]?.depth ?? 0) >= this.depth)
+      prefixes.pop()
+    this.depth -= 1
+    this.handler.onEndElement(name)
+  }
+
+  /** Namespaces in XML 1.0: declarations made here, then every prefix used must be declared. */
+  private checkNamespaces(name: string, attrs: Record<string, string>): void {
+    for (const attribute in attrs) {
+      if (!attribute.startsWith("xmlns:")) continue
+      const prefix = attribute.slice("xmlns:".length)
+      const value = attrs[attribute]
+      if (prefix === "xmlns") throw malformed("the prefix xmlns cannot be declared")
+      if (value === "") throw malformed(`prefix ${prefix} declared empty`)
+      if ((prefix === "xml") !== (value === NS_XML))
+        throw malformed(`prefix xml and ${NS_XML} belong to each other only`)
+      this.prefixes.push({ depth: this.depth, prefix })
+    }
+    this.requireDeclared(name, name)
+    for (const attribute in attrs)
+      if (!attribute.startsWith("xmlns:")) this.requireDeclared(attribute, name)
+  }
+
+  private requireDeclared(qualified: string, element: string): void {
+    const colon = qualified.indexOf(":")
+    if (colon === -1) return
+    const prefix = qualified.slice(0, colon)
+    if (prefix === "xml") return
+    if (prefix === "xmlns") throw malformed(`the prefix xmlns is reserved (${qualified})`)
+    for (let index = this.prefixes.length - 1; index >= 0; index--)
+      if (this.prefixes[index]?.prefix === prefix) return
+    throw malformed(`undeclared namespace prefix ${prefix} in ${element}`)
+  }
+}

@@ -66,6 +66,11 @@ export class StreamParser implements TokenHandler {
   private asciiChunk = true
   private failed = false
   private closed = false
+  /**
+   * Prefixes the stream header declares besides `stream` (rare): in scope for every stanza, so
+   * each stanza gets their declarations, or it would be forwarded using undeclared prefixes.
+   */
+  private inherited: Array<readonly [string, string]> = []
 
   constructor(
     private readonly handlers: StreamParserHandlers,
@@ -133,7 +138,12 @@ export class StreamParser implements TokenHandler {
       this.cursor = element
       this.bytesSinceBoundary = 0
       this.crossedBoundary = true
-      if (this.framing === "stream") this.handlers.onOpen(name, attrs)
+      if (this.framing === "stream") {
+        for (const key in attrs)
+          if (key.startsWith("xmlns:") && key !== "xmlns:stream")
+            this.inherited.push([key, attrs[key] ?? ""])
+        this.handlers.onOpen(name, attrs)
+      }
       return
     }
     if (this.depth > maxStanzaDepth + 1) {
@@ -143,6 +153,8 @@ export class StreamParser implements TokenHandler {
     if (this.depth === 2) {
       this.stanzaBytes = 0
       if (element.attrs.xmlns === undefined) element.attrs.xmlns = NS_CLIENT
+      for (const [key, value] of this.inherited)
+        if (element.attrs[key] === undefined) element.attrs[key] = value
     }
     this.stanzaBytes += this.sizeOf(name) * 2 + 5
     for (const key in attrs)

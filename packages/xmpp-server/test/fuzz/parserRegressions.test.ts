@@ -168,3 +168,13 @@ describe("XML that ltx's tokenizer let through", () => {
     ).toEqual(["open", '<message xmlns="jabber:client"><body>a&lt;b] c</body></message>'])
   })
 })
+
+describe("prefixes declared on the stream header", () => {
+  it("are declared on each stanza that comes out, so it stands on its own", () => {
+    const withPrefix = header.replace("version='1.0'>", "version='1.0' xmlns:x='urn:x'>")
+    expect(run([withPrefix, "<message><x:y/></message>"])).toEqual([
+      "open",
+      '<message xmlns="jabber:client" xmlns:x="urn:x"><x:y/></message>',
+    ])
+  })
+})

@@ -118,6 +118,8 @@ export class XmlTokenizer {
   private scanned = 0
   /** In an unfinished tag: the quote its scan is inside (0 when none). */
   private quote = 0
+  /** In an unfinished tag: the last character scanned, spaces aside, was `=`. */
+  private afterEquals = false
   private depth = 0
   private started = false
   /** Namespace prefixes declared by open elements, with the depth that declared them. */
@@ -212,10 +214,26 @@ export class XmlTokenizer {
 
   /** A start or end tag at `pos`. Returns the position after it, or -1 to wait for more. */
   private tag(data: string, pos: number, resume: number): number {
-    // Find the `>` that ends the tag: one inside a quoted attribute value does not.
+    const endTag = data.charCodeAt(pos + 1) === SLASH
+    // Usually the whole tag is here: read it in one pass.
+    if (resume === 0) {
+      const after = endTag ? this.endTag(data, pos + 2) : this.startTag(data, pos + 1)
+      if (after !== -1) return after
+    }
+    // The tag goes on in a later chunk: find its `>` by a scan that resumes where it stopped,
+    // then read it (a tag dribbled in one byte at a time stays linear).
+    if (!this.scanTag(data, pos, resume)) return -1
+    return endTag ? this.endTag(data, pos + 2) : this.startTag(data, pos + 1)
+  }
+
+  /**
+   * Looks for the `>` that ends the tag at `pos`, from where the last look stopped; a `>` inside
+   * a quoted value (a quote after `=`) does not end it. False, with the place saved, if absent.
+   */
+  private scanTag(data: string, pos: number, resume: number): boolean {
     let quote = resume === 0 ? 0 : this.quote
+    let afterEquals = resume === 0 ? false : this.afterEquals
     let index = pos + Math.max(1, resume)
-    let end = -1
     while (index < data.length) {
       if (quote !== 0) {
         const close = data.indexOf(quote === DOUBLE_QUOTE ? '"' : "'", index)
@@ -228,25 +246,23 @@ export class XmlTokenizer {
         continue
       }
       const code = data.charCodeAt(index)
-      if (code === GREATER_THAN) {
-        end = index
-        break
-      }
-      if (code === DOUBLE_QUOTE || code === SINGLE_QUOTE) quote = code
-      else if (code === LESS_THAN) throw malformed("< inside a tag")
+      if (code === GREATER_THAN) return true
+      if (code === LESS_THAN) throw malformed("< inside a tag")
+      if (afterEquals && (code === DOUBLE_QUOTE || code === SINGLE_QUOTE)) quote = code
+      if (code === EQUALS) afterEquals = true
+      else if (!isSpace(code)) afterEquals = false
       index += 1
     }
-    if (end === -1) {
-      this.quote = quote
-      this.wait(data, pos, index - pos)
-      return -1
-    }
-    if (data.charCodeAt(pos + 1) === SLASH) this.endTag(data, pos + 2, end)
-    else this.startTag(data, pos + 1, end)
-    return end + 1
+    this.quote = quote
+    this.afterEquals = afterEquals
+    this.wait(data, pos, index - pos)
+    return false
   }
 
-  private endTag(data: string, from: number, end: number): void {
+  /** The end tag whose name starts at `from`: the position after its `>`, or -1 if not all here. */
+  private endTag(data: string, from: number): number {
+    const end = data.indexOf(">", from)
+    if (end === -1) return -1
     let nameEnd = from
     while (nameEnd < end && !isSpace(data.charCodeAt(nameEnd))) nameEnd += 1
     const name = data.slice(from, nameEnd)
@@ -254,15 +270,22 @@ export class XmlTokenizer {
     for (let index = nameEnd; index < end; index++)
       if (!isSpace(data.charCodeAt(index))) throw malformed(`junk in the end tag of ${name}`)
     this.close(name)
+    return end + 1
   }
 
-  private startTag(data: string, from: number, end: number): void {
+  /**
+   * The start tag whose name starts at `from`: reports it and returns the position after its
+   * `>`, or -1 (reporting nothing) when the data ends first. Throws at the first fault.
+   */
+  private startTag(data: string, from: number): number {
+    const length = data.length
     let index = from
-    while (index < end) {
+    while (index < length) {
       const code = data.charCodeAt(index)
-      if (isSpace(code) || code === SLASH) break
+      if (isSpace(code) || code === SLASH || code === GREATER_THAN || code === LESS_THAN) break
       index += 1
     }
+    if (index === length) return -1
     const name = data.slice(from, index)
     if (!namePattern.test(name)) throw malformed(`bad element name ${name.slice(0, 100)}`)
     const attrs: Record<string, string> = {}
@@ -270,32 +293,40 @@ export class XmlTokenizer {
     let selfClosing = false
     for (;;) {
       const before = index
-      while (index < end && isSpace(data.charCodeAt(index))) index += 1
-      if (index === end) break
-      if (data.charCodeAt(index) === SLASH) {
-        if (index + 1 !== end) throw malformed(`/ inside the tag of ${name}`)
+      while (index < length && isSpace(data.charCodeAt(index))) index += 1
+      if (index === length) return -1
+      const code = data.charCodeAt(index)
+      if (code === GREATER_THAN) break
+      if (code === SLASH) {
+        if (index + 1 === length) return -1
+        if (data.charCodeAt(index + 1) !== GREATER_THAN)
+          throw malformed(`/ inside the tag of ${name}`)
         selfClosing = true
+        index += 1
         break
       }
       if (index === before) throw malformed(`attributes of ${name} without whitespace between`)
       const nameStart = index
-      while (index < end) {
+      while (index < length) {
         const code = data.charCodeAt(index)
-        if (isSpace(code) || code === EQUALS) break
+        if (isSpace(code) || code === EQUALS || code === GREATER_THAN || code === LESS_THAN) break
         index += 1
       }
+      if (index === length) return -1
       const attribute = data.slice(nameStart, index)
       if (!namePattern.test(attribute))
         throw malformed(`bad attribute name ${attribute.slice(0, 100)} on ${name}`)
-      while (index < end && isSpace(data.charCodeAt(index))) index += 1
+      while (index < length && isSpace(data.charCodeAt(index))) index += 1
+      if (index === length) return -1
       if (data.charCodeAt(index) !== EQUALS) throw malformed(`attribute ${attribute} without =`)
       index += 1
-      while (index < end && isSpace(data.charCodeAt(index))) index += 1
+      while (index < length && isSpace(data.charCodeAt(index))) index += 1
+      if (index === length) return -1
       const quote = data.charCodeAt(index)
       if (quote !== DOUBLE_QUOTE && quote !== SINGLE_QUOTE)
         throw malformed(`attribute ${attribute} without a quoted value`)
       const close = data.indexOf(quote === DOUBLE_QUOTE ? '"' : "'", index + 1)
-      if (close === -1 || close > end) throw malformed(`attribute ${attribute} not closed`)
+      if (close === -1) return -1
       const raw = data.slice(index + 1, close)
       if (raw.includes("<")) throw malformed(`< in the value of ${attribute}`)
       if (Object.hasOwn(attrs, attribute)) throw malformed(`duplicate attribute ${attribute}`)
@@ -312,6 +343,7 @@ export class XmlTokenizer {
     if (prefixed) this.checkNamespaces(name, attrs)
     this.handler.onStartElement(name, attrs)
     if (selfClosing) this.close(name)
+    return index + 1
   }
 
   private close(name: string): void {

@@ -90,11 +90,15 @@ describe("the size limit counts UTF-8 bytes", () => {
 describe("input buffered outside a complete element is bounded", () => {
   it.each([
     ["an unterminated attribute value", "<message a='"],
-    ["an attribute without a value", "<message a"],
-    ["an attribute without quotes", "<message a=b"],
+    ["an attribute name without =", "<message a"],
   ])("ends %s growing past the limit with policy-violation", (_, opening) => {
     const chunks = [header, opening, ...Array.from({ length: 30 }, () => "x".repeat(1000))]
     expect(run(chunks)).toEqual(["open", "error policy-violation"])
+  })
+
+  it("ends an attribute without quotes at once with not-well-formed", () => {
+    const chunks = [header, "<message a=b", ...Array.from({ length: 30 }, () => "x".repeat(1000))]
+    expect(run(chunks)).toEqual(["open", "error not-well-formed"])
   })
 
   it("counts what follows a stanza's end in the same chunk", () => {

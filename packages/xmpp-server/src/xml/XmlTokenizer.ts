@@ -7,8 +7,9 @@
 // root element excepted). ltx's tokenizer, used before, let all of these through.
 //
 // Scanning is resumable: a tag, text, CDATA section or XML declaration split over many chunks
-// is searched from where the last chunk stopped, never from its start again, so one-byte
-// chunks cost linear time. The caller limits how much may be buffered (StreamParser's size
+// is searched from where the last chunk stopped, never from its start again, and a chunk that
+// cannot end it is only kept, not joined to it, until one can (ltx joined every chunk to the
+// whole unfinished rest). The caller limits how much may be buffered (StreamParser's size
 // limit counts the unfinished tail).
 
 /** Receives what the tokenizer reads, in document order. */
@@ -114,6 +115,12 @@ const resolveReferences = (raw: string): string => {
 export class XmlTokenizer {
   /** Input not yet consumed: the start of an unfinished construct. */
   private buffer = ""
+  /** Chunks that came after `buffer` and cannot end its construct, not yet joined to it. */
+  private readonly pieces: Array<string> = []
+  /** Their total length. */
+  private held = 0
+  /** The last two characters of the unfinished construct (a `]]>` or `?>` may straddle reads). */
+  private tail = ""
   /** Where the search for the end of the unfinished construct resumes, within `buffer`. */
   private scanned = 0
   /** In an unfinished tag: the quote its scan is inside (0 when none). */
@@ -129,10 +136,18 @@ export class XmlTokenizer {
 
   /** Reads a chunk; throws `XmlSyntaxError` at the first thing not allowed. */
   write(chunk: string): void {
-    const data = this.buffer === "" ? chunk : this.buffer + chunk
+    if (this.buffer !== "" && this.holds(chunk)) return
+    const data =
+      this.buffer === ""
+        ? chunk
+        : this.pieces.length === 0
+          ? this.buffer + chunk
+          : this.buffer + this.pieces.join("") + chunk
     let resume = this.scanned
     let pos = 0
     this.buffer = ""
+    this.pieces.length = 0
+    this.held = 0
     this.scanned = 0
     while (pos < data.length) {
       if (data.charCodeAt(pos) !== LESS_THAN) {
@@ -165,6 +180,37 @@ export class XmlTokenizer {
   private wait(data: string, pos: number, scanned: number): void {
     this.buffer = data.slice(pos)
     this.scanned = scanned
+    this.tail = data.slice(-2)
+  }
+
+  /**
+   * True when `chunk` cannot end the unfinished construct: it is then only kept, not joined to
+   * what came before, so a construct dribbled in many small reads is copied once, at its end.
+   */
+  private holds(chunk: string): boolean {
+    const buffer = this.buffer
+    const total = this.scanned === buffer.length + this.held
+    let holds: boolean
+    if (buffer.charCodeAt(0) !== LESS_THAN) holds = total && !chunk.includes("<")
+    else if (buffer.startsWith("<![CDATA["))
+      holds = total && !`${this.tail}${chunk}`.includes("]]>")
+    else if (buffer.startsWith("<?xml")) holds = total && !`${this.tail}${chunk}`.includes("?>")
+    else if (buffer.length < 2 || buffer.charCodeAt(1) === BANG || !total) holds = false
+    else {
+      const quote = this.quote
+      const afterEquals = this.afterEquals
+      holds = this.scanFrom(chunk, 0) === -1
+      if (!holds) {
+        this.quote = quote
+        this.afterEquals = afterEquals
+      }
+    }
+    if (!holds) return false
+    this.pieces.push(chunk)
+    this.held += chunk.length
+    this.scanned += chunk.length
+    this.tail = `${this.tail}${chunk}`.slice(-2)
+    return true
   }
 
   private text(raw: string): void {
@@ -221,7 +267,7 @@ export class XmlTokenizer {
       if (after !== -1) return after
     }
     // The tag goes on in a later chunk: find its `>` by a scan that resumes where it stopped,
-    // then read it (a tag dribbled in one byte at a time stays linear).
+    // then read it (a tag dribbled in one byte at a time is not searched again from its start).
     if (!this.scanTag(data, pos, resume)) return -1
     return endTag ? this.endTag(data, pos + 2) : this.startTag(data, pos + 1)
   }
@@ -231,9 +277,23 @@ export class XmlTokenizer {
    * a quoted value (a quote after `=`) does not end it. False, with the place saved, if absent.
    */
   private scanTag(data: string, pos: number, resume: number): boolean {
-    let quote = resume === 0 ? 0 : this.quote
-    let afterEquals = resume === 0 ? false : this.afterEquals
-    let index = pos + Math.max(1, resume)
+    if (resume === 0) {
+      this.quote = 0
+      this.afterEquals = false
+    }
+    if (this.scanFrom(data, pos + Math.max(1, resume)) !== -1) return true
+    this.wait(data, pos, data.length - pos)
+    return false
+  }
+
+  /**
+   * Scans a tag's text from `index` for the `>` that ends it, in the state `quote` and
+   * `afterEquals` describe, and leaves them as they are at the end: its index, or -1.
+   */
+  private scanFrom(data: string, start: number): number {
+    let quote = this.quote
+    let afterEquals = this.afterEquals
+    let index = start
     while (index < data.length) {
       if (quote !== 0) {
         const close = data.indexOf(quote === DOUBLE_QUOTE ? '"' : "'", index)
@@ -246,7 +306,7 @@ export class XmlTokenizer {
         continue
       }
       const code = data.charCodeAt(index)
-      if (code === GREATER_THAN) return true
+      if (code === GREATER_THAN) return index
       if (code === LESS_THAN) throw malformed("< inside a tag")
       if (afterEquals && (code === DOUBLE_QUOTE || code === SINGLE_QUOTE)) quote = code
       if (code === EQUALS) afterEquals = true
@@ -255,8 +315,7 @@ export class XmlTokenizer {
     }
     this.quote = quote
     this.afterEquals = afterEquals
-    this.wait(data, pos, index - pos)
-    return false
+    return -1
   }
 
   /** The end tag whose name starts at `from`: the position after its `>`, or -1 if not all here. */

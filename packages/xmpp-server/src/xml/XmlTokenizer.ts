@@ -63,6 +63,17 @@ const malformed = (message: string): XmlSyntaxError =>
 const restricted = (message: string): XmlSyntaxError =>
   new XmlSyntaxError(message, "restricted-xml")
 
+/** Where a name starting at `index` ends: at whitespace, `>`, `<` or `also`; or the data's end. */
+const endOfName = (data: string, index: number, also: number): number => {
+  let end = index
+  while (end < data.length) {
+    const code = data.charCodeAt(end)
+    if (isSpace(code) || code === also || code === GREATER_THAN || code === LESS_THAN) return end
+    end += 1
+  }
+  return end
+}
+
 /** XML 1.0 §2.2 `Char`: what a character reference may name. */
 const isXmlChar = (code: number): boolean =>
   code === 0x9 ||
@@ -338,12 +349,7 @@ export class XmlTokenizer {
    */
   private startTag(data: string, from: number): number {
     const length = data.length
-    let index = from
-    while (index < length) {
-      const code = data.charCodeAt(index)
-      if (isSpace(code) || code === SLASH || code === GREATER_THAN || code === LESS_THAN) break
-      index += 1
-    }
+    let index = endOfName(data, from, SLASH)
     if (index === length) return -1
     const name = data.slice(from, index)
     if (!namePattern.test(name)) throw malformed(`bad element name ${name.slice(0, 100)}`)
@@ -366,11 +372,7 @@ export class XmlTokenizer {
       }
       if (index === before) throw malformed(`attributes of ${name} without whitespace between`)
       const nameStart = index
-      while (index < length) {
-        const code = data.charCodeAt(index)
-        if (isSpace(code) || code === EQUALS || code === GREATER_THAN || code === LESS_THAN) break
-        index += 1
-      }
+      index = endOfName(data, index, EQUALS)
       if (index === length) return -1
       const attribute = data.slice(nameStart, index)
       if (!namePattern.test(attribute))

@@ -3,6 +3,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { StreamParser } from "../../src/stream/StreamParser.js"
+import { splitAt } from "../helpers/splitAt.js"
 
 const header =
   "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
@@ -31,18 +32,6 @@ const run = (
   )
   for (const chunk of chunks) parser.write(chunk)
   return events
-}
-
-const splitAt = (text: string, cuts: ReadonlyArray<number>): Array<string> => {
-  const points = [...new Set(cuts.map((cut) => cut % (text.length + 1)))].sort((a, b) => a - b)
-  const chunks: Array<string> = []
-  let previous = 0
-  for (const point of points) {
-    chunks.push(text.slice(previous, point))
-    previous = point
-  }
-  chunks.push(text.slice(previous))
-  return chunks.filter((chunk) => chunk !== "")
 }
 
 describe("StreamParser", () => {

@@ -4,6 +4,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { serialize, type XmlElement, xml } from "../../src/xml/Xml.js"
 import { XmlSyntaxError, XmlTokenizer } from "../../src/xml/XmlTokenizer.js"
+import { splitAt } from "../helpers/splitAt.js"
 
 /** Everything the tokenizer reports for `chunks`, then `error <condition>` if it threw. */
 const tokens = (chunks: ReadonlyArray<string>): Array<string> => {
@@ -163,19 +164,6 @@ const tree: fc.Arbitrary<XmlElement> = fc.letrec<{ element: XmlElement }>((of) =
     .map(({ name, attrs, children }) => xml(name, attrs, ...children)),
 })).element
 
-/** Splits `input` at the given cut points (each taken modulo its length). */
-const split = (input: string, cuts: ReadonlyArray<number>): Array<string> => {
-  const points = [...new Set(cuts.map((cut) => cut % (input.length + 1)))].sort((a, b) => a - b)
-  const chunks: Array<string> = []
-  let from = 0
-  for (const point of points) {
-    chunks.push(input.slice(from, point))
-    from = point
-  }
-  chunks.push(input.slice(from))
-  return chunks
-}
-
 /** The events a tree should give: attribute line ends as spaces (our writer keeps them raw). */
 const expected = (element: XmlElement): Array<string> => {
   const attrs: Record<string, string> = {}
@@ -195,7 +183,7 @@ describe("properties", () => {
     fc.assert(
       fc.property(tree, fc.array(fc.nat(), { maxLength: 8 }), (element, cuts) => {
         const written = serialize(element)
-        expect(merged(tokens(split(written, cuts)))).toEqual(expected(element))
+        expect(merged(tokens(splitAt(written, cuts)))).toEqual(expected(element))
       }),
       { numRuns: 1500 },
     )

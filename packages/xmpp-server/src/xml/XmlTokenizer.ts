@@ -141,7 +141,11 @@ export class XmlTokenizer {
   private depth = 0
   private started = false
   /** Namespace prefixes declared by open elements, with the depth that declared them. */
-  private readonly prefixes: Array<{ readonly depth: number; readonly prefix: string }> = []
+  private readonly prefixes: Array<{
+    readonly depth: number
+    readonly prefix: string
+    readonly namespace: string
+  }> = []
 
   constructor(private readonly handler: TokenHandler) {}
 
@@ -425,21 +429,34 @@ export class XmlTokenizer {
       if (value === "") throw malformed(`prefix ${prefix} declared empty`)
       if ((prefix === "xml") !== (value === NS_XML))
         throw malformed(`prefix xml and ${NS_XML} belong to each other only`)
-      this.prefixes.push({ depth: this.depth, prefix })
+      this.prefixes.push({ depth: this.depth, prefix, namespace: value ?? "" })
     }
-    this.requireDeclared(name, name)
-    for (const attribute in attrs)
-      if (!attribute.startsWith("xmlns:")) this.requireDeclared(attribute, name)
+    this.namespaceOf(name, name)
+    // Namespaces in XML §6.3: two attributes with the same namespace and local name are one
+    // attribute twice, whatever prefixes they are written with.
+    let seen: Set<string> | undefined
+    for (const attribute in attrs) {
+      if (attribute.startsWith("xmlns:")) continue
+      const namespace = this.namespaceOf(attribute, name)
+      if (namespace === undefined) continue
+      const expanded = `${namespace} ${attribute.slice(attribute.indexOf(":") + 1)}`
+      seen ??= new Set()
+      if (seen.has(expanded)) throw malformed(`attribute ${attribute} of ${name} given twice`)
+      seen.add(expanded)
+    }
   }
 
-  private requireDeclared(qualified: string, element: string): void {
+  /** The namespace a prefixed name's prefix is bound to (undefined when it has none). */
+  private namespaceOf(qualified: string, element: string): string | undefined {
     const colon = qualified.indexOf(":")
-    if (colon === -1) return
+    if (colon === -1) return undefined
     const prefix = qualified.slice(0, colon)
-    if (prefix === "xml") return
+    if (prefix === "xml") return NS_XML
     if (prefix === "xmlns") throw malformed(`the prefix xmlns is reserved (${qualified})`)
-    for (let index = this.prefixes.length - 1; index >= 0; index--)
-      if (this.prefixes[index]?.prefix === prefix) return
+    for (let index = this.prefixes.length - 1; index >= 0; index--) {
+      const declared = this.prefixes[index]
+      if (declared?.prefix === prefix) return declared.namespace
+    }
     throw malformed(`undeclared namespace prefix ${prefix} in ${element}`)
   }
 }

@@ -85,6 +85,10 @@ describe("what it reads", () => {
     ])
   })
 
+  it("accepts the same local name under two namespaces, and prefixed beside unprefixed", () => {
+    expect(lastOf("<m xmlns:a='urn:a' xmlns:b='urn:b' a:t='1' b:t='2' t='3'/>")).toBe("end m")
+  })
+
   it("knows the xml prefix without a declaration, and prefixes declared on an ancestor", () => {
     expect(
       lastOf(
@@ -122,6 +126,14 @@ describe("what it refuses", () => {
     ["the xmlns prefix declared", "<m xmlns:xmlns='urn:x'/>"],
     ["the xml prefix bound elsewhere", "<m xmlns:xml='urn:x'/>"],
     ["the attribute __proto__", "<m __proto__='x'/>"],
+    [
+      "one attribute twice under two prefixes",
+      "<m xmlns:a='urn:x' xmlns:b='urn:x' a:t='1' b:t='2'/>",
+    ],
+    [
+      "one xml: attribute twice via a declared prefix",
+      "<m xmlns:x='urn:x'><e xmlns:y='urn:x' x:l='1' y:l='2'/></m>",
+    ],
   ])("%s: not-well-formed", (_, input) => {
     expect(lastOf(input)).toBe("error not-well-formed")
   })

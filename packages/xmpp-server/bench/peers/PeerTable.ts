@@ -3,12 +3,15 @@
 // same run, so the figures compare across machines.
 import type { LoadResult } from "../runLoad.js"
 
-/** One server's runs: the first on the fresh process (its memory), saturation, fixed rate. */
+/**
+ * One server's runs: the first on the fresh process (its memory), saturation, and the
+ * fixed-rate rounds (the table shows each figure's median over the rounds).
+ */
 export interface PeerColumn {
   readonly name: string
   readonly fresh: LoadResult
   readonly saturation: LoadResult
-  readonly fixedRate: LoadResult
+  readonly fixedRate: ReadonlyArray<LoadResult>
 }
 
 interface Row {
@@ -16,6 +19,24 @@ interface Row {
   readonly value: (column: PeerColumn) => number
   readonly digits: number
 }
+
+/** The middle value of `values`, or the mean of the two middle ones; NaN when there are none. */
+export const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  if (sorted.length === 0) return Number.NaN
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2
+}
+
+/** The median over a column's fixed-rate rounds of one figure. */
+const overRounds =
+  (figure: (result: LoadResult) => number) =>
+  (column: PeerColumn): number =>
+    median(column.fixedRate.map(figure))
+
+const p99 = (result: LoadResult) => result.latencyP99Milliseconds
 
 /** CPU seconds per 10,000 delivered messages. */
 const cpuSecondsPer10k = (result: LoadResult) => result.serverCpuMillisecondsPer1000Messages / 100
@@ -65,37 +86,48 @@ const rows: ReadonlyArray<Row> = [
   },
   {
     label: "fixed rate: delivered msgs/s",
-    value: (column) => column.fixedRate.deliveredPerSecond,
+    value: overRounds((result) => result.deliveredPerSecond),
     digits: 0,
   },
   {
     label: "fixed rate: latency p50 ms",
-    value: (column) => column.fixedRate.latencyP50Milliseconds,
+    value: overRounds((result) => result.latencyP50Milliseconds),
     digits: 2,
   },
   {
     label: "fixed rate: latency p99 ms (lower is better)",
-    value: (column) => column.fixedRate.latencyP99Milliseconds,
+    value: overRounds(p99),
+    digits: 2,
+  },
+  {
+    label: "fixed rate: latency p99 ms, best round",
+    value: (column) => Math.min(...column.fixedRate.map(p99)),
+    digits: 2,
+  },
+  {
+    label: "fixed rate: latency p99 ms, worst round",
+    value: (column) => Math.max(...column.fixedRate.map(p99)),
     digits: 2,
   },
   {
     label: "fixed rate: server CPU s / 10k msgs",
-    value: (column) => cpuSecondsPer10k(column.fixedRate),
+    value: overRounds(cpuSecondsPer10k),
     digits: 2,
   },
   {
     label: "fixed rate: generator CPU % of its core",
-    value: (column) => column.fixedRate.generatorCpuPercent,
+    value: overRounds((result) => result.generatorCpuPercent),
     digits: 0,
   },
   {
     label: "fixed rate: generator GC pauses ms (total)",
-    value: (column) => column.fixedRate.generatorGcPauseMilliseconds.total,
+    value: overRounds((result) => result.generatorGcPauseMilliseconds.total),
     digits: 1,
   },
   {
     label: "fixed rate: generator GC pause ms (longest)",
-    value: (column) => column.fixedRate.generatorGcPauseMilliseconds.longest,
+    value: (column) =>
+      Math.max(...column.fixedRate.map((result) => result.generatorGcPauseMilliseconds.longest)),
     digits: 2,
   },
   {
@@ -159,4 +191,39 @@ export const formatPeerTable = (
       )
       .join("  ")
   return `${[format(header), ...lines.map(format)].join("\n")}\n`
+}
+
+/**
+ * The fixed-rate p99 of every round, one line per server, and for each of ours in how many
+ * rounds its p99 was at or below each peer's in the same round.
+ */
+export const formatLatencyRounds = (
+  peers: readonly [PeerColumn, PeerColumn],
+  ours: ReadonlyArray<PeerColumn>,
+): string => {
+  const columns = [...peers, ...ours]
+  const width = Math.max(...columns.map((column) => column.name.length))
+  const lines = columns.map(
+    (column) =>
+      `  ${column.name.padEnd(width)}  ${column.fixedRate.map((result) => p99(result).toFixed(2).padStart(6)).join(" ")}`,
+  )
+  const atOrBelow = (column: PeerColumn, peer: PeerColumn): string => {
+    const rounds = Math.min(column.fixedRate.length, peer.fixedRate.length)
+    let count = 0
+    for (let round = 0; round < rounds; round++) {
+      const mine = column.fixedRate[round]
+      const theirs = peer.fixedRate[round]
+      if (mine !== undefined && theirs !== undefined && p99(mine) <= p99(theirs)) count++
+    }
+    return `${peer.name}'s in ${count} of ${rounds}`
+  }
+  return [
+    "fixed rate: latency p99 ms in each round (the table gives the median round)",
+    ...lines,
+    ...ours.map(
+      (column) =>
+        `${column.name}: p99 at or below ${peers.map((peer) => atOrBelow(column, peer)).join(", ")} rounds`,
+    ),
+    "",
+  ].join("\n")
 }

@@ -3,7 +3,12 @@
 // load window, idle time kept apart).
 import { describe, expect, it } from "vitest"
 import { summariseProfile } from "../../bench/peers/CpuProfile.js"
-import { formatPeerTable, type PeerColumn } from "../../bench/peers/PeerTable.js"
+import {
+  formatLatencyRounds,
+  formatPeerTable,
+  median,
+  type PeerColumn,
+} from "../../bench/peers/PeerTable.js"
 import type { LoadResult } from "../../bench/runLoad.js"
 
 const result = (deliveredPerSecond: number, p99: number, rssPerSession: number): LoadResult => ({
@@ -28,11 +33,17 @@ const result = (deliveredPerSecond: number, p99: number, rssPerSession: number):
   failures: [],
 })
 
-const column = (name: string, rate: number, p99: number, rss: number): PeerColumn => ({
+const column = (
+  name: string,
+  rate: number,
+  p99: number,
+  rss: number,
+  roundP99s: ReadonlyArray<number> = [p99],
+): PeerColumn => ({
   name,
   fresh: result(rate, p99, rss),
   saturation: result(rate, p99, rss),
-  fixedRate: result(2000, p99, rss),
+  fixedRate: roundP99s.map((roundP99) => result(2000, roundP99, rss)),
 })
 
 const cellsOf = (table: string, label: string): Array<string> =>
@@ -81,6 +92,50 @@ describe("formatPeerTable", () => {
       "-",
       "1.25x",
     ])
+  })
+})
+
+describe("the fixed-rate rounds", () => {
+  const peers = [
+    column("Prosody", 5000, 10, 40, [20, 22, 21]),
+    column("ejabberd", 8000, 2, 160, [2.5, 1.5, 2.0]),
+  ] as const
+  const ours = [column("ours AMP on", 10_000, 5, 20, [1.0, 3.0, 1.9])]
+
+  it("gives each fixed-rate figure as the median round, with the best and worst p99 beside it", () => {
+    const table = formatPeerTable(peers, ours)
+    expect(cellsOf(table, "fixed rate: latency p99 ms (lower is better)")).toEqual([
+      "21.00",
+      "2.00",
+      "1.90",
+      "0.09x",
+      "0.95x",
+    ])
+    expect(cellsOf(table, "fixed rate: latency p99 ms, best round").slice(0, 3)).toEqual([
+      "20.00",
+      "1.50",
+      "1.00",
+    ])
+    expect(cellsOf(table, "fixed rate: latency p99 ms, worst round").slice(0, 3)).toEqual([
+      "22.00",
+      "2.50",
+      "3.00",
+    ])
+  })
+
+  it("lists every round's p99 and counts the rounds where ours was at or below each peer's", () => {
+    const text = formatLatencyRounds(peers, ours)
+    expect(text).toMatch(/ejabberd +2\.50 +1\.50 +2\.00/)
+    expect(text).toMatch(/ours AMP on +1\.00 +3\.00 +1\.90/)
+    expect(text).toContain(
+      "ours AMP on: p99 at or below Prosody's in 3 of 3, ejabberd's in 2 of 3 rounds",
+    )
+  })
+
+  it("takes the middle value, or the mean of the middle two", () => {
+    expect(median([3, 1, 2])).toBe(2)
+    expect(median([4, 1, 3, 2])).toBe(2.5)
+    expect(median([])).toBeNaN()
   })
 })
 

@@ -8,7 +8,7 @@ import { Cause, Context, Data, Effect, Exit, Layer, Scope } from "effect"
 import { ComponentRouter } from "./components/ComponentRouter.js"
 import { toComponent } from "./components/ComponentRouting.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
-import type { ServerCore } from "./core/ServerCore.js"
+import type { OpenConnection, ServerCore } from "./core/ServerCore.js"
 import { csiModule } from "./csi/csiModule.js"
 import {
   componentListener,
@@ -71,22 +71,52 @@ export class StartError extends Data.TaggedError("StartError")<{
   readonly message: string
 }> {}
 
+/**
+ * The graceful stop of the streams. New connections are refused at once. A stream-managed
+ * client holding unacknowledged stanzas is asked for a last `<a/>` (XEP-0198 §4) and its
+ * stream ends once the answer came, or when half of `shutdown_grace_seconds` is over: what it
+ * acknowledged is done with, and only the rest goes to offline storage and comes again after
+ * the restart. Every other stream ends with `system-shutdown` at once. Sockets still open
+ * when the grace time is over are destroyed.
+ */
 const shutdownStreams = (core: ServerCore) =>
   Effect.callback<void>((resume) => {
     core.lifecycle.stopping = true
-    for (const connection of [...core.connections]) connection.shutdown()
+    const started = Date.now()
+    const graceMs = core.config.server.shutdown_grace_seconds * 1000
+    const asking = new Map<OpenConnection, () => boolean>()
+    for (const connection of [...core.connections]) {
+      const answered = graceMs === 0 ? undefined : connection.askFinalAck?.()
+      if (answered === undefined) connection.shutdown()
+      else asking.set(connection, answered)
+    }
     // XEP-0198: hibernated sessions end now; their unacknowledged messages go offline.
     for (const session of [...core.sm.resumable.values()]) session.endHibernation()
-    const deadline = Date.now() + core.config.server.shutdown_grace_seconds * 1000
-    const check = (): void => {
-      if (core.connections.size === 0 || Date.now() >= deadline) {
-        for (const connection of [...core.connections]) connection.destroy()
-        resume(Effect.void)
-        return
+    const asked = asking.size
+    let answers = 0
+    const whenAnswered = (): void => {
+      for (const [connection, answered] of asking) {
+        if (!core.connections.has(connection)) asking.delete(connection)
+        else if (answered()) {
+          answers += 1
+          asking.delete(connection)
+          connection.shutdown()
+        }
       }
-      setTimeout(check, 20)
+      if (asking.size > 0 && Date.now() < started + graceMs / 2)
+        return void setTimeout(whenAnswered, 20)
+      for (const connection of asking.keys()) connection.shutdown()
+      if (asked > 0)
+        core.logger.info("shutdown-acks", { asked, answered: answers, ms: Date.now() - started })
+      whenClosed()
     }
-    check()
+    const whenClosed = (): void => {
+      if (core.connections.size > 0 && Date.now() < started + graceMs)
+        return void setTimeout(whenClosed, 20)
+      for (const connection of [...core.connections]) connection.destroy()
+      resume(Effect.void)
+    }
+    whenAnswered()
   })
 
 const program = (options: StartOptions) =>

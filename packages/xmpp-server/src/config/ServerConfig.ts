@@ -41,6 +41,11 @@ export interface LimitsSection {
   readonly bytes_per_second_per_ip: number
   /** Bytes one IP address may send at once before `bytes_per_second_per_ip` applies. */
   readonly byte_burst_per_ip: number
+  /**
+   * IPv6 addresses are counted per prefix of this many bits (64: one /64, what one host is
+   * usually given; 128: address by address). IPv4 addresses are counted one by one.
+   */
+  readonly ipv6_prefix_length: number
 }
 
 /** `[listen.c2s]`: TCP client connections (STARTTLS; optional direct TLS, XEP-0368). */

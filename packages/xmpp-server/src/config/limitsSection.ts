@@ -14,6 +14,7 @@ export const defaultLimits: LimitsSection = {
   max_waiting_stanzas: 10_000,
   bytes_per_second_per_ip: 0,
   byte_burst_per_ip: 1_048_576,
+  ipv6_prefix_length: 64,
 }
 
 const counts = [0, 1_000_000] as const
@@ -33,5 +34,6 @@ export const limitsSection = (fields: Fields, raw: Table): LimitsSection => {
     max_waiting_stanzas: read("max_waiting_stanzas", [1, 10_000_000]),
     bytes_per_second_per_ip: read("bytes_per_second_per_ip", [0, 1_073_741_824]),
     byte_burst_per_ip: read("byte_burst_per_ip", [1024, 1_073_741_824]),
+    ipv6_prefix_length: read("ipv6_prefix_length", [1, 128]),
   }
 }

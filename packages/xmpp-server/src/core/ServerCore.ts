@@ -16,6 +16,13 @@ export interface OpenConnection {
   shutdown(): void
   /** Closes the socket at once. */
   destroy(): void
+  /**
+   * Graceful stop, before `shutdown` (XEP-0198 §4): asks a stream-managed client that holds
+   * unacknowledged stanzas for a last `<a/>`. Returns a check that is true once the answer
+   * was processed, or undefined when there is nothing to ask (optional: components have no
+   * stream management).
+   */
+  askFinalAck?(): (() => boolean) | undefined
 }
 
 /** Shared server state. */

@@ -2,9 +2,11 @@
 // address may open per window, how many of its connections may be open and not yet
 // authenticated at once, and (when configured) how many bytes per second all its connections
 // may send together. A refusal is logged once per address and window, not per connection.
+// IPv6 addresses are counted by prefix (`ipv6_prefix_length`, a /64 by default; AddressKey.ts).
 import type { LimitsSection } from "../config/ServerConfig.js"
 import type { ServerCore } from "../core/ServerCore.js"
 import type { Logger } from "../log/Logger.js"
+import { addressKey } from "./AddressKey.js"
 import { TokenBucket } from "./TokenBucket.js"
 
 /** Why a connection was refused. */
@@ -12,6 +14,7 @@ export type Refusal = "connection-rate" | "unauthenticated-connections"
 
 /** An admitted connection, counted as unauthenticated until it is released. */
 export interface ConnectionTicket {
+  /** The address as counted: an IPv4 address, or an IPv6 prefix such as `2001:db8::/64`. */
   readonly address: string
   /** When the connection was accepted (ms since the epoch); the auth timeout counts from here. */
   readonly openedAt: number
@@ -26,10 +29,6 @@ interface AddressState {
   unauthenticated: number
   bytes: TokenBucket | undefined
 }
-
-/** `::ffff:192.0.2.1` (IPv4 on a dual-stack socket) counts as `192.0.2.1`. */
-const normalized = (address: string): string =>
-  address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address
 
 /** The per-address bookkeeping of one server; time comes from the caller. */
 export class ConnectionLimits {
@@ -53,7 +52,7 @@ export class ConnectionLimits {
    */
   admit(rawAddress: string, now: number, openedAt = now): ConnectionTicket | Refusal {
     this.sweep(now)
-    const address = normalized(rawAddress)
+    const address = this.keyOf(rawAddress)
     const state = this.stateOf(address, now)
     const { connections_per_ip: perWindow, unauthenticated_per_ip: unauthenticated } = this.settings
     const refusal: Refusal | undefined =
@@ -94,13 +93,17 @@ export class ConnectionLimits {
    */
   bytesWaitMs(rawAddress: string, now: number): number {
     if (this.settings.bytes_per_second_per_ip === 0) return 0
-    return this.bytesOf(normalized(rawAddress), now).msUntilToken(now)
+    return this.bytesOf(this.keyOf(rawAddress), now).msUntilToken(now)
   }
 
   /** Charges `bytes` received from `address` to its budget (which may go into debt). */
   chargeBytes(rawAddress: string, bytes: number, now: number): void {
     if (this.settings.bytes_per_second_per_ip === 0) return
-    this.bytesOf(normalized(rawAddress), now).spend(bytes, now)
+    this.bytesOf(this.keyOf(rawAddress), now).spend(bytes, now)
+  }
+
+  private keyOf(rawAddress: string): string {
+    return addressKey(rawAddress, this.settings.ipv6_prefix_length)
   }
 
   private bytesOf(address: string, now: number): TokenBucket {

@@ -239,6 +239,10 @@ export class ClientConnection implements Session, OpenConnection {
     this.transport.end()
   }
 
+  askFinalAck(): (() => boolean) | undefined {
+    return this.sm.askFinalAck()
+  }
+
   shutdown(): void {
     this.closeReason = "shutdown"
     this.fail("system-shutdown")

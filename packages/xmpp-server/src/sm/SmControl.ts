@@ -32,6 +32,8 @@ export class SmControl {
   readonly handoff = new HandoffTracker()
   private ackTimer: NodeJS.Timeout | undefined
   private ackRequestScheduled = false
+  /** `<a/>` elements processed so far (the graceful stop waits for one more). */
+  answers = 0
 
   constructor(
     private readonly core: ServerCore,
@@ -71,6 +73,22 @@ export class SmControl {
     const h = parseH(element.attrs.h)
     if (h === undefined || !this.acknowledge(h))
       return void this.host.fail("undefined-condition", "h acknowledges more than was sent")
+    this.answers += 1
+  }
+
+  /**
+   * Asks for a last `<a/>` before the server stops, when stanzas wait for one (`<r/>`, unless
+   * a request is still unanswered: the server asks again only after an answer); returns a
+   * check that is true once an answer came. What the client acknowledges then is not
+   * rerouted to offline storage and sent again after the restart.
+   */
+  askFinalAck(): (() => boolean) | undefined {
+    const stream = this.stream
+    if (stream === undefined || stream.queue.length === 0 || !this.host.bound) return undefined
+    const before = this.answers
+    // A request still unanswered is the last one: its answer is what the stop waits for.
+    if (this.ackTimer === undefined) this.sendAckRequest()
+    return () => this.answers > before
   }
 
   /** Applies the client's `h` (from `<a/>` or `<resume/>`); false when it is too high. */
@@ -124,16 +142,21 @@ export class SmControl {
     this.ackRequestScheduled = true
     setImmediate(() => {
       this.ackRequestScheduled = false
-      const settings = this.core.sm.settings
-      if (!this.host.bound || settings === undefined || this.ackTimer !== undefined) return
-      this.host.write(`<r xmlns='${NS_SM}'/>`)
-      this.ackTimer = setTimeout(() => {
-        this.ackTimer = undefined
-        const unacked = this.stream?.queue.map((entry) => entry.stanza) ?? []
-        if (unacked.length > 0) this.core.modules.stream.ackDelayed(this.host.session, unacked)
-      }, settings.ack_timeout * 1000)
-      this.ackTimer.unref()
+      if (this.host.bound && this.ackTimer === undefined) this.sendAckRequest()
     })
+  }
+
+  /** Writes `<r/>` and reports `ackDelayed` when no answer comes within `ack_timeout`. */
+  private sendAckRequest(): void {
+    const settings = this.core.sm.settings
+    if (settings === undefined) return
+    this.host.write(`<r xmlns='${NS_SM}'/>`)
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined
+      const unacked = this.stream?.queue.map((entry) => entry.stanza) ?? []
+      if (unacked.length > 0) this.core.modules.stream.ackDelayed(this.host.session, unacked)
+    }, settings.ack_timeout * 1000)
+    this.ackTimer.unref()
   }
 
   /** Forgets a pending ack request (the connection dropped or was replaced). */

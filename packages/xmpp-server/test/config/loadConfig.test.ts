@@ -98,6 +98,7 @@ describe("defaults", () => {
         max_waiting_stanzas: 10_000,
         bytes_per_second_per_ip: 0,
         byte_burst_per_ip: 1_048_576,
+        ipv6_prefix_length: 64,
       },
       components: [],
       modules: {},

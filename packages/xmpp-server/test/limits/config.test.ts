@@ -24,6 +24,7 @@ describe("[limits]", () => {
       max_waiting_stanzas: 10_000,
       bytes_per_second_per_ip: 0,
       byte_burst_per_ip: 1_048_576,
+      ipv6_prefix_length: 64,
     })
   })
 
@@ -38,6 +39,7 @@ stanza_burst = 200
 max_waiting_stanzas = 2000
 bytes_per_second_per_ip = 65536
 byte_burst_per_ip = 262144
+ipv6_prefix_length = 56
 `)
     expect(config.limits).toEqual({
       connections_per_ip: 0,
@@ -48,6 +50,7 @@ byte_burst_per_ip = 262144
       max_waiting_stanzas: 2000,
       bytes_per_second_per_ip: 65_536,
       byte_burst_per_ip: 262_144,
+      ipv6_prefix_length: 56,
     })
   })
 
@@ -73,6 +76,11 @@ byte_burst_per_ip = 262144
       "byte_burst_per_ip = 100",
       "limits.byte_burst_per_ip",
       "expected an integer from 1024 to 1073741824, got 100",
+    ],
+    [
+      "ipv6_prefix_length = 0",
+      "limits.ipv6_prefix_length",
+      "expected an integer from 1 to 128, got 0",
     ],
     ["stanza_rate = 5", "limits.stanza_rate", "unknown key"],
   ])("refuses %s", (line, key, reason) => {

@@ -2,12 +2,14 @@
 // foreground until SIGINT/SIGTERM; `adduser`, `deluser` and `passwd` manage accounts directly
 // in the storage. Exit codes: 0 success, 1 failure, 2 usage or configuration error.
 import { readFileSync } from "node:fs"
+import { availableParallelism } from "node:os"
 import { parseArgs } from "node:util"
 import { AccountError, addUser, changePassword, deleteUser } from "./auth/accounts.js"
 import { ConfigError, loadConfigFile, makeConfig } from "./config/loadConfig.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
 import { databaseFile, openSqliteStorage } from "./storage/SqliteStorage.js"
 import { StorageError } from "./storage/Storage.js"
+import { singleCpuNote } from "./SingleCpuNote.js"
 import { CertificateError } from "./tls/certificate.js"
 
 const usage = `Usage: xmpp-amp-server <command> [options]
@@ -99,6 +101,9 @@ const start = async (config: ServerConfig): Promise<number> => {
       `xmpp-amp-server is serving ${server.domain}`,
       ...listeningLines(config, server.ports),
       `  data       ${config.server.data_dir}`,
+      ...[singleCpuNote(availableParallelism(), process.execArgv, process.env.NODE_OPTIONS)].filter(
+        (line) => line !== undefined,
+      ),
       "Press Ctrl-C to stop.",
       "",
     ].join("\n"),

@@ -7,9 +7,9 @@ import { parseArgs } from "node:util"
 import { AccountError, addUser, changePassword, deleteUser } from "./auth/accounts.js"
 import { ConfigError, loadConfigFile, makeConfig } from "./config/loadConfig.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
+import { singleCpuNote } from "./SingleCpuNote.js"
 import { databaseFile, openSqliteStorage } from "./storage/SqliteStorage.js"
 import { StorageError } from "./storage/Storage.js"
-import { singleCpuNote } from "./SingleCpuNote.js"
 import { CertificateError } from "./tls/certificate.js"
 
 const usage = `Usage: xmpp-amp-server <command> [options]

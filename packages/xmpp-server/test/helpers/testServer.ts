@@ -32,9 +32,14 @@ export interface TestServerOptions {
   readonly modules?: ReadonlyArray<ServerModule>
 }
 
-/** Starts the server on 127.0.0.1 with port 0 for every listener. */
-export const startTestServer = async (options: TestServerOptions = {}): Promise<TestServer> => {
-  const dataDir = mkdtempSync(join(tmpdir(), "xmpp-amp-test-"))
+/**
+ * Starts the server on 127.0.0.1 with port 0 for every listener, in `dataDir` (kept: start
+ * again on the same directory to test a restart). `stop()` stops it and leaves the directory.
+ */
+export const startTestServerIn = async (
+  dataDir: string,
+  options: TestServerOptions = {},
+): Promise<TestServer> => {
   const input = options.config ?? {}
   const moduleNames = [
     ...builtinModuleNames,
@@ -61,8 +66,18 @@ export const startTestServer = async (options: TestServerOptions = {}): Promise<
     addUser: (username, password) => {
       server.storage.users.create(createUserRecord(username, password))
     },
+    stop: () => server.stop(),
+  }
+}
+
+/** Starts the server as `startTestServerIn` does, in a fresh directory removed at `stop()`. */
+export const startTestServer = async (options: TestServerOptions = {}): Promise<TestServer> => {
+  const dataDir = mkdtempSync(join(tmpdir(), "xmpp-amp-test-"))
+  const test = await startTestServerIn(dataDir, options)
+  return {
+    ...test,
     stop: async () => {
-      await server.stop()
+      await test.stop()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }

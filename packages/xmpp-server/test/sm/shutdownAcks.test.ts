@@ -1,20 +1,15 @@
 // A graceful stop asks stream-managed clients for a last acknowledgement (XEP-0198 §4) before
 // it ends their streams: `<r/>` first (unless one is still unanswered), `system-shutdown` once
-// the answer came (or after half of `shutdown_grace_seconds`). What a client confirms then is done with; what it does not goes
-// to offline storage and comes again after the restart (XEP-0198 §5), as before.
+// the answer came (or after half of `shutdown_grace_seconds`). What a client confirms then is
+// done with; what it does not goes to offline storage and comes again after the restart
+// (XEP-0198 §5), as before.
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import {
-  builtinModuleNames,
-  createUserRecord,
-  makeConfig,
-  type RunningServer,
-  silentLogger,
-  startServer,
-} from "../../src/index.js"
+import { createUserRecord, type RunningServer } from "../../src/index.js"
 import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
+import { startTestServerIn } from "../helpers/testServer.js"
 import { chat, countBody, NS_SM, smLogin } from "./smRaw.js"
 
 const dataDir = mkdtempSync(join(tmpdir(), "xmpp-amp-shutdown-acks-"))
@@ -25,19 +20,15 @@ afterAll(() => {
 })
 
 const graceSeconds = 2
-const start = (): Promise<RunningServer> =>
-  startServer({
-    config: makeConfig(
-      {
-        server: { data_dir: dataDir, shutdown_grace_seconds: graceSeconds },
-        listen: {
-          c2s: { host: "127.0.0.1", port: 0, tls: "optional", allow_plain_without_tls: true },
-        },
-      },
-      { moduleNames: builtinModuleNames },
-    ),
-    logger: silentLogger,
+const start = async (): Promise<RunningServer> => {
+  const test = await startTestServerIn(dataDir, {
+    config: {
+      server: { shutdown_grace_seconds: graceSeconds },
+      listen: { c2s: { tls: "optional", allow_plain_without_tls: true } },
+    },
   })
+  return test.server
+}
 
 const ackRequest = `<r xmlns='${NS_SM}'/>`
 const shutdownError = "<system-shutdown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"

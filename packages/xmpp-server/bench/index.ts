@@ -6,8 +6,12 @@
 // (XEP-0079) on every message that never fires for an online recipient (AMP's own work, no
 // reply), and with a `deliver=direct notify` rule (a notify reply per message); the ratios to
 // the run without AMP are printed, and a fourth run with the AMP module off and the same `<amp/>`
-// on every message (routed as it is): the cost of the bytes alone.
+// on every message (routed as it is): the cost of the bytes alone. With `--sm`, the server runs
+// twice with MAM off: plain clients, and every client with XEP-0198 stream management (each
+// message then has an `sm_pending` row until its recipient acknowledges it, and the clients
+// answer the server's `<r/>`).
 //   npm run bench -- --clients 200 --messages 100 --rate 50 --window 10 --mechanism SCRAM-SHA-1 --tls off
+//   npm run bench -- --sm
 //   npm run bench -- --amp --server-node-options="--cpu-prof --cpu-prof-dir=/tmp/profiles"
 //   BENCH_SERVER_LOG=/tmp/server.log npm run bench -- --server-node-options=--trace-gc
 import { type ChildProcess, spawn } from "node:child_process"
@@ -31,9 +35,12 @@ const { values } = parseArgs({
     mechanism: { type: "string", default: "SCRAM-SHA-1" },
     tls: { type: "string", default: "off" },
     amp: { type: "boolean", default: false },
+    sm: { type: "boolean", default: false },
     "server-node-options": { type: "string", default: "" },
   },
 })
+
+if (values.amp && values.sm) throw new Error("--amp and --sm are separate runs: give one of them")
 
 const packageRoot = join(import.meta.dirname, "..")
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
@@ -85,6 +92,7 @@ const runGenerator = async (
   serverPid: number,
   protocol: "xmpp" | "relay",
   amp?: AmpBenchRule,
+  sm = false,
 ): Promise<LoadResult> => {
   const generator = runTs(join(import.meta.dirname, "loadGenerator.ts"), [
     ...["--protocol", protocol, "--port", String(port), "--server-pid", String(serverPid)],
@@ -100,6 +108,7 @@ const runGenerator = async (
     ],
     ...(protocol === "xmpp" ? ["--tls", String(values.tls)] : []),
     ...(amp === undefined ? [] : ["--amp-rule", amp]),
+    ...(sm ? ["--sm"] : []),
   ])
   let stdout = ""
   let stderr = ""
@@ -133,15 +142,22 @@ const measureRelay = async (): Promise<LoadResult> => {
 const provisionUsers = (dataDir: string): void =>
   provisionOurUsers(dataDir, usersPrefix, clients, password, values.amp ? clients : 0)
 
-/**
- * Runs the load against the server; `archive` switches the MAM module (durable writes per
- * message), `amp` puts that AMP rule on every message.
- */
+/** How the server runs and what the clients do. */
+interface ServerRun {
+  /** The MAM module (durable writes per message). */
+  readonly archive: boolean
+  /** This AMP rule on every message. */
+  readonly amp?: AmpBenchRule
+  /** The AMP module (on unless false). */
+  readonly ampModule?: boolean
+  /** Every client enables XEP-0198 stream management. */
+  readonly sm?: boolean
+}
+
+/** Runs the load against the server, configured and driven as `run` says. */
 const measureServer = async (
   directory: string,
-  archive: boolean,
-  amp?: AmpBenchRule,
-  ampModule = true,
+  { archive, amp, ampModule = true, sm = false }: ServerRun,
 ): Promise<LoadResult> => {
   const configFile = join(
     directory,
@@ -179,7 +195,7 @@ const measureServer = async (
   }
   try {
     const [, port] = await waitForOutput(server, /c2s +127\.0\.0\.1:(\d+)/)
-    return await runGenerator(Number(port), server.pid ?? 0, "xmpp", amp)
+    return await runGenerator(Number(port), server.pid ?? 0, "xmpp", amp, sm)
   } finally {
     await stop(server)
   }
@@ -187,8 +203,8 @@ const measureServer = async (
 
 /** The default run: the server with the MAM archive off and on. */
 const compareArchive = async (baseline: LoadResult): Promise<ReadonlyArray<LoadResult>> => {
-  const routing = await measureServer(directory, false)
-  const archiving = await measureServer(directory, true)
+  const routing = await measureServer(directory, { archive: false })
+  const archiving = await measureServer(directory, { archive: true })
   process.stdout.write(
     formatComparison(
       [
@@ -207,10 +223,14 @@ const compareArchive = async (baseline: LoadResult): Promise<ReadonlyArray<LoadR
  * a rule that never fires; with notify.
  */
 const compareAmp = async (baseline: LoadResult): Promise<ReadonlyArray<LoadResult>> => {
-  const plain = await measureServer(directory, false)
-  const bytesOnly = await measureServer(directory, false, "silent", false)
-  const silent = await measureServer(directory, false, "silent")
-  const notify = await measureServer(directory, false, "notify")
+  const plain = await measureServer(directory, { archive: false })
+  const bytesOnly = await measureServer(directory, {
+    archive: false,
+    amp: "silent",
+    ampModule: false,
+  })
+  const silent = await measureServer(directory, { archive: false, amp: "silent" })
+  const notify = await measureServer(directory, { archive: false, amp: "notify" })
   process.stdout.write(
     formatComparison(
       [
@@ -232,6 +252,33 @@ const compareAmp = async (baseline: LoadResult): Promise<ReadonlyArray<LoadResul
   return [plain, bytesOnly, silent, notify]
 }
 
+/**
+ * `--sm`: the server with MAM off, plain clients against clients with XEP-0198 stream
+ * management, whose every message costs an `sm_pending` insert and delete (crash safety, see
+ * docs/reliability.md) plus the `<r/>`/`<a/>` exchange.
+ */
+const compareSm = async (baseline: LoadResult): Promise<ReadonlyArray<LoadResult>> => {
+  const plain = await measureServer(directory, { archive: false })
+  const managed = await measureServer(directory, { archive: false, sm: true })
+  process.stdout.write(
+    formatComparison(
+      [
+        { name: "server, plain clients", result: plain },
+        { name: "server, clients with XEP-0198", result: managed },
+      ],
+      { name: "TCP relay baseline", result: baseline },
+    ),
+  )
+  const ratio = (value: (result: LoadResult) => number) =>
+    (value(managed) / value(plain)).toFixed(3)
+  process.stdout.write(
+    `
+XEP-0198 ÷ plain: delivered msgs/s ${ratio((r) => r.deliveredPerSecond)}, server CPU per message ${ratio((r) => r.serverCpuMillisecondsPer1000Messages)}, latency p50 ${ratio((r) => r.latencyP50Milliseconds)}, p99 ${ratio((r) => r.latencyP99Milliseconds)}
+`,
+  )
+  return [plain, managed]
+}
+
 const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-bench-"))
 try {
   process.stdout.write(
@@ -239,7 +286,11 @@ try {
   )
   provisionUsers(join(directory, "data"))
   const baseline = await measureRelay()
-  const runs = values.amp ? await compareAmp(baseline) : await compareArchive(baseline)
+  const runs = values.amp
+    ? await compareAmp(baseline)
+    : values.sm
+      ? await compareSm(baseline)
+      : await compareArchive(baseline)
   const failures = [...runs.flatMap((run) => run.failures), ...baseline.failures]
   if (failures.length > 0) {
     process.stdout.write(`\nfailures:\n${failures.slice(0, 20).join("\n")}\n`)

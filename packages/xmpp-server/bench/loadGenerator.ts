@@ -35,6 +35,7 @@ const { values } = parseArgs({
     table: { type: "boolean", default: false },
     amp: { type: "boolean", default: false },
     "amp-rule": { type: "string" },
+    sm: { type: "boolean", default: false },
   },
 })
 
@@ -88,6 +89,7 @@ const result: LoadResult = await runLoad({
           resource: "bench",
           mechanism,
           starttls: values.tls === "starttls",
+          streamManagement: values.sm,
         }).then((session) => {
           session.client.ampRule = ampRule
           return session

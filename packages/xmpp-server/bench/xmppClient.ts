@@ -21,7 +21,11 @@ export interface XmppLogin {
   readonly resource: string
   readonly mechanism: BenchMechanism
   readonly starttls: boolean
+  /** Enables XEP-0198 stream management after binding and answers the server's `<r/>`. */
+  readonly streamManagement?: boolean
 }
+
+const NS_SM = "urn:xmpp:sm:3"
 
 const escapeXml = (text: string): string =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&apos;")
@@ -59,6 +63,8 @@ export class XmppClient {
   onAmpNotify: () => void = () => undefined
   /** The AMP rule every chat message carries, if any (the bench's AMP modes). */
   ampRule: AmpBenchRule | undefined = undefined
+  /** Stanzas received since XEP-0198 was enabled (its `h`); undefined while it is off. */
+  private smInbound: number | undefined = undefined
 
   private constructor(private socket: Socket) {}
 
@@ -92,6 +98,7 @@ export class XmppClient {
       if (event.kind === "stream-close") this.fail("stream closed by the server")
       if (event.kind !== "stanza") continue
       const xml = event.xml
+      if (this.smInbound !== undefined && this.countsForSm(xml)) continue
       if (this.waiting === undefined && xml.startsWith("<message")) {
         const body = childTextOf(xml, "body")
         if (body !== undefined) this.onMessageBody(body)
@@ -106,6 +113,21 @@ export class XmppClient {
         this.queue.push(xml)
       }
     }
+  }
+
+  /**
+   * XEP-0198 bookkeeping for one received element: counts a stanza (false: handle it as usual)
+   * and answers an `<r/>` with the count (true: nothing more to do).
+   */
+  private countsForSm(xml: string): boolean {
+    const name = elementNameOf(xml)
+    if (name === "message" || name === "presence" || name === "iq") {
+      this.smInbound = ((this.smInbound ?? 0) + 1) % 2 ** 32
+      return false
+    }
+    if (name !== "r") return name === "a"
+    this.socket.write(`<a xmlns='${NS_SM}' h='${this.smInbound ?? 0}'/>`)
+    return true
   }
 
   /** The next stanza not consumed as a message body (during login). */
@@ -175,6 +197,12 @@ export class XmppClient {
         "<iq type='set' id='session'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>",
       )
       await this.expect("iq", "session")
+    }
+    if (options.streamManagement === true) {
+      if (!features.includes(NS_SM)) throw new Error("XEP-0198 stream management not offered")
+      this.socket.write(`<enable xmlns='${NS_SM}'/>`)
+      await this.expect("enabled", "enabling stream management")
+      this.smInbound = 0
     }
     this.socket.write("<presence/>")
     this.onFailure = () => undefined

@@ -3,11 +3,14 @@
 // and the sender's `<a/>` waits for that commit (through the session's write tracker, like a
 // socket write). The row goes once the client acknowledged the message, or when it is rerouted
 // because the session ended. Writes are batched per event-loop turn into one transaction.
-import { randomUUID } from "node:crypto"
 import type { Logger } from "../log/Logger.js"
 import type { StorageShape } from "../storage/Storage.js"
 
-/** The `stream_management` module's tables (rowid order is queueing order). */
+/**
+ * The `stream_management` module's tables (`seq` order is queueing order). The second
+ * migration keys a row by its `seq` alone: the first had a random UUID under a `UNIQUE` index
+ * as well, one more B-tree to write on every insert and delete.
+ */
 export const smMigrations: ReadonlyArray<string> = [
   `CREATE TABLE sm_pending (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -17,6 +20,17 @@ export const smMigrations: ReadonlyArray<string> = [
      stanza_xml TEXT NOT NULL,
      created_at INTEGER NOT NULL
    )`,
+  `CREATE TABLE sm_pending_by_seq (
+     seq INTEGER PRIMARY KEY,
+     username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+     resource TEXT NOT NULL,
+     stanza_xml TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   INSERT INTO sm_pending_by_seq (seq, username, resource, stanza_xml, created_at)
+     SELECT seq, username, resource, stanza_xml, created_at FROM sm_pending;
+   DROP TABLE sm_pending;
+   ALTER TABLE sm_pending_by_seq RENAME TO sm_pending;`,
 ]
 
 /** A row of `sm_pending`. */
@@ -37,12 +51,18 @@ export class PendingStore {
   private operations: Array<Operation> = []
   private scheduled = false
   private stopped = false
+  /** The `seq` of the next row; rows are numbered here, so an id is known before the commit. */
+  private nextSeq: number
 
   constructor(
     private readonly storage: StorageShape,
     private readonly logger: Logger,
   ) {
     storage.migrate("stream_management", smMigrations)
+    const last = storage.sql.get<{ readonly last: number | null }>(
+      "SELECT MAX(seq) AS last FROM sm_pending",
+    )
+    this.nextSeq = (last?.last ?? 0) + 1
   }
 
   /**
@@ -56,7 +76,7 @@ export class PendingStore {
     createdAt: number,
     settled?: () => void,
   ): string {
-    const id = randomUUID()
+    const id = String(this.nextSeq++)
     const row = { id, username, resource, stanza_xml: text, created_at: createdAt }
     this.enqueue({ kind: "add", row, settled })
     return id
@@ -70,13 +90,14 @@ export class PendingStore {
   /** Every row, oldest first (recovery at start). */
   all(): ReadonlyArray<PendingRow> {
     return this.storage.sql.all<PendingRow>(
-      "SELECT id, username, resource, stanza_xml, created_at FROM sm_pending ORDER BY seq",
+      `SELECT CAST(seq AS TEXT) AS id, username, resource, stanza_xml, created_at
+       FROM sm_pending ORDER BY seq`,
     )
   }
 
   /** Deletes one row now, inside the caller's transaction if any (recovery). */
   deleteNow(id: string): void {
-    this.storage.sql.run("DELETE FROM sm_pending WHERE id = ?", [id])
+    this.storage.sql.run("DELETE FROM sm_pending WHERE seq = ?", [Number(id)])
   }
 
   /**
@@ -119,9 +140,15 @@ export class PendingStore {
           if (operation.kind === "remove") this.deleteNow(operation.id)
           else
             this.storage.sql.run(
-              `INSERT INTO sm_pending (id, username, resource, stanza_xml, created_at)
-               VALUES (@id, @username, @resource, @stanza_xml, @created_at)`,
-              { ...operation.row },
+              `INSERT INTO sm_pending (seq, username, resource, stanza_xml, created_at)
+               VALUES (?, ?, ?, ?, ?)`,
+              [
+                Number(operation.row.id),
+                operation.row.username,
+                operation.row.resource,
+                operation.row.stanza_xml,
+                operation.row.created_at,
+              ],
             )
         }
       })

@@ -12,7 +12,7 @@ import {
   type StorageShape,
   silentLogger,
 } from "../../src/index.js"
-import { PendingStore } from "../../src/sm/SmPending.js"
+import { PendingStore, smMigrations } from "../../src/sm/SmPending.js"
 
 const opened: Array<{ storage: StorageShape; directory: string }> = []
 afterEach(() => {
@@ -67,5 +67,32 @@ describe("PendingStore", () => {
     expect(texts(store)).toEqual(["<message>1</message>"])
     store.add("bob", "phone", "<message>2</message>", 2)
     expect(texts(store)).toHaveLength(2)
+  })
+})
+
+describe("the sm_pending table of an older database", () => {
+  it("keeps its rows, in order, through the migration to rows keyed by seq, and numbers on after them", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-pending-"))
+    const storage = openSqliteStorage(databaseFile(directory))
+    opened.push({ storage, directory })
+    storage.users.create(createUserRecord("bob", "bob-pass"))
+    // The table as the first migration made it, with two rows a crash left behind.
+    const [first] = smMigrations
+    storage.migrate("stream_management", [first ?? ""])
+    for (const [id, body] of [
+      ["4f1c…-uuid-a", "<message>old 1</message>"],
+      ["0a9e…-uuid-b", "<message>old 2</message>"],
+    ])
+      storage.sql.run(
+        "INSERT INTO sm_pending (id, username, resource, stanza_xml, created_at) VALUES (?, 'bob', 'phone', ?, 1)",
+        [id ?? "", body ?? ""],
+      )
+    const store = new PendingStore(storage, silentLogger)
+    expect(texts(store)).toEqual(["<message>old 1</message>", "<message>old 2</message>"])
+    const [oldFirst] = store.all()
+    store.deleteNow(oldFirst?.id ?? "")
+    store.add("bob", "phone", "<message>new</message>", 2)
+    await nextTurn()
+    expect(texts(store)).toEqual(["<message>old 2</message>", "<message>new</message>"])
   })
 })

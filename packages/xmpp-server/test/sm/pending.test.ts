@@ -60,6 +60,21 @@ describe("PendingStore", () => {
     expect(texts(store)).toEqual([])
   })
 
+  it("removes a turn's acknowledged rows together and keeps the others", async () => {
+    const store = freshStore()
+    const ids = ["1", "2", "3", "4"].map((n) =>
+      store.add("bob", "phone", `<message>${n}</message>`, 1),
+    )
+    await nextTurn()
+    store.remove(ids[0] ?? "")
+    store.remove(ids[2] ?? "")
+    store.remove(ids[3] ?? "")
+    const fifth = store.add("bob", "phone", "<message>5</message>", 2)
+    store.remove(fifth)
+    await nextTurn()
+    expect(texts(store)).toEqual(["<message>2</message>"])
+  })
+
   it("writes at once after stop (the server is shutting down)", () => {
     const store = freshStore()
     store.add("bob", "phone", "<message>1</message>", 1)

@@ -3,6 +3,8 @@
 // ways. Stanzas from the component must come from its domain (or a JID at it).
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import type { OpenConnection, ServerCore } from "../core/ServerCore.js"
+import { connectionLimitsOf } from "../limits/ConnectionLimits.js"
+import { InboundGate } from "../limits/InboundGate.js"
 import { NS_STREAM } from "../stream/Namespaces.js"
 import { type StreamErrorCondition, streamErrorXml } from "../stream/StreamError.js"
 import { StreamParser } from "../stream/StreamParser.js"
@@ -31,6 +33,8 @@ export class ComponentConnection implements ComponentLink, OpenConnection {
   private headerSent = false
   private readonly parser: StreamParser
   private readonly timer: NodeJS.Timeout
+  /** The component's stanza rate (`[[components]] stanzas_per_second`), once it is known. */
+  private gate: InboundGate | undefined = undefined
 
   constructor(
     private readonly core: ServerCore,
@@ -40,14 +44,14 @@ export class ComponentConnection implements ComponentLink, OpenConnection {
       {
         onOpen: (name, attrs) => this.opened(name, attrs),
         onElement: (element) => this.received(element),
-        onClose: () => this.end(),
-        onError: (condition, text) => this.fail(condition, text),
+        onClose: () => this.afterInput(() => this.end()),
+        onError: (condition, text) => this.afterInput(() => this.fail(condition, text)),
       },
       "stream",
       core.config.server.max_stanza_bytes,
     )
     transport.attach(
-      (text) => this.parser.write(text),
+      (text) => (this.gate === undefined ? this.parser.write(text) : this.gate.received(text)),
       () => this.closed(),
       (reason) => this.fail("unsupported-encoding", reason),
     )
@@ -104,11 +108,52 @@ export class ComponentConnection implements ComponentLink, OpenConnection {
         return void this.fail("conflict", `${this.domain} is connected already`)
       clearTimeout(this.timer)
       this.stage = "ready"
+      this.gate = this.gateFor(this.domain)
       this.transport.write("<handshake/>")
       this.core.logger.info("component-connected", { domain: this.domain })
       return
     }
     if (this.stage !== "ready") return
+    if (this.gate?.admit(element) === false) return
+    this.handleReady(element)
+  }
+
+  /**
+   * The component's stanza rate, like a client's (src/limits/InboundGate.ts): over it,
+   * stanzas wait in order and the socket is not read; past `[limits] max_waiting_stanzas`
+   * waiting, the stream ends with `policy-violation`. Undefined when it has no limit.
+   */
+  private gateFor(domain: string): InboundGate | undefined {
+    const entry = this.core.config.components.find((candidate) => candidate.domain === domain)
+    if (entry === undefined || entry.stanzas_per_second === 0) return undefined
+    const connection = this
+    const settings = {
+      ...this.core.config.limits,
+      stanzas_per_second: entry.stanzas_per_second,
+      stanza_burst: entry.stanza_burst,
+      bytes_per_second_per_ip: 0,
+    }
+    return new InboundGate(settings, connectionLimitsOf(this.core), {
+      remoteAddress: this.transport.remoteAddress,
+      get accepting() {
+        return connection.stage === "ready"
+      },
+      feed: (text) => this.parser.write(text),
+      handle: (element) => this.handleReady(element),
+      overflow: () =>
+        this.fail("policy-violation", "too many stanzas waiting: slow down and read the replies"),
+      pauseReading: () => this.transport.pause(),
+      resumeReading: () => this.transport.resume(),
+    })
+  }
+
+  /** Runs `action` now, or once the stanzas waiting for their turn were handled. */
+  private afterInput(action: () => void): void {
+    if (this.gate === undefined) action()
+    else this.gate.afterInput(action)
+  }
+
+  private handleReady(element: XmlElement): void {
     if (!stanzaNames.has(element.name))
       return void this.fail("unsupported-stanza-type", `<${element.name}/> is not a stanza`)
     const from = (element.attrs.from ?? "").toLowerCase()
@@ -142,6 +187,7 @@ export class ComponentConnection implements ComponentLink, OpenConnection {
 
   private closed(): void {
     clearTimeout(this.timer)
+    this.gate?.stop()
     this.stage = "closing"
     this.core.components.detach(this)
     this.core.connections.delete(this)

@@ -76,6 +76,10 @@ export interface ComponentListener {
 export interface ComponentEntry {
   readonly domain: string
   readonly secret: string
+  /** Stanzas per second the component may send (token bucket rate); 0: no limit. */
+  readonly stanzas_per_second: number
+  /** Stanzas it may send at once before `stanzas_per_second` applies (token bucket size). */
+  readonly stanza_burst: number
 }
 
 /** `[tls]`: certificate and key in PEM; a self-signed pair is generated in data_dir when unset. */

@@ -46,7 +46,7 @@ export interface ConfigInput {
   }
   tls?: { cert_file?: string; key_file?: string }
   limits?: Partial<LimitsSection>
-  components?: ReadonlyArray<ComponentEntry>
+  components?: ReadonlyArray<Pick<ComponentEntry, "domain" | "secret"> & Partial<ComponentEntry>>
   modules?: Readonly<Record<string, Readonly<Record<string, unknown>>>>
   testing?: { faults?: DeepPartial<TestingFaults> }
 }
@@ -149,7 +149,7 @@ const componentEntries = (
   return raw.map((entry: unknown, index) => {
     const path = `components[${index}]`
     const table = fields.table(entry, path)
-    fields.onlyKeys(table, path, ["domain", "secret"])
+    fields.onlyKeys(table, path, ["domain", "secret", "stanzas_per_second", "stanza_burst"])
     if (table.domain === undefined) fields.fail(`${path}.domain`, "missing")
     if (table.secret === undefined) fields.fail(`${path}.secret`, "missing")
     const domain = fields.domain(table, path, "domain", "")
@@ -159,7 +159,12 @@ const componentEntries = (
       fields.fail(`${path}.domain`, `${JSON.stringify(domain)} is already served`)
     }
     seen.add(domain)
-    return { domain, secret }
+    return {
+      domain,
+      secret,
+      stanzas_per_second: fields.integer(table, path, "stanzas_per_second", 0, [0, 1_000_000]),
+      stanza_burst: fields.integer(table, path, "stanza_burst", 10_000, [1, 10_000_000]),
+    }
   })
 }
 

@@ -117,7 +117,14 @@ describe("parseConfig", () => {
     expect(config.server.domain).toBe("localhost")
     expect(config.server.data_dir).toBe(join(directory, "data"))
     expect(config.listen.c2s).toMatchObject({ port: 5222, tls: "required" })
-    expect(config.components).toEqual([{ domain: "push.localhost", secret: "change-me" }])
+    expect(config.components).toEqual([
+      {
+        domain: "push.localhost",
+        secret: "change-me",
+        stanzas_per_second: 0,
+        stanza_burst: 10_000,
+      },
+    ])
     expect(Object.keys(config.modules).sort()).toEqual(["amp", "mam", "offline", "push"])
     expect(config.modules.amp).toEqual({
       enabled: true,
@@ -278,6 +285,14 @@ describe("errors name the key", () => {
     [
       '[[components]]\ndomain = "push.localhost"\nsecret = "s"\nport = 1',
       "components[0].port: unknown key",
+    ],
+    [
+      '[[components]]\ndomain = "push.localhost"\nsecret = "s"\nstanzas_per_second = -5',
+      "components[0].stanzas_per_second: expected an integer from 0 to 1000000, got -5",
+    ],
+    [
+      '[[components]]\ndomain = "push.localhost"\nsecret = "s"\nstanza_burst = 0',
+      "components[0].stanza_burst: expected an integer from 1 to 10000000, got 0",
     ],
     [
       '[[components]]\ndomain = "a b"\nsecret = "s"',

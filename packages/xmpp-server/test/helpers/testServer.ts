@@ -50,6 +50,7 @@ export const startTestServerIn = async (
       ...input,
       server: { shutdown_grace_seconds: 1, ...input.server, data_dir: dataDir },
       listen: {
+        ...input.listen,
         c2s: { host: "127.0.0.1", port: 0, ...input.listen?.c2s },
         websocket: { host: "127.0.0.1", port: 0, ...input.listen?.websocket },
       },

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto"
 import { connect, type Socket } from "node:net"
 import { connect as connectTls } from "node:tls"
 import { digest, hmac, type ScramHash, saltedPassword } from "../src/auth/credentials.js"
+import { NS_SM } from "../src/sm/SmStream.js"
 import { attributeOf, childTextOf, elementNameOf, type FrameEvent, XmlFramer } from "./xmlFramer.js"
 
 /** SASL mechanisms the generator can log in with. */
@@ -24,8 +25,6 @@ export interface XmppLogin {
   /** Enables XEP-0198 stream management after binding and answers the server's `<r/>`. */
   readonly streamManagement?: boolean
 }
-
-const NS_SM = "urn:xmpp:sm:3"
 
 const escapeXml = (text: string): string =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&apos;")
@@ -98,7 +97,7 @@ export class XmppClient {
       if (event.kind === "stream-close") this.fail("stream closed by the server")
       if (event.kind !== "stanza") continue
       const xml = event.xml
-      if (this.smInbound !== undefined && this.countsForSm(xml)) continue
+      if (this.smInbound !== undefined && this.handledBySm(xml)) continue
       if (this.waiting === undefined && xml.startsWith("<message")) {
         const body = childTextOf(xml, "body")
         if (body !== undefined) this.onMessageBody(body)
@@ -116,10 +115,10 @@ export class XmppClient {
   }
 
   /**
-   * XEP-0198 bookkeeping for one received element: counts a stanza (false: handle it as usual)
-   * and answers an `<r/>` with the count (true: nothing more to do).
+   * XEP-0198 bookkeeping for one received element: a stanza is counted and handled as usual
+   * (false); an `<r/>` is answered with the count, and it and an `<a/>` need nothing more (true).
    */
-  private countsForSm(xml: string): boolean {
+  private handledBySm(xml: string): boolean {
     const name = elementNameOf(xml)
     if (name === "message" || name === "presence" || name === "iq") {
       this.smInbound = ((this.smInbound ?? 0) + 1) % 2 ** 32

@@ -93,14 +93,20 @@ const bestOf = async (
   return best
 }
 
+/** The load generator's view of `server`: its port, its pid for /proc figures, the generator's core. */
+const targetOf = (server: RunningServer) => ({
+  port: server.port,
+  pid: server.pid,
+  core: generatorCore,
+})
+
 /** A server's figures from its own fresh process: memory and saturation. */
 type AloneFigures = Pick<PeerColumn, "fresh" | "saturation">
 
 /** A warm-up at saturation (discarded): a server in use has its code warm, and Node's JIT needs a few thousand messages. */
 const warmUp = async (server: RunningServer, amp: boolean): Promise<void> => {
-  const target = { port: server.port, pid: server.pid, core: generatorCore }
   const result = await runGenerator(
-    target,
+    targetOf(server),
     saturation(amp, Number(values["warmup-messages"])),
     accounts,
   )
@@ -115,7 +121,7 @@ const warmUp = async (server: RunningServer, amp: boolean): Promise<void> => {
  * rounds across all servers (`latencyRounds`).
  */
 const measure = async (server: RunningServer, amp: boolean): Promise<AloneFigures> => {
-  const target = { port: server.port, pid: server.pid, core: generatorCore }
+  const target = targetOf(server)
   log(`${server.name}: ${idleSessions} idle sessions …`)
   // Memory first, on the fresh process: many sessions, so that what a runtime reserves once is
   // not counted as per-session memory, and a settling wait before the figure without sessions
@@ -175,11 +181,7 @@ const latencyRounds = async (
     for (const target of [...targets.slice(shift), ...targets.slice(0, shift)]) {
       await sleep(1000)
       const { server, amp } = target
-      const result = await runGenerator(
-        { port: server.port, pid: server.pid, core: generatorCore },
-        fixedRate(amp),
-        accounts,
-      )
+      const result = await runGenerator(targetOf(server), fixedRate(amp), accounts)
       log(
         `fixed rate, round ${round + 1} of ${rounds}: ${target.name} p99 ${result.latencyP99Milliseconds.toFixed(2)} ms`,
       )
@@ -324,7 +326,7 @@ try {
           nodeOptions: ourNodeOptions,
         }),
       async (server) => {
-        const target = { port: server.port, pid: server.pid, core: generatorCore }
+        const target = targetOf(server)
         await runGenerator(target, saturation(true, Number(values["warmup-messages"])), accounts)
         return runGenerator(target, saturation(true, Number(values["profile-messages"])), accounts)
       },

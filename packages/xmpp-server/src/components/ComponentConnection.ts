@@ -101,7 +101,7 @@ export class ComponentConnection implements ComponentLink, OpenConnection {
   private received(element: XmlElement): void {
     if (this.stage === "handshake") {
       if (element.name !== "handshake") return void this.fail("not-authorized", "handshake first")
-      const secret = this.core.components.secretOf(this.domain) ?? ""
+      const secret = this.core.components.entryOf(this.domain)?.secret ?? ""
       if (!sameDigest(element.text(), handshakeDigest(this.id, secret)))
         return void this.fail("not-authorized", "wrong handshake")
       if (!this.core.components.attach(this))
@@ -124,7 +124,7 @@ export class ComponentConnection implements ComponentLink, OpenConnection {
    * waiting, the stream ends with `policy-violation`. Undefined when it has no limit.
    */
   private gateFor(domain: string): InboundGate | undefined {
-    const entry = this.core.config.components.find((candidate) => candidate.domain === domain)
+    const entry = this.core.components.entryOf(domain)
     if (entry === undefined || entry.stanzas_per_second === 0) return undefined
     const connection = this
     const settings = {
@@ -134,14 +134,14 @@ export class ComponentConnection implements ComponentLink, OpenConnection {
       bytes_per_second_per_ip: 0,
     }
     return new InboundGate(settings, connectionLimitsOf(this.core), {
-      remoteAddress: this.transport.remoteAddress,
+      // The byte rate is off for components: the address is never counted.
+      limitsAddress: this.transport.remoteAddress,
       get accepting() {
         return connection.stage === "ready"
       },
       feed: (text) => this.parser.write(text),
       handle: (element) => this.handleReady(element),
-      overflow: () =>
-        this.fail("policy-violation", "too many stanzas waiting: slow down and read the replies"),
+      overflow: (text) => this.fail("policy-violation", text),
       pauseReading: () => this.transport.pause(),
       resumeReading: () => this.transport.resume(),
     })

@@ -23,27 +23,27 @@ interface Pending {
 
 /** The components of one server. */
 export class ComponentRouter {
-  private readonly secrets = new Map<string, string>()
+  private readonly entries = new Map<string, ComponentEntry>()
   private readonly connected = new Map<string, ComponentLink>()
   private readonly pending = new Map<string, Pending>()
 
   constructor(entries: ReadonlyArray<ComponentEntry>) {
-    for (const entry of entries) this.secrets.set(entry.domain.toLowerCase(), entry.secret)
+    for (const entry of entries) this.entries.set(entry.domain.toLowerCase(), entry)
   }
 
   /** True when `domain` is a configured component (connected or not). */
   serves(domain: string): boolean {
-    return this.secrets.has(domain)
+    return this.entries.has(domain)
   }
 
   /** Number of configured components. */
   get configured(): number {
-    return this.secrets.size
+    return this.entries.size
   }
 
-  /** The shared secret of a configured component. */
-  secretOf(domain: string): string | undefined {
-    return this.secrets.get(domain)
+  /** The `[[components]]` entry of a configured component (secret, stanza rate). */
+  entryOf(domain: string): ComponentEntry | undefined {
+    return this.entries.get(domain)
   }
 
   /** Registers an authenticated stream; false when the domain is connected already. */

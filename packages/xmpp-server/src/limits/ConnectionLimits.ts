@@ -52,7 +52,7 @@ export class ConnectionLimits {
    */
   admit(rawAddress: string, now: number, openedAt = now): ConnectionTicket | Refusal {
     this.sweep(now)
-    const address = this.keyOf(rawAddress)
+    const address = addressKey(rawAddress, this.settings.ipv6_prefix_length)
     const state = this.stateOf(address, now)
     const { connections_per_ip: perWindow, unauthenticated_per_ip: unauthenticated } = this.settings
     const refusal: Refusal | undefined =
@@ -88,22 +88,19 @@ export class ConnectionLimits {
   }
 
   /**
-   * Milliseconds until `address` is within its byte budget again (0: it is, or the limit is
-   * off). Example: `if (limits.bytesWaitMs(address, now) === 0) parse(chunk)`.
+   * Milliseconds until `address` (a ticket's `address`, as counted) is within its byte budget
+   * again (0: it is, or the limit is off).
+   * Example: `if (limits.bytesWaitMs(ticket.address, now) === 0) parse(chunk)`.
    */
-  bytesWaitMs(rawAddress: string, now: number): number {
+  bytesWaitMs(address: string, now: number): number {
     if (this.settings.bytes_per_second_per_ip === 0) return 0
-    return this.bytesOf(this.keyOf(rawAddress), now).msUntilToken(now)
+    return this.bytesOf(address, now).msUntilToken(now)
   }
 
-  /** Charges `bytes` received from `address` to its budget (which may go into debt). */
-  chargeBytes(rawAddress: string, bytes: number, now: number): void {
+  /** Charges `bytes` received from `address` (a ticket's) to its budget (may go into debt). */
+  chargeBytes(address: string, bytes: number, now: number): void {
     if (this.settings.bytes_per_second_per_ip === 0) return
-    this.bytesOf(this.keyOf(rawAddress), now).spend(bytes, now)
-  }
-
-  private keyOf(rawAddress: string): string {
-    return addressKey(rawAddress, this.settings.ipv6_prefix_length)
+    this.bytesOf(address, now).spend(bytes, now)
   }
 
   private bytesOf(address: string, now: number): TokenBucket {

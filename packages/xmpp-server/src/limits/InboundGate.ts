@@ -19,16 +19,19 @@ import { TokenBucket } from "./TokenBucket.js"
 
 /** What the gate drives on its connection. */
 export interface GatedConnection {
-  /** The peer's IP address (for the byte budget). */
-  readonly remoteAddress: string
+  /**
+   * The peer's address as the per-address limits count it (its connection ticket's `address`:
+   * an IPv6 address is keyed by its prefix once, not at every read), for the byte budget.
+   */
+  readonly limitsAddress: string
   /** True while admitted elements may still be handled (the session is bound and open). */
   readonly accepting: boolean
   /** Parses received text (now, or once the address's byte budget allows). */
   feed(text: string): void
   /** Handles an element that waited for its turn. */
   handle(element: XmlElement): void
-  /** The waiting elements passed `max_waiting_stanzas`: end the stream. */
-  overflow(): void
+  /** The waiting elements passed `max_waiting_stanzas`: end the stream with `text`. */
+  overflow(text: string): void
   pauseReading(): void
   resumeReading(): void
 }
@@ -70,7 +73,7 @@ export class InboundGate {
     this.waiting.push(element)
     if (this.waiting.length - this.head > this.settings.max_waiting_stanzas) {
       this.discard()
-      this.connection.overflow()
+      this.connection.overflow("too many stanzas waiting: slow down and read the replies")
       return false
     }
     this.updateReading()
@@ -94,7 +97,7 @@ export class InboundGate {
 
   private readonly feedHeldChunks = (): void => {
     this.byteTimer = undefined
-    const address = this.connection.remoteAddress
+    const address = this.connection.limitsAddress
     let text = this.heldChunks.shift()
     while (text !== undefined) {
       const now = Date.now()

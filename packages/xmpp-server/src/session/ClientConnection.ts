@@ -90,14 +90,13 @@ export class ClientConnection implements Session, OpenConnection {
       fail: (condition, text) => this.fail(condition, text),
     })
     this.inbound = new InboundGate(core.config.limits, connectionLimitsOf(core), {
-      remoteAddress: transport.remoteAddress,
+      limitsAddress: ticket.address,
       feed: (text) => this.parser.write(text),
       get accepting() {
         return connection.stage === "bound"
       },
       handle: (element) => this.handleBound(element),
-      overflow: () =>
-        this.fail("policy-violation", "too many stanzas waiting: slow down and read the replies"),
+      overflow: (text) => this.fail("policy-violation", text),
       pauseReading: () => this.transport.pause(),
       resumeReading: () => this.transport.resume(),
     })

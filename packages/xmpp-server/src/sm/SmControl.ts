@@ -33,7 +33,7 @@ export class SmControl {
   private ackTimer: NodeJS.Timeout | undefined
   private ackRequestScheduled = false
   /** `<a/>` elements processed so far (the graceful stop waits for one more). */
-  answers = 0
+  private answers = 0
 
   constructor(
     private readonly core: ServerCore,

@@ -2,7 +2,7 @@
 // the sender (XEP-0079 §3.4), count it, and log what was used up or discarded. Shared by the
 // message lifecycle, offline delivery and the expiry scheduler.
 import { type AmpEvent, actionReply, type ReplyContext, type Resolution } from "@xmpp-amp/amp-core"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { AmpCounters } from "./Counters.js"
 import { Host } from "./HostService.js"
 import { logLine } from "./Log.js"

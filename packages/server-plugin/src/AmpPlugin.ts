@@ -10,7 +10,10 @@ import {
   serverFeatures,
   streamFeature,
 } from "@xmpp-amp/amp-core"
-import { Context, Effect, Layer, Semaphore } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Semaphore from "effect/Semaphore"
 import { bounceMessage } from "./Bounce.js"
 import { AmpConfig, type AmpSettings } from "./Config.js"
 import { type AmpCounterName, type AmpCounterSnapshot, AmpCounters } from "./Counters.js"

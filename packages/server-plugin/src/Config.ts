@@ -2,7 +2,9 @@
 // conditions (disco, validation and the stream feature all derive from them), the rule limit,
 // the presence check, how delivery is confirmed, and how often due expire-at rules are checked.
 import { type AmpSupport, ampSupport, FULL_SUPPORT } from "@xmpp-amp/amp-core"
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { AmpConfigError } from "./Errors.js"
 import type { DeliveryConfirmation } from "./Host.js"
 

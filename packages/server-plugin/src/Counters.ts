@@ -1,6 +1,8 @@
 // Observability (issue 6 item 6): counters of rules matched, notifications sent, messages
 // dropped (stopped by alert/drop/error) and messages expired, readable as one snapshot.
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 
 /** The counter values at one moment. */
 export interface AmpCounterSnapshot {

@@ -1,6 +1,6 @@
 // Tagged errors of the AMP plugin: a host capability that failed, and a refused configuration.
 // Each carries a `reason`; the plugin maps them to XMPP errors at the edge (spec §8).
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /** Which host capability failed. */
 export type HostFailureReason =

@@ -3,7 +3,8 @@
 // and the archive; notify only tells the sender); offline delivery checks the time again; a
 // recipient coming online makes an archive-only message theirs to fetch (its rules are discarded).
 import { type AmpEvent, resolve } from "@xmpp-amp/amp-core"
-import { Effect, type Semaphore } from "effect"
+import * as Effect from "effect/Effect"
+import type * as Semaphore from "effect/Semaphore"
 import { act } from "./Act.js"
 import { Host } from "./HostService.js"
 import { firstExpiry } from "./Lifecycle.js"

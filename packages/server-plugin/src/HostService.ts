@@ -1,7 +1,9 @@
 // The host interface (`Host.ts`) as an Effect service: every capability becomes an Effect that
 // fails with a `HostError` naming the capability, so the plugin core never sees a raw rejection.
 import type { Element } from "@xmpp/xml"
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { HostError, type HostFailureReason } from "./Errors.js"
 import type {
   AmpHost,

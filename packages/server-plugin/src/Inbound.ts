@@ -14,7 +14,7 @@ import {
   type ValidationKind,
   validationErrorReply,
 } from "@xmpp-amp/amp-core"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { AmpConfig } from "./Config.js"
 import { AmpCounters } from "./Counters.js"
 import type { HostRouting } from "./Host.js"

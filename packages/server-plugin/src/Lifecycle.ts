@@ -11,7 +11,8 @@ import {
   startMessage,
   storageOf,
 } from "@xmpp-amp/amp-core"
-import { Effect, type Semaphore } from "effect"
+import * as Effect from "effect/Effect"
+import type * as Semaphore from "effect/Semaphore"
 import { act } from "./Act.js"
 import { type BounceCondition, bounceMessage } from "./Bounce.js"
 import { AmpConfig } from "./Config.js"

@@ -1,6 +1,8 @@
 // Structured log lines of the plugin (issue 6 item 6): an event name, noun first, with fields.
 // The level is checked before anything is built, so disabled lines cost almost nothing.
-import { Effect, LogLevel, References } from "effect"
+import * as Effect from "effect/Effect"
+import * as LogLevel from "effect/LogLevel"
+import * as References from "effect/References"
 
 /** Logs `message` with `fields` as annotations, when `level` is enabled. */
 export const logLine = (

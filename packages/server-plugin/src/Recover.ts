@@ -1,7 +1,7 @@
 // Spec §8: a failing host capability never crashes the plugin. Where the specification has an
 // event for the failure (a failed archive, offline or socket write) the failure becomes that
 // event; elsewhere it is logged with the capability's reason and processing goes on.
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { HostError } from "./Errors.js"
 import { logLine } from "./Log.js"
 

@@ -1,7 +1,11 @@
 // Mounting the AMP plugin without Effect: `startAmpPlugin` builds the plugin for a plain async
 // host (`Host.ts`) and a `[modules.amp]` table and returns Promise-based event functions.
 import type { Element } from "@xmpp/xml"
-import { Layer, Logger, LogLevel, ManagedRuntime, References } from "effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as References from "effect/References"
 import { AmpPlugin, type ClientMessageResult } from "./AmpPlugin.js"
 import type { AmpCounterSnapshot } from "./Counters.js"
 import type { OfflineVerdict } from "./Expiry.js"

@@ -6,7 +6,8 @@ import {
   startAmpPlugin,
 } from "@xmpp-amp/server-plugin"
 import { InMemoryHost } from "@xmpp-amp/server-plugin/test"
-import { Effect, Result } from "effect"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
 import { describe, expect, it } from "vitest"
 
 const parse = (table: Record<string, unknown>) =>

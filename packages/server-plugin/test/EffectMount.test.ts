@@ -3,7 +3,9 @@
 import { parseXml } from "@xmpp-amp/amp-core"
 import { AmpConfig, AmpPlugin, Host } from "@xmpp-amp/server-plugin"
 import { InMemoryHost } from "@xmpp-amp/server-plugin/test"
-import { Effect, Layer, References } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as References from "effect/References"
 import { describe, expect, it } from "vitest"
 
 const ROMEO = "romeo@example.com/orchard"

@@ -2,9 +2,29 @@
 // session can be measured, then each sends a bounded number of chat messages to the next
 // client in a ring at a bounded rate with a bounded number in flight. Latency comes from a
 // timestamp inside each message body.
+import { appendFileSync } from "node:fs"
 import { PerformanceObserver, performance } from "node:perf_hooks"
 import { setTimeout as sleep } from "node:timers/promises"
 import { cpuMillisecondsOf, memoryOf } from "./processStats.js"
+
+/**
+ * Appends one run's messages to `file` (`BENCH_LATENCY_DUMP`, a diagnostic): a line `# <end,
+ * epoch ms> <exchange start, epoch ms>`, then per delivered message in receipt order its send
+ * time in ms after the exchange start and its latency in ms. Lined up with a server's
+ * `--trace-gc` it shows which pauses make the slowest messages (docs/performance.md).
+ */
+const dumpLatencies = (
+  file: string,
+  exchangeStart: number,
+  sendStamps: Float64Array,
+  latencies: Float64Array,
+  delivered: number,
+): void => {
+  const lines = [`# ${Date.now()} ${exchangeStart}`]
+  for (let index = 0; index < delivered; index++)
+    lines.push(`${(sendStamps[index] ?? 0) - exchangeStart} ${latencies[index]}`)
+  appendFileSync(file, `${lines.join("\n")}\n`)
+}
 
 /** What the load needs of a connection (XMPP or the relay baseline). */
 export interface LoadClient {
@@ -127,6 +147,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
 
   const total = options.clients * options.messagesPerClient
   const latencies = new Float64Array(total)
+  const sendStamps = new Float64Array(total)
   const sent = new Uint32Array(options.clients)
   const inFlight = new Uint32Array(options.clients)
   let delivered = 0
@@ -142,6 +163,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     client.onMessageBody = (body) => {
       const [sender, , stamp] = body.split(" ", 3)
       const received = now()
+      sendStamps[delivered] = Number(stamp)
       latencies[delivered++] = received - Number(stamp)
       lastDelivery = received
       const senderIndex = Number(sender)
@@ -215,6 +237,9 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   const exchangeWallMilliseconds = now() - exchangeStart
   const monotonicEnd = Number(process.hrtime.bigint() / 1000n)
   const exchangeSeconds = ((delivered === 0 ? now() : lastDelivery) - exchangeStart) / 1000
+  const dumpFile = process.env.BENCH_LATENCY_DUMP
+  if (dumpFile !== undefined && dumpFile !== "")
+    dumpLatencies(dumpFile, exchangeStart, sendStamps, latencies, delivered)
   const sorted = latencies.subarray(0, delivered).sort()
   const peakRss = Math.max(peak, memory().peakRssKiB)
 

@@ -1,7 +1,7 @@
 // The `[modules.push]` configuration (project push spec; XEP-0357 §5–§7.1): every setting of the
 // push rules under its snake_case TOML name, with the spec's defaults, checked before start.
 import { defaultPushSettings, type PushSettings, resolvePushSettings } from "@xmpp-amp/push-rules"
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /** Why `[modules.push]` was refused. */
 export type PushConfigFailureReason = "wrong-type" | "unknown-key" | "out-of-range"

@@ -1,7 +1,9 @@
 // The push module (XEP-0357, `PushPlugin.ts`) as an Effect service, for hosts built on Effect:
 // the layer starts it for a `PushHost` and a `[modules.push]` table, and stops it (clock
 // cancelled, registration writes flushed) when the layer's scope closes.
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { PushConfigError } from "./PushConfig.js"
 import type { PushHost } from "./PushHost.js"
 import { type PushPluginHandle, type PushStartOptions, startPushPlugin } from "./PushPlugin.js"

@@ -1,7 +1,9 @@
 // `[modules.push]` (project push spec: every setting configurable, with its default): the TOML
 // names, the defaults, mistakes refused with the dotted key named, and the Effect layer.
 import { defaultPushSettings } from "@xmpp-amp/push-rules"
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { describe, expect, it } from "vitest"
 import {
   PUSH_SETTING_KEYS,

@@ -28,7 +28,7 @@ import type { RunningServer } from "./ServerProcess.js"
 const { values } = parseArgs({
   options: {
     clients: { type: "string", default: "200" },
-    "idle-sessions": { type: "string", default: "1000" },
+    "idle-sessions": { type: "string", default: "3000" },
     "memory-settle-seconds": { type: "string", default: "60" },
     "our-node-options": { type: "string", default: "" },
     "saturation-messages": { type: "string", default: "100" },

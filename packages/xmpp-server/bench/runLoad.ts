@@ -163,8 +163,9 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     client.onMessageBody = (body) => {
       const [sender, , stamp] = body.split(" ", 3)
       const received = now()
-      sendStamps[delivered] = Number(stamp)
-      latencies[delivered++] = received - Number(stamp)
+      const sentAt = Number(stamp)
+      sendStamps[delivered] = sentAt
+      latencies[delivered++] = received - sentAt
       lastDelivery = received
       const senderIndex = Number(sender)
       inFlight[senderIndex] = (inFlight[senderIndex] ?? 1) - 1

@@ -2,7 +2,6 @@
 // resources (storage, listeners, modules, open streams) live in one Scope; `stop()` closes
 // the scope: streams end with `system-shutdown`, listeners close, modules stop, storage
 // closes. The Promise facade is for the CLI and tests.
-import { mkdirSync } from "node:fs"
 import { createSecureContext } from "node:tls"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
@@ -39,9 +38,10 @@ import { makeAuthThrottle } from "./sasl/AuthThrottle.js"
 import { SessionRegistry } from "./session/SessionRegistry.js"
 import { makeSmRuntime } from "./sm/SmRuntime.js"
 import { streamManagementModule } from "./sm/streamManagementModule.js"
-import { databaseFile, openSqliteStorage } from "./storage/SqliteStorage.js"
+import { secureDataDirectory } from "./storage/PrivateFiles.js"
+import { databaseFile, databaseFileNames, openSqliteStorage } from "./storage/SqliteStorage.js"
 import type { StorageShape } from "./storage/Storage.js"
-import { ensureCertificate } from "./tls/certificate.js"
+import { ensureCertificate, generatedCertificateFiles } from "./tls/certificate.js"
 
 /** What `startServer` needs. */
 export interface StartOptions {
@@ -127,9 +127,15 @@ const shutdownStreams = (core: ServerCore) =>
 
 const program = (options: StartOptions) =>
   Effect.gen(function* () {
-    yield* Effect.sync(() => mkdirSync(options.config.server.data_dir, { recursive: true }))
     const { config } = options
     const logger = options.logger ?? makeJsonLogger()
+    yield* Effect.sync(() => {
+      // Issue 25 item 7: data_dir 0700, its database and key files 0600 (older ones tightened).
+      const dataDir = config.server.data_dir
+      const files = [...databaseFileNames(dataDir), ...Object.values(generatedCertificateFiles)]
+      for (const change of secureDataDirectory(dataDir, files))
+        logger.warn("file-permissions-tightened", { ...change })
+    })
     const storage =
       options.storage ??
       (yield* Effect.acquireRelease(

@@ -1,11 +1,18 @@
 // The embedded storage service (spec/server.md "Storage"): one SQLite file in data_dir through
 // better-sqlite3, in WAL mode with synchronous=FULL so that every call has been committed
-// durably when it returns. Users and RFC 6121 rosters here; modules add tables via `migrate`.
-import { mkdirSync } from "node:fs"
-import { dirname, join } from "node:path"
+// durably when it returns (roster.write: when its callback runs). Users and RFC 6121 rosters
+// here; modules add tables via `migrate`. The file is created 0600 in a 0700 directory (SQLite
+// gives its -wal and -shm files the database file's mode).
+import { basename, dirname, join } from "node:path"
 import Database from "better-sqlite3"
 import { coreMigrations, coreModule } from "./coreMigrations.js"
+import { ensurePrivateDirectory, ensurePrivateFile, privateFileMode, tighten } from "./PrivateFiles.js"
 import { RosterCache } from "./RosterCache.js"
+import {
+  type QueuedRosterWrite,
+  RosterWriteBatch,
+  type RosterWriteOutcome,
+} from "./RosterWriteBatch.js"
 import {
   type RosterItem,
   type ScramCredentials,
@@ -88,9 +95,16 @@ const rosterCacheCapacity = 10_000
 /** How stale a cached roster may be after another process (the CLI) wrote the database. */
 const externalWritesCheckMilliseconds = 1000
 
+/** The files SQLite keeps beside the database in WAL mode. */
+const databaseSideFiles = ["-wal", "-shm"] as const
+
 const openDatabase = (file: string): Database.Database => {
   try {
-    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true })
+    if (file !== ":memory:") {
+      ensurePrivateDirectory(dirname(file))
+      ensurePrivateFile(file)
+      for (const suffix of databaseSideFiles) tighten(`${file}${suffix}`, privateFileMode)
+    }
     const database = new Database(file)
     database.pragma("journal_mode = WAL")
     database.pragma("synchronous = FULL")
@@ -132,6 +146,12 @@ const migrateWith =
         })()
       })
     })
+
+/** The database and its side files, by name inside data_dir (each kept 0600). */
+export const databaseFileNames = (dataDir: string): ReadonlyArray<string> => {
+  const name = basename(databaseFile(dataDir))
+  return [name, ...databaseSideFiles.map((suffix) => `${name}${suffix}`)]
+}
 
 /** The database file the server keeps in data_dir. Example: `databaseFile("/var/lib/xmpp")`. */
 export const databaseFile = (dataDir: string): string => join(dataDir, "xmpp-amp.sqlite")
@@ -203,12 +223,60 @@ export const openSqliteStorage = (file: string): StorageShape => {
        pending_in = excluded.pending_in, groups = excluded.groups`,
   )
   const deleteRosterItem = database.prepare("DELETE FROM roster WHERE username = ? AND jid = ?")
+  const storeItem = (username: string, item: RosterItem): void => {
+    upsertRosterItem.run({
+      username,
+      jid: item.jid,
+      name: item.name ?? null,
+      subscription: item.subscription,
+      ask_out: item.ask_out ? 1 : 0,
+      pending_in: item.pending_in ?? null,
+      groups: JSON.stringify(item.groups),
+    })
+  }
+  const applyWrite = (write: QueuedRosterWrite): void => {
+    if (write.change.kind === "put") storeItem(write.username, write.change.item)
+    else deleteRosterItem.run(write.username, write.change.contact)
+  }
+  /** One transaction for the batch; a write that fails alone does not fail the others. */
+  const commitWrites = (
+    writes: ReadonlyArray<QueuedRosterWrite>,
+  ): ReadonlyArray<RosterWriteOutcome> => {
+    const outcomes: Array<RosterWriteOutcome> = []
+    try {
+      guarded("roster.write", () =>
+        database.transaction(() => {
+          for (const write of writes) {
+            try {
+              guarded("roster.write", () => applyWrite(write))
+              outcomes.push({ ok: true })
+            } catch (error) {
+              outcomes.push({ ok: false, error: error as StorageError })
+            }
+          }
+        })(),
+      )
+    } catch (error) {
+      outcomes.length = 0
+      for (const _ of writes) outcomes.push({ ok: false, error: error as StorageError })
+    }
+    // What reads saw of a failed write is not in the database: read those rosters again.
+    writes.forEach((write, index) => {
+      if (outcomes[index]?.ok !== true) rosters.forget(write.username)
+    })
+    return outcomes
+  }
+  const batch = new RosterWriteBatch(commitWrites)
   const dataVersion = database.prepare<[], number>("PRAGMA data_version").pluck()
   let seenVersion = dataVersion.get()
   let versionCheckedAt = Date.now()
   const rosters = new RosterCache(
     {
-      load: (username) => guarded("roster.list", () => listRoster.all(username)).map(rosterItemOf),
+      load: (username) => {
+        // A queued write of this user must be in the database before it is read from there.
+        batch.flush()
+        return guarded("roster.list", () => listRoster.all(username)).map(rosterItemOf)
+      },
       changedElsewhere: () => {
         // Asking SQLite costs as much as the lookup it saves: at most once a second.
         const now = Date.now()
@@ -240,6 +308,7 @@ export const openSqliteStorage = (file: string): StorageShape => {
       setCredentials: (user) =>
         guarded("users.setCredentials", () => updateUser.run(userParameters(user))).changes === 1,
       delete: (username) => {
+        batch.flush()
         rosters.forget(username)
         return guarded("users.delete", () => deleteUser.run(username)).changes === 1
       },
@@ -248,28 +317,38 @@ export const openSqliteStorage = (file: string): StorageShape => {
     roster: {
       list: (username) => rosters.list(username),
       get: (username, contact) => rosters.get(username, contact),
+      count: (username) => rosters.count(username),
       put: (username, item) => {
-        rosters.forget(username)
-        guarded("roster.put", () =>
-          upsertRosterItem.run({
-            username,
-            jid: item.jid,
-            name: item.name ?? null,
-            subscription: item.subscription,
-            ask_out: item.ask_out ? 1 : 0,
-            pending_in: item.pending_in ?? null,
-            groups: JSON.stringify(item.groups),
-          }),
-        )
+        batch.flush()
+        guarded("roster.put", () => storeItem(username, item))
+        rosters.put(username, item)
       },
       remove: (username, contact) => {
-        rosters.forget(username)
-        return guarded("roster.remove", () => deleteRosterItem.run(username, contact)).changes === 1
+        batch.flush()
+        const removed =
+          guarded("roster.remove", () => deleteRosterItem.run(username, contact)).changes === 1
+        rosters.remove(username, contact)
+        return removed
+      },
+      write: (username, change, settled) => {
+        if (change.kind === "put") rosters.put(username, change.item)
+        else rosters.remove(username, change.contact)
+        const write = { username, change, settled }
+        // Inside a caller's transaction the write belongs to it (and is rolled back with it).
+        if (!database.inTransaction) return batch.add(write)
+        try {
+          guarded("roster.write", () => applyWrite(write))
+          settled?.({ ok: true })
+        } catch (error) {
+          rosters.forget(username)
+          settled?.({ ok: false, error: error as StorageError })
+        }
       },
     },
     migrate,
     sql: sqlAccessOf(database),
     transaction: (work) => {
+      batch.flush()
       try {
         return guarded("transaction", () => database.transaction(work)())
       } catch (error) {
@@ -278,6 +357,9 @@ export const openSqliteStorage = (file: string): StorageShape => {
         throw error
       }
     },
-    close: () => guarded("close", () => database.close()),
+    close: () => {
+      batch.flush()
+      guarded("close", () => database.close())
+    },
   }
 }

@@ -1,8 +1,11 @@
 // The storage service of the reference server (spec/server.md "Storage"): users with SCRAM
 // credentials and RFC 6121 rosters. SQLite (better-sqlite3) is the embedded default; the
 // interface is synchronous because the embedded engine is, and every write is committed
-// durably before the call returns. Later modules (offline, MAM, push) add their own tables
+// durably before the call returns, except `roster.write`, which is group-committed at the end
+// of the event-loop turn and reports its durable outcome to a callback. Later modules (offline, MAM, push) add their own tables
 // through `migrate`.
+
+import type { RosterChange, RosterWriteOutcome } from "./RosterWriteBatch.js"
 
 /** Salted SCRAM keys for one hash (RFC 5802); the password itself is never stored. */
 export interface ScramCredentials {
@@ -83,12 +86,26 @@ export interface StorageShape {
     count(): number
   }
   readonly roster: {
+    /** The user's items by contact JID (served from memory once read). */
     list(username: string): ReadonlyArray<RosterItem>
     get(username: string, contact: string): RosterItem | undefined
-    /** Inserts or replaces the item for `item.jid`. */
+    /** How many items the user has, hidden ones (a pending inbound request only) included. */
+    count(username: string): number
+    /** Inserts or replaces the item for `item.jid`, committed durably before it returns. */
     put(username: string, item: RosterItem): void
-    /** Removes the item; returns false when absent. */
+    /** Removes the item, committed durably before it returns; returns false when absent. */
     remove(username: string, contact: string): boolean
+    /**
+     * The hot path's write (issue 25 item 2): applies `change` to what reads return at once,
+     * in O(1), and commits it with every other change of this event-loop turn in one durable
+     * transaction; `settled` then learns the durable outcome (answer the client only then).
+     * Example: `storage.roster.write("juliet", { kind: "put", item }, (outcome) => reply(outcome.ok))`.
+     */
+    write(
+      username: string,
+      change: RosterChange,
+      settled?: (outcome: RosterWriteOutcome) => void,
+    ): void
   }
   /**
    * Applies a module's schema migrations in order, once each, remembered by

@@ -2,8 +2,9 @@
 // "Protocols"): the configured PEM files, or a self-signed certificate made for the domain on
 // first start, kept in data_dir and reused while it is valid for that domain.
 import { createPrivateKey, X509Certificate } from "node:crypto"
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { ensurePrivateDirectory, privateFileMode } from "../storage/PrivateFiles.js"
 import { type CertificatePair, makeSelfSignedCertificate } from "./selfSignedCertificate.js"
 
 export type { CertificatePair } from "./selfSignedCertificate.js"
@@ -136,9 +137,9 @@ export const ensureCertificate = (
   const pair = makeSelfSignedCertificate(options.domain, now)
   const keyPath = join(options.data_dir, generatedCertificateFiles.key)
   try {
-    mkdirSync(options.data_dir, { recursive: true })
-    writeAtomically(keyPath, pair.key, 0o600)
-    writeAtomically(join(options.data_dir, generatedCertificateFiles.cert), pair.cert, 0o644)
+    ensurePrivateDirectory(options.data_dir)
+    writeAtomically(keyPath, pair.key, privateFileMode)
+    writeAtomically(join(options.data_dir, generatedCertificateFiles.cert), pair.cert, privateFileMode)
   } catch (error) {
     throw new CertificateError(
       "unwritable",

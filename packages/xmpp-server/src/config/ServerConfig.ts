@@ -14,6 +14,8 @@ export interface ServerSection {
   readonly max_stanza_bytes: number
   /** Sessions one account may have at once. */
   readonly max_sessions_per_user: number
+  /** Items one account's roster may hold; a roster set adding more gets `not-acceptable`. */
+  readonly max_roster_items: number
   /** Seconds a connection may stay unauthenticated. */
   readonly auth_timeout_seconds: number
   /** Seconds to wait for streams to close on a graceful stop. */

@@ -67,6 +67,7 @@ const serverSection = (fields: Fields, raw: Table, baseDir: string): ServerSecti
     "data_dir",
     "max_stanza_bytes",
     "max_sessions_per_user",
+    "max_roster_items",
     "auth_timeout_seconds",
     "shutdown_grace_seconds",
   ])
@@ -78,6 +79,7 @@ const serverSection = (fields: Fields, raw: Table, baseDir: string): ServerSecti
     // RFC 6120 §13.12: a server must accept stanzas of at least 10000 bytes.
     max_stanza_bytes: fields.integer(raw, path, "max_stanza_bytes", 262_144, [10_000, 67_108_864]),
     max_sessions_per_user: fields.integer(raw, path, "max_sessions_per_user", 10, [1, 1000]),
+    max_roster_items: fields.integer(raw, path, "max_roster_items", 5000, [1, 1_000_000]),
     auth_timeout_seconds: fields.integer(raw, path, "auth_timeout_seconds", 30, [1, 3600]),
     shutdown_grace_seconds: fields.integer(raw, path, "shutdown_grace_seconds", 5, [0, 600]),
   }

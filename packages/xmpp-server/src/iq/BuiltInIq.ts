@@ -15,13 +15,16 @@ import {
 import { type XmlElement, xml } from "../xml/Xml.js"
 import { SERVER_NAME, SERVER_VERSION } from "./ServerVersion.js"
 
-/** A built-in handler: a reply, or "unhandled" to let modules try. */
+/**
+ * A built-in handler: a reply, "answered" when it replied itself (or will, once a write is
+ * durable), or "unhandled" to let modules try.
+ */
 export type BuiltInIqHandler = (
   core: ServerCore,
   iq: XmlElement,
   session: Session,
   target: DiscoTarget,
-) => XmlElement | "unhandled"
+) => XmlElement | "answered" | "unhandled"
 
 const error = (iq: XmlElement, condition: string): XmlElement => errorReply(iq, condition) ?? iq
 

@@ -26,6 +26,7 @@ const answer = (core: ServerCore, session: Session, iq: XmlElement, target: Disc
   const handlers: ReadonlyArray<IqHandler> = core.modules.iqHandlers(namespace) ?? []
   if (builtIn !== undefined) {
     const reply = builtIn(core, iq, session, target)
+    if (reply === "answered") return
     if (reply !== "unhandled") return void session.send(reply)
   }
   for (const handler of handlers) {

@@ -4,12 +4,25 @@
 // Subscriptions to other domains are dropped: the server has no server-to-server links.
 import type { ServerCore } from "../core/ServerCore.js"
 import type { Jid } from "../jid/Jid.js"
+import { rosterFull, rosterFullCondition, rosterFullText } from "../roster/RosterLimit.js"
 import { saveAndPush } from "../roster/RosterPush.js"
+import { errorReply } from "../routing/StanzaError.js"
 import type { Session } from "../session/Session.js"
+import type { RosterItem } from "../storage/Storage.js"
 import { NS_CLIENT } from "../stream/Namespaces.js"
 import { serialize, type XmlElement, xml } from "../xml/Xml.js"
 import { presenceToAccount } from "./SessionPresence.js"
-import { applyInbound, applyOutbound, autoApproves, type SubscriptionType } from "./Subscription.js"
+import {
+  applyInbound,
+  applyOutbound,
+  autoApproves,
+  type SubscriptionOutcome,
+  type SubscriptionType,
+} from "./Subscription.js"
+
+/** True when the outcome stores an item for a contact not in the roster yet. */
+const addsItem = (before: RosterItem | undefined, outcome: SubscriptionOutcome): boolean =>
+  before === undefined && outcome.changed && outcome.item !== undefined
 
 const localUser = (core: ServerCore, bare: string): string | undefined => {
   const suffix = `@${core.domain}`
@@ -60,6 +73,12 @@ export const sendSubscriptionToContact = (
     return
   }
   const outcome = applyInbound(before, senderBare, type, serialize(stanza))
+  if (addsItem(before, outcome) && rosterFull(core, username, senderBare)) {
+    // The request would be a new (hidden) item of a full roster: the sender learns why.
+    const error = errorReply(stanza, rosterFullCondition, { text: rosterFullText(core) })
+    if (error !== undefined) presenceToAccount(core, senderBare, error)
+    return
+  }
   if (outcome.changed) saveAndPush(core, username, before, outcome.item, senderBare)
   if (outcome.forward) presenceToAccount(core, recipientBare, stanza)
   if (outcome.changed && type === "subscribed")
@@ -82,6 +101,14 @@ export const handleOutboundSubscription = (
   if (contact === session.bare) return
   const before = core.storage.roster.get(session.username, contact)
   const outcome = applyOutbound(before, contact, type)
+  if (addsItem(before, outcome) && rosterFull(core, session.username, contact)) {
+    const error = errorReply(stanza, rosterFullCondition, {
+      from: contact,
+      text: rosterFullText(core),
+    })
+    if (error !== undefined) session.send(error)
+    return
+  }
   if (outcome.changed) saveAndPush(core, session.username, before, outcome.item, contact)
   if (!outcome.forward || to.domain !== core.domain) return
   sendSubscriptionToContact(core, session.bare, contact, type, stanza)

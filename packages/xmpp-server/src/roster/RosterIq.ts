@@ -1,28 +1,43 @@
 // RFC 6121 §2: roster get (§2.2), set (§2.3) and remove (§2.5), with pushes to the
-// account's interested sessions. Roster versioning (§2.6) is not offered.
+// account's interested sessions. Roster versioning (§2.6) is not offered. A set or remove
+// changes the cached roster at once and is committed with the other roster writes of the
+// event-loop turn (src/storage/RosterWriteBatch.ts): the result and the pushes go out, and the
+// XEP-0198 ack of the set is released, only once the change is durable (issue 25 item 2).
 import type { ServerCore } from "../core/ServerCore.js"
 import { parseJid } from "../jid/Jid.js"
-import { emptyItem, isHidden } from "../presence/Subscription.js"
+import { emptyItem } from "../presence/Subscription.js"
 import { sendSubscriptionToContact } from "../presence/SubscriptionRouter.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import type { Session } from "../session/Session.js"
+import type { RosterChange } from "../storage/RosterWriteBatch.js"
 import { NS_ROSTER } from "../stream/Namespaces.js"
 import { type XmlElement, xml } from "../xml/Xml.js"
+import { rosterFull, rosterFullCondition, rosterFullText } from "./RosterLimit.js"
 import { pushItem } from "./RosterPush.js"
+import { rosterResultText } from "./RosterText.js"
 import { rosterItemXml } from "./RosterXml.js"
 
 const fail = (iq: XmlElement, condition: string, text: string): XmlElement =>
   errorReply(iq, condition, { text }) ?? iq
 
-/** Answers a roster IQ from the account's own session. */
-export const handleRosterIq = (core: ServerCore, session: Session, iq: XmlElement): XmlElement => {
+/**
+ * Answers a roster IQ from the account's own session: "answered" once the reply was sent, or
+ * will be once the change is durable.
+ */
+export const handleRosterIq = (
+  core: ServerCore,
+  session: Session,
+  iq: XmlElement,
+): XmlElement | "answered" => {
   const query = iq.getChild("query", NS_ROSTER)
   if (query === undefined)
     return fail(iq, "bad-request", "expected <query xmlns='jabber:iq:roster'/>")
   if (iq.attrs.type === "get") {
     session.rosterRequested = true
-    const items = core.storage.roster.list(session.username).filter((item) => !isHidden(item))
-    return iqResult(iq, xml("query", { xmlns: NS_ROSTER }, items.map(rosterItemXml)))
+    const items = core.storage.roster.list(session.username)
+    // Written as text: thousands of items as elements cost tens of milliseconds.
+    session.sendSerialized(iqResult(iq), rosterResultText(iq, items))
+    return "answered"
   }
   const items = query.getChildren("item")
   const element = items[0]
@@ -35,19 +50,47 @@ export const handleRosterIq = (core: ServerCore, session: Session, iq: XmlElemen
   if (element.attrs.subscription === "remove") {
     if (existing === undefined) return fail(iq, "item-not-found", "no such roster item")
     removeItem(core, session, contact.bare)
-    return iqResult(iq)
+    commitThenAnswer(core, session, iq, { kind: "remove", contact: contact.bare }, () =>
+      xml("item", { jid: contact.bare, subscription: "remove" }),
+    )
+    return "answered"
   }
   const groups = element.getChildren("group").map((group) => group.text())
   if (groups.some((group) => group === "") || new Set(groups).size !== groups.length)
     return fail(iq, "not-acceptable", "groups must be non-empty and distinct")
+  if (existing === undefined && rosterFull(core, session.username, contact.bare))
+    return fail(iq, rosterFullCondition, rosterFullText(core))
   const name = element.attrs.name === "" ? undefined : element.attrs.name
   const item = { ...(existing ?? emptyItem(contact.bare)), name, groups }
-  core.storage.roster.put(session.username, item)
-  pushItem(core, session.bare, rosterItemXml(item))
-  return iqResult(iq)
+  commitThenAnswer(core, session, iq, { kind: "put", item }, () => rosterItemXml(item))
+  return "answered"
 }
 
-/** RFC 6121 §2.5.2: cancel both directions of the subscription, then delete and push. */
+/**
+ * Queues `change`; once it is durable, answers `iq` and pushes `pushed()` to the interested
+ * sessions (or answers with an error when the commit failed: nothing is pushed then).
+ */
+const commitThenAnswer = (
+  core: ServerCore,
+  session: Session,
+  iq: XmlElement,
+  change: RosterChange,
+  pushed: () => XmlElement,
+): void => {
+  const handedOn = core.sm.current?.begin()
+  core.storage.roster.write(session.username, change, (outcome) => {
+    if (outcome.ok) {
+      session.send(iqResult(iq))
+      pushItem(core, session.bare, pushed())
+    } else {
+      core.logger.error("roster-write-failed", { user: session.username, error: outcome.error })
+      session.send(fail(iq, "internal-server-error", "the roster could not be saved"))
+    }
+    handedOn?.()
+  })
+}
+
+/** RFC 6121 §2.5.2: cancel both directions of the subscription before the item is deleted. */
 const removeItem = (core: ServerCore, session: Session, contact: string): void => {
   const item = core.storage.roster.get(session.username, contact)
   if (item === undefined) return
@@ -55,6 +98,4 @@ const removeItem = (core: ServerCore, session: Session, contact: string): void =
     sendSubscriptionToContact(core, session.bare, contact, "unsubscribe")
   if (item.subscription === "from" || item.subscription === "both" || item.pending_in !== undefined)
     sendSubscriptionToContact(core, session.bare, contact, "unsubscribed")
-  core.storage.roster.remove(session.username, contact)
-  pushItem(core, session.bare, xml("item", { jid: contact, subscription: "remove" }))
 }

@@ -74,9 +74,8 @@ export class RosterCache {
     if (roster === undefined) return
     const known = roster.byContact.has(item.jid)
     roster.byContact.set(item.jid, item)
-    if (!known || roster.sorted === undefined) return void (roster.sorted = undefined)
-    const index = indexOf(roster.sorted, item.jid)
-    if (index === -1) roster.sorted = undefined
+    const index = known && roster.sorted !== undefined ? indexOf(roster.sorted, item.jid) : -1
+    if (index === -1 || roster.sorted === undefined) roster.sorted = undefined
     else roster.sorted[index] = item
   }
 

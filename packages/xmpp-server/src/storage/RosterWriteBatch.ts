@@ -59,13 +59,13 @@ export class RosterWriteBatch {
     const batch = this.writes
     this.writes = []
     const outcomes = this.commit(batch)
-    batch.forEach((write, index) =>
+    batch.forEach((write, index) => {
       write.settled?.(
         outcomes[index] ?? {
           ok: false,
           error: new StorageError("roster.write", "io", "the commit reported no outcome"),
         },
-      ),
-    )
+      )
+    })
   }
 }

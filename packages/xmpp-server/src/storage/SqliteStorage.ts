@@ -6,7 +6,12 @@
 import { basename, dirname, join } from "node:path"
 import Database from "better-sqlite3"
 import { coreMigrations, coreModule } from "./coreMigrations.js"
-import { ensurePrivateDirectory, ensurePrivateFile, privateFileMode, tighten } from "./PrivateFiles.js"
+import {
+  ensurePrivateDirectory,
+  ensurePrivateFile,
+  privateFileMode,
+  tighten,
+} from "./PrivateFiles.js"
 import { RosterCache } from "./RosterCache.js"
 import {
   type QueuedRosterWrite,

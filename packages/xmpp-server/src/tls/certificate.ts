@@ -139,7 +139,11 @@ export const ensureCertificate = (
   try {
     ensurePrivateDirectory(options.data_dir)
     writeAtomically(keyPath, pair.key, privateFileMode)
-    writeAtomically(join(options.data_dir, generatedCertificateFiles.cert), pair.cert, privateFileMode)
+    writeAtomically(
+      join(options.data_dir, generatedCertificateFiles.cert),
+      pair.cert,
+      privateFileMode,
+    )
   } catch (error) {
     throw new CertificateError(
       "unwritable",

@@ -1,11 +1,14 @@
 // RFC 6121 §4.2–§4.6: presence broadcast to the contacts that may see it and to the user's
 // own available resources, answers to probes for local contacts on initial presence, and
-// the unavailable broadcast when a session ends. Each recipient account gets one copy,
-// serialised once, with `to` set to its bare JID.
+// the unavailable broadcast when a session ends. Each recipient account gets one copy with
+// `to` set to its bare JID. These loops run over a whole roster (up to `max_roster_items`
+// contacts, issue 25 item 2), so a presence is serialized once and each copy only splices its
+// `to` in (src/presence/PresenceText.ts).
 import type { ServerCore } from "../core/ServerCore.js"
 import type { Session } from "../session/Session.js"
 import { NS_CLIENT } from "../stream/Namespaces.js"
-import { serialize, type XmlElement, xml } from "../xml/Xml.js"
+import { type XmlElement, xml } from "../xml/Xml.js"
+import { presenceText } from "./PresenceText.js"
 import { receivesPresence, seesPresence } from "./Subscription.js"
 
 /** Writes `presence` to every available session of a local account. */
@@ -13,7 +16,7 @@ export const presenceToAccount = (core: ServerCore, bare: string, presence: XmlE
   const sessions = core.sessions.ofBare(bare)
   if (sessions.length === 0) return
   presence.attrs.to = bare
-  const text = serialize(presence)
+  const text = presenceText(presence, bare)
   for (const session of sessions) if (session.available) session.sendSerialized(presence, text)
 }
 
@@ -49,7 +52,7 @@ export const answerProbes = (core: ServerCore, session: Session): void => {
   const deliver = (other: Session): void => {
     if (other === session || !other.available || other.presence === undefined) return
     other.presence.attrs.to = session.full
-    session.send(other.presence)
+    session.sendSerialized(other.presence, presenceText(other.presence, session.full))
   }
   for (const item of core.storage.roster.list(session.username)) {
     if (seesPresence(item) && isLocal(core, item.jid))

@@ -17,10 +17,11 @@ export const canFindLeftovers = () => existsSync("/proc/self/environ")
 
 /**
  * The live processes (pid and command line) whose environment carries the marker, except the
- * ones in `exclude` (this process by default).
+ * ones in `exclude` (this process by default). A test that must find its own children can mark
+ * them with a variable of its own (`name`), leaving the run's marker in place.
  */
-export const processesWithMarker = (marker, exclude = [process.pid]) => {
-  const entry = `${runMarkerName}=${marker}`
+export const processesWithMarker = (marker, exclude = [process.pid], name = runMarkerName) => {
+  const entry = `${name}=${marker}`
   const found = []
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue
@@ -42,12 +43,15 @@ export const processesWithMarker = (marker, exclude = [process.pid]) => {
  * Waits up to `graceMs` for the marked processes to end by themselves, then kills (SIGKILL) the
  * ones still alive and answers them: what the run left behind.
  */
-export const stopLeftovers = async (marker, { graceMs = 3000, exclude = [process.pid] } = {}) => {
+export const stopLeftovers = async (
+  marker,
+  { graceMs = 3000, exclude = [process.pid], name = runMarkerName } = {},
+) => {
   const deadline = Date.now() + graceMs
-  let alive = processesWithMarker(marker, exclude)
+  let alive = processesWithMarker(marker, exclude, name)
   while (alive.length > 0 && Date.now() < deadline) {
     await sleep(100)
-    alive = processesWithMarker(marker, exclude)
+    alive = processesWithMarker(marker, exclude, name)
   }
   for (const { pid } of alive) {
     try {

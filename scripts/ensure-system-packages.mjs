@@ -107,7 +107,7 @@ export const ensureSystemPackages = async ({
     if (!result.ok) {
       progress.end(`${title}: failed. The log:`)
       out.write(log.endsWith("\n") ? log : `${log}\n`)
-      return { ok: false, problem: `apt-get ${args[0]} failed; ${missingLine(missing, { root })}` }
+      return { ok: false, problem: `apt-get ${args[0]} failed. ${missingLine(missing, { root })}` }
     }
   }
   const stillMissing = packages.filter((p) => missing.includes(p.name) && !installed(p))

@@ -124,7 +124,7 @@ describe("ensureSystemPackages", () => {
       out: out.stream,
     })
     expect(result.ok).toBe(false)
-    expect(result.problem).toMatch(/^apt-get install failed; Missing system packages/)
+    expect(result.problem).toMatch(/^apt-get install failed\. Missing system packages/)
     expect(out.text()).toContain("$ apt-get update\nlog of update\n")
     expect(out.text()).toContain(
       "$ apt-get install -y --no-install-recommends no-such-package\nlog of install\n",

@@ -146,6 +146,16 @@ describe("npm start", () => {
     await expectAllStopped(demo, env)
   })
 
+  it("stops everything when the npm process is killed outright", { timeout: 120_000 }, async () => {
+    const env = await ports()
+    const demo = startDemo(env, ["npm", "start"])
+    await expect
+      .poll(() => demo.output(), { timeout: 90_000, interval: 200 })
+      .toContain(running(env))
+    process.kill(demo.child.pid ?? 0, "SIGKILL")
+    await expectAllStopped(demo, env)
+  })
+
   it("stops the demo when start.mjs is killed outright", { timeout: 120_000 }, async () => {
     const env = await ports()
     const demo = startDemo(env)

@@ -1,12 +1,14 @@
 // `npm start` at the repository root runs this (through scripts/start.mjs): builds the app
 // with Vite, starts the reference server with the demo configuration and the app server,
-// seeds two demo accounts on first start, prints the URL, and stops everything on Ctrl-C.
+// seeds two demo accounts on first start, prints the URL, and stops everything on Ctrl-C, on
+// SIGTERM or SIGHUP, and when its parent (scripts/start.mjs or npm) goes away.
 import { mkdirSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { makeJsonLogger } from "@xmpp-amp/xmpp-server"
 import { build } from "vite"
 import { befriend, checkPorts, DemoPortError, ensureAccount, startDemo } from "./demoServer.js"
+import { whenParentGone } from "./whenParentGone.js"
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const repositoryRoot = resolve(appDir, "../..")
@@ -21,6 +23,16 @@ const portFrom = (name: string, fallback: number): number => {
   }
   return port
 }
+
+// Until the demo runs, stopping means exiting; then it means stopping the demo first.
+let stopDemo = (reason: string): void => {
+  process.stdout.write(`\n${reason}: stopping…\n`)
+  process.exit(0)
+}
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => stopDemo(signal))
+}
+whenParentGone(() => stopDemo("parent gone"))
 
 const main = async (): Promise<void> => {
   const dataDir = resolve(process.env.XMPP_DATA_DIR ?? join(repositoryRoot, "data", "demo"))
@@ -61,14 +73,14 @@ const main = async (): Promise<void> => {
   // Ctrl-C reaches this process twice (from the terminal and forwarded by scripts/start.mjs):
   // only a signal more than a second after the first forces the stop.
   let stoppingSince: number | undefined
-  const stop = (signal: NodeJS.Signals): void => {
+  stopDemo = (reason: string): void => {
     if (stoppingSince !== undefined) {
       if (Date.now() - stoppingSince < 1000) return
       process.stderr.write("Forced stop.\n")
       process.exit(1)
     }
     stoppingSince = Date.now()
-    process.stdout.write(`\n${signal}: stopping…\n`)
+    process.stdout.write(`\n${reason}: stopping…\n`)
     demo.stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -77,8 +89,6 @@ const main = async (): Promise<void> => {
       },
     )
   }
-  process.on("SIGINT", stop)
-  process.on("SIGTERM", stop)
 }
 
 main().catch((error: unknown) => {

@@ -49,7 +49,13 @@ it("works in a browser: discovery, fail-fast, events, spoof ignored", {
       "/page.js": { type: "text/javascript", body: await bundlePage() },
     },
   )
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] })
+  // The server is closed even when the browser cannot start (Chromium missing).
+  const browser = await chromium
+    .launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] })
+    .catch(async (error: unknown) => {
+      await server.close()
+      throw error
+    })
   try {
     const page = await browser.newPage()
     const pageErrors: string[] = []

@@ -52,16 +52,26 @@ export const startHarness = async (): Promise<Harness> => {
     c2sPort: 0,
     logger: silentLogger,
   })
-  const browser = await launchChromium()
+  const stopDemo = async () => {
+    await demo.stop()
+    rmSync(workDir, { recursive: true, force: true })
+  }
+  // A browser that cannot start (Chromium missing) must not leave the demo running.
+  const browser = await launchChromium().catch(async (error: unknown) => {
+    await stopDemo()
+    throw error
+  })
   mkdirSync(screenshotDir, { recursive: true })
   return {
     demo,
     browser,
     url: `http://127.0.0.1:${demo.ports.http}/`,
     stop: async () => {
-      await browser.close()
-      await demo.stop()
-      rmSync(workDir, { recursive: true, force: true })
+      try {
+        await browser.close()
+      } finally {
+        await stopDemo()
+      }
     },
   }
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { afterAll, describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it, onTestFinished } from "vitest"
 import {
   builtinModuleNames,
   createUserRecord,
@@ -114,7 +114,7 @@ const runSlixmppAmp = (
 ): Promise<{ replies: SlixmppReply[]; failure: string | null }> =>
   new Promise((resolve, reject) => {
     const script = fileURLToPath(new URL("./slixmpp_amp.py", import.meta.url))
-    execFile(
+    const child = execFile(
       "/usr/bin/python3",
       [script, JSON.stringify(options)],
       { timeout: 20_000 },
@@ -128,6 +128,10 @@ const runSlixmppAmp = (
         )
       },
     )
+    // Killed once the test is over, passed, failed or timed out: no interpreter left behind.
+    onTestFinished(() => {
+      child.kill("SIGKILL")
+    })
   })
 
 describe("slixmpp", () => {

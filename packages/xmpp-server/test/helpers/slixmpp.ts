@@ -3,6 +3,7 @@
 import { execFile } from "node:child_process"
 import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { onTestFinished } from "vitest"
 
 const python = "/usr/bin/python3"
 const script = fileURLToPath(new URL("../interop/slixmpp_client.py", import.meta.url))
@@ -39,7 +40,7 @@ export interface SlixmppOptions {
 export const runSlixmpp = (options: SlixmppOptions): Promise<SlixmppResult> => {
   if (!existsSync(python)) throw new Error(`${python} is missing: install Debian's python3-slixmpp`)
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       python,
       [script, JSON.stringify(options)],
       { timeout: 20_000 },
@@ -53,5 +54,9 @@ export const runSlixmpp = (options: SlixmppOptions): Promise<SlixmppResult> => {
         }
       },
     )
+    // Killed once the test is over, passed, failed or timed out: no interpreter left behind.
+    onTestFinished(() => {
+      child.kill("SIGKILL")
+    })
   })
 }

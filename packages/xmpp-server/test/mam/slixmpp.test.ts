@@ -3,7 +3,7 @@
 // carbons can be enabled, and the archive pages through XEP-0059 one message at a time.
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { afterAll, beforeAll, expect, it } from "vitest"
+import { afterAll, beforeAll, expect, it, onTestFinished } from "vitest"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import { chat, login, roundTrip } from "../offline/clients.js"
 
@@ -18,7 +18,7 @@ interface StorageResult {
 
 const runScript = (options: object): Promise<StorageResult> =>
   new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       "/usr/bin/python3",
       [script, JSON.stringify(options)],
       { timeout: 25_000 },
@@ -27,6 +27,10 @@ const runScript = (options: object): Promise<StorageResult> =>
         resolve(JSON.parse(stdout.trim().split("\n").pop() ?? "") as StorageResult)
       },
     )
+    // Killed once the test is over, passed, failed or timed out: no interpreter left behind.
+    onTestFinished(() => {
+      child.kill("SIGKILL")
+    })
   })
 
 let test: TestServer

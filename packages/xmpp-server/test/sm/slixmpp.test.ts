@@ -3,7 +3,7 @@
 // and every message arrives exactly once, in order.
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 
 const script = fileURLToPath(new URL("./slixmpp_resume.py", import.meta.url))
@@ -16,7 +16,7 @@ interface ResumeResult {
 
 const run = (options: object): Promise<ResumeResult> =>
   new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       "/usr/bin/python3",
       [script, JSON.stringify(options)],
       { timeout: 30_000 },
@@ -25,6 +25,10 @@ const run = (options: object): Promise<ResumeResult> =>
         resolve(JSON.parse(stdout.trim().split("\n").pop() ?? "") as ResumeResult)
       },
     )
+    // Killed once the test is over, passed, failed or timed out: no interpreter left behind.
+    onTestFinished(() => {
+      child.kill("SIGKILL")
+    })
   })
 
 let test: TestServer

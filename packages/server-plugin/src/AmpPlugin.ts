@@ -1,7 +1,8 @@
 // The AMP plugin (XEP-0079, spec §2–§7) as an Effect service: what the host tells the plugin.
 // Starting it registers disco features, the AMP node and the stream feature (§6, all derived
-// from `[modules.amp]`) and forks the scoped expiry scheduler (§4: due rules fire within a second,
-// also after a restart, because the schedule lives in the host's durable pending table).
+// from `[modules.amp]`), fires the rules that fell due while the host was down (§5), and forks
+// the scoped expiry scheduler (§4: due rules fire within a second, also after a restart, because
+// the schedule lives in the host's durable pending table).
 import type { Element } from "@xmpp/xml"
 import {
   ampNodeInfo,
@@ -111,6 +112,9 @@ const make = Effect.gen(function* () {
       ),
     ),
   )
+  // Spec §5: rules that fell due while the server was down fire now, before the host
+  // accepts clients (it starts listening once the plugin has started).
+  yield* sweep
   yield* Effect.forkScoped(
     Effect.forever(Effect.andThen(Effect.sleep(settings.expiryCheckMillis), sweep)),
   )

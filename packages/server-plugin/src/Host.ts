@@ -109,8 +109,10 @@ export interface AmpHost {
   /** Removes a message from the recipient's archive (no error when already gone). */
   readonly removeArchived: (key: string) => HostAnswer<void>
   /**
-   * Sends a stanza to a local user's full JID; when that session is gone, keeps it in the user's
-   * offline storage for their next login, whatever the resource (spec §5). Used for AMP replies.
+   * Sends a stanza to a local user's full JID; when that session is gone, routes it as a normal
+   * message to an absent resource (RFC 6121 §8.5.3.2.1), whatever its type: to the user's other
+   * available resources at once, else into the user's offline storage for their next login,
+   * whatever the resource (spec §5). Used for AMP replies, `type='error'` ones included.
    */
   readonly sendToUser: (stanza: Element) => HostAnswer<void>
   /** Routes a stanza normally (used for bounces). */

@@ -176,6 +176,25 @@ describe("expire-at survives a restart", () => {
     expect(second.store.archiveOf(JULIET)).toEqual([])
   })
 
+  it("a rule due while the server was down has fired once the plugin has started", async () => {
+    const first = new InMemoryHost({ offline: true }).addUsers(JULIET)
+    first.setSubscription(JULIET, "romeo@example.com", "both")
+    const before = await startAmpPlugin(first, {}, { logLevel: "None" })
+    await before.handleClientMessage(
+      ampMessage(JULIET, [["alert", "expire-at", IN_ONE_MINUTE]]),
+      ROMEO,
+    )
+    await before.stop()
+
+    const second = new InMemoryHost({ store: first.store, now: first.now() + 5 * MINUTE })
+    // The periodic check at its slowest: the start itself must have fired the rule.
+    const after = await startAmpPlugin(second, { expiry_check_ms: 1000 }, { logLevel: "None" })
+    stops.push(after.stop)
+    expect(second.store.offlineOf(JULIET)).toEqual([])
+    const waiting = second.store.offlineOf("romeo@example.com")
+    expect(waiting.map((entry) => entry.stanza.getChild("amp")?.attrs.status)).toEqual(["alert"])
+  })
+
   it("a rule not yet due stays pending across the restart", async () => {
     const first = new InMemoryHost().addUsers(JULIET)
     first.setSubscription(JULIET, "romeo@example.com", "both")
@@ -193,6 +212,31 @@ describe("expire-at survives a restart", () => {
     expect(second.store.offlineOf(JULIET)).toHaveLength(1)
     second.advance(MINUTE)
     await eventually(() => expect(second.store.offlineOf(JULIET)).toEqual([]))
+  })
+})
+
+describe("the reply when the sending session is gone (spec §5)", () => {
+  it("goes to the sender's other available resource at once", async () => {
+    harness = await setup()
+    await harness.send(ampMessage(JULIET, [["alert", "expire-at", IN_ONE_MINUTE]]))
+    harness.host.disconnect(ROMEO)
+    const garden = harness.host.connect("romeo@example.com/garden")
+    harness.host.advance(2 * MINUTE)
+    await eventually(() => expect(statuses(garden)).toEqual(["alert"]))
+    expect(garden.received[0]?.attrs.to).toBe(ROMEO)
+    expect(harness.host.store.offlineOf("romeo@example.com")).toEqual([])
+  })
+
+  it("waits in offline storage when no other resource is available", async () => {
+    harness = await setup()
+    await harness.send(ampMessage(JULIET, [["error", "expire-at", IN_ONE_MINUTE]]))
+    harness.host.disconnect(ROMEO)
+    const hidden = harness.host.connect("romeo@example.com/hidden", -1)
+    harness.host.advance(2 * MINUTE)
+    await eventually(() =>
+      expect(harness?.host.store.offlineOf("romeo@example.com")).toHaveLength(1),
+    )
+    expect(hidden.received).toEqual([])
   })
 })
 

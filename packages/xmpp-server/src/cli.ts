@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
 import { parseArgs } from "node:util"
 import { AccountError, addUser, changePassword, deleteUser } from "./auth/accounts.js"
+import { addUsers, parseAccountsFile } from "./auth/accountsFile.js"
 import { ConfigError, loadConfigFile, makeConfig } from "./config/loadConfig.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
 import { singleCpuNote } from "./SingleCpuNote.js"
@@ -16,6 +17,10 @@ const usage = `Usage: xmpp-amp-server <command> [options]
 
 Commands:
   start [--config FILE]                  run the server in the foreground (Ctrl-C stops it)
+  adduser --from-file FILE [--config FILE]
+                                         create many accounts at once: one "JID PASSWORD"
+                                         a line (blank lines and # comments skipped), all or
+                                         none if a line is bad; FILE - reads standard input
   adduser JID PASSWORD [--config FILE]   create an account, e.g. adduser alice@localhost s3cret
   deluser JID [--config FILE]            delete an account and everything stored for it
   passwd JID PASSWORD [--config FILE]    set a new password
@@ -62,6 +67,36 @@ const expectArguments = (command: string, positionals: ReadonlyArray<string>, co
       `${command} takes ${count} argument${count === 1 ? "" : "s"}, got ${positionals.length}\n\n${usage}`,
     )
   }
+}
+
+/** `adduser --from-file FILE`: every line checked, then one transaction; prints what it did. */
+const addUsersFrom = (file: string, rest: ReadonlyArray<string>, config: ServerConfig): number => {
+  if (rest.length !== 0)
+    throw new CliFailure(
+      2,
+      `adduser --from-file takes no JID or PASSWORD (they come from the file), got ${rest.length} argument${rest.length === 1 ? "" : "s"}\n\n${usage}`,
+    )
+  const source = file === "-" ? "standard input" : file
+  let text: string
+  try {
+    text = readFileSync(file === "-" ? 0 : file, "utf8")
+  } catch (error) {
+    throw new CliFailure(
+      1,
+      `cannot read ${source}: ${error instanceof Error ? error.message : error}`,
+    )
+  }
+  const accounts = parseAccountsFile(text, config.server.domain, source)
+  const { created, existing } = withStorage(config, (storage) =>
+    addUsers(storage, config.server.domain, accounts),
+  )
+  const plural = (count: number) => `${count} account${count === 1 ? "" : "s"}`
+  process.stdout.write(`created ${plural(created.length)}\n`)
+  if (existing.length > 0)
+    process.stdout.write(
+      `${plural(existing.length)} existed already, left unchanged: ${existing.join(" ")}\n`,
+    )
+  return 0
 }
 
 const listeningLines = (config: ServerConfig, ports: Record<string, number | undefined>) => {
@@ -127,12 +162,16 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
   const { values, positionals } = parseArgs({
     args: [...argv],
     options: {
+      "from-file": { type: "string" },
       config: { type: "string", short: "c" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
   })
   const [command, ...rest] = positionals
+  const elsewhere = command !== undefined && command !== "help" && command !== "adduser"
+  if (values["from-file"] !== undefined && elsewhere)
+    throw new CliFailure(2, `--from-file belongs to adduser, not ${command}\n\n${usage}`)
   if (values.help === true || command === undefined || command === "help") {
     process.stdout.write(usage)
     return command === undefined && values.help !== true ? 2 : 0
@@ -143,6 +182,8 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
       return start(configFrom(values.config))
     }
     case "adduser": {
+      const file = values["from-file"]
+      if (file !== undefined) return addUsersFrom(file, rest, configFrom(values.config))
       expectArguments(command, rest, 2)
       const config = configFrom(values.config)
       const [jid = "", password = ""] = rest

@@ -285,11 +285,11 @@ export class InMemoryHost implements AmpHost {
     this.answer(() => {
       this.fail("sendToUser")
       const to = readAttribute(stanza, "to") ?? ""
-      const session = this.session(to)
-      if (session !== undefined) {
-        session.received.push(stanza)
-        return
-      }
+      // Spec §5: the addressed session, else the other available resources as for a normal
+      // message to an absent resource (RFC 6121 §8.5.3.2.1), else offline storage.
+      const targets = this.targets(to, undefined).filter((session) => !session.failWrites)
+      for (const session of targets) session.received.push(stanza)
+      if (targets.length > 0) return
       const { bare } = splitJid(to)
       const key = this.store.newKey("offline")
       this.store.append(this.store.offline, bare, { key, stanza, extra: undefined })

@@ -1,7 +1,8 @@
 // The AMP plugin's host interface (`AmpHost` of @xmpp-amp/server-plugin) implemented with the
 // reference server's module API: routing decisions (RFC 6121 §8.5), the roster for the presence
 // check (XEP-0079 §9), delivery with write or XEP-0198 ack confirmation, offline storage
-// (XEP-0160) and the archive (XEP-0313) for the recipient's copy, replies to local users.
+// (XEP-0160) and the archive (XEP-0313) for the recipient's copy, replies to local users
+// (spec §5: to the sender's session, else their other available resources, else offline).
 
 import type { Element } from "@xmpp/xml"
 import type {
@@ -12,6 +13,7 @@ import type {
 } from "@xmpp-amp/server-plugin"
 import { parseJid } from "../jid/Jid.js"
 import type { ModuleApi } from "../modules/ServerModule.js"
+import { availableSessions } from "../routing/Decide.js"
 import type { Session } from "../session/Session.js"
 import { type XmlElement, xml } from "../xml/Xml.js"
 import { pendingTable } from "./PendingSql.js"
@@ -71,6 +73,30 @@ const routing = (api: ModuleApi, message: XmlElement): HostRouting => {
     wouldArchive:
       local && to.local !== undefined && archive?.accepts(to.local, sender, message) === true,
   }
+}
+
+/**
+ * Spec §5: writes an AMP reply to the sender's session `full`; when that session is gone, to
+ * the sender's other available resources, as RFC 6121 §8.5.3.2.1 routes a normal message to
+ * an absent resource (whatever the reply's type, `error` included). False when no session took
+ * it: the caller keeps it in offline storage for the next login.
+ */
+const deliverToSender = (
+  api: ModuleApi,
+  bare: string,
+  full: string,
+  stanza: XmlElement,
+): boolean => {
+  const sessions = api.sessionsOf(bare).filter((session) => !session.closed)
+  const addressed = sessions.find((session) => session.full === full)
+  if (addressed !== undefined && api.deliver(addressed, stanza)) return true
+  const others = availableSessions(
+    sessions.filter((session) => session !== addressed),
+    false,
+  )
+  let delivered = false
+  for (const session of others) if (api.deliver(session, stanza)) delivered = true
+  return delivered
 }
 
 /** Builds the plugin's host from the module API. */
@@ -147,8 +173,7 @@ export const serverAmpHost = (
       const stanza = asXml(element)
       const to = parseJid(stanza.attrs.to ?? "")
       if (to === undefined) return
-      const session = api.sessionsOf(to.bare).find((candidate) => candidate.full === to.full)
-      if (session !== undefined && !session.closed && api.deliver(session, stanza)) return
+      if (deliverToSender(api, to.bare, to.full, stanza)) return
       if (storeFor(stanza, undefined) === undefined)
         api.logger.warn("amp-reply-lost", { to: to.full, id: stanza.attrs.id })
     },

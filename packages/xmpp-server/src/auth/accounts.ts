@@ -8,7 +8,13 @@ import { createUserRecord, normalizeUsername, SaslPrepError } from "./credential
 export class AccountError extends Error {
   readonly _tag = "AccountError"
   constructor(
-    readonly reason: "invalid-jid" | "wrong-domain" | "invalid-password" | "exists" | "not-found",
+    readonly reason:
+      | "invalid-jid"
+      | "wrong-domain"
+      | "invalid-password"
+      | "exists"
+      | "not-found"
+      | "invalid-line",
     message: string,
   ) {
     super(message)

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
+import { adminSocket } from "./admin/AdminSocket.js"
 import { ComponentRouter } from "./components/ComponentRouter.js"
 import { toComponent } from "./components/ComponentRouting.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
@@ -71,7 +72,10 @@ export interface RunningServer extends ServerHandle {
   stop(): Promise<void>
 }
 
-/** Startup failed (TLS material, module setup). Listener failures are `ListenError`. */
+/**
+ * Startup failed (TLS material, module setup). Listener failures are `ListenError`, admin
+ * socket failures `AdminSocketError`.
+ */
 export class StartError extends Data.TaggedError("StartError")<{
   readonly reason: "tls" | "module" | "storage"
   readonly message: string
@@ -207,6 +211,8 @@ const program = (options: StartOptions) =>
         ),
       catch: (error) => new StartError({ reason: "module", message: String(error) }),
     })
+    // Before the listeners: an account command works as soon as clients can log in.
+    yield* adminSocket(core)
     const ports: { c2s?: number; directTls?: number; websocket?: number; component?: number } = {}
     if (c2s !== undefined) {
       ports.c2s = yield* tcpListener(core, c2s.host, c2s.port)

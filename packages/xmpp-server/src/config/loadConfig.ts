@@ -108,7 +108,7 @@ const c2sListener = (fields: Fields, raw: Table): C2sListener | undefined => {
     port: fields.integer(raw, path, "port", 5222, portRange),
     tls: fields.oneOf(raw, path, "tls", "required", tlsPolicies),
     direct_tls_port: fields.integer(raw, path, "direct_tls_port", 0, portRange),
-    allow_plain_without_tls: fields.boolean(raw, path, "allow_plain_without_tls", true),
+    allow_plain_without_tls: fields.boolean(raw, path, "allow_plain_without_tls", false),
   }
   return enabled(fields, raw, path) ? listener : undefined
 }

@@ -83,7 +83,7 @@ describe("defaults", () => {
           port: 5222,
           tls: "required",
           direct_tls_port: 0,
-          allow_plain_without_tls: true,
+          allow_plain_without_tls: false,
         },
         websocket: { host: "127.0.0.1", port: 5280, path: "/xmpp-websocket" },
         component: { host: "127.0.0.1", port: 5347 },
@@ -410,7 +410,7 @@ describe("makeConfig", () => {
       port: 0,
       tls: "optional",
       direct_tls_port: 0,
-      allow_plain_without_tls: true,
+      allow_plain_without_tls: false,
     })
     expect(config.listen.websocket).toBeUndefined()
     expect(config.listen.component).toEqual({ host: "127.0.0.1", port: 5347 })

@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
-import { adminSocket } from "./admin/AdminSocket.js"
+import { adminSocket, claimAdminSocket } from "./admin/AdminSocket.js"
 import { ComponentRouter } from "./components/ComponentRouter.js"
 import { toComponent } from "./components/ComponentRouting.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
@@ -134,6 +134,8 @@ const program = (options: StartOptions) =>
     yield* Effect.sync(() => mkdirSync(options.config.server.data_dir, { recursive: true }))
     const { config } = options
     const logger = options.logger ?? makeJsonLogger()
+    // Before the storage: a second server on the same data_dir stops here.
+    yield* claimAdminSocket(config.server.data_dir, logger)
     const storage =
       options.storage ??
       (yield* Effect.acquireRelease(

@@ -9,6 +9,7 @@ import { join } from "node:path"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type { ServerCore } from "../core/ServerCore.js"
+import type { Logger } from "../log/Logger.js"
 import { runAdminCommand } from "./AdminCommands.js"
 import {
   type AdminResponse,
@@ -114,27 +115,35 @@ const listen = (core: ServerCore, path: string, open: Set<Socket>) =>
     }
   })
 
-/** Opens the admin socket for the server's lifetime (a scoped resource); yields its path. */
-export const adminSocket = (core: ServerCore) =>
+/**
+ * Checks, before the server opens its storage, that no other server uses `dataDir`: fails
+ * when one answers on its admin socket; removes a stale socket file (nobody answers).
+ */
+export const claimAdminSocket = (dataDir: string, logger: Logger) =>
   Effect.gen(function* () {
-    const path = adminSocketPath(core.config.server.data_dir)
+    const path = adminSocketPath(dataDir)
     if (Buffer.byteLength(path) > maxSocketPathBytes)
       return yield* new AdminSocketError({
         reason: "path-too-long",
         message: `the admin socket path ${path} is longer than ${maxSocketPathBytes} bytes: choose a shorter server.data_dir`,
       })
-    if (existsSync(path)) {
-      if (yield* Effect.promise(() => answering(path)))
-        return yield* new AdminSocketError({
-          reason: "in-use",
-          message: `another server answers on ${path}: it uses the same server.data_dir`,
-        })
-      core.logger.warn("admin-socket-stale", { path })
-      yield* Effect.try({
-        try: () => unlinkSync(path),
-        catch: (error) => new AdminSocketError({ reason: "other", message: String(error) }),
+    if (!existsSync(path)) return
+    if (yield* Effect.promise(() => answering(path)))
+      return yield* new AdminSocketError({
+        reason: "in-use",
+        message: `another server answers on ${path}: it uses the same server.data_dir`,
       })
-    }
+    logger.warn("admin-socket-stale", { path })
+    yield* Effect.try({
+      try: () => unlinkSync(path),
+      catch: (error) => new AdminSocketError({ reason: "other", message: String(error) }),
+    })
+  })
+
+/** Opens the admin socket (after `claimAdminSocket`) for the server's lifetime; yields its path. */
+export const adminSocket = (core: ServerCore) =>
+  Effect.gen(function* () {
+    const path = adminSocketPath(core.config.server.data_dir)
     const open = new Set<Socket>()
     yield* Effect.acquireRelease(listen(core, path, open), (server) =>
       Effect.callback<void>((resume) => {

@@ -3,13 +3,14 @@
 // `not-authorized`, and nothing it sends afterwards is delivered or archived; `passwd --logout`
 // ends the streams with `reset`, `passwd` alone leaves them; the socket is 0600.
 import { statSync, writeFileSync } from "node:fs"
+import { connect } from "node:net"
 import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { adminSocketPath } from "../../src/admin/AdminSocket.js"
 import { checkPassword } from "../../src/auth/credentials.js"
 import { xml } from "../../src/index.js"
 import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
-import { startTestServer, type TestServer } from "../helpers/testServer.js"
+import { startTestServer, startTestServerIn, type TestServer } from "../helpers/testServer.js"
 import { connectClient, type TestClient } from "../helpers/xmppClient.js"
 import { runCli } from "./runCli.js"
 
@@ -66,11 +67,84 @@ const archived = (body: string) =>
     [`%${body}%`],
   )
 
+/** Writes `lines` to the admin socket and resolves with the answer lines. */
+const exchange = (lines: ReadonlyArray<string>) =>
+  new Promise<Array<unknown>>((resolve, reject) => {
+    const socket = connect(adminSocketPath(test.dataDir))
+    let received = ""
+    socket.setEncoding("utf8")
+    socket.on("connect", () => socket.write(lines.map((line) => `${line}\n`).join("")))
+    socket.on("data", (chunk: string) => {
+      received += chunk
+      const answers = received.split("\n").filter((line) => line !== "")
+      if (answers.length < lines.length) return
+      socket.destroy()
+      resolve(answers.map((line) => JSON.parse(line)))
+    })
+    socket.on("error", reject)
+  })
+
 describe("the admin socket", () => {
   it("is a socket only its owner may use (mode 0600)", () => {
     const stat = statSync(adminSocketPath(test.dataDir))
     expect(stat.isSocket()).toBe(true)
     expect(stat.mode & 0o777).toBe(0o600)
+  })
+
+  it("answers each line in order, with a reason for what it cannot do", async () => {
+    expect(
+      await exchange([
+        '{"version":2,"id":"a","command":"deluser","jid":"x@localhost"}',
+        "not json",
+        '{"version":1,"id":"c","command":"shutdown","jid":"x@localhost"}',
+        '{"version":1,"id":"d","command":"deluser","jid":"x@elsewhere"}',
+      ]),
+    ).toEqual([
+      {
+        version: 1,
+        id: "a",
+        ok: false,
+        error: {
+          reason: "unsupported-version",
+          message: "this server speaks admin protocol version 1, got 2",
+          supported: [1],
+        },
+      },
+      {
+        version: 1,
+        ok: false,
+        error: { reason: "bad-request", message: "a request is one JSON object per line" },
+      },
+      {
+        version: 1,
+        id: "c",
+        ok: false,
+        error: {
+          reason: "bad-request",
+          message: 'unknown command "shutdown" (expected "deluser" or "passwd")',
+        },
+      },
+      {
+        version: 1,
+        id: "d",
+        ok: false,
+        error: {
+          reason: "wrong-domain",
+          message:
+            'this server serves "localhost", not "elsewhere" (set server.domain in the config)',
+        },
+      },
+    ])
+  })
+
+  it("keeps a second server off the same data_dir", async () => {
+    await expect(startTestServerIn(test.dataDir)).rejects.toMatchObject({
+      _tag: "AdminSocketError",
+      reason: "in-use",
+    })
+    expect(statSync(adminSocketPath(test.dataDir)).isSocket()).toBe(true)
+    const answers = await exchange(['{"version":1,"command":"deluser","jid":"nobody@localhost"}'])
+    expect(answers).toMatchObject([{ ok: false, error: { reason: "not-found" } }])
   })
 })
 

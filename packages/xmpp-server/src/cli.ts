@@ -226,7 +226,7 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
           ? directly
           : logout
             ? sessionsEnded(done.sessions_ended)
-            : `${done.sessions_open} open session${done.sessions_open === 1 ? "" : "s"} stay; new logins need the new password`
+            : `${done.sessions_open} open session${done.sessions_open === 1 ? " stays" : "s stay"}; new logins need the new password`
       process.stdout.write(`changed the password of ${username}@${config.server.domain} (${how})\n`)
       return 0
     }

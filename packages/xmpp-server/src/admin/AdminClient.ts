@@ -28,7 +28,7 @@ export class AdminClientError extends Error {
 export const askServer = (
   path: string,
   request: AdminRequest,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<ServerAnswer> =>
   new Promise((resolve, reject) => {
     const socket = connect(path)

@@ -223,7 +223,7 @@ describe("passwd with the server running", () => {
     expect(result).toEqual({
       code: 0,
       stdout:
-        "changed the password of grace@localhost (1 open session stay; new logins need the new password)\n",
+        "changed the password of grace@localhost (1 open session stays; new logins need the new password)\n",
       stderr: "",
     })
     const record = test.server.storage.users.get("grace")

@@ -56,7 +56,14 @@ export const demoConfig = (options: DemoOptions) =>
       shutdown_grace_seconds: 2,
     },
     listen: {
-      c2s: { host: options.host ?? "127.0.0.1", port: options.c2sPort, tls: "optional" },
+      // The browser build of @xmpp/client has no SCRAM: PLAIN over the unencrypted loopback
+      // WebSocket (SCRAM stays offered too). Not for a server others reach.
+      c2s: {
+        host: options.host ?? "127.0.0.1",
+        port: options.c2sPort,
+        tls: "optional",
+        allow_plain_without_tls: true,
+      },
       websocket: { host: options.host ?? "127.0.0.1", port: options.websocketPort },
       component: { enabled: false },
     },

@@ -171,6 +171,8 @@ const measureServer = async (
       "[listen.c2s]",
       "port = 0",
       'tls = "optional"',
+      // Loopback only: `--mechanism PLAIN --tls off` measures PLAIN without TLS.
+      "allow_plain_without_tls = true",
       "[listen.websocket]",
       "enabled = false",
       "[listen.component]",

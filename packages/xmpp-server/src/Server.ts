@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
+import { adminSocket, claimAdminSocket } from "./admin/AdminSocket.js"
 import { ComponentRouter } from "./components/ComponentRouter.js"
 import { toComponent } from "./components/ComponentRouting.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
@@ -71,7 +72,10 @@ export interface RunningServer extends ServerHandle {
   stop(): Promise<void>
 }
 
-/** Startup failed (TLS material, module setup). Listener failures are `ListenError`. */
+/**
+ * Startup failed (TLS material, module setup). Listener failures are `ListenError`, admin
+ * socket failures `AdminSocketError`.
+ */
 export class StartError extends Data.TaggedError("StartError")<{
   readonly reason: "tls" | "module" | "storage"
   readonly message: string
@@ -136,6 +140,8 @@ const program = (options: StartOptions) =>
       for (const change of secureDataDirectory(dataDir, files))
         logger.warn("file-permissions-tightened", { ...change })
     })
+    // Before the storage: a second server on the same data_dir stops here.
+    yield* claimAdminSocket(config.server.data_dir, logger)
     const storage =
       options.storage ??
       (yield* Effect.acquireRelease(
@@ -213,6 +219,8 @@ const program = (options: StartOptions) =>
         ),
       catch: (error) => new StartError({ reason: "module", message: String(error) }),
     })
+    // Before the listeners: an account command works as soon as clients can log in.
+    yield* adminSocket(core)
     const ports: { c2s?: number; directTls?: number; websocket?: number; component?: number } = {}
     if (c2s !== undefined) {
       ports.c2s = yield* tcpListener(core, c2s.host, c2s.port)

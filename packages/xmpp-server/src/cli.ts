@@ -1,9 +1,14 @@
 // The `xmpp-amp-server` command (spec/server.md "Running it"): `start` runs the server in the
-// foreground until SIGINT/SIGTERM; `adduser`, `deluser` and `passwd` manage accounts directly
-// in the storage. Exit codes: 0 success, 1 failure, 2 usage or configuration error.
+// foreground until SIGINT/SIGTERM; `adduser` manages accounts directly in the storage;
+// `deluser` and `passwd` go through the running server's admin socket (src/admin) so that
+// they take effect at once, or work on the storage directly when no server runs.
+// Exit codes: 0 success, 1 failure, 2 usage or configuration error.
 import { readFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
 import { parseArgs } from "node:util"
+import { AdminClientError, askServer } from "./admin/AdminClient.js"
+import { type AdminRequest, type AdminResult, adminProtocolVersion } from "./admin/AdminProtocol.js"
+import { adminSocketPath } from "./admin/AdminSocket.js"
 import { AccountError, addUser, changePassword, deleteUser } from "./auth/accounts.js"
 import { addUsers, parseAccountsFile } from "./auth/accountsFile.js"
 import { ConfigError, loadConfigFile, makeConfig } from "./config/loadConfig.js"
@@ -22,12 +27,17 @@ Commands:
                                          a line (blank lines and # comments skipped), all or
                                          none if a line is bad; FILE - reads standard input
   adduser JID PASSWORD [--config FILE]   create an account, e.g. adduser alice@localhost s3cret
-  deluser JID [--config FILE]            delete an account and everything stored for it
-  passwd JID PASSWORD [--config FILE]    set a new password
+  deluser JID [--config FILE]            delete an account and everything stored for it;
+                                         a running server ends its sessions at once
+  passwd JID PASSWORD [--logout] [--config FILE]
+                                         set a new password; --logout also ends the
+                                         account's open sessions (they stay without it)
   help                                   show this text
 
 PASSWORD "-" reads the password from standard input (keeps it out of the process list).
 Without --config the built-in defaults apply (domain localhost, data in ./data).
+deluser and passwd reach a running server through DATA_DIR/admin.sock; when no server runs
+they change the database directly and say so.
 
 Exit codes: 0 success, 1 failure, 2 usage or configuration error.
 `
@@ -99,6 +109,30 @@ const addUsersFrom = (file: string, rest: ReadonlyArray<string>, config: ServerC
   return 0
 }
 
+/**
+ * Carries out `request` in the server running on `config`'s data_dir; undefined when no server
+ * runs there (a stale socket is reported on stderr): the caller then works on the storage.
+ */
+const inRunningServer = async (
+  config: ServerConfig,
+  request: AdminRequest,
+): Promise<AdminResult | undefined> => {
+  const path = adminSocketPath(config.server.data_dir)
+  const answer = await askServer(path, request)
+  if (answer.kind === "stale")
+    process.stderr.write(
+      `warning: ${path} exists but no server answers on it (a server that did not stop cleanly left it); working on the database directly\n`,
+    )
+  if (answer.kind !== "answered") return undefined
+  if (!answer.response.ok) throw new CliFailure(1, answer.response.error.message)
+  return answer.response.result
+}
+
+const sessionsEnded = (count: number): string =>
+  `the running server ended ${count} session${count === 1 ? "" : "s"}`
+
+const directly = "no server running: changed the database directly"
+
 const listeningLines = (config: ServerConfig, ports: Record<string, number | undefined>) => {
   const { c2s, websocket, component } = config.listen
   const lines: Array<string> = []
@@ -165,6 +199,7 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
       "from-file": { type: "string" },
       config: { type: "string", short: "c" },
       help: { type: "boolean", short: "h" },
+      logout: { type: "boolean" },
     },
     allowPositionals: true,
   })
@@ -176,6 +211,8 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
     process.stdout.write(usage)
     return command === undefined && values.help !== true ? 2 : 0
   }
+  if (values.logout === true && command !== "passwd")
+    throw new CliFailure(2, `--logout belongs to passwd, not ${command}\n\n${usage}`)
   switch (command) {
     case "start": {
       expectArguments(command, rest, 0)
@@ -196,20 +233,42 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
     case "deluser": {
       expectArguments(command, rest, 1)
       const config = configFrom(values.config)
-      const username = withStorage(config, (storage) =>
-        deleteUser(storage, config.server.domain, rest[0] ?? ""),
-      )
-      process.stdout.write(`deleted ${username}@${config.server.domain}\n`)
+      const jid = rest[0] ?? ""
+      const request = { version: adminProtocolVersion, command: "deluser", jid } as const
+      const done = await inRunningServer(config, request)
+      const username =
+        done?.username ??
+        withStorage(config, (storage) => deleteUser(storage, config.server.domain, jid))
+      const how = done === undefined ? directly : sessionsEnded(done.sessions_ended)
+      process.stdout.write(`deleted ${username}@${config.server.domain} (${how})\n`)
       return 0
     }
     case "passwd": {
       expectArguments(command, rest, 2)
       const config = configFrom(values.config)
-      const [jid = "", password = ""] = rest
-      const username = withStorage(config, (storage) =>
-        changePassword(storage, config.server.domain, jid, passwordFrom(password)),
-      )
-      process.stdout.write(`changed the password of ${username}@${config.server.domain}\n`)
+      const [jid = "", argument = ""] = rest
+      const password = passwordFrom(argument)
+      const logout = values.logout === true
+      const request: AdminRequest = {
+        version: adminProtocolVersion,
+        command: "passwd",
+        jid,
+        password,
+        logout,
+      }
+      const done = await inRunningServer(config, request)
+      const username =
+        done?.username ??
+        withStorage(config, (storage) =>
+          changePassword(storage, config.server.domain, jid, password),
+        )
+      const how =
+        done === undefined
+          ? directly
+          : logout
+            ? sessionsEnded(done.sessions_ended)
+            : `${done.sessions_open} open session${done.sessions_open === 1 ? " stays" : "s stay"}; new logins need the new password`
+      process.stdout.write(`changed the password of ${username}@${config.server.domain} (${how})\n`)
       return 0
     }
     default:
@@ -224,6 +283,7 @@ const failureOf = (error: unknown): CliFailure => {
     return new CliFailure(2, `configuration error: ${error.message}`)
   if (
     error instanceof AccountError ||
+    error instanceof AdminClientError ||
     error instanceof StorageError ||
     error instanceof CertificateError
   ) {

@@ -66,6 +66,12 @@ export interface WebSocketListener {
   readonly host: string
   readonly port: number
   readonly path: string
+  /**
+   * Origins (`scheme://host[:port]`, or `"*"`) whose browser pages may connect; empty (the
+   * default): pages from the host the client connected to. Clients without `Origin` always
+   * may (src/listeners/AllowedOrigins.ts).
+   */
+  readonly allowed_origins: ReadonlyArray<string>
 }
 
 /** `[listen.component]`: XEP-0114 external components. */

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { parse, TomlError } from "smol-toml"
+import { normalizeOrigin } from "../listeners/AllowedOrigins.js"
 import { ConfigError } from "./ConfigError.js"
 import { type Fields, fieldsFor, type Table } from "./fields.js"
 import { limitsSection } from "./limitsSection.js"
@@ -110,14 +111,32 @@ const c2sListener = (fields: Fields, raw: Table): C2sListener | undefined => {
     port: fields.integer(raw, path, "port", 5222, portRange),
     tls: fields.oneOf(raw, path, "tls", "required", tlsPolicies),
     direct_tls_port: fields.integer(raw, path, "direct_tls_port", 0, portRange),
-    allow_plain_without_tls: fields.boolean(raw, path, "allow_plain_without_tls", true),
+    allow_plain_without_tls: fields.boolean(raw, path, "allow_plain_without_tls", false),
   }
   return enabled(fields, raw, path) ? listener : undefined
 }
 
+/** `allowed_origins`: a list of origins (`https://chat.example.org`) or `"*"`; default []. */
+const allowedOrigins = (fields: Fields, raw: Table, path: string): ReadonlyArray<string> => {
+  const value = raw.allowed_origins
+  if (value === undefined) return []
+  const key = `${path}.allowed_origins`
+  if (!Array.isArray(value))
+    return fields.fail(key, `expected a list of origins like ["https://chat.example.org"]`)
+  return value.map((entry: unknown) => {
+    const origin = typeof entry === "string" ? normalizeOrigin(entry) : undefined
+    return origin === undefined
+      ? fields.fail(
+          key,
+          `${JSON.stringify(entry)} is not an origin: expected scheme://host[:port] (no path) or "*"`,
+        )
+      : origin
+  })
+}
+
 const webSocketListener = (fields: Fields, raw: Table): WebSocketListener | undefined => {
   const path = "listen.websocket"
-  fields.onlyKeys(raw, path, ["enabled", "host", "port", "path"])
+  fields.onlyKeys(raw, path, ["enabled", "host", "port", "path", "allowed_origins"])
   const urlPath = fields.string(raw, path, "path", "/xmpp-websocket")
   if (!urlPath.startsWith("/"))
     fields.fail(`${path}.path`, `must start with "/", got ${JSON.stringify(urlPath)}`)
@@ -125,6 +144,7 @@ const webSocketListener = (fields: Fields, raw: Table): WebSocketListener | unde
     host: host(fields, raw, path),
     port: fields.integer(raw, path, "port", 5280, portRange),
     path: urlPath,
+    allowed_origins: allowedOrigins(fields, raw, path),
   }
   return enabled(fields, raw, path) ? listener : undefined
 }

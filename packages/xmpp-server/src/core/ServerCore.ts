@@ -6,6 +6,7 @@ import type { ServerConfig } from "../config/ServerConfig.js"
 import type { Logger } from "../log/Logger.js"
 import type { ModuleHost } from "../modules/ModuleHost.js"
 import type { AuthThrottle } from "../sasl/AuthThrottle.js"
+import type { SessionCloseReason } from "../session/Session.js"
 import type { SessionRegistry } from "../session/SessionRegistry.js"
 import type { SmRuntime } from "../sm/SmRuntime.js"
 import type { StorageShape } from "../storage/Storage.js"
@@ -23,6 +24,13 @@ export interface OpenConnection {
    * stream management).
    */
   askFinalAck?(): (() => boolean) | undefined
+  /**
+   * The account the stream authenticated as (`user@domain`), "" before SASL succeeded
+   * (optional: components have no account).
+   */
+  readonly bare?: string
+  /** Ends the stream as `Session.close` does, also before binding (optional, as `bare`). */
+  close?(reason: SessionCloseReason, condition?: string, text?: string): void
 }
 
 /** Shared server state. */

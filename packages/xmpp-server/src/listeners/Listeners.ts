@@ -16,6 +16,7 @@ import { type ConnectionTicket, connectionLimitsOf } from "../limits/ConnectionL
 import { refuseConnection } from "../limits/RefuseConnection.js"
 import { ClientConnection } from "../session/ClientConnection.js"
 import type { Transport } from "../stream/Transport.js"
+import { type AllowedOrigins, originAllowed } from "./AllowedOrigins.js"
 import { makeTcpTransport } from "./TcpTransport.js"
 import { makeWebSocketTransport } from "./WebSocketTransport.js"
 
@@ -155,7 +156,13 @@ export const componentListener = (core: ServerCore, host: string, port: number) 
   )
 
 /** The RFC 7395 WebSocket listener at `path`; yields its port. */
-export const webSocketListener = (core: ServerCore, host: string, port: number, path: string) =>
+export const webSocketListener = (
+  core: ServerCore,
+  host: string,
+  port: number,
+  path: string,
+  allowedOrigins: AllowedOrigins = core.config.listen.websocket?.allowed_origins ?? [],
+) =>
   Effect.gen(function* () {
     const http = createHttpServer((_request, response) => {
       response.writeHead(426, { "content-type": "text/plain" })
@@ -177,6 +184,17 @@ export const webSocketListener = (core: ServerCore, host: string, port: number, 
       // 3 UTF-8 bytes each) is refused by ws before it is buffered whole.
       maxPayload: core.config.server.max_stanza_bytes * 3 + 4096,
       handleProtocols: (protocols) => (protocols.has("xmpp") ? "xmpp" : false),
+      // Cross-site WebSocket hijacking: a page from another site gets HTTP 403, before XMPP.
+      verifyClient: ({ origin, req }, allow) => {
+        const allowed = originAllowed(allowedOrigins, origin, req.headers.host)
+        if (!allowed)
+          core.logger.warn("websocket-origin-refused", {
+            origin,
+            host: req.headers.host,
+            address: req.socket.remoteAddress,
+          })
+        allow(allowed, 403, "origin not allowed")
+      },
     })
     // `ws` re-emits the HTTP server's errors (EADDRINUSE at bind); `bind` below already turns
     // those into a ListenError, so the re-emitted copy must not become an uncaught exception.

@@ -55,6 +55,8 @@ export class ClientConnection implements Session, OpenConnection {
   private closeReason: SessionCloseReason = "closed"
   private unregistered = false
   private parser: StreamParser
+  /** The parser of the plaintext stream once STARTTLS began: what it still finds is dropped. */
+  private plaintextParser: StreamParser | undefined = undefined
   private readonly sasl: SaslNegotiation
   private authTimer: NodeJS.Timeout | undefined
   /** XEP-0198: acks, the outbound queue, rerouting at the end. */
@@ -256,18 +258,43 @@ export class ClientConnection implements Session, OpenConnection {
   }
 
   private newParser(): StreamParser {
-    return new StreamParser(
+    const parser: StreamParser = new StreamParser(
       {
-        onOpen: (name, attrs) => this.opened(name, attrs),
-        onElement: (element) => this.received(element),
+        onOpen: (name, attrs) => {
+          if (!this.discarded(parser, name)) this.opened(name, attrs)
+        },
+        onElement: (element) => {
+          if (!this.discarded(parser, element.name)) this.received(element)
+        },
         // After the elements still waiting for their turn (src/limits/InboundGate.ts).
-        onClose: () => (this.forward ?? this).inbound.afterInput(() => this.close("closed")),
-        onError: (condition, text) =>
-          (this.forward ?? this).inbound.afterInput(() => this.fail(condition, text)),
+        onClose: () => {
+          if (!this.discarded(parser, "stream end"))
+            (this.forward ?? this).inbound.afterInput(() => this.close("closed"))
+        },
+        onError: (condition, text) => {
+          if (!this.discarded(parser, condition))
+            (this.forward ?? this).inbound.afterInput(() => this.fail(condition, text))
+        },
       },
       this.transport.framing,
       this.core.config.server.max_stanza_bytes,
     )
+    return parser
+  }
+
+  /**
+   * True (and logged) for what the plaintext parser still finds after `<starttls/>`: bytes
+   * sent before the TLS handshake must never count as part of the TLS session (RFC 6120
+   * §5.4.3.3; the CVE-2011-0411 command injection), so they are dropped, not processed.
+   */
+  private discarded(parser: StreamParser, what: string): boolean {
+    if (parser !== this.plaintextParser) return false
+    this.core.logger.warn("starttls-plaintext-discarded", {
+      stream: this.id,
+      address: this.remoteAddress,
+      discarded: what,
+    })
+    return true
   }
 
   /** RFC 6120 §4.9: header if none was sent, the error, the footer, then close. */
@@ -402,6 +429,10 @@ export class ClientConnection implements Session, OpenConnection {
       return
     }
     this.write(`<proceed xmlns='${NS_TLS}'/>`)
+    // Whatever was received after `<starttls/>` is plaintext: the rest of this read (its
+    // parser is retired here) and reads held back by the byte budget are dropped.
+    this.inbound.stop()
+    this.plaintextParser = this.parser
     this.transport.startTls()
     this.restart()
   }

@@ -2,9 +2,10 @@
 // view routing, presence and modules get; ClientConnection implements it.
 import type { XmlElement } from "../xml/Xml.js"
 
-/** Why a session ended. */
+/** Why a session ended ("revoked": the administrator deleted the account or logged it out). */
 export type SessionCloseReason =
   | "closed"
+  | "revoked"
   | "replaced"
   | "stream-error"
   | "write-failed"

@@ -1,9 +1,11 @@
 // The account commands of the CLI (spec/server.md "Running it"): adduser, deluser and passwd
 // change the storage the server uses; mistakes get a clear message and a non-zero exit code.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { adminSocketPath } from "../../src/admin/AdminSocket.js"
 import { checkPassword } from "../../src/auth/credentials.js"
 import { databaseFile, openSqliteStorage } from "../../src/storage/SqliteStorage.js"
 import { runCli } from "./runCli.js"
@@ -88,7 +90,8 @@ describe("passwd", () => {
     )
     expect(result).toEqual({
       code: 0,
-      stdout: "changed the password of erin@example.org\n",
+      stdout:
+        "changed the password of erin@example.org (no server running: changed the database directly)\n",
       stderr: "",
     })
     const erin = account("erin")
@@ -110,10 +113,41 @@ describe("deluser", () => {
   it("deletes the account, and fails the second time", async () => {
     await runCli(["adduser", "frank@example.org", "pw", "--config", configFile], directory)
     const first = await runCli(["deluser", "frank@example.org", "--config", configFile], directory)
-    expect(first).toEqual({ code: 0, stdout: "deleted frank@example.org\n", stderr: "" })
+    expect(first).toEqual({
+      code: 0,
+      stdout: "deleted frank@example.org (no server running: changed the database directly)\n",
+      stderr: "",
+    })
     expect(account("frank")).toBeUndefined()
     const second = await runCli(["deluser", "frank@example.org", "--config", configFile], directory)
     expect(second.code).toBe(1)
     expect(second.stderr).toContain("there is no account frank@example.org")
+  })
+})
+
+describe("a stale admin socket", () => {
+  it("is reported, and the command works on the database directly", async () => {
+    await runCli(["adduser", "gina@example.org", "pw", "--config", configFile], directory)
+    // A process that listens on the socket and is killed leaves the socket file behind.
+    const path = adminSocketPath(join(directory, "state"))
+    mkdirSync(join(directory, "state"), { recursive: true })
+    const holder = spawn(process.execPath, [
+      "-e",
+      `require("node:net").createServer().listen(${JSON.stringify(path)}, () => console.log("up"))`,
+    ])
+    try {
+      await new Promise((resolve) => holder.stdout.once("data", resolve))
+    } finally {
+      holder.kill("SIGKILL")
+    }
+    await new Promise((resolve) => holder.once("exit", resolve))
+    expect(existsSync(path)).toBe(true)
+    const result = await runCli(["deluser", "gina@example.org", "--config", configFile], directory)
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain(`warning: ${path} exists but no server answers on it`)
+    expect(result.stdout).toBe(
+      "deleted gina@example.org (no server running: changed the database directly)\n",
+    )
+    expect(account("gina")).toBeUndefined()
   })
 })

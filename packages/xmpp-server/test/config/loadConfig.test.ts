@@ -83,9 +83,14 @@ describe("defaults", () => {
           port: 5222,
           tls: "required",
           direct_tls_port: 0,
-          allow_plain_without_tls: true,
+          allow_plain_without_tls: false,
         },
-        websocket: { host: "127.0.0.1", port: 5280, path: "/xmpp-websocket" },
+        websocket: {
+          host: "127.0.0.1",
+          port: 5280,
+          path: "/xmpp-websocket",
+          allowed_origins: [],
+        },
         component: { host: "127.0.0.1", port: 5347 },
       },
       tls: { cert_file: undefined, key_file: undefined },
@@ -238,6 +243,18 @@ describe("errors name the key", () => {
       "listen.websocket.port: expected an integer from 0 to 65535, got 99999",
     ],
     ['[listen.websocket]\npath = "xmpp"', 'listen.websocket.path: must start with "/", got "xmpp"'],
+    [
+      '[listen.websocket]\nallowed_origins = "https://chat.example.org"',
+      'listen.websocket.allowed_origins: expected a list of origins like ["https://chat.example.org"]',
+    ],
+    [
+      '[listen.websocket]\nallowed_origins = ["https://chat.example.org/app"]',
+      'listen.websocket.allowed_origins: "https://chat.example.org/app" is not an origin',
+    ],
+    [
+      '[listen.websocket]\nallowed_origins = ["chat.example.org"]',
+      'listen.websocket.allowed_origins: "chat.example.org" is not an origin',
+    ],
     ["[listen.component]\nport = true", "listen.component.port: expected an integer, got true"],
     ["[listen.s2s]\nport = 5269", "listen.s2s: unknown key"],
     ["[listen]\nc2s = 5222", "listen.c2s: expected a table, got 5222"],
@@ -349,7 +366,7 @@ describe("errors name the key", () => {
 
   it("lists the known keys for an unknown one", () => {
     expect(errorOf(() => parseConfig("[listen.websocket]\nurl = 1")).message).toBe(
-      "listen.websocket.url: unknown key (known keys: enabled, host, port, path)",
+      "listen.websocket.url: unknown key (known keys: enabled, host, port, path, allowed_origins)",
     )
   })
 
@@ -410,7 +427,7 @@ describe("makeConfig", () => {
       port: 0,
       tls: "optional",
       direct_tls_port: 0,
-      allow_plain_without_tls: true,
+      allow_plain_without_tls: false,
     })
     expect(config.listen.websocket).toBeUndefined()
     expect(config.listen.component).toEqual({ host: "127.0.0.1", port: 5347 })

@@ -60,7 +60,11 @@ export const runAdminCommand = (core: ServerCore, request: AdminRequest): AdminR
     })
     return response
   } catch (error) {
-    if (error instanceof AccountError) return adminFailure(request.id, error.reason, error.message)
+    if (error instanceof AccountError) {
+      // `invalid-line` belongs to `adduser --from-file`, which the admin socket does not take.
+      const reason = error.reason === "invalid-line" ? "bad-request" : error.reason
+      return adminFailure(request.id, reason, error.message)
+    }
     core.logger.error("admin-command-failed", { command: request.command, error })
     return adminFailure(request.id, "internal-error", String(error))
   }

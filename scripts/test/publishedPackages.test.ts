@@ -165,7 +165,7 @@ describe("the published packages, installed from their tarballs", () => {
 
   // Without skipLibCheck every declaration file is checked, Effect's included: 30-80 s, by load.
   it("type-check in a strict nodenext consumer with @types/node", {
-    timeout: 150_000,
+    timeout: 200_000,
   }, async () => {
     const imports = entryPoints.map(
       (specifier, index) => `import * as entry${index} from "${specifier}"`,

@@ -22,9 +22,13 @@ export const onPath = (name, path = process.env.PATH ?? "") =>
     }
   })
 
-/** Whether python3 can import the module `name`. */
+/**
+ * Whether Debian's python3 can import the module `name`. Debian's `python3-*` packages install
+ * for /usr/bin/python3, which the interop tests run; a python3 earlier on PATH (pyenv, a venv)
+ * does not see them.
+ */
 export const pythonCanImport = (name) =>
-  spawnSync("python3", ["-c", `import ${name}`], { stdio: "ignore" }).status === 0
+  spawnSync("/usr/bin/python3", ["-c", `import ${name}`], { stdio: "ignore" }).status === 0
 
 /** Whether a system package is installed, by its declared detect. */
 export const isInstalled = (systemPackage) =>

@@ -46,6 +46,23 @@ export interface LimitsSection {
    * usually given; 128: address by address). IPv4 addresses are counted one by one.
    */
   readonly ipv6_prefix_length: number
+  /**
+   * Failed logins (SASL, component handshakes) one address may make within
+   * `auth_failure_window_seconds`; past it the address is refused before any credential is
+   * checked, with the seconds until it may retry.
+   */
+  readonly auth_failures_per_ip: number
+  /** How long a failed login counts against its address and its account, in seconds. */
+  readonly auth_failure_window_seconds: number
+  /**
+   * Failed logins for one account (or component) within the window before further attempts
+   * from addresses without a good history wait for a slot (distributed guessing).
+   */
+  readonly auth_failures_per_account: number
+  /** The slot interval for the first failure past `auth_failures_per_account`; doubles with each more. */
+  readonly auth_account_delay_ms: number
+  /** The longest slot interval; an attempt that would wait past the auth timeout is refused. */
+  readonly auth_account_max_delay_ms: number
 }
 
 /** `[listen.c2s]`: TCP client connections (STARTTLS; optional direct TLS, XEP-0368). */

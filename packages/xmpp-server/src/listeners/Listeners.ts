@@ -12,8 +12,9 @@ import * as Effect from "effect/Effect"
 import { WebSocketServer } from "ws"
 import { ComponentConnection } from "../components/ComponentConnection.js"
 import type { ServerCore } from "../core/ServerCore.js"
+import { authGuardOf, limitsAddressOf } from "../limits/AuthGuard.js"
 import { type ConnectionTicket, connectionLimitsOf } from "../limits/ConnectionLimits.js"
-import { refuseConnection } from "../limits/RefuseConnection.js"
+import { failedLoginsText, refuseConnection, refuseStream } from "../limits/RefuseConnection.js"
 import { ClientConnection } from "../session/ClientConnection.js"
 import type { Transport } from "../stream/Transport.js"
 import { makeTcpTransport } from "./TcpTransport.js"
@@ -60,9 +61,15 @@ const bind = (listener: string, server: NetServer | HttpServer, host: string, po
 
 const authTimeoutMs = (core: ServerCore): number => core.config.server.auth_timeout_seconds * 1000
 
-/** Admits a connection under `[limits]` and starts its stream, or refuses it with a stream error. */
+/**
+ * Admits a connection under `[limits]` and starts its stream, or refuses it with a stream
+ * error: over a per-address limit, or over its failed-login budget (with the seconds to wait).
+ */
 const startStream = (core: ServerCore, transport: Transport, openedAt = Date.now()): void => {
-  const ticket = connectionLimitsOf(core).admit(transport.remoteAddress, Date.now(), openedAt)
+  const now = Date.now()
+  const retryMs = authGuardOf(core).addressRetryMs(limitsAddressOf(core, transport), now)
+  if (retryMs > 0) return void refuseStream(core.domain, transport, failedLoginsText(retryMs))
+  const ticket = connectionLimitsOf(core).admit(transport.remoteAddress, now, openedAt)
   if (typeof ticket === "string")
     refuseConnection(core.domain, transport, ticket, core.config.limits)
   else new ClientConnection(core, transport, ticket)

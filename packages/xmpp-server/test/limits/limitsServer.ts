@@ -24,6 +24,8 @@ export interface LimitsServer {
   readonly directTlsPort: number
   readonly websocketPort: number
   readonly websocketUrl: string
+  /** The XEP-0114 port (0 unless `listen.component` was given). */
+  readonly componentPort: number
   /** The `event` of every log line so far, with its fields. */
   events(name: string): Array<Record<string, unknown>>
   addUser(username: string): void
@@ -51,9 +53,13 @@ export const startLimitsServer = async (config: ConfigInput = {}): Promise<Limit
           tls: "optional",
           allow_plain_without_tls: true,
           direct_tls_port: directTlsPort,
+          ...config.listen?.c2s,
         },
-        websocket: { host: "127.0.0.1", port: 0 },
-        component: { enabled: false },
+        websocket: { host: "127.0.0.1", port: 0, ...config.listen?.websocket },
+        component:
+          config.listen?.component === undefined
+            ? { enabled: false }
+            : { host: "127.0.0.1", port: 0, ...config.listen.component },
       },
     }),
   })
@@ -63,6 +69,7 @@ export const startLimitsServer = async (config: ConfigInput = {}): Promise<Limit
     directTlsPort,
     websocketPort: server.ports.websocket ?? 0,
     websocketUrl: `ws://127.0.0.1:${server.ports.websocket ?? 0}/xmpp-websocket`,
+    componentPort: server.ports.component ?? 0,
     events: (name) => lines.filter((line) => line.event === name),
     addUser: (username) => server.storage.users.create(createUserRecord(username, "secret")),
     stop: async () => {

@@ -12,6 +12,7 @@ import { NS_SASL } from "../stream/Namespaces.js"
 import type { StreamErrorCondition } from "../stream/StreamError.js"
 import type { Transport } from "../stream/Transport.js"
 import type { XmlElement } from "../xml/Xml.js"
+import { fakeSaltSecretOf } from "./FakeSaltSecret.js"
 import { plain } from "./Plain.js"
 import type {
   SaslExchange,
@@ -108,7 +109,11 @@ export class SaslNegotiation {
       this.failure("invalid-mechanism")
       return
     }
-    this.exchange = mechanism.start({ storage: this.core.storage, domain: this.core.domain })
+    this.exchange = mechanism.start({
+      storage: this.core.storage,
+      domain: this.core.domain,
+      fakeSaltSecret: () => fakeSaltSecretOf(this.core),
+    })
     const initial = auth.text()
     if (initial === "") {
       this.stream.write(`<challenge xmlns='${NS_SASL}'/>`)

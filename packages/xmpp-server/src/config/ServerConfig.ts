@@ -74,6 +74,11 @@ export interface C2sListener {
   readonly direct_tls_port: number
   /** Allow SASL PLAIN without TLS (only honoured when `tls` is "off" or "optional"). */
   readonly allow_plain_without_tls: boolean
+  /**
+   * Addresses/CIDR networks of proxies that must open every connection with a PROXY protocol
+   * v2 header carrying the client's address (also on `direct_tls_port`).
+   */
+  readonly trusted_proxies: ReadonlyArray<string>
 }
 
 /** `[listen.websocket]`: RFC 7395 at `ws://HOST:PORT/xmpp-websocket`. */
@@ -81,12 +86,16 @@ export interface WebSocketListener {
   readonly host: string
   readonly port: number
   readonly path: string
+  /** Addresses/CIDR networks of proxies whose `Forwarded`/`X-Forwarded-*` headers are read. */
+  readonly trusted_proxies: ReadonlyArray<string>
 }
 
 /** `[listen.component]`: XEP-0114 external components. */
 export interface ComponentListener {
   readonly host: string
   readonly port: number
+  /** Addresses/CIDR networks of proxies that must send a PROXY protocol v2 header. */
+  readonly trusted_proxies: ReadonlyArray<string>
 }
 
 /** `[[components]]`: one external component allowed to connect. */

@@ -3,7 +3,9 @@
 // WebSocket (RFC 7395, subprotocol `xmpp`, at the configured path), XEP-0114 components.
 // Every client connection passes the per-address `[limits]` first (src/limits), and one that
 // has not authenticated within `auth_timeout_seconds` of its accept is closed, also while its
-// TLS handshake or HTTP upgrade is still under way.
+// TLS handshake or HTTP upgrade is still under way. Behind a proxy listed in a listener's
+// `trusted_proxies`, the client's address comes from the proxy (PROXY protocol v2 on TCP,
+// `Forwarded`/`X-Forwarded-For` on WebSocket) and every limit and log line uses it.
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http"
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net"
 import { createServer as createTlsServer, type TLSSocket } from "node:tls"
@@ -15,9 +17,13 @@ import type { ServerCore } from "../core/ServerCore.js"
 import { authGuardOf, limitsAddressOf } from "../limits/AuthGuard.js"
 import { type ConnectionTicket, connectionLimitsOf } from "../limits/ConnectionLimits.js"
 import { failedLoginsText, refuseConnection, refuseStream } from "../limits/RefuseConnection.js"
+import { type TrustedProxies, trustedProxies } from "../limits/TrustedProxies.js"
 import { ClientConnection } from "../session/ClientConnection.js"
 import type { Transport } from "../stream/Transport.js"
+import { forwardedClient } from "./ForwardedHeaders.js"
+import { readProxyHeader } from "./ProxyProtocol.js"
 import { makeTcpTransport } from "./TcpTransport.js"
+import { webSocketTlsRefusal } from "./WebSocketTls.js"
 import { makeWebSocketTransport } from "./WebSocketTransport.js"
 
 /** A listener could not be bound. */
@@ -75,34 +81,67 @@ const startStream = (core: ServerCore, transport: Transport, openedAt = Date.now
   else new ClientConnection(core, transport, ticket)
 }
 
+/**
+ * Calls `start` with the client's address: the socket's peer, or, when the peer is a trusted
+ * proxy, the address of its PROXY v2 header (read first; the socket is then paused with the
+ * bytes after the header put back: a stream resumes it once it listens, a TLS server takes it
+ * over paused). A trusted proxy's connection without a valid header is logged and closed.
+ */
+const withClientAddress = (
+  core: ServerCore,
+  socket: Socket,
+  proxies: TrustedProxies,
+  start: (address: string) => void,
+): void => {
+  const peer = socket.remoteAddress ?? "unknown"
+  if (!proxies.trusts(peer)) return void start(peer)
+  readProxyHeader(socket, authTimeoutMs(core), start, (reason) => {
+    core.logger.warn("proxy-header-refused", { peer, reason })
+    socket.destroy()
+  })
+}
+
 /** The TCP c2s listener (STARTTLS when TLS material exists); yields its port. */
-export const tcpListener = (core: ServerCore, host: string, port: number) =>
-  bind(
+export const tcpListener = (core: ServerCore, host: string, port: number) => {
+  const proxies = trustedProxies(core.config.listen.c2s?.trusted_proxies ?? [])
+  return bind(
     "listen.c2s",
     createNetServer((socket) => {
       if (core.lifecycle.stopping) return void socket.destroy()
       socket.setNoDelay(true)
-      startStream(
-        core,
-        makeTcpTransport(socket, { secureContext: core.secureContext, directTls: false }),
-      )
+      const acceptedAt = Date.now()
+      withClientAddress(core, socket, proxies, (remoteAddress) => {
+        startStream(
+          core,
+          makeTcpTransport(socket, {
+            secureContext: core.secureContext,
+            directTls: false,
+            remoteAddress,
+          }),
+          acceptedAt,
+        )
+        socket.resume()
+      })
     }),
     host,
     port,
   )
+}
 
 /**
- * The XEP-0368 direct TLS listener; yields its port. The limits apply at the TCP accept, so
- * a refused connection is closed before any TLS work is spent on it (no stream error).
+ * The XEP-0368 direct TLS listener; yields its port. The limits apply at the TCP accept (after
+ * a trusted proxy's PROXY header), so a refused connection is closed before any TLS work is
+ * spent on it (no stream error); admitted sockets are handed to the TLS server.
  */
 export const directTlsListener = (core: ServerCore, host: string, port: number) => {
+  const proxies = trustedProxies(core.config.listen.c2s?.trusted_proxies ?? [])
   // Admitted connections whose handshake is under way, by remote address and port.
   const handshaking = new Map<
     string,
-    { ticket: ConnectionTicket; timer: NodeJS.Timeout; socket: Socket }
+    { ticket: ConnectionTicket; timer: NodeJS.Timeout; socket: Socket; address: string }
   >()
   const keyOf = (socket: Socket): string => `${socket.remoteAddress}|${socket.remotePort}`
-  const server = createTlsServer(
+  const tls = createTlsServer(
     { ...core.certificate, handshakeTimeout: authTimeoutMs(core) },
     (socket: TLSSocket) => {
       const key = keyOf(socket)
@@ -113,28 +152,40 @@ export const directTlsListener = (core: ServerCore, host: string, port: number) 
       socket.setNoDelay(true)
       new ClientConnection(
         core,
-        makeTcpTransport(socket, { secureContext: core.secureContext, directTls: true }),
+        makeTcpTransport(socket, {
+          secureContext: core.secureContext,
+          directTls: true,
+          remoteAddress: pending.address,
+        }),
         pending.ticket,
       )
     },
   )
-  server.on("connection", (socket: Socket) => {
-    if (core.lifecycle.stopping) return void socket.destroy()
-    const ticket = connectionLimitsOf(core).admit(socket.remoteAddress ?? "unknown", Date.now())
+  tls.on("tlsClientError", (_error, socket) => socket.destroy())
+  const admit = (socket: Socket, address: string, acceptedAt: number): void => {
+    const ticket = connectionLimitsOf(core).admit(address, Date.now(), acceptedAt)
     if (typeof ticket === "string") return void socket.destroy()
     const key = keyOf(socket)
     // An absolute deadline: a handshake trickled in byte by byte does not extend it.
-    const timer = setTimeout(() => socket.destroy(), authTimeoutMs(core))
+    const timer = setTimeout(
+      () => socket.destroy(),
+      Math.max(0, acceptedAt + authTimeoutMs(core) - Date.now()),
+    )
     timer.unref()
-    handshaking.set(key, { ticket, timer, socket })
+    handshaking.set(key, { ticket, timer, socket, address })
     socket.once("close", () => {
       clearTimeout(timer)
       if (handshaking.get(key)?.ticket !== ticket) return
       handshaking.delete(key)
       ticket.release()
     })
+    tls.emit("connection", socket)
+  }
+  const server = createNetServer((socket) => {
+    if (core.lifecycle.stopping) return void socket.destroy()
+    const acceptedAt = Date.now()
+    withClientAddress(core, socket, proxies, (address) => admit(socket, address, acceptedAt))
   })
-  server.on("tlsClientError", (_error, socket) => socket.destroy())
   // On stop, handshakes under way end at once (closing the server waits for every socket).
   return Effect.tap(bind("listen.c2s.direct_tls_port", server, host, port), () =>
     Effect.addFinalizer(() =>
@@ -146,20 +197,25 @@ export const directTlsListener = (core: ServerCore, host: string, port: number) 
 }
 
 /** The XEP-0114 component listener (plain TCP, components are trusted local services); yields its port. */
-export const componentListener = (core: ServerCore, host: string, port: number) =>
-  bind(
+export const componentListener = (core: ServerCore, host: string, port: number) => {
+  const proxies = trustedProxies(core.config.listen.component?.trusted_proxies ?? [])
+  return bind(
     "listen.component",
     createNetServer((socket) => {
       if (core.lifecycle.stopping) return void socket.destroy()
       socket.setNoDelay(true)
-      new ComponentConnection(
-        core,
-        makeTcpTransport(socket, { secureContext: undefined, directTls: false }),
-      )
+      withClientAddress(core, socket, proxies, (remoteAddress) => {
+        new ComponentConnection(
+          core,
+          makeTcpTransport(socket, { secureContext: undefined, directTls: false, remoteAddress }),
+        )
+        socket.resume()
+      })
     }),
     host,
     port,
   )
+}
 
 /** The RFC 7395 WebSocket listener at `path`; yields its port. */
 export const webSocketListener = (core: ServerCore, host: string, port: number, path: string) =>
@@ -188,17 +244,19 @@ export const webSocketListener = (core: ServerCore, host: string, port: number, 
     // `ws` re-emits the HTTP server's errors (EADDRINUSE at bind); `bind` below already turns
     // those into a ListenError, so the re-emitted copy must not become an uncaught exception.
     sockets.on("error", () => {})
+    const proxies = trustedProxies(core.config.listen.websocket?.trusted_proxies ?? [])
     sockets.on("connection", (socket, request) => {
       if (core.lifecycle.stopping) return socket.terminate()
       const raw = accepted.get(request.socket)
       clearTimeout(raw?.timer)
       if (socket.protocol !== "xmpp")
         return socket.close(1002, "the 'xmpp' subprotocol is required")
-      startStream(
-        core,
-        makeWebSocketTransport(socket, request.socket.remoteAddress ?? "unknown", false),
-        raw?.openedAt,
-      )
+      const peer = request.socket.remoteAddress ?? "unknown"
+      const client = forwardedClient(peer, request.headers, proxies)
+      const transport = makeWebSocketTransport(socket, client.address, client.secure)
+      const tlsRefusal = webSocketTlsRefusal(core, client)
+      if (tlsRefusal !== undefined) return void refuseStream(core.domain, transport, tlsRefusal)
+      startStream(core, transport, raw?.openedAt)
     })
     yield* Effect.addFinalizer(() => Effect.sync(() => sockets.close()))
     return yield* bind("listen.websocket", http, host, port)

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { WebSocket } from "ws"
 import { xml } from "../../src/index.js"
 import { clientHeader, openRaw } from "../helpers/rawSocket.js"
-import { startTestServer, type TestServer } from "../helpers/testServer.js"
+import { startTestServer, type TestServer, tlsProxyHeaders } from "../helpers/testServer.js"
 import { connectClient } from "../helpers/xmppClient.js"
 
 const NS_REGISTER = "jabber:iq:register"
@@ -16,7 +16,7 @@ const framing = "urn:ietf:params:xml:ns:xmpp-framing"
 /** Opens a WebSocket stream, sends `requests` one by one (each after the previous answer). */
 const overWebSocket = (url: string, requests: ReadonlyArray<string>): Promise<Array<string>> =>
   new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, "xmpp")
+    const socket = new WebSocket(url, "xmpp", { headers: tlsProxyHeaders })
     const answers: Array<string> = []
     let next = 0
     const timer = setTimeout(() => reject(new Error(`timeout; got ${answers.join("\n")}`)), 5000)

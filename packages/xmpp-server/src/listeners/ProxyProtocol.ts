@@ -6,6 +6,7 @@
 // count every client as the proxy. `LOCAL` (the proxy's own health checks) and address
 // families other than TCP/UDP over IPv4/IPv6 keep the proxy's address.
 import type { Socket } from "node:net"
+import { addressKey } from "../limits/AddressKey.js"
 
 const signature = Buffer.from([
   0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a,
@@ -19,6 +20,7 @@ export type ProxyHeader =
   /** `address` undefined: keep the proxy's own (LOCAL, or an unspecified/UNIX family). */
   | { readonly kind: "header"; readonly length: number; readonly address: string | undefined }
 
+/** The 16 bytes of an IPv6 address as eight hex groups (RFC 5952 form comes from addressKey). */
 const ipv6Text = (bytes: Buffer): string => {
   const groups: Array<string> = []
   for (let index = 0; index < 16; index += 2) groups.push(bytes.readUInt16BE(index).toString(16))
@@ -48,7 +50,7 @@ export const parseProxyHeader = (bytes: Buffer): ProxyHeader => {
   }
   if (addressFamily === 2) {
     if (body.length < 36) return { kind: "invalid", reason: "PROXY IPv6 block too short" }
-    return { kind: "header", length, address: ipv6Text(body.subarray(0, 16)) }
+    return { kind: "header", length, address: addressKey(ipv6Text(body.subarray(0, 16)), 128) }
   }
   return { kind: "header", length, address: undefined }
 }

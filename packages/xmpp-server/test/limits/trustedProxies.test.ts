@@ -73,6 +73,15 @@ describe("PROXY protocol v2 on the c2s port", () => {
     other.destroy()
   })
 
+  it("reads an IPv6 client address from the header", async () => {
+    const client = await viaTcpProxy("2001:db8:1::9")
+    await client.waitFor("</stream:features>")
+    client.send(plainAuth("alice", "wrong"))
+    await client.waitFor("<not-authorized/>")
+    client.destroy()
+    expect(test.events("auth-failed").at(-1)).toMatchObject({ address: "2001:db8:1::9" })
+  })
+
   it("reads the header before a direct TLS handshake too", async () => {
     const banned = await tlsClient(test.directTlsPort, "127.0.0.1", proxyV2Header("203.0.113.7"))
     banned.send(streamHeader)

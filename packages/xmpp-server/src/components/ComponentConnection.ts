@@ -110,8 +110,8 @@ export class ComponentConnection implements ComponentLink, OpenConnection {
   }
 
   /**
-   * XEP-0114 §3 handshake, guarded: the failure is counted at once; the answer (right or
-   * wrong alike) waits for the domain's slot when the domain is under attack.
+   * XEP-0114 §3 handshake, guarded: the answer (right or wrong alike) waits for the domain's
+   * slot when the domain is under attack; a failure is counted at once.
    */
   private handshake(element: XmlElement): void {
     if (element.name !== "handshake") return void this.fail("not-authorized", "handshake first")
@@ -120,6 +120,10 @@ export class ComponentConnection implements ComponentLink, OpenConnection {
     const guard = authGuardOf(this.core)
     const account = `component:${this.domain}`
     const now = Date.now()
+    // The slot comes from the failures before this one: the same wait for a right or a wrong
+    // digest.
+    const deadline = this.openedAt + this.core.config.server.auth_timeout_seconds * 1000 - 1000
+    const verdict = guard.accountVerdict(account, this.address, now, deadline)
     if (!right) {
       guard.failed(account, this.address, now)
       this.core.logger.info("component-handshake-failed", {
@@ -127,8 +131,6 @@ export class ComponentConnection implements ComponentLink, OpenConnection {
         address: this.transport.remoteAddress,
       })
     }
-    const deadline = this.openedAt + this.core.config.server.auth_timeout_seconds * 1000 - 1000
-    const verdict = guard.accountVerdict(account, this.address, now, deadline)
     if (verdict.kind === "refuse")
       return void this.fail(
         "policy-violation",

@@ -67,7 +67,8 @@ export class AuthGuard {
   /**
    * When the answer of an attempt for `account` from `address` may be written: now, after a
    * wait (its slot), or never (refused: the slot would come after `deadline`). Call it once
-   * per checked attempt, before the answer, whatever the answer is.
+   * per checked attempt, before counting its failure (`failed`), whatever the answer is: the
+   * wait must not depend on whether the password was right.
    */
   accountVerdict(account: string, address: string, now: number, deadline: number): AccountVerdict {
     const budget = this.settings.auth_failures_per_account

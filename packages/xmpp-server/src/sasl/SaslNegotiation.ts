@@ -166,9 +166,13 @@ export class SaslNegotiation {
     if (this.refusedAddress()) return
     const now = Date.now()
     const address = this.address
+    // The slot comes from the failures before this attempt, so its wait is the same whether
+    // this password is right or wrong; a wrong one is counted right after.
+    const verdict =
+      step.username === undefined
+        ? ({ kind: "answer-now" } as const)
+        : this.guard.accountVerdict(step.username, address, now, this.deadline)
     if (step.kind === "failure") this.recordFailure(step.username, address, now)
-    if (step.username === undefined) return void this.deliver(step)
-    const verdict = this.guard.accountVerdict(step.username, address, now, this.deadline)
     if (verdict.kind === "answer-now") return void this.deliver(step)
     if (verdict.kind === "refuse") {
       this.core.logger.info("auth-delayed-refused", { user: step.username, address })

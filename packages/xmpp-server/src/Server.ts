@@ -35,7 +35,6 @@ import {
   routeMessageTo,
 } from "./routing/MessageRouter.js"
 import { deliverFromServer } from "./routing/ServerDelivery.js"
-import { makeAuthThrottle } from "./sasl/AuthThrottle.js"
 import { SessionRegistry } from "./session/SessionRegistry.js"
 import { makeSmRuntime } from "./sm/SmRuntime.js"
 import { streamManagementModule } from "./sm/streamManagementModule.js"
@@ -177,7 +176,6 @@ const program = (options: StartOptions) =>
       logger,
       sessions: new SessionRegistry(),
       modules,
-      throttle: makeAuthThrottle(),
       connections: new Set(),
       secureContext,
       certificate,

@@ -1,10 +1,14 @@
 // XEP-0114 §3: one external component's stream (`jabber:component:accept`): header for a
 // configured domain, `<handshake/>` with SHA-1(stream id + shared secret), then stanzas both
-// ways. Stanzas from the component must come from its domain (or a JID at it).
+// ways. Stanzas from the component must come from its domain (or a JID at it). Handshakes
+// are guarded like SASL (src/limits/AuthGuard.ts): an address over its failed-login budget is
+// refused at stream open, and answers for a domain under attack wait for a slot.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import type { OpenConnection, ServerCore } from "../core/ServerCore.js"
+import { authGuardOf, limitsAddressOf, retrySeconds } from "../limits/AuthGuard.js"
 import { connectionLimitsOf } from "../limits/ConnectionLimits.js"
 import { InboundGate } from "../limits/InboundGate.js"
+import { failedLoginsText } from "../limits/RefuseConnection.js"
 import { NS_STREAM } from "../stream/Namespaces.js"
 import { type StreamErrorCondition, streamErrorXml } from "../stream/StreamError.js"
 import { StreamParser } from "../stream/StreamParser.js"
@@ -29,7 +33,8 @@ const sameDigest = (given: string, expected: string): boolean => {
 export class ComponentConnection implements ComponentLink, OpenConnection {
   readonly id = randomBytes(9).toString("base64url")
   domain = ""
-  private stage: "header" | "handshake" | "ready" | "closing" = "header"
+  private stage: "header" | "handshake" | "checking" | "ready" | "closing" = "header"
+  private readonly openedAt = Date.now()
   private headerSent = false
   private readonly parser: StreamParser
   private readonly timer: NodeJS.Timeout
@@ -93,26 +98,69 @@ export class ComponentConnection implements ComponentLink, OpenConnection {
       return void this.fail("invalid-namespace", `the stream namespace must be ${NS_STREAM}`)
     if (attrs.xmlns !== NS_COMPONENT)
       return void this.fail("invalid-namespace", `the content namespace must be ${NS_COMPONENT}`)
+    const retryMs = authGuardOf(this.core).addressRetryMs(this.address, Date.now())
+    if (retryMs > 0) return void this.fail("policy-violation", failedLoginsText(retryMs))
     if (this.domain === "")
       return void this.fail("host-unknown", `no component ${domain} is configured`)
     this.stage = "handshake"
   }
 
-  private received(element: XmlElement): void {
-    if (this.stage === "handshake") {
-      if (element.name !== "handshake") return void this.fail("not-authorized", "handshake first")
-      const secret = this.core.components.entryOf(this.domain)?.secret ?? ""
-      if (!sameDigest(element.text(), handshakeDigest(this.id, secret)))
-        return void this.fail("not-authorized", "wrong handshake")
-      if (!this.core.components.attach(this))
-        return void this.fail("conflict", `${this.domain} is connected already`)
-      clearTimeout(this.timer)
-      this.stage = "ready"
-      this.gate = this.gateFor(this.domain)
-      this.transport.write("<handshake/>")
-      this.core.logger.info("component-connected", { domain: this.domain })
-      return
+  private get address(): string {
+    return limitsAddressOf(this.core, this.transport)
+  }
+
+  /**
+   * XEP-0114 §3 handshake, guarded: the answer (right or wrong alike) waits for the domain's
+   * slot when the domain is under attack; a failure is counted at once.
+   */
+  private handshake(element: XmlElement): void {
+    if (element.name !== "handshake") return void this.fail("not-authorized", "handshake first")
+    const secret = this.core.components.entryOf(this.domain)?.secret ?? ""
+    const right = sameDigest(element.text(), handshakeDigest(this.id, secret))
+    const guard = authGuardOf(this.core)
+    const account = `component:${this.domain}`
+    const now = Date.now()
+    // The slot comes from the failures before this one: the same wait for a right or a wrong
+    // digest.
+    const deadline = this.openedAt + this.core.config.server.auth_timeout_seconds * 1000 - 1000
+    const verdict = guard.accountVerdict(account, this.address, now, deadline)
+    if (!right) {
+      guard.failed(account, this.address, now)
+      this.core.logger.info("component-handshake-failed", {
+        domain: this.domain,
+        address: this.transport.remoteAddress,
+      })
     }
+    if (verdict.kind === "refuse")
+      return void this.fail(
+        "policy-violation",
+        `too many failed handshakes for ${this.domain}: try again in ${retrySeconds(verdict.retryMs)} seconds`,
+      )
+    const answer = (): void => {
+      if (this.stage !== "checking") return
+      if (right) this.accept()
+      else this.fail("not-authorized", "wrong handshake")
+    }
+    this.stage = "checking"
+    if (verdict.kind === "wait") setTimeout(answer, verdict.ms).unref()
+    else answer()
+  }
+
+  private accept(): void {
+    if (!this.core.components.attach(this))
+      return void this.fail("conflict", `${this.domain} is connected already`)
+    authGuardOf(this.core).succeeded(`component:${this.domain}`, this.address, Date.now())
+    clearTimeout(this.timer)
+    this.stage = "ready"
+    this.gate = this.gateFor(this.domain)
+    this.transport.write("<handshake/>")
+    this.core.logger.info("component-connected", { domain: this.domain })
+  }
+
+  private received(element: XmlElement): void {
+    if (this.stage === "handshake") return void this.handshake(element)
+    if (this.stage === "checking")
+      return void this.fail("not-authorized", "nothing may follow the handshake before its answer")
     if (this.stage !== "ready") return
     if (this.gate?.admit(element) === false) return
     this.handleReady(element)

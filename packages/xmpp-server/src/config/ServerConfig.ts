@@ -48,6 +48,23 @@ export interface LimitsSection {
    * usually given; 128: address by address). IPv4 addresses are counted one by one.
    */
   readonly ipv6_prefix_length: number
+  /**
+   * Failed logins (SASL, component handshakes) one address may make within
+   * `auth_failure_window_seconds`; past it the address is refused before any credential is
+   * checked, with the seconds until it may retry.
+   */
+  readonly auth_failures_per_ip: number
+  /** How long a failed login counts against its address and its account, in seconds. */
+  readonly auth_failure_window_seconds: number
+  /**
+   * Failed logins for one account (or component) within the window before further attempts
+   * from addresses without a good history wait for a slot (distributed guessing).
+   */
+  readonly auth_failures_per_account: number
+  /** The slot interval for the first failure past `auth_failures_per_account`; doubles with each more. */
+  readonly auth_account_delay_ms: number
+  /** The longest slot interval; an attempt that would wait past the auth timeout is refused. */
+  readonly auth_account_max_delay_ms: number
 }
 
 /** `[listen.c2s]`: TCP client connections (STARTTLS; optional direct TLS, XEP-0368). */
@@ -59,6 +76,11 @@ export interface C2sListener {
   readonly direct_tls_port: number
   /** Allow SASL PLAIN without TLS (only honoured when `tls` is "off" or "optional"). */
   readonly allow_plain_without_tls: boolean
+  /**
+   * Addresses/CIDR networks of proxies that must open every connection with a PROXY protocol
+   * v2 header carrying the client's address (also on `direct_tls_port`).
+   */
+  readonly trusted_proxies: ReadonlyArray<string>
 }
 
 /** `[listen.websocket]`: RFC 7395 at `ws://HOST:PORT/xmpp-websocket`. */
@@ -72,12 +94,16 @@ export interface WebSocketListener {
    * may (src/listeners/AllowedOrigins.ts).
    */
   readonly allowed_origins: ReadonlyArray<string>
+  /** Addresses/CIDR networks of proxies whose `Forwarded`/`X-Forwarded-*` headers are read. */
+  readonly trusted_proxies: ReadonlyArray<string>
 }
 
 /** `[listen.component]`: XEP-0114 external components. */
 export interface ComponentListener {
   readonly host: string
   readonly port: number
+  /** Addresses/CIDR networks of proxies that must send a PROXY protocol v2 header. */
+  readonly trusted_proxies: ReadonlyArray<string>
 }
 
 /** `[[components]]`: one external component allowed to connect. */

@@ -15,6 +15,11 @@ export const defaultLimits: LimitsSection = {
   bytes_per_second_per_ip: 0,
   byte_burst_per_ip: 1_048_576,
   ipv6_prefix_length: 64,
+  auth_failures_per_ip: 10,
+  auth_failure_window_seconds: 600,
+  auth_failures_per_account: 5,
+  auth_account_delay_ms: 1000,
+  auth_account_max_delay_ms: 20_000,
 }
 
 const counts = [0, 1_000_000] as const
@@ -35,5 +40,10 @@ export const limitsSection = (fields: Fields, raw: Table): LimitsSection => {
     bytes_per_second_per_ip: read("bytes_per_second_per_ip", [0, 1_073_741_824]),
     byte_burst_per_ip: read("byte_burst_per_ip", [1024, 1_073_741_824]),
     ipv6_prefix_length: read("ipv6_prefix_length", [1, 128]),
+    auth_failures_per_ip: read("auth_failures_per_ip", counts),
+    auth_failure_window_seconds: read("auth_failure_window_seconds", [1, 86_400]),
+    auth_failures_per_account: read("auth_failures_per_account", counts),
+    auth_account_delay_ms: read("auth_account_delay_ms", [1, 600_000]),
+    auth_account_max_delay_ms: read("auth_account_max_delay_ms", [1, 600_000]),
   }
 }

@@ -21,6 +21,7 @@ import type {
   TlsPolicy,
   WebSocketListener,
 } from "./ServerConfig.js"
+import { trustedProxiesField } from "./trustedProxiesField.js"
 
 export { ConfigError } from "./ConfigError.js"
 export { isValidDomain } from "./fields.js"
@@ -105,6 +106,7 @@ const c2sListener = (fields: Fields, raw: Table): C2sListener | undefined => {
     "tls",
     "direct_tls_port",
     "allow_plain_without_tls",
+    "trusted_proxies",
   ])
   const listener: C2sListener = {
     host: host(fields, raw, path),
@@ -112,6 +114,7 @@ const c2sListener = (fields: Fields, raw: Table): C2sListener | undefined => {
     tls: fields.oneOf(raw, path, "tls", "required", tlsPolicies),
     direct_tls_port: fields.integer(raw, path, "direct_tls_port", 0, portRange),
     allow_plain_without_tls: fields.boolean(raw, path, "allow_plain_without_tls", false),
+    trusted_proxies: trustedProxiesField(fields, raw, path),
   }
   return enabled(fields, raw, path) ? listener : undefined
 }
@@ -136,7 +139,14 @@ const allowedOrigins = (fields: Fields, raw: Table, path: string): ReadonlyArray
 
 const webSocketListener = (fields: Fields, raw: Table): WebSocketListener | undefined => {
   const path = "listen.websocket"
-  fields.onlyKeys(raw, path, ["enabled", "host", "port", "path", "allowed_origins"])
+  fields.onlyKeys(raw, path, [
+    "enabled",
+    "host",
+    "port",
+    "path",
+    "allowed_origins",
+    "trusted_proxies",
+  ])
   const urlPath = fields.string(raw, path, "path", "/xmpp-websocket")
   if (!urlPath.startsWith("/"))
     fields.fail(`${path}.path`, `must start with "/", got ${JSON.stringify(urlPath)}`)
@@ -145,16 +155,18 @@ const webSocketListener = (fields: Fields, raw: Table): WebSocketListener | unde
     port: fields.integer(raw, path, "port", 5280, portRange),
     path: urlPath,
     allowed_origins: allowedOrigins(fields, raw, path),
+    trusted_proxies: trustedProxiesField(fields, raw, path),
   }
   return enabled(fields, raw, path) ? listener : undefined
 }
 
 const componentListener = (fields: Fields, raw: Table): ComponentListener | undefined => {
   const path = "listen.component"
-  fields.onlyKeys(raw, path, ["enabled", "host", "port"])
+  fields.onlyKeys(raw, path, ["enabled", "host", "port", "trusted_proxies"])
   const listener: ComponentListener = {
     host: host(fields, raw, path),
     port: fields.integer(raw, path, "port", 5347, portRange),
+    trusted_proxies: trustedProxiesField(fields, raw, path),
   }
   return enabled(fields, raw, path) ? listener : undefined
 }

@@ -5,7 +5,6 @@ import type { ComponentRouter } from "../components/ComponentRouter.js"
 import type { ServerConfig } from "../config/ServerConfig.js"
 import type { Logger } from "../log/Logger.js"
 import type { ModuleHost } from "../modules/ModuleHost.js"
-import type { AuthThrottle } from "../sasl/AuthThrottle.js"
 import type { SessionCloseReason } from "../session/Session.js"
 import type { SessionRegistry } from "../session/SessionRegistry.js"
 import type { SmRuntime } from "../sm/SmRuntime.js"
@@ -41,7 +40,6 @@ export interface ServerCore {
   readonly logger: Logger
   readonly sessions: SessionRegistry
   readonly modules: ModuleHost
-  readonly throttle: AuthThrottle
   readonly connections: Set<OpenConnection>
   readonly secureContext: SecureContext | undefined
   /** The PEM certificate and key behind `secureContext` (direct TLS listener). */

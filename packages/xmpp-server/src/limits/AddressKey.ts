@@ -83,3 +83,17 @@ export const addressKey = (address: string, ipv6PrefixLength: number): string =>
   }
   return formatPrefix(groups, ipv6PrefixLength)
 }
+
+/**
+ * The network `address` belongs to, for limits that a host could otherwise get around by
+ * using its neighbours' addresses too: its /24 for IPv4 (also when written `::ffff:a.b.c.d`),
+ * its /48 for IPv6 (a site's usual allocation, RFC 6177). Anything else is kept as it is.
+ *
+ * Example: `networkKey("192.0.2.77") === "192.0.2.0/24"`, `networkKey("2001:db8:1:2::5") === "2001:db8:1::/48"`.
+ */
+export const networkKey = (address: string): string => {
+  const key = addressKey(address, 48)
+  if (!isIPv4(key)) return key
+  const [a, b, c] = key.split(".")
+  return `${a}.${b}.${c}.0/24`
+}

@@ -4,10 +4,17 @@ import type { Socket } from "node:net"
 import { type SecureContext, TLSSocket } from "node:tls"
 import { maxBufferedOutput, type Transport, type WriteCallback } from "../stream/Transport.js"
 
-/** Wraps a TCP (or already TLS) socket. `secureContext` enables STARTTLS. */
+/**
+ * Wraps a TCP (or already TLS) socket. `secureContext` enables STARTTLS; `remoteAddress` is
+ * the client's address when a trusted proxy said it (PROXY protocol), else the socket's peer.
+ */
 export const makeTcpTransport = (
   initial: Socket,
-  options: { readonly secureContext: SecureContext | undefined; readonly directTls: boolean },
+  options: {
+    readonly secureContext: SecureContext | undefined
+    readonly directTls: boolean
+    readonly remoteAddress?: string
+  },
 ): Transport => {
   let socket: Socket = initial
   let secure = options.directTls
@@ -53,7 +60,7 @@ export const makeTcpTransport = (
   }
   return {
     framing: "stream",
-    remoteAddress: initial.remoteAddress ?? "unknown",
+    remoteAddress: options.remoteAddress ?? initial.remoteAddress ?? "unknown",
     get secure() {
       return secure
     },

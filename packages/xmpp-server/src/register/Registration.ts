@@ -2,7 +2,9 @@
 // username + password), §3.2 removal (`<remove/>`) and §3.3 password change once logged in.
 // Answers are complete IQ replies; the caller writes them.
 import { AccountError, addUser, changePassword } from "../auth/accounts.js"
+import { setBounded } from "../core/boundedMap.js"
 import type { ServerCore } from "../core/ServerCore.js"
+import { addressKey, networkKey } from "../limits/AddressKey.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import { type XmlElement, xml } from "../xml/Xml.js"
 import type { RegisterSettings } from "./RegisterSettings.js"
@@ -14,23 +16,50 @@ export const NS_REGISTER_FEATURE = "http://jabber.org/features/iq-register"
 
 const hour = 3_600_000
 
-/** Remembers recent registrations per remote address (sliding hour). */
+/**
+ * Remembers recent registration attempts (an account created, or a username found taken) per
+ * address and per network (sliding hour). Counting the "taken" answers stops an address from
+ * probing which usernames exist; counting per network stops 30 neighbouring addresses from
+ * getting 30 times the share.
+ */
 export class RegistrationLimiter {
   private readonly recent = new Map<string, Array<number>>()
 
-  constructor(private readonly perHour: number) {}
+  constructor(
+    private readonly settings: Pick<
+      RegisterSettings,
+      "registrations_per_hour" | "registrations_per_hour_per_network"
+    >,
+    private readonly ipv6PrefixLength = 64,
+  ) {}
 
-  /** True when `address` created its hourly share of accounts already. */
+  /** True when `address` (or its network) used its hourly share of attempts already. */
   exhausted(address: string, now: number): boolean {
-    const times = (this.recent.get(address) ?? []).filter((time) => now - time < hour)
-    if (times.length === 0) this.recent.delete(address)
-    else this.recent.set(address, times)
-    return times.length >= this.perHour
+    const [host, network] = this.keys(address)
+    return (
+      this.count(host, now) >= this.settings.registrations_per_hour ||
+      this.count(network, now) >= this.settings.registrations_per_hour_per_network
+    )
   }
 
-  /** Counts an account created by `address`. */
-  created(address: string, now: number): void {
-    this.recent.set(address, [...(this.recent.get(address) ?? []), now])
+  /** Counts an attempt by `address` that reached the account store. */
+  attempted(address: string, now: number): void {
+    for (const key of this.keys(address)) {
+      const times = this.recent.get(key) ?? []
+      times.push(now)
+      setBounded(this.recent, key, times, 100_000)
+    }
+  }
+
+  private keys(address: string): readonly [string, string] {
+    return [`host ${addressKey(address, this.ipv6PrefixLength)}`, `net ${networkKey(address)}`]
+  }
+
+  private count(key: string, now: number): number {
+    const times = (this.recent.get(key) ?? []).filter((time) => now - time < hour)
+    if (times.length === 0) this.recent.delete(key)
+    else this.recent.set(key, times)
+    return times.length
   }
 }
 
@@ -98,10 +127,12 @@ const registerReply = (
     return failed(iq, "resource-constraint", "too many registrations, try later", "wait")
   try {
     const created = addUser(core.storage, core.domain, `${username}@${core.domain}`, password)
-    limiter.created(address, Date.now())
+    limiter.attempted(address, Date.now())
     core.logger.info("account-registered", { username: created, address })
     return iqResult(iq)
   } catch (error) {
+    if (error instanceof AccountError && error.reason === "exists")
+      limiter.attempted(address, Date.now())
     return accountFailure(iq, error)
   }
 }

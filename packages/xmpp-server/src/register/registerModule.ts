@@ -21,7 +21,7 @@ export const registerModule = (core: ServerCore): ServerModule => ({
     if (settings === undefined) return {}
     core.sm.register = {
       settings,
-      limiter: new RegistrationLimiter(settings.registrations_per_hour),
+      limiter: new RegistrationLimiter(settings, core.config.limits.ipv6_prefix_length),
     }
     return {
       serverFeatures: [NS_REGISTER],

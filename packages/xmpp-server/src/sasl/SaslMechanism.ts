@@ -29,10 +29,12 @@ export interface SaslExchange {
   respond(message: Buffer): SaslStep | Promise<SaslStep>
 }
 
-/** What a mechanism needs: the user store and the server's domain. */
+/** What a mechanism needs: the user store, the server's domain, the fake-salt secret. */
 export interface SaslContext {
   readonly storage: StorageShape
   readonly domain: string
+  /** The persisted secret behind unknown users' SCRAM salts (FakeSaltSecret.ts); may throw. */
+  readonly fakeSaltSecret: () => Buffer
 }
 
 /** A mechanism: its IANA name and how to start an exchange. */

@@ -1,8 +1,10 @@
 // The server side of SCRAM (RFC 5802) for SCRAM-SHA-1 and SCRAM-SHA-256 (RFC 7677), checked
 // against the stored keys: the server never sees or keeps the password. Channel binding is
 // not offered (no -PLUS mechanisms), so a client asking for it (`p=`) is refused. An unknown
-// user gets a fake, stable salt so the exchange does not reveal which accounts exist.
+// user gets a fake salt, HMAC(persisted secret, username), stable across restarts like a real
+// one, so the exchange does not reveal which accounts exist (FakeSaltSecret.ts).
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import { defaultIterations } from "../auth/credentials.js"
 import type { ScramCredentials } from "../storage/Storage.js"
 import {
   prepareUsername,
@@ -14,8 +16,6 @@ import {
 } from "./SaslMechanism.js"
 
 type Hash = "sha1" | "sha256"
-
-const fakeSaltSecret = randomBytes(32)
 
 const hmac = (hash: Hash, key: Buffer, data: string): Buffer =>
   createHmac(hash, key).update(data).digest()
@@ -74,13 +74,14 @@ const exchange = (hash: Hash, context: SaslContext): SaslExchange => {
     credentials = credentialsOf(context, hash, username)
     const salt =
       credentials?.salt ??
-      createHmac("sha256", fakeSaltSecret)
-        .update(username)
+      // Per hash, as real accounts have one salt per hash (equal salts would give it away).
+      createHmac("sha256", context.fakeSaltSecret())
+        .update(`${hash} ${username}`)
         .digest()
         .subarray(0, 16)
         .toString("base64")
     nonce = clientNonce[1] + randomBytes(18).toString("base64")
-    serverFirst = `r=${nonce},s=${salt},i=${credentials?.iterations ?? 4096}`
+    serverFirst = `r=${nonce},s=${salt},i=${credentials?.iterations ?? defaultIterations}`
     stage = "final"
     return { kind: "challenge", data: Buffer.from(serverFirst) }
   }

@@ -84,14 +84,16 @@ describe("defaults", () => {
           tls: "required",
           direct_tls_port: 0,
           allow_plain_without_tls: false,
+          trusted_proxies: [],
         },
         websocket: {
           host: "127.0.0.1",
           port: 5280,
           path: "/xmpp-websocket",
           allowed_origins: [],
+          trusted_proxies: [],
         },
-        component: { host: "127.0.0.1", port: 5347 },
+        component: { host: "127.0.0.1", port: 5347, trusted_proxies: [] },
       },
       tls: { cert_file: undefined, key_file: undefined },
       limits: {
@@ -104,6 +106,11 @@ describe("defaults", () => {
         bytes_per_second_per_ip: 0,
         byte_burst_per_ip: 1_048_576,
         ipv6_prefix_length: 64,
+        auth_failures_per_ip: 10,
+        auth_failure_window_seconds: 600,
+        auth_failures_per_account: 5,
+        auth_account_delay_ms: 1000,
+        auth_account_max_delay_ms: 20_000,
       },
       components: [],
       modules: {},
@@ -366,7 +373,7 @@ describe("errors name the key", () => {
 
   it("lists the known keys for an unknown one", () => {
     expect(errorOf(() => parseConfig("[listen.websocket]\nurl = 1")).message).toBe(
-      "listen.websocket.url: unknown key (known keys: enabled, host, port, path, allowed_origins)",
+      "listen.websocket.url: unknown key (known keys: enabled, host, port, path, allowed_origins, trusted_proxies)",
     )
   })
 
@@ -414,6 +421,24 @@ describe("loadConfigFile", () => {
 })
 
 describe("makeConfig", () => {
+  it("reads trusted_proxies and names a bad entry", () => {
+    const config = parseConfig(`
+[listen.c2s]
+trusted_proxies = ["10.0.0.0/8", "192.0.2.1", "2001:db8::/32"]
+[listen.websocket]
+trusted_proxies = ["127.0.0.1"]
+`)
+    expect(config.listen.c2s?.trusted_proxies).toEqual(["10.0.0.0/8", "192.0.2.1", "2001:db8::/32"])
+    expect(config.listen.websocket?.trusted_proxies).toEqual(["127.0.0.1"])
+    expect(
+      errorOf(() => makeConfig({ listen: { c2s: { trusted_proxies: ["10.0.0.0/33"] } } })).message,
+    ).toBe('listen.c2s.trusted_proxies[0]: not a prefix length from 0 to 32: "10.0.0.0/33"')
+    expect(
+      errorOf(() => makeConfig({ listen: { websocket: { trusted_proxies: ["proxy.local"] } } }))
+        .message,
+    ).toBe('listen.websocket.trusted_proxies[0]: not an IP address: "proxy.local"')
+  })
+
   it("fills what a test leaves out", () => {
     const dataDir = join(directory, "test-data")
     const config = makeConfig({
@@ -428,9 +453,10 @@ describe("makeConfig", () => {
       tls: "optional",
       direct_tls_port: 0,
       allow_plain_without_tls: false,
+      trusted_proxies: [],
     })
     expect(config.listen.websocket).toBeUndefined()
-    expect(config.listen.component).toEqual({ host: "127.0.0.1", port: 5347 })
+    expect(config.listen.component).toEqual({ host: "127.0.0.1", port: 5347, trusted_proxies: [] })
     expect(config.modules).toEqual({ amp: { max_rules: 4 } })
   })
 })

@@ -22,6 +22,8 @@ export interface CliServer {
 
 /** A data directory with a config; `start` runs a server on it, `cleanup` kills and removes. */
 export interface CrashBed {
+  /** The server's data_dir. */
+  readonly dataDir: string
   addUsers(names: ReadonlyArray<string>, password: string): void
   /** Runs `work` on the server's database (a second connection; WAL lets it read a live one). */
   withStorage<A>(work: (storage: StorageShape) => A): A
@@ -49,6 +51,7 @@ export const crashBed = (extraToml: ReadonlyArray<string> = []): CrashBed => {
     ].join("\n"),
   )
   return {
+    dataDir: join(directory, "data"),
     addUsers: (names, password) => {
       const storage = openSqliteStorage(databaseFile(join(directory, "data")))
       for (const name of names) storage.users.create(createUserRecord(name, password))

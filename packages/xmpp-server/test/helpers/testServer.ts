@@ -1,5 +1,7 @@
 // Starts a real server for one test file: loopback, ephemeral ports, a fresh temporary
-// data_dir, quiet logs; `stop()` shuts it down and removes the directory.
+// data_dir, quiet logs; `stop()` shuts it down and removes the directory. The WebSocket
+// listener trusts 127.0.0.1 as a TLS proxy (as deployed: README "WebSocket behind a TLS
+// proxy"), so test WebSockets that send `tlsProxyHeaders` count as TLS under `tls = "required"`.
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -25,6 +27,9 @@ export interface TestServer {
   addUser(username: string, password: string): void
   stop(): Promise<void>
 }
+
+/** What a TLS proxy in front of the WebSocket listener adds to the upgrade request. */
+export const tlsProxyHeaders: Readonly<Record<string, string>> = { "X-Forwarded-Proto": "https" }
 
 /** Options for `startTestServer`. */
 export interface TestServerOptions {
@@ -52,7 +57,12 @@ export const startTestServerIn = async (
       listen: {
         ...input.listen,
         c2s: { host: "127.0.0.1", port: 0, ...input.listen?.c2s },
-        websocket: { host: "127.0.0.1", port: 0, ...input.listen?.websocket },
+        websocket: {
+          host: "127.0.0.1",
+          port: 0,
+          trusted_proxies: ["127.0.0.1"],
+          ...input.listen?.websocket,
+        },
       },
     },
     { moduleNames },

@@ -5,9 +5,16 @@
 import { client as makeClient } from "@xmpp/client"
 import { WebSocket } from "ws"
 import type { XmlElement } from "../../src/index.js"
+import { tlsProxyHeaders } from "./testServer.js"
 
 // Node 20 has no global WebSocket; @xmpp/websocket expects the browser one (ws is compatible).
-if (globalThis.WebSocket === undefined) Object.assign(globalThis, { WebSocket })
+// Its upgrade carries what the test server's trusted TLS proxy would add (testServer.ts).
+class ProxiedWebSocket extends WebSocket {
+  constructor(url: string, protocols?: string | Array<string>) {
+    super(url, protocols, { headers: tlsProxyHeaders })
+  }
+}
+if (globalThis.WebSocket === undefined) Object.assign(globalThis, { WebSocket: ProxiedWebSocket })
 
 // The test server's certificate is self-signed; accept it in this test process only.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0"

@@ -25,6 +25,11 @@ describe("[limits]", () => {
       bytes_per_second_per_ip: 0,
       byte_burst_per_ip: 1_048_576,
       ipv6_prefix_length: 64,
+      auth_failures_per_ip: 10,
+      auth_failure_window_seconds: 600,
+      auth_failures_per_account: 5,
+      auth_account_delay_ms: 1000,
+      auth_account_max_delay_ms: 20_000,
     })
   })
 
@@ -40,6 +45,11 @@ max_waiting_stanzas = 2000
 bytes_per_second_per_ip = 65536
 byte_burst_per_ip = 262144
 ipv6_prefix_length = 56
+auth_failures_per_ip = 0
+auth_failure_window_seconds = 3600
+auth_failures_per_account = 20
+auth_account_delay_ms = 500
+auth_account_max_delay_ms = 10000
 `)
     expect(config.limits).toEqual({
       connections_per_ip: 0,
@@ -51,6 +61,11 @@ ipv6_prefix_length = 56
       bytes_per_second_per_ip: 65_536,
       byte_burst_per_ip: 262_144,
       ipv6_prefix_length: 56,
+      auth_failures_per_ip: 0,
+      auth_failure_window_seconds: 3600,
+      auth_failures_per_account: 20,
+      auth_account_delay_ms: 500,
+      auth_account_max_delay_ms: 10_000,
     })
   })
 

@@ -7,7 +7,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { defaultLimits } from "../../src/config/limitsSection.js"
-import { addressKey } from "../../src/limits/AddressKey.js"
+import { addressKey, networkKey } from "../../src/limits/AddressKey.js"
 import { ConnectionLimits } from "../../src/limits/ConnectionLimits.js"
 import { makeJsonLogger } from "../../src/log/Logger.js"
 
@@ -98,6 +98,18 @@ describe("addressKey", () => {
         },
       ),
     )
+  })
+})
+
+describe("networkKey (registration limits per network)", () => {
+  it.each([
+    ["192.0.2.77", "192.0.2.0/24"],
+    ["::ffff:192.0.2.77", "192.0.2.0/24"],
+    ["2001:db8:1:2::5", "2001:db8:1::/48"],
+    ["2001:db8:1:ffff:1:2:3:4", "2001:db8:1::/48"],
+    ["unknown", "unknown"],
+  ])("puts %s in %s", (address, key) => {
+    expect(networkKey(address)).toBe(key)
   })
 })
 

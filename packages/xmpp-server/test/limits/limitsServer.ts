@@ -24,6 +24,8 @@ export interface LimitsServer {
   readonly directTlsPort: number
   readonly websocketPort: number
   readonly websocketUrl: string
+  /** The XEP-0114 port (0 unless `listen.component` was given). */
+  readonly componentPort: number
   /** The `event` of every log line so far, with its fields. */
   events(name: string): Array<Record<string, unknown>>
   addUser(username: string): void
@@ -51,9 +53,13 @@ export const startLimitsServer = async (config: ConfigInput = {}): Promise<Limit
           tls: "optional",
           allow_plain_without_tls: true,
           direct_tls_port: directTlsPort,
+          ...config.listen?.c2s,
         },
-        websocket: { host: "127.0.0.1", port: 0 },
-        component: { enabled: false },
+        websocket: { host: "127.0.0.1", port: 0, ...config.listen?.websocket },
+        component:
+          config.listen?.component === undefined
+            ? { enabled: false }
+            : { host: "127.0.0.1", port: 0, ...config.listen.component },
       },
     }),
   })
@@ -63,6 +69,7 @@ export const startLimitsServer = async (config: ConfigInput = {}): Promise<Limit
     directTlsPort,
     websocketPort: server.ports.websocket ?? 0,
     websocketUrl: `ws://127.0.0.1:${server.ports.websocket ?? 0}/xmpp-websocket`,
+    componentPort: server.ports.component ?? 0,
     events: (name) => lines.filter((line) => line.event === name),
     addUser: (username) => server.storage.users.create(createUserRecord(username, "secret")),
     stop: async () => {
@@ -145,22 +152,47 @@ export const tcpClient = (port: number, localAddress = "127.0.0.1"): Promise<Raw
     socket.once("connect", () => resolve(fromSocket(socket)))
   })
 
-/** A direct TLS (XEP-0368) connection; rejects when the server closes before the handshake. */
-export const tlsClient = (port: number, localAddress = "127.0.0.1"): Promise<RawClient> =>
+/** A plain TCP connection from `localAddress` that first sends `prefix` (a PROXY header). */
+export const prefixedTcpClient = (
+  port: number,
+  prefix: Buffer,
+  localAddress = "127.0.0.1",
+): Promise<RawClient> =>
   new Promise((resolve, reject) => {
-    const socket = connectTls({
-      socket: connectTcp({ port, host: "127.0.0.1", localAddress }),
-      rejectUnauthorized: false,
+    const socket = connectTcp({ port, host: "127.0.0.1", localAddress })
+    socket.once("error", reject)
+    socket.once("connect", () => {
+      socket.write(prefix)
+      resolve(fromSocket(socket))
     })
+  })
+
+/**
+ * A direct TLS (XEP-0368) connection; rejects when the server closes before the handshake.
+ * `prefix` (a PROXY header) is sent in the clear before the TLS handshake.
+ */
+export const tlsClient = (
+  port: number,
+  localAddress = "127.0.0.1",
+  prefix?: Buffer,
+): Promise<RawClient> =>
+  new Promise((resolve, reject) => {
+    const tcp = connectTcp({ port, host: "127.0.0.1", localAddress })
+    if (prefix !== undefined) tcp.write(prefix)
+    const socket = connectTls({ socket: tcp, rejectUnauthorized: false })
     socket.once("error", reject)
     socket.once("close", () => reject(new Error("closed before the TLS handshake ended")))
     socket.once("secureConnect", () => resolve(fromSocket(socket)))
   })
 
-/** An RFC 7395 WebSocket; received messages are concatenated. */
-export const webSocketClient = (url: string, localAddress = "127.0.0.1"): Promise<RawClient> =>
+/** An RFC 7395 WebSocket (with extra HTTP `headers`); received messages are concatenated. */
+export const webSocketClient = (
+  url: string,
+  localAddress = "127.0.0.1",
+  headers: Readonly<Record<string, string>> = {},
+): Promise<RawClient> =>
   new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, ["xmpp"], { localAddress })
+    const socket = new WebSocket(url, ["xmpp"], { localAddress, headers })
     const closed = new Promise<void>((done) => socket.on("close", () => done()))
     socket.once("error", reject)
     socket.once("open", () =>

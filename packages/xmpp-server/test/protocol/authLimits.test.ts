@@ -1,6 +1,6 @@
-// Failed-authentication throttling and session limits (RFC 6120 §6.4.5, §7.6.2.1) over raw
-// TCP: three failures end a stream, five lock the (address, user) pair even for the right
-// password while other users still log in; the legacy session IQ; too many resources.
+// Failed-authentication limits and session limits (RFC 6120 §6.4.5, §7.6.2.1) over raw
+// TCP: three failures end a stream while other users still log in (the per-address budget is
+// test/limits/passwordGuessing.test.ts); the legacy session IQ; too many resources.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { clientHeader, openRaw, rawLogin } from "../helpers/rawSocket.js"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
@@ -26,7 +26,7 @@ const plain = (username: string, password: string) =>
 const failures = (text: string) => text.split("<not-authorized/>").length - 1
 
 describe("failed authentication", () => {
-  it("ends a stream after three failures, then locks the user for this address", async () => {
+  it("ends a stream after three failures", async () => {
     const first = await openRaw(test.c2sPort)
     first.send(clientHeader("localhost"))
     await first.waitFor("</stream:features>")
@@ -36,18 +36,6 @@ describe("failed authentication", () => {
     }
     await first.waitFor("<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>")
     await first.closed
-
-    const second = await openRaw(test.c2sPort)
-    second.send(clientHeader("localhost"))
-    await second.waitFor("</stream:features>")
-    second.send(plain("alice", "wrong-4"))
-    await second.waitFor((text: string) => failures(text) >= 1)
-    second.send(plain("alice", "wrong-5"))
-    await second.waitFor((text: string) => failures(text) >= 2)
-    second.send(plain("alice", "alice-pass"))
-    const text = await second.waitFor("<temporary-auth-failure/>")
-    expect(text).not.toContain("<success")
-    second.destroy()
 
     const bob = await rawLogin(test.c2sPort, "localhost", "bob", "bob-pass", "fine")
     expect(bob.text()).toContain("<jid>bob@localhost/fine</jid>")

@@ -9,6 +9,7 @@ import { scramSha1, scramSha256 } from "../../src/sasl/Scram.js"
 import { openSqliteStorage } from "../../src/storage/SqliteStorage.js"
 
 const storage = openSqliteStorage(":memory:")
+const fakeSaltSecret = () => Buffer.alloc(32, 7)
 storage.users.create(createUserRecord("user", "pencil"))
 
 const mechanisms = [
@@ -24,7 +25,7 @@ const text = (step: SaslStep | Promise<SaslStep>): string => {
 
 describe.each(mechanisms)("$mechanism.name", ({ mechanism, hash, size }) => {
   const login = (password: string, options: { gs2?: string; tamperNonce?: boolean } = {}) => {
-    const exchange = mechanism.start({ storage, domain: "localhost" })
+    const exchange = mechanism.start({ storage, domain: "localhost", fakeSaltSecret })
     const gs2 = options.gs2 ?? "n,,"
     const clientNonce = randomBytes(12).toString("base64")
     const clientFirstBare = `n=user,r=${clientNonce}`
@@ -94,12 +95,14 @@ describe.each(mechanisms)("$mechanism.name", ({ mechanism, hash, size }) => {
   })
 
   it("answers an unknown user with a normal-looking challenge, then not-authorized", () => {
-    const exchange = mechanism.start({ storage, domain: "localhost" })
+    const exchange = mechanism.start({ storage, domain: "localhost", fakeSaltSecret })
     const challenge = text(exchange.respond(Buffer.from("n,,n=ghost,r=abc")))
     expect(challenge).toMatch(/^r=abc[^,]+,s=[^,]+,i=4096$/)
     expect(
       text(
-        mechanism.start({ storage, domain: "localhost" }).respond(Buffer.from("n,,n=ghost,r=abc")),
+        mechanism
+          .start({ storage, domain: "localhost", fakeSaltSecret })
+          .respond(Buffer.from("n,,n=ghost,r=abc")),
       ),
     ).toContain(challenge.split(",")[1])
   })

@@ -16,7 +16,7 @@ import { type ConnectionTicket, connectionLimitsOf } from "../limits/ConnectionL
 import { refuseConnection } from "../limits/RefuseConnection.js"
 import { ClientConnection } from "../session/ClientConnection.js"
 import type { Transport } from "../stream/Transport.js"
-import { type AllowedOrigins, originAllowed } from "./AllowedOrigins.js"
+import { originAllowed } from "./AllowedOrigins.js"
 import { makeTcpTransport } from "./TcpTransport.js"
 import { makeWebSocketTransport } from "./WebSocketTransport.js"
 
@@ -156,14 +156,9 @@ export const componentListener = (core: ServerCore, host: string, port: number) 
   )
 
 /** The RFC 7395 WebSocket listener at `path`; yields its port. */
-export const webSocketListener = (
-  core: ServerCore,
-  host: string,
-  port: number,
-  path: string,
-  allowedOrigins: AllowedOrigins = core.config.listen.websocket?.allowed_origins ?? [],
-) =>
+export const webSocketListener = (core: ServerCore, host: string, port: number, path: string) =>
   Effect.gen(function* () {
+    const allowedOrigins = core.config.listen.websocket?.allowed_origins ?? []
     const http = createHttpServer((_request, response) => {
       response.writeHead(426, { "content-type": "text/plain" })
       response.end("XMPP over WebSocket: connect with the 'xmpp' subprotocol\n")

@@ -7,6 +7,7 @@ import {
   builtinModuleNames,
   type ConfigInput,
   createUserRecord,
+  type Logger,
   makeConfig,
   type RunningServer,
   type ServerModule,
@@ -30,6 +31,8 @@ export interface TestServer {
 export interface TestServerOptions {
   readonly config?: ConfigInput
   readonly modules?: ReadonlyArray<ServerModule>
+  /** Defaults to a logger that writes nothing. */
+  readonly logger?: Logger
 }
 
 /**
@@ -57,7 +60,11 @@ export const startTestServerIn = async (
     },
     { moduleNames },
   )
-  const server = await startServer({ config, logger: silentLogger, modules: options.modules ?? [] })
+  const server = await startServer({
+    config,
+    logger: options.logger ?? silentLogger,
+    modules: options.modules ?? [],
+  })
   return {
     server,
     domain: server.domain,

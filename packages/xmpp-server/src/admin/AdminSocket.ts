@@ -56,6 +56,7 @@ const serve = (core: ServerCore, open: Set<Socket>, socket: Socket): void => {
     socket.write(`${JSON.stringify(response)}\n`)
   }
   socket.on("data", (chunk: string) => {
+    if (socket.writableEnded) return
     buffered += chunk
     let newline = buffered.indexOf("\n")
     while (newline >= 0) {
@@ -108,6 +109,7 @@ const listen = (core: ServerCore, path: string, open: Set<Socket>) =>
             Effect.fail(new AdminSocketError({ reason: "other", message: String(error) })),
           )
         }
+        server.on("error", (error) => core.logger.error("admin-socket-failed", { path, error }))
         resume(Effect.succeed(server))
       })
     } finally {

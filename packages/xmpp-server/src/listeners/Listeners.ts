@@ -20,7 +20,7 @@ import { failedLoginsText, refuseConnection, refuseStream } from "../limits/Refu
 import { type TrustedProxies, trustedProxies } from "../limits/TrustedProxies.js"
 import { ClientConnection } from "../session/ClientConnection.js"
 import type { Transport } from "../stream/Transport.js"
-import { type AllowedOrigins, originAllowed } from "./AllowedOrigins.js"
+import { originAllowed } from "./AllowedOrigins.js"
 import { forwardedClient } from "./ForwardedHeaders.js"
 import { readProxyHeader } from "./ProxyProtocol.js"
 import { makeTcpTransport } from "./TcpTransport.js"
@@ -219,14 +219,9 @@ export const componentListener = (core: ServerCore, host: string, port: number) 
 }
 
 /** The RFC 7395 WebSocket listener at `path`; yields its port. */
-export const webSocketListener = (
-  core: ServerCore,
-  host: string,
-  port: number,
-  path: string,
-  allowedOrigins: AllowedOrigins = core.config.listen.websocket?.allowed_origins ?? [],
-) =>
+export const webSocketListener = (core: ServerCore, host: string, port: number, path: string) =>
   Effect.gen(function* () {
+    const allowedOrigins = core.config.listen.websocket?.allowed_origins ?? []
     const http = createHttpServer((_request, response) => {
       response.writeHead(426, { "content-type": "text/plain" })
       response.end("XMPP over WebSocket: connect with the 'xmpp' subprotocol\n")

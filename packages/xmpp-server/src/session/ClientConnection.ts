@@ -57,6 +57,7 @@ export class ClientConnection implements Session, OpenConnection {
   private parser: StreamParser
   /** The parser of the plaintext stream once STARTTLS began: what it still finds is dropped. */
   private plaintextParser: StreamParser | undefined = undefined
+  private plaintextDiscards = 0
   private readonly sasl: SaslNegotiation
   private authTimer: NodeJS.Timeout | undefined
   /** XEP-0198: acks, the outbound queue, rerouting at the end. */
@@ -289,11 +290,14 @@ export class ClientConnection implements Session, OpenConnection {
    */
   private discarded(parser: StreamParser, what: string): boolean {
     if (parser !== this.plaintextParser) return false
-    this.core.logger.warn("starttls-plaintext-discarded", {
-      stream: this.id,
-      address: this.remoteAddress,
-      discarded: what,
-    })
+    // Logged once per stream: one read can carry thousands of tiny elements.
+    if (this.plaintextDiscards === 0)
+      this.core.logger.warn("starttls-plaintext-discarded", {
+        stream: this.id,
+        address: this.remoteAddress,
+        first: what,
+      })
+    this.plaintextDiscards += 1
     return true
   }
 

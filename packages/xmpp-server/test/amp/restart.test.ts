@@ -98,6 +98,8 @@ describe("expire-at across a restart", () => {
     await roundTrip(back)
     await pause(150)
     expect(withId(back, "r2")).toEqual([])
+    // One server per data_dir: the next test starts its own on the same directory.
+    await second.stop()
   })
 })
 

@@ -9,6 +9,7 @@ import {
   builtinModuleNames,
   type ConfigInput,
   createUserRecord,
+  type Logger,
   makeConfig,
   type RunningServer,
   type ServerModule,
@@ -35,6 +36,8 @@ export const tlsProxyHeaders: Readonly<Record<string, string>> = { "X-Forwarded-
 export interface TestServerOptions {
   readonly config?: ConfigInput
   readonly modules?: ReadonlyArray<ServerModule>
+  /** Defaults to a logger that writes nothing. */
+  readonly logger?: Logger
 }
 
 /**
@@ -67,7 +70,11 @@ export const startTestServerIn = async (
     },
     { moduleNames },
   )
-  const server = await startServer({ config, logger: silentLogger, modules: options.modules ?? [] })
+  const server = await startServer({
+    config,
+    logger: options.logger ?? silentLogger,
+    modules: options.modules ?? [],
+  })
   return {
     server,
     domain: server.domain,

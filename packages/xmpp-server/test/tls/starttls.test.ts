@@ -5,14 +5,19 @@
 // `allow_plain_without_tls = true` (the default is false, as Prosody's allow_unencrypted_plain_auth).
 import { connect as connectTls, type TLSSocket } from "node:tls"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { makeJsonLogger } from "../../src/index.js"
 import { clientHeader, openRaw, type RawConnection } from "../helpers/rawSocket.js"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 
 let test: TestServer
+const logLines: Array<string> = []
 const sockets: Array<RawConnection | TLSSocket> = []
 
 beforeAll(async () => {
-  test = await startTestServer({ config: { listen: { c2s: { tls: "optional" } } } })
+  test = await startTestServer({
+    config: { listen: { c2s: { tls: "optional" } } },
+    logger: makeJsonLogger({ level: "warn", write: (line) => logLines.push(line) }),
+  })
   test.addUser("alice", "alice-pass")
 })
 afterEach(() => {
@@ -110,6 +115,10 @@ describe("STARTTLS", () => {
     expect(text).not.toContain("injected")
     expect(raw.text()).not.toContain("injected")
     expect(text.match(/<success/g)).toHaveLength(1)
+    const discards = logLines
+      .map((line) => JSON.parse(line) as { event: string; first?: string })
+      .filter((line) => line.event === "starttls-plaintext-discarded")
+    expect(discards).toEqual([expect.objectContaining({ first: "iq" })])
   })
 })
 

@@ -74,6 +74,7 @@ describe("defaults", () => {
         data_dir: resolve("data"),
         max_stanza_bytes: 262_144,
         max_sessions_per_user: 10,
+        max_roster_items: 5000,
         auth_timeout_seconds: 30,
         shutdown_grace_seconds: 5,
       },
@@ -277,6 +278,10 @@ describe("errors name the key", () => {
     [
       "[server]\nmax_sessions_per_user = 0",
       "server.max_sessions_per_user: expected an integer from 1 to 1000, got 0",
+    ],
+    [
+      "[server]\nmax_roster_items = 0",
+      "server.max_roster_items: expected an integer from 1 to 1000000, got 0",
     ],
     [
       "[server]\nauth_timeout_seconds = 0",

@@ -57,6 +57,8 @@ export interface MamTable extends ArchiveStore {
   setPrefs(username: string, prefs: MamPrefs): void
   /** Commits the queued writes now (before a query, a removal, or at stop). */
   flush(): void
+  /** Messages stamped before this (epoch ms) have expired; undefined when nothing expires. */
+  expiredBefore(): number | undefined
   readonly storage: StorageShape
 }
 
@@ -146,6 +148,7 @@ export const openMamTable = (options: MamTableOptions): MamTable => {
       archivable(stanza) &&
       prefsAllow(prefs(owner), peer, () => storage.roster.get(owner, peer) !== undefined),
     flush,
+    expiredBefore: () => undefined,
     archive: (owner, stanza, direction, messageKey, settled) => {
       if (injectFault(faults, "mam_write", logger)) {
         const failure = { ok: false, reason: "failed", text: faultText("mam_write") } as const

@@ -47,8 +47,10 @@ export interface OfflineTableOptions {
 
 /** The offline store plus the reads the module's delivery needs. */
 export interface OfflineTable extends OfflineStore {
-  /** The user's messages in arrival order. */
-  list(username: string): ReadonlyArray<OfflineRow>
+  /** The user's messages in arrival order: all, or `limit` stored after sequence `after`. */
+  list(username: string, after?: number, limit?: number): ReadonlyArray<OfflineRow>
+  /** True while the message with this key is stored. */
+  has(key: string): boolean
 }
 
 /** Opens the table (applying the migrations) and returns the store. */
@@ -64,11 +66,14 @@ export const openOfflineTable = (options: OfflineTableOptions): OfflineTable => 
   return {
     accepts: storableOffline,
     count,
-    list: (username) =>
+    list: (username, after = 0, limit = -1) =>
       storage.sql.all<OfflineRow>(
-        "SELECT * FROM offline_messages WHERE username = ? ORDER BY seq",
-        [username],
+        "SELECT * FROM offline_messages WHERE username = ? AND seq > ? ORDER BY seq LIMIT ?",
+        [username, after, limit],
       ),
+    has: (key) =>
+      storage.sql.get("SELECT 1 AS found FROM offline_messages WHERE seq = ?", [Number(key)]) !==
+      undefined,
     holds: (username, text) =>
       storage.sql.get(
         "SELECT 1 AS found FROM offline_messages WHERE username = ? AND stanza = ? LIMIT 1",

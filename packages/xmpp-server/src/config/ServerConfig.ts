@@ -46,6 +46,11 @@ export interface LimitsSection {
    * usually given; 128: address by address). IPv4 addresses are counted one by one.
    */
   readonly ipv6_prefix_length: number
+  /**
+   * Full JIDs one session may have sent directed presence to and not yet unavailable (RFC 6121
+   * §4.6: the server tracks them to send unavailable at the end); one more is refused.
+   */
+  readonly max_directed_presences: number
 }
 
 /** `[listen.c2s]`: TCP client connections (STARTTLS; optional direct TLS, XEP-0368). */

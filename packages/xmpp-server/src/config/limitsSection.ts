@@ -15,6 +15,7 @@ export const defaultLimits: LimitsSection = {
   bytes_per_second_per_ip: 0,
   byte_burst_per_ip: 1_048_576,
   ipv6_prefix_length: 64,
+  max_directed_presences: 1000,
 }
 
 const counts = [0, 1_000_000] as const
@@ -35,5 +36,6 @@ export const limitsSection = (fields: Fields, raw: Table): LimitsSection => {
     bytes_per_second_per_ip: read("bytes_per_second_per_ip", [0, 1_073_741_824]),
     byte_burst_per_ip: read("byte_burst_per_ip", [1024, 1_073_741_824]),
     ipv6_prefix_length: read("ipv6_prefix_length", [1, 128]),
+    max_directed_presences: read("max_directed_presences", [1, 1_000_000]),
   }
 }

@@ -99,6 +99,7 @@ describe("defaults", () => {
         bytes_per_second_per_ip: 0,
         byte_burst_per_ip: 1_048_576,
         ipv6_prefix_length: 64,
+        max_directed_presences: 1000,
       },
       components: [],
       modules: {},

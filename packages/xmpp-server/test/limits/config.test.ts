@@ -25,6 +25,7 @@ describe("[limits]", () => {
       bytes_per_second_per_ip: 0,
       byte_burst_per_ip: 1_048_576,
       ipv6_prefix_length: 64,
+      max_directed_presences: 1000,
     })
   })
 
@@ -40,6 +41,7 @@ max_waiting_stanzas = 2000
 bytes_per_second_per_ip = 65536
 byte_burst_per_ip = 262144
 ipv6_prefix_length = 56
+max_directed_presences = 50
 `)
     expect(config.limits).toEqual({
       connections_per_ip: 0,
@@ -51,6 +53,7 @@ ipv6_prefix_length = 56
       bytes_per_second_per_ip: 65_536,
       byte_burst_per_ip: 262_144,
       ipv6_prefix_length: 56,
+      max_directed_presences: 50,
     })
   })
 
@@ -81,6 +84,11 @@ ipv6_prefix_length = 56
       "ipv6_prefix_length = 0",
       "limits.ipv6_prefix_length",
       "expected an integer from 1 to 128, got 0",
+    ],
+    [
+      "max_directed_presences = 0",
+      "limits.max_directed_presences",
+      "expected an integer from 1 to 1000000, got 0",
     ],
     ["stanza_rate = 5", "limits.stanza_rate", "unknown key"],
   ])("refuses %s", (line, key, reason) => {

@@ -2,26 +2,31 @@
 // bounces a message that does not fit with `resource-constraint` (type `wait`, as the message
 // count quota does), keeps what fit, and takes messages again once they were delivered.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { XmlElement } from "../../src/index.js"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
 import { bodies, chat, conditionOf, login, roundTrip } from "./clients.js"
 
 let test: TestServer
+let defaults: TestServer
 const clients: Array<TestClient> = []
 
 beforeAll(async () => {
   test = await startTestServer({
     config: { modules: { offline: { max_bytes_per_user: 250_000 }, mam: { enabled: false } } },
   })
-  for (const name of ["alice", "bob"]) test.addUser(name, `${name}-pass`)
+  defaults = await startTestServer({ config: { modules: { mam: { enabled: false } } } })
+  for (const server of [test, defaults])
+    for (const name of ["alice", "bob"]) server.addUser(name, `${name}-pass`)
 })
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.stop()))
   await test.stop()
+  await defaults.stop()
 })
 
-const online = async (username: string, resource: string, priority?: number) => {
-  const client = await login(test, username, resource, priority)
+const online = async (username: string, resource: string, priority?: number, server = test) => {
+  const client = await login(server, username, resource, priority)
   clients.push(client)
   return client
 }
@@ -56,4 +61,23 @@ describe("offline storage byte quota", () => {
     const again = await online("bob", "tablet", 0)
     await again.waitFor((stanza) => stanza.getChildText("body") === body("k4"))
   })
+
+  it("holds at most 16 MiB per user by default: the message past it bounces, none before it", async () => {
+    const alice = await online("alice", "flood", 0, defaults)
+    const big = "w".repeat(250_000)
+    let bounced: number | undefined
+    for (let index = 0; index < 80 && bounced === undefined; index++) {
+      await alice.send(chat("bob@localhost", `f${index}`, big))
+      await roundTrip(alice)
+      if (errorsOf(alice).length > 0) bounced = index
+    }
+    const stored = defaults.server.storage.sql.get<{ readonly n: number; readonly bytes: number }>(
+      "SELECT count(*) AS n, sum(length(CAST(stanza AS BLOB))) AS bytes FROM offline_messages",
+      [],
+    )
+    expect(bounced).toBe(stored?.n)
+    expect(stored?.bytes).toBeLessThanOrEqual(16 * 1024 * 1024)
+    expect(stored?.bytes).toBeGreaterThan(16 * 1024 * 1024 - 251_000)
+    expect(conditionOf(errorsOf(alice)[0] as XmlElement)).toBe("resource-constraint")
+  }, 120_000)
 })

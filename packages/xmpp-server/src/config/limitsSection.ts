@@ -20,6 +20,7 @@ export const defaultLimits: LimitsSection = {
   auth_failures_per_account: 5,
   auth_account_delay_ms: 1000,
   auth_account_max_delay_ms: 20_000,
+  max_directed_presences: 1000,
 }
 
 const counts = [0, 1_000_000] as const
@@ -45,5 +46,6 @@ export const limitsSection = (fields: Fields, raw: Table): LimitsSection => {
     auth_failures_per_account: read("auth_failures_per_account", counts),
     auth_account_delay_ms: read("auth_account_delay_ms", [1, 600_000]),
     auth_account_max_delay_ms: read("auth_account_max_delay_ms", [1, 600_000]),
+    max_directed_presences: read("max_directed_presences", [1, 1_000_000]),
   }
 }

@@ -2,6 +2,7 @@
 // to a node:tls TLSSocket, or a socket that is TLS from the start (XEP-0368 direct TLS).
 import type { Socket } from "node:net"
 import { type SecureContext, TLSSocket } from "node:tls"
+import { DrainWaiters } from "../stream/DrainWaiters.js"
 import { maxBufferedOutput, type Transport, type WriteCallback } from "../stream/Transport.js"
 
 /**
@@ -48,14 +49,21 @@ export const makeTcpTransport = (
     }
     if (text !== "") onData(text)
   }
+  // Bulk writers wait here for the output to drain ('drain' comes once the buffer is empty).
+  const drain = new DrainWaiters(
+    () => socket.writableLength,
+    () => !closed && !socket.destroyed && socket.writable,
+  )
   const close = (): void => {
     if (closed) return
     closed = true
+    drain.closed()
     onClosed()
   }
   const listen = (target: Socket): void => {
     target.on("data", receive)
     target.on("close", close)
+    target.on("drain", drain.check)
     target.on("error", () => target.destroy())
   }
   return {
@@ -93,11 +101,18 @@ export const makeTcpTransport = (
       else socket.write(text, (error) => done(error == null))
       return true
     },
+    get bufferedOutput() {
+      return socket.writableLength
+    },
+    whenDrained(ready) {
+      drain.add(ready)
+    },
     startTls() {
       uncork()
       const plain = socket
       plain.removeListener("data", receive)
       plain.removeListener("close", close)
+      plain.removeListener("drain", drain.check)
       const tlsSocket = new TLSSocket(plain, {
         isServer: true,
         secureContext: options.secureContext,

@@ -1,6 +1,7 @@
 // A Transport over one RFC 7395 WebSocket (subprotocol `xmpp`): every message is one whole
 // XML element; `<open/>`/`<close/>` replace the stream header and footer.
 import type { WebSocket } from "ws"
+import { DrainWaiters } from "../stream/DrainWaiters.js"
 import { maxBufferedOutput, type Transport, type WriteCallback } from "../stream/Transport.js"
 
 /** Wraps an accepted WebSocket. `secure` is true for connections that arrived over TLS. */
@@ -8,6 +9,20 @@ export const makeWebSocketTransport = (
   socket: WebSocket,
   remoteAddress: string,
   secure: boolean,
+): Transport => {
+  // ws has no 'drain': every send's callback (its bytes reached the OS) wakes bulk writers.
+  const drain = new DrainWaiters(
+    () => socket.bufferedAmount,
+    () => socket.readyState === socket.OPEN,
+  )
+  return makeTransport(socket, remoteAddress, secure, drain)
+}
+
+const makeTransport = (
+  socket: WebSocket,
+  remoteAddress: string,
+  secure: boolean,
+  drain: DrainWaiters,
 ): Transport => ({
   framing: "websocket",
   remoteAddress,
@@ -18,7 +33,10 @@ export const makeWebSocketTransport = (
       if (isBinary) return socket.close(1003, "XMPP frames are text")
       onData(data.toString())
     })
-    socket.on("close", onClosed)
+    socket.on("close", () => {
+      drain.closed()
+      onClosed()
+    })
     socket.on("error", () => socket.terminate())
   },
   write(text: string, done?: WriteCallback) {
@@ -27,9 +45,17 @@ export const makeWebSocketTransport = (
       done?.(false)
       return false
     }
-    if (done === undefined) socket.send(text)
-    else socket.send(text, (error) => done(error == null))
+    socket.send(text, (error) => {
+      done?.(error == null)
+      drain.check()
+    })
     return true
+  },
+  get bufferedOutput() {
+    return socket.bufferedAmount
+  },
+  whenDrained(ready) {
+    drain.add(ready)
   },
   startTls() {
     throw new Error("STARTTLS is not available over WebSocket")

@@ -1,12 +1,12 @@
 // XEP-0313 IQs on the user's own archive: the query form (§4.1.1, `get`), queries (§4.1,
-// `set`, results sent before the IQ result) and archiving preferences (§6.1, `get`/`set`).
+// `set`, results sent before the IQ result, as the client reads them) and archiving preferences (§6.1, `get`/`set`).
 import { parseJid } from "../jid/Jid.js"
 import type { DiscoTarget } from "../modules/ServerModule.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import type { Session } from "../session/Session.js"
 import { type XmlElement, xml } from "../xml/Xml.js"
 import { type MamDefault, type MamPrefs, NS_MAM } from "./MamPolicy.js"
-import { NS_DATA, parseMamQuery, runMamQuery } from "./MamQuery.js"
+import { type MamPage, NS_DATA, parseMamQuery, runMamQuery } from "./MamQuery.js"
 import { finElement, resultMessage } from "./MamResults.js"
 import type { MamTable } from "./MamTable.js"
 
@@ -76,24 +76,43 @@ const answerPrefs = (table: MamTable, iq: XmlElement, session: Session, prefs: X
   return iqResult(iq, prefsElement(next))
 }
 
-const answerQuery = (table: MamTable, iq: XmlElement, session: Session, query: XmlElement) => {
-  if (iq.attrs.type === "get") return queryForm(iq)
-  table.flush()
-  const parsed = parseMamQuery(query)
-  if ("condition" in parsed) return failed(iq, parsed.condition, parsed.text)
-  const page = runMamQuery(table.storage, session.username, parsed)
-  if ("condition" in page) return failed(iq, page.condition, page.text)
+/**
+ * Sends a page's results, each once the connection's output buffer has room (backpressure:
+ * a page of large messages never trips the output cap of a client that reads), then the fin.
+ */
+const sendPage = async (
+  iq: XmlElement,
+  session: Session,
+  query: XmlElement,
+  page: MamPage,
+): Promise<XmlElement> => {
   for (const row of page.rows) {
+    await session.whenWritable()
+    if (session.closed) break
     const message = resultMessage(row, session.bare, session.full, query.attrs.queryid)
     if (message !== undefined) session.send(message)
   }
   return iqResult(iq, finElement(page))
 }
 
+const answerQuery = (table: MamTable, iq: XmlElement, session: Session, query: XmlElement) => {
+  if (iq.attrs.type === "get") return queryForm(iq)
+  table.flush()
+  const parsed = parseMamQuery(query)
+  if ("condition" in parsed) return failed(iq, parsed.condition, parsed.text)
+  const page = runMamQuery(table.storage, session.username, parsed, table.expiredBefore())
+  if ("condition" in page) return failed(iq, page.condition, page.text)
+  return sendPage(iq, session, query, page)
+}
+
 /** The `urn:xmpp:mam:2` IQ handler; only the account's own sessions may use its archive. */
 export const mamIqHandler =
   (table: MamTable) =>
-  (iq: XmlElement, session: Session, target: DiscoTarget): XmlElement | "unhandled" => {
+  (
+    iq: XmlElement,
+    session: Session,
+    target: DiscoTarget,
+  ): XmlElement | Promise<XmlElement> | "unhandled" => {
     if (target.kind !== "account") return "unhandled"
     if (target.username !== session.username)
       return failed(iq, "forbidden", "only the owner may use an archive")

@@ -105,14 +105,22 @@ export interface MamPage {
   readonly complete: boolean
 }
 
-/** Runs a query on `owner`'s archive; `item-not-found` for an unknown RSM id. */
+/**
+ * Runs a query on `owner`'s archive; `item-not-found` for an unknown RSM id. Messages stamped
+ * before `expiredBefore` (epoch ms, `archive_expires_after`) are left out as if deleted.
+ */
 export const runMamQuery = (
   storage: StorageShape,
   owner: string,
   query: MamQuery,
+  expiredBefore?: number,
 ): MamPage | QueryProblem => {
   const where = ["username = @owner"]
   const values: Record<string, string | number> = { owner }
+  if (expiredBefore !== undefined) {
+    where.push("stamp >= @expiredBefore")
+    values.expiredBefore = expiredBefore
+  }
   if (query.with !== undefined) {
     where.push(query.with.full ? "peer_full = @with" : "peer = @with")
     values.with = query.with.jid

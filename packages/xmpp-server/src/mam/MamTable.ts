@@ -2,7 +2,9 @@
 // with a random public id (the XEP-0359 stanza-id), the peer's bare and full JID and the time;
 // plus each user's archiving preferences. Archive writes are group-committed: the rows queued
 // during one event-loop turn go into one durable transaction (one fsync for many messages),
-// and each writer learns its durable outcome afterwards. Reads and removals flush first.
+// and each writer learns its durable outcome afterwards. Reads and removals flush first. A
+// per-user byte quota bounds each archive (a copy that does not fit is refused, `quota`), and
+// messages older than `archive_expires_after` are left out of queries and swept away.
 import { randomBytes } from "node:crypto"
 import type { TestingFaults } from "../config/ServerConfig.js"
 import { faultText, injectFault } from "../faults/Faults.js"
@@ -32,6 +34,23 @@ export const mamMigrations: ReadonlyArray<string> = [
      default_mode TEXT NOT NULL,
      always TEXT NOT NULL,
      never TEXT NOT NULL) STRICT`,
+  // Bytes each user's archive holds (UTF-8 of the archived stanzas), kept by triggers for the
+  // byte quota; stamps indexed for the expiry sweep.
+  `CREATE TABLE mam_usage (
+     username TEXT PRIMARY KEY REFERENCES users (username) ON DELETE CASCADE,
+     bytes INTEGER NOT NULL) STRICT;
+   INSERT INTO mam_usage (username, bytes)
+     SELECT username, sum(length(CAST(stanza AS BLOB))) FROM mam_messages GROUP BY username;
+   CREATE TRIGGER mam_usage_added AFTER INSERT ON mam_messages BEGIN
+     INSERT INTO mam_usage (username, bytes)
+       VALUES (new.username, length(CAST(new.stanza AS BLOB)))
+       ON CONFLICT (username) DO UPDATE SET bytes = bytes + excluded.bytes;
+   END;
+   CREATE TRIGGER mam_usage_removed AFTER DELETE ON mam_messages BEGIN
+     UPDATE mam_usage SET bytes = bytes - length(CAST(old.stanza AS BLOB))
+       WHERE username = old.username;
+   END;
+   CREATE INDEX mam_messages_by_stamp ON mam_messages (stamp);`,
 ]
 
 /** One archived copy as read back. */
@@ -47,8 +66,13 @@ export interface MamTableOptions {
   readonly storage: StorageShape
   readonly domain: string
   readonly defaultMode: MamDefault
+  /** Bytes (UTF-8 of the archived stanzas) one user's archive may hold; 0: no limit. */
+  readonly maxBytes: number
+  /** Archived messages older than this many ms expire; "never": they are kept. */
+  readonly expiresAfter: number | "never"
   readonly faults: TestingFaults
   readonly logger: Logger
+  readonly now?: () => number
 }
 
 /** The archive store plus preferences and the raw storage queries use. */
@@ -57,6 +81,13 @@ export interface MamTable extends ArchiveStore {
   setPrefs(username: string, prefs: MamPrefs): void
   /** Commits the queued writes now (before a query, a removal, or at stop). */
   flush(): void
+  /** Messages stamped before this (epoch ms) have expired; undefined when nothing expires. */
+  expiredBefore(): number | undefined
+  /**
+   * Deletes at most `limit` expired messages, oldest first; returns how many went (fewer than
+   * `limit`: none is left).
+   */
+  sweepExpired(limit: number): number
   readonly storage: StorageShape
 }
 
@@ -79,8 +110,18 @@ interface PrefsRow {
 
 /** Opens the archive (applying the migrations). */
 export const openMamTable = (options: MamTableOptions): MamTable => {
-  const { storage, domain, faults, logger } = options
+  const { storage, domain, faults, logger, maxBytes, expiresAfter } = options
+  const now = options.now ?? Date.now
   storage.migrate("mam", mamMigrations)
+  const expiredBefore = (): number | undefined =>
+    expiresAfter === "never" ? undefined : now() - expiresAfter
+  const warnedFull = new Set<string>()
+  /** Bytes queued for each owner in this turn's batch (not in `mam_usage` until committed). */
+  const queuedBytes = new Map<string, number>()
+  const usedBytes = (owner: string): number =>
+    (storage.sql.get<{ readonly bytes: number }>("SELECT bytes FROM mam_usage WHERE username = ?", [
+      owner,
+    ])?.bytes ?? 0) + (queuedBytes.get(owner) ?? 0)
   const cache = new Map<string, MamPrefs>()
   const fallback: MamPrefs = { defaultMode: options.defaultMode, always: [], never: [] }
   const prefs = (username: string): MamPrefs => {
@@ -106,6 +147,7 @@ export const openMamTable = (options: MamTableOptions): MamTable => {
     if (queue.length === 0) return
     const batch = queue
     queue = []
+    queuedBytes.clear()
     const results: Array<StoreResult> = []
     try {
       storage.transaction(() => {
@@ -146,6 +188,17 @@ export const openMamTable = (options: MamTableOptions): MamTable => {
       archivable(stanza) &&
       prefsAllow(prefs(owner), peer, () => storage.roster.get(owner, peer) !== undefined),
     flush,
+    expiredBefore,
+    sweepExpired: (limit) => {
+      const before = expiredBefore()
+      if (before === undefined) return 0
+      flush()
+      return storage.sql.run(
+        `DELETE FROM mam_messages WHERE seq IN
+           (SELECT seq FROM mam_messages WHERE stamp < ? ORDER BY stamp LIMIT ?)`,
+        [before, limit],
+      ).changes
+    },
     archive: (owner, stanza, direction, messageKey, settled) => {
       if (injectFault(faults, "mam_write", logger)) {
         const failure = { ok: false, reason: "failed", text: faultText("mam_write") } as const
@@ -154,6 +207,22 @@ export const openMamTable = (options: MamTableOptions): MamTable => {
       }
       const peerText = direction === "incoming" ? stanza.attrs.from : stanza.attrs.to
       const peer = parseJid(peerText ?? "")
+      const text = serialize(stanza)
+      const bytes = Buffer.byteLength(text)
+      if (maxBytes > 0 && usedBytes(owner) + bytes > maxBytes) {
+        const failure = {
+          ok: false,
+          reason: "quota",
+          text: `the archive of ${owner}@${domain} is full (${maxBytes} bytes)`,
+        } as const
+        // Once per owner until a copy fits again: a flood must not flood the log too.
+        if (!warnedFull.has(owner)) logger.warn("mam-archive-full", { owner, maxBytes })
+        warnedFull.add(owner)
+        settled?.(failure)
+        return failure
+      }
+      warnedFull.delete(owner)
+      queuedBytes.set(owner, (queuedBytes.get(owner) ?? 0) + bytes)
       const id = randomBytes(12).toString("base64url")
       const row: QueuedRow = [
         id,
@@ -161,9 +230,9 @@ export const openMamTable = (options: MamTableOptions): MamTable => {
         direction,
         peer?.bare ?? domain,
         peer?.full ?? domain,
-        serialize(stanza),
+        text,
         messageKey ?? null,
-        Date.now(),
+        now(),
       ]
       queue.push({ row, settled })
       if (!scheduled) {

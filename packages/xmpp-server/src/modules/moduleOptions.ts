@@ -1,5 +1,6 @@
 // Validation of a built-in module's `[modules.NAME]` table: unknown keys and wrong types are
 // start errors that name the key, as the config loader does for the core sections.
+import { parseDuration } from "../config/Duration.js"
 
 /** A `[modules.NAME]` table with a bad key or value; `startServer` fails with its message. */
 export class ModuleOptionError extends Error {
@@ -12,6 +13,8 @@ export class ModuleOptionError extends Error {
 export interface ModuleOptions {
   integer(key: string, fallback: number, minimum: number): number
   choice<T extends string>(key: string, fallback: T, choices: ReadonlyArray<T>): T
+  /** A duration ("30s", "90min", "12h", "7d", "2w", "1y") in ms, or "never". */
+  duration(key: string, fallback: string): number | "never"
 }
 
 /** Checks the table's keys (`enabled` is always allowed) and returns typed readers. */
@@ -40,6 +43,17 @@ export const moduleOptions = (
       if (typeof value !== "string" || !(choices as ReadonlyArray<string>).includes(value))
         throw new ModuleOptionError(module, key, `must be one of ${choices.join(", ")}`)
       return value as T
+    },
+    duration: (key, fallback) => {
+      const value = table[key] ?? fallback
+      const parsed = typeof value === "string" ? parseDuration(value) : undefined
+      if (parsed === undefined)
+        throw new ModuleOptionError(
+          module,
+          key,
+          'must be a duration such as "30s", "90min", "12h", "7d", "2w", "1y", or "never"',
+        )
+      return parsed
     },
   }
 }

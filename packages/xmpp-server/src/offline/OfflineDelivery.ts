@@ -1,6 +1,7 @@
 // XEP-0160 §3: delivery of stored messages when the user sends initial presence with a
-// non-negative priority, in the order they were stored. A message is removed only after its
-// write to the socket succeeded (`stanzaWritten` ok); a failed write leaves it for the next
+// non-negative priority, in the order they were stored, each once the connection's output
+// buffer has room (backpressure). A message is removed only after its write to the socket
+// succeeded (`stanzaWritten` ok); a failed write leaves it for the next
 // login. On a stream-managed session (XEP-0198) it is removed once the session's queue took
 // it instead: from then on stream management answers for it (see `handedOver`). Modules may
 // veto each message first (`offlineDelivery` hooks, e.g. AMP expire-at).
@@ -9,7 +10,10 @@ import type { OfflineMessage, OfflineVerdict } from "../routing/MessageStores.js
 import type { Session } from "../session/Session.js"
 import { parseElement } from "../xml/parseXml.js"
 import type { XmlElement } from "../xml/Xml.js"
-import type { OfflineTable } from "./OfflineTable.js"
+import type { OfflineRow, OfflineTable } from "./OfflineTable.js"
+
+/** Stored messages read from the table at a time (a backlog is not read into memory whole). */
+const rowsPerRead = 20
 
 /** Delivers stored messages and removes them once written. */
 export class OfflineDelivery {
@@ -26,46 +30,64 @@ export class OfflineDelivery {
     private readonly logger: Logger,
   ) {}
 
-  /** Sends `session` its account's stored messages, oldest first. */
+  /**
+   * Sends `session` its account's stored messages, oldest first, as fast as the client reads
+   * them: each waits until the connection's output buffer is below the low-water mark, so a
+   * backlog of any size (a mailbox bomb) never trips the output cap of a client that reads.
+   */
   async flush(session: Session): Promise<void> {
-    for (const row of this.table.list(session.username)) {
-      const key = String(row.seq)
-      if (this.sending.has(key)) continue
-      if (session.closed) return
-      const stanza = parseElement(row.stanza)
-      if (stanza === undefined) {
-        this.logger.error("offline-message-unreadable", { key, username: row.username })
-        this.table.remove(key)
-        continue
+    let after = 0
+    for (;;) {
+      const rows = this.table.list(session.username, after, rowsPerRead)
+      if (rows.length === 0) return
+      for (const row of rows) {
+        after = row.seq
+        await session.whenWritable()
+        if (session.closed) return
+        if (!(await this.deliver(session, row))) return
       }
-      this.sending.add(key)
-      const message: OfflineMessage = {
-        key,
-        owner: row.username,
-        stanza,
-        extra: row.extra ?? undefined,
-        storedAt: row.stored_at,
-        messageKey: row.message_key ?? undefined,
-      }
-      if ((await this.verdict(message)) === "discard") {
-        this.table.remove(key)
-        this.sending.delete(key)
-        continue
-      }
-      if (session.closed) {
-        this.sending.delete(key)
-        return
-      }
-      this.written.set(stanza, key)
-      const keys = this.bySession.get(session) ?? new Set<string>()
-      keys.add(key)
-      this.bySession.set(session, keys)
-      const sent = session.send(stanza)
-      // Queued by stream management: written now, or held while the session is hibernated, or
-      // queued just before its write failed or the queue overflowed (`send` false then).
-      if (session.streamManaged && (sent || session.unacked().includes(stanza)))
-        this.handedOver(session, stanza, key)
     }
+  }
+
+  /** Delivers one stored message; false when the session ended meanwhile. */
+  private async deliver(session: Session, row: OfflineRow): Promise<boolean> {
+    const key = String(row.seq)
+    // Read before the wait: another session of the account may have taken it meanwhile.
+    if (this.sending.has(key) || !this.table.has(key)) return true
+    const stanza = parseElement(row.stanza)
+    if (stanza === undefined) {
+      this.logger.error("offline-message-unreadable", { key, username: row.username })
+      this.table.remove(key)
+      return true
+    }
+    this.sending.add(key)
+    const message: OfflineMessage = {
+      key,
+      owner: row.username,
+      stanza,
+      extra: row.extra ?? undefined,
+      storedAt: row.stored_at,
+      messageKey: row.message_key ?? undefined,
+    }
+    if ((await this.verdict(message)) === "discard") {
+      this.table.remove(key)
+      this.sending.delete(key)
+      return true
+    }
+    if (session.closed) {
+      this.sending.delete(key)
+      return false
+    }
+    this.written.set(stanza, key)
+    const keys = this.bySession.get(session) ?? new Set<string>()
+    keys.add(key)
+    this.bySession.set(session, keys)
+    const sent = session.send(stanza)
+    // Queued by stream management: written now, or held while the session is hibernated, or
+    // queued just before its write failed or the queue overflowed (`send` false then).
+    if (session.streamManaged && (sent || session.unacked().includes(stanza)))
+      this.handedOver(session, stanza, key)
+    return true
   }
 
   /**

@@ -1,12 +1,16 @@
 // The `offline` module (XEP-0160 offline messages with XEP-0203 delay stamps): provides the
 // offline store routing uses for messages to an account with no available resource, and
 // delivers the stored messages on the next initial presence. `[modules.offline]` keys:
-// `max_messages_per_user` (default 1000; a full store bounces `resource-constraint`).
+// `max_messages_per_user` (default 1000) and `max_bytes_per_user` (default 16 MiB, 0: no byte
+// limit); a message that does not fit bounces `resource-constraint` (type `wait`).
 
 import { moduleOptions } from "../modules/moduleOptions.js"
 import type { ServerModule } from "../modules/ServerModule.js"
 import { OfflineDelivery } from "./OfflineDelivery.js"
 import { openOfflineTable } from "./OfflineTable.js"
+
+/** Default `max_bytes_per_user`: 16 MiB, 64 stanzas of the largest default size. */
+export const defaultOfflineBytes = 16 * 1024 * 1024
 
 /** XEP-0160 §4: the disco feature of offline storage. */
 export const FEATURE_OFFLINE = "msgoffline"
@@ -15,11 +19,12 @@ export const FEATURE_OFFLINE = "msgoffline"
 export const offlineModule: ServerModule = {
   name: "offline",
   setup: (api, table) => {
-    const options = moduleOptions("offline", table, ["max_messages_per_user"])
+    const options = moduleOptions("offline", table, ["max_messages_per_user", "max_bytes_per_user"])
     const offline = openOfflineTable({
       storage: api.storage,
       domain: api.domain,
       maxMessages: options.integer("max_messages_per_user", 1000, 1),
+      maxBytes: options.integer("max_bytes_per_user", defaultOfflineBytes, 0),
       faults: api.config.testing.faults,
       logger: api.logger,
     })

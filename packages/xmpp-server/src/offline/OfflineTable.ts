@@ -1,7 +1,7 @@
 // XEP-0160 offline storage in the server's database: one row per message, in arrival order,
 // with the XEP-0203 delay stamp added at store time (unless the server stamped it already,
 // e.g. stream management stamping when it first queued the message) and optional extra data (the AMP plugin's
-// pending rules). A per-user quota bounds it. Every write is durable when `store` returns.
+// pending rules). Per-user quotas bound it: a number of messages and a number of bytes. Every write is durable when `store` returns.
 import type { TestingFaults } from "../config/ServerConfig.js"
 import { faultText, injectFault } from "../faults/Faults.js"
 import type { Logger } from "../log/Logger.js"
@@ -23,6 +23,21 @@ export const offlineMigrations: ReadonlyArray<string> = [
      message_key TEXT,
      stored_at INTEGER NOT NULL) STRICT`,
   "CREATE INDEX offline_messages_by_user ON offline_messages (username, seq)",
+  // Bytes each user holds (UTF-8 of the stored stanzas), kept by triggers for the byte quota.
+  `CREATE TABLE offline_usage (
+     username TEXT PRIMARY KEY REFERENCES users (username) ON DELETE CASCADE,
+     bytes INTEGER NOT NULL) STRICT;
+   INSERT INTO offline_usage (username, bytes)
+     SELECT username, sum(length(CAST(stanza AS BLOB))) FROM offline_messages GROUP BY username;
+   CREATE TRIGGER offline_usage_added AFTER INSERT ON offline_messages BEGIN
+     INSERT INTO offline_usage (username, bytes)
+       VALUES (new.username, length(CAST(new.stanza AS BLOB)))
+       ON CONFLICT (username) DO UPDATE SET bytes = bytes + excluded.bytes;
+   END;
+   CREATE TRIGGER offline_usage_removed AFTER DELETE ON offline_messages BEGIN
+     UPDATE offline_usage SET bytes = bytes - length(CAST(old.stanza AS BLOB))
+       WHERE username = old.username;
+   END;`,
 ]
 
 /** One stored message as read back. */
@@ -40,6 +55,8 @@ export interface OfflineTableOptions {
   readonly storage: StorageShape
   readonly domain: string
   readonly maxMessages: number
+  /** Bytes (UTF-8 of the stored stanzas) one user may hold; 0: no byte limit. */
+  readonly maxBytes: number
   readonly faults: TestingFaults
   readonly logger: Logger
   readonly now?: () => number
@@ -47,13 +64,15 @@ export interface OfflineTableOptions {
 
 /** The offline store plus the reads the module's delivery needs. */
 export interface OfflineTable extends OfflineStore {
-  /** The user's messages in arrival order. */
-  list(username: string): ReadonlyArray<OfflineRow>
+  /** The user's messages in arrival order: all, or `limit` stored after sequence `after`. */
+  list(username: string, after?: number, limit?: number): ReadonlyArray<OfflineRow>
+  /** True while the message with this key is stored. */
+  has(key: string): boolean
 }
 
 /** Opens the table (applying the migrations) and returns the store. */
 export const openOfflineTable = (options: OfflineTableOptions): OfflineTable => {
-  const { storage, domain, maxMessages, faults, logger } = options
+  const { storage, domain, maxMessages, maxBytes, faults, logger } = options
   const now = options.now ?? Date.now
   storage.migrate("offline", offlineMigrations)
   const count = (username: string): number =>
@@ -61,14 +80,30 @@ export const openOfflineTable = (options: OfflineTableOptions): OfflineTable => 
       "SELECT count(*) AS n FROM offline_messages WHERE username = ?",
       [username],
     )?.n ?? 0
+  const bytesOf = (username: string): number =>
+    storage.sql.get<{ readonly bytes: number }>(
+      "SELECT bytes FROM offline_usage WHERE username = ?",
+      [username],
+    )?.bytes ?? 0
+  /** Why `username` cannot take `bytes` more, if it cannot. */
+  const full = (username: string, bytes: number): string | undefined => {
+    if (count(username) >= maxMessages)
+      return `the offline storage of ${username}@${domain} is full (${maxMessages} messages)`
+    if (maxBytes > 0 && bytesOf(username) + bytes > maxBytes)
+      return `the offline storage of ${username}@${domain} is full (${maxBytes} bytes)`
+    return undefined
+  }
   return {
     accepts: storableOffline,
     count,
-    list: (username) =>
+    list: (username, after = 0, limit = -1) =>
       storage.sql.all<OfflineRow>(
-        "SELECT * FROM offline_messages WHERE username = ? ORDER BY seq",
-        [username],
+        "SELECT * FROM offline_messages WHERE username = ? AND seq > ? ORDER BY seq LIMIT ?",
+        [username, after, limit],
       ),
+    has: (key) =>
+      storage.sql.get("SELECT 1 AS found FROM offline_messages WHERE seq = ?", [Number(key)]) !==
+      undefined,
     holds: (username, text) =>
       storage.sql.get(
         "SELECT 1 AS found FROM offline_messages WHERE username = ? AND stanza = ? LIMIT 1",
@@ -93,14 +128,11 @@ export const openOfflineTable = (options: OfflineTableOptions): OfflineTable => 
       if (delay !== undefined) stanza.append(delay)
       const text = serialize(stanza)
       if (delay !== undefined) stanza.children = stanza.children.filter((child) => child !== delay)
+      const bytes = Buffer.byteLength(text)
       try {
         return storage.transaction(() => {
-          if (count(username) >= maxMessages)
-            return {
-              ok: false,
-              reason: "quota",
-              text: `the offline storage of ${username}@${domain} is full (${maxMessages} messages)`,
-            } as const
+          const reason = full(username, bytes)
+          if (reason !== undefined) return { ok: false, reason: "quota", text: reason } as const
           const row = storage.sql.get<{ readonly seq: number }>(
             `INSERT INTO offline_messages (username, stanza, extra, message_key, stored_at)
              VALUES (?, ?, ?, ?, ?) RETURNING seq`,

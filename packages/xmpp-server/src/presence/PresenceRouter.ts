@@ -1,8 +1,10 @@
 // RFC 6121 §4: presence from a bound session — broadcast (no `to`), directed presence (with
-// `to`), subscription requests and answers (§3). Probes from clients are ignored (§4.3:
+// `to`, at most `[limits] max_directed_presences` targets tracked per session), subscription
+// requests and answers (§3). Probes from clients are ignored (§4.3:
 // only servers probe) and presence to other domains is dropped (no server-to-server links).
 import type { ServerCore } from "../core/ServerCore.js"
 import type { Jid } from "../jid/Jid.js"
+import { errorReply } from "../routing/StanzaError.js"
 import type { Session } from "../session/Session.js"
 import type { XmlElement } from "../xml/Xml.js"
 import {
@@ -70,7 +72,34 @@ export const handlePresence = (
   if (to.domain !== core.domain || to.local === undefined) return
   if (type !== "error" && to.bare !== session.bare) {
     if (type === "unavailable") session.directedPresence.delete(to.full)
-    else if (!isSubscriber(core, session, to.bare)) session.directedPresence.add(to.full)
+    else if (!isSubscriber(core, session, to.bare) && !tracked(core, session, presence, to.full))
+      return
   }
   directedPresence(core, to.full, presence)
+}
+
+/**
+ * Remembers a directed presence target (RFC 6121 §4.6.3: it gets unavailable when the session
+ * ends). Past `[limits] max_directed_presences` targets the presence is not sent and the
+ * session gets `<policy-violation/>` (type `modify`: a local limit, freed by sending
+ * unavailable to a target, not by waiting); false then.
+ */
+const tracked = (
+  core: ServerCore,
+  session: Session,
+  presence: XmlElement,
+  target: string,
+): boolean => {
+  const targets = session.directedPresence
+  const limit = core.config.limits.max_directed_presences
+  if (targets.has(target) || targets.size < limit) {
+    targets.add(target)
+    return true
+  }
+  const error = errorReply(presence, "policy-violation", {
+    type: "modify",
+    text: `this session sent directed presence to ${limit} addresses (max_directed_presences); send unavailable to some first`,
+  })
+  if (error !== undefined) session.send(error)
+  return false
 }

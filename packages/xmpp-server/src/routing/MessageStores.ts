@@ -10,7 +10,7 @@ export type StoreResult =
   | { readonly ok: true; readonly key: string }
   | {
       readonly ok: false
-      /** `quota`: the user's offline storage is full; `failed`: the write itself failed. */
+      /** `quota`: the user's offline storage or archive is full; `failed`: the write failed. */
       readonly reason: "quota" | "failed"
       readonly text: string
     }

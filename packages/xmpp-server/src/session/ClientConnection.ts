@@ -26,7 +26,7 @@ import {
 import { type StreamErrorCondition, streamErrorXml } from "../stream/StreamError.js"
 import { checkStreamHeader } from "../stream/StreamHeader.js"
 import { StreamParser } from "../stream/StreamParser.js"
-import type { Transport } from "../stream/Transport.js"
+import { outputLowWaterMark, type Transport } from "../stream/Transport.js"
 import { serialize, type XmlElement, xml } from "../xml/Xml.js"
 import { chooseResource } from "./ResourceBinding.js"
 import type { Session, SessionCloseReason } from "./Session.js"
@@ -153,6 +153,13 @@ export class ClientConnection implements Session, OpenConnection {
 
   send(stanza: XmlElement): boolean {
     return this.sendSerialized(stanza, serialize(stanza))
+  }
+
+  whenWritable(): Promise<void> {
+    const transport = this.transport
+    if (this.closed || this.stage !== "bound" || transport.bufferedOutput < outputLowWaterMark)
+      return Promise.resolve()
+    return new Promise((resolve) => transport.whenDrained(resolve))
   }
 
   sendSerialized(stanza: XmlElement, text: string): boolean {

@@ -59,6 +59,13 @@ export interface Session {
    * outcome. Returns false when the session is already closed.
    */
   send(stanza: XmlElement): boolean
+  /**
+   * Resolves when the connection can take more output: its buffer holds less than
+   * `outputLowWaterMark` bytes (src/stream/Transport.ts). At once when the session is closed or
+   * hibernated (stanzas then fail or queue as usual). Bulk senders (offline backlog, MAM
+   * pages) wait for it before each stanza so that a client that reads gets any amount.
+   */
+  whenWritable(): Promise<void>
   /** Writes a stanza already serialised as `text` (one serialisation for many sessions). */
   sendSerialized(stanza: XmlElement, text: string): boolean
   /** Ends the session with a stream error (or a clean close when no condition is given). */

@@ -8,6 +8,13 @@ import type { Framing } from "./StreamParser.js"
  */
 export const maxBufferedOutput = 8 * 1024 * 1024
 
+/**
+ * Bulk writers (an offline backlog, a MAM page) write while the output buffer holds less than
+ * this many bytes and wait for it to drain below it otherwise, so a backlog of any size reaches
+ * a client that reads, and one that stops reading is left with little more than this buffered.
+ */
+export const outputLowWaterMark = 512 * 1024
+
 /** Called once a write was handed to the OS (`ok`) or failed. */
 export type WriteCallback = (ok: boolean) => void
 
@@ -31,6 +38,13 @@ export interface Transport {
   ): void
   /** Writes text; `done` (optional) learns whether it reached the OS. False when already closed. */
   write(text: string, done?: WriteCallback): boolean
+  /** Bytes written and not yet handed to the OS. */
+  readonly bufferedOutput: number
+  /**
+   * Calls `ready` once, when the buffered output is below `outputLowWaterMark` (at once if it is
+   * already) or the connection closed.
+   */
+  whenDrained(ready: () => void): void
   /** Switches to TLS (server side) after `<proceed/>` was written; data then flows decrypted. */
   startTls(): void
   /** Stops reading from the peer (backpressure; TCP flow control slows the sender down). */

@@ -112,6 +112,7 @@ describe("defaults", () => {
         auth_failures_per_account: 5,
         auth_account_delay_ms: 1000,
         auth_account_max_delay_ms: 20_000,
+        max_directed_presences: 1000,
       },
       components: [],
       modules: {},

@@ -30,6 +30,7 @@ describe("[limits]", () => {
       auth_failures_per_account: 5,
       auth_account_delay_ms: 1000,
       auth_account_max_delay_ms: 20_000,
+      max_directed_presences: 1000,
     })
   })
 
@@ -50,6 +51,7 @@ auth_failure_window_seconds = 3600
 auth_failures_per_account = 20
 auth_account_delay_ms = 500
 auth_account_max_delay_ms = 10000
+max_directed_presences = 50
 `)
     expect(config.limits).toEqual({
       connections_per_ip: 0,
@@ -66,6 +68,7 @@ auth_account_max_delay_ms = 10000
       auth_failures_per_account: 20,
       auth_account_delay_ms: 500,
       auth_account_max_delay_ms: 10_000,
+      max_directed_presences: 50,
     })
   })
 
@@ -96,6 +99,11 @@ auth_account_max_delay_ms = 10000
       "ipv6_prefix_length = 0",
       "limits.ipv6_prefix_length",
       "expected an integer from 1 to 128, got 0",
+    ],
+    [
+      "max_directed_presences = 0",
+      "limits.max_directed_presences",
+      "expected an integer from 1 to 1000000, got 0",
     ],
     ["stanza_rate = 5", "limits.stanza_rate", "unknown key"],
   ])("refuses %s", (line, key, reason) => {

@@ -17,6 +17,8 @@ const archiveOf = (senders: ReadonlyArray<"alice" | "bob">) => {
     storage,
     domain: "localhost",
     defaultMode: "always",
+    maxBytes: 0,
+    expiresAfter: "never",
     faults,
     logger: silentLogger,
   })

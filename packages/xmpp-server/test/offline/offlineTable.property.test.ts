@@ -41,6 +41,7 @@ describe("offline table", () => {
             storage,
             domain: "localhost",
             maxMessages: quota,
+            maxBytes: 0,
             faults,
             logger: silentLogger,
             now: () => clock,
@@ -90,6 +91,7 @@ describe("offline table", () => {
       storage,
       domain: "localhost",
       maxMessages: 10,
+      maxBytes: 0,
       faults: { ...faults, offline_write: true },
       logger: silentLogger,
     })

@@ -32,7 +32,7 @@ const startWith = (modules: Record<string, Record<string, unknown>>) =>
 describe("module tables", () => {
   it("refuse unknown keys and bad values, naming the key", async () => {
     await expect(startWith({ offline: { max_mesages: 5 } })).rejects.toThrow(
-      "modules.offline.max_mesages: unknown key (known: enabled, max_messages_per_user)",
+      "modules.offline.max_mesages: unknown key (known: enabled, max_messages_per_user, max_bytes_per_user)",
     )
     await expect(startWith({ offline: { max_messages_per_user: 0 } })).rejects.toThrow(
       "modules.offline.max_messages_per_user: must be an integer >= 1",
@@ -40,6 +40,16 @@ describe("module tables", () => {
     await expect(startWith({ mam: { default: "sometimes" } })).rejects.toThrow(
       "modules.mam.default: must be one of always, roster, never",
     )
+    await expect(startWith({ offline: { max_bytes_per_user: -1 } })).rejects.toThrow(
+      "modules.offline.max_bytes_per_user: must be an integer >= 0",
+    )
+    await expect(startWith({ mam: { max_bytes_per_user: "lots" } })).rejects.toThrow(
+      "modules.mam.max_bytes_per_user: must be an integer >= 0",
+    )
+    for (const bad of ["1 month", "7", "0d", 30, "-1h"])
+      await expect(startWith({ mam: { archive_expires_after: bad } })).rejects.toThrow(
+        'modules.mam.archive_expires_after: must be a duration such as "30s", "90min", "12h", "7d", "2w", "1y", or "never"',
+      )
     await expect(startWith({ carbons: { copies: true } })).rejects.toThrow(
       "modules.carbons.copies: unknown key",
     )

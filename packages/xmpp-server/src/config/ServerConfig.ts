@@ -65,6 +65,7 @@ export interface LimitsSection {
   readonly auth_account_delay_ms: number
   /** The longest slot interval; an attempt that would wait past the auth timeout is refused. */
   readonly auth_account_max_delay_ms: number
+  /**
    * Full JIDs one session may have sent directed presence to and not yet unavailable (RFC 6121
    * §4.6: the server tracks them to send unavailable at the end); one more is refused.
    */

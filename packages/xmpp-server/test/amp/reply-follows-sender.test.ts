@@ -7,16 +7,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
 import { login, pause, roundTrip } from "../offline/clients.js"
-import {
-  ampErrorOf,
-  ampMessage,
-  ampOf,
-  befriend,
-  NS_AMP,
-  type Rule,
-  rule,
-  withId,
-} from "./ampClients.js"
+import { ampErrorOf, ampMessage, ampOf, befriend, NS_AMP, rule, withId } from "./ampClients.js"
 
 const NS_DELAY = "urn:xmpp:delay"
 const recipient = "erin@localhost"
@@ -42,20 +33,25 @@ const online = async (at: TestServer, username: string, resource: string, priori
   return client
 }
 
-/** An `expire-at` rule due in `seconds`. */
-const expiring = (action: string, seconds: number): Rule =>
-  rule("expire-at", new Date(Date.now() + seconds * 1000).toISOString(), action)
+/** Seconds from sending until the rule is due: time enough to send and leave under load. */
+const dueInSeconds = 2
 
 /**
- * alice/phone sends `id` to offline erin with `rules`, makes sure the server has it, and goes
- * away before the rule is due.
+ * alice/phone sends `id` to offline erin with one `expire-at` rule of `action`, makes sure the
+ * server has it, and goes away before the rule is due. Returns the rules and when they fall due.
  */
-const sendFromPhoneAndLeave = async (at: TestServer, id: string, rules: ReadonlyArray<Rule>) => {
+const sendFromPhoneAndLeave = async (at: TestServer, id: string, action: string) => {
   const phone = await online(at, "alice", "phone")
+  const due = Date.now() + dueInSeconds * 1000
+  const rules = [rule("expire-at", new Date(due).toISOString(), action)]
   await phone.send(ampMessage(recipient, id, rules))
   await roundTrip(phone)
   await phone.stop()
+  return { rules, due }
 }
+
+/** Resolves once the rule due at `due` has fired (the spec allows one second). */
+const afterFiring = (due: number) => pause(Math.max(0, due + 1500 - Date.now()))
 
 /** The reply with `id` from the server's domain, addressed to alice/phone, as `client` got it. */
 const replyFor = (client: TestClient, id: string, timeoutMs = 8000) =>
@@ -68,8 +64,7 @@ describe("AMP replies follow the sender when the sending session is gone", () =>
   it("an expire-at alert reaches the sender's laptop at once when the phone has gone", async () => {
     const at = await started()
     const laptop = await online(at, "alice", "laptop")
-    const rules = [expiring("alert", 1.5)]
-    await sendFromPhoneAndLeave(at, "follow-alert", rules)
+    const { rules } = await sendFromPhoneAndLeave(at, "follow-alert", "alert")
 
     const alert = await replyFor(laptop, "follow-alert")
     expect(alert.attrs.to).toBe("alice@localhost/phone")
@@ -96,9 +91,8 @@ describe("AMP replies follow the sender when the sending session is gone", () =>
     const at = await started()
     // Online but with a negative priority: not a resource a message to an absent one goes to.
     const shy = await online(at, "alice", "shy", -1)
-    const rules = [expiring("notify", 1)]
-    await sendFromPhoneAndLeave(at, "follow-notify", rules)
-    await pause(2000)
+    const { rules, due } = await sendFromPhoneAndLeave(at, "follow-notify", "notify")
+    await afterFiring(due)
     await roundTrip(shy)
     expect(withId(shy, "follow-notify")).toEqual([])
 
@@ -122,8 +116,7 @@ describe("AMP replies follow the sender when the sending session is gone", () =>
   it("an AMP error reaches the laptop at once, or waits for the next login when none is online", async () => {
     const at = await started()
     const laptop = await online(at, "alice", "laptop")
-    const rules = [expiring("error", 1.5)]
-    await sendFromPhoneAndLeave(at, "follow-error", rules)
+    const { rules } = await sendFromPhoneAndLeave(at, "follow-error", "error")
     const error = await replyFor(laptop, "follow-error")
     expect(error.attrs.type).toBe("error")
     expect(error.attrs.to).toBe("alice@localhost/phone")
@@ -135,9 +128,8 @@ describe("AMP replies follow the sender when the sending session is gone", () =>
     })
 
     await laptop.stop()
-    const later = [expiring("error", 1)]
-    await sendFromPhoneAndLeave(at, "follow-error-later", later)
-    await pause(2000)
+    const { rules: later, due } = await sendFromPhoneAndLeave(at, "follow-error-later", "error")
+    await afterFiring(due)
     const tablet = await online(at, "alice", "tablet")
     const stored = await replyFor(tablet, "follow-error-later")
     expect(stored.attrs.type).toBe("error")

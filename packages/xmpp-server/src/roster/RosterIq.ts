@@ -5,7 +5,7 @@
 // XEP-0198 ack of the set is released, only once the change is durable (issue 25 item 2).
 import type { ServerCore } from "../core/ServerCore.js"
 import { parseJid } from "../jid/Jid.js"
-import { emptyItem } from "../presence/Subscription.js"
+import { emptyItem, isHidden } from "../presence/Subscription.js"
 import { sendSubscriptionToContact } from "../presence/SubscriptionRouter.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import type { Session } from "../session/Session.js"
@@ -50,9 +50,7 @@ export const handleRosterIq = (
   if (element.attrs.subscription === "remove") {
     if (existing === undefined) return fail(iq, "item-not-found", "no such roster item")
     removeItem(core, session, contact.bare)
-    commitThenAnswer(core, session, iq, { kind: "remove", contact: contact.bare }, () =>
-      xml("item", { jid: contact.bare, subscription: "remove" }),
-    )
+    commitThenAnswer(core, session, iq, { kind: "remove", contact: contact.bare })
     return "answered"
   }
   const groups = element.getChildren("group").map((group) => group.text())
@@ -62,12 +60,29 @@ export const handleRosterIq = (
     return fail(iq, rosterFullCondition, rosterFullText(core))
   const name = element.attrs.name === "" ? undefined : element.attrs.name
   const item = { ...(existing ?? emptyItem(contact.bare)), name, groups }
-  commitThenAnswer(core, session, iq, { kind: "put", item }, () => rosterItemXml(item))
+  commitThenAnswer(core, session, iq, { kind: "put", item })
   return "answered"
 }
 
 /**
- * Queues `change`; once it is durable, answers `iq` and pushes `pushed()` to the interested
+ * What to push for `contact` once a change is durable: the item as it is now, since a
+ * subscription change of the same turn may have changed it since and was pushed at once (a push
+ * of the older state would arrive after it and undo it on the clients).
+ */
+const currentPush = (
+  core: ServerCore,
+  username: string,
+  change: RosterChange,
+  contact: string,
+): XmlElement => {
+  const item = core.storage.roster.get(username, contact)
+  return item === undefined || (change.kind === "remove" && isHidden(item))
+    ? xml("item", { jid: contact, subscription: "remove" })
+    : rosterItemXml(item)
+}
+
+/**
+ * Queues `change`; once it is durable, answers `iq` and pushes the item to the interested
  * sessions (or answers with an error when the commit failed: nothing is pushed then).
  */
 const commitThenAnswer = (
@@ -75,13 +90,13 @@ const commitThenAnswer = (
   session: Session,
   iq: XmlElement,
   change: RosterChange,
-  pushed: () => XmlElement,
 ): void => {
+  const contact = change.kind === "put" ? change.item.jid : change.contact
   const handedOn = core.sm.current?.begin()
   core.storage.roster.write(session.username, change, (outcome) => {
     if (outcome.ok) {
       session.send(iqResult(iq))
-      pushItem(core, session.bare, pushed())
+      pushItem(core, session.bare, currentPush(core, session.username, change, contact))
     } else {
       core.logger.error("roster-write-failed", { user: session.username, error: outcome.error })
       session.send(fail(iq, "internal-server-error", "the roster could not be saved"))

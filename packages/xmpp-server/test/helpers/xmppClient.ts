@@ -54,6 +54,8 @@ interface RawClient {
   send(stanza: XmlElement): Promise<void>
   iqCaller: { request(stanza: XmlElement, timeout?: number): Promise<XmlElement> }
   reconnect: { stop(): void }
+  /** How long @xmpp/client waits for a stream to open or close (its default, 2 s, is short on a loaded machine). */
+  timeout: number
 }
 
 /** Connects and authenticates; rejects when login fails. */
@@ -73,6 +75,7 @@ export const connectClient = async (options: ConnectOptions): Promise<TestClient
       ),
   })
   raw.reconnect.stop()
+  raw.timeout = 10_000
   const received: Array<XmlElement> = []
   const errors: Array<Error> = []
   const waiters = new Set<(stanza: XmlElement) => void>()

@@ -73,6 +73,8 @@ const expectedFiles = [
   "xmpp-amp.sqlite-shm",
   "self-signed-certificate.pem",
   "self-signed-key.pem",
+  // The admin socket of the running server (deluser/passwd reach it through it).
+  "admin.sock",
 ]
 
 describe("file permissions (issue 25 item 7)", () => {

@@ -136,8 +136,9 @@ const program = (options: StartOptions) =>
       // Issue 25 item 7: data_dir 0700, its database and key files 0600 (older ones tightened).
       const dataDir = config.server.data_dir
       const files = [...databaseFileNames(dataDir), ...Object.values(generatedCertificateFiles)]
-      for (const change of secureDataDirectory(dataDir, files))
-        logger.warn("file-permissions-tightened", { ...change })
+      const { tightened, failed } = secureDataDirectory(dataDir, files)
+      for (const change of tightened) logger.warn("file-permissions-tightened", { ...change })
+      for (const failure of failed) logger.error("file-permissions-not-tightened", { ...failure })
     })
     // Before the storage: a second server on the same data_dir stops here.
     yield* claimAdminSocket(config.server.data_dir, logger)

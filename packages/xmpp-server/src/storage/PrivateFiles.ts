@@ -1,7 +1,9 @@
 // data_dir holds every account's SCRAM keys, every archived and offline message and the TLS
 // private key (issue 25 item 7): it is created 0700 and its files 0600, so no other local
 // user can read them, whatever the umask. A data_dir or file made looser by an earlier version
-// (0755/0644) is tightened at start, and each change is reported so the server can log it.
+// (0755/0644) is tightened at start, and each change (or a path that could not be tightened)
+// is reported so the server can log it. Only the server's start tightens an existing
+// directory: opening a database elsewhere (a test, a tool) never changes its directory.
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs"
 import { join } from "node:path"
 
@@ -17,6 +19,13 @@ export interface Tightened {
   readonly was: string
   /** The permission bits it has now, e.g. "700". */
   readonly now: string
+}
+
+/** A path that grants too much and could not be tightened (e.g. owned by another user). */
+export interface NotTightened {
+  readonly path: string
+  readonly was: string
+  readonly reason: string
 }
 
 const permissionsOf = (path: string): number | undefined => {
@@ -36,31 +45,46 @@ export const tighten = (path: string, mode: number): Tightened | undefined => {
   return { path, was: current.toString(8), now: (current & mode).toString(8) }
 }
 
-/** Creates `directory` (and missing parents) 0700, or tightens it when it exists. */
-export const ensurePrivateDirectory = (directory: string): Tightened | undefined => {
+/** Creates `directory` (and missing parents) 0700 when absent; an existing one is left as is. */
+export const makePrivateDirectory = (directory: string): void => {
   mkdirSync(directory, { recursive: true, mode: privateDirectoryMode })
-  return tighten(directory, privateDirectoryMode)
 }
 
 /**
- * Creates `file` empty with mode 0600 when absent (before a library opens it with its own
- * default mode), or tightens it when it exists.
+ * Creates `file` empty with mode 0600 when absent, before a library opens it with its own
+ * default mode; an existing one is left as is (the server's start tightens it).
  */
-export const ensurePrivateFile = (file: string): Tightened | undefined => {
+export const makePrivateFile = (file: string): void => {
   closeSync(openSync(file, "a", privateFileMode))
-  return tighten(file, privateFileMode)
 }
 
 /**
  * At start: data_dir 0700 (created when missing) and the given files in it 0600 when they
- * exist. Returns what was tightened. Example:
+ * exist. Returns what was tightened and what could not be. Example:
  * `secureDataDirectory("/var/lib/xmpp", ["xmpp-amp.sqlite", "xmpp-amp.sqlite-wal"])`.
  */
 export const secureDataDirectory = (
   dataDir: string,
   files: ReadonlyArray<string>,
-): ReadonlyArray<Tightened> => {
-  const changes = [ensurePrivateDirectory(dataDir)]
-  for (const file of files) changes.push(tighten(join(dataDir, file), privateFileMode))
-  return changes.filter((change) => change !== undefined)
+): {
+  readonly tightened: ReadonlyArray<Tightened>
+  readonly failed: ReadonlyArray<NotTightened>
+} => {
+  makePrivateDirectory(dataDir)
+  const tightened: Array<Tightened> = []
+  const failed: Array<NotTightened> = []
+  const paths: Array<readonly [string, number]> = [
+    [dataDir, privateDirectoryMode],
+    ...files.map((file) => [join(dataDir, file), privateFileMode] as const),
+  ]
+  for (const [path, mode] of paths) {
+    try {
+      const change = tighten(path, mode)
+      if (change !== undefined) tightened.push(change)
+    } catch (error) {
+      const was = (permissionsOf(path) ?? 0).toString(8)
+      failed.push({ path, was, reason: (error as Error).message })
+    }
+  }
+  return { tightened, failed }
 }

@@ -1,17 +1,13 @@
 // The embedded storage service (spec/server.md "Storage"): one SQLite file in data_dir through
 // better-sqlite3, in WAL mode with synchronous=FULL so that every call has been committed
 // durably when it returns (roster.write: when its callback runs). Users and RFC 6121 rosters
-// here; modules add tables via `migrate`. The file is created 0600 in a 0700 directory (SQLite
-// gives its -wal and -shm files the database file's mode).
+// here; modules add tables via `migrate`. A new database file is created 0600, in a directory
+// created 0700 when missing (SQLite gives its -wal and -shm files the database file's mode);
+// the server's start tightens existing ones (src/storage/PrivateFiles.ts).
 import { basename, dirname, join } from "node:path"
 import Database from "better-sqlite3"
 import { coreMigrations, coreModule } from "./coreMigrations.js"
-import {
-  ensurePrivateDirectory,
-  ensurePrivateFile,
-  privateFileMode,
-  tighten,
-} from "./PrivateFiles.js"
+import { makePrivateDirectory, makePrivateFile } from "./PrivateFiles.js"
 import { RosterCache } from "./RosterCache.js"
 import {
   type QueuedRosterWrite,
@@ -121,9 +117,8 @@ const databaseSideFiles = ["-wal", "-shm"] as const
 const openDatabase = (file: string): Database.Database => {
   try {
     if (file !== ":memory:") {
-      ensurePrivateDirectory(dirname(file))
-      ensurePrivateFile(file)
-      for (const suffix of databaseSideFiles) tighten(`${file}${suffix}`, privateFileMode)
+      makePrivateDirectory(dirname(file))
+      makePrivateFile(file)
     }
     const database = new Database(file)
     database.pragma("journal_mode = WAL")

@@ -4,7 +4,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto"
 import { readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { ensurePrivateDirectory, privateFileMode } from "../storage/PrivateFiles.js"
+import { makePrivateDirectory, privateFileMode } from "../storage/PrivateFiles.js"
 import { type CertificatePair, makeSelfSignedCertificate } from "./selfSignedCertificate.js"
 
 export type { CertificatePair } from "./selfSignedCertificate.js"
@@ -137,7 +137,7 @@ export const ensureCertificate = (
   const pair = makeSelfSignedCertificate(options.domain, now)
   const keyPath = join(options.data_dir, generatedCertificateFiles.key)
   try {
-    ensurePrivateDirectory(options.data_dir)
+    makePrivateDirectory(options.data_dir)
     writeAtomically(keyPath, pair.key, privateFileMode)
     writeAtomically(
       join(options.data_dir, generatedCertificateFiles.cert),

@@ -45,8 +45,9 @@ export const archivePage = async (
 ): Promise<ArchivePage> => {
   const countWhere = async (extra: "" | "<" | ">", seq?: number): Promise<number> => {
     const { values, value } = statement(placeholder)
-    const bound = extra === "" || seq === undefined ? "" : ` AND seq ${extra} ${value(seq)}`
+    // Values in the order their placeholders appear (SQLite's "?" are positional).
     const filter = filterOf(owner, query, value)
+    const bound = extra === "" || seq === undefined ? "" : ` AND seq ${extra} ${value(seq)}`
     const rows = await run(`SELECT count(*) AS n FROM mam_messages WHERE ${filter}${bound}`, values)
     return Number(rows[0]?.n ?? 0)
   }

@@ -141,11 +141,14 @@ export const startPrivatePostgres = async (): Promise<PrivatePostgres> => {
   }
 }
 
-/** Whether a process with this pid is alive (for tests that check the stop). */
+/**
+ * Whether a process with this pid is running; a zombie (exited, not yet reaped: the daemonised
+ * postmaster's parent is init, which may be slow or absent in a container) is not.
+ */
 export const alive = (pid: number): boolean => {
   try {
-    process.kill(pid, 0)
-    return true
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
   } catch {
     return false
   }

@@ -66,6 +66,9 @@ export const offlineSuite = ({ backend, reopen }: SuiteContext): void => {
   it("never passes the quota with concurrent appends", async () => {
     const { offline } = backend()
     await addAccount(backend(), "juliet")
+    // Concurrent reads first, so that a pooled backend has its connections open and the
+    // appends below really run side by side.
+    await Promise.all(Array.from({ length: 8 }, () => offline.count("juliet")))
     const appends = Array.from({ length: 12 }, (_, index) =>
       offline.append(message(`m${index}`), { maxMessages: 5 }),
     )

@@ -109,7 +109,18 @@ export const startPrivatePostgres = async (): Promise<PrivatePostgres> => {
     for (let attempt = 1; attempt <= 3 && !running; attempt++) {
       port = await freePort()
       const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${directory} -c fsync=off -c max_connections=100`
-      const started = run("pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", options, "start"])
+      const started = run("pg_ctl", [
+        "-D",
+        data,
+        "-l",
+        log,
+        "-w",
+        "-t",
+        "60",
+        "-o",
+        options,
+        "start",
+      ])
       running = started.status === 0
       if (!running && attempt === 3)
         throw new Error(
@@ -157,4 +168,3 @@ export const alive = (pid: number): boolean => {
 /** The postmaster's pid of a running private PostgreSQL (first line of postmaster.pid). */
 export const postmasterPid = (postgres: PrivatePostgres): number =>
   Number(readFileSync(join(postgres.directory, "data", "postmaster.pid"), "utf8").split("\n")[0])
-

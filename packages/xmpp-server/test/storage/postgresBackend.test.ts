@@ -18,7 +18,7 @@ import {
   postmasterPid,
   startPrivatePostgres,
 } from "../helpers/privatePostgres.js"
-import { valueOf } from "./repositories/backendMatrix.js"
+import { expectValue } from "./repositories/backendMatrix.js"
 
 describe("the PostgreSQL backend", () => {
   let postgres: PrivatePostgres | undefined
@@ -47,13 +47,19 @@ describe("the PostgreSQL backend", () => {
         )
         const expected = postgresMigrations
           .flatMap(({ module, steps }) => steps.map((_, step) => ({ module, step, n: "1" })))
-          .sort((left, right) => (left.module < right.module ? -1 : left.module > right.module ? 1 : left.step - right.step))
+          .sort((left, right) =>
+            left.module < right.module
+              ? -1
+              : left.module > right.module
+                ? 1
+                : left.step - right.step,
+          )
         expect(recorded.rows).toEqual(expected)
       } finally {
         await client.end()
       }
       // Every node works on the one schema.
-      const [first, second] = nodes.map(valueOf)
+      const [first, second] = nodes.map(expectValue)
       expect(await first?.accounts.create(createUserRecord("juliet", "secret"))).toBe(true)
       expect(await second?.accounts.get("juliet")).toMatchObject({ username: "juliet" })
     } finally {
@@ -63,8 +69,8 @@ describe("the PostgreSQL backend", () => {
 
   it("opens a database that is migrated already without applying anything again", async () => {
     const url = await server().createDatabase("again")
-    valueOf(await valueOf(await openPostgresBackend({ url })).close())
-    const reopened = valueOf(await openPostgresBackend({ url }))
+    expectValue(await expectValue(await openPostgresBackend({ url })).close())
+    const reopened = expectValue(await openPostgresBackend({ url }))
     try {
       expect(await reopened.accounts.count()).toBe(0)
     } finally {
@@ -74,7 +80,7 @@ describe("the PostgreSQL backend", () => {
 
   it("connects over the Unix socket in the server's directory", async () => {
     await server().createDatabase("socket")
-    const backend = valueOf(await openPostgresBackend({ url: server().socketUrl("socket") }))
+    const backend = expectValue(await openPostgresBackend({ url: server().socketUrl("socket") }))
     try {
       expect(await backend.accounts.create(createUserRecord("romeo", "secret"))).toBe(true)
     } finally {

@@ -109,8 +109,7 @@ export const postgresAccounts = (pool: Pool): AccountRepository => ({
   count: () =>
     settle(
       "accounts.count",
-      async () =>
-        Number((await pool.query("SELECT count(*) AS n FROM users")).rows[0]?.n ?? 0),
+      async () => Number((await pool.query("SELECT count(*) AS n FROM users")).rows[0]?.n ?? 0),
       postgresReason,
     ),
 })

@@ -5,15 +5,15 @@ import pg from "pg"
 import { failed, type Outcome, settle } from "../repositories/Outcome.js"
 import type { StorageBackend } from "../repositories/StorageBackend.js"
 import { StorageError } from "../Storage.js"
-import { migratePostgres } from "./PostgresMigrate.js"
 import { postgresAccounts } from "./PostgresAccounts.js"
 import { postgresAmpPending } from "./PostgresAmpPending.js"
 import { postgresArchive } from "./PostgresArchive.js"
-import { postgresReason } from "./postgresError.js"
+import { migratePostgres } from "./PostgresMigrate.js"
 import { postgresOffline } from "./PostgresOffline.js"
 import { postgresPushRegistrations } from "./PostgresPushRegistrations.js"
 import { postgresRoster } from "./PostgresRoster.js"
 import { postgresSmPending } from "./PostgresSmPending.js"
+import { postgresReason } from "./postgresError.js"
 
 /** Where the database is and how many connections to keep. */
 export interface PostgresOptions {
@@ -26,7 +26,8 @@ export interface PostgresOptions {
 }
 
 /** `url` without its password, for messages. Example: `postgres://xmpp:***@db/xmpp`. */
-export const redactedUrl = (url: string): string => url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@")
+export const redactedUrl = (url: string): string =>
+  url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@")
 
 /**
  * Connects, migrates and answers the backend, or why it could not (naming the URL).

@@ -62,7 +62,8 @@ export const migratePostgres = (pool: Pool): Promise<Outcome<void>> =>
           await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
             module TEXT NOT NULL, step INTEGER NOT NULL, applied_at BIGINT NOT NULL,
             PRIMARY KEY (module, step))`)
-          for (const { module, steps } of postgresMigrations) await applyModule(client, module, steps)
+          for (const { module, steps } of postgresMigrations)
+            await applyModule(client, module, steps)
         } finally {
           await client.query("SELECT pg_advisory_unlock($1)", [migrationLockKey])
         }

@@ -37,8 +37,11 @@ const seqOf = (key: string): string | undefined => (/^[0-9]{1,18}$/.test(key) ? 
 export const postgresOffline = (pool: Pool): OfflineRepository => {
   const count = async (username: string): Promise<number> =>
     Number(
-      (await pool.query("SELECT count(*) AS n FROM offline_messages WHERE username = $1", [username]))
-        .rows[0]?.n ?? 0,
+      (
+        await pool.query("SELECT count(*) AS n FROM offline_messages WHERE username = $1", [
+          username,
+        ])
+      ).rows[0]?.n ?? 0,
     )
   return {
     append: (message, quota) =>

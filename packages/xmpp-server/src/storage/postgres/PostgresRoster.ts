@@ -63,7 +63,7 @@ export const postgresRoster = (pool: Pool): RosterRepository => ({
       async () =>
         (
           await pool.query<RosterRow>(
-            "SELECT * FROM roster WHERE username = $1 ORDER BY jid COLLATE \"C\"",
+            'SELECT * FROM roster WHERE username = $1 ORDER BY jid COLLATE "C"',
             [username],
           )
         ).rows.map(itemOf),

@@ -31,9 +31,9 @@ export const sqlitePushRegistrations = (storage: StorageShape): PushRegistration
   return {
     load: () =>
       settle("pushRegistrations.load", () =>
-        sql.all<SqlRow>("SELECT * FROM push_registrations ORDER BY user, service, node").map(
-          registrationOf,
-        ),
+        sql
+          .all<SqlRow>("SELECT * FROM push_registrations ORDER BY user, service, node")
+          .map(registrationOf),
       ),
     save: (registration) =>
       settle("pushRegistrations.save", () => {

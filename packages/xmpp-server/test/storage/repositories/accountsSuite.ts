@@ -2,7 +2,7 @@
 // takes everything stored for the user with it.
 import { expect, it } from "vitest"
 import { createUserRecord } from "../../../src/auth/credentials.js"
-import { addAccount, valueOf } from "./backendMatrix.js"
+import { addAccount, expectValue } from "./backendMatrix.js"
 import type { SuiteContext } from "./suiteContext.js"
 
 /** The account repository's behaviour. */
@@ -36,9 +36,9 @@ export const accountsSuite = ({ backend, reopen }: SuiteContext): void => {
         pending_in: undefined,
         groups: [],
       }
-      valueOf(await store.roster.put(user, item))
+      expectValue(await store.roster.put(user, item))
       const offline = { username: user, stanza: "<message/>", extra: null, messageKey: null }
-      valueOf(await store.offline.append({ ...offline, storedAt: 1 }, { maxMessages: 10 }))
+      expectValue(await store.offline.append({ ...offline, storedAt: 1 }, { maxMessages: 10 }))
       const copy = {
         id: `${user}-1`,
         username: user,
@@ -50,10 +50,12 @@ export const accountsSuite = ({ backend, reopen }: SuiteContext): void => {
         stamp: 1,
       }
       expect(await store.archive.append([copy])).toEqual([undefined])
-      valueOf(await store.archive.setPrefs(user, { defaultMode: "always", always: [], never: [] }))
+      expectValue(
+        await store.archive.setPrefs(user, { defaultMode: "always", always: [], never: [] }),
+      )
       const seq = user === "juliet" ? 1 : 2
       const row = { seq, username: user, resource: "phone", stanza: "<message/>", createdAt: 1 }
-      valueOf(await store.smPending.apply([{ kind: "add", row }]))
+      expectValue(await store.smPending.apply([{ kind: "add", row }]))
       const registration = {
         user: `${user}@example.com`,
         service: "push.example.com",
@@ -61,19 +63,21 @@ export const accountsSuite = ({ backend, reopen }: SuiteContext): void => {
         lastUsed: 1,
         errorCount: 0,
       }
-      valueOf(await store.pushRegistrations.save(registration))
+      expectValue(await store.pushRegistrations.save(registration))
     }
     expect(await store.accounts.delete("juliet")).toBe(true)
     expect(await store.roster.list("juliet")).toEqual([])
     expect(await store.offline.count("juliet")).toBe(0)
-    expect(valueOf(await store.archive.query("juliet", { max: 10 }))).toMatchObject({ count: 0 })
+    expect(expectValue(await store.archive.query("juliet", { max: 10 }))).toMatchObject({
+      count: 0,
+    })
     expect(await store.archive.prefs("juliet")).toBeUndefined()
-    expect(valueOf(await store.smPending.all()).map((row) => row.username)).toEqual(["romeo"])
-    const users = valueOf(await store.pushRegistrations.load()).map((found) => found.user)
+    expect(expectValue(await store.smPending.all()).map((row) => row.username)).toEqual(["romeo"])
+    const users = expectValue(await store.pushRegistrations.load()).map((found) => found.user)
     expect(users).toEqual(["romeo@example.com"])
-    expect(valueOf(await store.roster.list("romeo"))).toHaveLength(1)
+    expect(expectValue(await store.roster.list("romeo"))).toHaveLength(1)
     expect(await store.offline.count("romeo")).toBe(1)
-    expect(valueOf(await store.archive.query("romeo", { max: 10 }))).toMatchObject({ count: 1 })
+    expect(expectValue(await store.archive.query("romeo", { max: 10 }))).toMatchObject({ count: 1 })
     expect(await store.archive.prefs("romeo")).toBeDefined()
   })
 }

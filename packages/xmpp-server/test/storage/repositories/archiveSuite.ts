@@ -9,7 +9,7 @@ import type {
   ArchiveQuery,
 } from "../../../src/storage/repositories/ArchiveRepository.js"
 import { StorageError } from "../../../src/storage/Storage.js"
-import { addAccount, valueOf } from "./backendMatrix.js"
+import { addAccount, expectValue } from "./backendMatrix.js"
 import type { SuiteContext } from "./suiteContext.js"
 
 /** Copy `index` of juliet's archive: even ones with romeo (phone, then laptop), odd ones with the nurse. */
@@ -43,7 +43,7 @@ const summary = (page: ArchivePage) =>
 /** The archive repository's behaviour. */
 export const archiveSuite = ({ backend, reopen }: SuiteContext): void => {
   const query = async (archiveQuery: ArchiveQuery, owner = "juliet") =>
-    summary(valueOf(await backend().archive.query(owner, archiveQuery)))
+    summary(expectValue(await backend().archive.query(owner, archiveQuery)))
 
   beforeEach(async () => {
     await addAccount(backend(), "juliet")
@@ -56,7 +56,7 @@ export const archiveSuite = ({ backend, reopen }: SuiteContext): void => {
   })
 
   it("keeps every copy in archive order with its text and time, each owner apart", async () => {
-    const page = valueOf(await (await reopen()).archive.query("juliet", { max: 50 }))
+    const page = expectValue(await (await reopen()).archive.query("juliet", { max: 50 }))
     expect(page).toMatchObject({ found: true, count: 10, firstIndex: 0, complete: true })
     const rows = page.found ? page.rows : []
     expect(rows.map(({ id, stanza, stamp }) => ({ id, stanza, stamp }))).toEqual(
@@ -65,7 +65,9 @@ export const archiveSuite = ({ backend, reopen }: SuiteContext): void => {
         return { id, stanza, stamp }
       }),
     )
-    expect(rows.map((row) => row.seq)).toEqual([...rows.map((row) => row.seq)].sort((a, b) => a - b))
+    expect(rows.map((row) => row.seq)).toEqual(
+      [...rows.map((row) => row.seq)].sort((a, b) => a - b),
+    )
     expect(await query({ max: 50 }, "romeo")).toMatchObject({ ids: ["r0"], count: 1 })
   })
 
@@ -169,9 +171,11 @@ export const archiveSuite = ({ backend, reopen }: SuiteContext): void => {
   it("stores and replaces a user's preferences", async () => {
     const { archive } = backend()
     expect(await archive.prefs("juliet")).toBeUndefined()
-    valueOf(await archive.setPrefs("juliet", { defaultMode: "roster", always: ["a@x"], never: [] }))
+    expectValue(
+      await archive.setPrefs("juliet", { defaultMode: "roster", always: ["a@x"], never: [] }),
+    )
     const next = { defaultMode: "never", always: [], never: ["b@x", "c@x"] } as const
-    valueOf(await archive.setPrefs("juliet", next))
+    expectValue(await archive.setPrefs("juliet", next))
     expect(await (await reopen()).archive.prefs("juliet")).toEqual(next)
   })
 }

@@ -29,7 +29,7 @@ export interface MatrixEntry {
 }
 
 /** The value of an outcome; a failure fails the test with its reason. */
-export const valueOf = <A>(outcome: Outcome<A>): A => {
+export const expectValue = <A>(outcome: Outcome<A>): A => {
   if (failed(outcome)) throw outcome
   return outcome
 }
@@ -50,9 +50,9 @@ export const backendMatrix: ReadonlyArray<MatrixEntry> = [
       return {
         open: async () => {
           opened += 1
-          return valueOf(await openSqliteBackend(file()))
+          return expectValue(await openSqliteBackend(file()))
         },
-        reopen: async () => valueOf(await openSqliteBackend(file())),
+        reopen: async () => expectValue(await openSqliteBackend(file())),
         stop: () => rmSync(directory, { recursive: true, force: true }),
       }
     },
@@ -67,9 +67,9 @@ export const backendMatrix: ReadonlyArray<MatrixEntry> = [
         open: async () => {
           opened += 1
           url = await postgres.createDatabase(`matrix_${opened}`)
-          return valueOf(await openPostgresBackend({ url, poolSize: 4 }))
+          return expectValue(await openPostgresBackend({ url, poolSize: 4 }))
         },
-        reopen: async () => valueOf(await openPostgresBackend({ url, poolSize: 4 })),
+        reopen: async () => expectValue(await openPostgresBackend({ url, poolSize: 4 })),
         stop: () => postgres.stop(),
       }
     },

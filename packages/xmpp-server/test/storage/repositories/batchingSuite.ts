@@ -6,7 +6,7 @@ import { expect, it } from "vitest"
 import type { ArchivedMessage } from "../../../src/storage/repositories/ArchiveRepository.js"
 import { WriteBatcher } from "../../../src/storage/repositories/WriteBatcher.js"
 import { StorageError } from "../../../src/storage/Storage.js"
-import { addAccount, valueOf } from "./backendMatrix.js"
+import { addAccount, expectValue } from "./backendMatrix.js"
 import type { SuiteContext } from "./suiteContext.js"
 
 const copy = (index: number): ArchivedMessage => ({
@@ -38,10 +38,12 @@ export const batchingSuite = ({ backend, reopen }: SuiteContext): void => {
   it("commits the writes of one turn as one batch; each writer gets its outcome", async () => {
     await addAccount(backend(), "juliet")
     const { batcher, batches } = archiving()
-    const outcomes = await Promise.all(Array.from({ length: 25 }, (_, index) => batcher.add(copy(index))))
+    const outcomes = await Promise.all(
+      Array.from({ length: 25 }, (_, index) => batcher.add(copy(index))),
+    )
     expect(outcomes).toEqual(Array.from({ length: 25 }, () => undefined))
     expect(batches).toEqual([25])
-    const page = valueOf(await (await reopen()).archive.query("juliet", { max: 50 }))
+    const page = expectValue(await (await reopen()).archive.query("juliet", { max: 50 }))
     expect(page.found && page.rows.map((row) => row.id)).toEqual(
       Array.from({ length: 25 }, (_, index) => `b${index}`),
     )
@@ -55,7 +57,7 @@ export const batchingSuite = ({ backend, reopen }: SuiteContext): void => {
     expect(batcher.pending).toBe(0)
     expect(batches).toEqual([8, 8, 4])
     expect(await Promise.all(settled)).toEqual(Array.from({ length: 20 }, () => undefined))
-    const page = valueOf(await backend().archive.query("juliet", { max: 50 }))
+    const page = expectValue(await backend().archive.query("juliet", { max: 50 }))
     expect(page.found && page.rows.map((row) => row.id)).toEqual(
       Array.from({ length: 20 }, (_, index) => `b${index}`),
     )
@@ -79,7 +81,7 @@ export const batchingSuite = ({ backend, reopen }: SuiteContext): void => {
   it("answers every writer of a batch whose commit failed (database closed) with an error", async () => {
     await addAccount(backend(), "juliet")
     const { batcher } = archiving()
-    valueOf(await backend().close())
+    expectValue(await backend().close())
     const outcomes = await Promise.all([batcher.add(copy(1)), batcher.add(copy(2))])
     for (const outcome of outcomes) {
       expect(outcome).toBeInstanceOf(StorageError)

@@ -4,14 +4,14 @@
 import { expect, it } from "vitest"
 import { createUserRecord } from "../../../src/auth/credentials.js"
 import { StorageError } from "../../../src/storage/Storage.js"
-import { valueOf } from "./backendMatrix.js"
+import { expectValue } from "./backendMatrix.js"
 import type { SuiteContext } from "./suiteContext.js"
 
 /** Failures are values with a reason. */
 export const failureSuite = ({ backend }: SuiteContext): void => {
   it("answers calls on a closed backend with an io error naming the operation", async () => {
     const store = backend()
-    valueOf(await store.close())
+    expectValue(await store.close())
     const calls = {
       "accounts.create": () => store.accounts.create(createUserRecord("juliet", "secret")),
       "accounts.count": () => store.accounts.count(),

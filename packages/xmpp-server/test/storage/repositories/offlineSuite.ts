@@ -4,7 +4,7 @@
 import { expect, it } from "vitest"
 import type { OfflineMessage } from "../../../src/storage/repositories/OfflineRepository.js"
 import { StorageError } from "../../../src/storage/Storage.js"
-import { addAccount, valueOf } from "./backendMatrix.js"
+import { addAccount, expectValue } from "./backendMatrix.js"
 import type { SuiteContext } from "./suiteContext.js"
 
 const message = (body: string, overrides: Partial<OfflineMessage> = {}): OfflineMessage => ({
@@ -22,15 +22,15 @@ export const offlineSuite = ({ backend, reopen }: SuiteContext): void => {
     const { offline } = backend()
     await addAccount(backend(), "juliet")
     const rules = JSON.stringify([{ condition: "expire-at", value: "2030-01-01T00:00:00Z" }])
-    const first = valueOf(
+    const first = expectValue(
       await offline.append(message("one", { extra: rules, messageKey: "k1" }), {
         maxMessages: 10,
       }),
     )
-    const second = valueOf(await offline.append(message("two"), { maxMessages: 10 }))
+    const second = expectValue(await offline.append(message("two"), { maxMessages: 10 }))
     expect(first).toMatchObject({ stored: true })
     expect(second).toMatchObject({ stored: true })
-    const listed = valueOf(await (await reopen()).offline.list("juliet"))
+    const listed = expectValue(await (await reopen()).offline.list("juliet"))
     expect(listed).toEqual([
       { ...message("one", { extra: rules, messageKey: "k1" }), key: first.stored && first.key },
       { ...message("two"), key: second.stored && second.key },
@@ -43,7 +43,7 @@ export const offlineSuite = ({ backend, reopen }: SuiteContext): void => {
     expect(await reopened.remove(listed[0]?.key ?? "")).toBe(true)
     expect(await reopened.remove(listed[0]?.key ?? "")).toBe(false)
     expect(await reopened.remove("not a key")).toBe(false)
-    expect(valueOf(await reopened.list("juliet")).map((row) => row.key)).toEqual([
+    expect(expectValue(await reopened.list("juliet")).map((row) => row.key)).toEqual([
       listed[1]?.key,
     ])
   })
@@ -72,7 +72,7 @@ export const offlineSuite = ({ backend, reopen }: SuiteContext): void => {
     const appends = Array.from({ length: 12 }, (_, index) =>
       offline.append(message(`m${index}`), { maxMessages: 5 }),
     )
-    const outcomes = (await Promise.all(appends)).map(valueOf)
+    const outcomes = (await Promise.all(appends)).map(expectValue)
     expect(outcomes.filter((outcome) => outcome.stored)).toHaveLength(5)
     expect(await offline.count("juliet")).toBe(5)
   })

@@ -4,7 +4,7 @@
 import { expect, it } from "vitest"
 import type { SmPendingRow } from "../../../src/storage/repositories/SmPendingRepository.js"
 import { StorageError } from "../../../src/storage/Storage.js"
-import { addAccount, valueOf } from "./backendMatrix.js"
+import { addAccount, expectValue } from "./backendMatrix.js"
 import type { SuiteContext } from "./suiteContext.js"
 
 const smRow = (seq: number, username = "juliet"): SmPendingRow => ({
@@ -21,14 +21,14 @@ export const pendingSuite = ({ backend, reopen }: SuiteContext): void => {
     const { smPending } = backend()
     await addAccount(backend(), "juliet")
     expect(await smPending.lastSeq()).toBe(0)
-    valueOf(
+    expectValue(
       await smPending.apply([
         { kind: "add", row: smRow(1) },
         { kind: "add", row: smRow(3) },
         { kind: "add", row: smRow(2) },
       ]),
     )
-    valueOf(await smPending.apply([{ kind: "remove", seq: 3 }]))
+    expectValue(await smPending.apply([{ kind: "remove", seq: 3 }]))
     const reopened = (await reopen()).smPending
     expect(await reopened.all()).toEqual([smRow(1), smRow(2)])
     expect(await reopened.lastSeq()).toBe(2)
@@ -54,21 +54,21 @@ export const pendingSuite = ({ backend, reopen }: SuiteContext): void => {
       expiresAt,
       data: JSON.stringify({ id, rules: ["expire-at"] }),
     })
-    valueOf(await ampPending.put(row("a", "juliet@example.com", 3000)))
-    valueOf(await ampPending.put(row("b", "romeo@example.net", 1000)))
-    valueOf(await ampPending.put(row("c", "juliet@example.com", 2000)))
-    valueOf(await ampPending.put(row("d", "juliet@example.com", 9000)))
-    valueOf(await ampPending.put(row("a", "juliet@example.com", 2500)))
+    expectValue(await ampPending.put(row("a", "juliet@example.com", 3000)))
+    expectValue(await ampPending.put(row("b", "romeo@example.net", 1000)))
+    expectValue(await ampPending.put(row("c", "juliet@example.com", 2000)))
+    expectValue(await ampPending.put(row("d", "juliet@example.com", 9000)))
+    expectValue(await ampPending.put(row("a", "juliet@example.com", 2500)))
     const reopened = (await reopen()).ampPending
     expect(await reopened.get("a")).toEqual(row("a", "juliet@example.com", 2500))
     expect(await reopened.get("z")).toBeUndefined()
-    expect(valueOf(await reopened.due(3000, 10)).map((due) => due.id)).toEqual(["b", "c", "a"])
-    expect(valueOf(await reopened.due(3000, 2)).map((due) => due.id)).toEqual(["b", "c"])
+    expect(expectValue(await reopened.due(3000, 10)).map((due) => due.id)).toEqual(["b", "c", "a"])
+    expect(expectValue(await reopened.due(3000, 2)).map((due) => due.id)).toEqual(["b", "c"])
     expect(await reopened.due(999, 10)).toEqual([])
-    const forJuliet = valueOf(await reopened.forRecipient("juliet@example.com"))
+    const forJuliet = expectValue(await reopened.forRecipient("juliet@example.com"))
     expect(forJuliet.map((found) => found.id).sort()).toEqual(["a", "c", "d"])
-    valueOf(await reopened.remove("c"))
-    valueOf(await reopened.remove("c"))
-    expect(valueOf(await reopened.due(3000, 10)).map((due) => due.id)).toEqual(["b", "a"])
+    expectValue(await reopened.remove("c"))
+    expectValue(await reopened.remove("c"))
+    expect(expectValue(await reopened.due(3000, 10)).map((due) => due.id)).toEqual(["b", "a"])
   })
 }

@@ -1,8 +1,8 @@
 // Rosters on every backend: put (insert and replace), list in contact order, remove, and a
 // batch of changes committed together with one outcome per change.
 import { expect, it } from "vitest"
-import { StorageError, type RosterItem } from "../../../src/storage/Storage.js"
-import { addAccount, valueOf } from "./backendMatrix.js"
+import { type RosterItem, StorageError } from "../../../src/storage/Storage.js"
+import { addAccount, expectValue } from "./backendMatrix.js"
 import type { SuiteContext } from "./suiteContext.js"
 
 const item = (jid: string, overrides: Partial<RosterItem> = {}): RosterItem => ({
@@ -26,11 +26,11 @@ export const rosterSuite = ({ backend, reopen }: SuiteContext): void => {
       groups: ["Family", "Verona"],
     })
     const request = '<presence type="subscribe" from="tybalt@example.com"/>'
-    valueOf(await roster.put("juliet", item("romeo@example.net", { ask_out: true })))
-    valueOf(await roster.put("juliet", nurse))
-    valueOf(await roster.put("juliet", item("Zed@example.com", { pending_in: request })))
-    valueOf(await roster.put("juliet", { ...nurse, name: "The Nurse" }))
-    const listed = valueOf(await (await reopen()).roster.list("juliet"))
+    expectValue(await roster.put("juliet", item("romeo@example.net", { ask_out: true })))
+    expectValue(await roster.put("juliet", nurse))
+    expectValue(await roster.put("juliet", item("Zed@example.com", { pending_in: request })))
+    expectValue(await roster.put("juliet", { ...nurse, name: "The Nurse" }))
+    const listed = expectValue(await (await reopen()).roster.list("juliet"))
     expect(listed).toEqual([
       item("Zed@example.com", { pending_in: request }),
       { ...nurse, name: "The Nurse" },
@@ -38,7 +38,7 @@ export const rosterSuite = ({ backend, reopen }: SuiteContext): void => {
     ])
     expect(await backend().roster.remove("juliet", "romeo@example.net")).toBe(true)
     expect(await backend().roster.remove("juliet", "romeo@example.net")).toBe(false)
-    expect(valueOf(await backend().roster.list("juliet")).map((found) => found.jid)).toEqual([
+    expect(expectValue(await backend().roster.list("juliet")).map((found) => found.jid)).toEqual([
       "Zed@example.com",
       "nurse@example.com",
     ])
@@ -48,7 +48,7 @@ export const rosterSuite = ({ backend, reopen }: SuiteContext): void => {
   it("commits a batch of changes together; a change that fails alone fails alone", async () => {
     const { roster } = backend()
     await addAccount(backend(), "juliet")
-    valueOf(await roster.put("juliet", item("old@example.com")))
+    expectValue(await roster.put("juliet", item("old@example.com")))
     const outcomes = await roster.commit([
       { username: "juliet", change: { kind: "put", item: item("a@example.com") } },
       { username: "ghost", change: { kind: "put", item: item("b@example.com") } },
@@ -59,7 +59,7 @@ export const rosterSuite = ({ backend, reopen }: SuiteContext): void => {
     expect([outcomes[0], outcomes[2], outcomes[3]]).toEqual([undefined, undefined, undefined])
     expect(outcomes[1]).toBeInstanceOf(StorageError)
     expect(outcomes[1]).toMatchObject({ reason: "constraint", operation: "roster.commit" })
-    const listed = valueOf(await (await reopen()).roster.list("juliet"))
+    const listed = expectValue(await (await reopen()).roster.list("juliet"))
     expect(listed.map((found) => found.jid)).toEqual(["a@example.com", "c@example.com"])
     expect(await backend().roster.list("ghost")).toEqual([])
   })

@@ -63,6 +63,37 @@ export const batchingSuite = ({ backend, reopen }: SuiteContext): void => {
     )
   })
 
+  it("collects the writes that arrive while a batch commits into the next batch", async () => {
+    await addAccount(backend(), "juliet")
+    const batches: Array<ReadonlyArray<string>> = []
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let started: () => void = () => undefined
+    const firstStarted = new Promise<void>((resolve) => {
+      started = resolve
+    })
+    const batcher = new WriteBatcher<ArchivedMessage, void>(async (rows) => {
+      batches.push(rows.map((row) => row.id))
+      started()
+      if (batches.length === 1) await gate
+      return backend().archive.append(rows)
+    })
+    const first = [0, 1, 2].map((index) => batcher.add(copy(index)))
+    await firstStarted
+    const second = [3, 4, 5, 6].map((index) => batcher.add(copy(index)))
+    expect(batcher.pending).toBe(4)
+    release()
+    expect(await Promise.all([...first, ...second])).toEqual(
+      Array.from({ length: 7 }, () => undefined),
+    )
+    expect(batches).toEqual([
+      ["b0", "b1", "b2"],
+      ["b3", "b4", "b5", "b6"],
+    ])
+  })
+
   it("answers a failed write with an error for that writer only", async () => {
     await addAccount(backend(), "juliet")
     const { batcher, batches } = archiving()

@@ -5,6 +5,7 @@
 // redone with a savepoint per write, so a write that fails alone fails alone.
 import type { Pool, PoolClient } from "pg"
 import { type Outcome, storageErrorOf } from "../repositories/Outcome.js"
+import { StorageError } from "../Storage.js"
 import { postgresReason } from "./postgresError.js"
 
 /** Whether `error` came from the server (a SQLSTATE), so the connection is still usable. */
@@ -14,6 +15,10 @@ const fromServer = (error: unknown): boolean =>
   "code" in error &&
   /^[0-9A-Z]{5}$/.test(String(error.code))
 
+/** Whether the connection survives `error`: a server error or our own refusal (a StorageError). */
+const connectionUsable = (error: unknown): boolean =>
+  fromServer(error) || error instanceof StorageError
+
 /** Runs `work` with a pooled connection, handing it back (closed if it broke). */
 export const withClient = async <A>(pool: Pool, work: (client: PoolClient) => Promise<A>) => {
   const client = await pool.connect()
@@ -22,7 +27,7 @@ export const withClient = async <A>(pool: Pool, work: (client: PoolClient) => Pr
     client.release()
     return result
   } catch (error) {
-    client.release(fromServer(error) ? undefined : (error as Error))
+    client.release(connectionUsable(error) ? undefined : (error as Error))
     throw error
   }
 }
@@ -36,7 +41,7 @@ export const inTransaction = <A>(pool: Pool, work: (client: PoolClient) => Promi
       await client.query("COMMIT")
       return result
     } catch (error) {
-      if (fromServer(error)) await client.query("ROLLBACK")
+      if (connectionUsable(error)) await client.query("ROLLBACK")
       throw error
     }
   })

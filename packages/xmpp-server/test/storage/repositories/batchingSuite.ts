@@ -94,6 +94,23 @@ export const batchingSuite = ({ backend, reopen }: SuiteContext): void => {
     ])
   })
 
+  it("with a commit window, commits the writes of several turns together", async () => {
+    await addAccount(backend(), "juliet")
+    const batches: Array<number> = []
+    const batcher = new WriteBatcher<ArchivedMessage, void>(
+      (rows) => {
+        batches.push(rows.length)
+        return backend().archive.append(rows)
+      },
+      { windowMilliseconds: 1000 },
+    )
+    const first = batcher.add(copy(1))
+    await new Promise((resolve) => setImmediate(resolve))
+    const second = batcher.add(copy(2))
+    expect(await Promise.all([first, second])).toEqual([undefined, undefined])
+    expect(batches).toEqual([2])
+  })
+
   it("answers a failed write with an error for that writer only", async () => {
     await addAccount(backend(), "juliet")
     const { batcher, batches } = archiving()

@@ -6,9 +6,17 @@
 // root, so as root every PostgreSQL command runs as the unprivileged `postgres` user (or
 // `nobody`), which owns the directory.
 import { spawnSync } from "node:child_process"
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import pg from "pg"
 import { freePort } from "./freePort.js"
 
@@ -62,6 +70,24 @@ const unprivilegedAccount = (): { name: string; uid: number; gid: number } | und
   throw new Error("running as root, but there is no postgres or nobody user to run PostgreSQL as")
 }
 
+/** Whether every directory from `path` up to / lets other users through (o+x). */
+const traversableByOthers = (path: string): boolean => {
+  for (let current = path; ; current = dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) return false
+    if (dirname(current) === current) return true
+  }
+}
+
+/**
+ * Where the temporary directory goes: the system's, unless PostgreSQL's user could not reach
+ * it (a root-only TMPDIR) or a Unix socket path in it would pass the ~107-byte limit; then /tmp.
+ */
+const temporaryBase = (asOtherUser: boolean): string => {
+  const base = tmpdir()
+  const reachable = !asOtherUser || traversableByOthers(base)
+  return reachable && base.length <= 60 ? base : "/tmp"
+}
+
 /**
  * Starts a private PostgreSQL. Example (one per test file):
  * `let postgres: PrivatePostgres; beforeAll(async () => { postgres = await startPrivatePostgres() }); afterAll(() => postgres?.stop())`.
@@ -69,7 +95,7 @@ const unprivilegedAccount = (): { name: string; uid: number; gid: number } | und
 export const startPrivatePostgres = async (): Promise<PrivatePostgres> => {
   const binaries = postgresBinaries()
   const account = unprivilegedAccount()
-  const directory = mkdtempSync(join(tmpdir(), "xmpp-pg-"))
+  const directory = mkdtempSync(join(temporaryBase(account !== undefined), "xmpp-pg-"))
   const data = join(directory, "data")
   const log = join(directory, "server.log")
   if (account !== undefined) chownSync(directory, account.uid, account.gid)

@@ -8,10 +8,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { pendingTable } from "../../src/amp/PendingSql.js"
 import { createUserRecord } from "../../src/auth/credentials.js"
 import { silentLogger } from "../../src/log/Logger.js"
+import { type MamQuery, runMamQuery } from "../../src/mam/MamQuery.js"
 import { openMamTable } from "../../src/mam/MamTable.js"
 import { openOfflineTable } from "../../src/offline/OfflineTable.js"
 import { registrationTable } from "../../src/push/RegistrationSql.js"
 import { PendingStore } from "../../src/sm/SmPending.js"
+import type { ArchiveQuery } from "../../src/storage/repositories/ArchiveRepository.js"
 import type { StorageBackend } from "../../src/storage/repositories/StorageBackend.js"
 import { openSqliteStorage } from "../../src/storage/SqliteStorage.js"
 import type { StorageShape } from "../../src/storage/Storage.js"
@@ -140,5 +142,71 @@ describe("the SQLite backend on today's database", () => {
     expect(modules.offline.list("juliet")).toMatchObject([{ extra: "amp rules" }])
     expect(modules.archive.remove("archive-1")).toBe(true)
     expect(await modules.ampPending.get("a1")).toMatchObject({ recipient: "j@x" })
+  })
+
+  it("pages the archive exactly as today's MAM query does", async () => {
+    backend = expectValue(await openSqliteBackend(file))
+    for (const user of ["juliet", "romeo"])
+      expect(await backend.accounts.create(createUserRecord(user, "secret"))).toBe(true)
+    const copies = Array.from({ length: 13 }, (_, index) => ({
+      id: `m${index}`,
+      username: index === 5 ? "romeo" : "juliet",
+      direction: "incoming" as const,
+      peer: index % 3 === 0 ? "romeo@example.net" : "nurse@example.com",
+      peerFull: index % 3 === 0 ? `romeo@example.net/r${index % 2}` : "nurse@example.com/n",
+      stanza: `<message><body>${index}</body></message>`,
+      messageKey: null,
+      stamp: 1000 * Math.floor(index / 2),
+    }))
+    expect(await backend.archive.append(copies)).toEqual(copies.map(() => undefined))
+    storage = openSqliteStorage(file)
+    const romeo = { jid: "romeo@example.net", full: false }
+    const queries: ReadonlyArray<ArchiveQuery> = [
+      { max: 50 },
+      { max: 4 },
+      { max: 4, after: "m3" },
+      { max: 4, after: "m11" },
+      { max: 4, before: "" },
+      { max: 4, before: "m9" },
+      { max: 4, before: "m2" },
+      { max: 0 },
+      { max: 2, with: romeo },
+      { max: 2, with: romeo, after: "m3" },
+      { max: 2, with: romeo, before: "" },
+      { max: 5, with: { jid: "romeo@example.net/r1", full: true } },
+      { max: 3, start: 2000, end: 4000 },
+      { max: 3, start: 2000, end: 4000, before: "" },
+      { max: 3, after: "m5" },
+      { max: 3, after: "unknown" },
+    ]
+    for (const query of queries) {
+      const today: MamQuery = {
+        with: query.with,
+        start: query.start,
+        end: query.end,
+        max: query.max,
+        after: query.after,
+        before: query.before,
+      }
+      const expected = runMamQuery(storage, "juliet", today)
+      const page = expectValue(await backend.archive.query("juliet", query))
+      const label = JSON.stringify(query)
+      if ("condition" in expected) expect(page.found, label).toBe(false)
+      else
+        expect(
+          page.found && {
+            rows: page.rows,
+            count: page.count,
+            firstIndex: page.firstIndex,
+            complete: page.complete,
+          },
+          label,
+        ).toEqual({
+          rows: expected.rows,
+          count: expected.count,
+          firstIndex: expected.firstIndex,
+          complete: expected.complete,
+        })
+    }
   })
 })

@@ -4,13 +4,19 @@
 import { defineConfig, type ViteUserConfig } from "vitest/config"
 
 const sourceConditions = ["@xmpp-amp/source", "module", "node", "import", "default"]
+/**
+ * The server-side list is also handed to the test workers as Node's `--conditions`: "import"
+ * there made Node's own `require` pick a CommonJS package's ESM entry (pg's `require("pg-pool")`
+ * got a module namespace). Vite adds "import"/"require" per import by itself.
+ */
+const serverConditions = ["@xmpp-amp/source", "module", "node"]
 
 /** The Vitest config every package extends; `overrides.test` is merged into `test`. */
 export const sharedConfig = (overrides: ViteUserConfig = {}): ViteUserConfig =>
   defineConfig({
     ...overrides,
     resolve: { conditions: sourceConditions, ...overrides.resolve },
-    ssr: { resolve: { conditions: sourceConditions, externalConditions: ["@xmpp-amp/source"] } },
+    ssr: { resolve: { conditions: serverConditions, externalConditions: ["@xmpp-amp/source"] } },
     test: {
       include: ["test/**/*.test.ts"],
       passWithNoTests: false,

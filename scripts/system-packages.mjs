@@ -1,9 +1,10 @@
 // The Debian packages the tests need, each with how to tell whether it is installed. `npm test`
 // (scripts/test.mjs) checks them before any suite runs, then installs the missing ones with apt
-// (as root) or names them in one line. To add one, add an entry; postgresql and nats-server
-// come next as their tests arrive, e.g.
+// (as root) or names them in one line. To add one, add an entry; nats-server comes next as
+// its tests arrive, e.g.
 //   { name: "nats-server", detect: { binary: "nats-server" } }
-//   { name: "postgresql", detect: { binary: "pg_ctlcluster" } }
+// postgresql: the storage tests start a private server from its binaries (initdb, pg_ctl in
+// /usr/lib/postgresql/N/bin); its pg_ctlcluster on PATH says the server package is there.
 // A detect is { binary } (an executable on PATH) or { python } (a module python3 can import).
 
 /** @typedef {{ binary: string } | { python: string }} Detect */
@@ -14,4 +15,5 @@ export const systemPackages = [
   { name: "chromium", detect: { binary: "chromium" } },
   { name: "python3-slixmpp", detect: { python: "slixmpp" } },
   { name: "openssl", detect: { binary: "openssl" } },
+  { name: "postgresql", detect: { binary: "pg_ctlcluster" } },
 ]

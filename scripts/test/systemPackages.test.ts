@@ -29,8 +29,13 @@ const fakeApt = (results: Record<string, boolean> = {}) => {
 }
 
 describe("the declared system packages", () => {
-  it("are chromium, python3-slixmpp and openssl, each with a way to detect it", () => {
-    expect(systemPackages.map((p) => p.name)).toEqual(["chromium", "python3-slixmpp", "openssl"])
+  it("are chromium, python3-slixmpp, openssl and postgresql, each with a way to detect it", () => {
+    expect(systemPackages.map((p) => p.name)).toEqual([
+      "chromium",
+      "python3-slixmpp",
+      "openssl",
+      "postgresql",
+    ])
   })
 
   it("detects a binary on PATH and a python module, and their absence", () => {

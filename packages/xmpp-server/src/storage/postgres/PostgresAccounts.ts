@@ -1,0 +1,115 @@
+// Accounts on PostgreSQL: the `users` table, one row per account with both SCRAM key sets.
+// Deleting an account cascades to every table that references it (ON DELETE CASCADE).
+import type { Pool } from "pg"
+import type { AccountRepository } from "../repositories/AccountRepository.js"
+import { settle } from "../repositories/Outcome.js"
+import type { ScramCredentials, UserRecord } from "../Storage.js"
+import { postgresReason } from "./postgresError.js"
+
+interface UserRow {
+  readonly username: string
+  readonly sha1_salt: string
+  readonly sha1_iterations: number
+  readonly sha1_stored_key: string
+  readonly sha1_server_key: string
+  readonly sha256_salt: string
+  readonly sha256_iterations: number
+  readonly sha256_stored_key: string
+  readonly sha256_server_key: string
+}
+
+const credentials = (
+  salt: string,
+  iterations: number,
+  storedKey: string,
+  serverKey: string,
+): ScramCredentials => ({ salt, iterations, stored_key: storedKey, server_key: serverKey })
+
+const userOf = (row: UserRow): UserRecord => ({
+  username: row.username,
+  scram_sha_1: credentials(
+    row.sha1_salt,
+    row.sha1_iterations,
+    row.sha1_stored_key,
+    row.sha1_server_key,
+  ),
+  scram_sha_256: credentials(
+    row.sha256_salt,
+    row.sha256_iterations,
+    row.sha256_stored_key,
+    row.sha256_server_key,
+  ),
+})
+
+/** The keys of `user` in column order ($2 to $9), after the username ($1). */
+const keysOf = (user: UserRecord) => [
+  user.username,
+  user.scram_sha_1.salt,
+  user.scram_sha_1.iterations,
+  user.scram_sha_1.stored_key,
+  user.scram_sha_1.server_key,
+  user.scram_sha_256.salt,
+  user.scram_sha_256.iterations,
+  user.scram_sha_256.stored_key,
+  user.scram_sha_256.server_key,
+]
+
+/** The account repository over a PostgreSQL pool. Example: `postgresAccounts(pool)`. */
+export const postgresAccounts = (pool: Pool): AccountRepository => ({
+  create: (user) =>
+    settle(
+      "accounts.create",
+      async () =>
+        (
+          await pool.query(
+            `INSERT INTO users (username, sha1_salt, sha1_iterations, sha1_stored_key,
+               sha1_server_key, sha256_salt, sha256_iterations, sha256_stored_key,
+               sha256_server_key, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (username) DO NOTHING`,
+            [...keysOf(user), Date.now()],
+          )
+        ).rowCount === 1,
+      postgresReason,
+    ),
+  get: (username) =>
+    settle(
+      "accounts.get",
+      async () => {
+        const found = await pool.query<UserRow>("SELECT * FROM users WHERE username = $1", [
+          username,
+        ])
+        const row = found.rows[0]
+        return row === undefined ? undefined : userOf(row)
+      },
+      postgresReason,
+    ),
+  setCredentials: (user) =>
+    settle(
+      "accounts.setCredentials",
+      async () =>
+        (
+          await pool.query(
+            `UPDATE users SET sha1_salt = $2, sha1_iterations = $3, sha1_stored_key = $4,
+               sha1_server_key = $5, sha256_salt = $6, sha256_iterations = $7,
+               sha256_stored_key = $8, sha256_server_key = $9
+             WHERE username = $1`,
+            keysOf(user),
+          )
+        ).rowCount === 1,
+      postgresReason,
+    ),
+  delete: (username) =>
+    settle(
+      "accounts.delete",
+      async () =>
+        (await pool.query("DELETE FROM users WHERE username = $1", [username])).rowCount === 1,
+      postgresReason,
+    ),
+  count: () =>
+    settle(
+      "accounts.count",
+      async () => Number((await pool.query("SELECT count(*) AS n FROM users")).rows[0]?.n ?? 0),
+      postgresReason,
+    ),
+})

@@ -1,0 +1,109 @@
+// The PostgreSQL schema (spec/cluster.md "Storage"): the same tables, columns and indexes as the
+// SQLite database (src/storage/coreMigrations.ts and the modules' migrations), in PostgreSQL's
+// types: BIGINT milliseconds, identity columns for arrival order, BOOLEAN and JSONB where SQLite
+// keeps 0/1 and JSON text. Recorded per module under the same names as on SQLite.
+// Append new migrations at the end; never edit one that has shipped.
+
+/** Each module's migrations, applied once each in order. */
+export const postgresMigrations: ReadonlyArray<{
+  readonly module: string
+  readonly steps: ReadonlyArray<string>
+}> = [
+  {
+    module: "core",
+    steps: [
+      `CREATE TABLE users (
+         username TEXT PRIMARY KEY,
+         sha1_salt TEXT NOT NULL,
+         sha1_iterations INTEGER NOT NULL CHECK (sha1_iterations > 0),
+         sha1_stored_key TEXT NOT NULL,
+         sha1_server_key TEXT NOT NULL,
+         sha256_salt TEXT NOT NULL,
+         sha256_iterations INTEGER NOT NULL CHECK (sha256_iterations > 0),
+         sha256_stored_key TEXT NOT NULL,
+         sha256_server_key TEXT NOT NULL,
+         created_at BIGINT NOT NULL);
+       CREATE TABLE roster (
+         username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+         jid TEXT NOT NULL,
+         name TEXT,
+         subscription TEXT NOT NULL CHECK (subscription IN ('none', 'to', 'from', 'both')),
+         ask_out BOOLEAN NOT NULL,
+         pending_in TEXT,
+         groups JSONB NOT NULL DEFAULT '[]',
+         PRIMARY KEY (username, jid));`,
+    ],
+  },
+  {
+    module: "offline",
+    steps: [
+      `CREATE TABLE offline_messages (
+         seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+         username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+         stanza TEXT NOT NULL,
+         extra TEXT,
+         message_key TEXT,
+         stored_at BIGINT NOT NULL);
+       CREATE INDEX offline_messages_by_user ON offline_messages (username, seq);`,
+    ],
+  },
+  {
+    module: "mam",
+    steps: [
+      `CREATE TABLE mam_messages (
+         seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+         id TEXT NOT NULL UNIQUE,
+         username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+         direction TEXT NOT NULL,
+         peer TEXT NOT NULL,
+         peer_full TEXT NOT NULL,
+         stanza TEXT NOT NULL,
+         message_key TEXT,
+         stamp BIGINT NOT NULL);
+       CREATE INDEX mam_messages_by_user ON mam_messages (username, seq);
+       CREATE INDEX mam_messages_by_peer ON mam_messages (username, peer, seq);
+       CREATE TABLE mam_prefs (
+         username TEXT PRIMARY KEY REFERENCES users (username) ON DELETE CASCADE,
+         default_mode TEXT NOT NULL,
+         always JSONB NOT NULL,
+         never JSONB NOT NULL);`,
+    ],
+  },
+  {
+    module: "stream_management",
+    steps: [
+      `CREATE TABLE sm_pending (
+         seq BIGINT PRIMARY KEY,
+         username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+         resource TEXT NOT NULL,
+         stanza_xml TEXT NOT NULL,
+         created_at BIGINT NOT NULL);`,
+    ],
+  },
+  {
+    module: "amp",
+    steps: [
+      `CREATE TABLE amp_pending (
+         id TEXT PRIMARY KEY,
+         recipient TEXT NOT NULL,
+         expires_at BIGINT NOT NULL,
+         data TEXT NOT NULL);
+       CREATE INDEX amp_pending_due ON amp_pending (expires_at);
+       CREATE INDEX amp_pending_recipient ON amp_pending (recipient);`,
+    ],
+  },
+  {
+    module: "push",
+    steps: [
+      `CREATE TABLE push_registrations (
+         username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+         "user" TEXT NOT NULL,
+         service TEXT NOT NULL,
+         node TEXT NOT NULL,
+         publish_options JSONB,
+         last_used BIGINT NOT NULL,
+         error_count INTEGER NOT NULL,
+         PRIMARY KEY ("user", service, node));`,
+    ],
+  },
+]

@@ -1,0 +1,25 @@
+// Accounts with their SCRAM keys (RFC 5802) in either backend: what SASL, in-band
+// registration, the admin commands and the CLI (`adduser`, `deluser`) ask of storage.
+import type { UserRecord } from "../Storage.js"
+import type { Outcome } from "./Outcome.js"
+
+/** The local accounts. Every answer is durable when its promise resolves. */
+export interface AccountRepository {
+  /**
+   * Creates the account; false when it exists already.
+   * Example: `await accounts.create(createUserRecord("juliet", "secret"))`.
+   */
+  create(user: UserRecord): Promise<Outcome<boolean>>
+  /** The account, or undefined. Example: `await accounts.get("juliet")`. */
+  get(username: string): Promise<Outcome<UserRecord | undefined>>
+  /** Replaces the SCRAM keys; false when there is no such user. Example: `await accounts.setCredentials(user)`. */
+  setCredentials(user: UserRecord): Promise<Outcome<boolean>>
+  /**
+   * Deletes the account and everything stored for it (roster, offline messages, archive,
+   * preferences, XEP-0198 pending rows, push registrations); false when absent.
+   * Example: `await accounts.delete("juliet")`.
+   */
+  delete(username: string): Promise<Outcome<boolean>>
+  /** How many accounts exist. Example: `await accounts.count()`. */
+  count(): Promise<Outcome<number>>
+}

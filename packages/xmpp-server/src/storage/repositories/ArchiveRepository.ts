@@ -1,0 +1,81 @@
+// The XEP-0313 message archive in either backend: archived copies (group-committed by the
+// caller, see WriteBatcher.ts), XEP-0313 §4 queries with XEP-0059 paging exactly as
+// src/mam/MamQuery.ts runs them today, single removals, and each user's preferences.
+import type { Outcome } from "./Outcome.js"
+
+/** One archived copy, as src/mam/MamTable.ts writes it. */
+export interface ArchivedMessage {
+  /** The random public id (the XEP-0359 stanza-id). */
+  readonly id: string
+  readonly username: string
+  readonly direction: "incoming" | "outgoing"
+  /** The peer's bare JID. */
+  readonly peer: string
+  readonly peerFull: string
+  readonly stanza: string
+  readonly messageKey: string | null
+  readonly stamp: number
+}
+
+/** A copy as a query returns it; `seq` is its place in archive order. */
+export interface ArchivedCopy {
+  readonly seq: number
+  readonly id: string
+  readonly stanza: string
+  readonly stamp: number
+}
+
+/** A XEP-0313 query: the form filter and the RSM paging. */
+export interface ArchiveQuery {
+  /** `with`: a bare JID matches `peer`, a full JID `peerFull`. */
+  readonly with?: { readonly jid: string; readonly full: boolean }
+  /** Inclusive bounds on `stamp` (milliseconds). */
+  readonly start?: number
+  readonly end?: number
+  /** Page size. */
+  readonly max: number
+  /** RSM `after`: an archive id. */
+  readonly after?: string
+  /** RSM `before`: "" for the last page, else an archive id. */
+  readonly before?: string
+}
+
+/** One page: its rows in archive order, how many match, where it starts, whether it ends. */
+export type ArchivePage =
+  | {
+      readonly found: true
+      readonly rows: ReadonlyArray<ArchivedCopy>
+      /** Matching copies in total. */
+      readonly count: number
+      /** Index of the first row among all matching ones. */
+      readonly firstIndex: number
+      /** True when the page reaches the end of the results in the paging direction. */
+      readonly complete: boolean
+    }
+  /** The RSM `after`/`before` id is not in this archive (XEP-0313 item-not-found). */
+  | { readonly found: false; readonly missingId: string }
+
+/** A user's XEP-0313 §6 preferences. */
+export interface ArchivePrefs {
+  readonly defaultMode: "always" | "never" | "roster"
+  readonly always: ReadonlyArray<string>
+  readonly never: ReadonlyArray<string>
+}
+
+/** Every user's archive. */
+export interface ArchiveRepository {
+  /**
+   * Appends the copies in one transaction; one outcome per copy, in order (a copy that fails
+   * alone, e.g. a duplicate id, fails alone; a failed commit fails them all).
+   * Example: `await archive.append([message])`.
+   */
+  append(messages: ReadonlyArray<ArchivedMessage>): Promise<ReadonlyArray<Outcome<void>>>
+  /** One page of `owner`'s archive. Example: `await archive.query("juliet", { max: 50, before: "" })`. */
+  query(owner: string, query: ArchiveQuery): Promise<Outcome<ArchivePage>>
+  /** Deletes one copy by archive id; false when absent. Example: `await archive.remove(id)`. */
+  remove(id: string): Promise<Outcome<boolean>>
+  /** The user's preferences, or undefined when never set. Example: `await archive.prefs("juliet")`. */
+  prefs(username: string): Promise<Outcome<ArchivePrefs | undefined>>
+  /** Stores the user's preferences. Example: `await archive.setPrefs("juliet", prefs)`. */
+  setPrefs(username: string, prefs: ArchivePrefs): Promise<Outcome<void>>
+}

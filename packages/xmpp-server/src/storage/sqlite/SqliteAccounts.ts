@@ -1,0 +1,16 @@
+// Accounts on SQLite: the embedded storage's own `users` table and statements
+// (src/storage/SqliteStorage.ts), answered asynchronously. Deleting an account cascades to
+// every module table through `REFERENCES users (username) ON DELETE CASCADE`.
+import type { AccountRepository } from "../repositories/AccountRepository.js"
+import { settle } from "../repositories/Outcome.js"
+import type { StorageShape } from "../Storage.js"
+
+/** The account repository over an open SQLite storage. Example: `sqliteAccounts(storage)`. */
+export const sqliteAccounts = (storage: StorageShape): AccountRepository => ({
+  create: (user) => settle("accounts.create", () => storage.users.create(user)),
+  get: (username) => settle("accounts.get", () => storage.users.get(username)),
+  setCredentials: (user) =>
+    settle("accounts.setCredentials", () => storage.users.setCredentials(user)),
+  delete: (username) => settle("accounts.delete", () => storage.users.delete(username)),
+  count: () => settle("accounts.count", () => storage.users.count()),
+})

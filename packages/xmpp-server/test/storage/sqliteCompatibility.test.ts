@@ -26,11 +26,20 @@ const domain = "example.com"
 
 /** Today's modules on an open SQLite storage. */
 const modulesOn = (storage: StorageShape) => ({
-  offline: openOfflineTable({ storage, domain, maxMessages: 100, faults, logger: silentLogger }),
+  offline: openOfflineTable({
+    storage,
+    domain,
+    maxMessages: 100,
+    maxBytes: 0,
+    faults,
+    logger: silentLogger,
+  }),
   archive: openMamTable({
     storage,
     domain,
     defaultMode: "always",
+    maxBytes: 0,
+    expiresAfter: "never",
     faults,
     logger: silentLogger,
   }),

@@ -22,6 +22,7 @@ const result = (deliveredPerSecond: number, p99: number, rssPerSession: number):
   latencyP50Milliseconds: p99 / 4,
   latencyP99Milliseconds: p99,
   latencyMaxMilliseconds: p99 * 2,
+  latencyP99BySlice: [],
   serverRssBeforeKiB: 20_480,
   serverRssIdleKiB: 20_480 + 200 * rssPerSession,
   serverRssPerIdleSessionKiB: rssPerSession,

@@ -20,14 +20,15 @@ import type { LoadResult } from "./runLoad.js"
 import type { AmpBenchRule } from "./xmppClient.js"
 
 /** One of the four loads. */
-interface AmpLoad {
+export interface AmpLoad {
   readonly name: string
   readonly key: string
   readonly ampModule: boolean
   readonly amp?: AmpBenchRule | undefined
 }
 
-const ampLoads: ReadonlyArray<AmpLoad> = [
+/** The four loads, by `key` (`--amp-loads plain,notify` runs a subset, for profiling). */
+export const AMP_LOADS: ReadonlyArray<AmpLoad> = [
   { name: "AMP off", key: "plain", ampModule: true },
   { name: "<amp/> bytes, module off", key: "bytes", ampModule: false, amp: "silent" },
   { name: "rule that never fires", key: "silent", ampModule: true, amp: "silent" },
@@ -59,6 +60,8 @@ const figuresOf = (result: LoadResult, meter: MeterWindow): RunFigures => ({
 
 /** The settings of an `--amp` run. */
 export interface AmpRoundsOptions {
+  /** The loads to run (all four for the ratios; fewer when profiling one). */
+  readonly loads: ReadonlyArray<AmpLoad>
   /** Holds `data` with the accounts provisioned (each server gets a copy). */
   readonly directory: string
   readonly rounds: number
@@ -84,6 +87,7 @@ const columns = [
 export const runAmpRounds = async (
   options: AmpRoundsOptions,
 ): Promise<ReadonlyArray<LoadResult>> => {
+  const ampLoads = options.loads
   const servers = new Map<string, BenchServer>()
   const figures = new Map<string, Array<RunFigures>>(ampLoads.map((load) => [load.key, []]))
   const results: Array<LoadResult> = []
@@ -139,13 +143,14 @@ export const runAmpRounds = async (
     await Promise.all([...servers.values()].map((server) => server.stop()))
   }
   process.stdout.write(
-    formatAmpTables(figures, options.rounds, loadBefore, loadavg()[0] ?? Number.NaN),
+    formatAmpTables(ampLoads, figures, options.rounds, loadBefore, loadavg()[0] ?? Number.NaN),
   )
   return results
 }
 
 /** The two tables: figures per load, and per-round ratios to AMP off. */
 const formatAmpTables = (
+  ampLoads: ReadonlyArray<AmpLoad>,
   figures: ReadonlyMap<string, ReadonlyArray<RunFigures>>,
   rounds: number,
   loadBefore: number,

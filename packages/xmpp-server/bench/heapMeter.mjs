@@ -8,7 +8,8 @@
 // one, so what a collection frees or moves is not counted. Plain JavaScript (no tsx), so a
 // server run from its built files loads nothing else with it.
 // With $BENCH_HEAP_PROFILE_DIR set it also records a sampling heap profile of the window
-// (objects already collected included) there, for finding where the bytes are allocated.
+// (objects already collected included) there, for finding where the bytes are allocated; with
+// $BENCH_CPU_PROFILE_DIR a CPU profile of the window (start-up and logins left out).
 import { appendFileSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector"
 import { join } from "node:path"
@@ -16,6 +17,8 @@ import v8 from "node:v8"
 
 const resultFile = process.env.BENCH_HEAP_METER_FILE
 const profileDirectory = process.env.BENCH_HEAP_PROFILE_DIR
+const cpuProfileDirectory = process.env.BENCH_CPU_PROFILE_DIR
+const wanted = (directory) => directory !== undefined && directory !== ""
 
 /** @type {{ profiler: v8.GCProfiler, usedAtStart: number, cpu: NodeJS.CpuUsage } | undefined} */
 let window
@@ -29,24 +32,41 @@ const post = (method, params) =>
   })
 
 const startProfile = () => {
-  if (profileDirectory === undefined || profileDirectory === "") return
+  if (!wanted(profileDirectory) && !wanted(cpuProfileDirectory)) return
   inspector = new Session()
   inspector.connect()
-  post("HeapProfiler.enable", {})
-  post("HeapProfiler.startSampling", {
-    samplingInterval: 256,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  })
+  if (wanted(profileDirectory)) {
+    post("HeapProfiler.enable", {})
+    post("HeapProfiler.startSampling", {
+      samplingInterval: 256,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    })
+  }
+  if (wanted(cpuProfileDirectory)) {
+    post("Profiler.enable", {})
+    post("Profiler.start", {})
+  }
 }
 
 const stopProfile = async (index) => {
   if (inspector === undefined) return
-  const { profile } = /** @type {{ profile: unknown }} */ (await post("HeapProfiler.stopSampling"))
-  writeFileSync(
-    join(profileDirectory ?? ".", `window-${process.pid}-${index}.heapprofile`),
-    JSON.stringify(profile),
-  )
+  if (wanted(cpuProfileDirectory)) {
+    const { profile } = /** @type {{ profile: unknown }} */ (await post("Profiler.stop"))
+    writeFileSync(
+      join(cpuProfileDirectory ?? ".", `window-${process.pid}-${index}.cpuprofile`),
+      JSON.stringify(profile),
+    )
+  }
+  if (wanted(profileDirectory)) {
+    const { profile } = /** @type {{ profile: unknown }} */ (
+      await post("HeapProfiler.stopSampling")
+    )
+    writeFileSync(
+      join(profileDirectory ?? ".", `window-${process.pid}-${index}.heapprofile`),
+      JSON.stringify(profile),
+    )
+  }
   inspector.disconnect()
   inspector = undefined
 }

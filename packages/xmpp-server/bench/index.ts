@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
-import { runAmpRounds } from "./ampRounds.js"
+import { AMP_LOADS, runAmpRounds } from "./ampRounds.js"
 import { startBenchServer } from "./benchServer.js"
 import { runColdStart } from "./coldStart.js"
 import { type GeneratorLoad, runGeneratorProcess } from "./generatorProcess.js"
@@ -43,6 +43,7 @@ const { values } = parseArgs({
     sm: { type: "boolean", default: false },
     cold: { type: "boolean", default: false },
     rounds: { type: "string", default: "5" },
+    "amp-loads": { type: "string", default: AMP_LOADS.map((load) => load.key).join(",") },
     "warmup-messages": { type: "string", default: "20" },
     "cold-rate": { type: "string", default: "2000" },
     "cold-clients": { type: "string", default: "1000" },
@@ -69,6 +70,17 @@ if (values.code !== undefined && values.code !== "sources" && values.code !== "b
   throw new Error(`--code must be sources or built, got ${values.code}`)
 if (values.cold && positive("cold-runs") < 2)
   throw new Error("--cold-runs must be at least 2: the first run is cold, the others warm")
+
+/** `--amp-loads plain,notify`: the loads of `--amp` to run (all four by default). */
+const ampLoadsWanted = () => {
+  const keys = String(values["amp-loads"]).split(",").filter(Boolean)
+  const unknown = keys.filter((key) => !AMP_LOADS.some((load) => load.key === key))
+  if (unknown.length > 0 || keys.length === 0)
+    throw new Error(
+      `--amp-loads must list some of ${AMP_LOADS.map((load) => load.key).join(", ")}, got ${String(values["amp-loads"])}`,
+    )
+  return AMP_LOADS.filter((load) => keys.includes(load.key))
+}
 
 const password = "bench-password"
 const usersPrefix = "bench"
@@ -217,6 +229,7 @@ try {
   const runs = values.amp
     ? await runAmpRounds({
         directory,
+        loads: ampLoadsWanted(),
         rounds: positive("rounds"),
         warmupMessages: positive("warmup-messages"),
         load: baseLoad,

@@ -68,7 +68,9 @@ export const fastPath = (
   const copy = withoutAmp(message)
   const routed = host.route(copy)
   return isPending(routed)
-    ? routed.then((routing) => afterRoute(host, support, message, sender, request, copy, routing, false))
+    ? routed.then((routing) =>
+        afterRoute(host, support, message, sender, request, copy, routing, false),
+      )
     : afterRoute(host, support, message, sender, request, copy, routed, true)
 }
 

@@ -43,6 +43,7 @@ interface RunFigures {
   readonly p99: number
   readonly deliveredPerSecond: number
   readonly collectionsPer1000: number
+  readonly syscallsPerMessage: number
   readonly notified: number
   readonly sent: number
 }
@@ -54,6 +55,7 @@ const figuresOf = (result: LoadResult, meter: MeterWindow): RunFigures => ({
   p99: result.latencyP99Milliseconds,
   deliveredPerSecond: result.deliveredPerSecond,
   collectionsPer1000: (meter.collections * 1000) / Math.max(1, result.messagesDelivered),
+  syscallsPerMessage: result.serverSyscallsPerMessage,
   notified: result.ampNotifications,
   sent: result.messagesSent,
 })
@@ -81,6 +83,7 @@ const columns = [
   { label: "p99 ms", value: (f: RunFigures) => f.p99, digits: 2 },
   { label: "delivered msgs/s", value: (f: RunFigures) => f.deliveredPerSecond, digits: 0 },
   { label: "GCs/1000 msgs", value: (f: RunFigures) => f.collectionsPer1000, digits: 1 },
+  { label: "syscalls/msg", value: (f: RunFigures) => f.syscallsPerMessage, digits: 2 },
 ] as const
 
 /** Runs the rounds and prints both tables; returns every run's generator result. */

@@ -5,7 +5,7 @@
 import { appendFileSync } from "node:fs"
 import { PerformanceObserver, performance } from "node:perf_hooks"
 import { setTimeout as sleep } from "node:timers/promises"
-import { cpuMillisecondsOf, memoryOf } from "./processStats.js"
+import { cpuMillisecondsOf, memoryOf, syscallsOf } from "./processStats.js"
 
 /**
  * Appends one run's messages to `file` (`BENCH_LATENCY_DUMP`, a diagnostic): a line `# <end,
@@ -87,6 +87,8 @@ export interface LoadResult {
   readonly serverRssPerIdleSessionKiB: number
   readonly serverPeakRssKiB: number
   readonly serverCpuMillisecondsPer1000Messages: number
+  /** The server's read- and write-family system calls during the exchange, per message. */
+  readonly serverSyscallsPerMessage: number
   /** The generator's own CPU use during the exchange, in % of one core (user + system). */
   readonly generatorCpuPercent: number
   /**
@@ -222,6 +224,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   }
   signal()
   const cpuBefore = pid === undefined ? Number.NaN : cpuMillisecondsOf(pid)
+  const syscallsBefore = pid === undefined ? Number.NaN : syscallsOf(pid)
   const generatorCpuBefore = process.cpuUsage()
   const monotonicStart = Number(process.hrtime.bigint() / 1000n)
   const exchangeStart = now()
@@ -268,6 +271,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   gcObserver.disconnect()
   signal()
   const cpuAfter = pid === undefined ? Number.NaN : cpuMillisecondsOf(pid)
+  const syscallsAfter = pid === undefined ? Number.NaN : syscallsOf(pid)
   const generatorCpu = process.cpuUsage(generatorCpuBefore)
   const exchangeWallMilliseconds = now() - exchangeStart
   const monotonicEnd = Number(process.hrtime.bigint() / 1000n)
@@ -301,6 +305,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     serverRssPerIdleSessionKiB: (idle - before) / options.clients,
     serverPeakRssKiB: peakRss,
     serverCpuMillisecondsPer1000Messages: ((cpuAfter - cpuBefore) * 1000) / Math.max(1, delivered),
+    serverSyscallsPerMessage: (syscallsAfter - syscallsBefore) / Math.max(1, delivered),
     generatorCpuPercent:
       (100 * (generatorCpu.user + generatorCpu.system)) / 1000 / exchangeWallMilliseconds,
     generatorGcPauseMilliseconds: generatorGc,

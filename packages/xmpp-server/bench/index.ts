@@ -17,7 +17,7 @@
 //   npm run bench -- --amp --server-node-options="--cpu-prof --cpu-prof-dir=/tmp/profiles"
 //   BENCH_HEAP_PROFILE_DIR=/tmp/heap npm run bench -- --amp   # sampling heap profile per window
 //   BENCH_SERVER_LOG=/tmp/server.log npm run bench -- --server-node-options=--trace-gc
-import { spawn } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
@@ -91,6 +91,10 @@ const serverLog = process.env.BENCH_SERVER_LOG
 const logFile = serverLog === undefined || serverLog === "" ? undefined : serverLog
 /** `--amp` and `--cold` pin the server to core 0 and the generator to core 1 (`--no-pin`: not). */
 const pinned = (values.amp || values.cold) && values.pin && availableParallelism() >= 2
+if (pinned && spawnSync("taskset", ["--version"]).error !== undefined)
+  throw new Error(
+    "--amp and --cold pin the server and the generator with taskset (util-linux), which is not installed: install it or give --no-pin",
+  )
 const serverCore = pinned ? 0 : undefined
 const generatorCore = pinned ? 1 : undefined
 /** The cold mode runs the built CLI as users do (tsx would transpile lazily loaded modules). */

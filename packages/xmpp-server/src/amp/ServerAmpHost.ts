@@ -31,6 +31,9 @@ export const asXml = (element: Element): XmlElement => element as unknown as Xml
 /** True when the session enabled XEP-0198, so it confirms stanzas with acks. */
 const ackedBySm = (session: Session): boolean => session.streamManaged
 
+/** No session confirms with an ack (`direct_confirm = "socket"`). */
+const never = (): boolean => false
+
 /** What the adapter learns from the plugin at registration. */
 export interface RegisteredExtension {
   current: HostExtension | undefined
@@ -102,6 +105,8 @@ export const serverAmpHost = (
   // The last `route` answer and the decision behind it: `deliver` reuses the decision when the
   // plugin hands that answer back (same element, nothing waited for since), so an AMP message's
   // route is decided once, not twice (docs/performance.md).
+  // One write function for every message (not a closure per message).
+  const write = (session: Session, stanza: XmlElement): boolean => api.deliver(session, stanza)
   let lastRouting: HostRouting | undefined
   let lastDecision: RouteDecision | undefined
   return {
@@ -141,8 +146,8 @@ export const serverAmpHost = (
       return tracker.deliver(
         stanza,
         decision.sessions,
-        (session) => api.deliver(session, stanza),
-        confirm === "ack" ? ackedBySm : () => false,
+        write,
+        confirm === "ack" ? ackedBySm : never,
       )
     },
     storeOffline: (message, extra) => storeFor(asXml(message), extra),

@@ -5,6 +5,8 @@
 // through the Effect lifecycle, which does exactly the same steps (tests check both agree).
 import type { Element } from "@xmpp/xml"
 import {
+  type AmpMessageState,
+  type AmpRequest,
   actionReply,
   parseRequest,
   type ReplyContext,
@@ -16,7 +18,7 @@ import {
 import type { ClientMessageResult } from "./AmpPlugin.js"
 import type { AmpSettings } from "./Config.js"
 import type { AmpCounterName } from "./Counters.js"
-import type { AmpHost, HostAnswer } from "./Host.js"
+import type { AmpHost, HostAnswer, HostRouting } from "./Host.js"
 import { bareJid, withoutAmp } from "./Inbound.js"
 import type { Accepted } from "./Lifecycle.js"
 
@@ -33,39 +35,86 @@ export interface FastPathSupport {
 const NOT_AMP: ClientMessageResult = { _tag: "NotAmp" }
 
 /** True when a host answered with a promise (or another thenable) rather than the answer itself. */
-const isPending = <A>(answer: HostAnswer<A>): answer is PromiseLike<A> =>
+export const isPending = <A>(answer: HostAnswer<A>): answer is PromiseLike<A> =>
   typeof (answer as { readonly then?: unknown } | null | undefined)?.then === "function"
 
 /**
- * Processes the message when it is on the hot path and resolves its result; resolves undefined
- * when the caller must run the full plugin instead (nothing was sent or counted then).
+ * The fast path's answer: the result at once when nothing had to wait, a promise of it when
+ * something did (the socket write `deliver=direct` waits for), undefined when the caller must
+ * run the full plugin instead (nothing was sent or counted then).
  */
-export const fastPath = async (
+export type FastPathAnswer =
+  | ClientMessageResult
+  | undefined
+  | PromiseLike<ClientMessageResult | undefined>
+
+/**
+ * Processes the message when it is on the hot path. Plain functions, not one async function:
+ * the work up to the write runs at once, and only what follows the write's confirmation waits
+ * for it (one continuation per message, not an async frame and a promise per step; profiled in
+ * docs/performance.md). A host answer that is a promise is waited for where it comes.
+ */
+export const fastPath = (
   host: AmpHost,
   support: FastPathSupport,
   message: Element,
   sender: string,
-): Promise<ClientMessageResult | undefined> => {
-  const { settings, count } = support
-  const parsed = parseRequest(message, settings.support)
+): FastPathAnswer => {
+  const parsed = parseRequest(message, support.settings.support)
   if (parsed._tag === "NotAmp") return NOT_AMP
   if (parsed._tag !== "Valid") return undefined
   const { request } = parsed
   if (request.rules.some((rule) => rule.condition === "expire-at")) return undefined
   const copy = withoutAmp(message)
-  // Awaited only when the host answered with a promise: each await is a turn of the event loop
-  // and a few objects per message.
   const routed = host.route(copy)
-  const routing = isPending(routed) ? await routed : routed
+  return isPending(routed)
+    ? routed.then((routing) =>
+        afterRoute(host, support, message, sender, request, copy, routing, false),
+      )
+    : afterRoute(host, support, message, sender, request, copy, routed, true)
+}
+
+/** The presence check (§7) once the routing is known, then the initial resolution. */
+const afterRoute = (
+  host: AmpHost,
+  support: FastPathSupport,
+  message: Element,
+  sender: string,
+  request: AmpRequest,
+  copy: Element,
+  routing: HostRouting,
+  atOnce: boolean,
+): FastPathAnswer => {
   if (routing.kind !== "local-user" || routing.sessions === "none" || routing.wouldArchive)
     return undefined
-  if (settings.presenceCheck && rulesRevealingPresence(request.rules).length > 0) {
-    const own = bareJid(sender) === routing.recipient
-    if (!own) {
+  if (support.settings.presenceCheck && rulesRevealingPresence(request.rules).length > 0) {
+    if (bareJid(sender) !== routing.recipient) {
       const allowed = host.maySeePresence(bareJid(sender), routing.recipient)
-      if (!(isPending(allowed) ? await allowed : allowed)) return undefined
+      if (isPending(allowed))
+        return allowed.then((may) =>
+          may ? accept(host, support, message, sender, request, copy, routing, false) : undefined,
+        )
+      if (!allowed) return undefined
     }
   }
+  return accept(host, support, message, sender, request, copy, routing, atOnce)
+}
+
+/**
+ * Resolves the initial event; when nothing acts before delivery, accepts the message and
+ * writes it. `atOnce`: nothing was waited for since `route` answered, so the host may deliver
+ * by that routing instead of deciding again.
+ */
+const accept = (
+  host: AmpHost,
+  support: FastPathSupport,
+  message: Element,
+  sender: string,
+  request: AmpRequest,
+  copy: Element,
+  routing: HostRouting,
+  atOnce: boolean,
+): FastPathAnswer => {
   const initial = resolve(startMessage(request.rules, routing), "initial", host.now())
   if (
     initial.fired !== undefined ||
@@ -81,32 +130,56 @@ export const fastPath = async (
     originalTo: readAttribute(message, "to") ?? "",
     id: request.id,
   }
-  count("requestsAccepted")
-  let written: boolean
+  support.count("requestsAccepted")
+  const accepted: Accepted = { _tag: "Accepted", request, routing, reply, copy }
+  let confirmed: HostAnswer<boolean>
   try {
-    const confirmed = host.deliver(copy, settings.directConfirm)
-    written = isPending(confirmed) ? await confirmed : confirmed
+    confirmed = atOnce
+      ? host.deliver(copy, support.settings.directConfirm, routing)
+      : host.deliver(copy, support.settings.directConfirm)
   } catch {
-    written = false
+    confirmed = false
   }
-  if (!written) {
-    return support.afterFailedWrite({ _tag: "Accepted", request, routing, reply, copy })
-  }
-  const delivered = resolve(initial.state, "delivered", host.now())
+  return isPending(confirmed)
+    ? confirmed.then(
+        (written) => afterWrite(host, support, accepted, initial.state, written),
+        () => afterWrite(host, support, accepted, initial.state, false),
+      )
+    : afterWrite(host, support, accepted, initial.state, confirmed)
+}
+
+/** After the write: the `delivered` event, and the reply of a rule that fired at it. */
+const afterWrite = (
+  host: AmpHost,
+  support: FastPathSupport,
+  accepted: Accepted,
+  state: AmpMessageState,
+  written: boolean,
+): FastPathAnswer => {
+  if (!written) return support.afterFailedWrite(accepted)
+  const delivered = resolve(state, "delivered", host.now())
   const fired = delivered.fired
-  const result: ClientMessageResult = { _tag: "Processed", end: "delivered", copy }
+  const result: ClientMessageResult = { _tag: "Processed", end: "delivered", copy: accepted.copy }
   if (fired === undefined) return result
-  count("rulesMatched")
-  const answer = actionReply(reply, fired)
-  if (answer !== undefined) {
-    // try/await rather than .then/.catch: two promises and closures fewer per message.
-    try {
-      const sent = host.sendToUser(answer)
-      if (isPending(sent)) await sent
-      count("notificationsSent")
-    } catch {
-      // The host could not send the reply; the message itself was delivered.
-    }
+  support.count("rulesMatched")
+  const answer = actionReply(accepted.reply, fired)
+  if (answer === undefined) return result
+  let sent: HostAnswer<void>
+  try {
+    sent = host.sendToUser(answer)
+  } catch {
+    // The host could not send the reply; the message itself was delivered.
+    return result
   }
-  return result
+  if (!isPending(sent)) {
+    support.count("notificationsSent")
+    return result
+  }
+  return sent.then(
+    () => {
+      support.count("notificationsSent")
+      return result
+    },
+    () => result,
+  )
 }

@@ -94,8 +94,15 @@ export interface AmpHost {
   /**
    * Writes the message to the sessions of the routing decision; resolves true when at least one
    * session accepted it (written, or acked when `confirm` is "ack"), false when none did.
+   * `routing` is what `route` answered for this very element, given only when nothing was waited
+   * for since (same synchronous run): a host may deliver by the decision behind it instead of
+   * deciding again.
    */
-  readonly deliver: (message: Element, confirm: DeliveryConfirmation) => HostAnswer<boolean>
+  readonly deliver: (
+    message: Element,
+    confirm: DeliveryConfirmation,
+    routing?: HostRouting,
+  ) => HostAnswer<boolean>
   /**
    * Stores the message durably in the recipient's offline storage together with `extra`, which the
    * host hands back to `AmpPlugin.offlineDelivery` before delivering it. Resolves the storage key,

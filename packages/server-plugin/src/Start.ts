@@ -9,7 +9,7 @@ import * as References from "effect/References"
 import { AmpPlugin, type ClientMessageResult } from "./AmpPlugin.js"
 import type { AmpCounterSnapshot } from "./Counters.js"
 import type { OfflineVerdict } from "./Expiry.js"
-import { type FastPathSupport, fastPath } from "./FastPath.js"
+import { type FastPathAnswer, type FastPathSupport, fastPath, isPending } from "./FastPath.js"
 import type { AmpHost } from "./Host.js"
 
 /** One structured log line of the plugin (`rule-matched`, `notification-sent`, …). */
@@ -86,14 +86,19 @@ export const startAmpPlugin = async (
   const fast = LogLevel.isGreaterThan(options.logLevel ?? "Info", "Info")
   return {
     handleClientMessage: fast
-      ? async (message, sender) => {
-          let result: ClientMessageResult | undefined
+      ? (message, sender) => {
+          let answer: FastPathAnswer
           try {
-            result = await fastPath(host, support, message, sender)
+            answer = fastPath(host, support, message, sender)
           } catch {
-            result = undefined
+            answer = undefined
           }
-          return result ?? full(message, sender)
+          if (answer === undefined) return full(message, sender)
+          if (!isPending(answer)) return Promise.resolve(answer)
+          return Promise.resolve(answer).then(
+            (result) => result ?? full(message, sender),
+            () => full(message, sender),
+          )
         }
       : full,
     offlineDelivery: (extra) => runtime.runPromise(plugin.offlineDelivery(extra)),

@@ -1,26 +1,31 @@
 // `npm run bench` (issue 4 item 10): provisions N accounts, starts the reference server as a
 // child process through its CLI, drives it with the load generator in another process (once
 // with the MAM archive off, once on as by default), does the same against a plain TCP relay
-// as the baseline, and prints all of them with their ratios to the baseline. With `--amp`, the
-// server runs four times with MAM off: without AMP, with a `deliver=stored notify` AMP rule
-// (XEP-0079) on every message that never fires for an online recipient (AMP's own work, no
-// reply), and with a `deliver=direct notify` rule (a notify reply per message); the ratios to
-// the run without AMP are printed, and a fourth run with the AMP module off and the same `<amp/>`
-// on every message (routed as it is): the cost of the bytes alone. With `--sm`, the server runs
-// twice with MAM off: plain clients, and every client with XEP-0198 stream management (each
-// message then has an `sm_pending` row until its recipient acknowledges it, and the clients
-// answer the server's `<r/>`).
+// as the baseline, and prints all of them with their ratios to the baseline.
+// `--amp` (issue 24): four loads (AMP off; `<amp/>` bytes with the module off; a rule that never
+// fires; `deliver=direct notify`), each on its own server process, in `--rounds` interleaved
+// rounds with the server pinned to one core and the generator to another: server CPU and V8
+// heap bytes per message (measured inside the server) and p50/p99, as the median round with
+// its spread and as per-round ratios to AMP off (bench/ampRounds.ts).
+// `--cold` (issue 24): the server started and loaded at once, cold p99 next to warm
+// (bench/coldStart.ts). `--sm`: plain clients against XEP-0198 clients (each message then has an
+// `sm_pending` row until its recipient acknowledges it).
 //   npm run bench -- --clients 200 --messages 100 --rate 50 --window 10 --mechanism SCRAM-SHA-1 --tls off
+//   npm run bench -- --amp --rounds 5
+//   npm run bench -- --cold --cold-rate 2000 --cold-clients 1000 --cold-seconds 60 --cold-runs 3
 //   npm run bench -- --sm
 //   npm run bench -- --amp --server-node-options="--cpu-prof --cpu-prof-dir=/tmp/profiles"
+//   BENCH_HEAP_PROFILE_DIR=/tmp/heap npm run bench -- --amp   # sampling heap profile per window
 //   BENCH_SERVER_LOG=/tmp/server.log npm run bench -- --server-node-options=--trace-gc
-import { type ChildProcess, spawn } from "node:child_process"
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
-import { tmpdir } from "node:os"
+import { spawn, spawnSync } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
-import { pathToFileURL } from "node:url"
 import { parseArgs } from "node:util"
+import { AMP_LOADS, runAmpRounds } from "./ampRounds.js"
+import { startBenchServer } from "./benchServer.js"
+import { runColdStart } from "./coldStart.js"
+import { type GeneratorLoad, runGeneratorProcess } from "./generatorProcess.js"
 import { provisionOurUsers } from "./peers/OurServer.js"
 import { formatComparison } from "./report.js"
 import type { LoadResult } from "./runLoad.js"
@@ -36,177 +41,146 @@ const { values } = parseArgs({
     tls: { type: "string", default: "off" },
     amp: { type: "boolean", default: false },
     sm: { type: "boolean", default: false },
+    cold: { type: "boolean", default: false },
+    rounds: { type: "string", default: "5" },
+    "amp-loads": { type: "string", default: AMP_LOADS.map((load) => load.key).join(",") },
+    "warmup-messages": { type: "string", default: "20" },
+    "cold-rate": { type: "string", default: "2000" },
+    "cold-clients": { type: "string", default: "1000" },
+    "cold-seconds": { type: "string", default: "60" },
+    "cold-runs": { type: "string", default: "3" },
+    "cold-slice-seconds": { type: "string", default: "10" },
+    code: { type: "string" },
+    pin: { type: "boolean", default: true },
     "server-node-options": { type: "string", default: "" },
   },
 })
 
-if (values.amp && values.sm) throw new Error("--amp and --sm are separate runs: give one of them")
+const positive = (name: string): number => {
+  const text = values[name as keyof typeof values]
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`--${name} must be a positive integer, got ${String(text)}`)
+  return value
+}
 
-const packageRoot = join(import.meta.dirname, "..")
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
-const nodeArguments = ["--conditions=@xmpp-amp/source", "--import", tsxLoader]
+if ([values.amp, values.sm, values.cold].filter(Boolean).length > 1)
+  throw new Error("--amp, --sm and --cold are separate runs: give one of them")
+if (values.code !== undefined && values.code !== "sources" && values.code !== "built")
+  throw new Error(`--code must be sources or built, got ${values.code}`)
+if (values.cold && positive("cold-runs") < 2)
+  throw new Error("--cold-runs must be at least 2: the first run is cold, the others warm")
+
+/** `--amp-loads plain,notify`: the loads of `--amp` to run (all four by default). */
+const ampLoadsWanted = () => {
+  const keys = String(values["amp-loads"]).split(",").filter(Boolean)
+  const unknown = keys.filter((key) => !AMP_LOADS.some((load) => load.key === key))
+  if (unknown.length > 0 || keys.length === 0)
+    throw new Error(
+      `--amp-loads must list some of ${AMP_LOADS.map((load) => load.key).join(", ")}, got ${String(values["amp-loads"])}`,
+    )
+  return AMP_LOADS.filter((load) => keys.includes(load.key))
+}
+
 const password = "bench-password"
 const usersPrefix = "bench"
-const clients = Number(values.clients)
+const clients = values.cold ? positive("cold-clients") : positive("clients")
 /** `--server-node-options "--cpu-prof --cpu-prof-dir=/tmp/p"`: V8 flags for the server only. */
 const serverNodeArguments = String(values["server-node-options"]).split(/\s+/).filter(Boolean)
+const serverLog = process.env.BENCH_SERVER_LOG
+const logFile = serverLog === undefined || serverLog === "" ? undefined : serverLog
+/** `--amp` and `--cold` pin the server to core 0 and the generator to core 1 (`--no-pin`: not). */
+const pinned = (values.amp || values.cold) && values.pin && availableParallelism() >= 2
+if (pinned && spawnSync("taskset", ["--version"]).error !== undefined)
+  throw new Error(
+    "--amp and --cold pin the server and the generator with taskset (util-linux), which is not installed: install it or give --no-pin",
+  )
+const serverCore = pinned ? 0 : undefined
+const generatorCore = pinned ? 1 : undefined
+/** The cold mode runs the built CLI as users do (tsx would transpile lazily loaded modules). */
+const code = (values.code ?? (values.cold ? "built" : "sources")) as "sources" | "built"
 
-const runTs = (
-  script: string,
-  args: ReadonlyArray<string>,
-  cwd = packageRoot,
-  extraNodeArguments: ReadonlyArray<string> = [],
-): ChildProcess =>
-  spawn(process.execPath, [...extraNodeArguments, ...nodeArguments, script, ...args], {
-    cwd,
-    stdio: ["ignore", "pipe", "pipe"],
-  })
-
-/** Resolves with the first match of `pattern` in the child's stdout. */
-const waitForOutput = (child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> =>
-  new Promise((resolve, reject) => {
-    let output = ""
-    let errors = ""
-    child.stderr?.on("data", (chunk: Buffer) => {
-      errors += chunk.toString()
-    })
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = pattern.exec(output)
-      if (match !== null) resolve(match)
-    })
-    child.once("exit", (code) =>
-      reject(new Error(`exited with ${code} before ready:\n${output}${errors}`)),
-    )
-  })
-
-const stop = async (child: ChildProcess): Promise<void> => {
-  if (child.exitCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
-  child.kill("SIGTERM")
-  await exited
-}
-
-const runGenerator = async (
-  port: number,
-  serverPid: number,
-  protocol: "xmpp" | "relay",
-  amp?: AmpBenchRule,
-  sm = false,
-): Promise<LoadResult> => {
-  const generator = runTs(join(import.meta.dirname, "loadGenerator.ts"), [
-    ...["--protocol", protocol, "--port", String(port), "--server-pid", String(serverPid)],
-    ...["--domain", "localhost", "--users-prefix", usersPrefix, "--password", password],
-    ...["--clients", String(values.clients), "--messages", String(values.messages)],
-    ...[
-      "--rate",
-      String(values.rate),
-      "--window",
-      String(values.window),
-      "--mechanism",
-      String(values.mechanism),
-    ],
-    ...(protocol === "xmpp" ? ["--tls", String(values.tls)] : []),
-    ...(amp === undefined ? [] : ["--amp-rule", amp]),
-    ...(sm ? ["--sm"] : []),
-  ])
-  let stdout = ""
-  let stderr = ""
-  generator.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString()
-  })
-  generator.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString()
-  })
-  await new Promise((resolve) => generator.once("exit", resolve))
-  const line = stdout.trim().split("\n").pop() ?? ""
-  if (!line.startsWith("{"))
-    throw new Error(`the ${protocol} load generator failed:\n${stdout}${stderr}`)
-  return JSON.parse(line) as LoadResult
-}
+/** The load of the default, `--amp` and `--sm` modes. */
+const baseLoad = {
+  usersPrefix,
+  password,
+  clients,
+  messagesPerClient: positive("messages"),
+  ratePerClient: positive("rate"),
+  window: positive("window"),
+  mechanism: String(values.mechanism),
+  tls: String(values.tls),
+  core: generatorCore,
+} satisfies Partial<GeneratorLoad>
 
 const measureRelay = async (): Promise<LoadResult> => {
-  const relay = runTs(join(import.meta.dirname, "relayServer.ts"), ["127.0.0.1"])
+  const relay = spawn(
+    process.execPath,
+    [...process.execArgv, join(import.meta.dirname, "relayServer.ts"), "127.0.0.1"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  )
   try {
-    const [, port] = await waitForOutput(relay, /listening (\d+)/)
-    return await runGenerator(Number(port), relay.pid ?? 0, "relay")
+    const port = await new Promise<number>((resolve, reject) => {
+      let output = ""
+      relay.stdout.on("data", (chunk: Buffer) => {
+        output += chunk.toString()
+        const match = /listening (\d+)/.exec(output)
+        if (match !== null) resolve(Number(match[1]))
+      })
+      relay.once("exit", (exitCode) => reject(new Error(`the relay exited with ${exitCode}`)))
+    })
+    return await runGeneratorProcess({
+      ...baseLoad,
+      protocol: "relay",
+      port,
+      serverPid: relay.pid ?? 0,
+    })
   } finally {
-    await stop(relay)
+    if (relay.exitCode === null) {
+      const exited = new Promise((resolve) => relay.once("exit", resolve))
+      relay.kill("SIGTERM")
+      await exited
+    }
   }
 }
 
-/**
- * Creates `bench1` … `benchN` directly in the server's database; with `--amp`, each is
- * subscribed both ways to the next in the ring (AMP's presence check, XEP-0079 §9).
- */
-const provisionUsers = (dataDir: string): void =>
-  provisionOurUsers(dataDir, usersPrefix, clients, password, values.amp ? clients : 0)
-
-/** How the server runs and what the clients do. */
+/** How the server runs and what the clients do (default and `--sm` modes). */
 interface ServerRun {
-  /** The MAM module (durable writes per message). */
   readonly archive: boolean
-  /** This AMP rule on every message. */
   readonly amp?: AmpBenchRule
-  /** The AMP module (on unless false). */
-  readonly ampModule?: boolean
-  /** Every client enables XEP-0198 stream management. */
   readonly sm?: boolean
 }
 
-/** Runs the load against the server, configured and driven as `run` says. */
-const measureServer = async (
-  directory: string,
-  { archive, amp, ampModule = true, sm = false }: ServerRun,
-): Promise<LoadResult> => {
-  const configFile = join(
+/** One server process for one load. */
+const measureServer = async (run: ServerRun): Promise<LoadResult> => {
+  const server = await startBenchServer({
     directory,
-    `server-${archive ? "archive" : "no-archive"}${ampModule ? "" : "-no-amp"}.toml`,
-  )
-  writeFileSync(
-    configFile,
-    [
-      "[server]",
-      'data_dir = "data"',
-      "[listen.c2s]",
-      "port = 0",
-      'tls = "optional"',
-      // Loopback only: `--mechanism PLAIN --tls off` measures PLAIN without TLS.
-      "allow_plain_without_tls = true",
-      "[listen.websocket]",
-      "enabled = false",
-      "[listen.component]",
-      "enabled = false",
-      "[modules.mam]",
-      `enabled = ${archive}`,
-      "[modules.amp]",
-      `enabled = ${ampModule}`,
-    ].join("\n"),
-  )
-  const server = runTs(
-    join(packageRoot, "src", "cli.ts"),
-    ["start", "--config", configFile],
-    directory,
-    serverNodeArguments,
-  )
-  const serverLog = process.env.BENCH_SERVER_LOG
-  if (serverLog !== undefined && serverLog !== "") {
-    appendFileSync(serverLog, `--- ${configFile} ${amp ?? "no AMP rule"}\n`)
-    server.stdout?.on("data", (chunk: Buffer) => appendFileSync(serverLog, chunk))
-    server.stderr?.on("data", (chunk: Buffer) => appendFileSync(serverLog, chunk))
-  }
+    name: `${run.archive ? "archive" : "no-archive"}${run.sm === true ? "-sm" : ""}`,
+    archive: run.archive,
+    ampModule: true,
+    code,
+    nodeArguments: serverNodeArguments,
+    logFile,
+  })
   try {
-    const [, port] = await waitForOutput(server, /c2s +127\.0\.0\.1:(\d+)/)
-    return await runGenerator(Number(port), server.pid ?? 0, "xmpp", amp, sm)
+    return await runGeneratorProcess({
+      ...baseLoad,
+      protocol: "xmpp",
+      port: server.port,
+      serverPid: server.pid,
+      amp: run.amp,
+      sm: run.sm,
+    })
   } finally {
-    await stop(server)
+    await server.stop()
   }
 }
 
 /** The default run: the server with the MAM archive off and on. */
-const compareArchive = async (baseline: LoadResult): Promise<ReadonlyArray<LoadResult>> => {
-  const routing = await measureServer(directory, { archive: false })
-  const archiving = await measureServer(directory, { archive: true })
+const compareArchive = async (): Promise<ReadonlyArray<LoadResult>> => {
+  const baseline = await measureRelay()
+  const routing = await measureServer({ archive: false })
+  const archiving = await measureServer({ archive: true })
   process.stdout.write(
     formatComparison(
       [
@@ -216,42 +190,7 @@ const compareArchive = async (baseline: LoadResult): Promise<ReadonlyArray<LoadR
       { name: "TCP relay baseline", result: baseline },
     ),
   )
-  return [routing, archiving]
-}
-
-/**
- * `--amp`: the server with MAM off, without AMP; with the AMP module off but the `<amp/>` of a
- * rule on every message (routed as it is, as by a server without AMP: what the bytes cost); with
- * a rule that never fires; with notify.
- */
-const compareAmp = async (baseline: LoadResult): Promise<ReadonlyArray<LoadResult>> => {
-  const plain = await measureServer(directory, { archive: false })
-  const bytesOnly = await measureServer(directory, {
-    archive: false,
-    amp: "silent",
-    ampModule: false,
-  })
-  const silent = await measureServer(directory, { archive: false, amp: "silent" })
-  const notify = await measureServer(directory, { archive: false, amp: "notify" })
-  process.stdout.write(
-    formatComparison(
-      [
-        { name: "server, AMP off", result: plain },
-        { name: "server, AMP module off, <amp/> in messages", result: bytesOnly },
-        { name: "server, AMP rule that never fires", result: silent },
-        { name: "server, AMP notify", result: notify },
-      ],
-      { name: "TCP relay baseline", result: baseline },
-    ),
-  )
-  const ratios = (amp: LoadResult) => {
-    const ratio = (value: (result: LoadResult) => number) => (value(amp) / value(plain)).toFixed(3)
-    return `delivered msgs/s ${ratio((r) => r.deliveredPerSecond)}, server CPU per message ${ratio((r) => r.serverCpuMillisecondsPer1000Messages)}, latency p50 ${ratio((r) => r.latencyP50Milliseconds)}`
-  }
-  process.stdout.write(
-    `\nAMP module off, messages with <amp/> (routed as they are) ÷ AMP off: ${ratios(bytesOnly)}\nAMP rule that never fires (deliver=stored notify, recipient online) ÷ AMP off: ${ratios(silent)}\nAMP notify (deliver=direct notify) ÷ AMP off: ${ratios(notify)}; notify replies ${notify.ampNotifications} of ${notify.messagesSent}\n`,
-  )
-  return [plain, bytesOnly, silent, notify]
+  return [baseline, routing, archiving]
 }
 
 /**
@@ -259,9 +198,10 @@ const compareAmp = async (baseline: LoadResult): Promise<ReadonlyArray<LoadResul
  * management, whose every message costs an `sm_pending` insert and delete (crash safety, see
  * docs/reliability.md) plus the `<r/>`/`<a/>` exchange.
  */
-const compareSm = async (baseline: LoadResult): Promise<ReadonlyArray<LoadResult>> => {
-  const plain = await measureServer(directory, { archive: false })
-  const managed = await measureServer(directory, { archive: false, sm: true })
+const compareSm = async (): Promise<ReadonlyArray<LoadResult>> => {
+  const baseline = await measureRelay()
+  const plain = await measureServer({ archive: false })
+  const managed = await measureServer({ archive: false, sm: true })
   process.stdout.write(
     formatComparison(
       [
@@ -278,22 +218,55 @@ const compareSm = async (baseline: LoadResult): Promise<ReadonlyArray<LoadResult
 XEP-0198 ÷ plain: delivered msgs/s ${ratio((r) => r.deliveredPerSecond)}, server CPU per message ${ratio((r) => r.serverCpuMillisecondsPer1000Messages)}, latency p50 ${ratio((r) => r.latencyP50Milliseconds)}, p99 ${ratio((r) => r.latencyP99Milliseconds)}
 `,
   )
-  return [plain, managed]
+  return [baseline, plain, managed]
 }
 
 const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-bench-"))
 try {
-  process.stdout.write(
-    `${clients} clients, ${values.messages} messages each at ≤ ${values.rate}/s, ≤ ${values.window} in flight, ${values.mechanism} over TCP${values.tls === "starttls" ? " with STARTTLS" : ""} (server: tls optional)\n`,
-  )
-  provisionUsers(join(directory, "data"))
-  const baseline = await measureRelay()
+  if (!values.cold)
+    process.stdout.write(
+      `${clients} clients, ${values.messages} messages each at ≤ ${values.rate}/s, ≤ ${values.window} in flight, ${values.mechanism} over TCP${values.tls === "starttls" ? " with STARTTLS" : ""} (server: tls optional, from its ${code === "built" ? "built CLI" : "sources"}${pinned ? ", pinned to core 0, generator to core 1" : ""})\n`,
+    )
+  // AMP's presence check needs each sender subscribed both ways to its recipient (XEP-0079 §9).
+  const ring = values.amp || values.cold ? clients : 0
+  provisionOurUsers(join(directory, "data"), usersPrefix, clients, password, ring)
   const runs = values.amp
-    ? await compareAmp(baseline)
-    : values.sm
-      ? await compareSm(baseline)
-      : await compareArchive(baseline)
-  const failures = [...runs.flatMap((run) => run.failures), ...baseline.failures]
+    ? await runAmpRounds({
+        directory,
+        loads: ampLoadsWanted(),
+        rounds: positive("rounds"),
+        warmupMessages: positive("warmup-messages"),
+        load: baseLoad,
+        serverCore,
+        code,
+        serverNodeArguments,
+        logFile,
+      })
+    : values.cold
+      ? await runColdStart({
+          directory,
+          messagesPerSecond: positive("cold-rate"),
+          clients,
+          seconds: positive("cold-seconds"),
+          runs: positive("cold-runs"),
+          sliceSeconds: positive("cold-slice-seconds"),
+          load: {
+            usersPrefix,
+            password,
+            mechanism: String(values.mechanism),
+            tls: String(values.tls),
+            core: generatorCore,
+            window: 100,
+          },
+          serverCore,
+          code,
+          serverNodeArguments,
+          logFile,
+        })
+      : values.sm
+        ? await compareSm()
+        : await compareArchive()
+  const failures = runs.flatMap((run) => run.failures)
   if (failures.length > 0) {
     process.stdout.write(`\nfailures:\n${failures.slice(0, 20).join("\n")}\n`)
     process.exitCode = 1

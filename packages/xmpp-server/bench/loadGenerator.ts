@@ -36,6 +36,8 @@ const { values } = parseArgs({
     amp: { type: "boolean", default: false },
     "amp-rule": { type: "string" },
     sm: { type: "boolean", default: false },
+    "signal-server": { type: "boolean", default: false },
+    "slice-seconds": { type: "string" },
   },
 })
 
@@ -43,6 +45,13 @@ const positive = (name: string, text: string | undefined): number => {
   const value = Number(text)
   if (!Number.isInteger(value) || value < 1)
     throw new Error(`--${name} must be a positive integer, got ${text}`)
+  return value
+}
+
+const nonNegative = (name: string, text: string | undefined): number => {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`--${name} must be a whole number ≥ 0, got ${text}`)
   return value
 }
 
@@ -72,9 +81,14 @@ const result: LoadResult = await runLoad({
   ratePerClient: positive("rate", values.rate),
   window: positive("window", values.window),
   loginConcurrency: positive("login-concurrency", values["login-concurrency"]),
-  settleMilliseconds: positive("settle-seconds", values["settle-seconds"]) * 1000,
+  settleMilliseconds: nonNegative("settle-seconds", values["settle-seconds"]) * 1000,
   timeoutMilliseconds: positive("timeout-seconds", values["timeout-seconds"]) * 1000,
   expectAmpNotifications: ampRule === "notify",
+  signalServer: values["signal-server"],
+  sliceSeconds:
+    values["slice-seconds"] === undefined
+      ? undefined
+      : positive("slice-seconds", values["slice-seconds"]),
   serverPid:
     values["server-pid"] === undefined ? undefined : positive("server-pid", values["server-pid"]),
   login: (index) =>

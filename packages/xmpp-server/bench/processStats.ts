@@ -1,5 +1,6 @@
 // Reads a process's memory and CPU use from Linux procfs (proc(5): /proc/PID/status VmRSS and
-// VmHWM, /proc/PID/stat utime + stime) so the benchmark can report the server's footprint.
+// VmHWM, /proc/PID/stat utime + stime, /proc/PID/io syscr + syscw) so the benchmark can report
+// the server's footprint and how many system calls its messages took.
 import { readFileSync } from "node:fs"
 
 /** Resident memory of a process in KiB: now and the peak so far. */
@@ -33,6 +34,23 @@ export const cpuMillisecondsOf = (pid: number): number => {
     return (Number(fields[11]) + Number(fields[12])) * 10
   } catch {
     // As above: not reported.
+    return Number.NaN
+  }
+}
+
+/**
+ * Read- and write-family system calls `pid` made so far (`syscr` + `syscw` of /proc/PID/io:
+ * read, readv, write, writev, …), NaN where procfs is unavailable. Per message it shows how
+ * many messages share one socket read or write, which is what a server's CPU per message
+ * depends on most as its throughput changes (docs/performance.md).
+ */
+export const syscallsOf = (pid: number): number => {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, "utf8")
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)`, "m").exec(io)?.[1])
+    return field("syscr") + field("syscw")
+  } catch {
+    // Not Linux, or the process is gone: not reported.
     return Number.NaN
   }
 }

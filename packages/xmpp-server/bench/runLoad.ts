@@ -5,7 +5,7 @@
 import { appendFileSync } from "node:fs"
 import { PerformanceObserver, performance } from "node:perf_hooks"
 import { setTimeout as sleep } from "node:timers/promises"
-import { cpuMillisecondsOf, memoryOf } from "./processStats.js"
+import { cpuMillisecondsOf, memoryOf, syscallsOf } from "./processStats.js"
 
 /**
  * Appends one run's messages to `file` (`BENCH_LATENCY_DUMP`, a diagnostic): a line `# <end,
@@ -58,6 +58,13 @@ export interface LoadOptions {
   readonly login: (index: number) => Promise<{ client: LoadClient; jid: string }>
   /** AMP mode: the run ends when every message was delivered and its notify reply arrived. */
   readonly expectAmpNotifications?: boolean
+  /**
+   * Sends SIGUSR2 to the server at the start and at the end of the exchange, for the server's
+   * own measurements of that window (bench/heapMeter.mjs).
+   */
+  readonly signalServer?: boolean
+  /** Also give the p99 of the messages sent in each slice of this many seconds (cold starts). */
+  readonly sliceSeconds?: number | undefined
 }
 
 /** The measurements of one run. */
@@ -73,11 +80,15 @@ export interface LoadResult {
   readonly latencyP50Milliseconds: number
   readonly latencyP99Milliseconds: number
   readonly latencyMaxMilliseconds: number
+  /** With `sliceSeconds`: p99 of the messages sent in each slice, in order. */
+  readonly latencyP99BySlice: ReadonlyArray<number>
   readonly serverRssBeforeKiB: number
   readonly serverRssIdleKiB: number
   readonly serverRssPerIdleSessionKiB: number
   readonly serverPeakRssKiB: number
   readonly serverCpuMillisecondsPer1000Messages: number
+  /** The server's read- and write-family system calls during the exchange, per message. */
+  readonly serverSyscallsPerMessage: number
   /** The generator's own CPU use during the exchange, in % of one core (user + system). */
   readonly generatorCpuPercent: number
   /**
@@ -97,6 +108,26 @@ export const quantile = (sorted: Float64Array, q: number): number =>
   sorted.length === 0
     ? Number.NaN
     : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN)
+
+/** The p99 latency of the messages sent in each `sliceMilliseconds` after `start`. */
+const p99BySlice = (
+  sendStamps: Float64Array,
+  latencies: Float64Array,
+  delivered: number,
+  start: number,
+  sliceMilliseconds: number,
+): Array<number> => {
+  const slices: Array<Array<number>> = []
+  for (let index = 0; index < delivered; index++) {
+    const slice = Math.max(
+      0,
+      Math.floor(((sendStamps[index] ?? start) - start) / sliceMilliseconds),
+    )
+    while (slices.length <= slice) slices.push([])
+    slices[slice]?.push(latencies[index] ?? Number.NaN)
+  }
+  return slices.map((values) => quantile(Float64Array.from(values).sort(), 0.99))
+}
 
 const padding = " lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor"
 
@@ -188,7 +219,12 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   gcObserver.observe({ entryTypes: ["gc"] })
 
   let peak = memory().peakRssKiB
+  const signal = () => {
+    if (options.signalServer === true && pid !== undefined) process.kill(pid, "SIGUSR2")
+  }
+  signal()
   const cpuBefore = pid === undefined ? Number.NaN : cpuMillisecondsOf(pid)
+  const syscallsBefore = pid === undefined ? Number.NaN : syscallsOf(pid)
   const generatorCpuBefore = process.cpuUsage()
   const monotonicStart = Number(process.hrtime.bigint() / 1000n)
   const exchangeStart = now()
@@ -233,7 +269,9 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   clearInterval(sender)
   clearInterval(sampler)
   gcObserver.disconnect()
+  signal()
   const cpuAfter = pid === undefined ? Number.NaN : cpuMillisecondsOf(pid)
+  const syscallsAfter = pid === undefined ? Number.NaN : syscallsOf(pid)
   const generatorCpu = process.cpuUsage(generatorCpuBefore)
   const exchangeWallMilliseconds = now() - exchangeStart
   const monotonicEnd = Number(process.hrtime.bigint() / 1000n)
@@ -241,6 +279,10 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   const dumpFile = process.env.BENCH_LATENCY_DUMP
   if (dumpFile !== undefined && dumpFile !== "")
     dumpLatencies(dumpFile, exchangeStart, sendStamps, latencies, delivered)
+  const latencyP99BySlice =
+    options.sliceSeconds === undefined
+      ? []
+      : p99BySlice(sendStamps, latencies, delivered, exchangeStart, options.sliceSeconds * 1000)
   const sorted = latencies.subarray(0, delivered).sort()
   const peakRss = Math.max(peak, memory().peakRssKiB)
 
@@ -257,11 +299,13 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     latencyP99Milliseconds: quantile(sorted, 0.99),
     latencyMaxMilliseconds:
       sorted.length === 0 ? Number.NaN : (sorted[sorted.length - 1] ?? Number.NaN),
+    latencyP99BySlice,
     serverRssBeforeKiB: before,
     serverRssIdleKiB: idle,
     serverRssPerIdleSessionKiB: (idle - before) / options.clients,
     serverPeakRssKiB: peakRss,
     serverCpuMillisecondsPer1000Messages: ((cpuAfter - cpuBefore) * 1000) / Math.max(1, delivered),
+    serverSyscallsPerMessage: (syscallsAfter - syscallsBefore) / Math.max(1, delivered),
     generatorCpuPercent:
       (100 * (generatorCpu.user + generatorCpu.system)) / 1000 / exchangeWallMilliseconds,
     generatorGcPauseMilliseconds: generatorGc,

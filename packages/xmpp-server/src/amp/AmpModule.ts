@@ -80,8 +80,10 @@ const serverLevel = (level: string): "debug" | "info" | "warn" | "error" =>
  * without `to` (to the sender's own account) is left to the server too.
  */
 const toComponent = (api: ModuleApi, stanza: XmlElement): boolean => {
+  const components = api.config.components
+  if (components.length === 0) return false
   const domain = parseJid(stanza.attrs.to ?? "")?.domain
-  return api.config.components.some((component) => component.domain === domain)
+  return components.some((component) => component.domain === domain)
 }
 
 /**

@@ -11,9 +11,10 @@ import type {
   HostExtension,
   HostRouting,
 } from "@xmpp-amp/server-plugin"
-import { parseJid } from "../jid/Jid.js"
+import { type Jid, parseJid } from "../jid/Jid.js"
 import type { ModuleApi } from "../modules/ServerModule.js"
 import { availableSessions } from "../routing/Decide.js"
+import type { RouteDecision } from "../routing/RouteDecision.js"
 import type { Session } from "../session/Session.js"
 import { type XmlElement, xml } from "../xml/Xml.js"
 import { pendingTable } from "./PendingSql.js"
@@ -32,22 +33,29 @@ export const asXml = (element: Element): XmlElement => element as unknown as Xml
 /** True when the session enabled XEP-0198, so it confirms stanzas with acks. */
 const ackedBySm = (session: Session): boolean => session.streamManaged
 
+/** No session confirms with an ack (`direct_confirm = "socket"`). */
+const never = (): boolean => false
+
 /** What the adapter learns from the plugin at registration. */
 export interface RegisteredExtension {
   current: HostExtension | undefined
 }
 
-const routing = (api: ModuleApi, message: XmlElement): HostRouting => {
-  const to = parseJid(message.attrs.to ?? "")
-  if (to === undefined)
-    return {
-      kind: "unknown-user",
-      recipient: message.attrs.to ?? "",
-      sessions: "none",
-      wouldStoreOffline: false,
-      wouldArchive: false,
-    }
-  const decision = api.decide(to, message.attrs.type)
+const UNKNOWN_RECIPIENT = (recipient: string): HostRouting => ({
+  kind: "unknown-user",
+  recipient,
+  sessions: "none",
+  wouldStoreOffline: false,
+  wouldArchive: false,
+})
+
+/** The plugin's view of the server's routing decision for `message` to `to`. */
+const routingOf = (
+  api: ModuleApi,
+  message: XmlElement,
+  to: Jid,
+  decision: RouteDecision,
+): HostRouting => {
   const local =
     decision.kind === "sessions" ||
     (decision.kind === "none" && decision.reason === "no-available-session")
@@ -120,11 +128,27 @@ export const serverAmpHost = (
     })
     return result.ok ? result.key : undefined
   }
+  // The last `route` answer and the decision behind it: `deliver` reuses the decision when the
+  // plugin hands that answer back (same element, nothing waited for since), so an AMP message's
+  // route is decided once, not twice (docs/performance.md).
+  // One write function for every message (not a closure per message).
+  const write = (session: Session, stanza: XmlElement): boolean => api.deliver(session, stanza)
+  let lastRouting: HostRouting | undefined
+  let lastDecision: RouteDecision | undefined
   return {
     domain: api.domain,
     now: () => Date.now(),
     // Answered at once (`HostAnswer`): no promise and no event-loop turn per message.
-    route: (message) => routing(api, asXml(message)),
+    route: (message) => {
+      const stanza = asXml(message)
+      const to = parseJid(stanza.attrs.to ?? "")
+      if (to === undefined) return UNKNOWN_RECIPIENT(stanza.attrs.to ?? "")
+      const decision = api.decide(to, stanza.attrs.type)
+      const answer = routingOf(api, stanza, to, decision)
+      lastRouting = answer
+      lastDecision = decision
+      return answer
+    },
     maySeePresence: (sender, recipient) => {
       if (sender === recipient) return true
       const username = localpart(recipient)
@@ -132,17 +156,24 @@ export const serverAmpHost = (
       const item = api.storage.roster.get(username, sender)
       return item?.subscription === "from" || item?.subscription === "both"
     },
-    deliver: (message, confirm: DeliveryConfirmation) => {
+    deliver: (message, confirm: DeliveryConfirmation, routed?: HostRouting) => {
       const stanza = asXml(message)
-      const to = parseJid(stanza.attrs.to ?? "")
-      if (to === undefined) return false
-      const decision = api.decide(to, stanza.attrs.type)
+      let decision: RouteDecision
+      if (routed !== undefined && routed === lastRouting && lastDecision !== undefined) {
+        decision = lastDecision
+      } else {
+        const to = parseJid(stanza.attrs.to ?? "")
+        if (to === undefined) return false
+        decision = api.decide(to, stanza.attrs.type)
+      }
+      lastRouting = undefined
+      lastDecision = undefined
       if (decision.kind !== "sessions") return false
       return tracker.deliver(
         stanza,
         decision.sessions,
-        (session) => api.deliver(session, stanza),
-        confirm === "ack" ? ackedBySm : () => false,
+        write,
+        confirm === "ack" ? ackedBySm : never,
       )
     },
     storeOffline: (message, extra) => storeFor(asXml(message), extra),

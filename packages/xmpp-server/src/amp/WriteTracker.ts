@@ -12,6 +12,13 @@ interface Tracked {
   readonly resolve: (delivered: boolean) => void
 }
 
+const ignore = (_delivered: boolean): void => undefined
+let capturedResolve: (delivered: boolean) => void = ignore
+/** The executor of every delivery promise: runs at once, inside `new Promise`. */
+const captureResolve = (resolve: (delivered: boolean) => void): void => {
+  capturedResolve = resolve
+}
+
 /** Correlates write and ack events with the messages AMP is waiting for, by stanza identity. */
 export class WriteTracker {
   private readonly tracked = new Map<XmlElement, Tracked>()
@@ -23,15 +30,18 @@ export class WriteTracker {
   deliver(
     stanza: XmlElement,
     sessions: ReadonlyArray<Session>,
-    write: (session: Session) => boolean,
+    write: (session: Session, stanza: XmlElement) => boolean,
     waitForAck: (session: Session) => boolean,
   ): Promise<boolean> {
     if (sessions.length === 0) return Promise.resolve(false)
-    return new Promise((resolve) => {
-      const entry: Tracked = { waitForAck, open: [...sessions], resolve }
-      this.tracked.set(stanza, entry)
-      for (const session of sessions) if (!write(session)) this.settle(stanza, session, false)
-    })
+    // The promise's resolve function taken out by one shared executor, not a closure per message.
+    const promise = new Promise<boolean>(captureResolve)
+    const resolve = capturedResolve
+    capturedResolve = ignore
+    const entry: Tracked = { waitForAck, open: sessions.slice(), resolve }
+    this.tracked.set(stanza, entry)
+    for (const session of sessions) if (!write(session, stanza)) this.settle(stanza, session, false)
+    return promise
   }
 
   /** The `stanzaWritten` hook. */

@@ -38,6 +38,8 @@ export interface BenchServerOptions {
   readonly nodeArguments: ReadonlyArray<string>
   /** Append the server's output here, if given. */
   readonly logFile?: string | undefined
+  /** More `[server]` keys, e.g. `max_roster_items = 5001`. */
+  readonly serverKeys?: ReadonlyArray<string> | undefined
 }
 
 /** A started server. */
@@ -62,6 +64,7 @@ const configText = (options: BenchServerOptions): string =>
   [
     "[server]",
     'data_dir = "data"',
+    ...(options.serverKeys ?? []),
     "[listen.c2s]",
     'host = "127.0.0.1"',
     "port = 0",

@@ -4,16 +4,14 @@
 // (a roster set must not cost more with thousands of items), and the slowest round trip of
 // another user's pings meanwhile. Prints the rates and their ratios to the ping baseline.
 //   npm run bench:roster -- --sets 5000 --roster-items 4000
-import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
+import { mkdtempSync, rmSync } from "node:fs"
 import { connect, type Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { pathToFileURL } from "node:url"
 import { parseArgs } from "node:util"
 import { createUserRecord } from "../src/auth/credentials.js"
 import { databaseFile, openSqliteStorage } from "../src/storage/SqliteStorage.js"
+import { type BenchServer, startBenchServer } from "./benchServer.js"
 
 const { values } = parseArgs({
   options: {
@@ -26,8 +24,6 @@ const sets = Number(values.sets)
 const bigRoster = Number(values["roster-items"])
 const window = Number(values.window)
 const password = "bench-password"
-const packageRoot = join(import.meta.dirname, "..")
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
 
 /** A logged-in raw connection that counts the replies whose id starts with a prefix. */
 interface Connection {
@@ -130,7 +126,7 @@ const whilePinging = async <A>(
 }
 
 const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-bench-roster-"))
-let server: ChildProcess | undefined
+let server: BenchServer | undefined
 try {
   const dataDir = join(directory, "data")
   const storage = openSqliteStorage(databaseFile(dataDir))
@@ -148,45 +144,17 @@ try {
       })
   })
   storage.close()
-  const configFile = join(directory, "server.toml")
-  writeFileSync(
-    configFile,
-    [
-      "[server]",
-      'data_dir = "data"',
-      `max_roster_items = ${Math.max(bigRoster, sets) + 1}`,
-      "[listen.c2s]",
-      "port = 0",
-      'tls = "optional"',
-      "allow_plain_without_tls = true",
-      "[listen.websocket]",
-      "enabled = false",
-      "[listen.component]",
-      "enabled = false",
-    ].join("\n"),
-  )
-  server = spawn(
-    process.execPath,
-    [
-      "--conditions=@xmpp-amp/source",
-      "--import",
-      tsxLoader,
-      join(packageRoot, "src", "cli.ts"),
-      "start",
-      "--config",
-      configFile,
-    ],
-    { cwd: directory, stdio: ["ignore", "pipe", "pipe"] },
-  )
-  const port = await new Promise<number>((resolve, reject) => {
-    let output = ""
-    server?.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /c2s +127\.0\.0\.1:(\d+)/.exec(output)
-      if (match !== null) resolve(Number(match[1]))
-    })
-    server?.once("exit", (code) => reject(new Error(`the server exited with ${code}:\n${output}`)))
+  // Every module on, as by default; only the roster limit raised to fit the sets.
+  server = await startBenchServer({
+    directory,
+    name: "roster",
+    archive: true,
+    ampModule: true,
+    code: "sources",
+    nodeArguments: [],
+    serverKeys: [`max_roster_items = ${Math.max(bigRoster, sets) + 1}`],
   })
+  const { port } = server
   const empty = await login(port, "empty")
   const big = await login(port, "big")
   const other = await login(port, "other")
@@ -216,10 +184,6 @@ try {
     )
   for (const connection of [empty, big, other]) connection.socket.destroy()
 } finally {
-  if (server !== undefined && server.exitCode === null) {
-    const exited = new Promise((resolve) => server?.once("exit", resolve))
-    server.kill("SIGTERM")
-    await exited
-  }
+  await server?.stop()
   rmSync(directory, { recursive: true, force: true })
 }

@@ -5,18 +5,12 @@
 // a V8 CPU profile (`--cpu-prof`) written when it stops.
 
 import { writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
 import { join } from "node:path"
-import { pathToFileURL } from "node:url"
 import { createUserRecord } from "../../src/auth/credentials.js"
 import { databaseFile, openSqliteStorage } from "../../src/storage/SqliteStorage.js"
 import { freePort, type RunningServer, startServer } from "./ServerProcess.js"
 
 const packageRoot = join(import.meta.dirname, "..", "..")
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
-
-/** Node options to run our TypeScript sources directly. */
-export const sourceNodeArguments = ["--conditions=@xmpp-amp/source", "--import", tsxLoader]
 
 /**
  * Creates `${prefix}1` … `${prefix}count` in the database under `dataDir`; the first

@@ -12,6 +12,7 @@ import { parseJid } from "../jid/Jid.js"
 import type { Logger } from "../log/Logger.js"
 import type { ArchiveStore, StoreResult } from "../routing/MessageStores.js"
 import type { StorageShape } from "../storage/Storage.js"
+import { usageTriggersSql } from "../storage/usageTriggers.js"
 import { serialize } from "../xml/Xml.js"
 import { archivable, type MamDefault, type MamPrefs, prefsAllow } from "./MamPolicy.js"
 
@@ -36,20 +37,7 @@ export const mamMigrations: ReadonlyArray<string> = [
      never TEXT NOT NULL) STRICT`,
   // Bytes each user's archive holds (UTF-8 of the archived stanzas), kept by triggers for the
   // byte quota; stamps indexed for the expiry sweep.
-  `CREATE TABLE mam_usage (
-     username TEXT PRIMARY KEY REFERENCES users (username) ON DELETE CASCADE,
-     bytes INTEGER NOT NULL) STRICT;
-   INSERT INTO mam_usage (username, bytes)
-     SELECT username, sum(length(CAST(stanza AS BLOB))) FROM mam_messages GROUP BY username;
-   CREATE TRIGGER mam_usage_added AFTER INSERT ON mam_messages BEGIN
-     INSERT INTO mam_usage (username, bytes)
-       VALUES (new.username, length(CAST(new.stanza AS BLOB)))
-       ON CONFLICT (username) DO UPDATE SET bytes = bytes + excluded.bytes;
-   END;
-   CREATE TRIGGER mam_usage_removed AFTER DELETE ON mam_messages BEGIN
-     UPDATE mam_usage SET bytes = bytes - length(CAST(old.stanza AS BLOB))
-       WHERE username = old.username;
-   END;
+  `${usageTriggersSql("mam")}
    CREATE INDEX mam_messages_by_stamp ON mam_messages (stamp);`,
 ]
 

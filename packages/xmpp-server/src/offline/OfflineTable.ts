@@ -7,6 +7,7 @@ import { faultText, injectFault } from "../faults/Faults.js"
 import type { Logger } from "../log/Logger.js"
 import type { OfflineStore } from "../routing/MessageStores.js"
 import type { StorageShape } from "../storage/Storage.js"
+import { usageTriggersSql } from "../storage/usageTriggers.js"
 import { serialize, xml } from "../xml/Xml.js"
 import { storableOffline } from "./OfflinePolicy.js"
 
@@ -24,20 +25,7 @@ export const offlineMigrations: ReadonlyArray<string> = [
      stored_at INTEGER NOT NULL) STRICT`,
   "CREATE INDEX offline_messages_by_user ON offline_messages (username, seq)",
   // Bytes each user holds (UTF-8 of the stored stanzas), kept by triggers for the byte quota.
-  `CREATE TABLE offline_usage (
-     username TEXT PRIMARY KEY REFERENCES users (username) ON DELETE CASCADE,
-     bytes INTEGER NOT NULL) STRICT;
-   INSERT INTO offline_usage (username, bytes)
-     SELECT username, sum(length(CAST(stanza AS BLOB))) FROM offline_messages GROUP BY username;
-   CREATE TRIGGER offline_usage_added AFTER INSERT ON offline_messages BEGIN
-     INSERT INTO offline_usage (username, bytes)
-       VALUES (new.username, length(CAST(new.stanza AS BLOB)))
-       ON CONFLICT (username) DO UPDATE SET bytes = bytes + excluded.bytes;
-   END;
-   CREATE TRIGGER offline_usage_removed AFTER DELETE ON offline_messages BEGIN
-     UPDATE offline_usage SET bytes = bytes - length(CAST(old.stanza AS BLOB))
-       WHERE username = old.username;
-   END;`,
+  usageTriggersSql("offline"),
 ]
 
 /** One stored message as read back. */

@@ -3,6 +3,7 @@
 // both backends share.
 import type { Pool, PoolClient } from "pg"
 import { archivePage } from "../ArchivePagingSql.js"
+import { archivedMessageValues } from "../RowValues.js"
 import type {
   ArchivedMessage,
   ArchivePrefs,
@@ -14,16 +15,7 @@ import { commitEach } from "./transactions.js"
 
 const columns = "id, username, direction, peer, peer_full, stanza, message_key, stamp"
 
-const valuesOf = (message: ArchivedMessage) => [
-  message.id,
-  message.username,
-  message.direction,
-  message.peer,
-  message.peerFull,
-  message.stanza,
-  message.messageKey,
-  message.stamp,
-]
+const valuesOf = archivedMessageValues
 
 const insertOne = async (client: PoolClient, message: ArchivedMessage) => {
   await client.query(

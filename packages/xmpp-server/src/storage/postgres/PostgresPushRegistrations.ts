@@ -2,6 +2,7 @@
 // (user, service, node), publish options as JSONB.
 import type { DataForm, StoredRegistration } from "@xmpp-amp/server-plugin"
 import type { Pool } from "pg"
+import { pushRegistrationValues } from "../RowValues.js"
 import { settle } from "../repositories/Outcome.js"
 import type { PushRegistrationRepository } from "../repositories/PushRegistrationRepository.js"
 import { postgresReason } from "./postgresError.js"
@@ -49,17 +50,7 @@ export const postgresPushRegistrations = (pool: Pool): PushRegistrationRepositor
            ON CONFLICT ("user", service, node) DO UPDATE SET username = excluded.username,
              publish_options = excluded.publish_options, last_used = excluded.last_used,
              error_count = excluded.error_count`,
-          [
-            registration.user.split("@")[0] ?? "",
-            registration.user,
-            registration.service,
-            registration.node,
-            registration.publishOptions === undefined
-              ? null
-              : JSON.stringify(registration.publishOptions),
-            registration.lastUsed,
-            registration.errorCount,
-          ],
+          pushRegistrationValues(registration),
         )
       },
       postgresReason,

@@ -1,6 +1,7 @@
 // The XEP-0313 archive on SQLite: the mam module's `mam_messages` and `mam_prefs` tables
 // (src/mam/MamTable.ts), appended in batches, queried with the paging both backends share.
 import { archivePage } from "../ArchivePagingSql.js"
+import { archivedMessageValues } from "../RowValues.js"
 import type { ArchivePrefs, ArchiveRepository } from "../repositories/ArchiveRepository.js"
 import { settle } from "../repositories/Outcome.js"
 import type { SqlValue, StorageShape } from "../Storage.js"
@@ -22,16 +23,7 @@ export const sqliteArchive = (storage: StorageShape): ArchiveRepository => {
           `INSERT INTO mam_messages
              (id, username, direction, peer, peer_full, stanza, message_key, stamp)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
-            message.id,
-            message.username,
-            message.direction,
-            message.peer,
-            message.peerFull,
-            message.stanza,
-            message.messageKey,
-            message.stamp,
-          ],
+          archivedMessageValues(message),
         )
       }),
     query: (owner, query) =>

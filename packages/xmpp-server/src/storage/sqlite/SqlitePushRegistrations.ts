@@ -1,6 +1,7 @@
 // XEP-0357 push registrations on SQLite: the push module's `push_registrations` table
 // (src/push/RegistrationSql.ts), one row per (user, service, node).
 import type { DataForm, StoredRegistration } from "@xmpp-amp/server-plugin"
+import { pushRegistrationValues } from "../RowValues.js"
 import { settle } from "../repositories/Outcome.js"
 import type { PushRegistrationRepository } from "../repositories/PushRegistrationRepository.js"
 import type { StorageShape } from "../Storage.js"
@@ -41,17 +42,7 @@ export const sqlitePushRegistrations = (storage: StorageShape): PushRegistration
           `INSERT OR REPLACE INTO push_registrations
              (username, user, service, node, publish_options, last_used, error_count)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          [
-            registration.user.split("@")[0] ?? "",
-            registration.user,
-            registration.service,
-            registration.node,
-            registration.publishOptions === undefined
-              ? null
-              : JSON.stringify(registration.publishOptions),
-            registration.lastUsed,
-            registration.errorCount,
-          ],
+          pushRegistrationValues(registration),
         )
       }),
     remove: (registration) =>

@@ -39,8 +39,10 @@ import { SessionRegistry } from "./session/SessionRegistry.js"
 import { makeSmRuntime } from "./sm/SmRuntime.js"
 import { streamManagementModule } from "./sm/streamManagementModule.js"
 import { secureDataDirectory } from "./storage/PrivateFiles.js"
+import type { Repositories } from "./storage/repositories/StorageBackend.js"
 import { databaseFile, databaseFileNames, openSqliteStorage } from "./storage/SqliteStorage.js"
 import type { StorageShape } from "./storage/Storage.js"
+import { sqliteBackendOn } from "./storage/sqlite/SqliteBackend.js"
 import { ensureCertificate, generatedCertificateFiles } from "./tls/certificate.js"
 
 /** What `startServer` needs. */
@@ -63,6 +65,8 @@ export interface ServerHandle {
     readonly component?: number
   }
   readonly storage: StorageShape
+  /** The asynchronous repositories (issue 22); tests and tools use these. */
+  readonly repositories: Repositories
 }
 
 /** A started server (Promise facade). */
@@ -151,6 +155,10 @@ const program = (options: StartOptions) =>
         }),
         (opened) => Effect.sync(() => opened.close()),
       ))
+    const repositories = yield* Effect.try({
+      try: () => sqliteBackendOn(storage),
+      catch: (error) => new StartError({ reason: "storage", message: String(error) }),
+    })
     const c2s = config.listen.c2s
     const certificate =
       c2s !== undefined && (c2s.tls !== "off" || c2s.direct_tls_port !== 0)
@@ -174,6 +182,7 @@ const program = (options: StartOptions) =>
       domain: config.server.domain,
       config,
       storage,
+      repositories,
       logger,
       sessions: new SessionRegistry(),
       modules,
@@ -201,6 +210,7 @@ const program = (options: StartOptions) =>
             domain: core.domain,
             config,
             storage,
+            repositories,
             logger,
             send: (stanza) => {
               if (toComponent(core, stanza)) return
@@ -240,7 +250,7 @@ const program = (options: StartOptions) =>
       ports.component = yield* componentListener(core, component.host, component.port)
     yield* Effect.addFinalizer(() => shutdownStreams(core))
     logger.info("server-started", { domain: core.domain, ports })
-    return { core, ports, storage }
+    return { core, ports, storage, repositories }
   })
 
 /**
@@ -250,7 +260,12 @@ const program = (options: StartOptions) =>
 export const makeServer = (options: StartOptions) =>
   Effect.map(
     program(options),
-    ({ ports, storage, core }): ServerHandle => ({ domain: core.domain, ports, storage }),
+    ({ ports, storage, repositories, core }): ServerHandle => ({
+      domain: core.domain,
+      ports,
+      storage,
+      repositories,
+    }),
   )
 
 /** The running server as an Effect service; `XmppServer.layer(options)` starts it. */
@@ -272,12 +287,13 @@ export const startServer = async (options: StartOptions): Promise<RunningServer>
     await Effect.runPromise(Scope.close(scope, exit))
     throw Cause.squash(exit.cause)
   }
-  const { core, ports, storage } = exit.value
+  const { core, ports, storage, repositories } = exit.value
   let stopping: Promise<void> | undefined
   return {
     domain: core.domain,
     ports,
     storage,
+    repositories,
     stop: () => {
       stopping ??= Effect.runPromise(Scope.close(scope, Exit.void)).then(() =>
         core.logger.info("server-stopped", { domain: core.domain }),

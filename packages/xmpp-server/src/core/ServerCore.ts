@@ -8,6 +8,7 @@ import type { ModuleHost } from "../modules/ModuleHost.js"
 import type { SessionCloseReason } from "../session/Session.js"
 import type { SessionRegistry } from "../session/SessionRegistry.js"
 import type { SmRuntime } from "../sm/SmRuntime.js"
+import type { Repositories } from "../storage/repositories/StorageBackend.js"
 import type { StorageShape } from "../storage/Storage.js"
 
 /** An open client connection, as the server tracks it for shutdown. */
@@ -36,7 +37,10 @@ export interface OpenConnection {
 export interface ServerCore {
   readonly domain: string
   readonly config: ServerConfig
+  /** Synchronous SQLite access; being replaced by `repositories` (issue 22). */
   readonly storage: StorageShape
+  /** The asynchronous repositories of the configured backend (src/storage/repositories). */
+  readonly repositories: Repositories
   readonly logger: Logger
   readonly sessions: SessionRegistry
   readonly modules: ModuleHost

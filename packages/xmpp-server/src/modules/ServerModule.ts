@@ -17,6 +17,7 @@ import type {
 import type { RouteDecision } from "../routing/RouteDecision.js"
 import type { Session, SessionCloseReason } from "../session/Session.js"
 import type { StreamHooks } from "../sm/SmHooks.js"
+import type { Repositories } from "../storage/repositories/StorageBackend.js"
 import type { StorageShape } from "../storage/Storage.js"
 import type { XmlElement } from "../xml/Xml.js"
 
@@ -132,7 +133,10 @@ export interface ModuleHooks extends StreamHooks {
 export interface ModuleApi {
   readonly domain: string
   readonly config: ServerConfig
+  /** Synchronous SQLite access; being replaced by `repositories` (issue 22). */
   readonly storage: StorageShape
+  /** The asynchronous repositories of the configured backend (src/storage/repositories). */
+  readonly repositories: Repositories
   readonly logger: Logger
   /** Routes a stanza as the server (no `stanzaReceived`; `messageRouted` runs with `from` undefined). */
   send(stanza: XmlElement): void

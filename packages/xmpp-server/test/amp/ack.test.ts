@@ -19,7 +19,7 @@ beforeAll(async () => {
       modules: { amp: { direct_confirm: "ack" }, stream_management: { resume_timeout: 30 } },
     },
   })
-  for (const user of ["alice", "bob", "carl"]) server.addUser(user, `${user}-pass`)
+  for (const user of ["alice", "bob", "carl"]) await server.addUser(user, `${user}-pass`)
   befriend(server, "alice", "bob")
   befriend(server, "alice", "carl")
   alice = await login(server, "alice", "desk", 0)

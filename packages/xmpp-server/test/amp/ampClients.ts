@@ -252,7 +252,7 @@ export const startMatrixServer = async (storage: Storage): Promise<MatrixServer>
     },
   })
   for (const user of ["alice", "bob", "carol", "dave", "eve", "frank", "greg", "hank"])
-    server.addUser(user, `${user}-pass`)
+    await server.addUser(user, `${user}-pass`)
   for (const friend of ["bob", "carol", "dave", "frank"]) befriend(server, "alice", friend)
   subscribe(server, "greg", "alice", "from")
   subscribe(server, "hank", "alice", "to")

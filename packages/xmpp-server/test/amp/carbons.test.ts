@@ -14,7 +14,7 @@ const clients: Array<TestClient> = []
 
 beforeAll(async () => {
   test = await startTestServer({ config: { modules: { mam: { enabled: false } } } })
-  for (const name of ["alice", "bob", "dave"]) test.addUser(name, `${name}-pass`)
+  for (const name of ["alice", "bob", "dave"]) await test.addUser(name, `${name}-pass`)
   befriend(test, "alice", "bob")
   befriend(test, "alice", "dave")
 })

@@ -24,7 +24,7 @@ const start = async (offlineWrite: boolean) => {
     },
   })
   servers.push(server)
-  for (const user of ["alice", "bob"]) server.addUser(user, `${user}-pass`)
+  for (const user of ["alice", "bob"]) await server.addUser(user, `${user}-pass`)
   befriend(server, "alice", "bob")
   const alice = await login(server, "alice", "desk", 0)
   const bob = await login(server, "bob", "phone", 0)

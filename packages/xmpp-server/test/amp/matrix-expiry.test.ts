@@ -64,7 +64,7 @@ const observe = async (storage: Storage): Promise<Observed> => {
     },
   })
   servers.push(server)
-  for (const user of ["alice", "erin"]) server.addUser(user, `${user}-pass`)
+  for (const user of ["alice", "erin"]) await server.addUser(user, `${user}-pass`)
   befriend(server, "alice", "erin")
   const alice = await login(server, "alice", "desk", 0)
   clients.push(alice)

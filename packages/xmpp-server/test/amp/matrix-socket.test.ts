@@ -72,11 +72,11 @@ storages.forEach((storage, s) => {
           },
         },
       })
-      server.addUser("alice", "alice-pass")
-      cases.forEach((_, n) => {
-        server.addUser(`doomed${n}`, `doomed${n}-pass`)
+      await server.addUser("alice", "alice-pass")
+      for (const n of cases.keys()) {
+        await server.addUser(`doomed${n}`, `doomed${n}-pass`)
         befriend(server, "alice", `doomed${n}`)
-      })
+      }
       alice = await login(server, "alice", "desk", 0)
       doomed.push(
         ...(await Promise.all(cases.map((_, n) => login(server, `doomed${n}`, "phone", 0)))),

@@ -39,7 +39,7 @@ const online = async (server: TestServer, username: string, resource: string) =>
 
 it("fires at start, before clients are accepted: a sender who logs in at once gets the alert", async () => {
   const first = await start(50)
-  for (const user of ["frank", "gina"]) first.addUser(user, `${user}-pass`)
+  for (const user of ["frank", "gina"]) await first.addUser(user, `${user}-pass`)
   befriend(first, "frank", "gina")
   const phone = await online(first, "frank", "phone")
   // Due once the first server has surely stopped (it would fire the rule itself otherwise).

@@ -8,14 +8,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, describe, expect, it, onTestFinished } from "vitest"
-import {
-  builtinModuleNames,
-  createUserRecord,
-  makeConfig,
-  silentLogger,
-  startServer,
-} from "../../src/index.js"
-import type { TestServer } from "../helpers/testServer.js"
+import { builtinModuleNames, makeConfig, silentLogger, startServer } from "../../src/index.js"
+import { accountAdder, type TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
 import { login, pause, roundTrip } from "../offline/clients.js"
 import { ampMessage, ampOf, befriend, rule, withId } from "./ampClients.js"
@@ -48,9 +42,7 @@ const start = async (): Promise<TestServer> => {
     c2sPort: server.ports.c2s ?? 0,
     websocketUrl: "",
     dataDir,
-    addUser: (username, password) => {
-      server.storage.users.create(createUserRecord(username, password))
-    },
+    addUser: accountAdder(server),
     stop: () => server.stop(),
   }
   servers.push(test)
@@ -68,7 +60,7 @@ const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1000).toI
 describe("expire-at across a restart", () => {
   it("fires after the restart for a rule due while stopped; a rule not due lets the message through", async () => {
     const first = await start()
-    for (const user of ["alice", "dave"]) first.addUser(user, `${user}-pass`)
+    for (const user of ["alice", "dave"]) await first.addUser(user, `${user}-pass`)
     befriend(first, "alice", "dave")
     const alice = await online(first, "alice", "desk")
     const late = [rule("expire-at", inSeconds(0.8), "alert")]
@@ -139,7 +131,7 @@ const runSlixmppAmp = (
 describe("slixmpp", () => {
   it("sends an AMP message and gets the notify reply, and an error for a stranger", async () => {
     const server = await start()
-    for (const user of ["sli", "bob", "eve"]) server.addUser(user, `${user}-pass`)
+    for (const user of ["sli", "bob", "eve"]) await server.addUser(user, `${user}-pass`)
     befriend(server, "sli", "bob")
     const bob = await online(server, "bob", "phone")
     const rules = [{ condition: "deliver", value: "direct", action: "notify" }]

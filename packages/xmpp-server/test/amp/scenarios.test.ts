@@ -34,7 +34,8 @@ beforeAll(async () => {
       modules: { amp: { expiry_check_ms: 50 } },
     },
   })
-  for (const user of ["alice", "bob", "dave", "eve", "frank"]) server.addUser(user, `${user}-pass`)
+  for (const user of ["alice", "bob", "dave", "eve", "frank"])
+    await server.addUser(user, `${user}-pass`)
   befriend(server, "alice", "bob")
   befriend(server, "alice", "dave")
   alice = await login(server, "alice", "desk", 0)

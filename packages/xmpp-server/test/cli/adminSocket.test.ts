@@ -166,8 +166,8 @@ describe("the admin socket", () => {
 
 describe("deluser with the server running", () => {
   it("ends the account's streams at once; what it sends afterwards is neither delivered nor archived", async () => {
-    test.addUser("eve", "eve-pass")
-    test.addUser("bob", "bob-pass")
+    await test.addUser("eve", "eve-pass")
+    await test.addUser("bob", "bob-pass")
     const bob = await login("bob", "bob-pass")
     const eve = await login("eve", "eve-pass")
     const eveRaw = await raw("eve", "eve-pass")
@@ -215,7 +215,7 @@ describe("deluser with the server running", () => {
 
 describe("passwd with the server running", () => {
   it("--logout ends the account's streams with reset; the new password works", async () => {
-    test.addUser("frank", "old-pass")
+    await test.addUser("frank", "old-pass")
     const frank = await login("frank", "old-pass")
     const result = await cli("passwd", "frank@localhost", "new-pass", "--logout")
     expect(result).toEqual({
@@ -230,8 +230,8 @@ describe("passwd with the server running", () => {
   })
 
   it("without --logout leaves open sessions; only new logins need the new password", async () => {
-    test.addUser("grace", "old-pass")
-    test.addUser("heidi", "heidi-pass")
+    await test.addUser("grace", "old-pass")
+    await test.addUser("heidi", "heidi-pass")
     const grace = await login("grace", "old-pass")
     const heidi = await login("heidi", "heidi-pass")
     const result = await cli("passwd", "grace@localhost", "new-pass")

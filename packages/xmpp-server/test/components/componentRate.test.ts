@@ -26,7 +26,7 @@ beforeAll(async () => {
       ],
     },
   })
-  test.addUser("alice", "alice-pass")
+  await test.addUser("alice", "alice-pass")
 })
 afterAll(async () => {
   for (const connection of open) connection.destroy()

@@ -56,7 +56,7 @@ beforeAll(async () => {
     },
     modules: [grabApi],
   })
-  test.addUser("alice", "alice-pass")
+  await test.addUser("alice", "alice-pass")
   alice = await connectClient({
     service: test.websocketUrl,
     domain: "localhost",

@@ -30,8 +30,8 @@ beforeAll(async () => {
     config: { listen: { c2s: { tls: "optional", allow_plain_without_tls: true } } },
     modules: [recorder],
   })
-  test.addUser("alice", "alice-pass")
-  test.addUser("bob", "bob-pass")
+  await test.addUser("alice", "alice-pass")
+  await test.addUser("bob", "bob-pass")
 })
 afterAll(async () => {
   await test.stop()
@@ -93,7 +93,7 @@ describe("CSI switched off", () => {
         modules: { csi: { enabled: false } },
       },
     })
-    off.addUser("carol", "carol-pass")
+    await off.addUser("carol", "carol-pass")
     const carol = await rawLogin(off.c2sPort, "localhost", "carol", "carol-pass", "x")
     expect(carol.text()).not.toContain(NS_CSI)
     carol.send(`<inactive xmlns='${NS_CSI}'/>`)

@@ -16,9 +16,9 @@ const tcp = () => `xmpp://127.0.0.1:${test.c2sPort}`
 beforeAll(async () => {
   directTlsPort = await freePort()
   test = await startTestServer({ config: { listen: { c2s: { direct_tls_port: directTlsPort } } } })
-  test.addUser("alice", "alice-pass")
-  test.addUser("bob", "bob-pass")
-  test.addUser("Carol", "carol-pass")
+  await test.addUser("alice", "alice-pass")
+  await test.addUser("bob", "bob-pass")
+  await test.addUser("Carol", "carol-pass")
 })
 afterAll(async () => {
   await test.stop()

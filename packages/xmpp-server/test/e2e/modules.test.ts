@@ -140,7 +140,7 @@ beforeAll(async () => {
       testing: { faults: { socket_write_marker: "BREAK-SOCKET" } },
     },
   })
-  for (const name of ["alice", "bob", "carol"]) test.addUser(name, `${name}-pass`)
+  for (const name of ["alice", "bob", "carol"]) await test.addUser(name, `${name}-pass`)
 })
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.stop()))
@@ -332,7 +332,7 @@ describe("contributions", () => {
       modules: [features],
       config: { listen: { c2s: { tls: "optional", allow_plain_without_tls: true } } },
     })
-    plain.addUser("bob", "bob-pass")
+    await plain.addUser("bob", "bob-pass")
     const raw = await rawLogin(plain.c2sPort, "localhost", "bob", "bob-pass", "raw")
     const [before, after] = raw.text().split("<success")
     expect(before).toContain('<feature-probe xmlns="urn:example:features" stage="pre"/>')

@@ -18,7 +18,7 @@ beforeAll(async () => {
       modules: { offline: { enabled: false }, mam: { enabled: false } },
     },
   })
-  for (const name of ["alice", "bob", "carol", "dave"]) test.addUser(name, `${name}-pass`)
+  for (const name of ["alice", "bob", "carol", "dave"]) await test.addUser(name, `${name}-pass`)
 })
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.stop()))

@@ -16,7 +16,7 @@ describe("graceful shutdown", () => {
     const test = await startTestServer({
       config: { listen: { c2s: { tls: "optional", allow_plain_without_tls: true } } },
     })
-    test.addUser("alice", "alice-pass")
+    await test.addUser("alice", "alice-pass")
     const alice = await rawLogin(test.c2sPort, "localhost", "alice", "alice-pass", "a")
     const port = test.c2sPort
     await test.stop()

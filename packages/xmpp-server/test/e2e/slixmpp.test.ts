@@ -10,7 +10,7 @@ import { connectClient } from "../helpers/xmppClient.js"
 let test: TestServer
 beforeAll(async () => {
   test = await startTestServer()
-  for (const name of ["alice", "bob", "carol"]) test.addUser(name, `${name}-pass`)
+  for (const name of ["alice", "bob", "carol"]) await test.addUser(name, `${name}-pass`)
 })
 afterAll(async () => {
   await test.stop()

@@ -17,7 +17,7 @@ import {
   type StorageOutcomeEvent,
   startServer,
 } from "../../src/index.js"
-import type { TestServer } from "../helpers/testServer.js"
+import { accountAdder, type TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
 import { chat, conditionOf, login, roundTrip } from "../offline/clients.js"
 
@@ -68,7 +68,7 @@ beforeAll(async () => {
     c2sPort: server.ports.c2s ?? 0,
     websocketUrl: "",
     dataDir,
-    addUser: () => undefined,
+    addUser: accountAdder(server),
     stop: () => server.stop(),
   }
 })

@@ -97,9 +97,9 @@ beforeAll(async () => {
       limits: { connections_per_ip: 0, unauthenticated_per_ip: 0, stanzas_per_second: 0 },
     },
   })
-  test.addUser("alice", "alice-pass")
-  test.addUser("bob", "bob-pass")
-  test.addUser("mallory", "mallory-pass")
+  await test.addUser("alice", "alice-pass")
+  await test.addUser("bob", "bob-pass")
+  await test.addUser("mallory", "mallory-pass")
   alice = await connectClient({
     service: `xmpp://127.0.0.1:${test.c2sPort}`,
     domain: test.domain,

@@ -57,8 +57,8 @@ beforeAll(async () => {
       limits: { connections_per_ip: 0, unauthenticated_per_ip: 0, stanzas_per_second: 0 },
     },
   })
-  test.addUser("alice", "alice-pass")
-  test.addUser("bob", "bob-pass")
+  await test.addUser("alice", "alice-pass")
+  await test.addUser("bob", "bob-pass")
   alice = await connectClient({
     service: test.websocketUrl,
     domain: test.domain,

@@ -24,8 +24,11 @@ export interface TestServer {
   readonly c2sPort: number
   readonly websocketUrl: string
   readonly dataDir: string
-  /** Creates an account (fast, 1 iteration is not allowed by SCRAM clients, so 4096). */
-  addUser(username: string, password: string): void
+  /**
+   * Creates an account through the server's account repository (so on either backend);
+   * rejects when storage fails. Example: `await test.addUser("alice", "secret")`.
+   */
+  addUser(username: string, password: string): Promise<void>
   stop(): Promise<void>
 }
 
@@ -81,12 +84,21 @@ export const startTestServerIn = async (
     c2sPort: server.ports.c2s ?? 0,
     websocketUrl: `ws://127.0.0.1:${server.ports.websocket ?? 0}${config.listen.websocket?.path ?? "/xmpp-websocket"}`,
     dataDir,
-    addUser: (username, password) => {
-      server.storage.users.create(createUserRecord(username, password))
-    },
+    addUser: accountAdder(server),
     stop: () => server.stop(),
   }
 }
+
+/**
+ * `TestServer.addUser` for a server started some other way: creates the account through the
+ * account repository, rejecting when storage fails. Example: `addUser: accountAdder(server)`.
+ */
+export const accountAdder =
+  (server: Pick<RunningServer, "repositories">) =>
+  async (username: string, password: string): Promise<void> => {
+    const created = await server.repositories.accounts.create(createUserRecord(username, password))
+    if (created instanceof Error) throw created
+  }
 
 /** Starts the server as `startTestServerIn` does, in a fresh directory removed at `stop()`. */
 export const startTestServer = async (options: TestServerOptions = {}): Promise<TestServer> => {

@@ -19,7 +19,7 @@ import {
 let test: LimitsServer
 beforeAll(async () => {
   test = await startLimitsServer({ server: { auth_timeout_seconds: 1 } })
-  test.addUser("alice")
+  await test.addUser("alice")
 })
 afterAll(async () => {
   await test.stop()

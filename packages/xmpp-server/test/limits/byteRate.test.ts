@@ -11,7 +11,7 @@ beforeAll(async () => {
   test = await startLimitsServer({
     limits: { bytes_per_second_per_ip: bytesPerSecond, byte_burst_per_ip: 1024 },
   })
-  for (const user of ["alice", "bob", "carol"]) test.addUser(user)
+  for (const user of ["alice", "bob", "carol"]) await test.addUser(user)
 })
 afterAll(async () => {
   await test.stop()

@@ -108,7 +108,7 @@ describe("unauthenticated connections per address", () => {
     test = await startLimitsServer({
       limits: { connections_per_ip: 0, unauthenticated_per_ip: 2 },
     })
-    test.addUser("alice")
+    await test.addUser("alice")
   })
   afterAll(async () => {
     await test.stop()

@@ -28,7 +28,8 @@ export interface LimitsServer {
   readonly componentPort: number
   /** The `event` of every log line so far, with its fields. */
   events(name: string): Array<Record<string, unknown>>
-  addUser(username: string): void
+  /** Creates an account with the password "secret". Example: `await test.addUser("alice")`. */
+  addUser(username: string): Promise<void>
   stop(): Promise<void>
 }
 
@@ -71,7 +72,12 @@ export const startLimitsServer = async (config: ConfigInput = {}): Promise<Limit
     websocketUrl: `ws://127.0.0.1:${server.ports.websocket ?? 0}/xmpp-websocket`,
     componentPort: server.ports.component ?? 0,
     events: (name) => lines.filter((line) => line.event === name),
-    addUser: (username) => server.storage.users.create(createUserRecord(username, "secret")),
+    addUser: async (username) => {
+      const created = await server.repositories.accounts.create(
+        createUserRecord(username, "secret"),
+      )
+      if (created instanceof Error) throw created
+    },
     stop: async () => {
       await server.stop()
       rmSync(dataDir, { recursive: true, force: true })

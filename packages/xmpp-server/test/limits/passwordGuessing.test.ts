@@ -54,7 +54,7 @@ describe("an address over its failed-login budget", () => {
     test = await startLimitsServer({
       limits: { auth_failures_per_ip: 5, auth_failures_per_account: 0 },
     })
-    test.addUser("alice")
+    await test.addUser("alice")
   })
   afterAll(async () => {
     await test.stop()
@@ -129,7 +129,7 @@ describe("many addresses guessing one account", () => {
         auth_account_max_delay_ms: delayMs * 16,
       },
     })
-    test.addUser("carol")
+    await test.addUser("carol")
   })
   afterAll(async () => {
     await test.stop()

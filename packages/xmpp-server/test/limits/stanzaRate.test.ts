@@ -20,7 +20,7 @@ beforeAll(async () => {
   test = await startLimitsServer({
     limits: { stanzas_per_second: rate, stanza_burst: burst, max_waiting_stanzas: 100 },
   })
-  for (const user of ["alice", "bob", "carol", "dave", "mallory"]) test.addUser(user)
+  for (const user of ["alice", "bob", "carol", "dave", "mallory"]) await test.addUser(user)
 })
 afterAll(async () => {
   await test.stop()

@@ -32,7 +32,7 @@ beforeAll(async () => {
       websocket: { trusted_proxies: ["127.0.0.1/32", "10.0.0.0/8"] },
     },
   })
-  test.addUser("alice")
+  await test.addUser("alice")
 })
 afterAll(async () => {
   await test.stop()

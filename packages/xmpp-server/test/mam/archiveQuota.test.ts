@@ -21,7 +21,7 @@ beforeAll(async () => {
     config: { modules: { mam: { archive_expires_after: "2s" } } },
   })
   for (const server of [quota, expiring])
-    for (const name of ["alice", "bob", "carol"]) server.addUser(name, `${name}-pass`)
+    for (const name of ["alice", "bob", "carol"]) await server.addUser(name, `${name}-pass`)
 })
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.stop()))

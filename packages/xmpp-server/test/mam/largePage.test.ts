@@ -15,7 +15,7 @@ beforeAll(async () => {
       modules: { offline: { enabled: false } },
     },
   })
-  for (const name of ["alice", "bob"]) test.addUser(name, `${name}-pass`)
+  for (const name of ["alice", "bob"]) await test.addUser(name, `${name}-pass`)
 })
 afterAll(async () => {
   for (const connection of connections) connection.destroy()

@@ -14,7 +14,8 @@ const clients: Array<TestClient> = []
 
 beforeAll(async () => {
   test = await startTestServer()
-  for (const name of ["alice", "bob", "carol", "dave", "erin"]) test.addUser(name, `${name}-pass`)
+  for (const name of ["alice", "bob", "carol", "dave", "erin"])
+    await test.addUser(name, `${name}-pass`)
 })
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.stop()))

@@ -36,8 +36,8 @@ const runScript = (options: object): Promise<StorageResult> =>
 let test: TestServer
 beforeAll(async () => {
   test = await startTestServer()
-  test.addUser("alice", "alice-pass")
-  test.addUser("bob", "bob-pass")
+  await test.addUser("alice", "alice-pass")
+  await test.addUser("bob", "bob-pass")
 })
 afterAll(() => test.stop())
 

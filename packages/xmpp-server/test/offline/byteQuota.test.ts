@@ -17,7 +17,7 @@ beforeAll(async () => {
   })
   defaults = await startTestServer({ config: { modules: { mam: { enabled: false } } } })
   for (const server of [test, defaults])
-    for (const name of ["alice", "bob"]) server.addUser(name, `${name}-pass`)
+    for (const name of ["alice", "bob"]) await server.addUser(name, `${name}-pass`)
 })
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.stop()))

@@ -23,7 +23,7 @@ beforeAll(async () => {
     },
   })
   for (const name of ["alice", "bob", "carol", "dave", "erin", "frank"])
-    test.addUser(name, `${name}-pass`)
+    await test.addUser(name, `${name}-pass`)
 })
 afterAll(async () => {
   for (const raw of raws) raw.destroy()

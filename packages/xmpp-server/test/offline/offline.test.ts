@@ -16,7 +16,7 @@ beforeAll(async () => {
     config: { modules: { offline: { max_messages_per_user: 3 }, mam: { enabled: false } } },
   })
   for (const name of ["alice", "bob", "carol", "dave", "erin", "frank"])
-    test.addUser(name, `${name}-pass`)
+    await test.addUser(name, `${name}-pass`)
 })
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.stop()))

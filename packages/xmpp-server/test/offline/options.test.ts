@@ -59,7 +59,7 @@ describe("module tables", () => {
     const test = await startTestServer({
       config: { modules: { offline: { enabled: false }, carbons: { enabled: false } } },
     })
-    test.addUser("alice", "alice-pass")
+    await test.addUser("alice", "alice-pass")
     const alice = await login(test, "alice", "a")
     const info = await alice.iq(
       xml(

@@ -8,14 +8,13 @@ import { afterAll, describe, expect, it } from "vitest"
 import {
   builtinModuleNames,
   type ConfigInput,
-  createUserRecord,
   makeConfig,
   type RunningServer,
   silentLogger,
   startServer,
   xml,
 } from "../../src/index.js"
-import type { TestServer } from "../helpers/testServer.js"
+import { accountAdder, type TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
 import { bodies, chat, login, pause, roundTrip } from "./clients.js"
 
@@ -46,9 +45,7 @@ const start = async (input: ConfigInput = {}): Promise<TestServer> => {
     c2sPort: server.ports.c2s ?? 0,
     websocketUrl: "",
     dataDir,
-    addUser: (username, password) => {
-      server.storage.users.create(createUserRecord(username, password))
-    },
+    addUser: accountAdder(server),
     stop: () => server.stop(),
   }
 }
@@ -62,8 +59,8 @@ const online = async (test: TestServer, username: string, resource: string) => {
 describe("offline storage across a restart", () => {
   it("delivers after a restart what was stored before the stop", async () => {
     const first = await start()
-    first.addUser("alice", "alice-pass")
-    first.addUser("bob", "bob-pass")
+    await first.addUser("alice", "alice-pass")
+    await first.addUser("bob", "bob-pass")
     const alice = await online(first, "alice", "a")
     await alice.send(chat("bob@localhost", "d1", "survives"))
     await roundTrip(alice)
@@ -77,7 +74,7 @@ describe("offline storage across a restart", () => {
 
   it("with MAM only, keeps the message in the archive without a bounce", async () => {
     const test = await start({ modules: { offline: { enabled: false } } })
-    test.addUser("carol", "carol-pass")
+    await test.addUser("carol", "carol-pass")
     const alice = await online(test, "alice", "a2")
     await alice.send(chat("carol@localhost", "m1", "archived only"))
     await roundTrip(alice)

@@ -11,8 +11,8 @@ beforeAll(async () => {
   test = await startTestServer({
     config: { listen: { c2s: { tls: "optional", allow_plain_without_tls: true } } },
   })
-  test.addUser("alice", "alice-pass")
-  test.addUser("bob", "bob-pass")
+  await test.addUser("alice", "alice-pass")
+  await test.addUser("bob", "bob-pass")
   alice = await rawLogin(test.c2sPort, "localhost", "alice", "alice-pass", "raw")
 })
 afterAll(async () => {

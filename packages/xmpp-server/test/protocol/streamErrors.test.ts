@@ -16,9 +16,9 @@ beforeAll(async () => {
       listen: { c2s: { tls: "optional", allow_plain_without_tls: true } },
     },
   })
-  test.addUser("alice", "alice-pass")
-  test.addUser("bob", "bob-pass")
-  test.addUser("mallory", "mallory-pass")
+  await test.addUser("alice", "alice-pass")
+  await test.addUser("bob", "bob-pass")
+  await test.addUser("mallory", "mallory-pass")
 })
 afterAll(async () => {
   await test.stop()

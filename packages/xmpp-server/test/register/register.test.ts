@@ -131,7 +131,7 @@ describe("registration on", () => {
   })
 
   it("lets a logged-in user change the password, then remove the account", async () => {
-    test.addUser("mover", "first-pass")
+    await test.addUser("mover", "first-pass")
     const client = await connectClient({
       service: test.websocketUrl,
       domain: "localhost",

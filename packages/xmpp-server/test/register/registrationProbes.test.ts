@@ -26,7 +26,7 @@ beforeAll(async () => {
       },
     },
   })
-  test.addUser("existing")
+  await test.addUser("existing")
 })
 afterAll(async () => {
   await test.stop()

@@ -24,7 +24,7 @@ const connections: Array<RawConnection> = []
 
 beforeAll(async () => {
   test = await startTestServerIn(dataDir, options)
-  for (const name of ["dave", "erin", "frank"]) test.addUser(name, `${name}-pass`)
+  for (const name of ["dave", "erin", "frank"]) await test.addUser(name, `${name}-pass`)
 })
 afterAll(async () => {
   for (const connection of connections) connection.destroy()

@@ -29,7 +29,7 @@ beforeAll(async () => {
       listen: { c2s: { tls: "optional", allow_plain_without_tls: true } },
     },
   })
-  for (const name of ["alice", "bob", "carol"]) test.addUser(name, `${name}-pass`)
+  for (const name of ["alice", "bob", "carol"]) await test.addUser(name, `${name}-pass`)
   // The big roster is built through the storage API in one transaction (seconds over the wire).
   const storage = test.server.storage
   storage.transaction(() => {

@@ -34,8 +34,8 @@ beforeAll(async () => {
     },
     modules: [recorder],
   })
-  test.addUser("alice", "alice-pass")
-  test.addUser("bob", "bob-pass")
+  await test.addUser("alice", "alice-pass")
+  await test.addUser("bob", "bob-pass")
 })
 afterAll(async () => {
   await test.stop()

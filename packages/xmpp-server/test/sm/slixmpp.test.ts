@@ -34,8 +34,8 @@ const run = (options: object): Promise<ResumeResult> =>
 let test: TestServer
 beforeAll(async () => {
   test = await startTestServer()
-  test.addUser("alice", "alice-pass")
-  test.addUser("bob", "bob-pass")
+  await test.addUser("alice", "alice-pass")
+  await test.addUser("bob", "bob-pass")
 })
 afterAll(async () => {
   await test.stop()

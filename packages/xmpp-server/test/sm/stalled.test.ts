@@ -11,7 +11,7 @@ beforeAll(async () => {
   test = await startTestServer({
     config: { listen: { c2s: { tls: "optional", allow_plain_without_tls: true } } },
   })
-  for (const name of ["bob", "carol", "dave", "sleepy"]) test.addUser(name, `${name}-pass`)
+  for (const name of ["bob", "carol", "dave", "sleepy"]) await test.addUser(name, `${name}-pass`)
 })
 afterAll(async () => {
   await test.stop()

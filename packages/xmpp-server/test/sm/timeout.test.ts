@@ -30,8 +30,8 @@ beforeAll(async () => {
     },
     modules: [recorder],
   })
-  test.addUser("alice", "alice-pass")
-  test.addUser("bob", "bob-pass")
+  await test.addUser("alice", "alice-pass")
+  await test.addUser("bob", "bob-pass")
 })
 afterAll(async () => {
   await test.stop()
@@ -112,8 +112,8 @@ describe("hibernation seen by modules", () => {
       },
       modules: [watcher, recorder],
     })
-    local.addUser("alice", "alice-pass")
-    local.addUser("bob", "bob-pass")
+    await local.addUser("alice", "alice-pass")
+    await local.addUser("bob", "bob-pass")
     const { connection } = await smLogin(local.c2sPort, "alice", "alice-pass", "watch")
     const bob = await rawLogin(local.c2sPort, "localhost", "bob", "bob-pass", "pc")
     bob.send(chat("alice@localhost/watch", "kept"))

@@ -18,7 +18,7 @@ beforeAll(async () => {
     config: { listen: { c2s: { tls: "optional" } } },
     logger: makeJsonLogger({ level: "warn", write: (line) => logLines.push(line) }),
   })
-  test.addUser("alice", "alice-pass")
+  await test.addUser("alice", "alice-pass")
 })
 afterEach(() => {
   for (const socket of sockets.splice(0)) socket.destroy()

@@ -31,6 +31,26 @@ const migrateModules = (storage: StorageShape): void => {
 }
 
 /**
+ * The repositories over an open SQLite storage (the same connection, so code that still uses
+ * `storage` and the repositories see one database). Applies every migration first.
+ * Example: `const backend = sqliteBackendOn(openSqliteStorage(file))`.
+ */
+export const sqliteBackendOn = (storage: StorageShape): StorageBackend => {
+  migrateModules(storage)
+  return {
+    kind: "sqlite",
+    accounts: sqliteAccounts(storage),
+    roster: sqliteRoster(storage),
+    offline: sqliteOffline(storage),
+    archive: sqliteArchive(storage),
+    smPending: sqliteSmPending(storage),
+    ampPending: sqliteAmpPending(storage),
+    pushRegistrations: sqlitePushRegistrations(storage),
+    close: () => settle("close", () => storage.close()),
+  }
+}
+
+/**
  * Opens (creating when absent) the SQLite database at `file` (`":memory:"` for a throwaway
  * one) and applies every migration. Example: `await openSqliteBackend(join(dataDir, "xmpp-amp.sqlite"))`.
  */
@@ -38,20 +58,9 @@ export const openSqliteBackend = (file: string): Promise<Outcome<StorageBackend>
   settle("open", () => {
     const storage = openSqliteStorage(file)
     try {
-      migrateModules(storage)
+      return sqliteBackendOn(storage)
     } catch (error) {
       storage.close()
       throw error
     }
-    return {
-      kind: "sqlite",
-      accounts: sqliteAccounts(storage),
-      roster: sqliteRoster(storage),
-      offline: sqliteOffline(storage),
-      archive: sqliteArchive(storage),
-      smPending: sqliteSmPending(storage),
-      ampPending: sqliteAmpPending(storage),
-      pushRegistrations: sqlitePushRegistrations(storage),
-      close: () => settle("close", () => storage.close()),
-    } satisfies StorageBackend
   })

@@ -1,3 +1,36 @@
+// Two projects (issue 22 item 3, one test matrix): "sqlite" runs every test on the embedded
+// default storage; "postgres" runs the storage-touching test files again, unchanged, with
+// XMPP_AMP_TEST_BACKEND=postgres: their servers then store in a private PostgreSQL started
+// once for the run (test/helpers/postgresGlobalSetup.ts, test/helpers/testStorage.ts).
 import { sharedConfig } from "../../vitest.shared.ts"
 
-export default sharedConfig()
+/** The test files whose behaviour depends on storage: they run on both backends. */
+export const storageTouching = [
+  "test/amp/**/*.test.ts",
+  "test/carbons/**/*.test.ts",
+  "test/crash/**/*.test.ts",
+  "test/e2e/**/*.test.ts",
+  "test/mam/**/*.test.ts",
+  "test/offline/**/*.test.ts",
+  "test/push/**/*.test.ts",
+  "test/register/**/*.test.ts",
+  "test/roster/**/*.test.ts",
+  "test/sm/**/*.test.ts",
+]
+
+export default sharedConfig({
+  test: {
+    projects: [
+      { extends: true, test: { name: "sqlite" } },
+      {
+        extends: true,
+        test: {
+          name: "postgres",
+          include: storageTouching,
+          env: { XMPP_AMP_TEST_BACKEND: "postgres" },
+          globalSetup: ["test/helpers/postgresGlobalSetup.ts"],
+        },
+      },
+    ],
+  },
+})

@@ -2,6 +2,7 @@
 // independent client: a rule due while the server was stopped fires after the next start
 // (the message is removed, the sender, offline meanwhile, gets the alert at login); a rule
 // not yet due lets the message through at login. slixmpp sends AMP and reads the replies.
+
 import { execFile } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -10,6 +11,7 @@ import { fileURLToPath } from "node:url"
 import { afterAll, describe, expect, it, onTestFinished } from "vitest"
 import { builtinModuleNames, makeConfig, silentLogger, startServer } from "../../src/index.js"
 import { accountAdder, type TestServer } from "../helpers/testServer.js"
+import { testStorageConfig } from "../helpers/testStorage.js"
 import type { TestClient } from "../helpers/xmppClient.js"
 import { login, pause, roundTrip } from "../offline/clients.js"
 import { ampMessage, ampOf, befriend, rule, withId } from "./ampClients.js"
@@ -26,6 +28,7 @@ afterAll(async () => {
 const start = async (): Promise<TestServer> => {
   const config = makeConfig(
     {
+      ...(await testStorageConfig(dataDir)),
       server: { data_dir: dataDir, shutdown_grace_seconds: 1 },
       listen: {
         c2s: { host: "127.0.0.1", port: 0 },

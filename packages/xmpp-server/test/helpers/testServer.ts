@@ -2,6 +2,7 @@
 // data_dir, quiet logs; `stop()` shuts it down and removes the directory. The WebSocket
 // listener trusts 127.0.0.1 as a TLS proxy (as deployed: README "WebSocket behind a TLS
 // proxy"), so test WebSockets that send `tlsProxyHeaders` count as TLS under `tls = "required"`.
+
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -16,6 +17,7 @@ import {
   silentLogger,
   startServer,
 } from "../../src/index.js"
+import { testStorageConfig } from "./testStorage.js"
 
 /** A started test server and its helpers. */
 export interface TestServer {
@@ -58,6 +60,7 @@ export const startTestServerIn = async (
   ]
   const config = makeConfig(
     {
+      ...(await testStorageConfig(dataDir)),
       ...input,
       server: { shutdown_grace_seconds: 1, ...input.server, data_dir: dataDir },
       listen: {

@@ -1,6 +1,7 @@
 // Durability across a restart and the MAM-only setup: offline messages written before a
 // stop are delivered after the next start (same data_dir); with offline storage off and MAM
 // on, a message to an offline user is archived without a bounce and fetched from the archive.
+
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -15,6 +16,7 @@ import {
   xml,
 } from "../../src/index.js"
 import { accountAdder, type TestServer } from "../helpers/testServer.js"
+import { testStorageConfig } from "../helpers/testStorage.js"
 import type { TestClient } from "../helpers/xmppClient.js"
 import { bodies, chat, login, pause, roundTrip } from "./clients.js"
 
@@ -28,6 +30,7 @@ afterAll(async () => {
 const start = async (input: ConfigInput = {}): Promise<TestServer> => {
   const config = makeConfig(
     {
+      ...(await testStorageConfig(dataDir)),
       ...input,
       server: { data_dir: dataDir, shutdown_grace_seconds: 1 },
       listen: {

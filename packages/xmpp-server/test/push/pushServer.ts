@@ -1,6 +1,7 @@
 // Shared setup of the push end-to-end tests: a server with XEP-0198 resumption, CSI, a push app
 // server component and short push timings, plus raw-socket clients that log in, enable or
 // disable push (XEP-0357 §5, §6), go to sleep (drop the TCP socket) and resume.
+
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -13,6 +14,7 @@ import {
   startServer,
 } from "../../src/index.js"
 import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
+import { testStorageConfig } from "../helpers/testStorage.js"
 import { NS_SM, rawAuthenticate, smLogin } from "../sm/smRaw.js"
 import { type AppServer, startAppServer } from "./appServer.js"
 
@@ -41,6 +43,7 @@ export const startPushTestBed = async (
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "xmpp-amp-push-test-"))
   const config = makeConfig(
     {
+      ...(await testStorageConfig(dataDir)),
       server: { shutdown_grace_seconds: 1, data_dir: dataDir },
       listen: {
         c2s: { host: "127.0.0.1", port: 0, tls: "optional", allow_plain_without_tls: true },

@@ -1,7 +1,8 @@
 // Our server as `npm run bench` starts it: from its TypeScript sources (through tsx) or its
 // built CLI (`dist/cli.js`), optionally pinned to one core (`taskset -c`), with
 // bench/heapMeter.mjs loaded so each load window's V8 heap allocation and CPU time can be read
-// from the server itself (the generator marks the window with SIGUSR2).
+// from the server itself (the generator marks the window with SIGUSR2). On SQLite (the
+// default) or, with `storage`, on a PostgreSQL database (`[storage] backend = "postgres"`).
 import { type ChildProcess, spawn } from "node:child_process"
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
@@ -40,7 +41,16 @@ export interface BenchServerOptions {
   readonly logFile?: string | undefined
   /** More `[server]` keys, e.g. `max_roster_items = 5001`. */
   readonly serverKeys?: ReadonlyArray<string> | undefined
+  /** Where the data lives: SQLite in data_dir (no `[storage]` section) unless a PostgreSQL URL. */
+  readonly storage?: BenchStorage | undefined
+  /** More tables at the end of the config, e.g. `["[modules.offline]", "max_bytes_per_user = 0"]`. */
+  readonly extraConfig?: ReadonlyArray<string> | undefined
 }
+
+/** The backend a bench server runs on. */
+export type BenchStorage =
+  | { readonly backend: "sqlite" }
+  | { readonly backend: "postgres"; readonly url: string }
 
 /** A started server. */
 export interface BenchServer {
@@ -60,7 +70,19 @@ const stopChild = async (child: ChildProcess): Promise<void> => {
   clearTimeout(timer)
 }
 
-const configText = (options: BenchServerOptions): string =>
+/** The `[storage]` table: none for SQLite (the default, so older servers read it too). */
+const storageLines = (storage: BenchStorage | undefined): ReadonlyArray<string> =>
+  storage?.backend === "postgres"
+    ? ["[storage]", 'backend = "postgres"', `url = ${JSON.stringify(storage.url)}`]
+    : []
+
+/** The server's config file (the `--storage` mode's `adduser` reads it too). */
+export const configText = (
+  options: Pick<
+    BenchServerOptions,
+    "archive" | "ampModule" | "serverKeys" | "storage" | "extraConfig"
+  >,
+): string =>
   [
     "[server]",
     'data_dir = "data"',
@@ -81,8 +103,26 @@ const configText = (options: BenchServerOptions): string =>
     `enabled = ${options.ampModule}`,
     "[limits]",
     "connections_per_ip = 0",
+    ...storageLines(options.storage),
+    ...(options.extraConfig ?? []),
     "",
   ].join("\n")
+
+/** How to run the CLI: `node` arguments before its command (`start`, `adduser`, …). */
+export const cliScript = (code: "sources" | "built"): ReadonlyArray<string> => {
+  const builtCli = join(packageRoot, "dist", "cli.js")
+  if (code === "built" && !existsSync(builtCli))
+    throw new Error(`${builtCli} is missing: run \`npm run build\` first (or use --code sources)`)
+  return code === "built"
+    ? [builtCli]
+    : ["--conditions=@xmpp-amp/source", "--import", tsxLoader, join(packageRoot, "src", "cli.ts")]
+}
+
+/** The environment for the CLI: the config file alone says where the data is. */
+export const cliEnvironment = (): NodeJS.ProcessEnv => {
+  const { XMPP_AMP_DATABASE_URL: _ignored, ...environment } = process.env
+  return environment
+}
 
 /** Starts the server and resolves once its c2s listener has printed its port. */
 export const startBenchServer = async (options: BenchServerOptions): Promise<BenchServer> => {
@@ -90,13 +130,7 @@ export const startBenchServer = async (options: BenchServerOptions): Promise<Ben
   const meterFile = join(options.directory, `meter-${options.name}.jsonl`)
   writeFileSync(configFile, configText(options))
   writeFileSync(meterFile, "")
-  const builtCli = join(packageRoot, "dist", "cli.js")
-  if (options.code === "built" && !existsSync(builtCli))
-    throw new Error(`${builtCli} is missing: run \`npm run build\` first (or use --code sources)`)
-  const script =
-    options.code === "built"
-      ? [builtCli]
-      : ["--conditions=@xmpp-amp/source", "--import", tsxLoader, join(packageRoot, "src", "cli.ts")]
+  const script = cliScript(options.code)
   const nodeCommand = [
     process.execPath,
     ...options.nodeArguments,
@@ -111,7 +145,7 @@ export const startBenchServer = async (options: BenchServerOptions): Promise<Ben
       : ["taskset", "-c", String(options.core), ...nodeCommand]
   const child = spawn(command, args, {
     cwd: options.directory,
-    env: { ...process.env, BENCH_HEAP_METER_FILE: meterFile },
+    env: { ...cliEnvironment(), BENCH_HEAP_METER_FILE: meterFile },
     stdio: ["ignore", "pipe", "pipe"],
   })
   let output = ""

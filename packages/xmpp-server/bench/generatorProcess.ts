@@ -33,6 +33,10 @@ export interface GeneratorLoad {
   readonly timeoutSeconds?: number | undefined
   /** p99 per slice of this many seconds (cold starts). */
   readonly sliceSeconds?: number | undefined
+  /** Each client sends to `${usersPrefix}-offline-N`, never logged in (needs `amp: "stored"`). */
+  readonly offlineRecipients?: boolean | undefined
+  /** A PostgreSQL postmaster's pid, whose CPU (with its children's) the generator reports. */
+  readonly databasePid?: number | undefined
 }
 
 /** Runs the generator to completion; throws with its output if it printed no result. */
@@ -58,6 +62,8 @@ export const runGeneratorProcess = async (load: GeneratorLoad): Promise<LoadResu
       ? []
       : ["--timeout-seconds", String(load.timeoutSeconds)]),
     ...(load.sliceSeconds === undefined ? [] : ["--slice-seconds", String(load.sliceSeconds)]),
+    ...(load.offlineRecipients === true ? ["--offline-recipients"] : []),
+    ...(load.databasePid === undefined ? [] : ["--database-pid", String(load.databasePid)]),
   ]
   const [command = process.execPath, ...args] =
     load.core === undefined ? nodeCommand : ["taskset", "-c", String(load.core), ...nodeCommand]

@@ -10,10 +10,19 @@
 // `--cold` (issue 24): the server started and loaded at once, cold p99 next to warm
 // (bench/coldStart.ts). `--sm`: plain clients against XEP-0198 clients (each message then has an
 // `sm_pending` row until its recipient acknowledges it).
+// `--storage` (issue 22 item 7): SQLite against PostgreSQL (a private one, started and stopped by
+// the bench) from the built server, each load on its own server process in `--rounds`
+// interleaved rounds: routing with MAM off, an offline-heavy load (messages to accounts that
+// never log in, timed by their `deliver=stored notify` reply) and a MAM-heavy load (msgs/s,
+// server and database CPU per message, p50/p99), and `adduser --from-file` of
+// `--adduser-accounts` accounts (wall time); a table per backend and PostgreSQL ÷ SQLite of the
+// same round (bench/storageRounds.ts).
 //   npm run bench -- --clients 200 --messages 100 --rate 50 --window 10 --mechanism SCRAM-SHA-1 --tls off
 //   npm run bench -- --amp --rounds 5
 //   npm run bench -- --cold --cold-rate 2000 --cold-clients 1000 --cold-seconds 60 --cold-runs 3
 //   npm run bench -- --sm
+//   npm run bench -- --storage --rounds 5 --adduser-accounts 1000
+//   npm run bench -- --storage --clients 20 --messages 20 --rounds 1 --code sources   # a quick check
 //   npm run bench -- --amp --server-node-options="--cpu-prof --cpu-prof-dir=/tmp/profiles"
 //   BENCH_HEAP_PROFILE_DIR=/tmp/heap npm run bench -- --amp   # sampling heap profile per window
 //   BENCH_SERVER_LOG=/tmp/server.log npm run bench -- --server-node-options=--trace-gc
@@ -29,6 +38,7 @@ import { type GeneratorLoad, runGeneratorProcess } from "./generatorProcess.js"
 import { provisionOurUsers } from "./peers/OurServer.js"
 import { formatComparison } from "./report.js"
 import type { LoadResult } from "./runLoad.js"
+import { runStorageRounds } from "./storageRounds.js"
 import type { AmpBenchRule } from "./xmppClient.js"
 
 const { values } = parseArgs({
@@ -42,6 +52,8 @@ const { values } = parseArgs({
     amp: { type: "boolean", default: false },
     sm: { type: "boolean", default: false },
     cold: { type: "boolean", default: false },
+    storage: { type: "boolean", default: false },
+    "adduser-accounts": { type: "string", default: "1000" },
     rounds: { type: "string", default: "5" },
     "amp-loads": { type: "string", default: AMP_LOADS.map((load) => load.key).join(",") },
     "warmup-messages": { type: "string", default: "20" },
@@ -64,8 +76,8 @@ const positive = (name: string): number => {
   return value
 }
 
-if ([values.amp, values.sm, values.cold].filter(Boolean).length > 1)
-  throw new Error("--amp, --sm and --cold are separate runs: give one of them")
+if ([values.amp, values.sm, values.cold, values.storage].filter(Boolean).length > 1)
+  throw new Error("--amp, --sm, --cold and --storage are separate runs: give one of them")
 if (values.code !== undefined && values.code !== "sources" && values.code !== "built")
   throw new Error(`--code must be sources or built, got ${values.code}`)
 if (values.cold && positive("cold-runs") < 2)
@@ -89,16 +101,19 @@ const clients = values.cold ? positive("cold-clients") : positive("clients")
 const serverNodeArguments = String(values["server-node-options"]).split(/\s+/).filter(Boolean)
 const serverLog = process.env.BENCH_SERVER_LOG
 const logFile = serverLog === undefined || serverLog === "" ? undefined : serverLog
-/** `--amp` and `--cold` pin the server to core 0 and the generator to core 1 (`--no-pin`: not). */
-const pinned = (values.amp || values.cold) && values.pin && availableParallelism() >= 2
+/** `--amp`, `--cold` and `--storage` pin the server to core 0, the generator to core 1 (`--no-pin`: not). */
+const pinned =
+  (values.amp || values.cold || values.storage) && values.pin && availableParallelism() >= 2
 if (pinned && spawnSync("taskset", ["--version"]).error !== undefined)
   throw new Error(
-    "--amp and --cold pin the server and the generator with taskset (util-linux), which is not installed: install it or give --no-pin",
+    "--amp, --cold and --storage pin the server and the generator with taskset (util-linux), which is not installed: install it or give --no-pin",
   )
 const serverCore = pinned ? 0 : undefined
 const generatorCore = pinned ? 1 : undefined
-/** The cold mode runs the built CLI as users do (tsx would transpile lazily loaded modules). */
-const code = (values.code ?? (values.cold ? "built" : "sources")) as "sources" | "built"
+/** The cold and storage modes run the built CLI as users do (tsx would transpile lazily loaded modules). */
+const code = (values.code ?? (values.cold || values.storage ? "built" : "sources")) as
+  | "sources"
+  | "built"
 
 /** The load of the default, `--amp` and `--sm` modes. */
 const baseLoad = {
@@ -229,43 +244,57 @@ try {
     )
   // AMP's presence check needs each sender subscribed both ways to its recipient (XEP-0079 §9).
   const ring = values.amp || values.cold ? clients : 0
-  provisionOurUsers(join(directory, "data"), usersPrefix, clients, password, ring)
-  const runs = values.amp
-    ? await runAmpRounds({
+  // `--storage` provisions each backend itself, through the repositories.
+  if (!values.storage)
+    provisionOurUsers(join(directory, "data"), usersPrefix, clients, password, ring)
+  const runs = values.storage
+    ? await runStorageRounds({
         directory,
-        loads: ampLoadsWanted(),
         rounds: positive("rounds"),
         warmupMessages: positive("warmup-messages"),
         load: baseLoad,
+        adduserAccounts: positive("adduser-accounts"),
         serverCore,
         code,
         serverNodeArguments,
         logFile,
       })
-    : values.cold
-      ? await runColdStart({
+    : values.amp
+      ? await runAmpRounds({
           directory,
-          messagesPerSecond: positive("cold-rate"),
-          clients,
-          seconds: positive("cold-seconds"),
-          runs: positive("cold-runs"),
-          sliceSeconds: positive("cold-slice-seconds"),
-          load: {
-            usersPrefix,
-            password,
-            mechanism: String(values.mechanism),
-            tls: String(values.tls),
-            core: generatorCore,
-            window: 100,
-          },
+          loads: ampLoadsWanted(),
+          rounds: positive("rounds"),
+          warmupMessages: positive("warmup-messages"),
+          load: baseLoad,
           serverCore,
           code,
           serverNodeArguments,
           logFile,
         })
-      : values.sm
-        ? await compareSm()
-        : await compareArchive()
+      : values.cold
+        ? await runColdStart({
+            directory,
+            messagesPerSecond: positive("cold-rate"),
+            clients,
+            seconds: positive("cold-seconds"),
+            runs: positive("cold-runs"),
+            sliceSeconds: positive("cold-slice-seconds"),
+            load: {
+              usersPrefix,
+              password,
+              mechanism: String(values.mechanism),
+              tls: String(values.tls),
+              core: generatorCore,
+              window: 100,
+            },
+            serverCore,
+            code,
+            serverNodeArguments,
+            logFile,
+          })
+        : values.sm
+          ? await compareSm()
+          : await compareArchive()
   const failures = runs.flatMap((run) => run.failures)
   if (failures.length > 0) {
     process.stdout.write(`\nfailures:\n${failures.slice(0, 20).join("\n")}\n`)

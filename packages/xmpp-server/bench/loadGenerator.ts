@@ -1,6 +1,9 @@
 // The load generator as its own process (issue 4 item 10): points N clients at any XMPP server
 // (or at the relay baseline) and prints the measurements as one JSON line, or as a table with
 // --table. Accounts `${users-prefix}1` … `${users-prefix}N` must exist with one password.
+// `--offline-recipients`: client N sends to `${users-prefix}-offline-N` instead, an account that
+// never logs in (it must exist, with each sender subscribed both ways for AMP's presence check);
+// give `--amp-rule stored` so each message is timed by the notify of its offline store.
 //
 //   node --import tsx bench/loadGenerator.ts --host 127.0.0.1 --port 5222 --domain localhost \
 //     --users-prefix bench --password secret --clients 200 --messages 100 --rate 50 --table
@@ -38,6 +41,8 @@ const { values } = parseArgs({
     sm: { type: "boolean", default: false },
     "signal-server": { type: "boolean", default: false },
     "slice-seconds": { type: "string" },
+    "offline-recipients": { type: "boolean", default: false },
+    "database-pid": { type: "string" },
   },
 })
 
@@ -71,6 +76,11 @@ const ampRule = ampRuleNames.find(
 if (values["amp-rule"] !== undefined && ampRule === undefined)
   throw new Error(`--amp-rule must be one of ${ampRuleNames.join(", ")}`)
 
+if (values["offline-recipients"] && ampRule !== "stored")
+  throw new Error(
+    "--offline-recipients needs --amp-rule stored: a message to an offline account is timed by its notify",
+  )
+
 const host = values.host
 const port = positive("port", values.port)
 const usernameOf = (index: number) => `${values["users-prefix"]}${index + 1}`
@@ -91,6 +101,13 @@ const result: LoadResult = await runLoad({
       : positive("slice-seconds", values["slice-seconds"]),
   serverPid:
     values["server-pid"] === undefined ? undefined : positive("server-pid", values["server-pid"]),
+  databasePid:
+    values["database-pid"] === undefined
+      ? undefined
+      : positive("database-pid", values["database-pid"]),
+  offlineRecipientOf: values["offline-recipients"]
+    ? (index) => `${values["users-prefix"]}-offline-${index + 1}@${values.domain}`
+    : undefined,
   login: (index) =>
     values.protocol === "relay"
       ? RelayClient.login(host, port, usernameOf(index))

@@ -1,7 +1,7 @@
 // Reads a process's memory and CPU use from Linux procfs (proc(5): /proc/PID/status VmRSS and
 // VmHWM, /proc/PID/stat utime + stime, /proc/PID/io syscr + syscw) so the benchmark can report
 // the server's footprint and how many system calls its messages took.
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 
 /** Resident memory of a process in KiB: now and the peak so far. */
 export interface MemorySample {
@@ -53,4 +53,30 @@ export const syscallsOf = (pid: number): number => {
     // Not Linux, or the process is gone: not reported.
     return Number.NaN
   }
+}
+
+/**
+ * CPU time used so far by `pid` and its living children, in milliseconds: a PostgreSQL
+ * postmaster with its connection and background processes (proc(5) stat field 4 is the parent).
+ * Children that exited are not counted; NaN where procfs is unavailable.
+ */
+export const treeCpuMillisecondsOf = (pid: number): number => {
+  let children: ReadonlyArray<string>
+  try {
+    children = readdirSync("/proc").filter((name) => /^\d+$/.test(name))
+  } catch {
+    // Not Linux: not reported.
+    return Number.NaN
+  }
+  let total = cpuMillisecondsOf(pid)
+  for (const name of children) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8")
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      if (Number(fields[1]) === pid) total += (Number(fields[11]) + Number(fields[12])) * 10
+    } catch {
+      // The process ended between the listing and the read: nothing to count.
+    }
+  }
+  return total
 }

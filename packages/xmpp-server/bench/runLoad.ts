@@ -1,11 +1,12 @@
 // The load itself (issue 4 item 10): N clients log in, sit idle so the server's memory per
 // session can be measured, then each sends a bounded number of chat messages to the next
 // client in a ring at a bounded rate with a bounded number in flight. Latency comes from a
-// timestamp inside each message body.
+// timestamp inside each message body; with `offlineRecipientOf` each client sends to an account
+// that is not logged in instead, and a message's latency is that of its AMP notify reply.
 import { appendFileSync } from "node:fs"
 import { PerformanceObserver, performance } from "node:perf_hooks"
 import { setTimeout as sleep } from "node:timers/promises"
-import { cpuMillisecondsOf, memoryOf, syscallsOf } from "./processStats.js"
+import { cpuMillisecondsOf, memoryOf, syscallsOf, treeCpuMillisecondsOf } from "./processStats.js"
 
 /**
  * Appends one run's messages to `file` (`BENCH_LATENCY_DUMP`, a diagnostic): a line `# <end,
@@ -30,8 +31,8 @@ const dumpLatencies = (
 export interface LoadClient {
   onMessageBody: (body: string) => void
   onFailure: (reason: string) => void
-  /** AMP mode: called for each XEP-0079 notify reply the sender gets. */
-  onAmpNotify?: () => void
+  /** AMP mode: called for each XEP-0079 notify reply the sender gets, with its id. */
+  onAmpNotify?: (id: string | undefined) => void
   sendChat(to: string, id: string, body: string): void
   close(): Promise<void>
 }
@@ -65,6 +66,14 @@ export interface LoadOptions {
   readonly signalServer?: boolean
   /** Also give the p99 of the messages sent in each slice of this many seconds (cold starts). */
   readonly sliceSeconds?: number | undefined
+  /**
+   * The offline load (`npm run bench -- --storage`): client `index` sends to this JID, an
+   * account that is never logged in, with a rule that notifies once the message is stored; a
+   * message counts as delivered when its notify reply arrives, and its latency is the notify's.
+   */
+  readonly offlineRecipientOf?: ((index: number) => string) | undefined
+  /** A PostgreSQL postmaster's pid: its and its children's CPU over the exchange is reported. */
+  readonly databasePid?: number | undefined
 }
 
 /** The measurements of one run. */
@@ -87,6 +96,8 @@ export interface LoadResult {
   readonly serverRssPerIdleSessionKiB: number
   readonly serverPeakRssKiB: number
   readonly serverCpuMillisecondsPer1000Messages: number
+  /** With `databasePid`: the database processes' CPU over the exchange per 1000 messages. */
+  readonly databaseCpuMillisecondsPer1000Messages: number
   /** The server's read- and write-family system calls during the exchange, per message. */
   readonly serverSyscallsPerMessage: number
   /** The generator's own CPU use during the exchange, in % of one core (user + system). */
@@ -179,6 +190,9 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   const total = options.clients * options.messagesPerClient
   const latencies = new Float64Array(total)
   const sendStamps = new Float64Array(total)
+  /** The send time of message `sequence` of client `index`, at `index * messagesPerClient + sequence`. */
+  const sentAt = new Float64Array(total)
+  const offline = options.offlineRecipientOf
   const sent = new Uint32Array(options.clients)
   const inFlight = new Uint32Array(options.clients)
   let delivered = 0
@@ -202,9 +216,23 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
       inFlight[senderIndex] = (inFlight[senderIndex] ?? 1) - 1
       if (done()) finish()
     }
-    client.onAmpNotify = () => {
+    client.onAmpNotify = (id) => {
       notified++
-      lastDelivery = now()
+      const received = now()
+      lastDelivery = received
+      if (offline !== undefined) {
+        // The notify of a stored message: it stands for the delivery (id "index-sequence").
+        const [sender = "", sequence = ""] = (id ?? "").split("-")
+        const senderIndex = Number(sender)
+        const sendTime = sentAt[senderIndex * options.messagesPerClient + Number(sequence)]
+        if (sendTime === undefined || id === undefined) {
+          failures.push(`a notify reply with an unknown id: ${id}`)
+          return
+        }
+        sendStamps[delivered] = sendTime
+        latencies[delivered++] = received - sendTime
+        inFlight[senderIndex] = (inFlight[senderIndex] ?? 1) - 1
+      }
       if (done()) finish()
     }
   })
@@ -225,6 +253,9 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   signal()
   const cpuBefore = pid === undefined ? Number.NaN : cpuMillisecondsOf(pid)
   const syscallsBefore = pid === undefined ? Number.NaN : syscallsOf(pid)
+  const databasePid = options.databasePid
+  const databaseCpuBefore =
+    databasePid === undefined ? Number.NaN : treeCpuMillisecondsOf(databasePid)
   const generatorCpuBefore = process.cpuUsage()
   const monotonicStart = Number(process.hrtime.bigint() / 1000n)
   const exchangeStart = now()
@@ -239,13 +270,15 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
         options.messagesPerClient,
         Math.floor((elapsed - offset) / period) + 1,
       )
-      const peer = sessions[(index + 1) % options.clients]?.jid ?? ""
+      const peer = offline?.(index) ?? sessions[(index + 1) % options.clients]?.jid ?? ""
       while ((sent[index] ?? 0) < allowedByRate && (inFlight[index] ?? 0) < options.window) {
         const sequence = sent[index] ?? 0
+        const sendTime = now()
+        sentAt[index * options.messagesPerClient + sequence] = sendTime
         client.sendChat(
           peer,
           `${index}-${sequence}`,
-          `${index} ${sequence} ${now().toFixed(3)}${padding}`,
+          `${index} ${sequence} ${sendTime.toFixed(3)}${padding}`,
         )
         sent[index] = sequence + 1
         inFlight[index] = (inFlight[index] ?? 0) + 1
@@ -272,6 +305,8 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   signal()
   const cpuAfter = pid === undefined ? Number.NaN : cpuMillisecondsOf(pid)
   const syscallsAfter = pid === undefined ? Number.NaN : syscallsOf(pid)
+  const databaseCpuAfter =
+    databasePid === undefined ? Number.NaN : treeCpuMillisecondsOf(databasePid)
   const generatorCpu = process.cpuUsage(generatorCpuBefore)
   const exchangeWallMilliseconds = now() - exchangeStart
   const monotonicEnd = Number(process.hrtime.bigint() / 1000n)
@@ -305,6 +340,8 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     serverRssPerIdleSessionKiB: (idle - before) / options.clients,
     serverPeakRssKiB: peakRss,
     serverCpuMillisecondsPer1000Messages: ((cpuAfter - cpuBefore) * 1000) / Math.max(1, delivered),
+    databaseCpuMillisecondsPer1000Messages:
+      ((databaseCpuAfter - databaseCpuBefore) * 1000) / Math.max(1, delivered),
     serverSyscallsPerMessage: (syscallsAfter - syscallsBefore) / Math.max(1, delivered),
     generatorCpuPercent:
       (100 * (generatorCpu.user + generatorCpu.system)) / 1000 / exchangeWallMilliseconds,

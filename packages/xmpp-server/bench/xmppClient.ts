@@ -36,12 +36,16 @@ const streamHeader = (domain: string): string =>
  * The AMP rules the bench can put on every message (XEP-0079): `notify`, `deliver=direct notify`,
  * which fires for every message delivered (a notify reply each); `silent`,
  * `deliver=stored notify`, which the server parses, validates and resolves at each event but
- * which never fires for an online recipient (no reply): AMP's own cost without the reply's.
+ * which never fires for an online recipient (no reply): AMP's own cost without the reply's;
+ * `stored`, the same rule sent to a recipient who is not logged in (the `--storage` offline
+ * load): it fires once the offline store is committed, so its reply times the store.
  */
 export const AMP_BENCH_RULES = {
   notify:
     "<amp xmlns='http://jabber.org/protocol/amp'><rule condition='deliver' value='direct' action='notify'/></amp>",
   silent:
+    "<amp xmlns='http://jabber.org/protocol/amp'><rule condition='deliver' value='stored' action='notify'/></amp>",
+  stored:
     "<amp xmlns='http://jabber.org/protocol/amp'><rule condition='deliver' value='stored' action='notify'/></amp>",
 } as const
 
@@ -58,8 +62,11 @@ export class XmppClient {
   onMessageBody: (body: string) => void = () => undefined
   /** Called when the connection closes or fails unexpectedly. */
   onFailure: (reason: string) => void = () => undefined
-  /** Called for every XEP-0079 `notify` reply (a body-less message with `<amp status='notify'>`). */
-  onAmpNotify: () => void = () => undefined
+  /**
+   * Called for every XEP-0079 `notify` reply (a body-less message with `<amp status='notify'>`)
+   * with its id, the id of the message it is about (XEP-0079 §3.4.4).
+   */
+  onAmpNotify: (id: string | undefined) => void = () => undefined
   /** The AMP rule every chat message carries, if any (the bench's AMP modes). */
   ampRule: AmpBenchRule | undefined = undefined
   /** Stanzas received since XEP-0198 was enabled (its `h`); undefined while it is off. */
@@ -101,7 +108,10 @@ export class XmppClient {
       if (this.waiting === undefined && xml.startsWith("<message")) {
         const body = childTextOf(xml, "body")
         if (body !== undefined) this.onMessageBody(body)
-        else if (/<amp [^>]*status=["']notify["']/.test(xml)) this.onAmpNotify()
+        else if (/<amp [^>]*status=["']notify["']/.test(xml))
+          this.onAmpNotify(attributeOf(xml, "id"))
+        else if (attributeOf(xml, "type") === "error")
+          this.onFailure(`error reply: ${xml.slice(0, 300)}`)
         continue
       }
       if (this.waiting !== undefined) {

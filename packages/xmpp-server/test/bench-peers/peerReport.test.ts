@@ -28,6 +28,7 @@ const result = (deliveredPerSecond: number, p99: number, rssPerSession: number):
   serverRssPerIdleSessionKiB: rssPerSession,
   serverPeakRssKiB: 40_960,
   serverCpuMillisecondsPer1000Messages: 100,
+  databaseCpuMillisecondsPer1000Messages: Number.NaN,
   serverSyscallsPerMessage: 2,
   generatorCpuPercent: 20,
   generatorGcPauseMilliseconds: { total: 3, longest: 1.5 },

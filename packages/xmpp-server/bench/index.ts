@@ -22,7 +22,7 @@
 //   npm run bench -- --cold --cold-rate 2000 --cold-clients 1000 --cold-seconds 60 --cold-runs 3
 //   npm run bench -- --sm
 //   npm run bench -- --storage --rounds 5 --adduser-accounts 1000
-//   npm run bench -- --storage --clients 20 --messages 20 --rounds 1 --code sources   # a quick check
+//   npm run bench -- --storage --clients 20 --messages 20 --rounds 1 --storage-backends sqlite --code sources
 //   npm run bench -- --amp --server-node-options="--cpu-prof --cpu-prof-dir=/tmp/profiles"
 //   BENCH_HEAP_PROFILE_DIR=/tmp/heap npm run bench -- --amp   # sampling heap profile per window
 //   BENCH_SERVER_LOG=/tmp/server.log npm run bench -- --server-node-options=--trace-gc
@@ -54,6 +54,7 @@ const { values } = parseArgs({
     cold: { type: "boolean", default: false },
     storage: { type: "boolean", default: false },
     "adduser-accounts": { type: "string", default: "1000" },
+    "storage-backends": { type: "string", default: "sqlite,postgres" },
     rounds: { type: "string", default: "5" },
     "amp-loads": { type: "string", default: AMP_LOADS.map((load) => load.key).join(",") },
     "warmup-messages": { type: "string", default: "20" },
@@ -82,6 +83,17 @@ if (values.code !== undefined && values.code !== "sources" && values.code !== "b
   throw new Error(`--code must be sources or built, got ${values.code}`)
 if (values.cold && positive("cold-runs") < 2)
   throw new Error("--cold-runs must be at least 2: the first run is cold, the others warm")
+
+/** `--storage-backends sqlite`: the backends of `--storage` (both for the ratios). */
+const storageBackendsWanted = () => {
+  const names = String(values["storage-backends"]).split(",").filter(Boolean)
+  const backends = (["sqlite", "postgres"] as const).filter((name) => names.includes(name))
+  if (backends.length === 0 || backends.length !== names.length)
+    throw new Error(
+      `--storage-backends must list sqlite, postgres or both, got ${String(values["storage-backends"])}`,
+    )
+  return backends
+}
 
 /** `--amp-loads plain,notify`: the loads of `--amp` to run (all four by default). */
 const ampLoadsWanted = () => {
@@ -254,6 +266,7 @@ try {
         warmupMessages: positive("warmup-messages"),
         load: baseLoad,
         adduserAccounts: positive("adduser-accounts"),
+        backends: storageBackendsWanted(),
         serverCore,
         code,
         serverNodeArguments,

@@ -7,7 +7,7 @@
 import { createUserRecord } from "../src/auth/credentials.js"
 import { failed } from "../src/storage/repositories/Outcome.js"
 import type { UserRosterChange } from "../src/storage/repositories/RosterRepository.js"
-import type { StorageBackend } from "../src/storage/repositories/StorageBackend.js"
+import type { Repositories } from "../src/storage/repositories/StorageBackend.js"
 
 /** Who to create. */
 export interface BenchAccounts {
@@ -43,12 +43,13 @@ const mutual = (left: string, right: string, domain: string): ReadonlyArray<User
   }))
 
 /**
- * Creates the clients and the offline accounts with their rosters in `backend`; throws with the
+ * Creates the clients and the offline accounts with their rosters in `backend` (a
+ * `StorageBackend` of either kind, or a running server's repositories); throws with the
  * storage's reason when a write fails (an account that exists already is an error too: the
  * bench starts from an empty database). Example: `await provisionAccounts(backend, accounts)`.
  */
 export const provisionAccounts = async (
-  backend: StorageBackend,
+  backend: Pick<Repositories, "accounts" | "roster">,
   accounts: BenchAccounts,
 ): Promise<void> => {
   const { prefix, count, password, domain } = accounts

@@ -18,7 +18,7 @@ import { loadavg } from "node:os"
 import { join } from "node:path"
 import { databaseFile } from "../src/storage/SqliteStorage.js"
 import { timeAdduser, writeAccountsFile } from "./adduserTiming.js"
-import { type BenchServer, startBenchServer } from "./benchServer.js"
+import { type BenchServer, type BenchStorage, startBenchServer } from "./benchServer.js"
 import { type GeneratorLoad, runGeneratorProcess } from "./generatorProcess.js"
 import type { LoadResult } from "./runLoad.js"
 import { type BenchDatabases, postgresDatabases, sqliteDatabases } from "./storageDatabases.js"
@@ -59,6 +59,8 @@ export interface StorageRoundsOptions {
     "amp" | "port" | "serverPid" | "protocol" | "offlineRecipients" | "databasePid"
   >
   readonly adduserAccounts: number
+  /** The backends to run (both for the ratios; SQLite alone to check the bench itself). */
+  readonly backends: ReadonlyArray<BenchStorage["backend"]>
   readonly serverCore?: number | undefined
   readonly code: "sources" | "built"
   readonly serverNodeArguments: ReadonlyArray<string>
@@ -162,10 +164,14 @@ export const runStorageRounds = async (
   const loadBefore = loadavg()[0] ?? Number.NaN
   const stopListening = onInterrupt(started, backends, options.directory)
   try {
-    process.stderr.write("provisioning SQLite\n")
-    backends.push(await sqliteDatabases(options.directory, accounts))
-    process.stderr.write("starting a private PostgreSQL and provisioning it\n")
-    backends.push(await postgresDatabases(accounts))
+    if (options.backends.includes("sqlite")) {
+      process.stderr.write("provisioning SQLite\n")
+      backends.push(await sqliteDatabases(options.directory, accounts))
+    }
+    if (options.backends.includes("postgres")) {
+      process.stderr.write("starting a private PostgreSQL and provisioning it\n")
+      backends.push(await postgresDatabases(accounts))
+    }
     const targets: Array<Target> = []
     for (const databases of backends)
       targets.push(...(await startServers(databases, options, started)))
@@ -254,6 +260,7 @@ export const runStorageRounds = async (
   process.stdout.write(
     formatStorageTables({
       loads: STORAGE_LOADS,
+      backends: options.backends,
       figuresOf: (backend, load) => figures.get(figuresKey(backend, load)) ?? [],
       adduserSecondsOf: (backend) => adduserSeconds.get(backend) ?? [],
       adduserAccounts: options.adduserAccounts,

@@ -18,6 +18,8 @@ export interface StorageFigures {
 
 /** What the tables show. */
 export interface StorageTablesInput {
+  /** The backends measured: a table each, and the ratios when both were. */
+  readonly backends: ReadonlyArray<"sqlite" | "postgres">
   readonly loads: ReadonlyArray<{ readonly key: string; readonly name: string }>
   readonly figuresOf: (backend: string, load: string) => ReadonlyArray<StorageFigures>
   readonly adduserSecondsOf: (backend: string) => ReadonlyArray<number>
@@ -43,10 +45,7 @@ const columns = [
   { label: "p99 ms", value: (f: StorageFigures) => f.p99, digits: 2 },
 ] as const
 
-const backends = [
-  { key: "sqlite", label: "SQLite" },
-  { key: "postgres", label: "PostgreSQL" },
-] as const
+const labels = { sqlite: "SQLite", postgres: "PostgreSQL" } as const
 
 /** Each round's `numerator ÷ denominator` (rounds paired by position). */
 const ratiosOf = (
@@ -61,7 +60,8 @@ const ratiosOf = (
 /** The tables as text. */
 export const formatStorageTables = (input: StorageTablesInput): string => {
   const header = ["", ...columns.map((column) => column.label)]
-  const perBackend = backends.map(({ key, label }) => {
+  const perBackend = input.backends.map((key) => {
+    const label = labels[key]
     const rows = input.loads.map((load) => {
       const runs = input.figuresOf(key, load.key)
       return [
@@ -86,12 +86,26 @@ export const formatStorageTables = (input: StorageTablesInput): string => {
     ]
   })
   const adduser = (key: string) => input.adduserSecondsOf(key)
-  const adduserLine = `\nadduser --from-file, ${input.adduserAccounts} accounts, wall s: SQLite ${formatSpread(spreadOf(adduser("sqlite")), 2)}, PostgreSQL ${formatSpread(spreadOf(adduser("postgres")), 2)}, PostgreSQL ÷ SQLite ${formatSpread(spreadOf(ratiosOf(adduser("postgres"), adduser("sqlite"))), 2, "x")}\n`
+  const both = input.backends.length === 2
+  const adduserTimes = input.backends.map(
+    (key) => `${labels[key]} ${formatSpread(spreadOf(adduser(key)), 2)}`,
+  )
+  const adduserRatio = both
+    ? [
+        `PostgreSQL ÷ SQLite ${formatSpread(spreadOf(ratiosOf(adduser("postgres"), adduser("sqlite"))), 2, "x")}`,
+      ]
+    : []
+  const adduserLine = `\nadduser --from-file, ${input.adduserAccounts} accounts, wall s: ${[...adduserTimes, ...adduserRatio].join(", ")}\n`
+  const ratios = both
+    ? [
+        "\nPostgreSQL ÷ SQLite in the same round, median [lowest–highest]\n",
+        formatTable([header, ...ratioRows]),
+      ]
+    : []
   return [
-    `\nmedian round [lowest–highest] of ${input.rounds} interleaved rounds; server CPU measured inside the server over the exchange, PostgreSQL's (postmaster and its children) by the generator over the same window; offline load: msgs/s stored and notified, latency to the notify; 1-min load average ${input.loadBefore.toFixed(1)} before, ${input.loadAfter.toFixed(1)} after\n`,
+    `\nmedian round [lowest–highest] of ${input.rounds} interleaved rounds; server CPU measured inside the server over the exchange${input.backends.includes("postgres") ? ", PostgreSQL's (postmaster and its children) by the generator over the same window" : ""}; offline load: msgs/s stored and notified, latency to the notify; 1-min load average ${input.loadBefore.toFixed(1)} before, ${input.loadAfter.toFixed(1)} after\n`,
     ...perBackend,
-    "\nPostgreSQL ÷ SQLite in the same round, median [lowest–highest]\n",
-    formatTable([header, ...ratioRows]),
+    ...ratios,
     adduserLine,
   ].join("")
 }

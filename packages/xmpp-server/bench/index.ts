@@ -10,18 +10,18 @@
 // `--cold` (issue 24): the server started and loaded at once, cold p99 next to warm
 // (bench/coldStart.ts). `--sm`: plain clients against XEP-0198 clients (each message then has an
 // `sm_pending` row until its recipient acknowledges it).
-// `--storage` (issue 22 item 7): SQLite against PostgreSQL (a private one, started and stopped by
-// the bench) from the built server, each load on its own server process in `--rounds`
-// interleaved rounds: routing with MAM off, an offline-heavy load (messages to accounts that
-// never log in, timed by their `deliver=stored notify` reply) and a MAM-heavy load (msgs/s,
-// server and database CPU per message, p50/p99), and `adduser --from-file` of
-// `--adduser-accounts` accounts (wall time); a table per backend and PostgreSQL ÷ SQLite of the
-// same round (bench/storageRounds.ts).
+// `--storage` (issue 22 item 7): SQLite against PostgreSQL (a private one, durable, started and
+// stopped by the bench) from the built server, each load on its own server process in
+// `--rounds` interleaved rounds: routing with MAM off, an offline-heavy load (`--offline-messages`
+// per client to accounts that never log in, timed by their `deliver=stored notify` reply) and a
+// MAM-heavy load (msgs/s, server and database CPU per message, p50/p99), and `adduser
+// --from-file` of `--adduser-accounts` accounts (wall time); a table per backend and PostgreSQL ÷
+// SQLite of the same round (bench/storageRounds.ts). `--storage-backends sqlite` runs one only.
 //   npm run bench -- --clients 200 --messages 100 --rate 50 --window 10 --mechanism SCRAM-SHA-1 --tls off
 //   npm run bench -- --amp --rounds 5
 //   npm run bench -- --cold --cold-rate 2000 --cold-clients 1000 --cold-seconds 60 --cold-runs 3
 //   npm run bench -- --sm
-//   npm run bench -- --storage --rounds 5 --adduser-accounts 1000
+//   npm run bench -- --storage --rounds 5 --adduser-accounts 1000 --offline-messages 20
 //   npm run bench -- --storage --clients 20 --messages 20 --rounds 1 --storage-backends sqlite --code sources
 //   npm run bench -- --amp --server-node-options="--cpu-prof --cpu-prof-dir=/tmp/profiles"
 //   BENCH_HEAP_PROFILE_DIR=/tmp/heap npm run bench -- --amp   # sampling heap profile per window
@@ -54,6 +54,7 @@ const { values } = parseArgs({
     cold: { type: "boolean", default: false },
     storage: { type: "boolean", default: false },
     "adduser-accounts": { type: "string", default: "1000" },
+    "offline-messages": { type: "string", default: "20" },
     "storage-backends": { type: "string", default: "sqlite,postgres" },
     rounds: { type: "string", default: "5" },
     "amp-loads": { type: "string", default: AMP_LOADS.map((load) => load.key).join(",") },
@@ -266,6 +267,7 @@ try {
         warmupMessages: positive("warmup-messages"),
         load: baseLoad,
         adduserAccounts: positive("adduser-accounts"),
+        offlineMessagesPerClient: positive("offline-messages"),
         backends: storageBackendsWanted(),
         serverCore,
         code,

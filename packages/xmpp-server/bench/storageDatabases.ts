@@ -107,7 +107,8 @@ const administer = async (url: string, statement: string): Promise<void> => {
  * provisioned database `bench_template`, and for each server `CREATE DATABASE … TEMPLATE` of it.
  */
 export const postgresDatabases = async (accounts: BenchAccounts): Promise<BenchDatabases> => {
-  const postgres = await startPrivatePostgres()
+  // Durable, as SQLite is (synchronous=FULL): the comparison is of committed writes.
+  const postgres = await startPrivatePostgres({ durable: true })
   try {
     const templateUrl = await postgres.createDatabase("bench_template")
     const backend = await openPostgresBackend({ url: templateUrl, poolSize: 4 })

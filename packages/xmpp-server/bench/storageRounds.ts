@@ -3,9 +3,9 @@
 // both backends are provisioned by the same code through the repositories, and three loads run
 // on each backend, each load on its own server process (six in all, pinned like `--amp`):
 //   routing   MAM off, online ring: no storage traffic per message
-//   offline   each client sends to an account that never logs in, with `deliver=stored notify`:
-//             the notify goes out once the offline store is committed, so its latency is the
-//             store's (bench/loadGenerator.ts `--offline-recipients`)
+//   offline   each client sends `--offline-messages` to an account that never logs in, with
+//             `deliver=stored notify`: the notify goes out once the offline store is committed,
+//             so its latency is the store's (bench/loadGenerator.ts `--offline-recipients`)
 //   MAM       the archive on: both copies of every message archived
 // Each server is warmed up once, then `--rounds` interleaved rounds run every load on both
 // backends (the load order rotated by one each round, the backend order alternating), and in
@@ -59,6 +59,11 @@ export interface StorageRoundsOptions {
     "amp" | "port" | "serverPid" | "protocol" | "offlineRecipients" | "databasePid"
   >
   readonly adduserAccounts: number
+  /**
+   * Messages per client of the offline load (fewer than the others': each is a durable store,
+   * which today commits one by one; the same on both backends).
+   */
+  readonly offlineMessagesPerClient: number
   /** The backends to run (both for the ratios; SQLite alone to check the bench itself). */
   readonly backends: ReadonlyArray<BenchStorage["backend"]>
   readonly serverCore?: number | undefined
@@ -228,7 +233,12 @@ export const runStorageRounds = async (
             `round ${round + 1}/${options.rounds}: ${databases.label}, ${target.load.name}\n`,
           )
           const key = figuresKey(databases.backend, target.load.key)
-          const measured = await run(target, options.load.messagesPerClient)
+          const measured = await run(
+            target,
+            load?.key === "offline"
+              ? options.offlineMessagesPerClient
+              : options.load.messagesPerClient,
+          )
           figures.set(key, [...(figures.get(key) ?? []), measured])
         }
       }

@@ -88,11 +88,22 @@ const temporaryBase = (asOtherUser: boolean): string => {
   return reachable && base.length <= 60 ? base : "/tmp"
 }
 
+/** How the private server runs. */
+export interface PrivatePostgresOptions {
+  /**
+   * fsync on, as a production server (the storage benchmark, which compares durable commits);
+   * tests run with fsync off (faster, and nothing there outlives the machine).
+   */
+  readonly durable?: boolean
+}
+
 /**
  * Starts a private PostgreSQL. Example (one per test file):
  * `let postgres: PrivatePostgres; beforeAll(async () => { postgres = await startPrivatePostgres() }); afterAll(() => postgres?.stop())`.
  */
-export const startPrivatePostgres = async (): Promise<PrivatePostgres> => {
+export const startPrivatePostgres = async (
+  settings: PrivatePostgresOptions = {},
+): Promise<PrivatePostgres> => {
   const binaries = postgresBinaries()
   const account = unprivilegedAccount()
   const directory = mkdtempSync(join(temporaryBase(account !== undefined), "xmpp-pg-"))
@@ -134,7 +145,7 @@ export const startPrivatePostgres = async (): Promise<PrivatePostgres> => {
     // A free port may be taken between asking and binding: try a few.
     for (let attempt = 1; attempt <= 3 && !running; attempt++) {
       port = await freePort()
-      const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${directory} -c fsync=off -c max_connections=100`
+      const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${directory} -c fsync=${settings.durable === true ? "on" : "off"} -c max_connections=100`
       const started = run("pg_ctl", [
         "-D",
         data,

@@ -68,7 +68,11 @@ const recordErrors = (table: DumpTable, value: Record<string, unknown>): Readonl
     const problem = value[column] === undefined ? "missing" : kindError(kind, value[column] ?? null)
     if (problem !== undefined) errors.push(`${table.type}.${column}: ${problem}`)
   }
-  if (table.type === "roster" && !subscriptions.includes(String(value.subscription)))
+  if (
+    table.type === "roster" &&
+    typeof value.subscription === "string" &&
+    !subscriptions.includes(String(value.subscription))
+  )
     errors.push(`roster.subscription: expected one of ${subscriptions.join(", ")}`)
   if (table.type === "account")
     for (const column of ["sha1_iterations", "sha256_iterations"])

@@ -5,7 +5,7 @@ import type { ServerConfig } from "../../config/ServerConfig.js"
 import { silentLogger } from "../../log/Logger.js"
 import { backendLocation, openConfiguredBackend } from "../openBackend.js"
 import { failed } from "../repositories/Outcome.js"
-import { StorageCommandError } from "./StorageCommandError.js"
+import { causeOf, StorageCommandError } from "./StorageCommandError.js"
 import { schemaSteps } from "./schemaSteps.js"
 
 /** Migrates and answers the line to print; throws `StorageCommandError` naming the database. */
@@ -13,7 +13,10 @@ export const migrateCommand = async (config: ServerConfig): Promise<string> => {
   const name = `the ${config.storage.backend} database ${backendLocation(config)}`
   const before = await schemaSteps(config)
   const backend = await openConfiguredBackend(config, silentLogger)
-  if (failed(backend)) throw new StorageCommandError(`cannot migrate ${name}: ${backend.message}`)
+  if (failed(backend))
+    throw new StorageCommandError(
+      `cannot migrate ${name}: ${causeOf(backend.message, backendLocation(config))}`,
+    )
   const closed = await backend.close()
   if (failed(closed))
     throw new StorageCommandError(`migrated ${name}, but closing it failed: ${closed.message}`)

@@ -11,7 +11,7 @@ import { databaseFile, openSqliteStorage } from "../SqliteStorage.js"
 import { StorageError } from "../Storage.js"
 import { sqliteBackendOn } from "../sqlite/SqliteBackend.js"
 import { sqliteDump } from "../sqlite/SqliteDump.js"
-import { StorageCommandError } from "./StorageCommandError.js"
+import { causeOf, StorageCommandError } from "./StorageCommandError.js"
 
 /** An open dump and how to let it go. */
 export interface OpenDump {
@@ -27,7 +27,10 @@ export const openConfiguredDump = async (config: ServerConfig): Promise<OpenDump
   const { url } = config.storage
   if (config.storage.backend === "postgres" && url !== undefined) {
     const backend = await openConfiguredBackend(config, silentLogger)
-    if (failed(backend)) throw new StorageCommandError(`cannot open ${name}: ${backend.message}`)
+    if (failed(backend))
+      throw new StorageCommandError(
+        `cannot open ${name}: ${causeOf(backend.message, backendLocation(config))}`,
+      )
     const dump = postgresDump(url)
     return {
       dump,

@@ -143,17 +143,23 @@ export interface DumpRepository {
 }
 
 /** "3 accounts, 0 roster items, …" for messages. */
-export const describeCounts = (counts: DumpCounts): string =>
-  [
-    `${counts.account} accounts`,
-    `${counts.roster} roster items`,
-    `${counts.offline} offline messages`,
-    `${counts.archive} archived messages`,
-    `${counts.mam_prefs} archive preferences`,
-    `${counts.sm_pending} stream-management pending messages`,
-    `${counts.amp_pending} pending AMP rules`,
-    `${counts.push_registration} push registrations`,
+export const describeCounts = (counts: DumpCounts): string => {
+  const of = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`
+  return [
+    of(counts.account, "account", "accounts"),
+    of(counts.roster, "roster item", "roster items"),
+    of(counts.offline, "offline message", "offline messages"),
+    of(counts.archive, "archived message", "archived messages"),
+    of(counts.mam_prefs, "archive preference", "archive preferences"),
+    of(
+      counts.sm_pending,
+      "stream-management pending message",
+      "stream-management pending messages",
+    ),
+    of(counts.amp_pending, "pending AMP rule", "pending AMP rules"),
+    of(counts.push_registration, "push registration", "push registrations"),
   ].join(", ")
+}
 
 /** Counts of `records` per type. */
 export const countRecords = (records: ReadonlyArray<DumpRecord>): DumpCounts => {

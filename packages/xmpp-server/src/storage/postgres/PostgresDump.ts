@@ -119,7 +119,11 @@ export const postgresDump = (url: string): DumpRepository => {
         for (const table of dumpTables) {
           const columns = quotedColumns(Object.keys(table.columns))
           const sequence = table.sequence
-          const order = table.key.map((column) => `"${column}" COLLATE "C"`).join(", ")
+          const order = table.key
+            .map((column) =>
+              table.columns[column] === "integer" ? `"${column}"` : `"${column}" COLLATE "C"`,
+            )
+            .join(", ")
           let after = Number.MIN_SAFE_INTEGER
           for (;;) {
             const statement =

@@ -8,9 +8,9 @@ import { join } from "node:path"
 import { afterEach, describe, expect, it, vi } from "vitest"
 import type { Logger } from "../../src/log/Logger.js"
 import { failed, type Outcome } from "../../src/storage/repositories/Outcome.js"
-import { openSqliteBackend } from "../../src/storage/sqlite/SqliteBackend.js"
 import { StorageError } from "../../src/storage/Storage.js"
 import { type StorageHealth, storageHealth } from "../../src/storage/StorageHealth.js"
+import { openSqliteBackend } from "../../src/storage/sqlite/SqliteBackend.js"
 import { watchRepositories } from "../../src/storage/watchRepositories.js"
 
 interface Line {
@@ -67,7 +67,11 @@ describe("StorageHealth", () => {
     expect(down).toHaveLength(1)
     expect(down[0]).toMatchObject({
       level: "error",
-      fields: { backend: "postgres", location: "postgres://xmpp:***@db/xmpp", error: ioError.message },
+      fields: {
+        backend: "postgres",
+        location: "postgres://xmpp:***@db/xmpp",
+        error: ioError.message,
+      },
     })
   })
 

@@ -1,18 +1,19 @@
-// PostgreSQL going away while in use (issue 22 item 5), at the storage level: under a small,
-// bounded load of offline appends the private PostgreSQL is stopped and started again. The
-// health (fed by the watched repositories and the pool's error events) goes down, logged
+// PostgreSQL going away while in use (issue 22 item 5), at the storage level: the configured
+// backend as the server opens it (openWatchedBackend), under a small, bounded load of offline
+// appends, while the private PostgreSQL is stopped and started again. The health (fed by the
+// watched repositories and the pool's error events) goes down, logged
 // loudly once, and comes back by itself, logged once, when its probe answers; the pool
 // reconnects and the appends succeed again; and every append that was acknowledged (answered
 // stored) is there afterwards. The server-level test (logins refused over the wire during the
 // outage) needs the server running on PostgreSQL, which comes when the modules have moved.
 import { afterAll, beforeAll, expect, it, vi } from "vitest"
 import { createUserRecord } from "../../src/auth/credentials.js"
+import { makeConfig } from "../../src/config/loadConfig.js"
 import type { Logger } from "../../src/log/Logger.js"
-import { openPostgresBackend } from "../../src/storage/postgres/PostgresBackend.js"
+import { openWatchedBackend } from "../../src/storage/openWatchedBackend.js"
 import { failed } from "../../src/storage/repositories/Outcome.js"
 import type { StorageBackend } from "../../src/storage/repositories/StorageBackend.js"
-import { type StorageHealth, storageHealth } from "../../src/storage/StorageHealth.js"
-import { watchRepositories } from "../../src/storage/watchRepositories.js"
+import type { StorageHealth } from "../../src/storage/StorageHealth.js"
 import { type PrivatePostgres, startPrivatePostgres } from "../helpers/privatePostgres.js"
 
 let postgres: PrivatePostgres | undefined
@@ -42,20 +43,12 @@ it("goes down and comes back by itself under load; nothing acknowledged is lost"
     error: (event) => void events.push(event),
     child: () => logger,
   }
-  const opened = await openPostgresBackend({
-    url,
-    poolSize: 4,
-    onConnectionError: (error) => health?.failed(error),
-  })
+  const config = makeConfig({ storage: { backend: "postgres", url, pool_size: 4 } })
+  const opened = await openWatchedBackend(config, logger, { probeIntervalMs: 200 })
   if (failed(opened)) throw opened
-  backend = opened
-  health = storageHealth({
-    probe: () => opened.accounts.count(),
-    logger,
-    backend: "postgres",
-    probeIntervalMs: 200,
-  })
-  const repositories = watchRepositories(opened, health)
+  backend = opened.backend
+  health = opened.health
+  const { repositories } = opened
   expect(await repositories.accounts.create(createUserRecord("kim", "secret"))).toBe(true)
 
   const acknowledged: Array<string> = []

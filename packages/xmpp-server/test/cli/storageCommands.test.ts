@@ -206,6 +206,14 @@ describe("export", () => {
     ])
   }, 60_000)
 
+  it("reports an --output it cannot write in one line, exit 1", async () => {
+    const config = configFile("export-unwritable")
+    const output = join(directory, "missing-directory", "out.jsonl")
+    const result = await cli(["export", "--config", config, "--output", output])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^xmpp-amp-server: cannot write .*out\.jsonl: ENOENT/)
+  }, 30_000)
+
   it("rejects options of other commands", async () => {
     const result = await cli(["migrate", "--output", "x.jsonl"])
     expect(result.code).toBe(2)

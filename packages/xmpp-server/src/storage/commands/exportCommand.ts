@@ -3,7 +3,7 @@
 // is written beside its final name and renamed only when the whole dump is in it, so a failed
 // export leaves no partial file behind.
 import { once } from "node:events"
-import { createWriteStream, renameSync, rmSync } from "node:fs"
+import { createWriteStream, openSync, renameSync, rmSync } from "node:fs"
 import type { Writable } from "node:stream"
 import type { ServerConfig } from "../../config/ServerConfig.js"
 import { dumpHeader } from "../dumpLines.js"
@@ -33,10 +33,20 @@ export const exportCommand = async (
   config: ServerConfig,
   output: string | undefined,
 ): Promise<string> => {
-  const opened = await openConfiguredDump(config)
   const temporary = output === undefined ? undefined : `${output}.partial-${process.pid}`
-  const stream: Writable =
-    temporary === undefined ? process.stdout : createWriteStream(temporary, { mode: 0o600 })
+  let fd: number | undefined
+  try {
+    if (temporary !== undefined) fd = openSync(temporary, "w", 0o600)
+  } catch (error) {
+    throw new StorageCommandError(
+      `cannot write ${output}: ${error instanceof Error ? error.message : error}`,
+    )
+  }
+  const opened = await openConfiguredDump(config).catch((error: unknown) => {
+    if (temporary !== undefined) rmSync(temporary, { force: true })
+    throw error
+  })
+  const stream: Writable = fd === undefined ? process.stdout : createWriteStream("", { fd })
   const exported: Array<DumpRecord> = []
   try {
     let chunk = `${JSON.stringify(dumpHeader(config.storage.backend))}\n`

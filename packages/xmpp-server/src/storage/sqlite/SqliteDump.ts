@@ -5,7 +5,7 @@
 // AUTOINCREMENT counter follows the largest inserted value.
 
 import { inImportOrder, notEmptyError, quotedColumns } from "../dumpOrder.js"
-import { dumpTables, parameterOf, recordOf } from "../dumpTables.js"
+import { dumpTableOf, dumpTables, parameterOf, recordOf } from "../dumpTables.js"
 import {
   countRecords,
   type DumpCounts,
@@ -64,8 +64,7 @@ export const sqliteDump = (storage: StorageShape): DumpRepository => ({
         const refused = notEmptyError(countsOf(storage))
         if (refused !== undefined) throw refused
         for (const record of inImportOrder(records)) {
-          const table = dumpTables.find((candidate) => candidate.type === record.type)
-          if (table === undefined) continue
+          const table = dumpTableOf(record.type)
           const names = Object.keys(table.columns)
           const values = names.map(
             (column) =>

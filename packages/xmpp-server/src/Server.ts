@@ -42,6 +42,7 @@ import { secureDataDirectory } from "./storage/PrivateFiles.js"
 import type { Repositories } from "./storage/repositories/StorageBackend.js"
 import { databaseFile, databaseFileNames, openSqliteStorage } from "./storage/SqliteStorage.js"
 import type { StorageShape } from "./storage/Storage.js"
+import type { StorageHealthView } from "./storage/StorageHealth.js"
 import { sqliteBackendOn } from "./storage/sqlite/SqliteBackend.js"
 import { ensureCertificate, generatedCertificateFiles } from "./tls/certificate.js"
 
@@ -50,6 +51,8 @@ export interface StartOptions {
   readonly config: ServerConfig
   /** Defaults to SQLite at `${data_dir}/xmpp-amp.sqlite` (closed at stop). */
   readonly storage?: StorageShape
+  /** Whether the storage answers; new logins are refused while it is down (issue 22). */
+  readonly storageHealth?: StorageHealthView
   readonly modules?: ReadonlyArray<ServerModule>
   /** Defaults to JSON lines on stderr at level info. */
   readonly logger?: Logger
@@ -183,6 +186,7 @@ const program = (options: StartOptions) =>
       config,
       storage,
       repositories,
+      storageHealth: options.storageHealth,
       logger,
       sessions: new SessionRegistry(),
       modules,

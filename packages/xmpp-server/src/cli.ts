@@ -14,6 +14,10 @@ import { addUsers, parseAccountsFile } from "./auth/accountsFile.js"
 import { ConfigError, loadConfigFile, makeConfig } from "./config/loadConfig.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
 import { singleCpuNote } from "./SingleCpuNote.js"
+import { exportCommand } from "./storage/commands/exportCommand.js"
+import { importCommand } from "./storage/commands/importCommand.js"
+import { migrateCommand } from "./storage/commands/migrateCommand.js"
+import { StorageCommandError } from "./storage/commands/StorageCommandError.js"
 import { databaseFile, openSqliteStorage } from "./storage/SqliteStorage.js"
 import { StorageError } from "./storage/Storage.js"
 import { CertificateError } from "./tls/certificate.js"
@@ -32,6 +36,12 @@ Commands:
   passwd JID PASSWORD [--logout] [--config FILE]
                                          set a new password; --logout also ends the
                                          account's open sessions (they stay without it)
+  migrate [--config FILE]                create or upgrade the configured database's schema
+  export [--config FILE] [--output FILE] write the whole database as JSON lines (default:
+                                         standard output)
+  import [--config FILE] [--input FILE]  read an export into the configured database, which
+                                         must be empty; all or nothing (FILE - or no
+                                         --input: standard input)
   help                                   show this text
 
 PASSWORD "-" reads the password from standard input (keeps it out of the process list).
@@ -200,6 +210,8 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
       config: { type: "string", short: "c" },
       help: { type: "boolean", short: "h" },
       logout: { type: "boolean" },
+      output: { type: "string", short: "o" },
+      input: { type: "string", short: "i" },
     },
     allowPositionals: true,
   })
@@ -213,7 +225,28 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
   }
   if (values.logout === true && command !== "passwd")
     throw new CliFailure(2, `--logout belongs to passwd, not ${command}\n\n${usage}`)
+  if (values.output !== undefined && command !== "export")
+    throw new CliFailure(2, `--output belongs to export, not ${command}\n\n${usage}`)
+  if (values.input !== undefined && command !== "import")
+    throw new CliFailure(2, `--input belongs to import, not ${command}\n\n${usage}`)
   switch (command) {
+    case "migrate": {
+      expectArguments(command, rest, 0)
+      process.stdout.write(`${await migrateCommand(configFrom(values.config))}\n`)
+      return 0
+    }
+    case "export": {
+      expectArguments(command, rest, 0)
+      const summary = await exportCommand(configFrom(values.config), values.output)
+      const where = values.output === undefined ? process.stderr : process.stdout
+      where.write(`${summary}\n`)
+      return 0
+    }
+    case "import": {
+      expectArguments(command, rest, 0)
+      process.stdout.write(`${await importCommand(configFrom(values.config), values.input)}\n`)
+      return 0
+    }
     case "start": {
       expectArguments(command, rest, 0)
       return start(configFrom(values.config))
@@ -279,6 +312,7 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
 /** Maps every expected failure to its exit code and a one-line message. */
 const failureOf = (error: unknown): CliFailure => {
   if (error instanceof CliFailure) return error
+  if (error instanceof StorageCommandError) return new CliFailure(1, error.message)
   if (error instanceof ConfigError)
     return new CliFailure(2, `configuration error: ${error.message}`)
   if (

@@ -127,6 +127,18 @@ export interface TlsSection {
   readonly key_file: string | undefined
 }
 
+/** Where the server's data lives: "sqlite" (embedded, default) or "postgres". */
+export type StorageBackendKind = "sqlite" | "postgres"
+
+/** `[storage]`: the backend (spec/cluster.md "Storage"); src/config/storageSection.ts reads it. */
+export interface StorageSection {
+  readonly backend: StorageBackendKind
+  /** The PostgreSQL URL (env XMPP_AMP_DATABASE_URL wins); required for "postgres". */
+  readonly url: string | undefined
+  /** Connections in the PostgreSQL pool. */
+  readonly pool_size: number
+}
+
 /** `[testing.faults]`: failure switches for tests; off unless set, logged loudly at start. */
 export interface TestingFaults {
   readonly mam_write: boolean
@@ -144,6 +156,7 @@ export interface ServerConfig {
   }
   readonly tls: TlsSection
   readonly limits: LimitsSection
+  readonly storage: StorageSection
   readonly components: ReadonlyArray<ComponentEntry>
   /**
    * `[modules.NAME]` tables. Each module validates its own table (it knows its keys); the

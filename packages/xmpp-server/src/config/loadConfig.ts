@@ -17,10 +17,12 @@ import type {
   LimitsSection,
   ServerConfig,
   ServerSection,
+  StorageSection,
   TestingFaults,
   TlsPolicy,
   WebSocketListener,
 } from "./ServerConfig.js"
+import { storageSection } from "./storageSection.js"
 import { trustedProxiesField } from "./trustedProxiesField.js"
 
 export { ConfigError } from "./ConfigError.js"
@@ -48,6 +50,7 @@ export interface ConfigInput {
   }
   tls?: { cert_file?: string; key_file?: string }
   limits?: Partial<LimitsSection>
+  storage?: Partial<StorageSection>
   components?: ReadonlyArray<Pick<ComponentEntry, "domain" | "secret"> & Partial<ComponentEntry>>
   modules?: Readonly<Record<string, Readonly<Record<string, unknown>>>>
   testing?: { faults?: DeepPartial<TestingFaults> }
@@ -57,6 +60,8 @@ export interface ConfigInput {
 export interface ConfigOptions {
   /** Module names `[modules.NAME]` may use; defaults to `builtinModuleNames`. */
   readonly moduleNames?: ReadonlyArray<string>
+  /** Where XMPP_AMP_DATABASE_URL is read; defaults to `process.env`. */
+  readonly environment?: Readonly<Record<string, string | undefined>>
 }
 
 const portRange = [0, 65_535] as const
@@ -269,6 +274,7 @@ export const validateConfig = (
     "listen",
     "tls",
     "limits",
+    "storage",
     "components",
     "modules",
     "testing",
@@ -300,6 +306,11 @@ export const validateConfig = (
       key_file: keyFile === undefined ? undefined : resolve(baseDir, keyFile),
     },
     limits: limitsSection(fields, fields.table(root.limits, "limits")),
+    storage: storageSection(
+      fields,
+      fields.table(root.storage, "storage"),
+      options.environment ?? process.env,
+    ),
     components: componentEntries(fields, root.components, server.domain),
     modules: moduleTables(
       fields,

@@ -10,6 +10,7 @@ import type { SessionRegistry } from "../session/SessionRegistry.js"
 import type { SmRuntime } from "../sm/SmRuntime.js"
 import type { Repositories } from "../storage/repositories/StorageBackend.js"
 import type { StorageShape } from "../storage/Storage.js"
+import type { StorageHealthView } from "../storage/StorageHealth.js"
 
 /** An open client connection, as the server tracks it for shutdown. */
 export interface OpenConnection {
@@ -41,6 +42,8 @@ export interface ServerCore {
   readonly storage: StorageShape
   /** The asynchronous repositories of the configured backend (src/storage/repositories). */
   readonly repositories: Repositories
+  /** Whether the storage answers (src/storage/StorageHealth.ts); absent: always up. */
+  readonly storageHealth?: StorageHealthView | undefined
   readonly logger: Logger
   readonly sessions: SessionRegistry
   readonly modules: ModuleHost

@@ -13,6 +13,7 @@ import { errorReply, iqResult } from "../routing/StanzaError.js"
 import { SaslNegotiation } from "../sasl/SaslNegotiation.js"
 import { SmControl } from "../sm/SmControl.js"
 import { NS_SM, parseH, type SmStream, type Unacked } from "../sm/SmStream.js"
+import { loginRefusal } from "../storage/loginRefusal.js"
 import { streamFeatures, tlsMissing } from "../stream/Features.js"
 import { streamFooter, streamHeader } from "../stream/Framing.js"
 import {
@@ -340,6 +341,9 @@ export class ClientConnection implements Session, OpenConnection {
       this.fail(problem.condition, problem.text)
       return
     }
+    // Issue 22: while storage is down a new login is refused at once rather than left hanging.
+    const refused = this.authenticated ? undefined : loginRefusal(this.core.storageHealth)
+    if (refused !== undefined) return void this.fail(refused.condition, refused.text)
     this.write(streamHeader(this.transport.framing, this.core.domain, this.id))
     this.headerSent = true
     this.stage = "negotiating"

@@ -114,6 +114,7 @@ describe("defaults", () => {
         auth_account_max_delay_ms: 20_000,
         max_directed_presences: 1000,
       },
+      storage: { backend: "sqlite", url: undefined, pool_size: 10 },
       components: [],
       modules: {},
       testing: { faults: { mam_write: false, offline_write: false, socket_write_marker: "" } },

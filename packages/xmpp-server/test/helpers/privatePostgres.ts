@@ -31,6 +31,10 @@ export interface PrivatePostgres {
   socketUrl(database: string): string
   /** Creates an empty database and answers its TCP URL. */
   createDatabase(name: string): Promise<string>
+  /** Stops the server (fast shutdown: open connections are ended), keeping its data. */
+  interrupt(): void
+  /** Starts it again after `interrupt`, on the same port, with the same data. */
+  resume(): void
   /** Stops the server and removes its directory (idempotent). */
   stop(): void
 }
@@ -141,23 +145,15 @@ export const startPrivatePostgres = async (
     ])
     if (initialised.status !== 0)
       throw new Error(`initdb failed: ${initialised.stderr || initialised.error?.message}`)
+    const startAt = (port: number) => {
+      const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${directory} -c fsync=${settings.durable === true ? "on" : "off"} -c max_connections=100`
+      return run("pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", options, "start"])
+    }
     let port = 0
     // A free port may be taken between asking and binding: try a few.
     for (let attempt = 1; attempt <= 3 && !running; attempt++) {
       port = await freePort()
-      const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${directory} -c fsync=${settings.durable === true ? "on" : "off"} -c max_connections=100`
-      const started = run("pg_ctl", [
-        "-D",
-        data,
-        "-l",
-        log,
-        "-w",
-        "-t",
-        "60",
-        "-o",
-        options,
-        "start",
-      ])
+      const started = startAt(port)
       running = started.status === 0
       if (!running && attempt === 3)
         throw new Error(
@@ -180,6 +176,16 @@ export const startPrivatePostgres = async (
           await client.end()
         }
         return url(name)
+      },
+      interrupt: () => {
+        if (running) run("pg_ctl", ["-D", data, "-m", "fast", "-w", "-t", "60", "stop"])
+        running = false
+      },
+      resume: () => {
+        if (running) return
+        const started = startAt(port)
+        running = started.status === 0
+        if (!running) throw new Error(`pg_ctl start failed: ${started.stderr}`)
       },
       stop,
     }

@@ -4,13 +4,12 @@ import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import {
-  createUserRecord,
-  databaseFile,
-  openSqliteStorage,
-  type StorageShape,
-} from "../../src/index.js"
+import { createUserRecord, makeConfig, silentLogger } from "../../src/index.js"
+import { openConfiguredBackend } from "../../src/storage/openBackend.js"
+import { failed } from "../../src/storage/repositories/Outcome.js"
+import type { StorageBackend } from "../../src/storage/repositories/StorageBackend.js"
 import { spawnCli } from "../cli/runCli.js"
+import { testStorageConfig, testStorageToml } from "../helpers/testStorage.js"
 
 /** A started server process and its c2s port. */
 export interface CliServer {
@@ -24,9 +23,13 @@ export interface CliServer {
 export interface CrashBed {
   /** The server's data_dir. */
   readonly dataDir: string
-  addUsers(names: ReadonlyArray<string>, password: string): void
-  /** Runs `work` on the server's database (a second connection; WAL lets it read a live one). */
-  withStorage<A>(work: (storage: StorageShape) => A): A
+  /** Creates the accounts in the server's database (either backend). */
+  addUsers(names: ReadonlyArray<string>, password: string): Promise<void>
+  /**
+   * Runs `work` on the server's database, opened a second time (on SQLite WAL lets it read a
+   * live one), closed afterwards. Example: `await bed.withBackend((backend) => backend.roster.list("juliet"))`.
+   */
+  withBackend<A>(work: (backend: StorageBackend) => Promise<A>): Promise<A>
   start(): Promise<CliServer>
   cleanup(): void
 }
@@ -36,36 +39,51 @@ export const crashBed = (extraToml: ReadonlyArray<string> = []): CrashBed => {
   const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-crash-"))
   const children: Array<ChildProcess> = []
   const configFile = join(directory, "server.toml")
-  writeFileSync(
-    configFile,
-    [
-      "[server]",
-      'data_dir = "data"',
-      "[listen.c2s]",
-      "port = 0",
-      'tls = "optional"',
-      "allow_plain_without_tls = true",
-      "[listen.websocket]",
-      "enabled = false",
-      ...extraToml,
-    ].join("\n"),
-  )
+  const dataDir = join(directory, "data")
+  // Written at the first start: on PostgreSQL it names this bed's database (test/helpers/testStorage.ts).
+  let configWritten: Promise<void> | undefined
+  const writeConfig = async () =>
+    writeFileSync(
+      configFile,
+      [
+        "[server]",
+        'data_dir = "data"',
+        "[listen.c2s]",
+        "port = 0",
+        'tls = "optional"',
+        "allow_plain_without_tls = true",
+        "[listen.websocket]",
+        "enabled = false",
+        ...extraToml,
+        await testStorageToml(dataDir),
+      ].join("\n"),
+    )
+  const withBackend = async <A>(work: (backend: StorageBackend) => Promise<A>): Promise<A> => {
+    const config = makeConfig({
+      server: { data_dir: dataDir },
+      ...(await testStorageConfig(dataDir)),
+    })
+    const backend = await openConfiguredBackend(config, silentLogger)
+    if (failed(backend)) throw backend
+    try {
+      return await work(backend)
+    } finally {
+      await backend.close()
+    }
+  }
   return {
-    dataDir: join(directory, "data"),
-    addUsers: (names, password) => {
-      const storage = openSqliteStorage(databaseFile(join(directory, "data")))
-      for (const name of names) storage.users.create(createUserRecord(name, password))
-      storage.close()
-    },
-    withStorage: (work) => {
-      const storage = openSqliteStorage(databaseFile(join(directory, "data")))
-      try {
-        return work(storage)
-      } finally {
-        storage.close()
-      }
-    },
+    dataDir,
+    addUsers: (names, password) =>
+      withBackend(async (backend) => {
+        for (const name of names) {
+          const created = await backend.accounts.create(createUserRecord(name, password))
+          if (failed(created)) throw created
+        }
+      }),
+    withBackend,
     start: async () => {
+      configWritten ??= writeConfig()
+      await configWritten
       const child = spawnCli(["start", "--config", configFile], directory)
       children.push(child)
       const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))

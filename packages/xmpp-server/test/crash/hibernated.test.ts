@@ -3,14 +3,14 @@
 // (it reaches the recipient once, from offline storage, after the restart); a message that
 // resumption (or rerouting, when the session ended for good) delivered is not delivered again
 // after a restart.
-import { afterAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { rawLogin } from "../helpers/rawSocket.js"
 import { countBody, NS_SM, rawAuthenticate, smLogin } from "../sm/smRaw.js"
 import { crashBed } from "./cliServer.js"
 
 const password = "hib-pass"
 const bed = crashBed(["[modules.stream_management]", "resume_timeout = 300"])
-bed.addUsers(["alice", "bob", "carol", "dave"], password)
+beforeAll(() => bed.addUsers(["alice", "bob", "carol", "dave"], password))
 afterAll(() => bed.cleanup())
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -13,7 +13,7 @@ afterAll(() => bed.cleanup())
 
 describe("roster crash safety", () => {
   it("keeps every answered roster set across a SIGKILL", async () => {
-    bed.addUsers(["juliet"], "crash-pass")
+    await bed.addUsers(["juliet"], "crash-pass")
     const server = await bed.start()
     const juliet = await rawLogin(server.port, "localhost", "juliet", "crash-pass", "r")
     const replies = countReplies(juliet, "set-")
@@ -31,8 +31,10 @@ describe("roster crash safety", () => {
       Number(match[1]),
     )
     expect(answered.length).toBeGreaterThanOrEqual(1000)
-    const stored = bed.withStorage((storage) => {
-      const names = new Map(storage.roster.list("juliet").map((item) => [item.jid, item.name]))
+    const stored = await bed.withBackend(async (backend) => {
+      const items = await backend.roster.list("juliet")
+      if (items instanceof Error) throw items
+      const names = new Map(items.map((item) => [item.jid, item.name]))
       return answered.filter(
         (index) => names.get(`contact${index}@localhost`) === `Contact ${index}`,
       )

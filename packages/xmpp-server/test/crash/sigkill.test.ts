@@ -29,7 +29,7 @@ const occurrences = (text: string, body: string) => text.split(`<body>${body}</b
 
 describe("crash safety", () => {
   it("delivers every acknowledged message exactly once across a SIGKILL", async () => {
-    bed.addUsers([...senders, ...recipients], password)
+    await bed.addUsers([...senders, ...recipients], password)
 
     const first = await bed.start()
     const before = new Map<string, RawConnection>()

@@ -221,7 +221,7 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
   }
 
   try {
-    bed.addUsers(names, password)
+    await bed.addUsers(names, password)
     server = await startServer()
     await Promise.all(clients.map((client) => bringOnline(client, "fresh")))
 

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createUserRecord, makeConfig, silentLogger, startServer } from "../../src/index.js"
 import { freePort } from "../helpers/freePort.js"
 import { type PrivatePostgres, startPrivatePostgres } from "../helpers/privatePostgres.js"
 import { runCli } from "./runCli.js"
@@ -107,6 +108,42 @@ describe("migrate", () => {
       `xmpp-amp-server: cannot migrate the postgres database postgres://xmpp:***@127.0.0.1:${port}/xmpp: open: connect ECONNREFUSED 127.0.0.1:${port}\n`,
     )
   }, 60_000)
+})
+
+describe("start on PostgreSQL", () => {
+  it("exits with one line naming the URL (password masked) when PostgreSQL is unreachable, status 1", async () => {
+    const port = await freePort()
+    const config = configFile("start-unreachable", `postgres://xmpp:hunter2@127.0.0.1:${port}/xmpp`)
+    const result = await cli(["start", "--config", config])
+    expect(result.code).toBe(1)
+    const lines = result.stderr.trim().split("\n")
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain(`postgres://xmpp:***@127.0.0.1:${port}/xmpp`)
+    expect(lines[0]).toContain("ECONNREFUSED")
+    expect(result.stderr).not.toContain("hunter2")
+  }, 60_000)
+
+  it("lets two servers started together on one fresh database both migrate and serve", async () => {
+    if (postgres === undefined) throw new Error("PostgreSQL did not start")
+    const url = await postgres.createDatabase("two_nodes")
+    const start = (name: string) =>
+      startServer({
+        logger: silentLogger,
+        config: makeConfig({
+          server: { data_dir: join(directory, name) },
+          storage: { backend: "postgres", url, pool_size: 2 },
+          listen: { c2s: { host: "127.0.0.1", port: 0 }, websocket: { enabled: false } },
+        }),
+      })
+    const servers = await Promise.all([start("node-a"), start("node-b")])
+    try {
+      const created = await servers[0].repositories.accounts.create(createUserRecord("ann", "pw"))
+      expect(created).toBe(true)
+      expect(await servers[1].repositories.accounts.get("ann")).toMatchObject({ username: "ann" })
+    } finally {
+      await Promise.all(servers.map((server) => server.stop()))
+    }
+  }, 120_000)
 })
 
 describe("import", () => {

@@ -37,23 +37,29 @@ export const sqliteArchive = (storage: StorageShape): ArchiveRepository => {
     sql.get<{ readonly bytes: number }>("SELECT bytes FROM mam_usage WHERE username = ?", [
       username,
     ])?.bytes ?? 0
-  /** One transaction; a statement that fails is rolled back alone (see commitEach.ts). */
+  /**
+   * One transaction; a statement that fails is rolled back alone (see commitEach.ts). Each
+   * owner's usage is read once per batch, then counted on here.
+   */
   const appendUnderQuota = (
     messages: ReadonlyArray<ArchivedMessage>,
     maxBytes: number,
   ): ReadonlyArray<Outcome<ArchiveAppend>> => {
     const outcomes: Array<Outcome<ArchiveAppend>> = []
+    const usage = new Map<string, number>()
     try {
       storage.transaction(() => {
         for (const message of messages) {
           try {
-            const used = usedBytes(message.username)
+            const used = usage.get(message.username) ?? usedBytes(message.username)
+            usage.set(message.username, used)
             const bytes = Buffer.byteLength(message.stanza)
             if (maxBytes > 0 && used + bytes > maxBytes) {
               outcomes.push({ stored: false, reason: "quota", usedBytes: used })
               continue
             }
             sql.run(insertMessage, archivedMessageValues(message))
+            usage.set(message.username, used + bytes)
             outcomes.push({ stored: true, usedBytes: used + bytes })
           } catch (error) {
             outcomes.push(storageErrorOf("archive.append", error))

@@ -56,6 +56,9 @@ export const mamMigrations: ReadonlyArray<string> = [
    CREATE INDEX mam_messages_by_stamp ON mam_messages (stamp);`,
 ]
 
+/** How long the usage an append reported refuses copies at once (ms); then the database decides. */
+const knownBytesFor = 60_000
+
 /** One archived copy as read back. */
 export type ArchivedRow = ArchivedCopy
 
@@ -112,8 +115,19 @@ export const openMamTable = async (options: MamTableOptions): Promise<Outcome<Ma
   )
   const flush = () => batcher.flush()
   const warnedFull = new Set<string>()
-  /** What each owner's archive held after its last append here (a removal forgets them all). */
-  const knownBytes = new Map<string, number>()
+  /**
+   * What each owner's archive held after its last append here, and when. A removal forgets
+   * them all; an entry older than `knownBytesFor` counts as unknown (rows deleted another
+   * way, an account deleted and created again, another node's writes).
+   */
+  const knownBytes = new Map<string, { readonly bytes: number; readonly at: number }>()
+  const knownUsage = (owner: string): number => {
+    const known = knownBytes.get(owner)
+    if (known === undefined) return 0
+    if (now() - known.at <= knownBytesFor) return known.bytes
+    knownBytes.delete(owner)
+    return 0
+  }
   /** Bytes queued or committing for each owner, not in `knownBytes` yet. */
   const queuedBytes = new Map<string, number>()
   const full = (owner: string): StoreResult => {
@@ -131,7 +145,7 @@ export const openMamTable = async (options: MamTableOptions): Promise<Outcome<Ma
       logger.error("mam-archive-failed", { owner, error: outcome })
       return { ok: false, reason: "failed", text: "the archive write failed" } as const
     }
-    knownBytes.set(owner, outcome.usedBytes)
+    knownBytes.set(owner, { bytes: outcome.usedBytes, at: now() })
     if (!outcome.stored) return full(owner)
     warnedFull.delete(owner)
     return { ok: true, key: id } as const
@@ -182,7 +196,7 @@ export const openMamTable = async (options: MamTableOptions): Promise<Outcome<Ma
       const peer = parseJid(peerText ?? "")
       const text = serialize(stanza)
       const bytes = Buffer.byteLength(text)
-      const used = (knownBytes.get(owner) ?? 0) + (queuedBytes.get(owner) ?? 0)
+      const used = knownUsage(owner) + (queuedBytes.get(owner) ?? 0)
       if (maxBytes > 0 && used + bytes > maxBytes) {
         const failure = full(owner)
         settled?.(failure)

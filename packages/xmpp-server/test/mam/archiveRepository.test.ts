@@ -3,14 +3,16 @@
 // answers asynchronously now); archiving preferences are stored and apply after a restart
 // (loaded at start); a copy the archive refuses only at its commit (the owner's archive was
 // filled before this process learned its size) still bounces when the archive was all that
-// would keep it; a query the archive cannot answer gets `internal-server-error`.
+// would keep it; a query the archive cannot answer gets `internal-server-error`; the usage the
+// module remembers from its appends refuses copies at once only while it is recent.
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
-import { silentLogger, xml } from "../../src/index.js"
+import { createUserRecord, silentLogger, xml } from "../../src/index.js"
 import { mamIqHandler } from "../../src/mam/MamIq.js"
 import { openMamTable } from "../../src/mam/MamTable.js"
+import type { StoreResult } from "../../src/routing/MessageStores.js"
 import type { Session } from "../../src/session/Session.js"
 import type { ArchivedMessage } from "../../src/storage/repositories/ArchiveRepository.js"
 import { openSqliteBackend } from "../../src/storage/sqlite/SqliteBackend.js"
@@ -177,5 +179,47 @@ describe("a query the archive cannot answer", () => {
     expect(conditionOf(reply as XmlElement)).toBe("internal-server-error")
     expect((reply as XmlElement).attrs).toMatchObject({ type: "error", id: "broken" })
     expect(sent).toEqual([])
+  })
+})
+
+describe("the usage the module remembers", () => {
+  it("refuses at once while fresh, and lets the database decide again after a minute", async () => {
+    const backend = expectValue(await openSqliteBackend(":memory:"))
+    expectValue(await backend.accounts.create(createUserRecord("juliet", "secret", 4096)))
+    let clock = 1_000_000
+    const table = expectValue(
+      await openMamTable({
+        archive: backend.archive,
+        storage: { roster: { get: () => undefined } },
+        domain: "localhost",
+        defaultMode: "always",
+        maxBytes: 600,
+        expiresAfter: "never",
+        faults: { mam_write: false, offline_write: false, socket_write_marker: "" },
+        logger: silentLogger,
+        now: () => clock,
+      }),
+    )
+    const message = (n: number) =>
+      xml(
+        "message",
+        { from: "romeo@localhost/r", type: "chat" },
+        xml("body", {}, `${n}`.repeat(200)),
+      )
+    const settledOf = (n: number) =>
+      new Promise<StoreResult>((resolve) =>
+        table.archive("juliet", message(n), "incoming", undefined, resolve),
+      )
+    expect(await settledOf(1)).toMatchObject({ ok: true })
+    expect(await settledOf(2)).toMatchObject({ ok: true })
+    // Known full: refused at once, without a write.
+    expect(table.archive("juliet", message(3), "incoming")).toMatchObject({ reason: "quota" })
+    // The archive empties behind the module's back (as another node's or a tool's removal).
+    const page = expectValue(await backend.archive.query("juliet", { max: 10 }))
+    for (const row of page.found ? page.rows : []) expectValue(await backend.archive.remove(row.id))
+    expect(table.archive("juliet", message(4), "incoming")).toMatchObject({ reason: "quota" })
+    clock += 61_000
+    expect(await settledOf(5)).toMatchObject({ ok: true })
+    await backend.close()
   })
 })

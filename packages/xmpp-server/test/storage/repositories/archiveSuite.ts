@@ -10,6 +10,7 @@ import type {
   ArchivePage,
   ArchiveQuery,
 } from "../../../src/storage/repositories/ArchiveRepository.js"
+import { failed } from "../../../src/storage/repositories/Outcome.js"
 import { StorageError } from "../../../src/storage/Storage.js"
 import { addAccount, expectValue } from "./backendMatrix.js"
 import type { SuiteContext } from "./suiteContext.js"
@@ -227,6 +228,27 @@ export const archiveSuite = ({ backend, reopen }: SuiteContext): void => {
       await backend().archive.appendUnderQuota([fresh], { maxBytes: julietHeld + freshBytes }),
     ).toEqual([{ stored: true, usedBytes: julietHeld + freshBytes }])
     expect(await query({ max: 50 }, "romeo")).toMatchObject({ ids: ["r0", "m21", "m24", "m25"] })
+  })
+
+  it("never lets concurrent appends pass the quota together", async () => {
+    const { archive } = backend()
+    const stanza = `<message>${"z".repeat(90)}</message>`
+    const size = Buffer.byteLength(stanza)
+    const held = Buffer.byteLength(copy(0).stanza)
+    const maxBytes = held + 5 * size
+    // Ten appends at once, each its own transaction (on PostgreSQL on pooled connections).
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        archive.appendUnderQuota(
+          [copy(50 + index, { username: "romeo", stanza, peer: "juliet@example.com" })],
+          { maxBytes },
+        ),
+      ),
+    )
+    const stored = outcomes.flat().filter((outcome) => !failed(outcome) && outcome.stored)
+    expect(stored).toHaveLength(5)
+    expect(outcomes.flat().filter(failed)).toEqual([])
+    expect(await query({ max: 50 }, "romeo")).toMatchObject({ count: 6 })
   })
 
   it("fails a copy for a missing account or a duplicate id alone under a quota", async () => {

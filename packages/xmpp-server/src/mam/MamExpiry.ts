@@ -2,6 +2,7 @@
 // batches of `sweepBatch` rows with the event loop free between batches (a large backlog of
 // expired rows never holds it for long). Queries leave them out even before the sweep ran.
 import type { Logger } from "../log/Logger.js"
+import { failed } from "../storage/repositories/Outcome.js"
 import type { MamTable } from "./MamTable.js"
 
 /** Rows deleted per batch. */
@@ -11,33 +12,38 @@ export const sweepBatch = 500
 export const sweepIntervalMs = (expiresAfter: number): number =>
   Math.min(60_000, Math.max(1000, Math.floor(expiresAfter / 4)))
 
-/** Starts nothing itself: returns the periodic task and a `stop` that ends a running sweep. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/**
+ * Starts nothing itself: returns the periodic task (a sweep already running is not started
+ * twice) and a `stop` that ends a running sweep after its current batch.
+ */
 export const expirySweeper = (table: MamTable, logger: Logger) => {
-  let running = false
+  let running: Promise<void> | undefined
   let stopped = false
-  const batch = (): void => {
-    if (stopped) {
-      running = false
-      return
+  const sweepAll = async (): Promise<void> => {
+    while (!stopped) {
+      const deleted = await table.sweepExpired(sweepBatch)
+      if (failed(deleted)) {
+        logger.error("mam-expiry-failed", { error: deleted })
+        return
+      }
+      if (deleted > 0) logger.debug("mam-expired", { deleted })
+      if (deleted < sweepBatch) return
+      await nextTurn()
     }
-    let deleted = 0
-    try {
-      deleted = table.sweepExpired(sweepBatch)
-    } catch (error) {
-      logger.error("mam-expiry-failed", { error })
-    }
-    if (deleted > 0) logger.debug("mam-expired", { deleted })
-    if (deleted === sweepBatch) setImmediate(batch)
-    else running = false
   }
   return {
     sweep: (): void => {
-      if (running || stopped) return
-      running = true
-      batch()
+      if (running !== undefined || stopped) return
+      running = sweepAll().finally(() => {
+        running = undefined
+      })
     },
-    stop: (): void => {
+    /** Resolves once a running sweep has ended. */
+    stop: async (): Promise<void> => {
       stopped = true
+      await running
     },
   }
 }

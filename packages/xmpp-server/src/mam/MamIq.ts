@@ -1,12 +1,17 @@
 // XEP-0313 IQs on the user's own archive: the query form (§4.1.1, `get`), queries (§4.1,
 // `set`, results sent before the IQ result, as the client reads them) and archiving preferences (§6.1, `get`/`set`).
+// The archive answers asynchronously; a session's MAM IQs are answered one after the other,
+// in the order they came (a later IQ's results or answer never overtake an earlier one's). A
+// query the archive cannot answer gets `internal-server-error`, an unknown RSM id
+// `item-not-found`; preferences apply once stored.
 import { parseJid } from "../jid/Jid.js"
 import type { DiscoTarget } from "../modules/ServerModule.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import type { Session } from "../session/Session.js"
+import { failed as storageFailed } from "../storage/repositories/Outcome.js"
 import { type XmlElement, xml } from "../xml/Xml.js"
 import { type MamDefault, type MamPrefs, NS_MAM } from "./MamPolicy.js"
-import { type MamPage, NS_DATA, parseMamQuery, runMamQuery } from "./MamQuery.js"
+import { archiveQueryOf, type MamPage, NS_DATA, parseMamQuery } from "./MamQuery.js"
 import { finElement, resultMessage } from "./MamResults.js"
 import type { MamTable } from "./MamTable.js"
 
@@ -60,7 +65,12 @@ const readJids = (prefs: XmlElement, name: string): ReadonlyArray<string> | unde
   return jids
 }
 
-const answerPrefs = (table: MamTable, iq: XmlElement, session: Session, prefs: XmlElement) => {
+const answerPrefs = async (
+  table: MamTable,
+  iq: XmlElement,
+  session: Session,
+  prefs: XmlElement,
+): Promise<XmlElement> => {
   if (iq.attrs.type === "get") return iqResult(iq, prefsElement(table.prefs(session.username)))
   const mode = prefs.attrs.default ?? table.prefs(session.username).defaultMode
   const always = readJids(prefs, "always")
@@ -72,7 +82,8 @@ const answerPrefs = (table: MamTable, iq: XmlElement, session: Session, prefs: X
   )
     return failed(iq, "bad-request", "default must be always, never or roster; lists hold JIDs")
   const next: MamPrefs = { defaultMode: mode as MamDefault, always, never }
-  table.setPrefs(session.username, next)
+  if (storageFailed(await table.setPrefs(session.username, next)))
+    return failed(iq, "internal-server-error", "the preferences could not be stored")
   return iqResult(iq, prefsElement(next))
 }
 
@@ -95,14 +106,36 @@ const sendPage = async (
   return iqResult(iq, finElement(page))
 }
 
-const answerQuery = (table: MamTable, iq: XmlElement, session: Session, query: XmlElement) => {
+const answerQuery = async (
+  table: MamTable,
+  iq: XmlElement,
+  session: Session,
+  query: XmlElement,
+): Promise<XmlElement> => {
   if (iq.attrs.type === "get") return queryForm(iq)
-  table.flush()
   const parsed = parseMamQuery(query)
   if ("condition" in parsed) return failed(iq, parsed.condition, parsed.text)
-  const page = runMamQuery(table.storage, session.username, parsed, table.expiredBefore())
-  if ("condition" in page) return failed(iq, page.condition, page.text)
+  const page = await table.query(session.username, archiveQueryOf(parsed))
+  if (storageFailed(page))
+    return failed(iq, "internal-server-error", "the archive could not be read")
+  if (!page.found)
+    return failed(iq, "item-not-found", `no archived message with id ${page.missingId}`)
   return sendPage(iq, session, query, page)
+}
+
+/** Each session's last MAM IQ still being answered. */
+const answering = new WeakMap<Session, Promise<XmlElement>>()
+
+/** Answers after the session's earlier MAM IQ was answered. */
+const inOrder = (session: Session, answer: () => Promise<XmlElement>): Promise<XmlElement> => {
+  const previous = answering.get(session)
+  const reply = previous === undefined ? answer() : previous.then(answer, answer)
+  answering.set(session, reply)
+  const forget = () => {
+    if (answering.get(session) === reply) answering.delete(session)
+  }
+  reply.then(forget, forget)
+  return reply
 }
 
 /** The `urn:xmpp:mam:2` IQ handler; only the account's own sessions may use its archive. */
@@ -117,7 +150,9 @@ export const mamIqHandler =
     if (target.username !== session.username)
       return failed(iq, "forbidden", "only the owner may use an archive")
     const payload = iq.getChildElements()[0]
-    if (payload?.name === "query") return answerQuery(table, iq, session, payload)
-    if (payload?.name === "prefs") return answerPrefs(table, iq, session, payload)
+    if (payload?.name === "query")
+      return inOrder(session, () => answerQuery(table, iq, session, payload))
+    if (payload?.name === "prefs")
+      return inOrder(session, () => answerPrefs(table, iq, session, payload))
     return failed(iq, "feature-not-implemented")
   }

@@ -8,6 +8,7 @@
 import { moduleOptions } from "../modules/moduleOptions.js"
 import type { ServerModule } from "../modules/ServerModule.js"
 import { NS_STANZA_ID } from "../routing/MessageArchiving.js"
+import { failed } from "../storage/repositories/Outcome.js"
 import { expirySweeper, sweepIntervalMs } from "./MamExpiry.js"
 import { mamIqHandler } from "./MamIq.js"
 import { NS_MAM } from "./MamPolicy.js"
@@ -21,14 +22,15 @@ export const defaultArchiveExpiry = "1y"
 /** The built-in message archive module. */
 export const mamModule: ServerModule = {
   name: "mam",
-  setup: (api, table) => {
+  setup: async (api, table) => {
     const options = moduleOptions("mam", table, [
       "default",
       "max_bytes_per_user",
       "archive_expires_after",
     ])
     const expiresAfter = options.duration("archive_expires_after", defaultArchiveExpiry)
-    const archive = openMamTable({
+    const archive = await openMamTable({
+      archive: api.repositories.archive,
       storage: api.storage,
       domain: api.domain,
       defaultMode: options.choice("default", "always", ["always", "roster", "never"]),
@@ -37,6 +39,8 @@ export const mamModule: ServerModule = {
       faults: api.config.testing.faults,
       logger: api.logger,
     })
+    if (failed(archive))
+      throw new Error(`mam: the archiving preferences could not be loaded: ${archive.message}`)
     const sweeper = expirySweeper(archive, api.logger)
     if (expiresAfter !== "never") {
       api.every(sweepIntervalMs(expiresAfter), sweeper.sweep)
@@ -46,9 +50,9 @@ export const mamModule: ServerModule = {
       accountFeatures: [NS_MAM, NS_STANZA_ID],
       provides: { archive },
       iqHandlers: { [NS_MAM]: mamIqHandler(archive) },
-      stop: () => {
-        sweeper.stop()
-        archive.flush()
+      stop: async () => {
+        await sweeper.stop()
+        await archive.flush()
       },
     }
   },

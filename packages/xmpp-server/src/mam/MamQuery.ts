@@ -1,10 +1,9 @@
 // XEP-0313 §4 queries: the data form filter (`with`, `start`, `end`) and XEP-0059 RSM paging
-// (`max`, `after`, `before`; an empty `before` asks for the last page), run against the
-// archive table in archive order.
+// (`max`, `after`, `before`; an empty `before` asks for the last page), parsed into the
+// archive repository's query (run in archive order: src/storage/ArchivePagingSql.ts).
 import { parseJid } from "../jid/Jid.js"
-import type { StorageShape } from "../storage/Storage.js"
+import type { ArchivePage, ArchiveQuery } from "../storage/repositories/ArchiveRepository.js"
 import type { XmlElement } from "../xml/Xml.js"
-import type { ArchivedRow } from "./MamTable.js"
 
 /** XEP-0004 data forms. */
 export const NS_DATA = "jabber:x:data"
@@ -95,76 +94,14 @@ export const parseMamQuery = (query: XmlElement): MamQuery | QueryProblem => {
 }
 
 /** One page of results. */
-export interface MamPage {
-  readonly rows: ReadonlyArray<ArchivedRow>
-  /** Matching messages in total. */
-  readonly count: number
-  /** Index of the first row among all matching ones. */
-  readonly firstIndex: number
-  /** True when the page reaches the end of the results in the paging direction. */
-  readonly complete: boolean
-}
+export type MamPage = Extract<ArchivePage, { readonly found: true }>
 
-/**
- * Runs a query on `owner`'s archive; `item-not-found` for an unknown RSM id. Messages stamped
- * before `expiredBefore` (epoch ms, `archive_expires_after`) are left out as if deleted.
- */
-export const runMamQuery = (
-  storage: StorageShape,
-  owner: string,
-  query: MamQuery,
-  expiredBefore?: number,
-): MamPage | QueryProblem => {
-  const where = ["username = @owner"]
-  const values: Record<string, string | number> = { owner }
-  if (expiredBefore !== undefined) {
-    where.push("stamp >= @expiredBefore")
-    values.expiredBefore = expiredBefore
-  }
-  if (query.with !== undefined) {
-    where.push(query.with.full ? "peer_full = @with" : "peer = @with")
-    values.with = query.with.jid
-  }
-  if (query.start !== undefined) {
-    where.push("stamp >= @start")
-    values.start = query.start
-  }
-  if (query.end !== undefined) {
-    where.push("stamp <= @end")
-    values.end = query.end
-  }
-  const filter = where.join(" AND ")
-  const seqOf = (id: string): number | undefined =>
-    storage.sql.get<{ readonly seq: number }>(
-      "SELECT seq FROM mam_messages WHERE username = ? AND id = ?",
-      [owner, id],
-    )?.seq
-  const countWhere = (extra: string, bound?: number): number =>
-    storage.sql.get<{ readonly n: number }>(
-      `SELECT count(*) AS n FROM mam_messages WHERE ${filter}${extra}`,
-      bound === undefined ? values : { ...values, bound },
-    )?.n ?? 0
-  const count = countWhere("")
-  const backwards = query.before !== undefined
-  const anchorId = backwards ? query.before : query.after
-  let anchor: number | undefined
-  if (anchorId !== undefined && anchorId !== "") {
-    anchor = seqOf(anchorId)
-    if (anchor === undefined)
-      return { condition: "item-not-found", text: `no archived message with id ${anchorId}` }
-  }
-  const bound = anchor === undefined ? "" : backwards ? " AND seq < @bound" : " AND seq > @bound"
-  const order = backwards ? "DESC" : "ASC"
-  const fetched = storage.sql.all<ArchivedRow>(
-    `SELECT seq, id, stanza, stamp FROM mam_messages WHERE ${filter}${bound} ORDER BY seq ${order} LIMIT @limit`,
-    { ...values, ...(anchor === undefined ? {} : { bound: anchor }), limit: query.max },
-  )
-  const rows = backwards ? [...fetched].reverse() : fetched
-  const first = rows[0]
-  const last = rows[rows.length - 1]
-  const firstIndex = first === undefined ? 0 : countWhere(" AND seq < @bound", first.seq)
-  const complete = backwards
-    ? first === undefined || firstIndex === 0
-    : last === undefined || countWhere(" AND seq > @bound", last.seq) === 0
-  return { rows, count, firstIndex, complete }
-}
+/** The query as the archive repository takes it. */
+export const archiveQueryOf = (query: MamQuery): ArchiveQuery => ({
+  max: query.max,
+  ...(query.with === undefined ? {} : { with: query.with }),
+  ...(query.start === undefined ? {} : { start: query.start }),
+  ...(query.end === undefined ? {} : { end: query.end }),
+  ...(query.after === undefined ? {} : { after: query.after }),
+  ...(query.before === undefined ? {} : { before: query.before }),
+})

@@ -1,16 +1,31 @@
-// The XEP-0313 archive in the server's database: one row per archived copy, in archive order,
+// The XEP-0313 archive of the mam module over the archive repository (either backend,
+// src/storage/repositories/ArchiveRepository.ts): one row per archived copy, in archive order,
 // with a random public id (the XEP-0359 stanza-id), the peer's bare and full JID and the time;
-// plus each user's archiving preferences. Archive writes are group-committed: the rows queued
-// during one event-loop turn go into one durable transaction (one fsync for many messages),
-// and each writer learns its durable outcome afterwards. Reads and removals flush first. A
-// per-user byte quota bounds each archive (a copy that does not fit is refused, `quota`), and
-// messages older than `archive_expires_after` are left out of queries and swept away.
+// plus each user's archiving preferences. Archive writes are group-committed by a WriteBatcher:
+// the copies queued during one event-loop turn go into one durable transaction, and each writer
+// learns its durable outcome afterwards. Queries and removals flush first. A per-user byte quota
+// bounds each archive: the repository checks it in the append's transaction (a copy that does
+// not fit is refused, `quota`); the bytes each owner's last append left, plus what is queued,
+// refuse a copy at once when it clearly does not fit (no read per copy). Messages older than
+// `archive_expires_after` are left out of queries and swept away. Preferences are read from
+// memory: every user's are loaded at open (only users who changed theirs have a row), because
+// routing decides synchronously whether to archive, also for users who are not online.
 import { randomBytes } from "node:crypto"
 import type { TestingFaults } from "../config/ServerConfig.js"
 import { faultText, injectFault } from "../faults/Faults.js"
 import { parseJid } from "../jid/Jid.js"
 import type { Logger } from "../log/Logger.js"
 import type { ArchiveStore, StoreResult } from "../routing/MessageStores.js"
+import type {
+  ArchiveAppend,
+  ArchivedCopy,
+  ArchivedMessage,
+  ArchivePage,
+  ArchiveQuery,
+  ArchiveRepository,
+} from "../storage/repositories/ArchiveRepository.js"
+import { failed, type Outcome } from "../storage/repositories/Outcome.js"
+import { WriteBatcher } from "../storage/repositories/WriteBatcher.js"
 import type { StorageShape } from "../storage/Storage.js"
 import { usageTriggersSql } from "../storage/usageTriggers.js"
 import { serialize } from "../xml/Xml.js"
@@ -41,17 +56,17 @@ export const mamMigrations: ReadonlyArray<string> = [
    CREATE INDEX mam_messages_by_stamp ON mam_messages (stamp);`,
 ]
 
+/** How long the usage an append reported refuses copies at once (ms); then the database decides. */
+const knownBytesFor = 60_000
+
 /** One archived copy as read back. */
-export interface ArchivedRow {
-  readonly seq: number
-  readonly id: string
-  readonly stanza: string
-  readonly stamp: number
-}
+export type ArchivedRow = ArchivedCopy
 
 /** What the table needs from the server. */
 export interface MamTableOptions {
-  readonly storage: StorageShape
+  readonly archive: ArchiveRepository
+  /** For the `roster` archiving default: whether the owner has the peer in the roster. */
+  readonly storage: { readonly roster: Pick<StorageShape["roster"], "get"> }
   readonly domain: string
   readonly defaultMode: MamDefault
   /** Bytes (UTF-8 of the archived stanzas) one user's archive may hold; 0: no limit. */
@@ -63,129 +78,113 @@ export interface MamTableOptions {
   readonly now?: () => number
 }
 
-/** The archive store plus preferences and the raw storage queries use. */
+/** The archive store plus preferences, queries and the expiry sweep. */
 export interface MamTable extends ArchiveStore {
   prefs(username: string): MamPrefs
-  setPrefs(username: string, prefs: MamPrefs): void
+  /** Stores the preferences; they apply once stored. */
+  setPrefs(username: string, prefs: MamPrefs): Promise<Outcome<void>>
   /** Commits the queued writes now (before a query, a removal, or at stop). */
-  flush(): void
+  flush(): Promise<void>
   /** Messages stamped before this (epoch ms) have expired; undefined when nothing expires. */
   expiredBefore(): number | undefined
+  /** One page of `owner`'s archive after the queued writes, expired messages left out. */
+  query(owner: string, query: ArchiveQuery): Promise<Outcome<ArchivePage>>
   /**
-   * Deletes at most `limit` expired messages, oldest first; returns how many went (fewer than
+   * Deletes at most `limit` expired messages, oldest first; answers how many went (fewer than
    * `limit`: none is left).
    */
-  sweepExpired(limit: number): number
-  readonly storage: StorageShape
+  sweepExpired(limit: number): Promise<Outcome<number>>
 }
 
-type QueuedRow = readonly [string, string, string, string, string, string, string | null, number]
-
-interface Queued {
-  readonly row: QueuedRow
-  readonly settled: ((result: StoreResult) => void) | undefined
-}
-
-const insertRow = `INSERT INTO mam_messages
-  (id, username, direction, peer, peer_full, stanza, message_key, stamp)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-
-interface PrefsRow {
-  readonly default_mode: MamDefault
-  readonly always: string
-  readonly never: string
-}
-
-/** Opens the archive (applying the migrations). */
-export const openMamTable = (options: MamTableOptions): MamTable => {
-  const { storage, domain, faults, logger, maxBytes, expiresAfter } = options
+/**
+ * Opens the archive of the mam module (the backend applied the migrations) and loads every
+ * user's preferences. Example: `const table = await openMamTable(options)`.
+ */
+export const openMamTable = async (options: MamTableOptions): Promise<Outcome<MamTable>> => {
+  const { archive: repository, storage, domain, faults, logger, maxBytes, expiresAfter } = options
   const now = options.now ?? Date.now
-  storage.migrate("mam", mamMigrations)
+  const stored = await repository.allPrefs()
+  if (failed(stored)) return stored
+  const cache = new Map<string, MamPrefs>(stored)
+  const fallback: MamPrefs = { defaultMode: options.defaultMode, always: [], never: [] }
+  const prefs = (username: string): MamPrefs => cache.get(username) ?? fallback
   const expiredBefore = (): number | undefined =>
     expiresAfter === "never" ? undefined : now() - expiresAfter
+  const batcher = new WriteBatcher<ArchivedMessage, ArchiveAppend>((messages) =>
+    repository.appendUnderQuota(messages, { maxBytes }),
+  )
+  const flush = () => batcher.flush()
   const warnedFull = new Set<string>()
-  /** Bytes queued for each owner in this turn's batch (not in `mam_usage` until committed). */
-  const queuedBytes = new Map<string, number>()
-  const usedBytes = (owner: string): number =>
-    (storage.sql.get<{ readonly bytes: number }>("SELECT bytes FROM mam_usage WHERE username = ?", [
-      owner,
-    ])?.bytes ?? 0) + (queuedBytes.get(owner) ?? 0)
-  const cache = new Map<string, MamPrefs>()
-  const fallback: MamPrefs = { defaultMode: options.defaultMode, always: [], never: [] }
-  const prefs = (username: string): MamPrefs => {
-    const cached = cache.get(username)
-    if (cached !== undefined) return cached
-    const row = storage.sql.get<PrefsRow>("SELECT * FROM mam_prefs WHERE username = ?", [username])
-    const found =
-      row === undefined
-        ? fallback
-        : {
-            defaultMode: row.default_mode,
-            always: JSON.parse(row.always) as ReadonlyArray<string>,
-            never: JSON.parse(row.never) as ReadonlyArray<string>,
-          }
-    cache.set(username, found)
-    return found
+  /**
+   * What each owner's archive held after its last append here, and when. A removal forgets
+   * them all; an entry older than `knownBytesFor` counts as unknown (rows deleted another
+   * way, an account deleted and created again, another node's writes).
+   */
+  const knownBytes = new Map<string, { readonly bytes: number; readonly at: number }>()
+  const knownUsage = (owner: string): number => {
+    const known = knownBytes.get(owner)
+    if (known === undefined) return 0
+    if (now() - known.at <= knownBytesFor) return known.bytes
+    knownBytes.delete(owner)
+    return 0
   }
-  let queue: Array<Queued> = []
-  let scheduled = false
-  /** One transaction for every queued row; a row that fails alone does not fail the others. */
-  const flush = (): void => {
-    scheduled = false
-    if (queue.length === 0) return
-    const batch = queue
-    queue = []
-    queuedBytes.clear()
-    const results: Array<StoreResult> = []
-    try {
-      storage.transaction(() => {
-        for (const { row } of batch) {
-          try {
-            storage.sql.run(insertRow, row)
-            results.push({ ok: true, key: row[0] })
-          } catch (error) {
-            logger.error("mam-archive-failed", { owner: row[1], error })
-            results.push({ ok: false, reason: "failed", text: "the archive write failed" })
-          }
-        }
-      })
-    } catch (error) {
-      logger.error("mam-archive-commit-failed", { rows: batch.length, error })
-      results.length = 0
-      for (const _ of batch)
-        results.push({ ok: false, reason: "failed", text: "the archive commit failed" })
+  /** Bytes queued or committing for each owner, not in `knownBytes` yet. */
+  const queuedBytes = new Map<string, number>()
+  const full = (owner: string): StoreResult => {
+    // Once per owner until a copy fits again: a flood must not flood the log too.
+    if (!warnedFull.has(owner)) logger.warn("mam-archive-full", { owner, maxBytes })
+    warnedFull.add(owner)
+    return {
+      ok: false,
+      reason: "quota",
+      text: `the archive of ${owner}@${domain} is full (${maxBytes} bytes)`,
     }
-    batch.forEach(({ settled }, index) => {
-      const result = results[index]
-      if (settled !== undefined && result !== undefined) settled(result)
-    })
+  }
+  const settledOutcome = (owner: string, id: string, outcome: Outcome<ArchiveAppend>) => {
+    if (failed(outcome)) {
+      logger.error("mam-archive-failed", { owner, error: outcome })
+      return { ok: false, reason: "failed", text: "the archive write failed" } as const
+    }
+    knownBytes.set(owner, { bytes: outcome.usedBytes, at: now() })
+    if (!outcome.stored) return full(owner)
+    warnedFull.delete(owner)
+    return { ok: true, key: id } as const
+  }
+  const changeQueued = (owner: string, bytes: number): void => {
+    const next = (queuedBytes.get(owner) ?? 0) + bytes
+    if (next === 0) queuedBytes.delete(owner)
+    else queuedBytes.set(owner, next)
   }
   return {
-    storage,
     prefs,
-    setPrefs: (username, next) => {
-      storage.sql.run(
-        `INSERT INTO mam_prefs (username, default_mode, always, never) VALUES (?, ?, ?, ?)
-         ON CONFLICT (username) DO UPDATE SET default_mode = excluded.default_mode,
-           always = excluded.always, never = excluded.never`,
-        [username, next.defaultMode, JSON.stringify(next.always), JSON.stringify(next.never)],
-      )
-      cache.set(username, next)
+    setPrefs: async (username, next) => {
+      const outcome = await repository.setPrefs(username, next)
+      if (failed(outcome)) logger.error("mam-prefs-failed", { username, error: outcome })
+      else cache.set(username, next)
+      return outcome
     },
     accepts: (owner, peer, stanza) =>
       archivable(stanza) &&
       prefsAllow(prefs(owner), peer, () => storage.roster.get(owner, peer) !== undefined),
     flush,
     expiredBefore,
-    sweepExpired: (limit) => {
+    query: async (owner, query) => {
+      await flush()
+      const before = expiredBefore()
+      const outcome = await repository.query(
+        owner,
+        before === undefined ? query : { ...query, expiredBefore: before },
+      )
+      if (failed(outcome)) logger.error("mam-query-failed", { owner, error: outcome })
+      return outcome
+    },
+    sweepExpired: async (limit) => {
       const before = expiredBefore()
       if (before === undefined) return 0
-      flush()
-      return storage.sql.run(
-        `DELETE FROM mam_messages WHERE seq IN
-           (SELECT seq FROM mam_messages WHERE stamp < ? ORDER BY stamp LIMIT ?)`,
-        [before, limit],
-      ).changes
+      await flush()
+      const deleted = await repository.removeExpired(before, limit)
+      if (!failed(deleted) && deleted > 0) knownBytes.clear()
+      return deleted
     },
     archive: (owner, stanza, direction, messageKey, settled) => {
       if (injectFault(faults, "mam_write", logger)) {
@@ -197,41 +196,39 @@ export const openMamTable = (options: MamTableOptions): MamTable => {
       const peer = parseJid(peerText ?? "")
       const text = serialize(stanza)
       const bytes = Buffer.byteLength(text)
-      if (maxBytes > 0 && usedBytes(owner) + bytes > maxBytes) {
-        const failure = {
-          ok: false,
-          reason: "quota",
-          text: `the archive of ${owner}@${domain} is full (${maxBytes} bytes)`,
-        } as const
-        // Once per owner until a copy fits again: a flood must not flood the log too.
-        if (!warnedFull.has(owner)) logger.warn("mam-archive-full", { owner, maxBytes })
-        warnedFull.add(owner)
+      const used = knownUsage(owner) + (queuedBytes.get(owner) ?? 0)
+      if (maxBytes > 0 && used + bytes > maxBytes) {
+        const failure = full(owner)
         settled?.(failure)
         return failure
       }
-      warnedFull.delete(owner)
-      queuedBytes.set(owner, (queuedBytes.get(owner) ?? 0) + bytes)
+      changeQueued(owner, bytes)
       const id = randomBytes(12).toString("base64url")
-      const row: QueuedRow = [
+      const message: ArchivedMessage = {
         id,
-        owner,
+        username: owner,
         direction,
-        peer?.bare ?? domain,
-        peer?.full ?? domain,
-        text,
-        messageKey ?? null,
-        now(),
-      ]
-      queue.push({ row, settled })
-      if (!scheduled) {
-        scheduled = true
-        setImmediate(flush)
+        peer: peer?.bare ?? domain,
+        peerFull: peer?.full ?? domain,
+        stanza: text,
+        messageKey: messageKey ?? null,
+        stamp: now(),
       }
+      void batcher.add(message).then((outcome) => {
+        changeQueued(owner, -bytes)
+        settled?.(settledOutcome(owner, id, outcome))
+      })
       return { ok: true, key: id }
     },
-    remove: (key) => {
-      flush()
-      return storage.sql.run("DELETE FROM mam_messages WHERE id = ?", [key]).changes === 1
+    remove: async (key) => {
+      await flush()
+      const removed = await repository.remove(key)
+      if (failed(removed)) {
+        logger.error("mam-remove-failed", { key, error: removed })
+        return false
+      }
+      if (removed) knownBytes.clear()
+      return removed
     },
   }
 }

@@ -5,10 +5,25 @@
 import type { ServerCore } from "../core/ServerCore.js"
 import { parseJid } from "../jid/Jid.js"
 import type { MessageRoutedEvent } from "../modules/ServerModule.js"
-import { xml } from "../xml/Xml.js"
+import { type XmlElement, xml } from "../xml/Xml.js"
+import type { RouteDecision } from "./RouteDecision.js"
+import { deliverFromServer } from "./ServerDelivery.js"
+import { errorReply } from "./StanzaError.js"
 
 /** XEP-0359 unique and stable stanza IDs. */
 export const NS_STANZA_ID = "urn:xmpp:sid:0"
+
+/** Bounces a message only the archive would have kept (RFC 6121 §8.5.2.2.1). */
+const bounceUnkept = (
+  core: ServerCore,
+  stanza: XmlElement,
+  decision: RouteDecision,
+  text: string,
+): void => {
+  if (decision.kind !== "none" || decision.bounce === undefined) return
+  const reply = errorReply(stanza, decision.bounce, { text })
+  if (reply !== undefined) deliverFromServer(core, reply)
+}
 
 /** Archives both copies when the archive takes them; true when the recipient's copy was archived. */
 export const archiveCopies = (core: ServerCore, event: MessageRoutedEvent): boolean => {
@@ -35,7 +50,14 @@ export const archiveCopies = (core: ServerCore, event: MessageRoutedEvent): bool
   // storage), the sender's XEP-0198 ack waits for the archive's durable commit.
   const onlyKeeper = decision.kind === "none" && !event.wouldStoreOffline
   const handedOn = onlyKeeper ? core.sm.current?.begin() : undefined
-  const result = archive.archive(to.local, stanza, "incoming", event.key, handedOn)
+  // A copy the archive refuses only at its commit (its owner's archive turned out full, or the
+  // write failed) bounces then when nothing else keeps it, as a refusal known at once does.
+  let queued = false
+  const result = archive.archive(to.local, stanza, "incoming", event.key, (outcome) => {
+    handedOn?.()
+    if (queued && onlyKeeper && !outcome.ok) bounceUnkept(core, stanza, decision, outcome.text)
+  })
+  queued = true
   if (!result.ok) return false
   stanza.append(xml("stanza-id", { xmlns: NS_STANZA_ID, by: to.bare, id: result.key }))
   return true

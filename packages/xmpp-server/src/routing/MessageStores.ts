@@ -68,8 +68,11 @@ export interface ArchiveStore {
     messageKey?: string,
     settled?: (result: StoreResult) => void,
   ): StoreResult
-  /** Removes one archived message by key (archive id); false when it was gone already. */
-  remove(key: string): boolean
+  /**
+   * Removes one archived message by key (archive id), after the queued writes; false when it
+   * was gone already or the removal failed (logged). Never rejects.
+   */
+  remove(key: string): Promise<boolean>
 }
 
 /** The stores the installed modules provide; a store is undefined when its module is off. */

@@ -1,8 +1,8 @@
-// XEP-0313 §4 queries with XEP-0059 paging as SQL both backends run (src/mam/MamQuery.ts does
-// the same against SQLite today): the `with`/`start`/`end` filter, the RSM anchor looked up by
-// archive id, one page in archive order (forwards after `after`, backwards before `before`,
-// an empty `before` for the last page), the total count, the page's first index, and whether
-// it reaches the end. Only the placeholders differ between dialects (`?` or `$1`).
+// XEP-0313 §4 queries with XEP-0059 paging as SQL both backends run: the `with`/`start`/`end`
+// filter (copies past `archive_expires_after` left out), the RSM anchor looked up by archive
+// id, one page in archive order (forwards after `after`, backwards before `before`, an empty
+// `before` for the last page), the total count, the page's first index, and whether it reaches
+// the end. Only the placeholders differ between dialects (`?` or `$1`).
 import type { ArchivePage, ArchiveQuery } from "./repositories/ArchiveRepository.js"
 
 /** Runs one statement with positional values and answers its rows. */
@@ -26,6 +26,7 @@ const statement = (placeholder: Placeholder) => {
 /** The filter of `query` for `owner`, as a WHERE clause built with `value`. */
 const filterOf = (owner: string, query: ArchiveQuery, value: (item: string | number) => string) => {
   const where = [`username = ${value(owner)}`]
+  if (query.expiredBefore !== undefined) where.push(`stamp >= ${value(query.expiredBefore)}`)
   if (query.with !== undefined)
     where.push(`${query.with.full ? "peer_full" : "peer"} = ${value(query.with.jid)}`)
   if (query.start !== undefined) where.push(`stamp >= ${value(query.start)}`)

@@ -4,24 +4,30 @@
 // first index and `complete` flags. Runs on an in-memory database (no network).
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { createUserRecord, openSqliteStorage, silentLogger, xml } from "../../src/index.js"
-import { runMamQuery } from "../../src/mam/MamQuery.js"
-import { openMamTable } from "../../src/mam/MamTable.js"
+import { createUserRecord, silentLogger, xml } from "../../src/index.js"
+import type { MamQuery } from "../../src/mam/MamQuery.js"
+import { archiveQueryOf } from "../../src/mam/MamQuery.js"
+import { type MamTable, openMamTable } from "../../src/mam/MamTable.js"
+import { openSqliteBackend } from "../../src/storage/sqlite/SqliteBackend.js"
+import { expectValue } from "../storage/repositories/backendMatrix.js"
 
 const faults = { mam_write: false, offline_write: false, socket_write_marker: "" }
 
-const archiveOf = (senders: ReadonlyArray<"alice" | "bob">) => {
-  const storage = openSqliteStorage(":memory:")
-  storage.users.create(createUserRecord("carol", "secret", 4096))
-  const table = openMamTable({
-    storage,
-    domain: "localhost",
-    defaultMode: "always",
-    maxBytes: 0,
-    expiresAfter: "never",
-    faults,
-    logger: silentLogger,
-  })
+const archiveOf = async (senders: ReadonlyArray<"alice" | "bob">) => {
+  const backend = expectValue(await openSqliteBackend(":memory:"))
+  expectValue(await backend.accounts.create(createUserRecord("carol", "secret", 4096)))
+  const table = expectValue(
+    await openMamTable({
+      archive: backend.archive,
+      storage: { roster: { get: () => undefined } },
+      domain: "localhost",
+      defaultMode: "always",
+      maxBytes: 0,
+      expiresAfter: "never",
+      faults,
+      logger: silentLogger,
+    }),
+  )
   senders.forEach((sender, index) => {
     const message = xml(
       "message",
@@ -30,21 +36,28 @@ const archiveOf = (senders: ReadonlyArray<"alice" | "bob">) => {
     )
     table.archive("carol", message, "incoming")
   })
-  table.flush()
-  return { storage, table }
+  await table.flush()
+  return { backend, table }
+}
+
+/** One page, as the IQ handler asks for it. */
+const page = async (table: MamTable, query: MamQuery) => {
+  const answer = expectValue(await table.query("carol", archiveQueryOf(query)))
+  if (!answer.found) throw new Error(`no archived message with id ${answer.missingId}`)
+  return answer
 }
 
 const base = { start: undefined, end: undefined, after: undefined, before: undefined }
 
 describe("RSM paging", () => {
-  it("forward and backward walks visit every matching message once, in order", () => {
-    fc.assert(
-      fc.property(
+  it("forward and backward walks visit every matching message once, in order", async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(fc.constantFrom("alice" as const, "bob" as const), { maxLength: 25 }),
         fc.integer({ min: 1, max: 7 }),
         fc.boolean(),
-        (senders, max, filtered) => {
-          const { storage } = archiveOf(senders)
+        async (senders, max, filtered) => {
+          const { backend, table } = await archiveOf(senders)
           const expected = senders
             .map((sender, index) => ({ sender, body: `${sender}-${index}` }))
             .filter(({ sender }) => !filtered || sender === "bob")
@@ -54,41 +67,34 @@ describe("RSM paging", () => {
           const forward: Array<string | undefined> = []
           let after: string | undefined
           for (let guard = 0; guard < 40; guard += 1) {
-            const page = runMamQuery(storage, "carol", { ...base, with: filter, max, after })
-            if ("condition" in page) throw new Error(page.text)
-            expect(page.count).toBe(expected.length)
-            expect(page.firstIndex).toBe(page.rows.length === 0 ? 0 : forward.length)
-            forward.push(...page.rows.map((row) => bodyOf(row.stanza)))
-            if (page.complete) break
-            after = page.rows[page.rows.length - 1]?.id
+            const forwardPage = await page(table, { ...base, with: filter, max, after })
+            expect(forwardPage.count).toBe(expected.length)
+            expect(forwardPage.firstIndex).toBe(forwardPage.rows.length === 0 ? 0 : forward.length)
+            forward.push(...forwardPage.rows.map((row) => bodyOf(row.stanza)))
+            if (forwardPage.complete) break
+            after = forwardPage.rows[forwardPage.rows.length - 1]?.id
           }
           expect(forward).toEqual(expected)
           const backward: Array<string | undefined> = []
           let before = ""
           for (let guard = 0; guard < 40; guard += 1) {
-            const page = runMamQuery(storage, "carol", { ...base, with: filter, max, before })
-            if ("condition" in page) throw new Error(page.text)
-            backward.unshift(...page.rows.map((row) => bodyOf(row.stanza)))
-            if (page.complete) break
-            before = page.rows[0]?.id ?? ""
+            const backwardPage = await page(table, { ...base, with: filter, max, before })
+            backward.unshift(...backwardPage.rows.map((row) => bodyOf(row.stanza)))
+            if (backwardPage.complete) break
+            before = backwardPage.rows[0]?.id ?? ""
           }
           expect(backward).toEqual(expected)
-          storage.close()
+          await backend.close()
         },
       ),
       { numRuns: 60 },
     )
   })
 
-  it("reports an unknown paging id as item-not-found", () => {
-    const { storage } = archiveOf(["alice"])
-    const page = runMamQuery(storage, "carol", {
-      ...base,
-      with: undefined,
-      max: 5,
-      after: "nope",
-    })
-    expect(page).toMatchObject({ condition: "item-not-found" })
-    storage.close()
+  it("reports an unknown paging id as missing (item-not-found)", async () => {
+    const { backend, table } = await archiveOf(["alice"])
+    const answer = await table.query("carol", { max: 5, after: "nope" })
+    expect(answer).toEqual({ found: false, missingId: "nope" })
+    await backend.close()
   })
 })

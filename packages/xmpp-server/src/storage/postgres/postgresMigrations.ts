@@ -67,6 +67,35 @@ export const postgresMigrations: ReadonlyArray<{
          default_mode TEXT NOT NULL,
          always JSONB NOT NULL,
          never JSONB NOT NULL);`,
+      // Bytes each user's archive holds (UTF-8 of the archived stanzas), for the byte quota,
+      // kept by statement triggers (one upsert per user and statement, also for a batch of
+      // copies), as SQLite's `mam_usage` (src/storage/usageTriggers.ts); stamps indexed for
+      // the expiry sweep.
+      `CREATE TABLE mam_usage (
+         username TEXT PRIMARY KEY REFERENCES users (username) ON DELETE CASCADE,
+         bytes BIGINT NOT NULL);
+       INSERT INTO mam_usage (username, bytes)
+         SELECT username, sum(octet_length(stanza)) FROM mam_messages GROUP BY username;
+       CREATE FUNCTION mam_usage_added() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         INSERT INTO mam_usage (username, bytes)
+           SELECT username, sum(octet_length(stanza)) FROM added GROUP BY username
+           ON CONFLICT (username) DO UPDATE SET bytes = mam_usage.bytes + excluded.bytes;
+         RETURN NULL;
+       END $$;
+       CREATE FUNCTION mam_usage_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         UPDATE mam_usage SET bytes = mam_usage.bytes - gone.bytes
+           FROM (SELECT username, sum(octet_length(stanza)) AS bytes FROM removed
+                 GROUP BY username) AS gone
+           WHERE mam_usage.username = gone.username;
+         RETURN NULL;
+       END $$;
+       CREATE TRIGGER mam_usage_added AFTER INSERT ON mam_messages
+         REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION mam_usage_added();
+       CREATE TRIGGER mam_usage_removed AFTER DELETE ON mam_messages
+         REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION mam_usage_removed();
+       CREATE INDEX mam_messages_by_stamp ON mam_messages (stamp);`,
     ],
   },
   {

@@ -1,6 +1,7 @@
 // The XEP-0313 message archive in either backend: archived copies (group-committed by the
-// caller, see WriteBatcher.ts), XEP-0313 §4 queries with XEP-0059 paging exactly as
-// src/mam/MamQuery.ts runs them today, single removals, and each user's preferences.
+// caller, see WriteBatcher.ts) within a per-user byte quota, XEP-0313 §4 queries with XEP-0059
+// paging that leave expired copies out, single removals, the bounded expiry sweep
+// (`archive_expires_after`), and each user's preferences.
 import type { Outcome } from "./Outcome.js"
 
 /** One archived copy, as src/mam/MamTable.ts writes it. */
@@ -38,6 +39,8 @@ export interface ArchiveQuery {
   readonly after?: string
   /** RSM `before`: "" for the last page, else an archive id. */
   readonly before?: string
+  /** Copies stamped before this (milliseconds) have expired: left out as if deleted. */
+  readonly expiredBefore?: number
 }
 
 /** One page: its rows in archive order, how many match, where it starts, whether it ends. */
@@ -55,6 +58,15 @@ export type ArchivePage =
   /** The RSM `after`/`before` id is not in this archive (XEP-0313 item-not-found). */
   | { readonly found: false; readonly missingId: string }
 
+/**
+ * What `appendUnderQuota` did with one copy: stored, or refused because it does not fit the
+ * owner's byte quota. `usedBytes`: what the owner's archive holds afterwards (UTF-8 bytes of
+ * the archived stanzas).
+ */
+export type ArchiveAppend =
+  | { readonly stored: true; readonly usedBytes: number }
+  | { readonly stored: false; readonly reason: "quota"; readonly usedBytes: number }
+
 /** A user's XEP-0313 §6 preferences. */
 export interface ArchivePrefs {
   readonly defaultMode: "always" | "never" | "roster"
@@ -70,12 +82,33 @@ export interface ArchiveRepository {
    * Example: `await archive.append([message])`.
    */
   append(messages: ReadonlyArray<ArchivedMessage>): Promise<ReadonlyArray<Outcome<void>>>
+  /**
+   * As `append`, but a copy that would take its owner's archive past `maxBytes` (0: no limit)
+   * is refused, checked and written in the same transaction (concurrent appends, also from
+   * other nodes, never pass the quota together). The bytes are kept per user by the database
+   * (`mam_usage`), so the check reads one row. Example:
+   * `await archive.appendUnderQuota(copies, { maxBytes: 100 * 1024 * 1024 })`.
+   */
+  appendUnderQuota(
+    messages: ReadonlyArray<ArchivedMessage>,
+    quota: { readonly maxBytes: number },
+  ): Promise<ReadonlyArray<Outcome<ArchiveAppend>>>
   /** One page of `owner`'s archive. Example: `await archive.query("juliet", { max: 50, before: "" })`. */
   query(owner: string, query: ArchiveQuery): Promise<Outcome<ArchivePage>>
   /** Deletes one copy by archive id; false when absent. Example: `await archive.remove(id)`. */
   remove(id: string): Promise<Outcome<boolean>>
+  /**
+   * Deletes at most `limit` copies stamped before `before`, oldest first; answers how many went
+   * (fewer than `limit`: none is left). Example: `await archive.removeExpired(cutoff, 500)`.
+   */
+  removeExpired(before: number, limit: number): Promise<Outcome<number>>
   /** The user's preferences, or undefined when never set. Example: `await archive.prefs("juliet")`. */
   prefs(username: string): Promise<Outcome<ArchivePrefs | undefined>>
+  /**
+   * The preferences of every user who set any (others archive by the configured default).
+   * Example: `(await archive.allPrefs()).get("juliet")`.
+   */
+  allPrefs(): Promise<Outcome<ReadonlyMap<string, ArchivePrefs>>>
   /** Stores the user's preferences. Example: `await archive.setPrefs("juliet", prefs)`. */
   setPrefs(username: string, prefs: ArchivePrefs): Promise<Outcome<void>>
 }

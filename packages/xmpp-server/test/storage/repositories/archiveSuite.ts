@@ -1,13 +1,16 @@
 // The archive on every backend: batched appends, XEP-0313 queries by `with` (bare and full
 // JID), by time, and XEP-0059 paging forwards (`after`), backwards (`before`) and from the end
 // (empty `before`), with the total count, the first index and the end flag MamQuery reports;
-// unknown RSM ids, removal and preferences.
+// unknown RSM ids, removal and preferences; the byte quota (`mam_usage`, kept by the database
+// through appends, removals, the expiry sweep) and `archive_expires_after` (expired copies left
+// out of queries, swept in bounded batches).
 import { beforeEach, expect, it } from "vitest"
 import type {
   ArchivedMessage,
   ArchivePage,
   ArchiveQuery,
 } from "../../../src/storage/repositories/ArchiveRepository.js"
+import { failed } from "../../../src/storage/repositories/Outcome.js"
 import { StorageError } from "../../../src/storage/Storage.js"
 import { addAccount, expectValue } from "./backendMatrix.js"
 import type { SuiteContext } from "./suiteContext.js"
@@ -177,5 +180,112 @@ export const archiveSuite = ({ backend, reopen }: SuiteContext): void => {
     const next = { defaultMode: "never", always: [], never: ["b@x", "c@x"] } as const
     expectValue(await archive.setPrefs("juliet", next))
     expect(await (await reopen()).archive.prefs("juliet")).toEqual(next)
+  })
+
+  it("answers every user's preferences at once", async () => {
+    const { archive } = backend()
+    expect(expectValue(await archive.allPrefs()).size).toBe(0)
+    const prefs = { defaultMode: "roster", always: ["a@x"], never: ["b@x"] } as const
+    expectValue(await archive.setPrefs("juliet", prefs))
+    expectValue(await archive.setPrefs("romeo", { ...prefs, defaultMode: "never" }))
+    const all = expectValue(await (await reopen()).archive.allPrefs())
+    expect([...all.entries()].sort(([a], [b]) => a.localeCompare(b))).toEqual([
+      ["juliet", prefs],
+      ["romeo", { ...prefs, defaultMode: "never" }],
+    ])
+  })
+
+  it("refuses a copy past the byte quota, counting every copy of the batch and of earlier ones", async () => {
+    const { archive } = backend()
+    // romeo holds one copy (r0); each new one has a 100-byte body ("é" is two UTF-8 bytes).
+    const held = Buffer.byteLength(copy(0).stanza)
+    const big = (index: number) =>
+      copy(index, { username: "romeo", stanza: `<message>${"é".repeat(50)}</message>` })
+    const size = Buffer.byteLength(big(20).stanza)
+    const maxBytes = held + 2 * size
+    const outcomes = await archive.appendUnderQuota([big(20), big(21), big(22)], { maxBytes })
+    expect(outcomes).toEqual([
+      { stored: true, usedBytes: held + size },
+      { stored: true, usedBytes: held + 2 * size },
+      { stored: false, reason: "quota", usedBytes: held + 2 * size },
+    ])
+    const again = await (await reopen()).archive.appendUnderQuota([big(23)], { maxBytes })
+    expect(again).toEqual([{ stored: false, reason: "quota", usedBytes: held + 2 * size }])
+    // A removal makes room; no limit (0) takes anything; juliet's usage is her own.
+    expectValue(await backend().archive.remove("m20"))
+    expect(await backend().archive.appendUnderQuota([big(24)], { maxBytes })).toEqual([
+      { stored: true, usedBytes: held + 2 * size },
+    ])
+    expect(await backend().archive.appendUnderQuota([big(25)], { maxBytes: 0 })).toEqual([
+      { stored: true, usedBytes: held + 3 * size },
+    ])
+    const julietHeld = Array.from({ length: 10 }, (_, index) =>
+      Buffer.byteLength(copy(index).stanza),
+    ).reduce((sum, bytes) => sum + bytes, 0)
+    const fresh = copy(26, { stanza: "<message/>" })
+    const freshBytes = Buffer.byteLength(fresh.stanza)
+    expect(
+      await backend().archive.appendUnderQuota([fresh], { maxBytes: julietHeld + freshBytes }),
+    ).toEqual([{ stored: true, usedBytes: julietHeld + freshBytes }])
+    expect(await query({ max: 50 }, "romeo")).toMatchObject({ ids: ["r0", "m21", "m24", "m25"] })
+  })
+
+  it("never lets concurrent appends pass the quota together", async () => {
+    const { archive } = backend()
+    const stanza = `<message>${"z".repeat(90)}</message>`
+    const size = Buffer.byteLength(stanza)
+    const held = Buffer.byteLength(copy(0).stanza)
+    const maxBytes = held + 5 * size
+    // Ten appends at once, each its own transaction (on PostgreSQL on pooled connections).
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        archive.appendUnderQuota(
+          [copy(50 + index, { username: "romeo", stanza, peer: "juliet@example.com" })],
+          { maxBytes },
+        ),
+      ),
+    )
+    const stored = outcomes.flat().filter((outcome) => !failed(outcome) && outcome.stored)
+    expect(stored).toHaveLength(5)
+    expect(outcomes.flat().filter(failed)).toEqual([])
+    expect(await query({ max: 50 }, "romeo")).toMatchObject({ count: 6 })
+  })
+
+  it("fails a copy for a missing account or a duplicate id alone under a quota", async () => {
+    const outcomes = await backend().archive.appendUnderQuota(
+      [copy(30), copy(31, { username: "nobody" }), copy(3), copy(32)],
+      { maxBytes: 1_000_000 },
+    )
+    expect(outcomes[0]).toMatchObject({ stored: true })
+    expect(outcomes[1]).toMatchObject({ reason: "constraint", operation: "archive.append" })
+    expect(outcomes[2]).toMatchObject({ reason: "constraint", operation: "archive.append" })
+    expect(outcomes[3]).toMatchObject({ stored: true })
+    expect(await query({ max: 2, before: "" })).toMatchObject({ ids: ["m30", "m32"], count: 12 })
+  })
+
+  it("leaves expired copies out of queries and sweeps them in bounded batches, oldest first", async () => {
+    const { archive } = backend()
+    // m0..m9 are stamped 1000..10000: before 4500, m0..m3 have expired.
+    expect(await query({ max: 50, expiredBefore: 4500 })).toMatchObject({
+      ids: ["m4", "m5", "m6", "m7", "m8", "m9"],
+      count: 6,
+      firstIndex: 0,
+    })
+    expect(await query({ max: 2, before: "", expiredBefore: 4500 })).toMatchObject({
+      ids: ["m8", "m9"],
+      firstIndex: 4,
+    })
+    // Expired: m0 and r0 (both stamped 1000), m1, m2, m3.
+    expect(await archive.removeExpired(4500, 3)).toBe(3)
+    expect(await archive.removeExpired(4500, 3)).toBe(2)
+    expect(await archive.removeExpired(4500, 3)).toBe(0)
+    expect(await query({ max: 50 })).toMatchObject({ ids: ["m4", "m5", "m6", "m7", "m8", "m9"] })
+    expect(await query({ max: 50 }, "romeo")).toMatchObject({ ids: [], count: 0 })
+    // The swept bytes are no longer counted against romeo's quota.
+    const next = copy(40, { username: "romeo" })
+    const maxBytes = Buffer.byteLength(next.stanza)
+    expect(await archive.appendUnderQuota([next], { maxBytes })).toEqual([
+      { stored: true, usedBytes: maxBytes },
+    ])
   })
 }

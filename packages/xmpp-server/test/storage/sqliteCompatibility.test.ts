@@ -10,9 +10,9 @@ import { createUserRecord } from "../../src/auth/credentials.js"
 import { silentLogger } from "../../src/log/Logger.js"
 import { type MamQuery, runMamQuery } from "../../src/mam/MamQuery.js"
 import { openMamTable } from "../../src/mam/MamTable.js"
-import { openOfflineTable } from "../../src/offline/OfflineTable.js"
+import { offlineMigrations } from "../../src/offline/OfflineTable.js"
 import { registrationTable } from "../../src/push/RegistrationSql.js"
-import { PendingStore } from "../../src/sm/SmPending.js"
+import { smMigrations } from "../../src/sm/SmPending.js"
 import type { ArchiveQuery } from "../../src/storage/repositories/ArchiveRepository.js"
 import type { StorageBackend } from "../../src/storage/repositories/StorageBackend.js"
 import { openSqliteStorage } from "../../src/storage/SqliteStorage.js"
@@ -24,16 +24,11 @@ import { expectValue } from "./repositories/backendMatrix.js"
 const faults = { mam_write: false, offline_write: false, socket_write_marker: "" }
 const domain = "example.com"
 
-/** Today's modules on an open SQLite storage. */
+/**
+ * Today's modules on an open SQLite storage (the offline and XEP-0198 modules are on the
+ * repositories already; their rows are written here as those modules wrote them).
+ */
 const modulesOn = (storage: StorageShape) => ({
-  offline: openOfflineTable({
-    storage,
-    domain,
-    maxMessages: 100,
-    maxBytes: 0,
-    faults,
-    logger: silentLogger,
-  }),
   archive: openMamTable({
     storage,
     domain,
@@ -43,10 +38,15 @@ const modulesOn = (storage: StorageShape) => ({
     faults,
     logger: silentLogger,
   }),
-  smPending: new PendingStore(storage, silentLogger),
   ampPending: pendingTable(storage),
   push: registrationTable(storage),
 })
+
+/** The offline and XEP-0198 tables as those modules created them. */
+const offlineAndSmTables = (storage: StorageShape): void => {
+  storage.migrate("offline", offlineMigrations)
+  storage.migrate("stream_management", smMigrations)
+}
 
 const message = (body: string) =>
   xml("message", { from: "romeo@example.net/phone", to: "juliet@example.com", type: "chat" }, [
@@ -73,17 +73,20 @@ describe("the SQLite backend on today's database", () => {
 
   it("reads what today's modules wrote", async () => {
     storage = openSqliteStorage(file)
+    offlineAndSmTables(storage)
     const modules = modulesOn(storage)
     storage.users.create(createUserRecord("juliet", "secret"))
-    const offline = modules.offline.store("juliet", message("offline"), {
-      extra: "amp rules",
-      messageKey: "k1",
-    })
-    expect(offline.ok).toBe(true)
+    storage.sql.run(
+      `INSERT INTO offline_messages (username, stanza, extra, message_key, stored_at)
+       VALUES ('juliet', '<message><body>offline</body><delay from="example.com"/></message>',
+       'amp rules', 'k1', 1)`,
+    )
     const archived = modules.archive.archive("juliet", message("archived"), "incoming", "k2")
     modules.archive.flush()
-    modules.smPending.add("juliet", "phone", "<message/>", 5)
-    modules.smPending.stop()
+    storage.sql.run(
+      `INSERT INTO sm_pending (seq, username, resource, stanza_xml, created_at)
+       VALUES (1, 'juliet', 'phone', '<message/>', 5)`,
+    )
     await modules.ampPending.put({
       id: "a1",
       recipient: "juliet@example.com",
@@ -148,7 +151,7 @@ describe("the SQLite backend on today's database", () => {
     storage = openSqliteStorage(file)
     const modules = modulesOn(storage)
     expect(storage.users.get("juliet")).toMatchObject({ username: "juliet" })
-    expect(modules.offline.list("juliet")).toMatchObject([{ extra: "amp rules" }])
+    expect(storage.sql.all("SELECT extra FROM offline_messages")).toEqual([{ extra: "amp rules" }])
     expect(modules.archive.remove("archive-1")).toBe(true)
     expect(await modules.ampPending.get("a1")).toMatchObject({ recipient: "j@x" })
   })

@@ -115,16 +115,16 @@ export class OfflineDelivery {
    * then the session resumed) kept it, and the message was delivered again (found by the soak
    * test: a session ended unresumed left every such message twice in offline storage).
    *
-   * The row is deleted on the next turn, after the `sm_pending` batch this send started
-   * committed (PendingStore commits in a setImmediate queued before this one): a crash in
-   * between leaves both copies (a message delivered twice) rather than neither (one lost).
+   * The row is deleted once the `sm_pending` batch this send started committed (on either
+   * backend: `queuedDurably` waits for that commit's outcome): a crash in between leaves both
+   * copies (a message delivered twice) rather than neither (one lost).
    */
   private handedOver(session: Session, stanza: XmlElement, key: string): void {
     this.written.delete(stanza)
     this.bySession.get(session)?.delete(key)
     // Not offered to another session meanwhile (a failed write's outcome may have released it).
     this.sending.add(key)
-    setImmediate(() => this.removeStored(key))
+    void session.queuedDurably(stanza).then(() => this.removeStored(key))
   }
 
   /**

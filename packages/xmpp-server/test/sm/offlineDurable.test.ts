@@ -3,7 +3,8 @@
 // `<a/>` waits for the durable outcome of the offline write, a failed write bounces
 // `internal-server-error` before that `<a/>`, and a session ending unacknowledged whose
 // reroute to offline storage fails keeps the message's durable XEP-0198 copy (recovered into
-// offline storage at the next start, test/crash) instead of losing it.
+// offline storage at the next start, test/crash) instead of losing it; offline delivery to a
+// stream-managed session removes the stored message only once its XEP-0198 copy committed.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import type { OfflineRepository } from "../../src/storage/repositories/OfflineRepository.js"
 import type { SmPendingRepository } from "../../src/storage/repositories/SmPendingRepository.js"
@@ -63,12 +64,13 @@ describe("offline storage and the sender's XEP-0198 ack", () => {
     const appendCalled = new Promise<void>((resolve) => {
       called = resolve
     })
-    const append = patch(offline, "append", async (message, quota) => {
+    const append = offline.append.bind(offline)
+    patch(offline, "append", async (message, quota) => {
       called()
       await new Promise<void>((resolve) => {
         release = resolve
       })
-      return append.call(offline, message, quota)
+      return append(message, quota)
     })
     const alice = await login("alice", "desk")
     alice.send(chat("bob@localhost", "held-write"))
@@ -125,5 +127,37 @@ describe("offline storage and the sender's XEP-0198 ack", () => {
     expectValue(
       await smPending.apply(rows.map((row) => ({ kind: "remove" as const, seq: row.seq }))),
     )
+  })
+
+  it("removes a message delivered from offline storage only once its XEP-0198 copy committed", async () => {
+    const { offline, smPending } = test.server.repositories
+    const alice = await login("alice", "phone")
+    alice.send(chat("bob@localhost", "handed-over"))
+    alice.send(`<r xmlns='${NS_SM}'/>`)
+    await alice.waitFor(`h='1'`)
+    expect(await offline.count("bob")).toBe(1)
+    // Bob's queue copy (an `add` for bob) waits until released.
+    const apply = smPending.apply.bind(smPending)
+    let release = (): void => undefined
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    patch(smPending, "apply", async (changes) => {
+      if (changes.some((change) => change.kind === "add" && change.row.username === "bob"))
+        await held
+      return apply(changes)
+    })
+    const bob = await login("bob", "phone")
+    bob.send("<presence/>")
+    await bob.waitFor("handed-over")
+    await pause(300)
+    expect(await offline.count("bob")).toBe(1)
+    release()
+    const deadline = Date.now() + 5000
+    while ((await offline.count("bob")) !== 0 && Date.now() < deadline) await pause(20)
+    expect(await offline.count("bob")).toBe(0)
+    expect(
+      expectValue(await smPending.all()).filter((row) => countBody(row.stanza, "handed-over") > 0),
+    ).toHaveLength(1)
   })
 })

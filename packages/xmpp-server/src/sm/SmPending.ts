@@ -49,7 +49,7 @@ export class PendingStore {
 
   private constructor(
     private readonly repository: SmPendingRepository,
-    private readonly logger: Logger,
+    logger: Logger,
     /** The `seq` of the next row; rows are numbered here, so an id is known before the commit. */
     private nextSeq: number,
   ) {

@@ -86,6 +86,8 @@ const storeOffline = (core: ServerCore, event: MessageRoutedEvent, username: str
           result.reason === "quota" ? "resource-constraint" : "internal-server-error",
           { text: result.text, type: "wait" },
         )
+      } catch (error) {
+        core.logger.error("offline-bounce-failed", { id: event.stanza.attrs.id, error })
       } finally {
         core.sm.current = outer
       }

@@ -49,7 +49,7 @@ export class PendingStore {
 
   private constructor(
     private readonly repository: SmPendingRepository,
-    logger: Logger,
+    private readonly logger: Logger,
     /** The `seq` of the next row; rows are numbered here, so an id is known before the commit. */
     private nextSeq: number,
   ) {
@@ -112,10 +112,19 @@ export class PendingStore {
     await this.adding.get(id)
   }
 
-  /** Keeps the stop waiting for `work` (a reroute that moves rows to offline storage). */
+  /**
+   * Keeps the stop waiting for `work` (a reroute or the recovery moving rows to offline
+   * storage); a rejection is logged.
+   */
   track(work: Promise<unknown>): void {
     this.moving.add(work)
-    void work.finally(() => this.moving.delete(work))
+    work.then(
+      () => this.moving.delete(work),
+      (error: unknown) => {
+        this.moving.delete(work)
+        this.logger.error("sm-pending-move-failed", { error })
+      },
+    )
   }
 
   /** Waits for the reroutes under way, then commits what is queued (the server is stopping). */

@@ -16,6 +16,7 @@ import type { ModuleApi } from "../modules/ServerModule.js"
 import { availableSessions } from "../routing/Decide.js"
 import type { RouteDecision } from "../routing/RouteDecision.js"
 import type { Session } from "../session/Session.js"
+import { failed } from "../storage/repositories/Outcome.js"
 import { type XmlElement, xml } from "../xml/Xml.js"
 import { pendingTable } from "./PendingSql.js"
 import type { WriteTracker } from "./WriteTracker.js"
@@ -117,12 +118,16 @@ export const serverAmpHost = (
     const parsed = parseJid(jid ?? "")
     return parsed?.domain === api.domain ? parsed.local : undefined
   }
-  const storeFor = (stanza: XmlElement, extra: string | undefined): string | undefined => {
+  /** Stores a message offline; resolves with its key once durable, undefined when not stored. */
+  const storeFor = async (
+    stanza: XmlElement,
+    extra: string | undefined,
+  ): Promise<string | undefined> => {
     const username = localpart(stanza.attrs.to)
     const offline = api.stores.offline
     if (username === undefined || offline === undefined) return undefined
     const messageKey = api.messageKey(stanza)
-    const result = offline.store(username, stanza, {
+    const result = await offline.store(username, stanza, {
       ...(extra === undefined ? {} : { extra: AMP_EXTRA_PREFIX + extra }),
       ...(messageKey === undefined ? {} : { messageKey }),
     })
@@ -194,8 +199,9 @@ export const serverAmpHost = (
         stanza.append(xml("stanza-id", { xmlns: NS_STANZA_ID, by: to.bare, id: queued.key }))
       })
     },
-    removeOffline: (key) => {
-      api.stores.offline?.remove(key)
+    removeOffline: async (key) => {
+      const removed = await api.stores.offline?.remove(key)
+      if (failed(removed)) api.logger.error("amp-offline-remove-failed", { key, error: removed })
     },
     removeArchived: (key) => {
       api.stores.archive?.remove(key)
@@ -205,8 +211,10 @@ export const serverAmpHost = (
       const to = parseJid(stanza.attrs.to ?? "")
       if (to === undefined) return
       if (deliverToSender(api, to.bare, to.full, stanza)) return
-      if (storeFor(stanza, undefined) === undefined)
-        api.logger.warn("amp-reply-lost", { to: to.full, id: stanza.attrs.id })
+      return storeFor(stanza, undefined).then((key) => {
+        if (key === undefined)
+          api.logger.warn("amp-reply-lost", { to: to.full, id: stanza.attrs.id })
+      })
     },
     send: (stanza) => api.send(asXml(stanza)),
     pending: pendingTable(api.storage),

@@ -138,19 +138,20 @@ export class ModuleHost {
       count: (username) => store.count(username),
       holds: (username, text) => store.holds(username, text),
       remove: (key) => store.remove(key),
-      store: (owner, stanza, options) => {
-        const result = store.store(owner, stanza, options)
-        this.storageOutcome({
-          store: "offline",
-          owner,
-          direction: "incoming",
-          messageKey: options?.messageKey,
-          stanzaId: stanza.attrs.id,
-          stanza,
-          result,
-        })
-        return result
-      },
+      // The hooks learn the durable outcome, before the caller (its ack, its bounce) does.
+      store: (owner, stanza, options) =>
+        store.store(owner, stanza, options).then((result) => {
+          this.storageOutcome({
+            store: "offline",
+            owner,
+            direction: "incoming",
+            messageKey: options?.messageKey,
+            stanzaId: stanza.attrs.id,
+            stanza,
+            result,
+          })
+          return result
+        }),
     }
   }
 

@@ -4,13 +4,16 @@
 // succeeded (`stanzaWritten` ok); a failed write leaves it for the next
 // login. On a stream-managed session (XEP-0198) it is removed once the session's queue took
 // it instead: from then on stream management answers for it (see `handedOver`). Modules may
-// veto each message first (`offlineDelivery` hooks, e.g. AMP expire-at).
+// veto each message first (`offlineDelivery` hooks, e.g. AMP expire-at). Reads and removals
+// go to the offline repository (awaited); a failed one is logged and the message stays stored.
 import type { Logger } from "../log/Logger.js"
 import type { OfflineMessage, OfflineVerdict } from "../routing/MessageStores.js"
 import type { Session } from "../session/Session.js"
+import type { StoredOfflineMessage } from "../storage/repositories/OfflineRepository.js"
+import { failed } from "../storage/repositories/Outcome.js"
 import { parseElement } from "../xml/parseXml.js"
 import type { XmlElement } from "../xml/Xml.js"
-import type { OfflineRow, OfflineTable } from "./OfflineTable.js"
+import type { OfflineTable } from "./OfflineTable.js"
 
 /** Stored messages read from the table at a time (a backlog is not read into memory whole). */
 const rowsPerRead = 20
@@ -36,12 +39,20 @@ export class OfflineDelivery {
    * backlog of any size (a mailbox bomb) never trips the output cap of a client that reads.
    */
   async flush(session: Session): Promise<void> {
-    let after = 0
+    let after: string | undefined
     for (;;) {
-      const rows = this.table.list(session.username, after, rowsPerRead)
+      const rows = await this.table.list(session.username, {
+        ...(after === undefined ? {} : { after }),
+        limit: rowsPerRead,
+      })
+      if (failed(rows))
+        return void this.logger.error("offline-read-failed", {
+          session: session.full,
+          error: rows,
+        })
       if (rows.length === 0) return
       for (const row of rows) {
-        after = row.seq
+        after = row.key
         await session.whenWritable()
         if (session.closed) return
         if (!(await this.deliver(session, row))) return
@@ -49,15 +60,21 @@ export class OfflineDelivery {
     }
   }
 
-  /** Delivers one stored message; false when the session ended meanwhile. */
-  private async deliver(session: Session, row: OfflineRow): Promise<boolean> {
-    const key = String(row.seq)
+  /** Delivers one stored message; false when the session ended meanwhile (or reads failed). */
+  private async deliver(session: Session, row: StoredOfflineMessage): Promise<boolean> {
+    const { key } = row
     // Read before the wait: another session of the account may have taken it meanwhile.
-    if (this.sending.has(key) || !this.table.has(key)) return true
+    if (this.sending.has(key)) return true
+    const stored = await this.table.has(key)
+    if (failed(stored)) {
+      this.logger.error("offline-read-failed", { session: session.full, error: stored })
+      return false
+    }
+    if (!stored || this.sending.has(key)) return true
     const stanza = parseElement(row.stanza)
     if (stanza === undefined) {
       this.logger.error("offline-message-unreadable", { key, username: row.username })
-      this.table.remove(key)
+      this.removeStored(key)
       return true
     }
     this.sending.add(key)
@@ -66,12 +83,11 @@ export class OfflineDelivery {
       owner: row.username,
       stanza,
       extra: row.extra ?? undefined,
-      storedAt: row.stored_at,
-      messageKey: row.message_key ?? undefined,
+      storedAt: row.storedAt,
+      messageKey: row.messageKey ?? undefined,
     }
     if ((await this.verdict(message)) === "discard") {
-      this.table.remove(key)
-      this.sending.delete(key)
+      this.removeStored(key)
       return true
     }
     if (session.closed) {
@@ -99,18 +115,28 @@ export class OfflineDelivery {
    * then the session resumed) kept it, and the message was delivered again (found by the soak
    * test: a session ended unresumed left every such message twice in offline storage).
    *
-   * The row is deleted on the next turn, after the `sm_pending` batch this send started
-   * committed (PendingStore commits in a setImmediate queued before this one): a crash in
-   * between leaves both copies (a message delivered twice) rather than neither (one lost).
+   * The row is deleted once the `sm_pending` batch this send started committed (on either
+   * backend: `queuedDurably` waits for that commit's outcome): a crash in between leaves both
+   * copies (a message delivered twice) rather than neither (one lost).
    */
   private handedOver(session: Session, stanza: XmlElement, key: string): void {
     this.written.delete(stanza)
     this.bySession.get(session)?.delete(key)
     // Not offered to another session meanwhile (a failed write's outcome may have released it).
     this.sending.add(key)
-    setImmediate(() => {
-      this.table.remove(key)
+    void session.queuedDurably(stanza).then(() => this.removeStored(key))
+  }
+
+  /**
+   * Removes a stored message; `key` stays in `sending` (not offered to another session) until
+   * the removal has its outcome. A failed removal is logged: the message stays stored and is
+   * delivered again at the next login rather than lost.
+   */
+  private removeStored(key: string): void {
+    this.sending.add(key)
+    void this.table.remove(key).then((removed) => {
       this.sending.delete(key)
+      if (failed(removed)) this.logger.error("offline-remove-failed", { key, error: removed })
     })
   }
 
@@ -119,9 +145,9 @@ export class OfflineDelivery {
     const key = this.written.get(stanza)
     if (key === undefined) return
     this.written.delete(stanza)
-    this.sending.delete(key)
     this.bySession.get(session)?.delete(key)
-    if (ok) this.table.remove(key)
+    if (ok) this.removeStored(key)
+    else this.sending.delete(key)
   }
 
   /**

@@ -21,7 +21,7 @@ export const offlineModule: ServerModule = {
   setup: (api, table) => {
     const options = moduleOptions("offline", table, ["max_messages_per_user", "max_bytes_per_user"])
     const offline = openOfflineTable({
-      storage: api.storage,
+      repositories: api.repositories,
       domain: api.domain,
       maxMessages: options.integer("max_messages_per_user", 1000, 1),
       maxBytes: options.integer("max_bytes_per_user", defaultOfflineBytes, 0),
@@ -40,6 +40,8 @@ export const offlineModule: ServerModule = {
       },
       stanzaWritten: delivery.stanzaWritten,
       sessionClosed: delivery.sessionClosed,
+      // Stores begun before the stop still commit (or fail) before the storage closes.
+      stop: () => offline.settled(),
     }
   },
 }

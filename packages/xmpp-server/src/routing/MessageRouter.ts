@@ -65,6 +65,37 @@ export const routedEvent = (
   return { from, stanza, to, decision, key, wouldStoreOffline, wouldArchive }
 }
 
+/**
+ * Stores a message for an account with no available resource; bounces it when that fails.
+ * Crash safety: the sender's XEP-0198 `<a/>` waits for the durable outcome (and the bounce).
+ */
+const storeOffline = (core: ServerCore, event: MessageRoutedEvent, username: string): void => {
+  const offline = core.modules.stores.offline
+  if (offline === undefined) return
+  const tracker = core.sm.current
+  const handedOn = tracker?.begin()
+  void offline.store(username, event.stanza, { messageKey: event.key }).then((result) => {
+    if (!result.ok) {
+      // The bounce's write counts for the sender's `<a/>` too, as when the store answered at once.
+      const outer = core.sm.current
+      core.sm.current = tracker
+      try {
+        bounce(
+          core,
+          event.stanza,
+          result.reason === "quota" ? "resource-constraint" : "internal-server-error",
+          { text: result.text, type: "wait" },
+        )
+      } catch (error) {
+        core.logger.error("offline-bounce-failed", { id: event.stanza.attrs.id, error })
+      } finally {
+        core.sm.current = outer
+      }
+    }
+    handedOn?.()
+  })
+}
+
 /** Carries out a routed message as the server does when no module took it over. */
 export const carryOut = (core: ServerCore, event: MessageRoutedEvent): void => {
   const { stanza, decision, to } = event
@@ -75,14 +106,7 @@ export const carryOut = (core: ServerCore, event: MessageRoutedEvent): void => {
     for (const session of decision.sessions) session.sendSerialized(stanza, text)
     delivered = decision.sessions
   } else if (waitsForAccount(decision) && event.wouldStoreOffline && to.local !== undefined) {
-    const result = core.modules.stores.offline?.store(to.local, stanza, { messageKey: event.key })
-    if (result !== undefined && !result.ok)
-      bounce(
-        core,
-        stanza,
-        result.reason === "quota" ? "resource-constraint" : "internal-server-error",
-        { text: result.text, type: "wait" },
-      )
+    storeOffline(core, event, to.local)
   } else if (!(waitsForAccount(decision) && archived)) {
     if (decision.kind === "none" && decision.bounce !== undefined)
       bounce(core, stanza, decision.bounce)

@@ -3,6 +3,7 @@
 // modules (AMP, stream management) use them through `ModuleApi.stores`. Every write reports
 // its outcome to the modules' `storageOutcome` hooks, so AMP sees `stored` / `store-failed`
 // and `archived` / `archive-failed` however the write was triggered.
+import type { Outcome } from "../storage/repositories/Outcome.js"
 import type { XmlElement } from "../xml/Xml.js"
 
 /** Result of a storage write: the storage key once committed durably, or why it failed. */
@@ -21,6 +22,12 @@ export interface OfflineStoreOptions {
   readonly extra?: string
   /** The routing key of the message (`MessageRoutedEvent.key`), reported in the outcome. */
   readonly messageKey?: string
+  /**
+   * XEP-0198: the `sm_pending` row (its seq) whose message this is; it is deleted in the
+   * transaction that stores the message (stream management's reroute and crash recovery), so
+   * a crash leaves exactly one of the two.
+   */
+  readonly replacesPending?: number
 }
 
 /** XEP-0160 offline storage of one server. */
@@ -28,20 +35,22 @@ export interface OfflineStore {
   /** True when a message of this kind would be kept offline (type, hints, not a bare chat state). */
   accepts(stanza: XmlElement): boolean
   /**
-   * Stores `stanza` for the local account `username` (adds the XEP-0203 delay stamp),
-   * committed durably before returning. Never throws.
+   * Stores `stanza` for the local account `username` (adds the XEP-0203 delay stamp; the
+   * stanza is serialised at once, so the caller may change it afterwards). Resolves once the
+   * write is durable (committed) or failed; never rejects. A caller that acknowledges or
+   * reports the message (XEP-0198 `<a/>`, AMP `stored`) does so only once it resolved.
    */
-  store(username: string, stanza: XmlElement, options?: OfflineStoreOptions): StoreResult
+  store(username: string, stanza: XmlElement, options?: OfflineStoreOptions): Promise<StoreResult>
   /** Removes a stored message by key; false when it was gone already. */
-  remove(key: string): boolean
+  remove(key: string): Promise<Outcome<boolean>>
   /** Number of messages waiting for `username`. */
-  count(username: string): number
+  count(username: string): Promise<Outcome<number>>
   /**
    * True when a message stored for `username` serialises exactly to `text` (as its delivery
    * writes it, delay stamp included). Crash recovery uses it to keep one copy of a message
    * that was being handed from offline storage to a session when the process died.
    */
-  holds(username: string, text: string): boolean
+  holds(username: string, text: string): Promise<Outcome<boolean>>
 }
 
 /** Which side of a conversation an archived copy belongs to. */

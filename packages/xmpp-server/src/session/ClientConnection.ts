@@ -141,6 +141,11 @@ export class ClientConnection implements Session, OpenConnection {
     return this.sm.stream?.queue.map((entry) => entry.stanza) ?? []
   }
 
+  async queuedDurably(stanza: XmlElement): Promise<void> {
+    const id = this.sm.stream?.queue.find((entry) => entry.stanza === stanza)?.pendingId
+    if (id !== undefined) await this.core.sm.pending?.written(id)
+  }
+
   rescheduleHibernationEnd(delayMs: number): boolean {
     if (this.stage !== "hibernated") return false
     clearTimeout(this.hibernation)

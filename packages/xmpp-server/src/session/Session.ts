@@ -50,6 +50,12 @@ export interface Session {
   /** The stanzas written to (or queued for) the client and not acknowledged yet, oldest first. */
   unacked(): ReadonlyArray<XmlElement>
   /**
+   * XEP-0198 crash safety: resolves once the durable copy (`sm_pending`) of a stanza this
+   * session queued has its commit outcome; at once when it has none (not queued, or
+   * acknowledged already). Offline delivery removes a stored message only after that.
+   */
+  queuedDurably(stanza: XmlElement): Promise<void>
+  /**
    * Ends a hibernated session `delayMs` from now instead of when it was due (the push module
    * stretches it while the session has push); false when the session is not hibernated.
    */

@@ -2,12 +2,18 @@
 // queued to a stream-managed session (connected or hibernated) is also written to `sm_pending`,
 // and the sender's `<a/>` waits for that commit (through the session's write tracker, like a
 // socket write). The row goes once the client acknowledged the message, or when it is rerouted
-// because the session ended. Writes are batched per event-loop turn into one transaction.
+// because the session ended. Writes go to the XEP-0198 repository (either backend) through a
+// WriteBatcher: the writes of one event-loop turn are one transaction.
 import type { Logger } from "../log/Logger.js"
-import type { StorageShape } from "../storage/Storage.js"
+import { failed, type Outcome } from "../storage/repositories/Outcome.js"
+import type {
+  SmPendingChange,
+  SmPendingRepository,
+} from "../storage/repositories/SmPendingRepository.js"
+import { WriteBatcher } from "../storage/repositories/WriteBatcher.js"
 
 /**
- * The `stream_management` module's tables (`seq` order is queueing order). The second
+ * The `stream_management` module's SQLite tables, applied by the backend (`seq` order is queueing order). The second
  * migration keys a row by its `seq` alone: the first had a random UUID under a `UNIQUE` index
  * as well, one more B-tree to write on every insert and delete.
  */
@@ -33,41 +39,49 @@ export const smMigrations: ReadonlyArray<string> = [
    ALTER TABLE sm_pending_by_seq RENAME TO sm_pending;`,
 ]
 
-/** A row of `sm_pending`. */
-export interface PendingRow {
-  readonly id: string
-  readonly username: string
-  readonly resource: string
-  readonly stanza_xml: string
-  readonly created_at: number
-}
-
-type Operation =
-  | { readonly kind: "add"; readonly row: PendingRow; readonly settled: (() => void) | undefined }
-  | { readonly kind: "remove"; readonly id: string; readonly settled?: (() => void) | undefined }
-
-/** The durable copy of messages queued for hibernated sessions. */
+/** The durable copy of messages queued for stream-managed sessions. */
 export class PendingStore {
-  private operations: Array<Operation> = []
-  private scheduled = false
-  private stopped = false
-  /** The `seq` of the next row; rows are numbered here, so an id is known before the commit. */
-  private nextSeq: number
+  private readonly batcher: WriteBatcher<SmPendingChange, void>
+  /** Inserts not committed yet, by row id: a reroute waits for one before moving its row. */
+  private readonly adding = new Map<string, Promise<Outcome<void>>>()
+  /** Reroutes and recoveries under way (the stop waits for them). */
+  private readonly moving = new Set<Promise<unknown>>()
 
-  constructor(
-    private readonly storage: StorageShape,
+  private constructor(
+    private readonly repository: SmPendingRepository,
     private readonly logger: Logger,
+    /** The `seq` of the next row; rows are numbered here, so an id is known before the commit. */
+    private nextSeq: number,
   ) {
-    storage.migrate("stream_management", smMigrations)
-    const last = storage.sql.get<{ readonly last: number | null }>(
-      "SELECT MAX(seq) AS last FROM sm_pending",
-    )
-    this.nextSeq = (last?.last ?? 0) + 1
+    // A batch is all or nothing: every write of it gets the batch's outcome, logged once.
+    this.batcher = new WriteBatcher(async (changes) => {
+      const outcome = await repository.apply(changes)
+      if (failed(outcome))
+        logger.error("sm-pending-write-failed", { operations: changes.length, error: outcome })
+      return changes.map(() => outcome)
+    })
+  }
+
+  /**
+   * Opens the store: rows are numbered on after the highest one in use.
+   * Example: `const pending = await PendingStore.open(api.repositories.smPending, logger)`.
+   */
+  static async open(
+    repository: SmPendingRepository,
+    logger: Logger,
+  ): Promise<Outcome<PendingStore>> {
+    const last = await repository.lastSeq()
+    return failed(last) ? last : new PendingStore(repository, logger, last + 1)
+  }
+
+  /** The repository (recovery reads and removes rows through it). */
+  get rows(): SmPendingRepository {
+    return this.repository
   }
 
   /**
    * Records a message queued for `username/resource`; `settled` (a write-tracker release)
-   * runs once the row is committed. Returns the row id.
+   * runs once the row is committed (or its commit failed, logged). Returns the row id.
    */
   add(
     username: string,
@@ -76,85 +90,46 @@ export class PendingStore {
     createdAt: number,
     settled?: () => void,
   ): string {
-    const id = String(this.nextSeq++)
-    const row = { id, username, resource, stanza_xml: text, created_at: createdAt }
-    this.enqueue({ kind: "add", row, settled })
+    const seq = this.nextSeq++
+    const id = String(seq)
+    const row = { seq, username, resource, stanza: text, createdAt }
+    const written = this.batcher.add({ kind: "add", row })
+    this.adding.set(id, written)
+    void written.then(() => {
+      this.adding.delete(id)
+      settled?.()
+    })
     return id
   }
 
-  /** Forgets a row: its message was acknowledged by the client. */
+  /** Forgets a row: its message was acknowledged by the client, or handed on. */
   remove(id: string): void {
-    this.enqueue({ kind: "remove", id })
+    void this.batcher.add({ kind: "remove", seq: Number(id) })
   }
 
-  /** Every row, oldest first (recovery at start). */
-  all(): ReadonlyArray<PendingRow> {
-    return this.storage.sql.all<PendingRow>(
-      `SELECT CAST(seq AS TEXT) AS id, username, resource, stanza_xml, created_at
-       FROM sm_pending ORDER BY seq`,
-    )
-  }
-
-  /** Deletes one row now, inside the caller's transaction if any (recovery). */
-  deleteNow(id: string): void {
-    this.storage.sql.run("DELETE FROM sm_pending WHERE seq = ?", [Number(id)])
+  /** Resolves once the insert of row `id` has its outcome (at once when it has one already). */
+  async written(id: string): Promise<void> {
+    await this.adding.get(id)
   }
 
   /**
-   * Forgets a row at once, inside the caller's transaction: deletes it, or cancels its insert
-   * when that is still waiting for this turn's batch (its ack is released with the batch).
+   * Keeps the stop waiting for `work` (a reroute or the recovery moving rows to offline
+   * storage); a rejection is logged.
    */
-  removeNow(id: string): void {
-    const waiting = this.operations.findIndex(
-      (operation) => operation.kind === "add" && operation.row.id === id,
+  track(work: Promise<unknown>): void {
+    this.moving.add(work)
+    work.then(
+      () => this.moving.delete(work),
+      (error: unknown) => {
+        this.moving.delete(work)
+        this.logger.error("sm-pending-move-failed", { error })
+      },
     )
-    const operation = this.operations[waiting]
-    if (operation?.kind === "add")
-      this.operations[waiting] = { kind: "remove", id, settled: operation.settled }
-    else this.deleteNow(id)
   }
 
-  /** Commits what is pending now; later operations are committed at once (server stopping). */
-  stop(): void {
-    this.stopped = true
-    this.flush()
-  }
-
-  private enqueue(operation: Operation): void {
-    this.operations.push(operation)
-    if (this.stopped) return void this.flush()
-    if (this.scheduled) return
-    this.scheduled = true
-    setImmediate(() => this.flush())
-  }
-
-  /** Applies the batch in one transaction, then releases the acks that waited for it. */
-  private flush(): void {
-    this.scheduled = false
-    const batch = this.operations
-    this.operations = []
-    if (batch.length === 0) return
-    try {
-      this.storage.transaction(() => {
-        for (const operation of batch) {
-          if (operation.kind === "remove") this.deleteNow(operation.id)
-          else
-            this.storage.sql.run(
-              `INSERT INTO sm_pending (seq, username, resource, stanza_xml, created_at)
-               VALUES (?, ?, ?, ?, ?)`,
-              [
-                Number(operation.row.id),
-                operation.row.username,
-                operation.row.resource,
-                operation.row.stanza_xml,
-                operation.row.created_at,
-              ],
-            )
-        }
-      })
-    } catch (error) {
-      this.logger.error("sm-pending-write-failed", { operations: batch.length, error })
-    }
-    for (const operation of batch) operation.settled?.()
+  /** Waits for the reroutes under way, then commits what is queued (the server is stopping). */
+  async stop(): Promise<void> {
+    while (this.moving.size > 0) await Promise.allSettled([...this.moving])
+    await this.batcher.flush()
   }
 }

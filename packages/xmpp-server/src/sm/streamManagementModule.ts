@@ -3,6 +3,7 @@
 // after authentication (where both `<enable/>` and `<resume/>` are allowed). It owns the
 // `sm_pending` table (crash safety of hibernated sessions) and empties it at start.
 import type { ServerModule } from "../modules/ServerModule.js"
+import { failed } from "../storage/repositories/Outcome.js"
 import { xml } from "../xml/Xml.js"
 import { PendingStore } from "./SmPending.js"
 import { recoverPending } from "./SmRecovery.js"
@@ -13,16 +14,20 @@ import { NS_SM } from "./SmStream.js"
 /** The module, bound to the server's stream-management state. */
 export const streamManagementModule = (runtime: SmRuntime): ServerModule => ({
   name: "stream_management",
-  setup: (api, options) => {
-    runtime.settings = parseSmSettings(options)
-    const pending = new PendingStore(api.storage, api.logger)
+  setup: async (api, options) => {
+    const settings = parseSmSettings(options)
+    // Rows are numbered on after the highest one a previous run left.
+    const pending = await PendingStore.open(api.repositories.smPending, api.logger)
+    if (failed(pending))
+      throw new Error(`cannot read the XEP-0198 pending rows: ${pending.message}`)
+    runtime.settings = settings
     runtime.pending = pending
     // After every module is set up (offline storage and its hooks), before clients connect.
-    api.after(0, () => recoverPending(api, pending))
+    api.after(0, () => pending.track(recoverPending(api, pending)))
     return {
       streamFeatures: (stage) => (stage.authenticated ? [xml("sm", { xmlns: NS_SM })] : []),
-      stop: () => {
-        pending.stop()
+      stop: async () => {
+        await pending.stop()
         runtime.settings = undefined
       },
     }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
 import { login, pause, roundTrip } from "../offline/clients.js"
+import { expectValue } from "../storage/repositories/backendMatrix.js"
 import { ampMessage, ampOf, befriend, errorOf, NS_AMP, rule, withId } from "./ampClients.js"
 
 const servers: Array<TestServer> = []
@@ -52,10 +53,7 @@ describe("a socket write that fails", () => {
     await roundTrip(alice)
     await pause(150)
     expect(withId(alice, "f1")).toHaveLength(1)
-    const stored = server.server.storage.sql.all<Record<string, unknown>>(
-      "SELECT * FROM offline_messages WHERE username = ?",
-      ["bob"],
-    )
+    const stored = expectValue(await server.server.repositories.offline.list("bob"))
     expect(stored).toHaveLength(1)
     const text = JSON.stringify(stored[0])
     expect(text).toContain("BREAK this")

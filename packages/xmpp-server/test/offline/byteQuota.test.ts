@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { XmlElement } from "../../src/index.js"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
+import { expectValue } from "../storage/repositories/backendMatrix.js"
 import { bodies, chat, conditionOf, login, roundTrip } from "./clients.js"
 
 let test: TestServer
@@ -71,10 +72,11 @@ describe("offline storage byte quota", () => {
       await roundTrip(alice)
       if (errorsOf(alice).length > 0) bounced = index
     }
-    const stored = defaults.server.storage.sql.get<{ readonly n: number; readonly bytes: number }>(
-      "SELECT count(*) AS n, sum(length(CAST(stanza AS BLOB))) AS bytes FROM offline_messages",
-      [],
-    )
+    const rows = expectValue(await defaults.server.repositories.offline.list("bob"))
+    const stored = {
+      n: rows.length,
+      bytes: rows.reduce((sum, row) => sum + Buffer.byteLength(row.stanza), 0),
+    }
     expect(bounced).toBe(stored?.n)
     expect(stored?.bytes).toBeLessThanOrEqual(16 * 1024 * 1024)
     expect(stored?.bytes).toBeGreaterThan(16 * 1024 * 1024 - 251_000)

@@ -165,9 +165,9 @@ describe("storage outcome hooks", () => {
       )
       return event?.result.ok === true ? event.result.key : ""
     }
-    expect(api?.stores.offline?.count("dave")).toBe(2)
-    expect(api?.stores.offline?.remove(keyOf("k1", "offline"))).toBe(true)
-    expect(api?.stores.offline?.remove(keyOf("k1", "offline"))).toBe(false)
+    expect(await api?.stores.offline?.count("dave")).toBe(2)
+    expect(await api?.stores.offline?.remove(keyOf("k1", "offline"))).toBe(true)
+    expect(await api?.stores.offline?.remove(keyOf("k1", "offline"))).toBe(false)
     expect(await api?.stores.archive?.remove(keyOf("k1", "archive"))).toBe(true)
     const dave = await online("dave", "d", 0)
     await dave.waitFor((stanza) => stanza.getChildText("body") === "stays")

@@ -9,6 +9,7 @@ import { rawLogin } from "../helpers/rawSocket.js"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import { connectClient, type TestClient } from "../helpers/xmppClient.js"
 import { NS_SM } from "../sm/smRaw.js"
+import { expectValue } from "../storage/repositories/backendMatrix.js"
 import { available, bodies, chat, login, pause, roundTrip } from "./clients.js"
 
 let test: TestServer
@@ -48,15 +49,12 @@ const bomb = async (username: string, count: number) => {
     await alice.send(chat(`${username}@localhost`, `b${index}`, bombBody(index)))
   await roundTrip(alice)
   expect(alice.received.filter((stanza) => stanza.attrs.type === "error")).toEqual([])
-  expect(storedFor(username)).toBe(count)
+  expect(await storedFor(username)).toBe(count)
   return alice
 }
 
-const storedFor = (username: string): number =>
-  test.server.storage.sql.get<{ readonly n: number }>(
-    "SELECT count(*) AS n FROM offline_messages WHERE username = ?",
-    [username],
-  )?.n ?? -1
+const storedFor = async (username: string): Promise<number> =>
+  expectValue(await test.server.repositories.offline.count(username))
 
 const bombIndexes = (client: TestClient) =>
   bodies(client)
@@ -86,7 +84,7 @@ describe("an offline backlog larger than the output cap", () => {
     expect(bombsIn(reader.text())).toEqual(range(40).map(bombBody))
     reader.send("</stream:stream>")
     await Promise.race([reader.closed, pause(5000)])
-    expect(storedFor("bob")).toBe(0)
+    expect(await storedFor("bob")).toBe(0)
     const again = await online("bob", "again", 0)
     await roundTrip(again)
     await pause(200)
@@ -117,7 +115,7 @@ describe("an offline backlog larger than the output cap", () => {
       .map((frame) => /<body>(bomb-\d+-x+)<\/body>/.exec(frame)?.[1] ?? "")
     expect(delivered).toEqual(range(60).map(bombBody))
     await reader.close()
-    expect(storedFor("carol")).toBe(0)
+    expect(await storedFor("carol")).toBe(0)
     const again = await online("carol", "again", 0)
     await roundTrip(again)
     await pause(200)

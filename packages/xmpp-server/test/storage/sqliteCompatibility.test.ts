@@ -7,42 +7,32 @@ import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { pendingTable } from "../../src/amp/PendingSql.js"
 import { createUserRecord } from "../../src/auth/credentials.js"
-import { silentLogger } from "../../src/log/Logger.js"
 import type { MamQuery } from "../../src/mam/MamQuery.js"
-import { openOfflineTable } from "../../src/offline/OfflineTable.js"
+import { offlineMigrations } from "../../src/offline/OfflineTable.js"
 import { registrationTable } from "../../src/push/RegistrationSql.js"
-import { PendingStore } from "../../src/sm/SmPending.js"
+import { smMigrations } from "../../src/sm/SmPending.js"
 import type { ArchiveQuery } from "../../src/storage/repositories/ArchiveRepository.js"
 import type { StorageBackend } from "../../src/storage/repositories/StorageBackend.js"
 import { openSqliteStorage } from "../../src/storage/SqliteStorage.js"
 import type { StorageShape } from "../../src/storage/Storage.js"
 import { openSqliteBackend } from "../../src/storage/sqlite/SqliteBackend.js"
-import { xml } from "../../src/xml/Xml.js"
 import { legacyMamQuery } from "./legacyMamQuery.js"
 import { expectValue } from "./repositories/backendMatrix.js"
 
-const faults = { mam_write: false, offline_write: false, socket_write_marker: "" }
-const domain = "example.com"
-
-/** Today's modules on an open SQLite storage. */
+/**
+ * Today's modules on an open SQLite storage (the offline and XEP-0198 modules are on the
+ * repositories already; their rows are written here as those modules wrote them).
+ */
 const modulesOn = (storage: StorageShape) => ({
-  offline: openOfflineTable({
-    storage,
-    domain,
-    maxMessages: 100,
-    maxBytes: 0,
-    faults,
-    logger: silentLogger,
-  }),
-  smPending: new PendingStore(storage, silentLogger),
   ampPending: pendingTable(storage),
   push: registrationTable(storage),
 })
 
-const message = (body: string) =>
-  xml("message", { from: "romeo@example.net/phone", to: "juliet@example.com", type: "chat" }, [
-    xml("body", {}, body),
-  ])
+/** The offline and XEP-0198 tables as those modules created them. */
+const offlineAndSmTables = (storage: StorageShape): void => {
+  storage.migrate("offline", offlineMigrations)
+  storage.migrate("stream_management", smMigrations)
+}
 
 describe("the SQLite backend on today's database", () => {
   let directory = ""
@@ -64,15 +54,18 @@ describe("the SQLite backend on today's database", () => {
 
   it("reads what today's modules wrote", async () => {
     storage = openSqliteStorage(file)
+    offlineAndSmTables(storage)
     const modules = modulesOn(storage)
     storage.users.create(createUserRecord("juliet", "secret"))
-    const offline = modules.offline.store("juliet", message("offline"), {
-      extra: "amp rules",
-      messageKey: "k1",
-    })
-    expect(offline.ok).toBe(true)
-    modules.smPending.add("juliet", "phone", "<message/>", 5)
-    modules.smPending.stop()
+    storage.sql.run(
+      `INSERT INTO offline_messages (username, stanza, extra, message_key, stored_at)
+       VALUES ('juliet', '<message><body>offline</body><delay from="example.com"/></message>',
+       'amp rules', 'k1', 1)`,
+    )
+    storage.sql.run(
+      `INSERT INTO sm_pending (seq, username, resource, stanza_xml, created_at)
+       VALUES (1, 'juliet', 'phone', '<message/>', 5)`,
+    )
     await modules.ampPending.put({
       id: "a1",
       recipient: "juliet@example.com",
@@ -135,7 +128,7 @@ describe("the SQLite backend on today's database", () => {
     storage = openSqliteStorage(file)
     const modules = modulesOn(storage)
     expect(storage.users.get("juliet")).toMatchObject({ username: "juliet" })
-    expect(modules.offline.list("juliet")).toMatchObject([{ extra: "amp rules" }])
+    expect(storage.sql.all("SELECT extra FROM offline_messages")).toEqual([{ extra: "amp rules" }])
     const base = { with: undefined, start: undefined, end: undefined, after: undefined }
     expect(
       legacyMamQuery(storage, "juliet", { ...base, max: 10, before: undefined }),

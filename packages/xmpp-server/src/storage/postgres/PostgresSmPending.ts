@@ -1,8 +1,10 @@
 // XEP-0198 pending rows on PostgreSQL: the `sm_pending` table keyed by the caller's `seq`; a
-// batch of adds and removals is one transaction, all or nothing.
+// batch of adds and removals is one transaction, all or nothing; a row handed to offline
+// storage is deleted in the transaction that stores it there.
 import type { Pool } from "pg"
 import { settle } from "../repositories/Outcome.js"
 import type { SmPendingRepository, SmPendingRow } from "../repositories/SmPendingRepository.js"
+import { appendOfflineIn } from "./PostgresOffline.js"
 import { postgresReason } from "./postgresError.js"
 import { inTransaction } from "./transactions.js"
 
@@ -59,6 +61,16 @@ export const postgresSmPending = (pool: Pool): SmPendingRepository => ({
                 ],
               )
           }
+        }),
+      postgresReason,
+    ),
+  moveToOffline: (seq, message, quota) =>
+    settle(
+      "smPending.moveToOffline",
+      () =>
+        inTransaction(pool, async (client) => {
+          await client.query("DELETE FROM sm_pending WHERE seq = $1", [seq])
+          return appendOfflineIn(client, message, quota)
         }),
       postgresReason,
     ),

@@ -1,6 +1,7 @@
 // XEP-0198 crash safety in either backend: the durable copy of every stanza queued to a
 // stream-managed session until the client acknowledged it (src/sm/SmPending.ts). Rows are
 // numbered by the caller (`seq`, queueing order) so an id is known before its batch commits.
+import type { OfflineAppend, OfflineMessage, OfflineQuota } from "./OfflineRepository.js"
 import type { Outcome } from "./Outcome.js"
 
 /** A row of `sm_pending`. */
@@ -28,4 +29,16 @@ export interface SmPendingRepository {
    * Example: `await sm.apply([{ kind: "add", row }, { kind: "remove", seq: 7 }])`.
    */
   apply(changes: ReadonlyArray<SmPendingChange>): Promise<Outcome<void>>
+  /**
+   * Hands a pending row's message to offline storage: deletes row `seq` and appends `message`
+   * under `quota` in one transaction, so a crash leaves exactly one of the two (recovery at
+   * start, reroute when a session ends for good). Refused by the quota, the row still goes (the
+   * message cannot be kept; the caller logs it), as when the user's storage is full at reroute.
+   * Example: `await sm.moveToOffline(7, message, { maxMessages: 1000 })`.
+   */
+  moveToOffline(
+    seq: number,
+    message: OfflineMessage,
+    quota: OfflineQuota,
+  ): Promise<Outcome<OfflineAppend>>
 }

@@ -1,8 +1,10 @@
 // XEP-0198 pending rows on SQLite: the stream_management module's `sm_pending` table
-// (src/sm/SmPending.ts), keyed by the caller's `seq`, each batch in one transaction.
+// (src/sm/SmPending.ts), keyed by the caller's `seq`, each batch in one transaction; a row
+// handed to offline storage is deleted in the transaction that stores it there.
 import { settle } from "../repositories/Outcome.js"
 import type { SmPendingRepository, SmPendingRow } from "../repositories/SmPendingRepository.js"
 import type { StorageShape } from "../Storage.js"
+import { appendOfflineIn } from "./SqliteOffline.js"
 
 interface PendingRow {
   readonly seq: number
@@ -54,6 +56,13 @@ export const sqliteSmPending = (storage: StorageShape): SmPendingRepository => {
                 ],
               )
           }
+        }),
+      ),
+    moveToOffline: (seq, message, quota) =>
+      settle("smPending.moveToOffline", () =>
+        storage.transaction(() => {
+          sql.run("DELETE FROM sm_pending WHERE seq = ?", [seq])
+          return appendOfflineIn(sql, message, quota)
         }),
       ),
   }

@@ -22,7 +22,14 @@ export const failureSuite = ({ backend }: SuiteContext): void => {
           { maxMessages: 10 },
         ),
       "archive.query": () => store.archive.query("juliet", { max: 10 }),
+      "offline.has": () => store.offline.has("1"),
       "smPending.apply": () => store.smPending.apply([{ kind: "remove", seq: 1 }]),
+      "smPending.moveToOffline": () =>
+        store.smPending.moveToOffline(
+          1,
+          { username: "juliet", stanza: "<message/>", extra: null, messageKey: null, storedAt: 1 },
+          { maxMessages: 10 },
+        ),
       "ampPending.due": () => store.ampPending.due(1, 1),
       "pushRegistrations.load": () => store.pushRegistrations.load(),
     }

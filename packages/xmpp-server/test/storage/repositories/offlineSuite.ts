@@ -1,6 +1,6 @@
 // Offline messages on every backend: append (with the AMP plugin's data and the routing key),
-// list in arrival order, count, holds, remove, the quota, and an append for a user that does
-// not exist, which is an error value.
+// list in arrival order (all, or a page at a time), count, has, holds, remove, the message and
+// byte quotas, and an append for a user that does not exist, which is an error value.
 import { expect, it } from "vitest"
 import type { OfflineMessage } from "../../../src/storage/repositories/OfflineRepository.js"
 import { StorageError } from "../../../src/storage/Storage.js"
@@ -58,9 +58,69 @@ export const offlineSuite = ({ backend, reopen }: SuiteContext): void => {
     expect(await offline.append(message("three"), { maxMessages: 2 })).toEqual({
       stored: false,
       reason: "quota",
+      limit: "messages",
       count: 2,
+      bytes: 2 * Buffer.byteLength(message("one").stanza),
     })
     expect(await offline.count("juliet")).toBe(2)
+  })
+
+  it("refuses a message that would pass the byte quota, counting UTF-8 bytes, and frees them on remove", async () => {
+    const { offline } = backend()
+    await addAccount(backend(), "juliet")
+    // Two-byte characters: the quota counts bytes, not characters.
+    const first = message("é".repeat(100))
+    const size = Buffer.byteLength(first.stanza)
+    expect(size).toBeGreaterThan(first.stanza.length)
+    const quota = { maxMessages: 100, maxBytes: 2 * size }
+    const stored = expectValue(await offline.append(first, quota))
+    expect(stored).toMatchObject({ stored: true })
+    expect(await offline.append(message("ü".repeat(100)), quota)).toMatchObject({ stored: true })
+    expect(await offline.append(message("x"), quota)).toEqual({
+      stored: false,
+      reason: "quota",
+      limit: "bytes",
+      count: 2,
+      bytes: 2 * size,
+    })
+    const { offline: reopened } = await reopen()
+    expect(await reopened.remove(stored.stored ? stored.key : "")).toBe(true)
+    // What the removed message held is free again, across a reopen too.
+    expect(await reopened.append(message("é".repeat(90)), quota)).toMatchObject({ stored: true })
+    // No byte limit (0): only the message quota applies.
+    expect(
+      await reopened.append(message("x".repeat(500)), { maxMessages: 3, maxBytes: 0 }),
+    ).toMatchObject({ stored: true })
+    expect(await reopened.count("juliet")).toBe(3)
+  })
+
+  it("lists a page at a time after a key, and tells whether a key is stored", async () => {
+    const { offline } = backend()
+    await addAccount(backend(), "juliet")
+    await addAccount(backend(), "romeo")
+    const keys: Array<string> = []
+    for (const body of ["a", "b", "c", "d", "e"]) {
+      const appended = expectValue(await offline.append(message(body), { maxMessages: 10 }))
+      if (appended.stored) keys.push(appended.key)
+      expectValue(await offline.append(message(body, { username: "romeo" }), { maxMessages: 10 }))
+    }
+    const bodies = (page: ReadonlyArray<{ readonly stanza: string }>) =>
+      page.map((stored) => /<body>(.*)<\/body>/.exec(stored.stanza)?.[1])
+    const first = expectValue(await offline.list("juliet", { limit: 2 }))
+    expect(bodies(first)).toEqual(["a", "b"])
+    const second = expectValue(
+      await offline.list("juliet", { after: first[1]?.key ?? "", limit: 2 }),
+    )
+    expect(bodies(second)).toEqual(["c", "d"])
+    expect(second.every((stored) => stored.username === "juliet")).toBe(true)
+    expect(
+      bodies(expectValue(await offline.list("juliet", { after: second[1]?.key ?? "" }))),
+    ).toEqual(["e"])
+    expect(await offline.list("juliet", { after: keys[4] ?? "", limit: 2 })).toEqual([])
+    expect(await offline.has(keys[0] ?? "")).toBe(true)
+    expectValue(await offline.remove(keys[0] ?? ""))
+    expect(await offline.has(keys[0] ?? "")).toBe(false)
+    expect(await offline.has("not a key")).toBe(false)
   })
 
   it("never passes the quota with concurrent appends", async () => {

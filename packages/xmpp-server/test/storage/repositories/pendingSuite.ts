@@ -1,5 +1,6 @@
 // XEP-0198 pending rows and AMP pending rules on every backend: rows kept in queueing order,
-// batches applied all or nothing, the highest seq after a restart; AMP rows by id, by
+// batches applied all or nothing, the highest seq after a restart, a row moved to offline
+// storage in one transaction (under the offline quota); AMP rows by id, by
 // recipient and by due time, earliest first and bounded.
 import { expect, it } from "vitest"
 import type { SmPendingRow } from "../../../src/storage/repositories/SmPendingRepository.js"
@@ -44,6 +45,53 @@ export const pendingSuite = ({ backend, reopen }: SuiteContext): void => {
     expect(outcome).toBeInstanceOf(StorageError)
     expect(outcome).toMatchObject({ reason: "constraint", operation: "smPending.apply" })
     expect(await smPending.all()).toEqual([])
+  })
+
+  it("moves a pending row to offline storage in one transaction, under the offline quota", async () => {
+    const { smPending } = backend()
+    await addAccount(backend(), "juliet")
+    expectValue(
+      await smPending.apply([1, 2, 3].map((seq) => ({ kind: "add" as const, row: smRow(seq) }))),
+    )
+    const offlineCopy = (seq: number) => ({
+      username: "juliet",
+      stanza: `<message id="${seq}"><delay/></message>`,
+      extra: null,
+      messageKey: null,
+      storedAt: 1_700_000_000_000 + seq,
+    })
+    const moved = expectValue(await smPending.moveToOffline(1, offlineCopy(1), { maxMessages: 1 }))
+    expect(moved).toMatchObject({ stored: true })
+    // Full: the message cannot be kept, and the row goes all the same.
+    expect(await smPending.moveToOffline(2, offlineCopy(2), { maxMessages: 1 })).toMatchObject({
+      stored: false,
+      reason: "quota",
+      limit: "messages",
+      count: 1,
+    })
+    const size = Buffer.byteLength(offlineCopy(1).stanza)
+    expect(
+      await smPending.moveToOffline(3, offlineCopy(3), { maxMessages: 10, maxBytes: size + 1 }),
+    ).toMatchObject({ stored: false, limit: "bytes", bytes: size })
+    const reopened = await reopen()
+    expect(await reopened.smPending.all()).toEqual([])
+    expect(await reopened.offline.list("juliet")).toEqual([
+      { ...offlineCopy(1), key: moved.stored && moved.key },
+    ])
+  })
+
+  it("moves nothing when the offline append fails: the pending row stays", async () => {
+    const { smPending } = backend()
+    await addAccount(backend(), "juliet")
+    expectValue(await smPending.apply([{ kind: "add", row: smRow(1) }]))
+    const outcome = await smPending.moveToOffline(
+      1,
+      { username: "ghost", stanza: "<message/>", extra: null, messageKey: null, storedAt: 1 },
+      { maxMessages: 10 },
+    )
+    expect(outcome).toBeInstanceOf(StorageError)
+    expect(outcome).toMatchObject({ reason: "constraint", operation: "smPending.moveToOffline" })
+    expect(await smPending.all()).toEqual([smRow(1)])
   })
 
   it("finds AMP pending rules by id, by recipient and by due time", async () => {

@@ -27,6 +27,7 @@ import { builtinModules } from "./modules/builtinModules.js"
 import { ModuleHost } from "./modules/ModuleHost.js"
 import type { ServerModule } from "./modules/ServerModule.js"
 import { registerModule } from "./register/registerModule.js"
+import { Rosters } from "./roster/Rosters.js"
 import { decideMessage } from "./routing/Decide.js"
 import {
   announceTakenOver,
@@ -178,11 +179,15 @@ const program = (options: StartOptions) =>
     if (faults.mam_write || faults.offline_write || faults.socket_write_marker !== "")
       logger.warn("testing-faults-enabled", { faults })
     const modules = new ModuleHost(logger)
+    const rosters = new Rosters(repositories.roster, logger)
+    // After the modules' stop (finalizers run last first): roster writes they caused commit.
+    yield* Effect.addFinalizer(() => Effect.promise(() => rosters.flush()))
     const core: ServerCore = {
       domain: config.server.domain,
       config,
       storage,
       repositories,
+      rosters,
       logger,
       sessions: new SessionRegistry(),
       modules,
@@ -211,6 +216,7 @@ const program = (options: StartOptions) =>
             config,
             storage,
             repositories,
+            rosters,
             logger,
             send: (stanza) => {
               if (toComponent(core, stanza)) return

@@ -10,6 +10,7 @@ import type { TestingFaults } from "../config/ServerConfig.js"
 import { faultText, injectFault } from "../faults/Faults.js"
 import { parseJid } from "../jid/Jid.js"
 import type { Logger } from "../log/Logger.js"
+import type { RosterReader } from "../roster/Rosters.js"
 import type { ArchiveStore, StoreResult } from "../routing/MessageStores.js"
 import type { StorageShape } from "../storage/Storage.js"
 import { usageTriggersSql } from "../storage/usageTriggers.js"
@@ -52,6 +53,12 @@ export interface ArchivedRow {
 /** What the table needs from the server. */
 export interface MamTableOptions {
   readonly storage: StorageShape
+  /**
+   * The users' rosters, for the "roster" default (a cached read: throws `RosterNotLoaded` for
+   * an owner whose roster is not in memory, so the router loads it first). Absent: no contact
+   * counts as in the roster (the archive tested alone).
+   */
+  readonly rosters?: Pick<RosterReader, "get">
   readonly domain: string
   readonly defaultMode: MamDefault
   /** Bytes (UTF-8 of the archived stanzas) one user's archive may hold; 0: no limit. */
@@ -174,7 +181,7 @@ export const openMamTable = (options: MamTableOptions): MamTable => {
     },
     accepts: (owner, peer, stanza) =>
       archivable(stanza) &&
-      prefsAllow(prefs(owner), peer, () => storage.roster.get(owner, peer) !== undefined),
+      prefsAllow(prefs(owner), peer, () => options.rosters?.get(owner, peer) !== undefined),
     flush,
     expiredBefore,
     sweepExpired: (limit) => {

@@ -119,7 +119,7 @@ export class Rosters implements RosterReader {
    * `work` gets the load's failure, if it failed (nothing is cached then).
    */
   whenLoaded(username: string, work: (outcome: Outcome<void>) => void): void {
-    if (this.ready(username)) return work(undefined)
+    if (this.ready(username)) return void work(undefined)
     const loading = this.loading.get(username)
     if (loading !== undefined) return void loading.waiters.push(work)
     this.startLoad(username, [work])
@@ -216,15 +216,7 @@ export class Rosters implements RosterReader {
     this.loading.set(username, loading)
     void this.read(username).then((items) => {
       if (this.loading.get(username) === loading) this.loading.delete(username)
-      let outcome: Outcome<void>
-      if (failed(items)) {
-        this.logger.error("roster-load-failed", { user: username, error: items })
-        outcome = items
-      } else {
-        const roster = CachedRoster.of(items)
-        for (const change of loading.replay) roster.apply(change)
-        this.store(username, roster)
-      }
+      const outcome = this.cache(username, items, loading.replay)
       for (const waiter of loading.waiters) {
         try {
           waiter(outcome)
@@ -233,6 +225,21 @@ export class Rosters implements RosterReader {
         }
       }
     })
+  }
+
+  /** Caches what a load read, with the writes made meanwhile; or logs why it failed. */
+  private cache(
+    username: string,
+    items: Outcome<ReadonlyArray<RosterItem>>,
+    replay: ReadonlyArray<RosterChange>,
+  ): Outcome<void> {
+    if (failed(items)) {
+      this.logger.error("roster-load-failed", { user: username, error: items })
+      return items
+    }
+    const roster = CachedRoster.of(items)
+    for (const change of replay) roster.apply(change)
+    this.store(username, roster)
   }
 
   /** The stored roster, after the queued writes were committed (a read must not miss one). */

@@ -16,7 +16,7 @@ export const withRoster = (
   work: () => void,
   unavailable: (error: StorageError) => void,
 ): void => {
-  if (core.rosters.ready(username)) return work()
+  if (core.rosters.ready(username)) return void work()
   const tracker = core.sm.current
   const handedOn = tracker?.begin()
   core.rosters.whenLoaded(username, (failure) => {

@@ -121,7 +121,7 @@ export const announceTakenOver = (core: ServerCore, from: Session, stanza: XmlEl
   // message spared, which was most of what this path left for the old generation).
   const event = readCached(() => routedEvent(core, from, stanza, to, decision, false))
   if (event instanceof RosterNotLoaded)
-    return withRoster(
+    return void withRoster(
       core,
       event.username,
       () => announceTakenOver(core, from, stanza),
@@ -161,11 +161,11 @@ export const routeMessage = (
 ): void => {
   const owner = to.local
   if (owner !== undefined && to.domain === core.domain && core.rosters.isLoading(owner))
-    return routeAfterRosterLoad(core, owner, from, stanza, to)
+    return void routeAfterRosterLoad(core, owner, from, stanza, to)
   const decision = decideMessage(core, to, stanza.attrs.type)
   const event = readCached(() => routedEvent(core, from, stanza, to, decision))
   if (event instanceof RosterNotLoaded)
-    return routeAfterRosterLoad(core, event.username, from, stanza, to)
+    return void routeAfterRosterLoad(core, event.username, from, stanza, to)
   for (const hook of core.modules.messageRouted) if (hook(event) === "handled") return
   carryOut(core, event)
 }

@@ -362,7 +362,7 @@ export class ClientConnection implements Session, OpenConnection {
   /** Runs `action` now, or after the input held back while the roster loads. */
   private inOrder(action: () => void): void {
     const held = this.held
-    if (held === undefined) return action()
+    if (held === undefined) return void action()
     held.push(action)
     if (held.length > this.core.config.limits.max_waiting_stanzas) {
       this.held = undefined
@@ -372,7 +372,7 @@ export class ClientConnection implements Session, OpenConnection {
 
   private received(element: XmlElement): void {
     if (this.forward !== undefined) return void this.forward.received(element)
-    if (this.held !== undefined) return this.inOrder(() => this.received(element))
+    if (this.held !== undefined) return void this.inOrder(() => this.received(element))
     if (this.stage === "bound") {
       if (this.inbound.admit(element)) this.handleBound(element)
       return
@@ -495,7 +495,7 @@ export class ClientConnection implements Session, OpenConnection {
    * the session never wait for storage. Input arriving meanwhile waits in order.
    */
   private bind(iq: XmlElement, bind: XmlElement): void {
-    if (this.core.rosters.ready(this.username)) return this.bindResource(iq, bind)
+    if (this.core.rosters.ready(this.username)) return void this.bindResource(iq, bind)
     this.held = []
     this.core.rosters.whenLoaded(this.username, (outcome) => {
       const held = this.held ?? []

@@ -68,6 +68,11 @@ export interface ServerHandle {
   readonly storage: StorageShape
   /** The asynchronous repositories (issue 22); tests and tools use these. */
   readonly repositories: Repositories
+  /**
+   * The rosters in memory above `repositories.roster`: a roster change made while the server
+   * runs goes through `rosters.write`, so the sessions' cached rosters see it.
+   */
+  readonly rosters: Rosters
 }
 
 /** A started server (Promise facade). */
@@ -256,7 +261,7 @@ const program = (options: StartOptions) =>
       ports.component = yield* componentListener(core, component.host, component.port)
     yield* Effect.addFinalizer(() => shutdownStreams(core))
     logger.info("server-started", { domain: core.domain, ports })
-    return { core, ports, storage, repositories }
+    return { core, ports, storage, repositories, rosters }
   })
 
 /**
@@ -266,11 +271,12 @@ const program = (options: StartOptions) =>
 export const makeServer = (options: StartOptions) =>
   Effect.map(
     program(options),
-    ({ ports, storage, repositories, core }): ServerHandle => ({
+    ({ ports, storage, repositories, rosters, core }): ServerHandle => ({
       domain: core.domain,
       ports,
       storage,
       repositories,
+      rosters,
     }),
   )
 
@@ -293,13 +299,14 @@ export const startServer = async (options: StartOptions): Promise<RunningServer>
     await Effect.runPromise(Scope.close(scope, exit))
     throw Cause.squash(exit.cause)
   }
-  const { core, ports, storage, repositories } = exit.value
+  const { core, ports, storage, repositories, rosters } = exit.value
   let stopping: Promise<void> | undefined
   return {
     domain: core.domain,
     ports,
     storage,
     repositories,
+    rosters,
     stop: () => {
       stopping ??= Effect.runPromise(Scope.close(scope, Exit.void)).then(() =>
         core.logger.info("server-stopped", { domain: core.domain }),

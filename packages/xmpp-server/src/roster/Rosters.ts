@@ -190,8 +190,9 @@ export class Rosters implements RosterReader {
     return this.pinned.get(username) ?? this.recent.get(username)
   }
 
+  // Reads do not look for other processes' writes (`ready` does): a roster found ready stays
+  // readable for the rest of the work that checked it.
   private rosterOf(username: string): CachedRoster {
-    this.noticeExternalWrites()
     const roster = this.cached(username)
     if (roster === undefined) throw new RosterNotLoaded(username)
     return roster

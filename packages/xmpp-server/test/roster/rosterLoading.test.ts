@@ -36,7 +36,18 @@ const friend = (jid: string, subscription: RosterItem["subscription"] = "both"):
 
 beforeAll(async () => {
   test = await startTestServerIn(dataDir, options)
-  for (const name of ["alice", "bob", "carol", "dave", "olga", "stan", "rita", "uma"])
+  for (const name of [
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "olga",
+    "stan",
+    "rita",
+    "uma",
+    "vera",
+    "wade",
+  ])
     await test.addUser(name, `${name}-pass`)
 })
 afterEach(() => {
@@ -168,6 +179,44 @@ describe("an offline user's roster is read on its first use", () => {
     const text = await olga.waitFor(/<fin[\s\S]*?<\/iq>/, 10_000)
     expect(text).toContain("from a contact")
     expect(text).not.toContain("from a stranger")
+  })
+})
+
+describe("the AMP presence check (XEP-0079 §9) of an offline recipient", () => {
+  it("reads a roster never loaded before deciding, for a contact and for a stranger", async () => {
+    await storeRoster(test.server, "vera", [friend("rita@localhost", "from")])
+    const amp = (id: string) =>
+      // Not for the archive (so its "roster" preference does not read the roster first).
+      `<message to='vera@localhost' id='${id}'><body>hi</body>` +
+      "<no-permanent-store xmlns='urn:xmpp:hints'/>" +
+      "<amp xmlns='http://jabber.org/protocol/amp'>" +
+      "<rule condition='deliver' value='stored' action='notify'/></amp></message>"
+    const rita = await login("rita", "amp")
+    const stan = await login("stan", "amp")
+    rita.send(amp("a1"))
+    stan.send(amp("a2"))
+    // Rita may see Vera's presence: the rule applies (stored offline, notified).
+    const allowed = await rita.waitFor(/<message[^>]*id="a1"[\s\S]*?<\/message>/, 10_000)
+    expect(allowed).toMatch(/<message[^>]*id="a1"[\s\S]*?status="notify"/)
+    // Stan may not: a presence-revealing rule is refused.
+    const refused = await stan.waitFor(/<message[^>]*id="a2"[\s\S]*?<\/message>/, 10_000)
+    expect(refused).toMatch(/<message[^>]*id="a2"[\s\S]*?not-acceptable/)
+  })
+
+  it("routes an AMP message whose archiving depends on a roster never loaded", async () => {
+    await storeRoster(test.server, "wade", [friend("rita@localhost", "from")])
+    const rita = await login("rita", "amp-archive")
+    rita.send(
+      "<message to='wade@localhost' id='a3'><body>kept</body>" +
+        "<amp xmlns='http://jabber.org/protocol/amp'>" +
+        "<rule condition='deliver' value='stored' action='notify'/></amp></message>",
+    )
+    const allowed = await rita.waitFor(/<message[^>]*id="a3"[\s\S]*?<\/message>/, 10_000)
+    expect(allowed).toMatch(/<message[^>]*id="a3"[\s\S]*?status="notify"/)
+    // Wade's archive ("roster" preference, Rita is a contact) kept it.
+    const wade = await login("wade")
+    wade.send("<iq type='set' id='q'><query xmlns='urn:xmpp:mam:2'/></iq>")
+    expect(await wade.waitFor(/<fin[\s\S]*?<\/iq>/, 10_000)).toContain("kept")
   })
 })
 

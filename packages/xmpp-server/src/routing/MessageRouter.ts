@@ -163,9 +163,14 @@ export const routeMessage = (
   if (owner !== undefined && to.domain === core.domain && core.rosters.isLoading(owner))
     return void routeAfterRosterLoad(core, owner, from, stanza, to)
   const decision = decideMessage(core, to, stanza.attrs.type)
-  const event = readCached(() => routedEvent(core, from, stanza, to, decision))
-  if (event instanceof RosterNotLoaded)
-    return void routeAfterRosterLoad(core, event.username, from, stanza, to)
+  let event: MessageRoutedEvent
+  // Inline, not `readCached`: no closure per message on the hot path.
+  try {
+    event = routedEvent(core, from, stanza, to, decision)
+  } catch (error) {
+    if (!(error instanceof RosterNotLoaded)) throw error
+    return void routeAfterRosterLoad(core, error.username, from, stanza, to)
+  }
   for (const hook of core.modules.messageRouted) if (hook(event) === "handled") return
   carryOut(core, event)
 }

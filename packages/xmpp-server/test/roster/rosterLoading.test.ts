@@ -104,7 +104,7 @@ describe("a session's roster is loaded when it binds", () => {
     await storeRoster(test.server, "alice", items)
     const alice = await authenticated("alice")
     // Bind, roster get and initial presence in one write: the get waits for nothing.
-    alice.send(bindText("bind") + rosterGetText + "<presence/>")
+    alice.send(`${bindText("bind")}${rosterGetText}<presence/>`)
     expect(await replyWithId(alice, "bind")).toContain("alice@localhost/r")
     const roster = await replyWithId(alice, "roster")
     expect(roster).toMatch(/^<iq[^>]* type="result"/)

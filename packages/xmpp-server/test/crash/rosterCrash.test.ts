@@ -4,6 +4,9 @@
 // SIGKILL once about a third are answered. Every set the server answered with a result must be
 // in the database afterwards.
 import { afterAll, describe, expect, it } from "vitest"
+import { databaseFile } from "../../src/index.js"
+import { failed } from "../../src/storage/repositories/Outcome.js"
+import { openSqliteBackend } from "../../src/storage/sqlite/SqliteBackend.js"
 import { rawLogin } from "../helpers/rawSocket.js"
 import { countReplies, rosterSetText } from "../roster/rosterReplies.js"
 import { crashBed } from "./cliServer.js"
@@ -31,12 +34,16 @@ describe("roster crash safety", () => {
       Number(match[1]),
     )
     expect(answered.length).toBeGreaterThanOrEqual(1000)
-    const stored = bed.withStorage((storage) => {
-      const names = new Map(storage.roster.list("juliet").map((item) => [item.jid, item.name]))
-      return answered.filter(
-        (index) => names.get(`contact${index}@localhost`) === `Contact ${index}`,
-      )
-    })
+    // Read through the roster repository (a second connection; WAL lets it read after a kill).
+    const backend = await openSqliteBackend(databaseFile(bed.dataDir))
+    if (failed(backend)) throw backend
+    const items = await backend.roster.list("juliet")
+    await backend.close()
+    if (failed(items)) throw items
+    const names = new Map(items.map((item) => [item.jid, item.name]))
+    const stored = answered.filter(
+      (index) => names.get(`contact${index}@localhost`) === `Contact ${index}`,
+    )
     expect(stored.length).toBe(answered.length)
   }, 120_000)
 })

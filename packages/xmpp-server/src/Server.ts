@@ -27,6 +27,7 @@ import { builtinModules } from "./modules/builtinModules.js"
 import { ModuleHost } from "./modules/ModuleHost.js"
 import type { ServerModule } from "./modules/ServerModule.js"
 import { registerModule } from "./register/registerModule.js"
+import { Rosters } from "./roster/Rosters.js"
 import { decideMessage } from "./routing/Decide.js"
 import {
   announceTakenOver,
@@ -70,6 +71,11 @@ export interface ServerHandle {
   readonly storage: StorageShape
   /** The asynchronous repositories (issue 22); tests and tools use these. */
   readonly repositories: Repositories
+  /**
+   * The rosters in memory above `repositories.roster`: a roster change made while the server
+   * runs goes through `rosters.write`, so the sessions' cached rosters see it.
+   */
+  readonly rosters: Rosters
 }
 
 /** A started server (Promise facade). */
@@ -181,12 +187,16 @@ const program = (options: StartOptions) =>
     if (faults.mam_write || faults.offline_write || faults.socket_write_marker !== "")
       logger.warn("testing-faults-enabled", { faults })
     const modules = new ModuleHost(logger)
+    const rosters = new Rosters(repositories.roster, logger)
+    // After the modules' stop (finalizers run last first): roster writes they caused commit.
+    yield* Effect.addFinalizer(() => Effect.promise(() => rosters.flush()))
     const core: ServerCore = {
       domain: config.server.domain,
       config,
       storage,
       repositories,
       storageHealth: options.storageHealth,
+      rosters,
       logger,
       sessions: new SessionRegistry(),
       modules,
@@ -215,6 +225,7 @@ const program = (options: StartOptions) =>
             config,
             storage,
             repositories,
+            rosters,
             logger,
             send: (stanza) => {
               if (toComponent(core, stanza)) return
@@ -254,7 +265,7 @@ const program = (options: StartOptions) =>
       ports.component = yield* componentListener(core, component.host, component.port)
     yield* Effect.addFinalizer(() => shutdownStreams(core))
     logger.info("server-started", { domain: core.domain, ports })
-    return { core, ports, storage, repositories }
+    return { core, ports, storage, repositories, rosters }
   })
 
 /**
@@ -264,11 +275,12 @@ const program = (options: StartOptions) =>
 export const makeServer = (options: StartOptions) =>
   Effect.map(
     program(options),
-    ({ ports, storage, repositories, core }): ServerHandle => ({
+    ({ ports, storage, repositories, rosters, core }): ServerHandle => ({
       domain: core.domain,
       ports,
       storage,
       repositories,
+      rosters,
     }),
   )
 
@@ -291,13 +303,14 @@ export const startServer = async (options: StartOptions): Promise<RunningServer>
     await Effect.runPromise(Scope.close(scope, exit))
     throw Cause.squash(exit.cause)
   }
-  const { core, ports, storage, repositories } = exit.value
+  const { core, ports, storage, repositories, rosters } = exit.value
   let stopping: Promise<void> | undefined
   return {
     domain: core.domain,
     ports,
     storage,
     repositories,
+    rosters,
     stop: () => {
       stopping ??= Effect.runPromise(Scope.close(scope, Exit.void)).then(() =>
         core.logger.info("server-stopped", { domain: core.domain }),

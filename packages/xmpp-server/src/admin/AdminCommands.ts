@@ -40,6 +40,7 @@ const perform = (core: ServerCore, request: AdminRequest): AdminResponse => {
       text: "account deleted",
     })
     deleteUser(core.storage, core.domain, request.jid)
+    core.rosters.forget(username)
     return carriedOut(request, core, username, ended)
   }
   changePassword(core.storage, core.domain, request.jid, request.password)

@@ -8,11 +8,13 @@ import type { Element } from "@xmpp/xml"
 import type {
   AmpHost,
   DeliveryConfirmation,
+  HostAnswer,
   HostExtension,
   HostRouting,
 } from "@xmpp-amp/server-plugin"
 import { type Jid, parseJid } from "../jid/Jid.js"
 import type { ModuleApi } from "../modules/ServerModule.js"
+import { RosterNotLoaded, readCached } from "../roster/Rosters.js"
 import { availableSessions } from "../routing/Decide.js"
 import type { RouteDecision } from "../routing/RouteDecision.js"
 import type { Session } from "../session/Session.js"
@@ -50,12 +52,17 @@ const UNKNOWN_RECIPIENT = (recipient: string): HostRouting => ({
   wouldArchive: false,
 })
 
-/** The plugin's view of the server's routing decision for `message` to `to`. */
+/**
+ * The plugin's view of the server's routing decision for `message` to `to`. The archive's
+ * "roster" preference reads the recipient's cached roster (throws `RosterNotLoaded` when it is
+ * not in memory); `rosterReadable` false: it could not be read, so the archive says no.
+ */
 const routingOf = (
   api: ModuleApi,
   message: XmlElement,
   to: Jid,
   decision: RouteDecision,
+  rosterReadable = true,
 ): HostRouting => {
   const local =
     decision.kind === "sessions" ||
@@ -80,7 +87,10 @@ const routingOf = (
           : "other-resources",
     wouldStoreOffline: local && offline?.accepts(message) === true,
     wouldArchive:
-      local && to.local !== undefined && archive?.accepts(to.local, sender, message) === true,
+      local &&
+      rosterReadable &&
+      to.local !== undefined &&
+      archive?.accepts(to.local, sender, message) === true,
   }
 }
 
@@ -140,26 +150,42 @@ export const serverAmpHost = (
   const write = (session: Session, stanza: XmlElement): boolean => api.deliver(session, stanza)
   let lastRouting: HostRouting | undefined
   let lastDecision: RouteDecision | undefined
+  // Answered at once (`HostAnswer`): no promise and no event-loop turn per message, except
+  // when the recipient's roster must be read first (an offline recipient, once).
+  const route = (message: Element): HostAnswer<HostRouting> => {
+    const stanza = asXml(message)
+    const to = parseJid(stanza.attrs.to ?? "")
+    if (to === undefined) return UNKNOWN_RECIPIENT(stanza.attrs.to ?? "")
+    const decision = api.decide(to, stanza.attrs.type)
+    const answer = readCached(() => routingOf(api, stanza, to, decision))
+    if (answer instanceof RosterNotLoaded)
+      return api.rosters
+        .load(answer.username)
+        .then((loaded) =>
+          failed(loaded) ? routingOf(api, stanza, to, decision, false) : route(message),
+        )
+    lastRouting = answer
+    lastDecision = decision
+    return answer
+  }
+  /** XEP-0079 §9: the recipient's roster gives the sender a presence subscription. */
+  const subscribed = (username: string, sender: string): boolean => {
+    const item = api.rosters.get(username, sender)
+    return item?.subscription === "from" || item?.subscription === "both"
+  }
   return {
     domain: api.domain,
     now: () => Date.now(),
-    // Answered at once (`HostAnswer`): no promise and no event-loop turn per message.
-    route: (message) => {
-      const stanza = asXml(message)
-      const to = parseJid(stanza.attrs.to ?? "")
-      if (to === undefined) return UNKNOWN_RECIPIENT(stanza.attrs.to ?? "")
-      const decision = api.decide(to, stanza.attrs.type)
-      const answer = routingOf(api, stanza, to, decision)
-      lastRouting = answer
-      lastDecision = decision
-      return answer
-    },
+    route,
     maySeePresence: (sender, recipient) => {
       if (sender === recipient) return true
       const username = localpart(recipient)
       if (username === undefined) return false
-      const item = api.storage.roster.get(username, sender)
-      return item?.subscription === "from" || item?.subscription === "both"
+      if (api.rosters.ready(username)) return subscribed(username, sender)
+      // An offline recipient's roster: read once (then kept in memory); unreadable says no.
+      return api.rosters
+        .load(username)
+        .then((loaded) => !failed(loaded) && subscribed(username, sender))
     },
     deliver: (message, confirm: DeliveryConfirmation, routed?: HostRouting) => {
       const stanza = asXml(message)

@@ -5,6 +5,7 @@ import type { ComponentRouter } from "../components/ComponentRouter.js"
 import type { ServerConfig } from "../config/ServerConfig.js"
 import type { Logger } from "../log/Logger.js"
 import type { ModuleHost } from "../modules/ModuleHost.js"
+import type { Rosters } from "../roster/Rosters.js"
 import type { SessionCloseReason } from "../session/Session.js"
 import type { SessionRegistry } from "../session/SessionRegistry.js"
 import type { SmRuntime } from "../sm/SmRuntime.js"
@@ -44,6 +45,8 @@ export interface ServerCore {
   readonly repositories: Repositories
   /** Whether the storage answers (src/storage/StorageHealth.ts); absent: always up. */
   readonly storageHealth?: StorageHealthView | undefined
+  /** The rosters in memory above `repositories.roster` (src/roster/Rosters.ts). */
+  readonly rosters: Rosters
   readonly logger: Logger
   readonly sessions: SessionRegistry
   readonly modules: ModuleHost

@@ -31,7 +31,7 @@ export const mamModule: ServerModule = {
     const expiresAfter = options.duration("archive_expires_after", defaultArchiveExpiry)
     const archive = await openMamTable({
       archive: api.repositories.archive,
-      storage: api.storage,
+      rosters: api.rosters,
       domain: api.domain,
       defaultMode: options.choice("default", "always", ["always", "roster", "never"]),
       maxBytes: options.integer("max_bytes_per_user", defaultArchiveBytes, 0),

@@ -15,6 +15,7 @@ import type { TestingFaults } from "../config/ServerConfig.js"
 import { faultText, injectFault } from "../faults/Faults.js"
 import { parseJid } from "../jid/Jid.js"
 import type { Logger } from "../log/Logger.js"
+import type { RosterReader } from "../roster/Rosters.js"
 import type { ArchiveStore, StoreResult } from "../routing/MessageStores.js"
 import type {
   ArchiveAppend,
@@ -26,7 +27,6 @@ import type {
 } from "../storage/repositories/ArchiveRepository.js"
 import { failed, type Outcome } from "../storage/repositories/Outcome.js"
 import { WriteBatcher } from "../storage/repositories/WriteBatcher.js"
-import type { StorageShape } from "../storage/Storage.js"
 import { usageTriggersSql } from "../storage/usageTriggers.js"
 import { serialize } from "../xml/Xml.js"
 import { archivable, type MamDefault, type MamPrefs, prefsAllow } from "./MamPolicy.js"
@@ -65,8 +65,12 @@ export type ArchivedRow = ArchivedCopy
 /** What the table needs from the server. */
 export interface MamTableOptions {
   readonly archive: ArchiveRepository
-  /** For the `roster` archiving default: whether the owner has the peer in the roster. */
-  readonly storage: { readonly roster: Pick<StorageShape["roster"], "get"> }
+  /**
+   * The users' rosters, for the "roster" default (a cached read: throws `RosterNotLoaded` for
+   * an owner whose roster is not in memory, so the router loads it first). Absent: no contact
+   * counts as in the roster (the archive tested alone).
+   */
+  readonly rosters?: Pick<RosterReader, "get">
   readonly domain: string
   readonly defaultMode: MamDefault
   /** Bytes (UTF-8 of the archived stanzas) one user's archive may hold; 0: no limit. */
@@ -101,7 +105,7 @@ export interface MamTable extends ArchiveStore {
  * user's preferences. Example: `const table = await openMamTable(options)`.
  */
 export const openMamTable = async (options: MamTableOptions): Promise<Outcome<MamTable>> => {
-  const { archive: repository, storage, domain, faults, logger, maxBytes, expiresAfter } = options
+  const { archive: repository, domain, faults, logger, maxBytes, expiresAfter } = options
   const now = options.now ?? Date.now
   const stored = await repository.allPrefs()
   if (failed(stored)) return stored
@@ -165,7 +169,7 @@ export const openMamTable = async (options: MamTableOptions): Promise<Outcome<Ma
     },
     accepts: (owner, peer, stanza) =>
       archivable(stanza) &&
-      prefsAllow(prefs(owner), peer, () => storage.roster.get(owner, peer) !== undefined),
+      prefsAllow(prefs(owner), peer, () => options.rosters?.get(owner, peer) !== undefined),
     flush,
     expiredBefore,
     query: async (owner, query) => {

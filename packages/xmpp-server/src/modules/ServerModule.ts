@@ -6,6 +6,7 @@
 import type { ServerConfig } from "../config/ServerConfig.js"
 import type { Jid } from "../jid/Jid.js"
 import type { Logger } from "../log/Logger.js"
+import type { RosterReader } from "../roster/Rosters.js"
 import type {
   ArchiveStore,
   MessageStores,
@@ -137,6 +138,8 @@ export interface ModuleApi {
   readonly storage: StorageShape
   /** The asynchronous repositories of the configured backend (src/storage/repositories). */
   readonly repositories: Repositories
+  /** The users' rosters: synchronous reads of cached ones, `load` for the others. */
+  readonly rosters: RosterReader
   readonly logger: Logger
   /** Routes a stanza as the server (no `stanzaReceived`; `messageRouted` runs with `from` undefined). */
   send(stanza: XmlElement): void

@@ -33,7 +33,7 @@ export const priorityOf = (presence: XmlElement): number => {
 
 /** True when `contact` gets the user's broadcasts anyway (no need to track directed presence). */
 const isSubscriber = (core: ServerCore, session: Session, contact: string): boolean => {
-  const item = core.storage.roster.get(session.username, contact)
+  const item = core.rosters.get(session.username, contact)
   return item !== undefined && receivesPresence(item)
 }
 

@@ -41,7 +41,7 @@ export const broadcastPresence = (
   session: Session,
   presence: XmlElement,
 ): void => {
-  for (const item of core.storage.roster.list(session.username))
+  for (const item of core.rosters.list(session.username))
     if (receivesPresence(item) && isLocal(core, item.jid) && item.jid !== session.bare)
       presenceToAccount(core, item.jid, presence)
   presenceToAccount(core, session.bare, presence)
@@ -54,7 +54,7 @@ export const answerProbes = (core: ServerCore, session: Session): void => {
     other.presence.attrs.to = session.full
     session.sendSerialized(other.presence, presenceText(other.presence, session.full))
   }
-  for (const item of core.storage.roster.list(session.username)) {
+  for (const item of core.rosters.list(session.username)) {
     if (seesPresence(item) && isLocal(core, item.jid))
       for (const other of core.sessions.ofBare(item.jid)) deliver(other)
     if (item.pending_in !== undefined) {

@@ -2,10 +2,12 @@
 // (outbound, with roster push), then the recipient's side (inbound: roster push, delivery
 // or storage of the request, auto-reply, and the presence exchange on approval/cancel).
 // Subscriptions to other domains are dropped: the server has no server-to-server links.
+// An offline contact's roster is read (once, then kept in memory) before its side runs.
 import type { ServerCore } from "../core/ServerCore.js"
 import type { Jid } from "../jid/Jid.js"
 import { rosterFull, rosterFullCondition, rosterFullText } from "../roster/RosterLimit.js"
 import { saveAndPush } from "../roster/RosterPush.js"
+import { withRoster } from "../roster/WithRoster.js"
 import { errorReply } from "../routing/StanzaError.js"
 import type { Session } from "../session/Session.js"
 import type { RosterItem } from "../storage/Storage.js"
@@ -67,7 +69,31 @@ export const sendSubscriptionToContact = (
     { xmlns: NS_CLIENT, from: senderBare, to: recipientBare, type },
     original?.getChildElements(),
   )
-  const before = core.storage.roster.get(username, senderBare)
+  // The contact may be offline with a roster not in memory: read once, in order per contact.
+  withRoster(
+    core,
+    username,
+    () => receiveSubscription(core, username, senderBare, recipientBare, type, stanza),
+    () => {
+      const error = errorReply(stanza, "internal-server-error", {
+        type: "wait",
+        text: "the contact's roster could not be read; try again later",
+      })
+      if (error !== undefined) presenceToAccount(core, senderBare, error)
+    },
+  )
+}
+
+/** The inbound side once the recipient's roster is in memory. */
+const receiveSubscription = (
+  core: ServerCore,
+  username: string,
+  senderBare: string,
+  recipientBare: string,
+  type: SubscriptionType,
+  stanza: XmlElement,
+): void => {
+  const before = core.rosters.get(username, senderBare)
   if (type === "subscribe" && autoApproves(before)) {
     sendSubscriptionToContact(core, recipientBare, senderBare, "subscribed")
     return
@@ -99,7 +125,7 @@ export const handleOutboundSubscription = (
 ): void => {
   const contact = to.bare
   if (contact === session.bare) return
-  const before = core.storage.roster.get(session.username, contact)
+  const before = core.rosters.get(session.username, contact)
   const outcome = applyOutbound(before, contact, type)
   if (addsItem(before, outcome) && rosterFull(core, session.username, contact)) {
     const error = errorReply(stanza, rosterFullCondition, {

@@ -150,6 +150,7 @@ export const registerWhileLoggedIn = (
   const bare = `${username}@${core.domain}`
   if (query.getChild("remove") !== undefined) {
     core.storage.users.delete(username)
+    core.rosters.forget(username)
     core.logger.info("account-removed", { username })
     setImmediate(() => {
       for (const session of core.sessions.ofBare(bare))

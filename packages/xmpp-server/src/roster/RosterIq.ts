@@ -1,8 +1,9 @@
 // RFC 6121 §2: roster get (§2.2), set (§2.3) and remove (§2.5), with pushes to the
-// account's interested sessions. Roster versioning (§2.6) is not offered. A set or remove
-// changes the cached roster at once and is committed with the other roster writes of the
-// event-loop turn (src/storage/RosterWriteBatch.ts): the result and the pushes go out, and the
-// XEP-0198 ack of the set is released, only once the change is durable (issue 25 item 2).
+// account's interested sessions. Roster versioning (§2.6) is not offered. The session's roster
+// is in memory (loaded when it bound, src/roster/Rosters.ts); a set or remove changes it at
+// once and is committed with the other roster writes of the event-loop turn: the result and
+// the pushes go out, and the XEP-0198 ack of the set is released, only once the change is
+// durable (issue 25 item 2). A roster that cannot be read answers `internal-server-error`.
 import type { ServerCore } from "../core/ServerCore.js"
 import { parseJid } from "../jid/Jid.js"
 import { emptyItem, isHidden } from "../presence/Subscription.js"
@@ -16,15 +17,41 @@ import { rosterFull, rosterFullCondition, rosterFullText } from "./RosterLimit.j
 import { pushItem } from "./RosterPush.js"
 import { rosterResultText } from "./RosterText.js"
 import { rosterItemXml } from "./RosterXml.js"
+import { withRoster } from "./WithRoster.js"
 
 const fail = (iq: XmlElement, condition: string, text: string): XmlElement =>
   errorReply(iq, condition, { text }) ?? iq
 
 /**
  * Answers a roster IQ from the account's own session: "answered" once the reply was sent, or
- * will be once the change is durable.
+ * will be once the roster is read or the change is durable.
  */
 export const handleRosterIq = (
+  core: ServerCore,
+  session: Session,
+  iq: XmlElement,
+): XmlElement | "answered" => {
+  if (core.rosters.ready(session.username)) return answerRosterIq(core, session, iq)
+  // Not cached (its load at bind failed, or it is being read again): wait for it.
+  withRoster(
+    core,
+    session.username,
+    () => {
+      const reply = answerRosterIq(core, session, iq)
+      if (reply !== "answered") session.send(reply)
+    },
+    () => {
+      const error = errorReply(iq, "internal-server-error", {
+        type: "wait",
+        text: "the roster could not be read; try again later",
+      })
+      if (error !== undefined) session.send(error)
+    },
+  )
+  return "answered"
+}
+
+const answerRosterIq = (
   core: ServerCore,
   session: Session,
   iq: XmlElement,
@@ -34,7 +61,7 @@ export const handleRosterIq = (
     return fail(iq, "bad-request", "expected <query xmlns='jabber:iq:roster'/>")
   if (iq.attrs.type === "get") {
     session.rosterRequested = true
-    const items = core.storage.roster.list(session.username)
+    const items = core.rosters.list(session.username)
     // Written as text: thousands of items as elements cost tens of milliseconds.
     session.sendSerialized(iqResult(iq), rosterResultText(iq, items))
     return "answered"
@@ -46,7 +73,7 @@ export const handleRosterIq = (
   const contact = parseJid(element.attrs.jid ?? "")
   if (contact === undefined || contact.resource !== undefined)
     return fail(iq, "bad-request", "the item needs a bare JID")
-  const existing = core.storage.roster.get(session.username, contact.bare)
+  const existing = core.rosters.get(session.username, contact.bare)
   if (element.attrs.subscription === "remove") {
     if (existing === undefined) return fail(iq, "item-not-found", "no such roster item")
     removeItem(core, session, contact.bare)
@@ -75,7 +102,7 @@ const currentPush = (
   change: RosterChange,
   contact: string,
 ): XmlElement => {
-  const item = core.storage.roster.get(username, contact)
+  const item = core.rosters.get(username, contact)
   return item === undefined || (change.kind === "remove" && isHidden(item))
     ? xml("item", { jid: contact, subscription: "remove" })
     : rosterItemXml(item)
@@ -93,7 +120,7 @@ const commitThenAnswer = (
 ): void => {
   const contact = change.kind === "put" ? change.item.jid : change.contact
   const handedOn = core.sm.current?.begin()
-  core.storage.roster.write(session.username, change, (outcome) => {
+  core.rosters.write(session.username, change, (outcome) => {
     if (outcome.ok) {
       session.send(iqResult(iq))
       pushItem(core, session.bare, currentPush(core, session.username, change, contact))
@@ -107,7 +134,7 @@ const commitThenAnswer = (
 
 /** RFC 6121 §2.5.2: cancel both directions of the subscription before the item is deleted. */
 const removeItem = (core: ServerCore, session: Session, contact: string): void => {
-  const item = core.storage.roster.get(session.username, contact)
+  const item = core.rosters.get(session.username, contact)
   if (item === undefined) return
   if (item.subscription === "to" || item.subscription === "both" || item.ask_out)
     sendSubscriptionToContact(core, session.bare, contact, "unsubscribe")

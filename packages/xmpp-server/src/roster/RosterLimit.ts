@@ -16,5 +16,5 @@ export const rosterFullText = (core: ServerCore): string =>
 
 /** True when adding `contact` would take `username`'s roster past `max_roster_items`. */
 export const rosterFull = (core: ServerCore, username: string, contact: string): boolean =>
-  core.storage.roster.count(username) >= core.config.server.max_roster_items &&
-  core.storage.roster.get(username, contact) === undefined
+  core.rosters.count(username) >= core.config.server.max_roster_items &&
+  core.rosters.get(username, contact) === undefined

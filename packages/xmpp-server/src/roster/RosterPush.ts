@@ -31,11 +31,11 @@ export const saveAndPush = (
     handedOn?.()
   }
   if (after === undefined) {
-    core.storage.roster.write(username, { kind: "remove", contact }, settled)
+    core.rosters.write(username, { kind: "remove", contact }, settled)
     if (before !== undefined && !isHidden(before))
       pushItem(core, bare, xml("item", { jid: contact, subscription: "remove" }))
     return
   }
-  core.storage.roster.write(username, { kind: "put", item: after }, settled)
+  core.rosters.write(username, { kind: "put", item: after }, settled)
   if (!isHidden(after)) pushItem(core, bare, rosterItemXml(after))
 }

@@ -1,11 +1,14 @@
 // RFC 6121 §8.5 message routing: decide, let modules see (and possibly take over) the
 // decision, then carry it out: archive the copies (XEP-0313, with the XEP-0359 stanza-id on
 // the recipient's copy), deliver to the chosen sessions (serialised once), or store offline
-// (XEP-0160), or bounce to the sender.
+// (XEP-0160), or bounce to the sender. A message to an offline account whose archive
+// preference needs its roster waits (in order) for that roster to be read once.
 import { randomBytes } from "node:crypto"
 import type { ServerCore } from "../core/ServerCore.js"
 import { type Jid, parseJid } from "../jid/Jid.js"
 import type { MessageRoutedEvent } from "../modules/ServerModule.js"
+import { RosterNotLoaded, readCached } from "../roster/Rosters.js"
+import { withRoster } from "../roster/WithRoster.js"
 import type { Session } from "../session/Session.js"
 import { serialize, type XmlElement } from "../xml/Xml.js"
 import { decideMessage } from "./Decide.js"
@@ -140,9 +143,38 @@ export const announceTakenOver = (core: ServerCore, from: Session, stanza: XmlEl
   const decision = decideMessage(core, to, stanza.attrs.type)
   // Delivered or stored already: no store will ask for its key (a WeakMap entry per AMP
   // message spared, which was most of what this path left for the old generation).
-  const event = routedEvent(core, from, stanza, to, decision, false)
+  const event = readCached(() => routedEvent(core, from, stanza, to, decision, false))
+  if (event instanceof RosterNotLoaded)
+    return void withRoster(
+      core,
+      event.username,
+      () => announceTakenOver(core, from, stanza),
+      () => undefined,
+    )
   announceCarriedOut(core, event, decision.kind === "sessions" ? decision.sessions : [])
 }
+
+/**
+ * Routes `stanza` once `username`'s roster is in memory (the archive's "roster" preference of
+ * an offline recipient reads it): behind the earlier messages waiting for it, in order.
+ */
+const routeAfterRosterLoad = (
+  core: ServerCore,
+  username: string,
+  from: Session | undefined,
+  stanza: XmlElement,
+  to: Jid,
+): void =>
+  withRoster(
+    core,
+    username,
+    () => routeMessage(core, from, stanza, to),
+    () =>
+      bounce(core, stanza, "internal-server-error", {
+        text: "the recipient's roster could not be read; try again later",
+        type: "wait",
+      }),
+  )
 
 /** Routes a message from a session (`from` set) or from the server/module (`from` undefined). */
 export const routeMessage = (
@@ -151,8 +183,18 @@ export const routeMessage = (
   stanza: XmlElement,
   to: Jid,
 ): void => {
+  const owner = to.local
+  if (owner !== undefined && to.domain === core.domain && core.rosters.isLoading(owner))
+    return void routeAfterRosterLoad(core, owner, from, stanza, to)
   const decision = decideMessage(core, to, stanza.attrs.type)
-  const event = routedEvent(core, from, stanza, to, decision)
+  let event: MessageRoutedEvent
+  // Inline, not `readCached`: no closure per message on the hot path.
+  try {
+    event = routedEvent(core, from, stanza, to, decision)
+  } catch (error) {
+    if (!(error instanceof RosterNotLoaded)) throw error
+    return void routeAfterRosterLoad(core, error.username, from, stanza, to)
+  }
   for (const hook of core.modules.messageRouted) if (hook(event) === "handled") return
   carryOut(core, event)
 }

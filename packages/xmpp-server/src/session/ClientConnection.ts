@@ -14,6 +14,7 @@ import { SaslNegotiation } from "../sasl/SaslNegotiation.js"
 import { SmControl } from "../sm/SmControl.js"
 import { NS_SM, parseH, type SmStream, type Unacked } from "../sm/SmStream.js"
 import { loginRefusal } from "../storage/loginRefusal.js"
+import { failed } from "../storage/repositories/Outcome.js"
 import { streamFeatures, tlsMissing } from "../stream/Features.js"
 import { streamFooter, streamHeader } from "../stream/Framing.js"
 import {
@@ -70,6 +71,10 @@ export class ClientConnection implements Session, OpenConnection {
   private hibernation: NodeJS.Timeout | undefined
   /** `[limits]`: the session's stanza rate and its address's byte rate (src/limits). */
   private readonly inbound: InboundGate
+  /** Input held back, in order, while the roster loads before binding (undefined otherwise). */
+  private held: Array<() => void> | undefined = undefined
+  /** True while this session holds its account's roster in memory (src/roster/Rosters.ts). */
+  private rosterPinned = false
 
   constructor(
     private readonly core: ServerCore,
@@ -283,11 +288,15 @@ export class ClientConnection implements Session, OpenConnection {
         // After the elements still waiting for their turn (src/limits/InboundGate.ts).
         onClose: () => {
           if (!this.discarded(parser, "stream end"))
-            (this.forward ?? this).inbound.afterInput(() => this.close("closed"))
+            this.inOrder(() =>
+              (this.forward ?? this).inbound.afterInput(() => this.close("closed")),
+            )
         },
         onError: (condition, text) => {
           if (!this.discarded(parser, condition))
-            (this.forward ?? this).inbound.afterInput(() => this.fail(condition, text))
+            this.inOrder(() =>
+              (this.forward ?? this).inbound.afterInput(() => this.fail(condition, text)),
+            )
         },
       },
       this.transport.framing,
@@ -359,8 +368,20 @@ export class ClientConnection implements Session, OpenConnection {
     )
   }
 
+  /** Runs `action` now, or after the input held back while the roster loads. */
+  private inOrder(action: () => void): void {
+    const held = this.held
+    if (held === undefined) return void action()
+    held.push(action)
+    if (held.length > this.core.config.limits.max_waiting_stanzas) {
+      this.held = undefined
+      this.fail("policy-violation", "too many stanzas waiting for the resource binding")
+    }
+  }
+
   private received(element: XmlElement): void {
     if (this.forward !== undefined) return void this.forward.received(element)
+    if (this.held !== undefined) return void this.inOrder(() => this.received(element))
     if (this.stage === "bound") {
       if (this.inbound.admit(element)) this.handleBound(element)
       return
@@ -477,8 +498,30 @@ export class ClientConnection implements Session, OpenConnection {
     return iq
   }
 
-  /** RFC 6120 §7.6–7.7: bind the requested resource (or a generated one). */
+  /**
+   * RFC 6120 §7.6–7.7: bind the requested resource (or a generated one), once the account's
+   * roster is in memory (read now when it is not), so that presence and roster requests of
+   * the session never wait for storage. Input arriving meanwhile waits in order.
+   */
   private bind(iq: XmlElement, bind: XmlElement): void {
+    if (this.core.rosters.ready(this.username)) return void this.bindResource(iq, bind)
+    this.held = []
+    this.core.rosters.whenLoaded(this.username, (outcome) => {
+      const held = this.held ?? []
+      this.held = undefined
+      if (this.closed || this.stage !== "negotiating") return
+      if (failed(outcome)) {
+        const error = errorReply(this.stamped(iq), "internal-server-error", {
+          type: "wait",
+          text: "the roster could not be read; try again later",
+        })
+        if (error !== undefined) this.write(serialize(error))
+      } else this.bindResource(iq, bind)
+      for (const action of held) action()
+    })
+  }
+
+  private bindResource(iq: XmlElement, bind: XmlElement): void {
     const choice = chooseResource(this.core, this.bare, bind)
     if (choice.kind === "refuse") {
       const error = errorReply(this.stamped(iq), choice.condition, { text: choice.text })
@@ -491,6 +534,8 @@ export class ClientConnection implements Session, OpenConnection {
     this.stage = "bound"
     clearTimeout(this.authTimer)
     this.ticket.release()
+    this.core.rosters.pin(this.username)
+    this.rosterPinned = true
     const replaced = this.core.sessions.add(this)
     if (replaced !== undefined) {
       sessionEnded(this.core, replaced)
@@ -609,6 +654,8 @@ export class ClientConnection implements Session, OpenConnection {
     if (this.full === "" || this.unregistered) return
     this.unregistered = true
     if (this.core.sessions.remove(this)) sessionEnded(this.core, this)
+    if (this.rosterPinned) this.core.rosters.unpin(this.username)
+    this.rosterPinned = false
   }
 
   private sessionClosedHooks(): void {

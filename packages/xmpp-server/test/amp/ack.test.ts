@@ -20,8 +20,8 @@ beforeAll(async () => {
     },
   })
   for (const user of ["alice", "bob", "carl"]) await server.addUser(user, `${user}-pass`)
-  befriend(server, "alice", "bob")
-  befriend(server, "alice", "carl")
+  await befriend(server, "alice", "bob")
+  await befriend(server, "alice", "carl")
   alice = await login(server, "alice", "desk", 0)
 }, 30_000)
 

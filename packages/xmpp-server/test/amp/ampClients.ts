@@ -1,7 +1,7 @@
 // Helpers of the AMP (XEP-0079) end-to-end tests: AMP messages and rules as a client writes
 // them, subscriptions seeded in the roster, waiting for the AMP reply with a given id.
 import { expect } from "vitest"
-import { type XmlElement, xml } from "../../src/index.js"
+import { type RosterItem, type XmlElement, xml } from "../../src/index.js"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
 import { login, pause, roundTrip } from "../offline/clients.js"
@@ -47,18 +47,29 @@ export const ampMessage = (
     ),
   )
 
+/**
+ * Stores `item` in `owner`'s roster through the server's rosters (so a cached roster sees it)
+ * and resolves once it is committed; rejects when the write failed.
+ */
+const putItem = (server: TestServer, owner: string, item: RosterItem): Promise<void> =>
+  new Promise((resolve, reject) =>
+    server.server.rosters.write(owner, { kind: "put", item }, (outcome) =>
+      outcome.ok ? resolve() : reject(outcome.error),
+    ),
+  )
+
 /** Makes `a` and `b` (usernames) subscribed both ways in the stored rosters. */
-export const befriend = (server: TestServer, a: string, b: string): void => {
-  const item = (contact: string) => ({
+export const befriend = async (server: TestServer, a: string, b: string): Promise<void> => {
+  const item = (contact: string): RosterItem => ({
     jid: `${contact}@${server.domain}`,
     name: undefined,
-    subscription: "both" as const,
+    subscription: "both",
     ask_out: false,
     pending_in: undefined,
     groups: [],
   })
-  server.server.storage.roster.put(a, item(b))
-  server.server.storage.roster.put(b, item(a))
+  await putItem(server, a, item(b))
+  await putItem(server, b, item(a))
 }
 
 /** Puts `contact` in `owner`'s stored roster with `subscription` (one direction only). */
@@ -67,8 +78,8 @@ export const subscribe = (
   owner: string,
   contact: string,
   subscription: "from" | "to",
-): void => {
-  server.server.storage.roster.put(owner, {
+): Promise<void> =>
+  putItem(server, owner, {
     jid: `${contact}@${server.domain}`,
     name: undefined,
     subscription,
@@ -76,7 +87,6 @@ export const subscribe = (
     pending_in: undefined,
     groups: [],
   })
-}
 
 /** The AMP reply (or error) with this id that reached `client`. */
 export const replyTo = (client: TestClient, id: string, timeoutMs = 3000): Promise<XmlElement> =>
@@ -253,9 +263,9 @@ export const startMatrixServer = async (storage: Storage): Promise<MatrixServer>
   })
   for (const user of ["alice", "bob", "carol", "dave", "eve", "frank", "greg", "hank"])
     await server.addUser(user, `${user}-pass`)
-  for (const friend of ["bob", "carol", "dave", "frank"]) befriend(server, "alice", friend)
-  subscribe(server, "greg", "alice", "from")
-  subscribe(server, "hank", "alice", "to")
+  for (const friend of ["bob", "carol", "dave", "frank"]) await befriend(server, "alice", friend)
+  await subscribe(server, "greg", "alice", "from")
+  await subscribe(server, "hank", "alice", "to")
   const alice = await login(server, "alice", "desk", 0)
   const sessions = new Map<Session, TestClient>([
     ["bob", await login(server, "bob", "phone", 0)],

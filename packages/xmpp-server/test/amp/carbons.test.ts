@@ -15,8 +15,8 @@ const clients: Array<TestClient> = []
 beforeAll(async () => {
   test = await startTestServer({ config: { modules: { mam: { enabled: false } } } })
   for (const name of ["alice", "bob", "dave"]) await test.addUser(name, `${name}-pass`)
-  befriend(test, "alice", "bob")
-  befriend(test, "alice", "dave")
+  await befriend(test, "alice", "bob")
+  await befriend(test, "alice", "dave")
 })
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.stop()))

@@ -26,7 +26,7 @@ const start = async (offlineWrite: boolean) => {
   })
   servers.push(server)
   for (const user of ["alice", "bob"]) await server.addUser(user, `${user}-pass`)
-  befriend(server, "alice", "bob")
+  await befriend(server, "alice", "bob")
   const alice = await login(server, "alice", "desk", 0)
   const bob = await login(server, "bob", "phone", 0)
   clients.push(alice, bob)

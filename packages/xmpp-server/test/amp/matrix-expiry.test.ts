@@ -65,7 +65,7 @@ const observe = async (storage: Storage): Promise<Observed> => {
   })
   servers.push(server)
   for (const user of ["alice", "erin"]) await server.addUser(user, `${user}-pass`)
-  befriend(server, "alice", "erin")
+  await befriend(server, "alice", "erin")
   const alice = await login(server, "alice", "desk", 0)
   clients.push(alice)
   const due = Date.now() + dueInSeconds * 1000

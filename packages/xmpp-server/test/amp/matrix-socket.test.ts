@@ -75,7 +75,7 @@ storages.forEach((storage, s) => {
       await server.addUser("alice", "alice-pass")
       for (const n of cases.keys()) {
         await server.addUser(`doomed${n}`, `doomed${n}-pass`)
-        befriend(server, "alice", `doomed${n}`)
+        await befriend(server, "alice", `doomed${n}`)
       }
       alice = await login(server, "alice", "desk", 0)
       doomed.push(

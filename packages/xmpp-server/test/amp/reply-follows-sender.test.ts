@@ -23,7 +23,7 @@ afterEach(async () => {
 const started = async (): Promise<TestServer> => {
   server = await startTestServer({ config: { modules: { amp: { expiry_check_ms: 50 } } } })
   for (const user of ["alice", "erin"]) await server.addUser(user, `${user}-pass`)
-  befriend(server, "alice", "erin")
+  await befriend(server, "alice", "erin")
   return server
 }
 

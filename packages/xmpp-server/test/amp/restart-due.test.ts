@@ -40,7 +40,7 @@ const online = async (server: TestServer, username: string, resource: string) =>
 it("fires at start, before clients are accepted: a sender who logs in at once gets the alert", async () => {
   const first = await start(50)
   for (const user of ["frank", "gina"]) await first.addUser(user, `${user}-pass`)
-  befriend(first, "frank", "gina")
+  await befriend(first, "frank", "gina")
   const phone = await online(first, "frank", "phone")
   // Due once the first server has surely stopped (it would fire the rule itself otherwise).
   const due = Date.now() + 1500

@@ -64,7 +64,7 @@ describe("expire-at across a restart", () => {
   it("fires after the restart for a rule due while stopped; a rule not due lets the message through", async () => {
     const first = await start()
     for (const user of ["alice", "dave"]) await first.addUser(user, `${user}-pass`)
-    befriend(first, "alice", "dave")
+    await befriend(first, "alice", "dave")
     const alice = await online(first, "alice", "desk")
     const late = [rule("expire-at", inSeconds(0.8), "alert")]
     const early = [rule("expire-at", inSeconds(30), "alert")]
@@ -135,7 +135,7 @@ describe("slixmpp", () => {
   it("sends an AMP message and gets the notify reply, and an error for a stranger", async () => {
     const server = await start()
     for (const user of ["sli", "bob", "eve"]) await server.addUser(user, `${user}-pass`)
-    befriend(server, "sli", "bob")
+    await befriend(server, "sli", "bob")
     const bob = await online(server, "bob", "phone")
     const rules = [{ condition: "deliver", value: "direct", action: "notify" }]
     const common = {

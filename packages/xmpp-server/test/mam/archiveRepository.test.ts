@@ -154,7 +154,6 @@ describe("a query the archive cannot answer", () => {
     const table = expectValue(
       await openMamTable({
         archive: backend.archive,
-        storage: { roster: { get: () => undefined } },
         domain: "localhost",
         defaultMode: "always",
         maxBytes: 0,
@@ -190,7 +189,6 @@ describe("the usage the module remembers", () => {
     const table = expectValue(
       await openMamTable({
         archive: backend.archive,
-        storage: { roster: { get: () => undefined } },
         domain: "localhost",
         defaultMode: "always",
         maxBytes: 600,

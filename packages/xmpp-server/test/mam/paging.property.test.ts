@@ -19,7 +19,6 @@ const archiveOf = async (senders: ReadonlyArray<"alice" | "bob">) => {
   const table = expectValue(
     await openMamTable({
       archive: backend.archive,
-      storage: { roster: { get: () => undefined } },
       domain: "localhost",
       defaultMode: "always",
       maxBytes: 0,

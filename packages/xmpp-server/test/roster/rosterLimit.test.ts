@@ -8,6 +8,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
+import { storedItem, storedRoster } from "../helpers/storedRoster.js"
 import { startTestServerIn, type TestServer } from "../helpers/testServer.js"
 import { countReplies, rosterSetText } from "./rosterReplies.js"
 
@@ -62,13 +63,13 @@ describe("max_roster_items (issue 25 item 2)", () => {
       /<error type="modify"><not-acceptable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"\/>/,
     )
     expect(refused).toContain("server.max_roster_items")
-    expect(test.server.storage.roster.count("dave")).toBe(limit)
-    expect(test.server.storage.roster.get("dave", "onemore@localhost")).toBeUndefined()
+    expect((await storedRoster(test.server, "dave")).length).toBe(limit)
+    expect(await storedItem(test.server, "dave", "onemore@localhost")).toBeUndefined()
 
     // A full roster still lets the user change an existing item.
     dave.send(rosterSetText("rename-", 0, "friend0@localhost", "Renamed"))
     expect(await reply(dave, "rename-0")).toContain('type="result"')
-    expect(test.server.storage.roster.get("dave", "friend0@localhost")?.name).toBe("Renamed")
+    expect((await storedItem(test.server, "dave", "friend0@localhost"))?.name).toBe("Renamed")
   })
 
   it("refuses a subscription that would add an item to a full roster, on either side", async () => {
@@ -81,14 +82,14 @@ describe("max_roster_items (issue 25 item 2)", () => {
       /<presence[^>]*type="error" id="sub-out"[\s\S]*?<\/presence>/,
     )
     expect(outbound).toContain("not-acceptable")
-    expect(test.server.storage.roster.get("dave", "erin@localhost")).toBeUndefined()
-    expect(test.server.storage.roster.get("erin", "dave@localhost")).toBeUndefined()
+    expect(await storedItem(test.server, "dave", "erin@localhost")).toBeUndefined()
+    expect(await storedItem(test.server, "erin", "dave@localhost")).toBeUndefined()
     // Inbound: erin asks to subscribe to dave, whose roster is full.
     erin.send("<presence to='dave@localhost' type='subscribe' id='sub-in'/>")
     const inbound = await erin.waitFor(/<presence[^>]*type="error"[\s\S]*?<\/presence>/)
     expect(inbound).toContain("not-acceptable")
     expect(inbound).toContain("server.max_roster_items")
-    expect(test.server.storage.roster.get("dave", "erin@localhost")).toBeUndefined()
+    expect(await storedItem(test.server, "dave", "erin@localhost")).toBeUndefined()
   })
 
   it("keeps every answered set across a restart", async () => {
@@ -102,7 +103,8 @@ describe("max_roster_items (issue 25 item 2)", () => {
     expect(replies.results()).toBe(limit)
     await test.stop()
     test = await startTestServerIn(dataDir, options)
-    expect(test.server.storage.roster.list("frank").map((item) => [item.jid, item.name])).toEqual([
+    const stored = await storedRoster(test.server, "frank")
+    expect(stored.map((item) => [item.jid, item.name])).toEqual([
       ["pal0@localhost", "Pal 0"],
       ["pal1@localhost", "Pal 1"],
       ["pal2@localhost", "Pal 2"],

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { RosterItem } from "../../src/index.js"
 import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
+import { storedItem, storedRoster, storeRoster } from "../helpers/storedRoster.js"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import { countReplies, median, rosterSetText, timedPing } from "./rosterReplies.js"
 
@@ -30,11 +31,12 @@ beforeAll(async () => {
     },
   })
   for (const name of ["alice", "bob", "carol"]) await test.addUser(name, `${name}-pass`)
-  // The big roster is built through the storage API in one transaction (seconds over the wire).
-  const storage = test.server.storage
-  storage.transaction(() => {
-    for (let index = 0; index < bigRoster; index++) storage.roster.put("alice", contact(index))
-  })
+  // The big roster is stored through the repository in one transaction (seconds over the wire).
+  await storeRoster(
+    test.server,
+    "alice",
+    Array.from({ length: bigRoster }, (_, index) => contact(index)),
+  )
 })
 afterAll(async () => {
   for (const connection of connections) connection.destroy()
@@ -87,7 +89,7 @@ describe("roster sets under load (issue 25 item 2)", () => {
     // first ping under load waited for 500 reloads of the roster and 500 commits (tens of s).
     const bound = 20 * median(baseline) + 1000
     expect(Math.max(...underLoad)).toBeLessThan(bound)
-    expect(test.server.storage.roster.get("alice", "contact499@localhost")?.name).toBe(
+    expect((await storedItem(test.server, "alice", "contact499@localhost"))?.name).toBe(
       "Renamed 499",
     )
   }, 90_000)
@@ -106,7 +108,7 @@ describe("roster sets under load (issue 25 item 2)", () => {
     await replies.whenReplies(total, 60_000)
     expect(replies.results()).toBe(total)
     expect(replies.errors()).toBe(0)
-    expect(test.server.storage.roster.count("carol")).toBe(total)
+    expect((await storedRoster(test.server, "carol")).length).toBe(total)
     carol.send("<iq type='get' id='get-all'><query xmlns='jabber:iq:roster'/></iq>")
     const text = await carol.waitFor(/id="get-all"[\s\S]*<\/iq>/, 30_000)
     const result = text.slice(text.indexOf('id="get-all"'))

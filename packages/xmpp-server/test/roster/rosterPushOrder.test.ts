@@ -2,8 +2,9 @@
 // (issue 25 item 2). When both change the same item in one socket read, the last push the
 // client gets must hold the item's final state (name and the pending subscribe), not the
 // older state of the set.
-import { afterAll, beforeAll, expect, it } from "vitest"
+import { afterAll, beforeAll, expect, it, vi } from "vitest"
 import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
+import { storedItem } from "../helpers/storedRoster.js"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 
 let test: TestServer
@@ -34,8 +35,13 @@ it("ends with a push of the item's final state when a set and a subscribe meet",
   const pushes = [...text.matchAll(/<item jid="bob@localhost"[^>]*>/g)].map((match) => match[0])
   expect(pushes.at(-1)).toContain('name="Bob"')
   expect(pushes.at(-1)).toContain('ask="subscribe"')
-  expect(test.server.storage.roster.get("alice", "bob@localhost")).toMatchObject({
-    name: "Bob",
-    ask_out: true,
-  })
+  // The subscription's write is committed with the next group commit: wait for it.
+  await vi.waitFor(
+    async () =>
+      expect(await storedItem(test.server, "alice", "bob@localhost")).toMatchObject({
+        name: "Bob",
+        ask_out: true,
+      }),
+    { timeout: 10_000 },
+  )
 })

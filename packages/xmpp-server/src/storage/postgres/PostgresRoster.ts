@@ -1,5 +1,7 @@
 // RFC 6121 rosters on PostgreSQL: the `roster` table, groups as JSONB. A batch of changes is
 // committed in one transaction (see transactions.ts for how one failing change fails alone).
+// No `changedElsewhere`: telling the cached rosters of other nodes' (or the CLI's) writes is
+// cross-node invalidation, which comes with the cluster (issue 23).
 import type { Pool, PoolClient } from "pg"
 import type { RosterChange } from "../RosterWriteBatch.js"
 import { settle } from "../repositories/Outcome.js"

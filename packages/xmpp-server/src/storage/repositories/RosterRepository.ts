@@ -1,5 +1,5 @@
 // RFC 6121 rosters in either backend. Reads are few (the server keeps recently used rosters in
-// memory, src/storage/RosterCache.ts) and writes are group-committed (RosterWriteBatch): so
+// memory, src/roster/Rosters.ts) and writes are group-committed (a WriteBatcher over `commit`): so
 // the repository offers what those two need underneath them, a whole roster to load and a
 // batch of changes to commit in one transaction, plus single-item writes for the CLI.
 import type { RosterChange } from "../RosterWriteBatch.js"
@@ -26,4 +26,11 @@ export interface RosterRepository {
    * Example: `await roster.commit([{ username: "juliet", change: { kind: "put", item } }])`.
    */
   commit(changes: ReadonlyArray<UserRosterChange>): Promise<ReadonlyArray<Outcome<void>>>
+  /**
+   * True when another process committed to the database since the last call, so cached
+   * rosters may be stale (SQLite: `data_version`, asked at most once a second; the CLI's
+   * `adduser`/`deluser` while the server runs). Absent where the backend cannot tell
+   * (PostgreSQL: cross-node invalidation comes with the cluster, issue 23).
+   */
+  changedElsewhere?(): boolean
 }

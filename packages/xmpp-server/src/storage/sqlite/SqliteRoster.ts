@@ -31,9 +31,17 @@ const upsert = `INSERT INTO roster (username, jid, name, subscription, ask_out, 
     subscription = excluded.subscription, ask_out = excluded.ask_out,
     pending_in = excluded.pending_in, groups = excluded.groups`
 
+/** How stale a cached roster may be after another process (the CLI) wrote the database. */
+const externalWritesCheckMilliseconds = 1000
+
 /** The roster repository over an open SQLite storage. Example: `sqliteRoster(storage)`. */
 export const sqliteRoster = (storage: StorageShape): RosterRepository => {
   const { sql } = storage
+  // SQLite's `data_version` changes when another connection commits (not for our own commits).
+  const dataVersion = (): number | undefined =>
+    sql.get<{ readonly data_version: number }>("PRAGMA data_version")?.data_version
+  let seenVersion = dataVersion()
+  let versionCheckedAt = Date.now()
   const put = (username: string, item: RosterItem): void => {
     sql.run(upsert, [
       username,
@@ -64,5 +72,21 @@ export const sqliteRoster = (storage: StorageShape): RosterRepository => {
       commitEach(storage, "roster.commit", changes, ({ username, change }) =>
         apply(username, change),
       ),
+    changedElsewhere: () => {
+      // Asking SQLite costs as much as the cached read it guards: at most once a second.
+      const now = Date.now()
+      if (now - versionCheckedAt < externalWritesCheckMilliseconds) return false
+      versionCheckedAt = now
+      let version: number | undefined
+      try {
+        version = dataVersion()
+      } catch {
+        // Unreadable now: the writes fail and say so; the cached rosters stay until it answers.
+        return false
+      }
+      if (version === seenVersion) return false
+      seenVersion = version
+      return true
+    },
   }
 }

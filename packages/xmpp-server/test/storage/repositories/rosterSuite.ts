@@ -1,6 +1,7 @@
 // Rosters on every backend: put (insert and replace), list in contact order, remove, and a
-// batch of changes committed together with one outcome per change.
-import { expect, it } from "vitest"
+// batch of changes committed together with one outcome per change; a backend that tells other
+// processes' commits (SQLite's data_version) does not count its own.
+import { expect, it, onTestFinished, vi } from "vitest"
 import { type RosterItem, StorageError } from "../../../src/storage/Storage.js"
 import { addAccount, expectValue } from "./backendMatrix.js"
 import type { SuiteContext } from "./suiteContext.js"
@@ -62,5 +63,27 @@ export const rosterSuite = ({ backend, reopen }: SuiteContext): void => {
     const listed = expectValue(await (await reopen()).roster.list("juliet"))
     expect(listed.map((found) => found.jid)).toEqual(["a@example.com", "c@example.com"])
     expect(await backend().roster.list("ghost")).toEqual([])
+  })
+
+  it("does not count its own commits as another process's (changedElsewhere)", async () => {
+    const { roster } = backend()
+    if (roster.changedElsewhere === undefined) {
+      // Cross-node invalidation comes with the cluster (issue 23): PostgreSQL cannot tell yet.
+      expect(backend().kind).toBe("postgres")
+      return
+    }
+    vi.useFakeTimers({ toFake: ["Date"] })
+    onTestFinished(() => {
+      vi.useRealTimers()
+    })
+    await addAccount(backend(), "juliet")
+    vi.advanceTimersByTime(1001)
+    roster.changedElsewhere()
+    expectValue(await roster.put("juliet", item("a@example.com")))
+    await roster.commit([
+      { username: "juliet", change: { kind: "remove", contact: "a@example.com" } },
+    ])
+    vi.advanceTimersByTime(1001)
+    expect(roster.changedElsewhere()).toBe(false)
   })
 }

@@ -17,7 +17,7 @@ import { availableSessions } from "../routing/Decide.js"
 import type { RouteDecision } from "../routing/RouteDecision.js"
 import type { Session } from "../session/Session.js"
 import { type XmlElement, xml } from "../xml/Xml.js"
-import { pendingTable } from "./PendingSql.js"
+import { pendingTableOver } from "./PendingRepositoryTable.js"
 import type { WriteTracker } from "./WriteTracker.js"
 
 const NS_STANZA_ID = "urn:xmpp:sid:0"
@@ -209,7 +209,7 @@ export const serverAmpHost = (
         api.logger.warn("amp-reply-lost", { to: to.full, id: stanza.attrs.id })
     },
     send: (stanza) => api.send(asXml(stanza)),
-    pending: pendingTable(api.storage),
+    pending: pendingTableOver(api.repositories.ampPending),
     register: (registered) => {
       extension.current = registered
     },

@@ -5,19 +5,24 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { pendingTable } from "../../src/amp/PendingSql.js"
+import { pendingTableOver } from "../../src/amp/PendingRepositoryTable.js"
 import { createUserRecord } from "../../src/auth/credentials.js"
 import { silentLogger } from "../../src/log/Logger.js"
 import { type MamQuery, runMamQuery } from "../../src/mam/MamQuery.js"
 import { openMamTable } from "../../src/mam/MamTable.js"
 import { openOfflineTable } from "../../src/offline/OfflineTable.js"
-import { registrationTable } from "../../src/push/RegistrationSql.js"
+import { registrationStoreOver } from "../../src/push/RegistrationRepositoryStore.js"
 import { PendingStore } from "../../src/sm/SmPending.js"
 import type { ArchiveQuery } from "../../src/storage/repositories/ArchiveRepository.js"
 import type { StorageBackend } from "../../src/storage/repositories/StorageBackend.js"
 import { openSqliteStorage } from "../../src/storage/SqliteStorage.js"
 import type { StorageShape } from "../../src/storage/Storage.js"
+import { ampPendingMigrations, sqliteAmpPending } from "../../src/storage/sqlite/SqliteAmpPending.js"
 import { openSqliteBackend } from "../../src/storage/sqlite/SqliteBackend.js"
+import {
+  pushRegistrationMigrations,
+  sqlitePushRegistrations,
+} from "../../src/storage/sqlite/SqlitePushRegistrations.js"
 import { xml } from "../../src/xml/Xml.js"
 import { expectValue } from "./repositories/backendMatrix.js"
 
@@ -25,7 +30,14 @@ const faults = { mam_write: false, offline_write: false, socket_write_marker: ""
 const domain = "example.com"
 
 /** Today's modules on an open SQLite storage. */
-const modulesOn = (storage: StorageShape) => ({
+const modulesOn = (storage: StorageShape) => {
+  // Earlier versions applied these when the AMP and push modules opened their tables.
+  storage.migrate("amp", ampPendingMigrations)
+  storage.migrate("push", pushRegistrationMigrations)
+  return modulesOf(storage)
+}
+
+const modulesOf = (storage: StorageShape) => ({
   offline: openOfflineTable({
     storage,
     domain,
@@ -44,8 +56,8 @@ const modulesOn = (storage: StorageShape) => ({
     logger: silentLogger,
   }),
   smPending: new PendingStore(storage, silentLogger),
-  ampPending: pendingTable(storage),
-  push: registrationTable(storage),
+  ampPending: pendingTableOver(sqliteAmpPending(storage)),
+  push: registrationStoreOver(sqlitePushRegistrations(storage)),
 })
 
 const message = (body: string) =>

@@ -1,7 +1,8 @@
 // The `xmpp-amp-server` command (spec/server.md "Running it"): `start` runs the server in the
-// foreground until SIGINT/SIGTERM; `adduser` manages accounts directly in the storage;
-// `deluser` and `passwd` go through the running server's admin socket (src/admin) so that
-// they take effect at once, or work on the storage directly when no server runs.
+// foreground until SIGINT/SIGTERM; `adduser`, `deluser` and `passwd` go through the running
+// server's admin socket (src/admin) so that they take effect at once, or work on the
+// storage's account repository directly when no server runs; `adduser --from-file` works on
+// the repository (one transaction) and then tells a running server to re-read the accounts.
 // Exit codes: 0 success, 1 failure, 2 usage or configuration error.
 import { readFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
@@ -14,8 +15,11 @@ import { addUsers, parseAccountsFile } from "./auth/accountsFile.js"
 import { ConfigError, loadConfigFile, makeConfig } from "./config/loadConfig.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
 import { singleCpuNote } from "./SingleCpuNote.js"
-import { databaseFile, openSqliteStorage } from "./storage/SqliteStorage.js"
+import type { AccountRepository } from "./storage/repositories/AccountRepository.js"
+import { failed } from "./storage/repositories/Outcome.js"
+import { databaseFile } from "./storage/SqliteStorage.js"
 import { StorageError } from "./storage/Storage.js"
+import { openSqliteBackend } from "./storage/sqlite/SqliteBackend.js"
 import { CertificateError } from "./tls/certificate.js"
 
 const usage = `Usage: xmpp-amp-server <command> [options]
@@ -36,8 +40,8 @@ Commands:
 
 PASSWORD "-" reads the password from standard input (keeps it out of the process list).
 Without --config the built-in defaults apply (domain localhost, data in ./data).
-deluser and passwd reach a running server through DATA_DIR/admin.sock; when no server runs
-they change the database directly and say so.
+adduser, deluser and passwd reach a running server through DATA_DIR/admin.sock; when no
+server runs they change the database directly (deluser and passwd say so).
 
 Exit codes: 0 success, 1 failure, 2 usage or configuration error.
 `
@@ -58,15 +62,17 @@ const configFrom = (file: string | undefined): ServerConfig =>
 const passwordFrom = (argument: string): string =>
   argument === "-" ? readFileSync(0, "utf8").replace(/\r?\n$/, "") : argument
 
-const withStorage = <A>(
+/** Opens the configured database for an account command run without a server, then closes it. */
+const withAccounts = async <A>(
   config: ServerConfig,
-  work: (storage: ReturnType<typeof openSqliteStorage>) => A,
-): A => {
-  const storage = openSqliteStorage(databaseFile(config.server.data_dir))
+  work: (accounts: AccountRepository) => Promise<A>,
+): Promise<A> => {
+  const backend = await openSqliteBackend(databaseFile(config.server.data_dir))
+  if (failed(backend)) throw backend
   try {
-    return work(storage)
+    return await work(backend.accounts)
   } finally {
-    storage.close()
+    await backend.close()
   }
 }
 
@@ -80,7 +86,11 @@ const expectArguments = (command: string, positionals: ReadonlyArray<string>, co
 }
 
 /** `adduser --from-file FILE`: every line checked, then one transaction; prints what it did. */
-const addUsersFrom = (file: string, rest: ReadonlyArray<string>, config: ServerConfig): number => {
+const addUsersFrom = async (
+  file: string,
+  rest: ReadonlyArray<string>,
+  config: ServerConfig,
+): Promise<number> => {
   if (rest.length !== 0)
     throw new CliFailure(
       2,
@@ -97,9 +107,12 @@ const addUsersFrom = (file: string, rest: ReadonlyArray<string>, config: ServerC
     )
   }
   const accounts = parseAccountsFile(text, config.server.domain, source)
-  const { created, existing } = withStorage(config, (storage) =>
-    addUsers(storage, config.server.domain, accounts),
+  const { created, existing } = await withAccounts(config, (repository) =>
+    addUsers(repository, config.server.domain, accounts),
   )
+  // A running server learns the new accounts (it routes messages to them at once).
+  if (created.length > 0)
+    await inRunningServer(config, { version: adminProtocolVersion, command: "accounts-changed" })
   const plural = (count: number) => `${count} account${count === 1 ? "" : "s"}`
   process.stdout.write(`created ${plural(created.length)}\n`)
   if (existing.length > 0)
@@ -224,9 +237,19 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
       expectArguments(command, rest, 2)
       const config = configFrom(values.config)
       const [jid = "", password = ""] = rest
-      const username = withStorage(config, (storage) =>
-        addUser(storage, config.server.domain, jid, passwordFrom(password)),
-      )
+      const given = passwordFrom(password)
+      const request = {
+        version: adminProtocolVersion,
+        command: "adduser",
+        jid,
+        password: given,
+      } as const
+      const done = await inRunningServer(config, request)
+      const username =
+        done?.username ??
+        (await withAccounts(config, (accounts) =>
+          addUser(accounts, config.server.domain, jid, given),
+        ))
       process.stdout.write(`created ${username}@${config.server.domain}\n`)
       return 0
     }
@@ -238,7 +261,7 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
       const done = await inRunningServer(config, request)
       const username =
         done?.username ??
-        withStorage(config, (storage) => deleteUser(storage, config.server.domain, jid))
+        (await withAccounts(config, (accounts) => deleteUser(accounts, config.server.domain, jid)))
       const how = done === undefined ? directly : sessionsEnded(done.sessions_ended)
       process.stdout.write(`deleted ${username}@${config.server.domain} (${how})\n`)
       return 0
@@ -259,9 +282,9 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
       const done = await inRunningServer(config, request)
       const username =
         done?.username ??
-        withStorage(config, (storage) =>
-          changePassword(storage, config.server.domain, jid, password),
-        )
+        (await withAccounts(config, (accounts) =>
+          changePassword(accounts, config.server.domain, jid, password),
+        ))
       const how =
         done === undefined
           ? directly

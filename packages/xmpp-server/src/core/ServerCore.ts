@@ -1,6 +1,7 @@
 // The state every part of the running server shares: identity, configuration, storage,
 // online sessions, installed modules and the open connections. Built once by Server.ts.
 import type { SecureContext } from "node:tls"
+import type { AccountDirectory } from "../auth/AccountDirectory.js"
 import type { ComponentRouter } from "../components/ComponentRouter.js"
 import type { ServerConfig } from "../config/ServerConfig.js"
 import type { Logger } from "../log/Logger.js"
@@ -41,6 +42,8 @@ export interface ServerCore {
   readonly storage: StorageShape
   /** The asynchronous repositories of the configured backend (src/storage/repositories). */
   readonly repositories: Repositories
+  /** Which accounts exist, synchronously (loaded at start, kept current by this server). */
+  readonly accounts: AccountDirectory
   readonly logger: Logger
   readonly sessions: SessionRegistry
   readonly modules: ModuleHost

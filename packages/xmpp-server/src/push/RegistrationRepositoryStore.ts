@@ -7,7 +7,9 @@ import type { PushRegistrationRepository } from "../storage/repositories/PushReg
 import { rejectFailure } from "../storage/repositories/rejectFailure.js"
 
 /** The plugin's registration store over `repository`. Example: `registrationStoreOver(api.repositories.pushRegistrations)`. */
-export const registrationStoreOver = (repository: PushRegistrationRepository): RegistrationStore => ({
+export const registrationStoreOver = (
+  repository: PushRegistrationRepository,
+): RegistrationStore => ({
   load: () => rejectFailure(repository.load()),
   save: (registration) => rejectFailure(repository.save(registration)),
   remove: (registration) => rejectFailure(repository.remove(registration)),

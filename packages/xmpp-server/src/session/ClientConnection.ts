@@ -12,9 +12,11 @@ import { dispatchStanza } from "../routing/Dispatch.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import { SaslNegotiation } from "../sasl/SaslNegotiation.js"
 import { SmControl } from "../sm/SmControl.js"
+import type { SmRuntime } from "../sm/SmRuntime.js"
 import { NS_SM, parseH, type SmStream, type Unacked } from "../sm/SmStream.js"
 import { streamFeatures, tlsMissing } from "../stream/Features.js"
 import { streamFooter, streamHeader } from "../stream/Framing.js"
+import { HeldInput } from "../stream/HeldInput.js"
 import {
   NS_BIND,
   NS_CLIENT,
@@ -69,6 +71,8 @@ export class ClientConnection implements Session, OpenConnection {
   private hibernation: NodeJS.Timeout | undefined
   /** `[limits]`: the session's stanza rate and its address's byte rate (src/limits). */
   private readonly inbound: InboundGate
+  /** Input that arrives while SASL or registration awaits storage, handled after its answer. */
+  private readonly held: HeldInput
 
   constructor(
     private readonly core: ServerCore,
@@ -76,6 +80,11 @@ export class ClientConnection implements Session, OpenConnection {
     /** Counts this connection against its address's unauthenticated limit until released. */
     private readonly ticket: ConnectionTicket,
   ) {
+    this.held = new HeldInput({
+      pauseReading: () => this.transport.pause(),
+      resumeReading: () => this.transport.resume(),
+      overflow: (text) => this.fail("policy-violation", text),
+    })
     this.parser = this.newParser()
     const connection = this
     this.sm = new SmControl(core, {
@@ -91,6 +100,7 @@ export class ClientConnection implements Session, OpenConnection {
       write: (text) => this.write(text),
       succeeded: (username) => this.authenticatedAs(username),
       fail: (condition, text) => this.fail(condition, text),
+      hold: () => this.held.hold(),
     })
     this.inbound = new InboundGate(core.config.limits, connectionLimitsOf(core), {
       limitsAddress: ticket.address,
@@ -269,19 +279,29 @@ export class ClientConnection implements Session, OpenConnection {
     const parser: StreamParser = new StreamParser(
       {
         onOpen: (name, attrs) => {
-          if (!this.discarded(parser, name)) this.opened(name, attrs)
+          if (this.discarded(parser, name)) return
+          if (this.held.holding) this.held.later(() => this.opened(name, attrs))
+          else this.opened(name, attrs)
         },
         onElement: (element) => {
-          if (!this.discarded(parser, element.name)) this.received(element)
+          if (this.discarded(parser, element.name)) return
+          if (this.held.holding) this.held.later(() => this.received(element))
+          else this.received(element)
         },
-        // After the elements still waiting for their turn (src/limits/InboundGate.ts).
+        // After the elements still waiting for their turn (src/limits/InboundGate.ts), and
+        // after those held while SASL or registration awaited storage (HeldInput).
         onClose: () => {
-          if (!this.discarded(parser, "stream end"))
-            (this.forward ?? this).inbound.afterInput(() => this.close("closed"))
+          if (this.discarded(parser, "stream end")) return
+          const close = () => (this.forward ?? this).inbound.afterInput(() => this.close("closed"))
+          if (this.held.holding) this.held.later(close)
+          else close()
         },
         onError: (condition, text) => {
-          if (!this.discarded(parser, condition))
+          if (this.discarded(parser, condition)) return
+          const fail = () =>
             (this.forward ?? this).inbound.afterInput(() => this.fail(condition, text))
+          if (this.held.holding) this.held.later(fail)
+          else fail()
         },
       },
       this.transport.framing,
@@ -314,6 +334,7 @@ export class ClientConnection implements Session, OpenConnection {
     if (this.stage === "hibernated") return void this.endHibernation()
     if (this.stage === "closing" || this.closed) return
     this.inbound.stop()
+    this.held.clear()
     if (this.closeReason === "closed") this.closeReason = "stream-error"
     this.core.logger.info("stream-error-sent", {
       stream: this.id,
@@ -386,15 +407,8 @@ export class ClientConnection implements Session, OpenConnection {
     if (!this.authenticated && element.name === "iq" && namespace === NS_CLIENT) {
       const registration = this.core.sm.register
       if (registration !== undefined && element.getChild("query", NS_REGISTER) !== undefined) {
-        const reply = tlsMissing(this.core, this.transport)
-          ? errorReply(element, "not-allowed", { text: "start TLS before registering" })
-          : registerBeforeLogin(
-              this.core,
-              registration.settings,
-              registration.limiter,
-              element,
-              this.remoteAddress,
-            )
+        if (!tlsMissing(this.core, this.transport)) return void this.register(element, registration)
+        const reply = errorReply(element, "not-allowed", { text: "start TLS before registering" })
         if (reply !== undefined) this.write(serialize(reply))
         return
       }
@@ -404,6 +418,29 @@ export class ClientConnection implements Session, OpenConnection {
       return
     }
     this.fail("unsupported-stanza-type", `<${element.name}/> is not expected here`)
+  }
+
+  /** XEP-0077 §3.1: the reply goes out once the account is durable; input waits for it. */
+  private register(iq: XmlElement, registration: NonNullable<SmRuntime["register"]>): void {
+    const release = this.held.hold()
+    registerBeforeLogin(
+      this.core,
+      registration.settings,
+      registration.limiter,
+      iq,
+      this.remoteAddress,
+    ).then(
+      (reply) => {
+        this.write(serialize(reply))
+        release()
+      },
+      (error: unknown) => {
+        this.core.logger.error("registration-failed", { stream: this.id, error })
+        const reply = errorReply(iq, "internal-server-error")
+        if (reply !== undefined) this.write(serialize(reply))
+        release()
+      },
+    )
   }
 
   /** A top-level element of a bound session, once the rate limit let it through. */

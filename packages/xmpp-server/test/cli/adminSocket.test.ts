@@ -137,7 +137,7 @@ describe("the admin socket", () => {
         ok: false,
         error: {
           reason: "bad-request",
-          message: 'unknown command "shutdown" (expected "deluser" or "passwd")',
+          message: 'unknown command "shutdown" (expected "adduser", "accounts-changed", "deluser" or "passwd")',
         },
       },
       {
@@ -195,7 +195,7 @@ describe("deluser with the server running", () => {
     expect(bodies).not.toContain("after-delete-raw")
     expect(bodies).not.toContain("after-delete")
     expect(archived("after-delete")).toEqual([])
-    expect(test.server.storage.users.get("eve")).toBeUndefined()
+    expect(await test.server.repositories.accounts.get("eve")).toBeUndefined()
     expect(result).toEqual({
       code: 0,
       stdout: "deleted eve@localhost (the running server ended 2 sessions)\n",
@@ -241,8 +241,10 @@ describe("passwd with the server running", () => {
         "changed the password of grace@localhost (1 open session stays; new logins need the new password)\n",
       stderr: "",
     })
-    const record = test.server.storage.users.get("grace")
-    expect(record && checkPassword(record, "new-pass")).toBe(true)
+    const record = await test.server.repositories.accounts.get("grace")
+    expect(
+      record !== undefined && !(record instanceof Error) && checkPassword(record, "new-pass"),
+    ).toBe(true)
     await grace.send(xml("message", { to: heidi.jid, type: "chat" }, xml("body", {}, "still-here")))
     await heidi.waitFor((stanza) => stanza.getChildText("body") === "still-here")
     expect(grace.errors).toEqual([])

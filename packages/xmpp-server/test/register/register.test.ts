@@ -59,7 +59,7 @@ describe("registration off (the default)", () => {
   it("refuses a registration IQ before login", async () => {
     const answers = await overWebSocket(test.websocketUrl, [form])
     expect(answers.join("")).toContain("not-authorized")
-    expect(test.server.storage.users.get("newbie")).toBeUndefined()
+    expect(await test.server.repositories.accounts.get("newbie")).toBeUndefined()
   })
 })
 
@@ -113,7 +113,7 @@ describe("registration on", () => {
     expect(answers[1]).toContain("<conflict")
     expect(answers[2]).toContain("<not-acceptable")
     expect(answers[3]).toContain("<not-acceptable")
-    expect(test.server.storage.users.get("shorty")).toBeUndefined()
+    expect(await test.server.repositories.accounts.get("shorty")).toBeUndefined()
   })
 
   it("limits the attempts (created or taken) one address makes per hour", async () => {
@@ -126,8 +126,8 @@ describe("registration on", () => {
     expect(answers[0]).toMatch(/type=["']result["']/)
     expect(answers[1]).toMatch(/type=["']result["']/)
     expect(answers[2]).toContain("<resource-constraint")
-    expect(test.server.storage.users.get("p2")).toBeDefined()
-    expect(test.server.storage.users.get("p3")).toBeUndefined()
+    expect(await test.server.repositories.accounts.get("p2")).toBeDefined()
+    expect(await test.server.repositories.accounts.get("p3")).toBeUndefined()
   })
 
   it("lets a logged-in user change the password, then remove the account", async () => {
@@ -158,7 +158,7 @@ describe("registration on", () => {
     })
     await again.iq(query(xml("remove")))
     await again.offline
-    expect(test.server.storage.users.get("mover")).toBeUndefined()
+    expect(await test.server.repositories.accounts.get("mover")).toBeUndefined()
     await again.stop()
   })
 })
@@ -179,7 +179,7 @@ describe("registration on a TLS-required TCP listener", () => {
     connection.send(submit("plain", "long-enough"))
     const text = await connection.waitFor("</iq>")
     expect(text).toContain("<not-allowed")
-    expect(test.server.storage.users.get("plain")).toBeUndefined()
+    expect(await test.server.repositories.accounts.get("plain")).toBeUndefined()
     connection.destroy()
   })
 })

@@ -17,7 +17,10 @@ import type { ArchiveQuery } from "../../src/storage/repositories/ArchiveReposit
 import type { StorageBackend } from "../../src/storage/repositories/StorageBackend.js"
 import { openSqliteStorage } from "../../src/storage/SqliteStorage.js"
 import type { StorageShape } from "../../src/storage/Storage.js"
-import { ampPendingMigrations, sqliteAmpPending } from "../../src/storage/sqlite/SqliteAmpPending.js"
+import {
+  ampPendingMigrations,
+  sqliteAmpPending,
+} from "../../src/storage/sqlite/SqliteAmpPending.js"
 import { openSqliteBackend } from "../../src/storage/sqlite/SqliteBackend.js"
 import {
   pushRegistrationMigrations,

@@ -24,7 +24,9 @@ export const sqliteAccounts = (storage: StorageShape): AccountRepository => ({
   delete: (username) => settle("accounts.delete", () => storage.users.delete(username)),
   usernames: () =>
     settle("accounts.usernames", () =>
-      storage.sql.all<{ username: string }>("SELECT username FROM users").map((row) => row.username),
+      storage.sql
+        .all<{ username: string }>("SELECT username FROM users")
+        .map((row) => row.username),
     ),
   count: () => settle("accounts.count", () => storage.users.count()),
 })

@@ -53,7 +53,11 @@ export const accountsSuite = ({ backend, reopen }: SuiteContext): void => {
     const { accounts } = backend()
     const broken = { ...createUserRecord("tybalt", "x", 4096) }
     const unstorable = { ...broken, scram_sha_256: { ...broken.scram_sha_256, iterations: 0 } }
-    const many = [createUserRecord("romeo", "x", 4096), unstorable, createUserRecord("nurse", "x", 4096)]
+    const many = [
+      createUserRecord("romeo", "x", 4096),
+      unstorable,
+      createUserRecord("nurse", "x", 4096),
+    ]
     const outcome = await accounts.createMany(many)
     expect(failed(outcome)).toBe(true)
     expect(outcome).toMatchObject({ operation: "accounts.createMany" })

@@ -163,6 +163,75 @@ describe("registration on", () => {
   })
 })
 
+// Routing knows which bare JIDs are accounts from the in-memory account directory
+// (src/auth/AccountDirectory.ts): registration and removal must keep it current.
+describe("the account directory after registration and removal", () => {
+  let test: TestServer
+  beforeAll(async () => {
+    test = await startTestServer({ config: { modules: { register: { enabled: true } } } })
+  })
+  afterAll(async () => {
+    await test.stop()
+  })
+
+  it("stores a message for an account registered in-band while it is offline (the account directory)", async () => {
+    const created = await overWebSocket(test.websocketUrl, [submit("inbox", "long-enough", "i")])
+    expect(created[0]).toMatch(/type=["']result["']/)
+    await test.addUser("sender", "sender-pass")
+    const sender = await connectClient({
+      service: test.websocketUrl,
+      domain: "localhost",
+      username: "sender",
+      password: "sender-pass",
+    })
+    await sender.send(
+      xml("message", { to: "inbox@localhost", type: "chat" }, xml("body", {}, "kept")),
+    )
+    // A ping after the message: the message was routed by the time its answer arrives.
+    await sender.iq(
+      xml("iq", { type: "get", to: "localhost" }, xml("ping", { xmlns: "urn:xmpp:ping" })),
+    )
+    expect(sender.received.filter((stanza) => stanza.attrs.type === "error")).toEqual([])
+    const inbox = await connectClient({
+      service: test.websocketUrl,
+      domain: "localhost",
+      username: "inbox",
+      password: "long-enough",
+    })
+    await inbox.send(xml("presence"))
+    const delivered = await inbox.waitFor((stanza) => stanza.getChildText("body") === "kept")
+    expect(delivered.getChild("delay", "urn:xmpp:delay")).toBeDefined()
+    await Promise.all([inbox.stop(), sender.stop()])
+  })
+
+  it("bounces a message to an account removed in-band (the account directory)", async () => {
+    const created = await overWebSocket(test.websocketUrl, [submit("leaver", "long-enough", "l")])
+    expect(created[0]).toMatch(/type=["']result["']/)
+    const leaver = await connectClient({
+      service: test.websocketUrl,
+      domain: "localhost",
+      username: "leaver",
+      password: "long-enough",
+    })
+    await leaver.iq(xml("iq", { type: "set" }, xml("query", { xmlns: NS_REGISTER }, xml("remove"))))
+    await leaver.offline
+    await leaver.stop()
+    const sender = await connectClient({
+      service: test.websocketUrl,
+      domain: "localhost",
+      username: "sender",
+      password: "sender-pass",
+    })
+    await sender.send(
+      xml("message", { to: "leaver@localhost", type: "chat", id: "gone" }, xml("body", {}, "hi")),
+    )
+    const bounce = await sender.waitFor((stanza) => stanza.attrs.id === "gone")
+    expect(bounce.attrs.type).toBe("error")
+    expect(bounce.getChild("error")?.getChild("service-unavailable")).toBeDefined()
+    await sender.stop()
+  })
+})
+
 describe("registration on a TLS-required TCP listener", () => {
   let test: TestServer
   beforeAll(async () => {

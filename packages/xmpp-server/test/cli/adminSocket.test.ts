@@ -137,7 +137,8 @@ describe("the admin socket", () => {
         ok: false,
         error: {
           reason: "bad-request",
-          message: 'unknown command "shutdown" (expected "adduser", "accounts-changed", "deluser" or "passwd")',
+          message:
+            'unknown command "shutdown" (expected "adduser", "accounts-changed", "deluser" or "passwd")',
         },
       },
       {
@@ -250,5 +251,43 @@ describe("passwd with the server running", () => {
     expect(grace.errors).toEqual([])
     expect(await authAnswer("grace", "old-pass")).toBe("not-authorized")
     expect(await authAnswer("grace", "new-pass")).toBe("success")
+  })
+})
+
+// The running server decides from its account directory whether a bare JID is an account
+// (offline storage) or not (service-unavailable): accounts the CLI creates while it runs must
+// reach that directory at once.
+describe("adduser with the server running", () => {
+  /** Sends `body` to `to` from `client` and answers the error condition it bounced with, or "stored". */
+  const routed = async (client: TestClient, to: string, body: string): Promise<string> => {
+    await client.send(xml("message", { to, type: "chat", id: body }, xml("body", {}, body)))
+    await roundTrip(client)
+    const bounce = client.received.find((stanza) => stanza.attrs.id === body)
+    return bounce === undefined
+      ? "stored"
+      : ((bounce.getChild("error")?.children[0] as { name?: string } | undefined)?.name ?? "error")
+  }
+
+  it("creates the account in the running server: a message to it is stored for it", async () => {
+    await test.addUser("ivan", "ivan-pass")
+    const ivan = await login("ivan", "ivan-pass")
+    const result = await cli("adduser", "judy@localhost", "judy-pass")
+    expect(result).toEqual({ code: 0, stdout: "created judy@localhost\n", stderr: "" })
+    expect(await routed(ivan, "judy@localhost", "to-judy")).toBe("stored")
+    const judy = await login("judy", "judy-pass")
+    await judy.send(xml("presence"))
+    await judy.waitFor((stanza) => stanza.getChildText("body") === "to-judy")
+  })
+
+  it("--from-file: the running server routes to the new accounts at once", async () => {
+    await test.addUser("kim", "kim-pass")
+    const kim = await login("kim", "kim-pass")
+    expect(await routed(kim, "leo@localhost", "before-leo")).toBe("service-unavailable")
+    const file = join(test.dataDir, "accounts.txt")
+    writeFileSync(file, "leo@localhost leo-pass\nmia@localhost mia-pass\n")
+    const result = await cli("adduser", "--from-file", file)
+    expect(result).toEqual({ code: 0, stdout: "created 2 accounts\n", stderr: "" })
+    expect(await routed(kim, "leo@localhost", "to-leo")).toBe("stored")
+    expect(await routed(kim, "mia@localhost", "to-mia")).toBe("stored")
   })
 })

@@ -5,10 +5,11 @@
 import { statSync, writeFileSync } from "node:fs"
 import { connect } from "node:net"
 import { join } from "node:path"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest"
 import { adminSocketPath } from "../../src/admin/AdminSocket.js"
 import { checkPassword } from "../../src/auth/credentials.js"
 import { xml } from "../../src/index.js"
+import { StorageError } from "../../src/storage/Storage.js"
 import { clientHeader, openRaw, type RawConnection, rawLogin } from "../helpers/rawSocket.js"
 import { startTestServer, startTestServerIn, type TestServer } from "../helpers/testServer.js"
 import { connectClient, type TestClient } from "../helpers/xmppClient.js"
@@ -289,5 +290,29 @@ describe("adduser with the server running", () => {
     expect(result).toEqual({ code: 0, stdout: "created 2 accounts\n", stderr: "" })
     expect(await routed(kim, "leo@localhost", "to-leo")).toBe("stored")
     expect(await routed(kim, "mia@localhost", "to-mia")).toBe("stored")
+  })
+})
+
+describe("the admin socket when storage fails", () => {
+  it("answers internal-error naming the storage failure, and the account keeps its password", async () => {
+    await test.addUser("nina", "nina-pass")
+    const failure = new StorageError("accounts.setCredentials", "io", "the disk went away")
+    const write = vi
+      .spyOn(test.server.repositories.accounts, "setCredentials")
+      .mockResolvedValueOnce(failure)
+    try {
+      const answers = await exchange([
+        '{"version":1,"command":"passwd","jid":"nina@localhost","password":"other"}',
+      ])
+      expect(answers).toMatchObject([
+        {
+          ok: false,
+          error: { reason: "internal-error", message: `storage failed: ${failure.message}` },
+        },
+      ])
+    } finally {
+      write.mockRestore()
+    }
+    expect(await authAnswer("nina", "nina-pass")).toBe("success")
   })
 })

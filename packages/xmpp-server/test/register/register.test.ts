@@ -3,9 +3,10 @@
 // creation over WebSocket as the demo app does it, then a real login with @xmpp/client;
 // taken usernames, short passwords, the per-address limit, plain TCP under `tls = "required"`,
 // password change and account removal once logged in.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { WebSocket } from "ws"
 import { xml } from "../../src/index.js"
+import { StorageError } from "../../src/storage/Storage.js"
 import { clientHeader, openRaw } from "../helpers/rawSocket.js"
 import { startTestServer, type TestServer, tlsProxyHeaders } from "../helpers/testServer.js"
 import { connectClient } from "../helpers/xmppClient.js"
@@ -202,6 +203,23 @@ describe("the account directory after registration and removal", () => {
     const delivered = await inbox.waitFor((stanza) => stanza.getChildText("body") === "kept")
     expect(delivered.getChild("delay", "urn:xmpp:delay")).toBeDefined()
     await Promise.all([inbox.stop(), sender.stop()])
+  })
+
+  it("answers internal-server-error when storage fails, and creates nothing", async () => {
+    const failure = new StorageError("accounts.create", "io", "the disk went away")
+    const create = vi
+      .spyOn(test.server.repositories.accounts, "create")
+      .mockResolvedValueOnce(failure)
+    try {
+      const answers = await overWebSocket(test.websocketUrl, [submit("unlucky", "long-enough")])
+      expect(answers[0]).toContain("<internal-server-error")
+      expect(answers[0]).toMatch(/type=["']wait["']/)
+    } finally {
+      create.mockRestore()
+    }
+    expect(await test.server.repositories.accounts.get("unlucky")).toBeUndefined()
+    const again = await overWebSocket(test.websocketUrl, [submit("unlucky", "long-enough")])
+    expect(again[0]).toMatch(/type=["']result["']/)
   })
 
   it("bounces a message to an account removed in-band (the account directory)", async () => {

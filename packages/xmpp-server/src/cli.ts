@@ -110,15 +110,23 @@ const addUsersFrom = async (
   const { created, existing } = await withAccounts(config, (repository) =>
     addUsers(repository, config.server.domain, accounts),
   )
-  // A running server learns the new accounts (it routes messages to them at once).
-  if (created.length > 0)
-    await inRunningServer(config, { version: adminProtocolVersion, command: "accounts-changed" })
   const plural = (count: number) => `${count} account${count === 1 ? "" : "s"}`
   process.stdout.write(`created ${plural(created.length)}\n`)
   if (existing.length > 0)
     process.stdout.write(
       `${plural(existing.length)} existed already, left unchanged: ${existing.join(" ")}\n`,
     )
+  if (created.length === 0) return 0
+  // A running server learns the new accounts (it routes messages to them at once).
+  try {
+    await inRunningServer(config, { version: adminProtocolVersion, command: "accounts-changed" })
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new CliFailure(
+      1,
+      `the accounts were created, but the running server did not re-read them (${reason}): messages to them bounce until it restarts`,
+    )
+  }
   return 0
 }
 

@@ -253,6 +253,7 @@ export class ClientConnection implements Session, OpenConnection {
     }
     if (this.stage === "closing") return
     this.stage = "closing"
+    this.held.stop()
     this.unregister()
     this.write(streamFooter(this.transport.framing))
     this.transport.end()
@@ -334,7 +335,7 @@ export class ClientConnection implements Session, OpenConnection {
     if (this.stage === "hibernated") return void this.endHibernation()
     if (this.stage === "closing" || this.closed) return
     this.inbound.stop()
-    this.held.clear()
+    this.held.stop()
     if (this.closeReason === "closed") this.closeReason = "stream-error"
     this.core.logger.info("stream-error-sent", {
       stream: this.id,

@@ -16,6 +16,7 @@ export interface HeldReading {
 export class HeldInput {
   private readonly actions: Array<() => void> = []
   private holds = 0
+  private stopped = false
 
   constructor(
     private readonly reading: HeldReading,
@@ -32,11 +33,12 @@ export class HeldInput {
    * handles what waited. Example: `const release = held.hold(); await lookup(); reply(); release()`.
    */
   hold(): () => void {
+    if (this.stopped) return () => undefined
     this.holds += 1
     if (this.holds === 1) this.reading.pauseReading()
     let released = false
     return () => {
-      if (released) return
+      if (released || this.stopped) return
       released = true
       this.holds -= 1
       if (this.holds > 0) return
@@ -47,16 +49,24 @@ export class HeldInput {
 
   /** Handles `action` once nothing holds the input any more (call only while `holding`). */
   later(action: () => void): void {
+    if (this.stopped) return
     this.actions.push(action)
     if (this.actions.length > this.limit) {
-      this.clear()
+      this.stop()
       this.reading.overflow("too much input while authentication was being checked")
     }
   }
 
-  /** Forgets what waited (the stream ended). */
-  clear(): void {
+  /**
+   * The stream ended: what waited is dropped, nothing is held any more, and reading resumes
+   * (so the socket sees the peer's close). Example: `held.stop()` beside the stream error.
+   */
+  stop(): void {
+    if (this.stopped) return
+    this.stopped = true
     this.actions.length = 0
+    if (this.holds > 0) this.reading.resumeReading()
+    this.holds = 0
   }
 
   /** Handles what waited, in order, until an action holds the input again. */

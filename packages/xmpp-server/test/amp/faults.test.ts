@@ -52,10 +52,8 @@ describe("a socket write that fails", () => {
     await roundTrip(alice)
     await pause(150)
     expect(withId(alice, "f1")).toHaveLength(1)
-    const stored = server.server.storage.sql.all<Record<string, unknown>>(
-      "SELECT * FROM offline_messages WHERE username = ?",
-      ["bob"],
-    )
+    const stored = await server.server.repositories.offline.list("bob")
+    if (stored instanceof Error) throw stored
     expect(stored).toHaveLength(1)
     const text = JSON.stringify(stored[0])
     expect(text).toContain("BREAK this")

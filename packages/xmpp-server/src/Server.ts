@@ -169,9 +169,15 @@ const program = (options: StartOptions) =>
           ? Effect.fail(new StartError({ reason: "storage", message: loaded.message }))
           : Effect.succeed(loaded),
     )
+    // The accounts keep the directory current on every create and delete through them.
     const repositories: Repositories = {
-      ...backend,
       accounts: trackedAccounts(backend.accounts, accounts),
+      roster: backend.roster,
+      offline: backend.offline,
+      archive: backend.archive,
+      smPending: backend.smPending,
+      ampPending: backend.ampPending,
+      pushRegistrations: backend.pushRegistrations,
     }
     const c2s = config.listen.c2s
     const certificate =

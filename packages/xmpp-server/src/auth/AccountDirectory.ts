@@ -47,13 +47,16 @@ export const loadAccountDirectory = async (
 
 /**
  * `accounts` that record in `directory` every account they create or delete, once durable.
- * Example: `const repositories = { ...backend, accounts: trackedAccounts(backend.accounts, directory) }`.
+ * Example: `const accounts = trackedAccounts(backend.accounts, directory)`.
  */
 export const trackedAccounts = (
   accounts: AccountRepository,
   directory: AccountDirectory,
 ): AccountRepository => ({
-  ...accounts,
+  get: (username) => accounts.get(username),
+  setCredentials: (user) => accounts.setCredentials(user),
+  usernames: () => accounts.usernames(),
+  count: () => accounts.count(),
   create: async (user) => {
     const created = await accounts.create(user)
     if (created === true) directory.created(user.username)

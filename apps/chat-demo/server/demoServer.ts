@@ -92,10 +92,20 @@ const listen = (server: Server, host: string, port: number): Promise<number> =>
     })
   })
 
-/** Creates an account unless it exists; returns true when it was created. */
-export const ensureAccount = (storage: StorageShape, username: string, password: string): boolean =>
-  storage.users.get(username) !== undefined ||
-  storage.users.create(createUserRecord(username, password))
+/**
+ * Creates an account unless it exists, through the running server's account repository (so
+ * the server routes to it at once); resolves true when it was created, rejects when storage
+ * fails. Example: `await ensureAccount(demo.server.repositories.accounts, "alice", "pw")`.
+ */
+export const ensureAccount = async (
+  accounts: RunningServer["repositories"]["accounts"],
+  username: string,
+  password: string,
+): Promise<boolean> => {
+  const created = await accounts.create(createUserRecord(username, password))
+  if (created instanceof Error) throw created
+  return created
+}
 
 /** Makes two local accounts mutual contacts (subscription `both`, RFC 6121 §3). */
 export const befriend = (

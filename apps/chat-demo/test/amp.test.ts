@@ -16,11 +16,11 @@ const open = async (): Promise<AppUser> => {
 }
 
 /** Two fresh accounts that are mutual contacts; returns their usernames. */
-const pair = (name: string): readonly [string, string] => {
+const pair = async (name: string): Promise<readonly [string, string]> => {
   const sender = `${name}-sender`
   const recipient = `${name}-recipient`
-  ensureAccount(harness.demo.server.storage, sender, "sender-password")
-  ensureAccount(harness.demo.server.storage, recipient, "recipient-password")
+  await ensureAccount(harness.demo.server.repositories.accounts, sender, "sender-password")
+  await ensureAccount(harness.demo.server.repositories.accounts, recipient, "recipient-password")
   befriend(harness.demo.server.storage, "localhost", sender, recipient)
   return [sender, recipient]
 }
@@ -42,7 +42,7 @@ afterAll(async () => {
 
 describe("delivery status from AMP replies", () => {
   it("a message to an offline contact shows 'Stored', then arrives when they sign in", async () => {
-    const [sender, recipient] = pair("stored")
+    const [sender, recipient] = await pair("stored")
     const alice = await open()
     await alice.signIn(sender, "sender-password")
     await alice.openConversation(`${recipient}@localhost`)
@@ -69,7 +69,7 @@ describe("delivery status from AMP replies", () => {
   })
 
   it("a 'don't store' message to an offline contact shows it was not stored", async () => {
-    const [sender, recipient] = pair("transient")
+    const [sender, recipient] = await pair("transient")
     const alice = await open()
     await alice.signIn(sender, "sender-password")
     await alice.openConversation(`${recipient}@localhost`)
@@ -91,7 +91,7 @@ describe("delivery status from AMP replies", () => {
   it("a message that expires while the contact is offline shows 'Expired' and never arrives", {
     timeout: 150_000,
   }, async () => {
-    const [sender, recipient] = pair("expiring")
+    const [sender, recipient] = await pair("expiring")
     const alice = await open()
     await alice.signIn(sender, "sender-password")
     await alice.openConversation(`${recipient}@localhost`)
@@ -117,7 +117,7 @@ describe("delivery status from AMP replies", () => {
   })
 
   it("the support panel lists the AMP actions and conditions the server offers", async () => {
-    const [sender] = pair("support")
+    const [sender] = await pair("support")
     const alice = await open()
     await alice.signIn(sender, "sender-password")
     const amp = alice.page.locator(".support li", { hasText: "Delivery options (AMP, XEP-0079)" })
@@ -137,8 +137,8 @@ describe("delivery status from AMP replies", () => {
   })
 
   it("a conversation mixing options shows each message's own status", async () => {
-    ensureAccount(harness.demo.server.storage, "alice", "alice-password")
-    ensureAccount(harness.demo.server.storage, "bob", "bob-password")
+    await ensureAccount(harness.demo.server.repositories.accounts, "alice", "alice-password")
+    await ensureAccount(harness.demo.server.repositories.accounts, "bob", "bob-password")
     befriend(harness.demo.server.storage, "localhost", "alice", "bob")
     const alice = await open()
     await alice.signIn("alice", "alice-password")

@@ -26,7 +26,7 @@ beforeAll(async () => {
     ["grace", "grace-password"],
     ["heidi", "heidi-password"],
   ] as const) {
-    ensureAccount(harness.demo.server.storage, name, password)
+    await ensureAccount(harness.demo.server.repositories.accounts, name, password)
   }
   befriend(harness.demo.server.storage, "localhost", "dave", "erin")
   befriend(harness.demo.server.storage, "localhost", "grace", "heidi")

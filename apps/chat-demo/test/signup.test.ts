@@ -28,7 +28,9 @@ describe("sign-up", () => {
     users.push(frank)
     await frank.signUp("frank", "a good password")
     expect(await frank.page.locator(".topbar .me").textContent()).toBe("frank@localhost")
-    expect(harness.demo.server.storage.users.get("frank")?.username).toBe("frank")
+    expect(await harness.demo.server.repositories.accounts.get("frank")).toMatchObject({
+      username: "frank",
+    })
     await frank.screenshot("sign-up-signed-in")
 
     const other = await openApp(harness.browser, harness.url)

@@ -11,6 +11,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { adminSocket, claimAdminSocket } from "./admin/AdminSocket.js"
+import { loadAccountDirectory, trackedAccounts } from "./auth/AccountDirectory.js"
 import { ComponentRouter } from "./components/ComponentRouter.js"
 import { toComponent } from "./components/ComponentRouting.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
@@ -40,6 +41,7 @@ import { SessionRegistry } from "./session/SessionRegistry.js"
 import { makeSmRuntime } from "./sm/SmRuntime.js"
 import { streamManagementModule } from "./sm/streamManagementModule.js"
 import { secureDataDirectory } from "./storage/PrivateFiles.js"
+import { failed } from "./storage/repositories/Outcome.js"
 import type { Repositories } from "./storage/repositories/StorageBackend.js"
 import { databaseFile, databaseFileNames, openSqliteStorage } from "./storage/SqliteStorage.js"
 import type { StorageShape } from "./storage/Storage.js"
@@ -164,10 +166,28 @@ const program = (options: StartOptions) =>
         }),
         (opened) => Effect.sync(() => opened.close()),
       ))
-    const repositories = yield* Effect.try({
+    const backend = yield* Effect.try({
       try: () => sqliteBackendOn(storage),
       catch: (error) => new StartError({ reason: "storage", message: String(error) }),
     })
+    // Before the listeners: routing asks it which bare JIDs are accounts.
+    const accounts = yield* Effect.flatMap(
+      Effect.promise(() => loadAccountDirectory(backend.accounts)),
+      (loaded) =>
+        failed(loaded)
+          ? Effect.fail(new StartError({ reason: "storage", message: loaded.message }))
+          : Effect.succeed(loaded),
+    )
+    // The accounts keep the directory current on every create and delete through them.
+    const repositories: Repositories = {
+      accounts: trackedAccounts(backend.accounts, accounts),
+      roster: backend.roster,
+      offline: backend.offline,
+      archive: backend.archive,
+      smPending: backend.smPending,
+      ampPending: backend.ampPending,
+      pushRegistrations: backend.pushRegistrations,
+    }
     const c2s = config.listen.c2s
     const certificate =
       c2s !== undefined && (c2s.tls !== "off" || c2s.direct_tls_port !== 0)
@@ -197,6 +217,7 @@ const program = (options: StartOptions) =>
       repositories,
       storageHealth: options.storageHealth,
       rosters,
+      accounts,
       logger,
       sessions: new SessionRegistry(),
       modules,

@@ -1,7 +1,8 @@
 // The `xmpp-amp-server` command (spec/server.md "Running it"): `start` runs the server in the
-// foreground until SIGINT/SIGTERM; `adduser` manages accounts directly in the storage;
-// `deluser` and `passwd` go through the running server's admin socket (src/admin) so that
-// they take effect at once, or work on the storage directly when no server runs.
+// foreground until SIGINT/SIGTERM; `adduser`, `deluser` and `passwd` go through the running
+// server's admin socket (src/admin) so that they take effect at once, or work on the
+// storage's account repository directly when no server runs; `adduser --from-file` works on
+// the repository (one transaction) and then tells a running server to re-read the accounts.
 // Exit codes: 0 success, 1 failure, 2 usage or configuration error.
 import { readFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
@@ -18,8 +19,11 @@ import { exportCommand } from "./storage/commands/exportCommand.js"
 import { importCommand } from "./storage/commands/importCommand.js"
 import { migrateCommand } from "./storage/commands/migrateCommand.js"
 import { StorageCommandError } from "./storage/commands/StorageCommandError.js"
-import { databaseFile, openSqliteStorage } from "./storage/SqliteStorage.js"
+import type { AccountRepository } from "./storage/repositories/AccountRepository.js"
+import { failed } from "./storage/repositories/Outcome.js"
+import { databaseFile } from "./storage/SqliteStorage.js"
 import { StorageError } from "./storage/Storage.js"
+import { openSqliteBackend } from "./storage/sqlite/SqliteBackend.js"
 import { CertificateError } from "./tls/certificate.js"
 
 const usage = `Usage: xmpp-amp-server <command> [options]
@@ -46,8 +50,8 @@ Commands:
 
 PASSWORD "-" reads the password from standard input (keeps it out of the process list).
 Without --config the built-in defaults apply (domain localhost, data in ./data).
-deluser and passwd reach a running server through DATA_DIR/admin.sock; when no server runs
-they change the database directly and say so.
+adduser, deluser and passwd reach a running server through DATA_DIR/admin.sock; when no
+server runs they change the database directly (deluser and passwd say so).
 
 Exit codes: 0 success, 1 failure, 2 usage or configuration error.
 `
@@ -68,15 +72,17 @@ const configFrom = (file: string | undefined): ServerConfig =>
 const passwordFrom = (argument: string): string =>
   argument === "-" ? readFileSync(0, "utf8").replace(/\r?\n$/, "") : argument
 
-const withStorage = <A>(
+/** Opens the configured database for an account command run without a server, then closes it. */
+const withAccounts = async <A>(
   config: ServerConfig,
-  work: (storage: ReturnType<typeof openSqliteStorage>) => A,
-): A => {
-  const storage = openSqliteStorage(databaseFile(config.server.data_dir))
+  work: (accounts: AccountRepository) => Promise<A>,
+): Promise<A> => {
+  const backend = await openSqliteBackend(databaseFile(config.server.data_dir))
+  if (failed(backend)) throw backend
   try {
-    return work(storage)
+    return await work(backend.accounts)
   } finally {
-    storage.close()
+    await backend.close()
   }
 }
 
@@ -90,7 +96,11 @@ const expectArguments = (command: string, positionals: ReadonlyArray<string>, co
 }
 
 /** `adduser --from-file FILE`: every line checked, then one transaction; prints what it did. */
-const addUsersFrom = (file: string, rest: ReadonlyArray<string>, config: ServerConfig): number => {
+const addUsersFrom = async (
+  file: string,
+  rest: ReadonlyArray<string>,
+  config: ServerConfig,
+): Promise<number> => {
   if (rest.length !== 0)
     throw new CliFailure(
       2,
@@ -107,8 +117,8 @@ const addUsersFrom = (file: string, rest: ReadonlyArray<string>, config: ServerC
     )
   }
   const accounts = parseAccountsFile(text, config.server.domain, source)
-  const { created, existing } = withStorage(config, (storage) =>
-    addUsers(storage, config.server.domain, accounts),
+  const { created, existing } = await withAccounts(config, (repository) =>
+    addUsers(repository, config.server.domain, accounts),
   )
   const plural = (count: number) => `${count} account${count === 1 ? "" : "s"}`
   process.stdout.write(`created ${plural(created.length)}\n`)
@@ -116,6 +126,17 @@ const addUsersFrom = (file: string, rest: ReadonlyArray<string>, config: ServerC
     process.stdout.write(
       `${plural(existing.length)} existed already, left unchanged: ${existing.join(" ")}\n`,
     )
+  if (created.length === 0) return 0
+  // A running server learns the new accounts (it routes messages to them at once).
+  try {
+    await inRunningServer(config, { version: adminProtocolVersion, command: "accounts-changed" })
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new CliFailure(
+      1,
+      `the accounts were created, but the running server did not re-read them (${reason}): messages to them bounce until it restarts`,
+    )
+  }
   return 0
 }
 
@@ -257,9 +278,19 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
       expectArguments(command, rest, 2)
       const config = configFrom(values.config)
       const [jid = "", password = ""] = rest
-      const username = withStorage(config, (storage) =>
-        addUser(storage, config.server.domain, jid, passwordFrom(password)),
-      )
+      const given = passwordFrom(password)
+      const request = {
+        version: adminProtocolVersion,
+        command: "adduser",
+        jid,
+        password: given,
+      } as const
+      const done = await inRunningServer(config, request)
+      const username =
+        done?.username ??
+        (await withAccounts(config, (accounts) =>
+          addUser(accounts, config.server.domain, jid, given),
+        ))
       process.stdout.write(`created ${username}@${config.server.domain}\n`)
       return 0
     }
@@ -271,7 +302,7 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
       const done = await inRunningServer(config, request)
       const username =
         done?.username ??
-        withStorage(config, (storage) => deleteUser(storage, config.server.domain, jid))
+        (await withAccounts(config, (accounts) => deleteUser(accounts, config.server.domain, jid)))
       const how = done === undefined ? directly : sessionsEnded(done.sessions_ended)
       process.stdout.write(`deleted ${username}@${config.server.domain} (${how})\n`)
       return 0
@@ -292,9 +323,9 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
       const done = await inRunningServer(config, request)
       const username =
         done?.username ??
-        withStorage(config, (storage) =>
-          changePassword(storage, config.server.domain, jid, password),
-        )
+        (await withAccounts(config, (accounts) =>
+          changePassword(accounts, config.server.domain, jid, password),
+        ))
       const how =
         done === undefined
           ? directly

@@ -1,11 +1,14 @@
 // What the admin commands do inside the running server, whatever carried them (the admin
-// socket today, NATS in a cluster): `deluser` ends the account's streams with
+// socket today, NATS in a cluster), each answered once durable: `adduser` creates the account
+// (and the server's account directory learns it at once); `deluser` ends the account's streams with
 // `not-authorized` and deletes it; `passwd` sets the new password and, with `logout`, ends the
 // streams with `reset` so that clients log in again (RFC 6120 §4.9.3.12, §4.9.3.17; the
 // conditions Prosody sends for the same events). Without `logout` open sessions stay and new
 // logins need the new password.
-import { AccountError, changePassword, deleteUser, usernameOf } from "../auth/accounts.js"
+import { AccountError, addUser, changePassword, deleteUser, usernameOf } from "../auth/accounts.js"
 import type { ServerCore } from "../core/ServerCore.js"
+import { failed } from "../storage/repositories/Outcome.js"
+import { StorageError } from "../storage/Storage.js"
 import { endAccountStreams } from "./AccountSessions.js"
 import {
   type AdminRequest,
@@ -26,37 +29,60 @@ const carriedOut = (request: AdminRequest, core: ServerCore, username: string, e
     },
   }) as const
 
-const perform = (core: ServerCore, request: AdminRequest): AdminResponse => {
+const perform = async (core: ServerCore, request: AdminRequest): Promise<AdminResponse> => {
+  const { accounts } = core.repositories
+  if (request.command === "accounts-changed") {
+    // Additive: an account this server deletes meanwhile stays deleted in the directory.
+    const usernames = await accounts.usernames()
+    if (failed(usernames)) throw usernames
+    for (const known of usernames) core.accounts.created(known)
+    return carriedOut(request, core, "", 0)
+  }
   const username = usernameOf(request.jid, core.domain)
   const bare = `${username}@${core.domain}`
+  if (request.command === "adduser") {
+    await addUser(accounts, core.domain, request.jid, request.password)
+    return carriedOut(request, core, username, 0)
+  }
   if (request.command === "deluser") {
-    if (core.storage.users.get(username) === undefined)
-      throw new AccountError("not-found", `there is no account ${bare}`)
-    // Streams first, in the same turn as the deletion: no stanza of theirs is processed any
-    // more. What is left of their ending runs once their sockets closed, when the account is
-    // gone: messages they had not acknowledged bounce to their senders.
+    const found = await accounts.get(username)
+    if (failed(found)) throw found
+    if (found === undefined) throw new AccountError("not-found", `there is no account ${bare}`)
+    // Streams first, in the same turn as the deletion starts: no stanza of theirs is processed
+    // any more. What is left of their ending runs once their sockets closed; the account is
+    // gone from the directory by then, so messages they had not acknowledged bounce to their
+    // senders (and it is back in the directory if the deletion fails).
     const ended = endAccountStreams(core, bare, {
       condition: "not-authorized",
       text: "account deleted",
     })
-    deleteUser(core.storage, core.domain, request.jid)
+    core.accounts.deleted(username)
+    try {
+      await deleteUser(accounts, core.domain, request.jid)
+    } catch (error) {
+      if (!(error instanceof AccountError)) core.accounts.created(username)
+      throw error
+    }
     core.rosters.forget(username)
     return carriedOut(request, core, username, ended)
   }
-  changePassword(core.storage, core.domain, request.jid, request.password)
+  await changePassword(accounts, core.domain, request.jid, request.password)
   const ended = request.logout
     ? endAccountStreams(core, bare, { condition: "reset", text: "password changed" })
     : 0
   return carriedOut(request, core, username, ended)
 }
 
-/** Carries out one request; every failure is an answer with a reason, never a throw. */
-export const runAdminCommand = (core: ServerCore, request: AdminRequest): AdminResponse => {
+/** Carries out one request once durable; every failure is an answer with a reason, never a rejection. */
+export const runAdminCommand = async (
+  core: ServerCore,
+  request: AdminRequest,
+): Promise<AdminResponse> => {
   try {
-    const response = perform(core, request)
+    const response = await perform(core, request)
     core.logger.info("admin-command", {
       command: request.command,
-      account: request.jid,
+      account: "jid" in request ? request.jid : undefined,
       ...(response.ok ? { sessions_ended: response.result.sessions_ended } : {}),
     })
     return response
@@ -67,6 +93,8 @@ export const runAdminCommand = (core: ServerCore, request: AdminRequest): AdminR
       return adminFailure(request.id, reason, error.message)
     }
     core.logger.error("admin-command-failed", { command: request.command, error })
-    return adminFailure(request.id, "internal-error", String(error))
+    const message =
+      error instanceof StorageError ? `storage failed: ${error.message}` : String(error)
+    return adminFailure(request.id, "internal-error", message)
   }
 }

@@ -10,6 +10,21 @@ export const adminProtocolVersion = 1
 /** The longest request line the server reads (bytes); a longer one is refused. */
 export const maxAdminLineBytes = 64 * 1024
 
+/** `adduser`: create the account (the running server routes to it at once). */
+export interface AddUserRequest {
+  readonly command: "adduser"
+  readonly jid: string
+  readonly password: string
+}
+
+/**
+ * `accounts-changed`: accounts were created in the database by another process (`adduser
+ * --from-file` while the server runs): the server re-reads which accounts exist.
+ */
+export interface AccountsChangedRequest {
+  readonly command: "accounts-changed"
+}
+
 /** `deluser`: delete the account, end its sessions at once. */
 export interface DeleteUserRequest {
   readonly command: "deluser"
@@ -25,7 +40,12 @@ export interface ChangePasswordRequest {
 }
 
 /** A request, e.g. `{"version":1,"id":"1","command":"deluser","jid":"eve@localhost"}`. */
-export type AdminRequest = (DeleteUserRequest | ChangePasswordRequest) & {
+export type AdminRequest = (
+  | AddUserRequest
+  | AccountsChangedRequest
+  | DeleteUserRequest
+  | ChangePasswordRequest
+) & {
   readonly version: number
   /** Echoed in the answer (optional; lets a caller match answers to requests). */
   readonly id?: string
@@ -44,6 +64,7 @@ export type AdminFailureReason =
 
 /** What a request did: the account's username and how many of its sessions were ended. */
 export interface AdminResult {
+  /** The account's username ("" for `accounts-changed`). */
   readonly username: string
   readonly sessions_ended: number
   /** Sessions still open afterwards (`passwd` without `logout` leaves them). */
@@ -105,9 +126,14 @@ export const parseAdminRequest = (line: string): AdminRequest | AdminResponse =>
       `this server speaks admin protocol version ${adminProtocolVersion}, got ${JSON.stringify(value.version)}`,
     )
   const common = { version: adminProtocolVersion, ...(id === undefined ? {} : { id }) }
+  if (value.command === "accounts-changed") return { ...common, command: "accounts-changed" }
   if (typeof value.jid !== "string")
     return adminFailure(id, "bad-request", '"jid" must be a string')
   switch (value.command) {
+    case "adduser":
+      if (typeof value.password !== "string")
+        return adminFailure(id, "bad-request", '"password" must be a string')
+      return { ...common, command: "adduser", jid: value.jid, password: value.password }
     case "deluser":
       return { ...common, command: "deluser", jid: value.jid }
     case "passwd":
@@ -126,7 +152,7 @@ export const parseAdminRequest = (line: string): AdminRequest | AdminResponse =>
       return adminFailure(
         id,
         "bad-request",
-        `unknown command ${JSON.stringify(value.command)} (expected "deluser" or "passwd")`,
+        `unknown command ${JSON.stringify(value.command)} (expected "adduser", "accounts-changed", "deluser" or "passwd")`,
       )
   }
 }

@@ -52,11 +52,19 @@ const serve = (core: ServerCore, open: Set<Socket>, socket: Socket): void => {
   socket.setEncoding("utf8")
   socket.setTimeout(idleMs, () => socket.destroy())
   socket.on("error", () => socket.destroy())
-  const answer = (response: AdminResponse): void => {
-    socket.write(`${JSON.stringify(response)}\n`)
+  // One request at a time, in order, each answered once its command is durable.
+  let queue: Promise<void> = Promise.resolve()
+  let ending = false
+  const inTurn = (work: () => void | Promise<void>): void => {
+    queue = queue.then(work)
   }
+  const answer = (response: () => AdminResponse | Promise<AdminResponse>): void =>
+    inTurn(async () => {
+      const done = await response()
+      if (!socket.destroyed && !socket.writableEnded) socket.write(`${JSON.stringify(done)}\n`)
+    })
   socket.on("data", (chunk: string) => {
-    if (socket.writableEnded) return
+    if (socket.writableEnded || ending) return
     buffered += chunk
     let newline = buffered.indexOf("\n")
     while (newline >= 0) {
@@ -64,19 +72,20 @@ const serve = (core: ServerCore, open: Set<Socket>, socket: Socket): void => {
       buffered = buffered.slice(newline + 1)
       if (line.trim() !== "") {
         const parsed = parseAdminRequest(line)
-        answer(isAdminRequest(parsed) ? runAdminCommand(core, parsed) : parsed)
+        answer(() => (isAdminRequest(parsed) ? runAdminCommand(core, parsed) : parsed))
       }
       newline = buffered.indexOf("\n")
     }
     if (Buffer.byteLength(buffered) > maxAdminLineBytes) {
-      answer(
+      answer(() =>
         adminFailure(
           undefined,
           "bad-request",
           `a request line is at most ${maxAdminLineBytes} bytes`,
         ),
       )
-      socket.end()
+      ending = true
+      inTurn(() => void socket.end())
       buffered = ""
     }
   })

@@ -20,7 +20,7 @@ import type { RouteDecision } from "../routing/RouteDecision.js"
 import type { Session } from "../session/Session.js"
 import { failed } from "../storage/repositories/Outcome.js"
 import { type XmlElement, xml } from "../xml/Xml.js"
-import { pendingTable } from "./PendingSql.js"
+import { pendingTableOver } from "./PendingRepositoryTable.js"
 import type { WriteTracker } from "./WriteTracker.js"
 
 const NS_STANZA_ID = "urn:xmpp:sid:0"
@@ -243,7 +243,7 @@ export const serverAmpHost = (
       })
     },
     send: (stanza) => api.send(asXml(stanza)),
-    pending: pendingTable(api.storage),
+    pending: pendingTableOver(api.repositories.ampPending),
     register: (registered) => {
       extension.current = registered
     },

@@ -1,7 +1,10 @@
-// Account administration on the storage service (spec/server.md "Running it": adduser,
-// deluser, passwd): takes a bare JID, checks it belongs to the served domain, and stores
-// SCRAM credentials (RFC 5802) made from the password. Used by the CLI and the benchmark.
-import type { StorageShape } from "../storage/Storage.js"
+// Account administration on the account repository of any backend (spec/server.md "Running
+// it": adduser, deluser, passwd): takes a bare JID, checks it belongs to the served domain, and
+// stores SCRAM credentials (RFC 5802) made from the password. Used by in-band registration, the
+// admin commands, the CLI and the benchmark. Each resolves once the change is durable.
+import type { AccountRepository } from "../storage/repositories/AccountRepository.js"
+import { failed, type Outcome } from "../storage/repositories/Outcome.js"
+import type { UserRecord } from "../storage/Storage.js"
 import { createUserRecord, normalizeUsername, SaslPrepError } from "./credentials.js"
 
 /** Why an account command failed. */
@@ -56,40 +59,77 @@ const recordFor = (username: string, password: string, iterations: number | unde
   }
 }
 
-/** Creates the account for `jid`; returns its username. Throws `AccountError` ("exists", …). */
-export const addUser = (
-  storage: StorageShape,
+/** The value of `outcome`; throws its `StorageError` when it failed. */
+const stored = <A>(outcome: Outcome<A>): A => {
+  if (failed(outcome)) throw outcome
+  return outcome
+}
+
+/**
+ * The account record for `jid` with `password`, checked and derived (SCRAM keys) but not
+ * stored. Throws `AccountError`. Example: `newAccount("localhost", "juliet@localhost", "s3cret")`.
+ */
+export const newAccount = (
   domain: string,
   jid: string,
   password: string,
   iterations?: number,
-): string => {
-  const username = usernameOf(jid, domain)
-  if (!storage.users.create(recordFor(username, password, iterations))) {
-    throw new AccountError("exists", `${username}@${domain} exists already`)
-  }
-  return username
+): UserRecord => recordFor(usernameOf(jid, domain), password, iterations)
+
+/**
+ * Stores the new account `record`; returns its username. Rejects with `AccountError`
+ * ("exists") or the `StorageError`. Example: `await storeAccount(accounts, "localhost", record)`.
+ */
+export const storeAccount = async (
+  accounts: AccountRepository,
+  domain: string,
+  record: UserRecord,
+): Promise<string> => {
+  if (!stored(await accounts.create(record)))
+    throw new AccountError("exists", `${record.username}@${domain} exists already`)
+  return record.username
 }
 
-/** Deletes the account for `jid` and everything stored for it. Throws `AccountError`. */
-export const deleteUser = (storage: StorageShape, domain: string, jid: string): string => {
+/** Creates the account for `jid`; resolves with its username. Rejects with `AccountError` ("exists", …) or `StorageError`. */
+export const addUser = (
+  accounts: AccountRepository,
+  domain: string,
+  jid: string,
+  password: string,
+  iterations?: number,
+): Promise<string> => {
+  let record: UserRecord
+  try {
+    record = newAccount(domain, jid, password, iterations)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  return storeAccount(accounts, domain, record)
+}
+
+/** Deletes the account for `jid` and everything stored for it. Rejects with `AccountError` or `StorageError`. */
+export const deleteUser = async (
+  accounts: AccountRepository,
+  domain: string,
+  jid: string,
+): Promise<string> => {
   const username = usernameOf(jid, domain)
-  if (!storage.users.delete(username)) {
+  if (!stored(await accounts.delete(username))) {
     throw new AccountError("not-found", `there is no account ${username}@${domain}`)
   }
   return username
 }
 
-/** Replaces the password of `jid` (new salts too). Throws `AccountError`. */
-export const changePassword = (
-  storage: StorageShape,
+/** Replaces the password of `jid` (new salts too). Rejects with `AccountError` or `StorageError`. */
+export const changePassword = async (
+  accounts: AccountRepository,
   domain: string,
   jid: string,
   password: string,
   iterations?: number,
-): string => {
+): Promise<string> => {
   const username = usernameOf(jid, domain)
-  if (!storage.users.setCredentials(recordFor(username, password, iterations))) {
+  if (!stored(await accounts.setCredentials(recordFor(username, password, iterations)))) {
     throw new AccountError("not-found", `there is no account ${username}@${domain}`)
   }
   return username

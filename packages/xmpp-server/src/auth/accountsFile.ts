@@ -3,7 +3,8 @@
 // or tabs); blank lines and lines starting with `#` are skipped. Every line is checked before
 // any account is created: one bad line (its number in the message) and nothing is created.
 // Accounts that exist already are left unchanged and reported.
-import type { StorageShape } from "../storage/Storage.js"
+import type { AccountRepository } from "../storage/repositories/AccountRepository.js"
+import { failed } from "../storage/repositories/Outcome.js"
 import { AccountError, usernameOf } from "./accounts.js"
 import { createUserRecord, SaslPrepError, saslPrep } from "./credentials.js"
 
@@ -85,22 +86,19 @@ export const parseAccountsFile = (
 
 /**
  * Creates the checked `accounts` in one transaction (SCRAM credentials derived before it
- * starts); an account that exists keeps its password and is reported in `existing`.
+ * starts): all of them, or none when storage fails (rejects with the `StorageError`); an
+ * account that exists keeps its password and is reported in `existing`.
+ * Example: `await addUsers(repositories.accounts, "localhost", parseAccountsFile(text, ...))`.
  */
-export const addUsers = (
-  storage: StorageShape,
+export const addUsers = async (
+  accounts: AccountRepository,
   domain: string,
-  accounts: ReadonlyArray<AccountLine>,
+  lines: ReadonlyArray<AccountLine>,
   iterations?: number,
-): AddedAccounts => {
-  const records = accounts.map((account) =>
-    createUserRecord(account.username, account.password, iterations),
-  )
-  const created: Array<string> = []
-  const existing: Array<string> = []
-  storage.transaction(() => {
-    for (const record of records)
-      (storage.users.create(record) ? created : existing).push(`${record.username}@${domain}`)
-  })
-  return { created, existing }
+): Promise<AddedAccounts> => {
+  const records = lines.map((line) => createUserRecord(line.username, line.password, iterations))
+  const outcome = await accounts.createMany(records)
+  if (failed(outcome)) throw outcome
+  const jidOf = (username: string) => `${username}@${domain}`
+  return { created: outcome.created.map(jidOf), existing: outcome.existing.map(jidOf) }
 }

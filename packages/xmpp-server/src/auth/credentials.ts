@@ -62,7 +62,7 @@ export class InvalidUsernameError extends Error {
 /**
  * Builds the account record for `username` with SCRAM-SHA-1 and SCRAM-SHA-256 keys, each with
  * its own random 16-byte salt. Throws `InvalidUsernameError` or `SaslPrepError`.
- * Example: `storage.users.create(createUserRecord("juliet", "s3cret"))`.
+ * Example: `await repositories.accounts.create(createUserRecord("juliet", "s3cret"))`.
  */
 export const createUserRecord = (
   username: string,

@@ -1,6 +1,7 @@
 // The state every part of the running server shares: identity, configuration, storage,
 // online sessions, installed modules and the open connections. Built once by Server.ts.
 import type { SecureContext } from "node:tls"
+import type { AccountDirectory } from "../auth/AccountDirectory.js"
 import type { ComponentRouter } from "../components/ComponentRouter.js"
 import type { ServerConfig } from "../config/ServerConfig.js"
 import type { Logger } from "../log/Logger.js"
@@ -47,6 +48,8 @@ export interface ServerCore {
   readonly storageHealth?: StorageHealthView | undefined
   /** The rosters in memory above `repositories.roster` (src/roster/Rosters.ts). */
   readonly rosters: Rosters
+  /** Which accounts exist, synchronously (loaded at start, kept current by this server). */
+  readonly accounts: AccountDirectory
   readonly logger: Logger
   readonly sessions: SessionRegistry
   readonly modules: ModuleHost

@@ -30,7 +30,7 @@ const localUser = (core: ServerCore, bare: string): string | undefined => {
   const suffix = `@${core.domain}`
   if (!bare.endsWith(suffix)) return undefined
   const username = bare.slice(0, -suffix.length)
-  return core.storage.users.get(username) === undefined ? undefined : username
+  return core.accounts.has(username) ? username : undefined
 }
 
 /** Sends the presence of every available session of `from` to the available sessions of `to`. */

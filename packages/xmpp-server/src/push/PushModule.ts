@@ -15,7 +15,7 @@ import { errorReply } from "../routing/StanzaError.js"
 import type { Session } from "../session/Session.js"
 import type { XmlElement } from "../xml/Xml.js"
 import { AppServerLink } from "./AppServerLink.js"
-import { registrationTable } from "./RegistrationSql.js"
+import { registrationStoreOver } from "./RegistrationRepositoryStore.js"
 import { StanzaIds } from "./StanzaIds.js"
 
 const asElement = (stanza: XmlElement): Element => stanza as unknown as Element
@@ -46,7 +46,7 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
     {
       now: () => Date.now(),
       publish: (iq, timeoutMs) => link.publish(iq, timeoutMs),
-      registrations: registrationTable(api.storage),
+      registrations: registrationStoreOver(api.repositories.pushRegistrations),
       extendHibernation: (id, timeoutMs) => {
         const session = tracked.get(id)?.session
         if (session?.rescheduleHibernationEnd(timeoutMs) === true)

@@ -1,11 +1,18 @@
 // XEP-0077 in-band registration: §3.1 account creation before authentication (form, then
 // username + password), §3.2 removal (`<remove/>`) and §3.3 password change once logged in.
-// Answers are complete IQ replies; the caller writes them.
-import { AccountError, addUser, changePassword } from "../auth/accounts.js"
+// Answers are complete IQ replies, given once the change is durable; the caller writes them.
+import {
+  AccountError,
+  changePassword,
+  deleteUser,
+  newAccount,
+  storeAccount,
+} from "../auth/accounts.js"
 import { setBounded } from "../core/boundedMap.js"
 import type { ServerCore } from "../core/ServerCore.js"
 import { addressKey, networkKey } from "../limits/AddressKey.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
+import type { UserRecord } from "../storage/Storage.js"
 import { type XmlElement, xml } from "../xml/Xml.js"
 import type { RegisterSettings } from "./RegisterSettings.js"
 
@@ -85,32 +92,41 @@ const passwordProblem = (settings: RegisterSettings, password: string): string |
     ? `the password needs at least ${settings.min_password_length} characters`
     : undefined
 
-const accountFailure = (iq: XmlElement, error: unknown): XmlElement => {
-  if (!(error instanceof AccountError)) throw error
-  if (error.reason === "exists") return failed(iq, "conflict", "that username is taken")
-  return failed(iq, "not-acceptable", error.message)
+/** The reply to a failed account change: the account error, or storage's (logged). */
+const accountFailure = (core: ServerCore, iq: XmlElement, error: unknown): XmlElement => {
+  if (error instanceof AccountError) {
+    if (error.reason === "exists") return failed(iq, "conflict", "that username is taken")
+    return failed(iq, "not-acceptable", error.message)
+  }
+  core.logger.error("registration-storage-failed", {
+    error: error instanceof Error ? error.message : String(error),
+  })
+  return failed(iq, "internal-server-error", "the account could not be stored, try later", "wait")
 }
 
-/** §3.1: a registration IQ on an unauthenticated stream from `address`. */
-export const registerBeforeLogin = (
+/**
+ * §3.1: a registration IQ on an unauthenticated stream from `address`; resolves with the
+ * reply once the account is durable (never rejects: a storage failure is an error reply).
+ */
+export const registerBeforeLogin = async (
   core: ServerCore,
   settings: RegisterSettings,
   limiter: RegistrationLimiter,
   iq: XmlElement,
   address: string,
-): XmlElement => {
-  const reply = registerReply(core, settings, iq, address, limiter)
+): Promise<XmlElement> => {
+  const reply = await registerReply(core, settings, iq, address, limiter)
   reply.attrs.to = undefined
   return reply
 }
 
-const registerReply = (
+const registerReply = async (
   core: ServerCore,
   settings: RegisterSettings,
   iq: XmlElement,
   address: string,
   limiter: RegistrationLimiter,
-): XmlElement => {
+): Promise<XmlElement> => {
   if (iq.attrs.type === "get") return form(iq, undefined)
   const query = iq.getChild("query", NS_REGISTER)
   if (iq.attrs.type !== "set" || query === undefined)
@@ -125,31 +141,44 @@ const registerReply = (
   if (problem !== undefined) return failed(iq, "not-acceptable", problem)
   if (limiter.exhausted(address, Date.now()))
     return failed(iq, "resource-constraint", "too many registrations, try later", "wait")
+  let record: UserRecord
   try {
-    const created = addUser(core.storage, core.domain, `${username}@${core.domain}`, password)
-    limiter.attempted(address, Date.now())
+    record = newAccount(core.domain, `${username}@${core.domain}`, password)
+  } catch (error) {
+    return accountFailure(core, iq, error)
+  }
+  // Counted before the write (created or taken alike), so that attempts in flight count too.
+  limiter.attempted(address, Date.now())
+  try {
+    const created = await storeAccount(core.repositories.accounts, core.domain, record)
     core.logger.info("account-registered", { username: created, address })
     return iqResult(iq)
   } catch (error) {
-    if (error instanceof AccountError && error.reason === "exists")
-      limiter.attempted(address, Date.now())
-    return accountFailure(iq, error)
+    return accountFailure(core, iq, error)
   }
 }
 
-/** §3.2–§3.3: a registration IQ from a logged-in `username` (form, password change, removal). */
-export const registerWhileLoggedIn = (
+/**
+ * §3.2–§3.3: a registration IQ from a logged-in `username` (form, password change, removal);
+ * resolves with the reply once the change is durable (a storage failure is an error reply).
+ */
+export const registerWhileLoggedIn = async (
   core: ServerCore,
   settings: RegisterSettings,
   iq: XmlElement,
   username: string,
-): XmlElement => {
+): Promise<XmlElement> => {
   if (iq.attrs.type === "get") return form(iq, username)
   const query = iq.getChild("query", NS_REGISTER)
   if (query === undefined) return failed(iq, "bad-request", "expected a registration query")
   const bare = `${username}@${core.domain}`
   if (query.getChild("remove") !== undefined) {
-    core.storage.users.delete(username)
+    try {
+      await deleteUser(core.repositories.accounts, core.domain, bare)
+    } catch (error) {
+      // Removed meanwhile (the admin socket): nothing is left to remove.
+      if (!(error instanceof AccountError)) return accountFailure(core, iq, error)
+    }
     core.rosters.forget(username)
     core.logger.info("account-removed", { username })
     setImmediate(() => {
@@ -165,9 +194,9 @@ export const registerWhileLoggedIn = (
   const problem = password === "" ? "a password is required" : passwordProblem(settings, password)
   if (problem !== undefined) return failed(iq, "not-acceptable", problem)
   try {
-    changePassword(core.storage, core.domain, bare, password)
+    await changePassword(core.repositories.accounts, core.domain, bare, password)
     return iqResult(iq)
   } catch (error) {
-    return accountFailure(iq, error)
+    return accountFailure(core, iq, error)
   }
 }

@@ -38,9 +38,9 @@ export const availableSessions = (
   )
 }
 
-/** True when `username` is a local account (online or in storage). */
+/** True when `username` is a local account (online, or in the account directory). */
 export const accountExists = (core: ServerCore, bare: string, username: string): boolean =>
-  core.sessions.countOf(bare) > 0 || core.storage.users.get(username) !== undefined
+  core.sessions.countOf(bare) > 0 || core.accounts.has(username)
 
 /** The routing decision for a message of `type` to `to`. */
 export const decideMessage = (

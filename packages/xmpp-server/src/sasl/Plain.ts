@@ -3,6 +3,7 @@
 // only over TLS unless the configuration allows otherwise (see SaslNegotiation).
 import { createHash, createHmac, pbkdf2, timingSafeEqual } from "node:crypto"
 import {
+  accountOf,
   preparePassword,
   prepareUsername,
   type SaslMechanism,
@@ -31,7 +32,7 @@ export const plain: SaslMechanism = {
         return saslFailure("not-authorized")
       if (authzid !== "" && authzid !== `${username}@${context.domain}`)
         return saslFailure("invalid-authzid", username)
-      const user = context.storage.users.get(username)
+      const user = await accountOf(context, username)
       const credentials = user?.scram_sha_256
       if (credentials === undefined) return saslFailure("not-authorized", username)
       const salted = await saltedPassword(

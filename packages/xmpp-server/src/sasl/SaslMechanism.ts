@@ -1,7 +1,9 @@
 // RFC 6120 §6 / RFC 4422: the server side of one SASL exchange, mechanism-independent.
 // A mechanism consumes the client's messages and answers with the next step.
 import { normalizeUsername, saslPrep } from "../auth/credentials.js"
-import type { StorageShape } from "../storage/Storage.js"
+import type { AccountRepository } from "../storage/repositories/AccountRepository.js"
+import { failed } from "../storage/repositories/Outcome.js"
+import type { UserRecord } from "../storage/Storage.js"
 
 /** RFC 6120 §6.5 failure conditions the server uses. */
 export type SaslFailureCondition =
@@ -29,9 +31,9 @@ export interface SaslExchange {
   respond(message: Buffer): SaslStep | Promise<SaslStep>
 }
 
-/** What a mechanism needs: the user store, the server's domain, the fake-salt secret. */
+/** What a mechanism needs: the accounts, the server's domain, the fake-salt secret. */
 export interface SaslContext {
-  readonly storage: StorageShape
+  readonly accounts: AccountRepository
   readonly domain: string
   /** The persisted secret behind unknown users' SCRAM salts (FakeSaltSecret.ts); may throw. */
   readonly fakeSaltSecret: () => Buffer
@@ -41,6 +43,20 @@ export interface SaslContext {
 export interface SaslMechanism {
   readonly name: string
   start(context: SaslContext): SaslExchange
+}
+
+/**
+ * The account of `username` (read once per authentication), or undefined; rejects with the
+ * `StorageError` when storage fails, which the negotiation answers with
+ * `temporary-auth-failure`. Example: `const user = await accountOf(context, "juliet")`.
+ */
+export const accountOf = async (
+  context: SaslContext,
+  username: string,
+): Promise<UserRecord | undefined> => {
+  const user = await context.accounts.get(username)
+  if (failed(user)) throw user
+  return user
 }
 
 /** A failure step. */

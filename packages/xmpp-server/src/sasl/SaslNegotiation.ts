@@ -7,6 +7,7 @@
 import type { ServerCore } from "../core/ServerCore.js"
 import { type AuthGuard, authGuardOf, limitsAddressOf, retrySeconds } from "../limits/AuthGuard.js"
 import { failedLoginsText } from "../limits/RefuseConnection.js"
+import { StorageError } from "../storage/Storage.js"
 import { offeredMechanisms, tlsMissing } from "../stream/Features.js"
 import { NS_SASL } from "../stream/Namespaces.js"
 import type { StreamErrorCondition } from "../stream/StreamError.js"
@@ -32,6 +33,11 @@ export interface SaslStreamHooks {
   readonly write: (text: string) => void
   readonly succeeded: (username: string) => void
   readonly fail: (condition: StreamErrorCondition, text: string) => void
+  /**
+   * Holds the stream's input while an answer is awaited (the account lookup, a delayed
+   * answer): what arrives meanwhile is handled after it, in order. Returns the release.
+   */
+  readonly hold: () => () => void
 }
 
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/
@@ -110,7 +116,7 @@ export class SaslNegotiation {
       return
     }
     this.exchange = mechanism.start({
-      storage: this.core.storage,
+      accounts: this.core.repositories.accounts,
       domain: this.core.domain,
       fakeSaltSecret: () => fakeSaltSecretOf(this.core),
     })
@@ -141,16 +147,26 @@ export class SaslNegotiation {
       this.answer(result)
       return
     }
-    this.busy = true
+    const release = this.wait()
     result.then(
       (step) => {
         this.busy = false
         this.answer(step)
+        release()
       },
       (error: unknown) => {
         this.busy = false
-        this.core.logger.error("sasl-exchange-failed", { error })
+        // RFC 6120 §6.5.12: storage failed, not the client; it may try again.
+        if (error instanceof StorageError)
+          this.core.logger.error("auth-storage-failed", {
+            operation: error.operation,
+            reason: error.reason,
+            error: error.message,
+            address: this.transport.remoteAddress,
+          })
+        else this.core.logger.error("sasl-exchange-failed", { error })
         this.failure("temporary-auth-failure")
+        release()
       },
     )
   }
@@ -181,11 +197,18 @@ export class SaslNegotiation {
         `too many failed logins for this account: try again in ${retrySeconds(verdict.retryMs)} seconds`,
       )
     }
-    this.busy = true
+    const release = this.wait()
     setTimeout(() => {
       this.busy = false
       if (!this.refusedAddress()) this.deliver(step)
+      release()
     }, verdict.ms).unref()
+  }
+
+  /** Marks the negotiation busy and holds the stream's input; answers the hold's release. */
+  private wait(): () => void {
+    this.busy = true
+    return this.stream.hold()
   }
 
   /** Writes the answer of a checked attempt (a success, or `not-authorized`). */

@@ -7,6 +7,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypt
 import { defaultIterations } from "../auth/credentials.js"
 import type { ScramCredentials } from "../storage/Storage.js"
 import {
+  accountOf,
   prepareUsername,
   type SaslContext,
   type SaslExchange,
@@ -34,12 +35,12 @@ const parseAttributes = (text: string): Array<readonly [string, string]> | undef
 const decodeSaslName = (name: string): string | undefined =>
   /=(?!2C|3D)/.test(name) ? undefined : name.replace(/=2C/g, ",").replace(/=3D/g, "=")
 
-const credentialsOf = (
+const credentialsOf = async (
   context: SaslContext,
   hash: Hash,
   username: string,
-): ScramCredentials | undefined => {
-  const user = context.storage.users.get(username)
+): Promise<ScramCredentials | undefined> => {
+  const user = await accountOf(context, username)
   if (user === undefined) return undefined
   return hash === "sha1" ? user.scram_sha_1 : user.scram_sha_256
 }
@@ -53,7 +54,7 @@ const exchange = (hash: Hash, context: SaslContext): SaslExchange => {
   let serverFirst = ""
   let nonce = ""
 
-  const first = (message: string): SaslStep => {
+  const first = async (message: string): Promise<SaslStep> => {
     const match = /^([ny]),(?:a=([^,]*))?,(.*)$/s.exec(message)
     if (match === null)
       return saslFailure(message.startsWith("p=") ? "not-authorized" : "malformed-request")
@@ -71,7 +72,7 @@ const exchange = (hash: Hash, context: SaslContext): SaslExchange => {
     const authzid = match[2]
     if (authzid !== undefined && authzid !== "" && authzid !== `${username}@${context.domain}`)
       return saslFailure("invalid-authzid", username)
-    credentials = credentialsOf(context, hash, username)
+    credentials = await credentialsOf(context, hash, username)
     const salt =
       credentials?.salt ??
       // Per hash, as real accounts have one salt per hash (equal salts would give it away).

@@ -12,11 +12,13 @@ import { dispatchStanza } from "../routing/Dispatch.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import { SaslNegotiation } from "../sasl/SaslNegotiation.js"
 import { SmControl } from "../sm/SmControl.js"
+import type { SmRuntime } from "../sm/SmRuntime.js"
 import { NS_SM, parseH, type SmStream, type Unacked } from "../sm/SmStream.js"
 import { loginRefusal } from "../storage/loginRefusal.js"
 import { failed } from "../storage/repositories/Outcome.js"
 import { streamFeatures, tlsMissing } from "../stream/Features.js"
 import { streamFooter, streamHeader } from "../stream/Framing.js"
+import { HeldInput } from "../stream/HeldInput.js"
 import {
   NS_BIND,
   NS_CLIENT,
@@ -71,8 +73,8 @@ export class ClientConnection implements Session, OpenConnection {
   private hibernation: NodeJS.Timeout | undefined
   /** `[limits]`: the session's stanza rate and its address's byte rate (src/limits). */
   private readonly inbound: InboundGate
-  /** Input held back, in order, while the roster loads before binding (undefined otherwise). */
-  private held: Array<() => void> | undefined = undefined
+  /** Input that arrives while SASL, registration or the bind's roster load await storage. */
+  private readonly held: HeldInput
   /** True while this session holds its account's roster in memory (src/roster/Rosters.ts). */
   private rosterPinned = false
 
@@ -82,6 +84,11 @@ export class ClientConnection implements Session, OpenConnection {
     /** Counts this connection against its address's unauthenticated limit until released. */
     private readonly ticket: ConnectionTicket,
   ) {
+    this.held = new HeldInput({
+      pauseReading: () => this.transport.pause(),
+      resumeReading: () => this.transport.resume(),
+      overflow: (text) => this.fail("policy-violation", text),
+    })
     this.parser = this.newParser()
     const connection = this
     this.sm = new SmControl(core, {
@@ -97,6 +104,7 @@ export class ClientConnection implements Session, OpenConnection {
       write: (text) => this.write(text),
       succeeded: (username) => this.authenticatedAs(username),
       fail: (condition, text) => this.fail(condition, text),
+      hold: () => this.held.hold(),
     })
     this.inbound = new InboundGate(core.config.limits, connectionLimitsOf(core), {
       limitsAddress: ticket.address,
@@ -254,6 +262,7 @@ export class ClientConnection implements Session, OpenConnection {
     }
     if (this.stage === "closing") return
     this.stage = "closing"
+    this.held.stop()
     this.unregister()
     this.write(streamFooter(this.transport.framing))
     this.transport.end()
@@ -280,23 +289,29 @@ export class ClientConnection implements Session, OpenConnection {
     const parser: StreamParser = new StreamParser(
       {
         onOpen: (name, attrs) => {
-          if (!this.discarded(parser, name)) this.opened(name, attrs)
+          if (this.discarded(parser, name)) return
+          if (this.held.holding) this.held.later(() => this.opened(name, attrs))
+          else this.opened(name, attrs)
         },
         onElement: (element) => {
-          if (!this.discarded(parser, element.name)) this.received(element)
+          if (this.discarded(parser, element.name)) return
+          if (this.held.holding) this.held.later(() => this.received(element))
+          else this.received(element)
         },
-        // After the elements still waiting for their turn (src/limits/InboundGate.ts).
+        // After the elements still waiting for their turn (src/limits/InboundGate.ts), and
+        // after those held while SASL or registration awaited storage (HeldInput).
         onClose: () => {
-          if (!this.discarded(parser, "stream end"))
-            this.inOrder(() =>
-              (this.forward ?? this).inbound.afterInput(() => this.close("closed")),
-            )
+          if (this.discarded(parser, "stream end")) return
+          const close = () => (this.forward ?? this).inbound.afterInput(() => this.close("closed"))
+          if (this.held.holding) this.held.later(close)
+          else close()
         },
         onError: (condition, text) => {
-          if (!this.discarded(parser, condition))
-            this.inOrder(() =>
-              (this.forward ?? this).inbound.afterInput(() => this.fail(condition, text)),
-            )
+          if (this.discarded(parser, condition)) return
+          const fail = () =>
+            (this.forward ?? this).inbound.afterInput(() => this.fail(condition, text))
+          if (this.held.holding) this.held.later(fail)
+          else fail()
         },
       },
       this.transport.framing,
@@ -329,6 +344,7 @@ export class ClientConnection implements Session, OpenConnection {
     if (this.stage === "hibernated") return void this.endHibernation()
     if (this.stage === "closing" || this.closed) return
     this.inbound.stop()
+    this.held.stop()
     if (this.closeReason === "closed") this.closeReason = "stream-error"
     this.core.logger.info("stream-error-sent", {
       stream: this.id,
@@ -368,20 +384,8 @@ export class ClientConnection implements Session, OpenConnection {
     )
   }
 
-  /** Runs `action` now, or after the input held back while the roster loads. */
-  private inOrder(action: () => void): void {
-    const held = this.held
-    if (held === undefined) return void action()
-    held.push(action)
-    if (held.length > this.core.config.limits.max_waiting_stanzas) {
-      this.held = undefined
-      this.fail("policy-violation", "too many stanzas waiting for the resource binding")
-    }
-  }
-
   private received(element: XmlElement): void {
     if (this.forward !== undefined) return void this.forward.received(element)
-    if (this.held !== undefined) return void this.inOrder(() => this.received(element))
     if (this.stage === "bound") {
       if (this.inbound.admit(element)) this.handleBound(element)
       return
@@ -416,15 +420,8 @@ export class ClientConnection implements Session, OpenConnection {
     if (!this.authenticated && element.name === "iq" && namespace === NS_CLIENT) {
       const registration = this.core.sm.register
       if (registration !== undefined && element.getChild("query", NS_REGISTER) !== undefined) {
-        const reply = tlsMissing(this.core, this.transport)
-          ? errorReply(element, "not-allowed", { text: "start TLS before registering" })
-          : registerBeforeLogin(
-              this.core,
-              registration.settings,
-              registration.limiter,
-              element,
-              this.remoteAddress,
-            )
+        if (!tlsMissing(this.core, this.transport)) return void this.register(element, registration)
+        const reply = errorReply(element, "not-allowed", { text: "start TLS before registering" })
         if (reply !== undefined) this.write(serialize(reply))
         return
       }
@@ -434,6 +431,29 @@ export class ClientConnection implements Session, OpenConnection {
       return
     }
     this.fail("unsupported-stanza-type", `<${element.name}/> is not expected here`)
+  }
+
+  /** XEP-0077 §3.1: the reply goes out once the account is durable; input waits for it. */
+  private register(iq: XmlElement, registration: NonNullable<SmRuntime["register"]>): void {
+    const release = this.held.hold()
+    registerBeforeLogin(
+      this.core,
+      registration.settings,
+      registration.limiter,
+      iq,
+      this.remoteAddress,
+    ).then(
+      (reply) => {
+        this.write(serialize(reply))
+        release()
+      },
+      (error: unknown) => {
+        this.core.logger.error("registration-failed", { stream: this.id, error })
+        const reply = errorReply(iq, "internal-server-error")
+        if (reply !== undefined) this.write(serialize(reply))
+        release()
+      },
+    )
   }
 
   /** A top-level element of a bound session, once the rate limit let it through. */
@@ -505,11 +525,9 @@ export class ClientConnection implements Session, OpenConnection {
    */
   private bind(iq: XmlElement, bind: XmlElement): void {
     if (this.core.rosters.ready(this.username)) return void this.bindResource(iq, bind)
-    this.held = []
+    const release = this.held.hold()
     this.core.rosters.whenLoaded(this.username, (outcome) => {
-      const held = this.held ?? []
-      this.held = undefined
-      if (this.closed || this.stage !== "negotiating") return
+      if (this.closed || this.stage !== "negotiating") return release()
       if (failed(outcome)) {
         const error = errorReply(this.stamped(iq), "internal-server-error", {
           type: "wait",
@@ -517,7 +535,7 @@ export class ClientConnection implements Session, OpenConnection {
         })
         if (error !== undefined) this.write(serialize(error))
       } else this.bindResource(iq, bind)
-      for (const action of held) action()
+      release()
     })
   }
 

@@ -1,4 +1,4 @@
-// Account administration on storage (what adduser/deluser/passwd do): JID checks against the
+// Account administration on the account repository (what adduser/deluser/passwd do): JID checks against the
 // served domain, duplicate and missing accounts, unusable passwords.
 import { describe, expect, it } from "vitest"
 import {
@@ -9,7 +9,9 @@ import {
   usernameOf,
 } from "../../src/auth/accounts.js"
 import { checkPassword } from "../../src/auth/credentials.js"
-import { openSqliteStorage } from "../../src/storage/SqliteStorage.js"
+import { failed } from "../../src/storage/repositories/Outcome.js"
+import { StorageError } from "../../src/storage/Storage.js"
+import { openSqliteBackend } from "../../src/storage/sqlite/SqliteBackend.js"
 
 const reasonOf = (work: () => unknown): string => {
   try {
@@ -38,35 +40,62 @@ describe("usernameOf", () => {
   })
 })
 
+/** The reason of the `AccountError` `work` rejects with. */
+const rejectionOf = async (work: Promise<unknown>): Promise<string> => {
+  try {
+    await work
+  } catch (error) {
+    if (error instanceof AccountError) return error.reason
+    throw error
+  }
+  return "no error"
+}
+
+const openAccounts = async () => {
+  const backend = await openSqliteBackend(":memory:")
+  if (failed(backend)) throw backend
+  return backend
+}
+
 describe("addUser, changePassword, deleteUser", () => {
-  it("manage one account through its life", () => {
-    const storage = openSqliteStorage(":memory:")
-    expect(addUser(storage, "example.org", "alice@example.org", "one", 1)).toBe("alice")
-    expect(reasonOf(() => addUser(storage, "example.org", "ALICE@example.org", "two", 1))).toBe(
+  it("manage one account through its life", async () => {
+    const backend = await openAccounts()
+    const { accounts } = backend
+    expect(await addUser(accounts, "example.org", "alice@example.org", "one", 1)).toBe("alice")
+    expect(await rejectionOf(addUser(accounts, "example.org", "ALICE@example.org", "two", 1))).toBe(
       "exists",
     )
-    changePassword(storage, "example.org", "alice@example.org", "three", 1)
-    const alice = storage.users.get("alice")
-    expect(alice && checkPassword(alice, "three")).toBe(true)
-    expect(deleteUser(storage, "example.org", "alice@example.org")).toBe("alice")
-    expect(reasonOf(() => deleteUser(storage, "example.org", "alice@example.org"))).toBe(
+    await changePassword(accounts, "example.org", "alice@example.org", "three", 1)
+    const alice = await accounts.get("alice")
+    expect(alice !== undefined && !failed(alice) && checkPassword(alice, "three")).toBe(true)
+    expect(await deleteUser(accounts, "example.org", "alice@example.org")).toBe("alice")
+    expect(await rejectionOf(deleteUser(accounts, "example.org", "alice@example.org"))).toBe(
       "not-found",
     )
     expect(
-      reasonOf(() => changePassword(storage, "example.org", "alice@example.org", "x", 1)),
+      await rejectionOf(changePassword(accounts, "example.org", "alice@example.org", "x", 1)),
     ).toBe("not-found")
-    storage.close()
+    await backend.close()
   })
 
-  it("refuse empty and SASLprep-prohibited passwords without creating the account", () => {
-    const storage = openSqliteStorage(":memory:")
-    expect(reasonOf(() => addUser(storage, "example.org", "bob@example.org", "", 1))).toBe(
+  it("refuse empty and SASLprep-prohibited passwords without creating the account", async () => {
+    const backend = await openAccounts()
+    const { accounts } = backend
+    expect(await rejectionOf(addUser(accounts, "example.org", "bob@example.org", "", 1))).toBe(
       "invalid-password",
     )
-    expect(reasonOf(() => addUser(storage, "example.org", "bob@example.org", "\u0000", 1))).toBe(
-      "invalid-password",
-    )
-    expect(storage.users.count()).toBe(0)
-    storage.close()
+    expect(
+      await rejectionOf(addUser(accounts, "example.org", "bob@example.org", "\u0000", 1)),
+    ).toBe("invalid-password")
+    expect(await accounts.count()).toBe(0)
+    await backend.close()
+  })
+
+  it("reject with the StorageError when storage fails", async () => {
+    const backend = await openAccounts()
+    await backend.close()
+    const closed = addUser(backend.accounts, "example.org", "bob@example.org", "pw", 1)
+    await expect(closed).rejects.toBeInstanceOf(StorageError)
+    await expect(closed).rejects.toMatchObject({ operation: "accounts.create" })
   })
 })

@@ -7,7 +7,9 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { adminSocketPath } from "../../src/admin/AdminSocket.js"
 import { checkPassword } from "../../src/auth/credentials.js"
-import { databaseFile, openSqliteStorage } from "../../src/storage/SqliteStorage.js"
+import { failed } from "../../src/storage/repositories/Outcome.js"
+import { databaseFile } from "../../src/storage/SqliteStorage.js"
+import { openSqliteBackend } from "../../src/storage/sqlite/SqliteBackend.js"
 import { runCli } from "./runCli.js"
 
 let directory: string
@@ -21,13 +23,16 @@ beforeAll(() => {
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }))
 
-/** Reads the account from the database the CLI wrote, as the server would. */
-const account = (username: string, dataDir = join(directory, "state")) => {
-  const storage = openSqliteStorage(databaseFile(dataDir))
+/** Reads the account from the database the CLI wrote, through the account repository as the server does. */
+const account = async (username: string, dataDir = join(directory, "state")) => {
+  const backend = await openSqliteBackend(databaseFile(dataDir))
+  if (failed(backend)) throw backend
   try {
-    return storage.users.get(username)
+    const user = await backend.accounts.get(username)
+    if (failed(user)) throw user
+    return user
   } finally {
-    storage.close()
+    await backend.close()
   }
 }
 
@@ -38,7 +43,7 @@ describe("adduser", () => {
       directory,
     )
     expect(result).toEqual({ code: 0, stdout: "created alice@example.org\n", stderr: "" })
-    const alice = account("alice")
+    const alice = await account("alice")
     expect(alice).toBeDefined()
     expect(alice && checkPassword(alice, "s3cret")).toBe(true)
     expect(alice && checkPassword(alice, "wrong")).toBe(false)
@@ -51,14 +56,14 @@ describe("adduser", () => {
       "from stdin\n",
     )
     expect(result.code).toBe(0)
-    const bob = account("bob")
+    const bob = await account("bob")
     expect(bob && checkPassword(bob, "from stdin")).toBe(true)
   })
 
   it("uses the defaults (domain localhost, ./data) without --config", async () => {
     const result = await runCli(["adduser", "carol@localhost", "pw"], directory)
     expect(result.stdout).toBe("created carol@localhost\n")
-    expect(account("carol", join(directory, "data"))?.username).toBe("carol")
+    expect((await account("carol", join(directory, "data")))?.username).toBe("carol")
   })
 
   it.each([
@@ -77,7 +82,7 @@ describe("adduser", () => {
     expect(result.code).toBe(1)
     expect(result.stdout).toBe("")
     expect(result.stderr).toContain(message)
-    expect(account("dave")).toBeUndefined()
+    expect(await account("dave")).toBeUndefined()
   })
 })
 
@@ -94,7 +99,7 @@ describe("passwd", () => {
         "changed the password of erin@example.org (no server running: changed the database directly)\n",
       stderr: "",
     })
-    const erin = account("erin")
+    const erin = await account("erin")
     expect(erin && checkPassword(erin, "new")).toBe(true)
     expect(erin && checkPassword(erin, "old")).toBe(false)
   })
@@ -118,7 +123,7 @@ describe("deluser", () => {
       stdout: "deleted frank@example.org (no server running: changed the database directly)\n",
       stderr: "",
     })
-    expect(account("frank")).toBeUndefined()
+    expect(await account("frank")).toBeUndefined()
     const second = await runCli(["deluser", "frank@example.org", "--config", configFile], directory)
     expect(second.code).toBe(1)
     expect(second.stderr).toContain("there is no account frank@example.org")
@@ -148,6 +153,6 @@ describe("a stale admin socket", () => {
     expect(result.stdout).toBe(
       "deleted gina@example.org (no server running: changed the database directly)\n",
     )
-    expect(account("gina")).toBeUndefined()
+    expect(await account("gina")).toBeUndefined()
   })
 })

@@ -7,7 +7,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { checkPassword } from "../../src/auth/credentials.js"
-import { databaseFile, openSqliteStorage } from "../../src/storage/SqliteStorage.js"
+import { failed } from "../../src/storage/repositories/Outcome.js"
+import { databaseFile } from "../../src/storage/SqliteStorage.js"
+import { openSqliteBackend } from "../../src/storage/sqlite/SqliteBackend.js"
 import { runCli } from "./runCli.js"
 
 let directory: string
@@ -22,17 +24,19 @@ beforeEach(() => {
 afterEach(() => rmSync(directory, { recursive: true, force: true }))
 
 /** The usernames stored, and whether `password` opens each one, as the server would check. */
-const stored = (passwords: Readonly<Record<string, string>>) => {
-  const storage = openSqliteStorage(databaseFile(join(directory, "state")))
+const stored = async (passwords: Readonly<Record<string, string>>) => {
+  const backend = await openSqliteBackend(databaseFile(join(directory, "state")))
+  if (failed(backend)) throw backend
   try {
-    return Object.fromEntries(
-      Object.entries(passwords).map(([username, password]) => {
-        const user = storage.users.get(username)
-        return [username, user === undefined ? "missing" : checkPassword(user, password)]
-      }),
-    )
+    const found: Record<string, boolean | "missing"> = {}
+    for (const [username, password] of Object.entries(passwords)) {
+      const user = await backend.accounts.get(username)
+      if (failed(user)) throw user
+      found[username] = user === undefined ? "missing" : checkPassword(user, password)
+    }
+    return found
   } finally {
-    storage.close()
+    await backend.close()
   }
 }
 
@@ -52,7 +56,7 @@ describe("adduser --from-file", () => {
     )
     const result = await fromFile(file)
     expect(result).toEqual({ code: 0, stdout: "created 3 accounts\n", stderr: "" })
-    expect(stored({ alice: "a-pass", bob: "b-pass", carol: "c-pass" })).toEqual({
+    expect(await stored({ alice: "a-pass", bob: "b-pass", carol: "c-pass" })).toEqual({
       alice: true,
       bob: true,
       carol: true,
@@ -62,14 +66,14 @@ describe("adduser --from-file", () => {
   it("reads standard input for -", async () => {
     const result = await fromFile("-", "dave@example.org d-pass\nerin@example.org e-pass\n")
     expect(result).toEqual({ code: 0, stdout: "created 2 accounts\n", stderr: "" })
-    expect(stored({ dave: "d-pass", erin: "e-pass" })).toEqual({ dave: true, erin: true })
+    expect(await stored({ dave: "d-pass", erin: "e-pass" })).toEqual({ dave: true, erin: true })
   })
 
   it("creates a hundred accounts in one process", async () => {
     const lines = Array.from({ length: 100 }, (_, index) => `user${index}@example.org pw${index}`)
     const result = await fromFile(fileWith(lines.join("\n")))
     expect(result).toEqual({ code: 0, stdout: "created 100 accounts\n", stderr: "" })
-    expect(stored({ user0: "pw0", user57: "pw57", user99: "pw99" })).toEqual({
+    expect(await stored({ user0: "pw0", user57: "pw57", user99: "pw99" })).toEqual({
       user0: true,
       user57: true,
       user99: true,
@@ -86,7 +90,7 @@ describe("adduser --from-file", () => {
       stdout: "created 1 account\n1 account existed already, left unchanged: alice@example.org\n",
       stderr: "",
     })
-    expect(stored({ alice: "old", frank: "f-pass" })).toEqual({ alice: true, frank: true })
+    expect(await stored({ alice: "old", frank: "f-pass" })).toEqual({ alice: true, frank: true })
   })
 
   it.each([
@@ -104,7 +108,7 @@ describe("adduser --from-file", () => {
     expect(result.stdout).toBe("")
     expect(result.stderr).toContain(`xmpp-amp-server: ${file} ${message}`)
     expect(result.stderr.trim().split("\n")).toHaveLength(1)
-    expect(stored({ alice: "a-pass", gina: "pw", hank: "h-pass" })).toEqual({
+    expect(await stored({ alice: "a-pass", gina: "pw", hank: "h-pass" })).toEqual({
       alice: "missing",
       gina: "missing",
       hank: "missing",

@@ -5,10 +5,11 @@
 import { statSync, writeFileSync } from "node:fs"
 import { connect } from "node:net"
 import { join } from "node:path"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest"
 import { adminSocketPath } from "../../src/admin/AdminSocket.js"
 import { checkPassword } from "../../src/auth/credentials.js"
 import { xml } from "../../src/index.js"
+import { StorageError } from "../../src/storage/Storage.js"
 import { clientHeader, openRaw, type RawConnection, rawLogin } from "../helpers/rawSocket.js"
 import { startTestServer, startTestServerIn, type TestServer } from "../helpers/testServer.js"
 import { connectClient, type TestClient } from "../helpers/xmppClient.js"
@@ -137,7 +138,8 @@ describe("the admin socket", () => {
         ok: false,
         error: {
           reason: "bad-request",
-          message: 'unknown command "shutdown" (expected "deluser" or "passwd")',
+          message:
+            'unknown command "shutdown" (expected "adduser", "accounts-changed", "deluser" or "passwd")',
         },
       },
       {
@@ -195,7 +197,7 @@ describe("deluser with the server running", () => {
     expect(bodies).not.toContain("after-delete-raw")
     expect(bodies).not.toContain("after-delete")
     expect(archived("after-delete")).toEqual([])
-    expect(test.server.storage.users.get("eve")).toBeUndefined()
+    expect(await test.server.repositories.accounts.get("eve")).toBeUndefined()
     expect(result).toEqual({
       code: 0,
       stdout: "deleted eve@localhost (the running server ended 2 sessions)\n",
@@ -241,12 +243,76 @@ describe("passwd with the server running", () => {
         "changed the password of grace@localhost (1 open session stays; new logins need the new password)\n",
       stderr: "",
     })
-    const record = test.server.storage.users.get("grace")
-    expect(record && checkPassword(record, "new-pass")).toBe(true)
+    const record = await test.server.repositories.accounts.get("grace")
+    expect(
+      record !== undefined && !(record instanceof Error) && checkPassword(record, "new-pass"),
+    ).toBe(true)
     await grace.send(xml("message", { to: heidi.jid, type: "chat" }, xml("body", {}, "still-here")))
     await heidi.waitFor((stanza) => stanza.getChildText("body") === "still-here")
     expect(grace.errors).toEqual([])
     expect(await authAnswer("grace", "old-pass")).toBe("not-authorized")
     expect(await authAnswer("grace", "new-pass")).toBe("success")
+  })
+})
+
+// The running server decides from its account directory whether a bare JID is an account
+// (offline storage) or not (service-unavailable): accounts the CLI creates while it runs must
+// reach that directory at once.
+describe("adduser with the server running", () => {
+  /** Sends `body` to `to` from `client` and answers the error condition it bounced with, or "stored". */
+  const routed = async (client: TestClient, to: string, body: string): Promise<string> => {
+    await client.send(xml("message", { to, type: "chat", id: body }, xml("body", {}, body)))
+    await roundTrip(client)
+    const bounce = client.received.find((stanza) => stanza.attrs.id === body)
+    return bounce === undefined
+      ? "stored"
+      : ((bounce.getChild("error")?.children[0] as { name?: string } | undefined)?.name ?? "error")
+  }
+
+  it("creates the account in the running server: a message to it is stored for it", async () => {
+    await test.addUser("ivan", "ivan-pass")
+    const ivan = await login("ivan", "ivan-pass")
+    const result = await cli("adduser", "judy@localhost", "judy-pass")
+    expect(result).toEqual({ code: 0, stdout: "created judy@localhost\n", stderr: "" })
+    expect(await routed(ivan, "judy@localhost", "to-judy")).toBe("stored")
+    const judy = await login("judy", "judy-pass")
+    await judy.send(xml("presence"))
+    await judy.waitFor((stanza) => stanza.getChildText("body") === "to-judy")
+  })
+
+  it("--from-file: the running server routes to the new accounts at once", async () => {
+    await test.addUser("kim", "kim-pass")
+    const kim = await login("kim", "kim-pass")
+    expect(await routed(kim, "leo@localhost", "before-leo")).toBe("service-unavailable")
+    const file = join(test.dataDir, "accounts.txt")
+    writeFileSync(file, "leo@localhost leo-pass\nmia@localhost mia-pass\n")
+    const result = await cli("adduser", "--from-file", file)
+    expect(result).toEqual({ code: 0, stdout: "created 2 accounts\n", stderr: "" })
+    expect(await routed(kim, "leo@localhost", "to-leo")).toBe("stored")
+    expect(await routed(kim, "mia@localhost", "to-mia")).toBe("stored")
+  })
+})
+
+describe("the admin socket when storage fails", () => {
+  it("answers internal-error naming the storage failure, and the account keeps its password", async () => {
+    await test.addUser("nina", "nina-pass")
+    const failure = new StorageError("accounts.setCredentials", "io", "the disk went away")
+    const write = vi
+      .spyOn(test.server.repositories.accounts, "setCredentials")
+      .mockResolvedValueOnce(failure)
+    try {
+      const answers = await exchange([
+        '{"version":1,"command":"passwd","jid":"nina@localhost","password":"other"}',
+      ])
+      expect(answers).toMatchObject([
+        {
+          ok: false,
+          error: { reason: "internal-error", message: `storage failed: ${failure.message}` },
+        },
+      ])
+    } finally {
+      write.mockRestore()
+    }
+    expect(await authAnswer("nina", "nina-pass")).toBe("success")
   })
 })

@@ -48,7 +48,9 @@ describe("the Effect layer", () => {
     const alice = await Effect.runPromise(
       Effect.gen(function* () {
         const server = yield* XmppServer
-        server.storage.users.create(createUserRecord("alice", "alice-pass"))
+        yield* Effect.promise(() =>
+          server.repositories.accounts.create(createUserRecord("alice", "alice-pass")),
+        )
         return yield* Effect.promise(() =>
           rawLogin(server.ports.c2s ?? 0, "localhost", "alice", "alice-pass", "fx"),
         )

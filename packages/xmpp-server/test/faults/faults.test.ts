@@ -9,7 +9,6 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   builtinModuleNames,
-  createUserRecord,
   makeConfig,
   makeJsonLogger,
   type RunningServer,
@@ -61,7 +60,7 @@ beforeAll(async () => {
   })
   server = await startServer({ config, logger, modules: [recorder] })
   for (const name of ["alice", "bob", "carol", "dave"])
-    server.storage.users.create(createUserRecord(name, `${name}-pass`))
+    await accountAdder(server)(name, `${name}-pass`)
   test = {
     server,
     domain: server.domain,

@@ -6,31 +6,34 @@ import { describe, expect, it } from "vitest"
 import { createUserRecord } from "../../src/auth/credentials.js"
 import type { SaslStep } from "../../src/sasl/SaslMechanism.js"
 import { scramSha1, scramSha256 } from "../../src/sasl/Scram.js"
-import { openSqliteStorage } from "../../src/storage/SqliteStorage.js"
+import { failed } from "../../src/storage/repositories/Outcome.js"
+import { openSqliteBackend } from "../../src/storage/sqlite/SqliteBackend.js"
 
-const storage = openSqliteStorage(":memory:")
+const backend = await openSqliteBackend(":memory:")
+if (failed(backend)) throw backend
+const { accounts } = backend
 const fakeSaltSecret = () => Buffer.alloc(32, 7)
-storage.users.create(createUserRecord("user", "pencil"))
+await accounts.create(createUserRecord("user", "pencil"))
 
 const mechanisms = [
   { mechanism: scramSha1, hash: "sha1", size: 20 },
   { mechanism: scramSha256, hash: "sha256", size: 32 },
 ] as const
 
-const text = (step: SaslStep | Promise<SaslStep>): string => {
-  if (step instanceof Promise || step.kind !== "challenge")
+const text = (step: SaslStep): string => {
+  if (step.kind !== "challenge")
     throw new Error(`expected a challenge, got ${JSON.stringify(step)}`)
   return step.data.toString()
 }
 
 describe.each(mechanisms)("$mechanism.name", ({ mechanism, hash, size }) => {
-  const login = (password: string, options: { gs2?: string; tamperNonce?: boolean } = {}) => {
-    const exchange = mechanism.start({ storage, domain: "localhost", fakeSaltSecret })
+  const login = async (password: string, options: { gs2?: string; tamperNonce?: boolean } = {}) => {
+    const exchange = mechanism.start({ accounts, domain: "localhost", fakeSaltSecret })
     const gs2 = options.gs2 ?? "n,,"
     const clientNonce = randomBytes(12).toString("base64")
     const clientFirstBare = `n=user,r=${clientNonce}`
-    const first = exchange.respond(Buffer.from(gs2 + clientFirstBare))
-    if (!(first instanceof Promise) && first.kind === "failure") return first
+    const first = await exchange.respond(Buffer.from(gs2 + clientFirstBare))
+    if (first.kind === "failure") return first
     const serverFirst = text(first)
     const attributes = Object.fromEntries(
       serverFirst.split(",").map((part) => [part[0], part.slice(2)]),
@@ -54,14 +57,14 @@ describe.each(mechanisms)("$mechanism.name", ({ mechanism, hash, size }) => {
     const serverKey = createHmac(hash, salted).update("Server Key").digest()
     const expectedVerifier = `v=${createHmac(hash, serverKey).update(authMessage).digest("base64")}`
     return {
-      final: exchange.respond(Buffer.from(`${withoutProof},p=${proof}`)),
+      final: await exchange.respond(Buffer.from(`${withoutProof},p=${proof}`)),
       expectedVerifier,
       nonce: attributes.r,
     }
   }
 
-  it("accepts the right password and proves the server knows the key", () => {
-    const result = login("pencil")
+  it("accepts the right password and proves the server knows the key", async () => {
+    const result = await login("pencil")
     if ("kind" in result) throw new Error("unexpected failure")
     expect(result.final).toEqual({
       kind: "success",
@@ -70,38 +73,38 @@ describe.each(mechanisms)("$mechanism.name", ({ mechanism, hash, size }) => {
     })
   })
 
-  it("refuses a wrong password", () => {
-    const result = login("pen")
+  it("refuses a wrong password", async () => {
+    const result = await login("pen")
     expect("kind" in result ? result : result.final).toMatchObject({
       kind: "failure",
       condition: "not-authorized",
     })
   })
 
-  it("refuses a final message with another nonce", () => {
-    const result = login("pencil", { tamperNonce: true })
+  it("refuses a final message with another nonce", async () => {
+    const result = await login("pencil", { tamperNonce: true })
     expect("kind" in result ? result : result.final).toMatchObject({
       kind: "failure",
       condition: "not-authorized",
     })
   })
 
-  it("refuses channel binding it does not offer, and a foreign authzid", () => {
-    expect(login("pencil", { gs2: "p=tls-unique,," })).toMatchObject({ kind: "failure" })
-    expect(login("pencil", { gs2: "n,a=admin@localhost," })).toMatchObject({
+  it("refuses channel binding it does not offer, and a foreign authzid", async () => {
+    expect(await login("pencil", { gs2: "p=tls-unique,," })).toMatchObject({ kind: "failure" })
+    expect(await login("pencil", { gs2: "n,a=admin@localhost," })).toMatchObject({
       kind: "failure",
       condition: "invalid-authzid",
     })
   })
 
-  it("answers an unknown user with a normal-looking challenge, then not-authorized", () => {
-    const exchange = mechanism.start({ storage, domain: "localhost", fakeSaltSecret })
-    const challenge = text(exchange.respond(Buffer.from("n,,n=ghost,r=abc")))
+  it("answers an unknown user with a normal-looking challenge, then not-authorized", async () => {
+    const exchange = mechanism.start({ accounts, domain: "localhost", fakeSaltSecret })
+    const challenge = text(await exchange.respond(Buffer.from("n,,n=ghost,r=abc")))
     expect(challenge).toMatch(/^r=abc[^,]+,s=[^,]+,i=4096$/)
     expect(
       text(
-        mechanism
-          .start({ storage, domain: "localhost", fakeSaltSecret })
+        await mechanism
+          .start({ accounts, domain: "localhost", fakeSaltSecret })
           .respond(Buffer.from("n,,n=ghost,r=abc")),
       ),
     ).toContain(challenge.split(",")[1])

@@ -62,9 +62,12 @@ export const startPushTestBed = async (
     { moduleNames: builtinModuleNames },
   )
   const server = await startServer({ config, logger: silentLogger })
-  for (const user of users)
-    if (server.storage.users.get(user) === undefined)
-      server.storage.users.create(createUserRecord(user, user))
+  // Through the repositories, so that the server's account directory knows them (a restart on
+  // the same data directory finds them there already: `create` answers false).
+  for (const user of users) {
+    const created = await server.repositories.accounts.create(createUserRecord(user, user))
+    if (created instanceof Error) throw created
+  }
   const appServer = await startAppServer(server.ports.component ?? 0, APP_SERVER, "app-secret")
   return {
     server,

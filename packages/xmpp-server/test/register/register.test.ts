@@ -3,9 +3,10 @@
 // creation over WebSocket as the demo app does it, then a real login with @xmpp/client;
 // taken usernames, short passwords, the per-address limit, plain TCP under `tls = "required"`,
 // password change and account removal once logged in.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { WebSocket } from "ws"
 import { xml } from "../../src/index.js"
+import { StorageError } from "../../src/storage/Storage.js"
 import { clientHeader, openRaw } from "../helpers/rawSocket.js"
 import { startTestServer, type TestServer, tlsProxyHeaders } from "../helpers/testServer.js"
 import { connectClient } from "../helpers/xmppClient.js"
@@ -59,7 +60,7 @@ describe("registration off (the default)", () => {
   it("refuses a registration IQ before login", async () => {
     const answers = await overWebSocket(test.websocketUrl, [form])
     expect(answers.join("")).toContain("not-authorized")
-    expect(test.server.storage.users.get("newbie")).toBeUndefined()
+    expect(await test.server.repositories.accounts.get("newbie")).toBeUndefined()
   })
 })
 
@@ -113,7 +114,7 @@ describe("registration on", () => {
     expect(answers[1]).toContain("<conflict")
     expect(answers[2]).toContain("<not-acceptable")
     expect(answers[3]).toContain("<not-acceptable")
-    expect(test.server.storage.users.get("shorty")).toBeUndefined()
+    expect(await test.server.repositories.accounts.get("shorty")).toBeUndefined()
   })
 
   it("limits the attempts (created or taken) one address makes per hour", async () => {
@@ -126,8 +127,8 @@ describe("registration on", () => {
     expect(answers[0]).toMatch(/type=["']result["']/)
     expect(answers[1]).toMatch(/type=["']result["']/)
     expect(answers[2]).toContain("<resource-constraint")
-    expect(test.server.storage.users.get("p2")).toBeDefined()
-    expect(test.server.storage.users.get("p3")).toBeUndefined()
+    expect(await test.server.repositories.accounts.get("p2")).toBeDefined()
+    expect(await test.server.repositories.accounts.get("p3")).toBeUndefined()
   })
 
   it("lets a logged-in user change the password, then remove the account", async () => {
@@ -158,8 +159,94 @@ describe("registration on", () => {
     })
     await again.iq(query(xml("remove")))
     await again.offline
-    expect(test.server.storage.users.get("mover")).toBeUndefined()
+    expect(await test.server.repositories.accounts.get("mover")).toBeUndefined()
     await again.stop()
+  })
+})
+
+// Routing knows which bare JIDs are accounts from the in-memory account directory
+// (src/auth/AccountDirectory.ts): registration and removal must keep it current.
+describe("the account directory after registration and removal", () => {
+  let test: TestServer
+  beforeAll(async () => {
+    test = await startTestServer({ config: { modules: { register: { enabled: true } } } })
+  })
+  afterAll(async () => {
+    await test.stop()
+  })
+
+  it("stores a message for an account registered in-band while it is offline (the account directory)", async () => {
+    const created = await overWebSocket(test.websocketUrl, [submit("inbox", "long-enough", "i")])
+    expect(created[0]).toMatch(/type=["']result["']/)
+    await test.addUser("sender", "sender-pass")
+    const sender = await connectClient({
+      service: test.websocketUrl,
+      domain: "localhost",
+      username: "sender",
+      password: "sender-pass",
+    })
+    await sender.send(
+      xml("message", { to: "inbox@localhost", type: "chat" }, xml("body", {}, "kept")),
+    )
+    // A ping after the message: the message was routed by the time its answer arrives.
+    await sender.iq(
+      xml("iq", { type: "get", to: "localhost" }, xml("ping", { xmlns: "urn:xmpp:ping" })),
+    )
+    expect(sender.received.filter((stanza) => stanza.attrs.type === "error")).toEqual([])
+    const inbox = await connectClient({
+      service: test.websocketUrl,
+      domain: "localhost",
+      username: "inbox",
+      password: "long-enough",
+    })
+    await inbox.send(xml("presence"))
+    const delivered = await inbox.waitFor((stanza) => stanza.getChildText("body") === "kept")
+    expect(delivered.getChild("delay", "urn:xmpp:delay")).toBeDefined()
+    await Promise.all([inbox.stop(), sender.stop()])
+  })
+
+  it("answers internal-server-error when storage fails, and creates nothing", async () => {
+    const failure = new StorageError("accounts.create", "io", "the disk went away")
+    const create = vi
+      .spyOn(test.server.repositories.accounts, "create")
+      .mockResolvedValueOnce(failure)
+    try {
+      const answers = await overWebSocket(test.websocketUrl, [submit("unlucky", "long-enough")])
+      expect(answers[0]).toContain("<internal-server-error")
+      expect(answers[0]).toMatch(/type=["']wait["']/)
+    } finally {
+      create.mockRestore()
+    }
+    expect(await test.server.repositories.accounts.get("unlucky")).toBeUndefined()
+    const again = await overWebSocket(test.websocketUrl, [submit("unlucky", "long-enough")])
+    expect(again[0]).toMatch(/type=["']result["']/)
+  })
+
+  it("bounces a message to an account removed in-band (the account directory)", async () => {
+    const created = await overWebSocket(test.websocketUrl, [submit("leaver", "long-enough", "l")])
+    expect(created[0]).toMatch(/type=["']result["']/)
+    const leaver = await connectClient({
+      service: test.websocketUrl,
+      domain: "localhost",
+      username: "leaver",
+      password: "long-enough",
+    })
+    await leaver.iq(xml("iq", { type: "set" }, xml("query", { xmlns: NS_REGISTER }, xml("remove"))))
+    await leaver.offline
+    await leaver.stop()
+    const sender = await connectClient({
+      service: test.websocketUrl,
+      domain: "localhost",
+      username: "sender",
+      password: "sender-pass",
+    })
+    await sender.send(
+      xml("message", { to: "leaver@localhost", type: "chat", id: "gone" }, xml("body", {}, "hi")),
+    )
+    const bounce = await sender.waitFor((stanza) => stanza.attrs.id === "gone")
+    expect(bounce.attrs.type).toBe("error")
+    expect(bounce.getChild("error")?.getChild("service-unavailable")).toBeDefined()
+    await sender.stop()
   })
 })
 
@@ -179,7 +266,7 @@ describe("registration on a TLS-required TCP listener", () => {
     connection.send(submit("plain", "long-enough"))
     const text = await connection.waitFor("</iq>")
     expect(text).toContain("<not-allowed")
-    expect(test.server.storage.users.get("plain")).toBeUndefined()
+    expect(await test.server.repositories.accounts.get("plain")).toBeUndefined()
     connection.destroy()
   })
 })

@@ -55,7 +55,7 @@ describe("registration probing", () => {
     expect(answers[3]).toContain("<resource-constraint")
     const fresh = await register("127.0.5.1", ["fresh-name"])
     expect(fresh[0]).toContain("<resource-constraint")
-    expect(test.server.storage.users.get("fresh-name")).toBeUndefined()
+    expect(await test.server.repositories.accounts.get("fresh-name")).toBeUndefined()
   })
 
   it("limits a whole /24, not only each address in it", async () => {
@@ -64,7 +64,7 @@ describe("registration probing", () => {
       answers.push(...(await register(`127.0.6.${host}`, [`neighbour${host}`])))
     expect(answers.slice(0, 5).every((answer) => /type=["']result["']/.test(answer))).toBe(true)
     expect(answers[5]).toContain("<resource-constraint")
-    expect(test.server.storage.users.get("neighbour6")).toBeUndefined()
+    expect(await test.server.repositories.accounts.get("neighbour6")).toBeUndefined()
     // Another /24 has its own share.
     const elsewhere = await register("127.0.7.1", ["elsewhere"])
     expect(elsewhere[0]).toMatch(/type=["']result["']/)

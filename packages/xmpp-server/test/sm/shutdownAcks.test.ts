@@ -68,7 +68,7 @@ describe("graceful stop and stream management", () => {
     const first = await start()
     const port = first.ports.c2s ?? 0
     for (const name of ["alice", "bob", "carol"])
-      first.storage.users.create(createUserRecord(name, `${name}-pass`))
+      await first.repositories.accounts.create(createUserRecord(name, `${name}-pass`))
     const bob = await smSession(port, "bob")
     const carol = await smSession(port, "carol")
     // Carol's presence (and its echo) are handled: what she got so far she will acknowledge.
@@ -125,7 +125,7 @@ describe("graceful stop and stream management", () => {
   it("does not ask a client that has acknowledged everything", async () => {
     const server = await start()
     const port = server.ports.c2s ?? 0
-    server.storage.users.create(createUserRecord("dave", "dave-pass"))
+    await server.repositories.accounts.create(createUserRecord("dave", "dave-pass"))
     const dave = await smSession(port, "dave")
     // Dave acknowledges all he got once his presence was handled, and syncs again, so that
     // his <a/> was processed before the stop.

@@ -5,17 +5,25 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { pendingTable } from "../../src/amp/PendingSql.js"
+import { pendingTableOver } from "../../src/amp/PendingRepositoryTable.js"
 import { createUserRecord } from "../../src/auth/credentials.js"
 import type { MamQuery } from "../../src/mam/MamQuery.js"
 import { offlineMigrations } from "../../src/offline/OfflineTable.js"
-import { registrationTable } from "../../src/push/RegistrationSql.js"
+import { registrationStoreOver } from "../../src/push/RegistrationRepositoryStore.js"
 import { smMigrations } from "../../src/sm/SmPending.js"
 import type { ArchiveQuery } from "../../src/storage/repositories/ArchiveRepository.js"
 import type { StorageBackend } from "../../src/storage/repositories/StorageBackend.js"
 import { openSqliteStorage } from "../../src/storage/SqliteStorage.js"
 import type { StorageShape } from "../../src/storage/Storage.js"
+import {
+  ampPendingMigrations,
+  sqliteAmpPending,
+} from "../../src/storage/sqlite/SqliteAmpPending.js"
 import { openSqliteBackend } from "../../src/storage/sqlite/SqliteBackend.js"
+import {
+  pushRegistrationMigrations,
+  sqlitePushRegistrations,
+} from "../../src/storage/sqlite/SqlitePushRegistrations.js"
 import { legacyMamQuery } from "./legacyMamQuery.js"
 import { expectValue } from "./repositories/backendMatrix.js"
 
@@ -23,10 +31,15 @@ import { expectValue } from "./repositories/backendMatrix.js"
  * Today's modules on an open SQLite storage (the offline and XEP-0198 modules are on the
  * repositories already; their rows are written here as those modules wrote them).
  */
-const modulesOn = (storage: StorageShape) => ({
-  ampPending: pendingTable(storage),
-  push: registrationTable(storage),
-})
+const modulesOn = (storage: StorageShape) => {
+  // Earlier versions applied these when the AMP and push modules opened their tables.
+  storage.migrate("amp", ampPendingMigrations)
+  storage.migrate("push", pushRegistrationMigrations)
+  return {
+    ampPending: pendingTableOver(sqliteAmpPending(storage)),
+    push: registrationStoreOver(sqlitePushRegistrations(storage)),
+  }
+}
 
 /** The offline and XEP-0198 tables as those modules created them. */
 const offlineAndSmTables = (storage: StorageShape): void => {

@@ -5,6 +5,7 @@ import type { AccountRepository } from "../repositories/AccountRepository.js"
 import { settle } from "../repositories/Outcome.js"
 import type { ScramCredentials, UserRecord } from "../Storage.js"
 import { postgresReason } from "./postgresError.js"
+import { inTransaction } from "./transactions.js"
 
 interface UserRow {
   readonly username: string
@@ -54,22 +55,34 @@ const keysOf = (user: UserRecord) => [
   user.scram_sha_256.server_key,
 ]
 
+const insertUser = `INSERT INTO users (username, sha1_salt, sha1_iterations, sha1_stored_key,
+    sha1_server_key, sha256_salt, sha256_iterations, sha256_stored_key, sha256_server_key,
+    created_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+  ON CONFLICT (username) DO NOTHING`
+
 /** The account repository over a PostgreSQL pool. Example: `postgresAccounts(pool)`. */
 export const postgresAccounts = (pool: Pool): AccountRepository => ({
   create: (user) =>
     settle(
       "accounts.create",
-      async () =>
-        (
-          await pool.query(
-            `INSERT INTO users (username, sha1_salt, sha1_iterations, sha1_stored_key,
-               sha1_server_key, sha256_salt, sha256_iterations, sha256_stored_key,
-               sha256_server_key, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (username) DO NOTHING`,
-            [...keysOf(user), Date.now()],
-          )
-        ).rowCount === 1,
+      async () => (await pool.query(insertUser, [...keysOf(user), Date.now()])).rowCount === 1,
+      postgresReason,
+    ),
+  createMany: (users) =>
+    settle(
+      "accounts.createMany",
+      () =>
+        inTransaction(pool, async (client) => {
+          const created: Array<string> = []
+          const existing: Array<string> = []
+          const now = Date.now()
+          for (const user of users) {
+            const inserted = await client.query(insertUser, [...keysOf(user), now])
+            ;(inserted.rowCount === 1 ? created : existing).push(user.username)
+          }
+          return { created, existing }
+        }),
       postgresReason,
     ),
   get: (username) =>
@@ -104,6 +117,15 @@ export const postgresAccounts = (pool: Pool): AccountRepository => ({
       "accounts.delete",
       async () =>
         (await pool.query("DELETE FROM users WHERE username = $1", [username])).rowCount === 1,
+      postgresReason,
+    ),
+  usernames: () =>
+    settle(
+      "accounts.usernames",
+      async () =>
+        (await pool.query<{ username: string }>("SELECT username FROM users")).rows.map(
+          (row) => row.username,
+        ),
       postgresReason,
     ),
   count: () =>

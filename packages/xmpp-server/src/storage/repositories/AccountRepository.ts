@@ -3,6 +3,12 @@
 import type { UserRecord } from "../Storage.js"
 import type { Outcome } from "./Outcome.js"
 
+/** What `createMany` did: the usernames it created and those that existed already. */
+export interface CreatedAccounts {
+  readonly created: ReadonlyArray<string>
+  readonly existing: ReadonlyArray<string>
+}
+
 /** The local accounts. Every answer is durable when its promise resolves. */
 export interface AccountRepository {
   /**
@@ -10,6 +16,11 @@ export interface AccountRepository {
    * Example: `await accounts.create(createUserRecord("juliet", "secret"))`.
    */
   create(user: UserRecord): Promise<Outcome<boolean>>
+  /**
+   * Creates every account that does not exist yet, all in one transaction: on a failure none
+   * is created. Existing accounts keep their keys. Example: `await accounts.createMany(records)`.
+   */
+  createMany(users: ReadonlyArray<UserRecord>): Promise<Outcome<CreatedAccounts>>
   /** The account, or undefined. Example: `await accounts.get("juliet")`. */
   get(username: string): Promise<Outcome<UserRecord | undefined>>
   /** Replaces the SCRAM keys; false when there is no such user. Example: `await accounts.setCredentials(user)`. */
@@ -20,6 +31,8 @@ export interface AccountRepository {
    * Example: `await accounts.delete("juliet")`.
    */
   delete(username: string): Promise<Outcome<boolean>>
+  /** Every account's username, in no particular order. Example: `await accounts.usernames()`. */
+  usernames(): Promise<Outcome<ReadonlyArray<string>>>
   /** How many accounts exist. Example: `await accounts.count()`. */
   count(): Promise<Outcome<number>>
 }

@@ -1,9 +1,17 @@
-// The AMP plugin's pending `expire-at` rules on SQLite: its `amp_pending` table
-// (src/amp/PendingSql.ts), due rows found through the index on `expires_at`.
+// The AMP plugin's pending `expire-at` rules on SQLite: the `amp_pending` table (its migrations
+// are recorded as module "amp", as earlier versions did), due rows found through the index on
+// `expires_at`.
 import type { PendingRow } from "@xmpp-amp/server-plugin"
 import type { AmpPendingRepository } from "../repositories/AmpPendingRepository.js"
 import { settle } from "../repositories/Outcome.js"
 import type { StorageShape } from "../Storage.js"
+
+/** The `amp_pending` table's migrations, applied as module "amp" (never edit: append). */
+export const ampPendingMigrations: ReadonlyArray<string> = [
+  "CREATE TABLE amp_pending (id TEXT PRIMARY KEY, recipient TEXT NOT NULL, expires_at INTEGER NOT NULL, data TEXT NOT NULL)",
+  "CREATE INDEX amp_pending_due ON amp_pending (expires_at)",
+  "CREATE INDEX amp_pending_recipient ON amp_pending (recipient)",
+]
 
 interface SqlRow {
   readonly id: string

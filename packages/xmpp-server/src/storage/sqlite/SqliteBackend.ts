@@ -3,20 +3,18 @@
 // with today's tables and migrations, the modules' included, so a database written by an
 // earlier version opens unchanged. better-sqlite3 is synchronous: each repository call runs
 // to its end in one go, and its promise is settled when it resolves.
-import { pendingTable } from "../../amp/PendingSql.js"
 import { mamMigrations } from "../../mam/MamTable.js"
 import { offlineMigrations } from "../../offline/OfflineTable.js"
-import { registrationTable } from "../../push/RegistrationSql.js"
 import { smMigrations } from "../../sm/SmPending.js"
 import { type Outcome, settle } from "../repositories/Outcome.js"
 import type { StorageBackend } from "../repositories/StorageBackend.js"
 import { openSqliteStorage } from "../SqliteStorage.js"
 import type { StorageShape } from "../Storage.js"
 import { sqliteAccounts } from "./SqliteAccounts.js"
-import { sqliteAmpPending } from "./SqliteAmpPending.js"
+import { ampPendingMigrations, sqliteAmpPending } from "./SqliteAmpPending.js"
 import { sqliteArchive } from "./SqliteArchive.js"
 import { sqliteOffline } from "./SqliteOffline.js"
-import { sqlitePushRegistrations } from "./SqlitePushRegistrations.js"
+import { pushRegistrationMigrations, sqlitePushRegistrations } from "./SqlitePushRegistrations.js"
 import { sqliteRoster } from "./SqliteRoster.js"
 import { sqliteSmPending } from "./SqliteSmPending.js"
 
@@ -25,9 +23,8 @@ const migrateModules = (storage: StorageShape): void => {
   storage.migrate("offline", offlineMigrations)
   storage.migrate("mam", mamMigrations)
   storage.migrate("stream_management", smMigrations)
-  // The AMP and push modules keep their migrations private: opening their tables applies them.
-  pendingTable(storage)
-  registrationTable(storage)
+  storage.migrate("amp", ampPendingMigrations)
+  storage.migrate("push", pushRegistrationMigrations)
 }
 
 /**

@@ -1,10 +1,25 @@
-// XEP-0357 push registrations on SQLite: the push module's `push_registrations` table
-// (src/push/RegistrationSql.ts), one row per (user, service, node).
+// XEP-0357 push registrations on SQLite: the `push_registrations` table (its migrations are
+// recorded as module "push", as earlier versions did), one row per (user, service, node),
+// deleted with the account.
 import type { DataForm, StoredRegistration } from "@xmpp-amp/server-plugin"
 import { pushRegistrationValues } from "../RowValues.js"
 import { settle } from "../repositories/Outcome.js"
 import type { PushRegistrationRepository } from "../repositories/PushRegistrationRepository.js"
 import type { StorageShape } from "../Storage.js"
+
+/** The `push_registrations` table's migrations, applied as module "push" (never edit: append). */
+export const pushRegistrationMigrations: ReadonlyArray<string> = [
+  `CREATE TABLE push_registrations (
+    username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+    user TEXT NOT NULL,
+    service TEXT NOT NULL,
+    node TEXT NOT NULL,
+    publish_options TEXT,
+    last_used INTEGER NOT NULL,
+    error_count INTEGER NOT NULL,
+    PRIMARY KEY (user, service, node)
+  )`,
+]
 
 interface SqlRow {
   readonly user: string

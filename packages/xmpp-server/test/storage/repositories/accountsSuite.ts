@@ -1,7 +1,9 @@
 // Accounts on every backend: create, get, count, new SCRAM keys, delete, and the delete that
-// takes everything stored for the user with it.
+// takes everything stored for the user with it; many accounts at once, all or none; the list of
+// usernames the server's account directory starts from.
 import { expect, it } from "vitest"
 import { createUserRecord } from "../../../src/auth/credentials.js"
+import { failed } from "../../../src/storage/repositories/Outcome.js"
 import { addAccount, expectValue } from "./backendMatrix.js"
 import type { SuiteContext } from "./suiteContext.js"
 
@@ -22,6 +24,45 @@ export const accountsSuite = ({ backend, reopen }: SuiteContext): void => {
     expect(await backend().accounts.delete("juliet")).toBe(true)
     expect(await backend().accounts.delete("juliet")).toBe(false)
     expect(await backend().accounts.count()).toBe(0)
+  })
+
+  it("lists every username", async () => {
+    const { accounts } = backend()
+    expect(await accounts.usernames()).toEqual([])
+    for (const user of ["juliet", "romeo", "nurse"])
+      expect(await accounts.create(createUserRecord(user, "secret", 4096))).toBe(true)
+    expect(await accounts.delete("nurse")).toBe(true)
+    expect([...expectValue(await accounts.usernames())].sort()).toEqual(["juliet", "romeo"])
+  })
+
+  it("creates many accounts in one transaction, reporting those that existed", async () => {
+    const { accounts } = backend()
+    const juliet = createUserRecord("juliet", "secret", 4096)
+    expect(await accounts.create(juliet)).toBe(true)
+    const many = ["romeo", "juliet", "nurse"].map((user) => createUserRecord(user, "new", 4096))
+    expect(await accounts.createMany(many)).toEqual({
+      created: ["romeo", "nurse"],
+      existing: ["juliet"],
+    })
+    expect(await (await reopen()).accounts.get("juliet")).toEqual(juliet)
+    expect(await backend().accounts.count()).toBe(3)
+    expect(await backend().accounts.createMany([])).toEqual({ created: [], existing: [] })
+  })
+
+  it("creates none of many accounts when one of them cannot be stored", async () => {
+    const { accounts } = backend()
+    const broken = { ...createUserRecord("tybalt", "x", 4096) }
+    const unstorable = { ...broken, scram_sha_256: { ...broken.scram_sha_256, iterations: 0 } }
+    const many = [
+      createUserRecord("romeo", "x", 4096),
+      unstorable,
+      createUserRecord("nurse", "x", 4096),
+    ]
+    const outcome = await accounts.createMany(many)
+    expect(failed(outcome)).toBe(true)
+    expect(outcome).toMatchObject({ operation: "accounts.createMany" })
+    expect(await (await reopen()).accounts.count()).toBe(0)
+    expect(await backend().accounts.usernames()).toEqual([])
   })
 
   it("deletes everything stored for a user with the account, and nothing of others", async () => {

@@ -9,7 +9,6 @@ import {
   makeConfig,
   type RunningServer,
   type ServerModule,
-  type StorageShape,
   startServer,
 } from "@xmpp-amp/xmpp-server"
 import { staticAppServer } from "./staticFiles.js"
@@ -107,25 +106,37 @@ export const ensureAccount = async (
   return created
 }
 
-/** Makes two local accounts mutual contacts (subscription `both`, RFC 6121 §3). */
-export const befriend = (
-  storage: StorageShape,
+/**
+ * Makes two local accounts mutual contacts (subscription `both`, RFC 6121 §3) through the
+ * running server's rosters, so cached rosters see it; resolves once both items are committed.
+ * Example: `await befriend(demo.server.rosters, "localhost", "alice", "bob")`.
+ */
+export const befriend = async (
+  rosters: RunningServer["rosters"],
   domain: string,
   left: string,
   right: string,
-): void => {
-  const item = (contact: string) => ({
-    jid: `${contact}@${domain}`,
-    name: undefined,
-    subscription: "both" as const,
-    ask_out: false,
-    pending_in: undefined,
-    groups: [],
-  })
-  storage.transaction(() => {
-    storage.roster.put(left, item(right))
-    storage.roster.put(right, item(left))
-  })
+): Promise<void> => {
+  const put = (owner: string, contact: string) =>
+    new Promise<void>((resolve, reject) =>
+      rosters.write(
+        owner,
+        {
+          kind: "put",
+          item: {
+            jid: `${contact}@${domain}`,
+            name: undefined,
+            subscription: "both",
+            ask_out: false,
+            pending_in: undefined,
+            groups: [],
+          },
+        },
+        (outcome) => (outcome.ok ? resolve() : reject(outcome.error)),
+      ),
+    )
+  await put(left, right)
+  await put(right, left)
 }
 
 const portMessage = (error: unknown, options: DemoOptions): unknown => {

@@ -52,10 +52,10 @@ const main = async (): Promise<void> => {
     dataDir,
     logger: makeJsonLogger({ level: process.env.LOG_LEVEL === "info" ? "info" : "warn" }),
   })
-  const { storage, domain, repositories } = demo.server
+  const { rosters, domain, repositories } = demo.server
   const seeded = await ensureAccount(repositories.accounts, "alice", "wonderland")
   if ((await ensureAccount(repositories.accounts, "bob", "builder")) || seeded)
-    befriend(storage, domain, "alice", "bob")
+    await befriend(rosters, domain, "alice", "bob")
   process.stdout.write(
     [
       "",

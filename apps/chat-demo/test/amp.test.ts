@@ -21,7 +21,7 @@ const pair = async (name: string): Promise<readonly [string, string]> => {
   const recipient = `${name}-recipient`
   await ensureAccount(harness.demo.server.repositories.accounts, sender, "sender-password")
   await ensureAccount(harness.demo.server.repositories.accounts, recipient, "recipient-password")
-  befriend(harness.demo.server.storage, "localhost", sender, recipient)
+  await befriend(harness.demo.server.rosters, "localhost", sender, recipient)
   return [sender, recipient]
 }
 
@@ -139,7 +139,7 @@ describe("delivery status from AMP replies", () => {
   it("a conversation mixing options shows each message's own status", async () => {
     await ensureAccount(harness.demo.server.repositories.accounts, "alice", "alice-password")
     await ensureAccount(harness.demo.server.repositories.accounts, "bob", "bob-password")
-    befriend(harness.demo.server.storage, "localhost", "alice", "bob")
+    await befriend(harness.demo.server.rosters, "localhost", "alice", "bob")
     const alice = await open()
     await alice.signIn("alice", "alice-password")
     await alice.openConversation("bob@localhost")

@@ -28,8 +28,8 @@ beforeAll(async () => {
   ] as const) {
     await ensureAccount(harness.demo.server.repositories.accounts, name, password)
   }
-  befriend(harness.demo.server.storage, "localhost", "dave", "erin")
-  befriend(harness.demo.server.storage, "localhost", "grace", "heidi")
+  await befriend(harness.demo.server.rosters, "localhost", "dave", "erin")
+  await befriend(harness.demo.server.rosters, "localhost", "grace", "heidi")
 })
 
 afterEach(async () => {

@@ -52,8 +52,8 @@ beforeAll(async () => {
     { moduleNames: builtinModuleNames },
   )
   server = await startServer({ config, logger: silentLogger })
-  server.storage.users.create(createUserRecord("romeo", "Wherefore-art-thou"))
-  server.storage.users.create(createUserRecord("juliet", "Parting-is-such"))
+  await server.repositories.accounts.create(createUserRecord("romeo", "Wherefore-art-thou"))
+  await server.repositories.accounts.create(createUserRecord("juliet", "Parting-is-such"))
   xmpp = connect("romeo", "Wherefore-art-thou")
   messages = amp(xmpp)
   juliet = connect("juliet", "Parting-is-such")

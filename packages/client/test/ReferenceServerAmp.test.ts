@@ -39,7 +39,7 @@ const startReference = async (ampTable: Record<string, unknown>): Promise<Runnin
   )
   const server = await startServer({ config, logger: silentLogger })
   for (const name of ["romeo", "juliet", "nurse"]) {
-    server.storage.users.create(createUserRecord(name, `${name}-secret`))
+    await server.repositories.accounts.create(createUserRecord(name, `${name}-secret`))
   }
   return { server, dataDir, clients: [] }
 }

@@ -40,23 +40,23 @@ import { deliverFromServer } from "./routing/ServerDelivery.js"
 import { SessionRegistry } from "./session/SessionRegistry.js"
 import { makeSmRuntime } from "./sm/SmRuntime.js"
 import { streamManagementModule } from "./sm/streamManagementModule.js"
+import { openWatchedBackend } from "./storage/openWatchedBackend.js"
 import { secureDataDirectory } from "./storage/PrivateFiles.js"
 import { failed } from "./storage/repositories/Outcome.js"
 import type { Repositories } from "./storage/repositories/StorageBackend.js"
-import { databaseFile, databaseFileNames, openSqliteStorage } from "./storage/SqliteStorage.js"
-import type { StorageShape } from "./storage/Storage.js"
+import { databaseFileNames } from "./storage/SqliteStorage.js"
 import type { StorageHealthView } from "./storage/StorageHealth.js"
-import { sqliteBackendOn } from "./storage/sqlite/SqliteBackend.js"
 import { ensureCertificate, generatedCertificateFiles } from "./tls/certificate.js"
 
 /** What `startServer` needs. */
 export interface StartOptions {
   readonly config: ServerConfig
-  /** Defaults to SQLite at `${data_dir}/xmpp-amp.sqlite` (closed at stop). */
-  readonly storage?: StorageShape
-  /** Whether the storage answers; new logins are refused while it is down (issue 22). */
-  readonly storageHealth?: StorageHealthView
   readonly modules?: ReadonlyArray<ServerModule>
+  /**
+   * Replaces the health the backend reports (an embedder with its own check of the database);
+   * new logins are refused while it says down. Default: the backend's own (storageHealth.ts).
+   */
+  readonly storageHealth?: StorageHealthView
   /** Defaults to JSON lines on stderr at level info. */
   readonly logger?: Logger
 }
@@ -70,8 +70,7 @@ export interface ServerHandle {
     readonly websocket?: number
     readonly component?: number
   }
-  readonly storage: StorageShape
-  /** The asynchronous repositories (issue 22); tests and tools use these. */
+  /** The asynchronous repositories of the configured backend; tests and tools use these. */
   readonly repositories: Repositories
   /**
    * The rosters in memory above `repositories.roster`: a roster change made while the server
@@ -157,19 +156,22 @@ const program = (options: StartOptions) =>
     })
     // Before the storage: a second server on the same data_dir stops here.
     yield* claimAdminSocket(config.server.data_dir, logger)
-    const storage =
-      options.storage ??
-      (yield* Effect.acquireRelease(
-        Effect.try({
-          try: () => openSqliteStorage(databaseFile(config.server.data_dir)),
-          catch: (error) => new StartError({ reason: "storage", message: String(error) }),
+    // `[storage]`: SQLite in data_dir or PostgreSQL, migrated (under a lock on PostgreSQL),
+    // watched: new logins are refused while it does not answer. Closed last at stop.
+    const { backend, health } = yield* Effect.acquireRelease(
+      Effect.flatMap(
+        Effect.promise(() => openWatchedBackend(config, logger)),
+        (opened) =>
+          failed(opened)
+            ? Effect.fail(new StartError({ reason: "storage", message: opened.message }))
+            : Effect.succeed({ ...opened, backend: { ...opened.backend, ...opened.repositories } }),
+      ),
+      (opened) =>
+        Effect.promise(async () => {
+          opened.health.stop()
+          await opened.backend.close()
         }),
-        (opened) => Effect.sync(() => opened.close()),
-      ))
-    const backend = yield* Effect.try({
-      try: () => sqliteBackendOn(storage),
-      catch: (error) => new StartError({ reason: "storage", message: String(error) }),
-    })
+    )
     // Before the listeners: routing asks it which bare JIDs are accounts.
     const accounts = yield* Effect.flatMap(
       Effect.promise(() => loadAccountDirectory(backend.accounts)),
@@ -213,9 +215,8 @@ const program = (options: StartOptions) =>
     const core: ServerCore = {
       domain: config.server.domain,
       config,
-      storage,
       repositories,
-      storageHealth: options.storageHealth,
+      storageHealth: options.storageHealth ?? health,
       rosters,
       accounts,
       logger,
@@ -244,7 +245,6 @@ const program = (options: StartOptions) =>
           {
             domain: core.domain,
             config,
-            storage,
             repositories,
             rosters,
             logger,
@@ -286,7 +286,7 @@ const program = (options: StartOptions) =>
       ports.component = yield* componentListener(core, component.host, component.port)
     yield* Effect.addFinalizer(() => shutdownStreams(core))
     logger.info("server-started", { domain: core.domain, ports })
-    return { core, ports, storage, repositories, rosters }
+    return { core, ports, repositories, rosters }
   })
 
 /**
@@ -296,10 +296,9 @@ const program = (options: StartOptions) =>
 export const makeServer = (options: StartOptions) =>
   Effect.map(
     program(options),
-    ({ ports, storage, repositories, rosters, core }): ServerHandle => ({
+    ({ ports, repositories, rosters, core }): ServerHandle => ({
       domain: core.domain,
       ports,
-      storage,
       repositories,
       rosters,
     }),
@@ -324,12 +323,11 @@ export const startServer = async (options: StartOptions): Promise<RunningServer>
     await Effect.runPromise(Scope.close(scope, exit))
     throw Cause.squash(exit.cause)
   }
-  const { core, ports, storage, repositories, rosters } = exit.value
+  const { core, ports, repositories, rosters } = exit.value
   let stopping: Promise<void> | undefined
   return {
     domain: core.domain,
     ports,
-    storage,
     repositories,
     rosters,
     stop: () => {

@@ -11,7 +11,6 @@ import type { SessionCloseReason } from "../session/Session.js"
 import type { SessionRegistry } from "../session/SessionRegistry.js"
 import type { SmRuntime } from "../sm/SmRuntime.js"
 import type { Repositories } from "../storage/repositories/StorageBackend.js"
-import type { StorageShape } from "../storage/Storage.js"
 import type { StorageHealthView } from "../storage/StorageHealth.js"
 
 /** An open client connection, as the server tracks it for shutdown. */
@@ -40,9 +39,7 @@ export interface OpenConnection {
 export interface ServerCore {
   readonly domain: string
   readonly config: ServerConfig
-  /** Synchronous SQLite access; being replaced by `repositories` (issue 22). */
-  readonly storage: StorageShape
-  /** The asynchronous repositories of the configured backend (src/storage/repositories). */
+  /** The repositories of the configured backend, SQLite or PostgreSQL (src/storage/repositories). */
   readonly repositories: Repositories
   /** Whether the storage answers (src/storage/StorageHealth.ts); absent: always up. */
   readonly storageHealth?: StorageHealthView | undefined

@@ -19,7 +19,6 @@ import type { RouteDecision } from "../routing/RouteDecision.js"
 import type { Session, SessionCloseReason } from "../session/Session.js"
 import type { StreamHooks } from "../sm/SmHooks.js"
 import type { Repositories } from "../storage/repositories/StorageBackend.js"
-import type { StorageShape } from "../storage/Storage.js"
 import type { XmlElement } from "../xml/Xml.js"
 
 /** A module's answer to `stanzaReceived`: go on (optionally with a replacement) or stop. */
@@ -134,9 +133,7 @@ export interface ModuleHooks extends StreamHooks {
 export interface ModuleApi {
   readonly domain: string
   readonly config: ServerConfig
-  /** Synchronous SQLite access; being replaced by `repositories` (issue 22). */
-  readonly storage: StorageShape
-  /** The asynchronous repositories of the configured backend (src/storage/repositories). */
+  /** The repositories of the configured backend, SQLite or PostgreSQL (src/storage/repositories). */
   readonly repositories: Repositories
   /** The users' rosters: synchronous reads of cached ones, `load` for the others. */
   readonly rosters: RosterReader

@@ -80,7 +80,7 @@ const expectedFiles = [
 describe("file permissions (issue 25 item 7)", () => {
   it("creates a fresh data_dir 0700 and its database, WAL and key files 0600", async () => {
     const server = await start()
-    server.storage.users.create({
+    await server.repositories.accounts.create({
       username: "juliet",
       scram_sha_1: { salt: "c2FsdA==", iterations: 4096, stored_key: "a", server_key: "b" },
       scram_sha_256: { salt: "c2FsdA==", iterations: 4096, stored_key: "c", server_key: "d" },

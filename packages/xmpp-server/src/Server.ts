@@ -40,6 +40,8 @@ import { deliverFromServer } from "./routing/ServerDelivery.js"
 import { SessionRegistry } from "./session/SessionRegistry.js"
 import { makeSmRuntime } from "./sm/SmRuntime.js"
 import { streamManagementModule } from "./sm/streamManagementModule.js"
+import { causeOf } from "./storage/commands/StorageCommandError.js"
+import { backendLocation } from "./storage/openBackend.js"
 import { openWatchedBackend } from "./storage/openWatchedBackend.js"
 import { secureDataDirectory } from "./storage/PrivateFiles.js"
 import { failed } from "./storage/repositories/Outcome.js"
@@ -163,7 +165,12 @@ const program = (options: StartOptions) =>
         Effect.promise(() => openWatchedBackend(config, logger)),
         (opened) =>
           failed(opened)
-            ? Effect.fail(new StartError({ reason: "storage", message: opened.message }))
+            ? Effect.fail(
+                new StartError({
+                  reason: "storage",
+                  message: `cannot open the ${config.storage.backend} database ${backendLocation(config)}: ${causeOf(opened.message, backendLocation(config))}`,
+                }),
+              )
             : Effect.succeed({ ...opened, backend: { ...opened.backend, ...opened.repositories } }),
       ),
       (opened) =>

@@ -361,6 +361,16 @@ const failureOf = (error: unknown): CliFailure => {
   ) {
     return new CliFailure(2, `${error.message}\n\n${usage}`)
   }
+  // The storage could not be opened at start: the message names the database and the cause.
+  // (Server.js is loaded lazily, so the tag is compared rather than the class.)
+  if (
+    error instanceof Error &&
+    "_tag" in error &&
+    error._tag === "StartError" &&
+    "reason" in error &&
+    error.reason === "storage"
+  )
+    return new CliFailure(1, error.message)
   // The server's own typed failures (listen, start) carry a tag and a readable message.
   if (error instanceof Error && "_tag" in error)
     return new CliFailure(1, `${String(error._tag)}: ${error.message}`)

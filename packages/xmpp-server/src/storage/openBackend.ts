@@ -43,7 +43,7 @@ export const openConfiguredBackend = async (
             : { onConnectionError: options.onConnectionError }),
         })
       : await openSqliteBackend(databaseFile(config.server.data_dir))
-  if (failed(opened)) logger.error("storage-open-failed", { backend, error: opened.message })
-  else logger.info("storage-opened", { backend, location: backendLocation(config) })
+  // A failure is the caller's to report (the CLI prints it as one line and exits).
+  if (!failed(opened)) logger.info("storage-opened", { backend, location: backendLocation(config) })
   return opened
 }

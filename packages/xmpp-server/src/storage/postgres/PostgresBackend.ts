@@ -37,7 +37,11 @@ export const openPostgresBackend = async (
   options: PostgresOptions,
 ): Promise<Outcome<StorageBackend>> => {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 })
+  // An idle pooled connection that fails is reported by the pool; one that fails while checked
+  // out (between the statements of a transaction) by its client: both are told, neither is
+  // left as an unhandled 'error' event (the query in progress reports the failure as well).
   pool.on("error", (error) => options.onConnectionError?.(error))
+  pool.on("connect", (client) => client.on("error", (error) => options.onConnectionError?.(error)))
   const reached = await settle("open", () => pool.query("SELECT 1"), postgresReason)
   const migrated = failed(reached) ? reached : await migratePostgres(pool)
   if (failed(migrated)) {

@@ -20,8 +20,10 @@ export const storageTouching = [
 
 export default sharedConfig({
   test: {
+    // Each project names its own files (a project extending the root would add to its list).
+    include: [],
     projects: [
-      { extends: true, test: { name: "sqlite" } },
+      { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts"] } },
       {
         extends: true,
         test: {

@@ -61,6 +61,7 @@ export class ModuleHost {
     tables: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
     api: Omit<ModuleApi, "every" | "after" | "stores" | "offlineVerdict">,
   ): Promise<void> {
+    const readies: Array<{ readonly module: string; readonly ready: () => Promise<void> }> = []
     for (const module of modules) {
       const options = tables[module.name] ?? {}
       if (options.enabled === false) {
@@ -80,8 +81,13 @@ export class ModuleHost {
         options,
       )
       this.add(hooks)
+      if (hooks.ready) readies.push({ module: module.name, ready: hooks.ready })
       this.logger.info("module-started", { module: module.name })
     }
+    for (const { module, ready } of readies)
+      await ready().catch((error: unknown) =>
+        this.logger.error("module-hook-failed", { hook: "ready", module, error }),
+      )
   }
 
   private add(hooks: ModuleHooks): void {
@@ -138,6 +144,8 @@ export class ModuleHost {
       count: (username) => store.count(username),
       holds: (username, text) => store.holds(username, text),
       remove: (key) => store.remove(key),
+      incoming: (username, work) => store.incoming?.(username, work),
+      settledFor: (username) => store.settledFor?.(username) ?? Promise.resolve(),
       // The hooks learn the durable outcome, before the caller (its ack, its bounce) does.
       store: (owner, stanza, options) =>
         store.store(owner, stanza, options).then((result) => {

@@ -125,6 +125,12 @@ export interface ModuleHooks extends StreamHooks {
   ) => OfflineVerdict | undefined | Promise<OfflineVerdict | undefined>
   /** Stores this module provides to the server and other modules (the offline and MAM modules). */
   readonly provides?: { readonly offline?: OfflineStore; readonly archive?: ArchiveStore }
+  /**
+   * Awaited once every module is set up, before the listeners open: work that must be done
+   * before any client logs in (XEP-0198 crash recovery moves left-over rows to offline storage).
+   * A rejection is logged; the server starts anyway.
+   */
+  readonly ready?: () => Promise<void>
   /** Called at stop, after the module's timers are cancelled. */
   readonly stop?: () => void | Promise<void>
 }

@@ -39,6 +39,8 @@ export class OfflineDelivery {
    * backlog of any size (a mailbox bomb) never trips the output cap of a client that reads.
    */
   async flush(session: Session): Promise<void> {
+    // Messages still on their way to storage (a replaced session's reroute) come first.
+    await this.table.settledFor?.(session.username)
     let after: string | undefined
     for (;;) {
       const rows = await this.table.list(session.username, {

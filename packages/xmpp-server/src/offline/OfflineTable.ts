@@ -84,7 +84,32 @@ export const openOfflineTable = (options: OfflineTableOptions): OfflineTable => 
   const now = options.now ?? Date.now
   const quota = { maxMessages, maxBytes }
   const writing = new Set<Promise<StoreResult>>()
+  // One user's stores are written one after another (different users' at once): the messages
+  // keep their arrival order on a backend with a pool of connections, and each quota check
+  // sees every earlier message of the user.
+  const tails = new Map<string, Promise<unknown>>()
+  // Work on its way to a user's storage, not handed to `store` yet (XEP-0198 reroutes).
+  const incoming = new Map<string, Set<Promise<unknown>>>()
   return {
+    incoming: (username, work) => {
+      const set = incoming.get(username) ?? new Set()
+      incoming.set(username, set)
+      set.add(work)
+      const done = () => {
+        set.delete(work)
+        if (set.size === 0 && incoming.get(username) === set) incoming.delete(username)
+      }
+      work.then(done, done)
+    },
+    settledFor: async (username) => {
+      for (;;) {
+        const waits = [...(incoming.get(username) ?? []), tails.get(username)].filter(
+          (wait) => wait !== undefined,
+        )
+        if (waits.length === 0) return
+        await Promise.allSettled(waits)
+      }
+    },
     accepts: storableOffline,
     count: (username) => repositories.offline.count(username),
     list: (username, page) => repositories.offline.list(username, page),
@@ -119,13 +144,20 @@ export const openOfflineTable = (options: OfflineTableOptions): OfflineTable => 
         storedAt,
       }
       const pending = storeOptions.replacesPending
-      const written = (
+      const write = () =>
         pending === undefined
           ? repositories.offline.append(message, quota)
           : repositories.smPending.moveToOffline(pending, message, quota)
-      ).then((outcome) => resultOf(outcome, username, options))
+      const before = tails.get(username)
+      const written = (before === undefined ? write() : before.then(write)).then((outcome) =>
+        resultOf(outcome, username, options),
+      )
+      tails.set(username, written)
       writing.add(written)
-      void written.then(() => writing.delete(written))
+      void written.then(() => {
+        writing.delete(written)
+        if (tails.get(username) === written) tails.delete(username)
+      })
       return written
     },
   }

@@ -51,6 +51,18 @@ export interface OfflineStore {
    * that was being handed from offline storage to a session when the process died.
    */
   holds(username: string, text: string): Promise<Outcome<boolean>>
+  /**
+   * Makes `settledFor(username)` wait for `work` as well: messages on their way to `username`'s
+   * offline storage that are not handed to `store` yet (XEP-0198 reroute of a session that
+   * ended, its rows committing first). Optional: a store without it has nothing to wait for.
+   */
+  incoming?(username: string, work: Promise<unknown>): void
+  /**
+   * Resolves once every store begun for `username` (and every `incoming` work) has its
+   * outcome: offline delivery waits for it, so a login that replaces a session gets the
+   * messages that session left. Example: `await offline.settledFor?.("juliet")`.
+   */
+  settledFor?(username: string): Promise<void>
 }
 
 /** Which side of a conversation an archived copy belongs to. */

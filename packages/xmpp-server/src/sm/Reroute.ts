@@ -34,6 +34,9 @@ export const rerouteUnacked = (core: ServerCore, unacked: ReadonlyArray<Unacked>
   if (toStore.length === 0) return
   const storing = storeInOrder(core, toStore)
   if (pending !== undefined) pending.track(storing)
+  // A login of the same user waits for these before reading its offline messages.
+  for (const username of new Set(toStore.map(({ username }) => username)))
+    core.modules.stores.offline?.incoming?.(username, storing)
 }
 
 /** Stores the messages offline one after the other, in queueing order. */

@@ -22,9 +22,14 @@ export const streamManagementModule = (runtime: SmRuntime): ServerModule => ({
       throw new Error(`cannot read the XEP-0198 pending rows: ${pending.message}`)
     runtime.settings = settings
     runtime.pending = pending
-    // After every module is set up (offline storage and its hooks), before clients connect.
-    api.after(0, () => pending.track(recoverPending(api, pending)))
     return {
+      // After every module is set up (offline storage and its hooks), awaited before the
+      // listeners open: no client logs in while left-over rows are still being moved.
+      ready: async () => {
+        const recovered = recoverPending(api, pending)
+        pending.track(recovered)
+        await recovered
+      },
       streamFeatures: (stage) => (stage.authenticated ? [xml("sm", { xmlns: NS_SM })] : []),
       stop: async () => {
         await pending.stop()

@@ -94,7 +94,13 @@ export const crashBed = (extraToml: ReadonlyArray<string> = []): CrashBed => {
           const match = /c2s {8}127\.0\.0\.1:(\d+)/.exec(stdout)
           if (match !== null && stdout.includes("Press Ctrl-C")) resolve(Number(match[1]))
         })
-        child.on("exit", (code) => reject(new Error(`server exited early with ${code}`)))
+        let stderr = ""
+        child.stderr?.on("data", (chunk: Buffer) => {
+          stderr += chunk.toString()
+        })
+        child.on("exit", (code) =>
+          reject(new Error(`server exited early with ${code}: ${stderr.slice(-2000)}`)),
+        )
       })
       return {
         child,

@@ -1,7 +1,7 @@
 // Offline storage counted in bytes (issue 25, item 6): `[modules.offline] max_bytes_per_user`
 // bounces a message that does not fit with `resource-constraint` (type `wait`, as the message
 // count quota does), keeps what fit, and takes messages again once they were delivered.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import type { XmlElement } from "../../src/index.js"
 import { startTestServer, type TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
@@ -66,12 +66,22 @@ describe("offline storage byte quota", () => {
   it("holds at most 16 MiB per user by default: the message past it bounces, none before it", async () => {
     const alice = await online("alice", "flood", 0, defaults)
     const big = "w".repeat(250_000)
-    let bounced: number | undefined
-    for (let index = 0; index < 80 && bounced === undefined; index++) {
-      await alice.send(chat("bob@localhost", `f${index}`, big))
+    let sent = 0
+    for (; sent < 80 && errorsOf(alice).length === 0; sent++) {
+      await alice.send(chat("bob@localhost", `f${sent}`, big))
       await roundTrip(alice)
-      if (errorsOf(alice).length > 0) bounced = index
     }
+    // Every message sent has its outcome, stored or bounced (a write commits a round trip later
+    // on PostgreSQL, so a few more may have been sent before the first bounce came back).
+    await vi.waitFor(
+      async () =>
+        expect(
+          expectValue(await defaults.server.repositories.offline.count("bob")) +
+            errorsOf(alice).length,
+        ).toBe(sent),
+      { timeout: 30_000 },
+    )
+    const bounced = Number(errorsOf(alice)[0]?.attrs.id?.slice(1))
     const rows = expectValue(await defaults.server.repositories.offline.list("bob"))
     const stored = {
       n: rows.length,

@@ -3,7 +3,7 @@
 // reports offline and archive writes with the message key and stanza id; a module stores a
 // message offline with extra data, reads it back in `offlineDelivery` and vetoes delivery;
 // archived and offline messages are removed by key; `api.carryOut` finishes a taken-over message.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import {
   type ModuleApi,
   type ServerModule,
@@ -104,7 +104,10 @@ describe("storage outcome hooks", () => {
     expect(byId("r2")).toMatchObject({ wouldStoreOffline: false, wouldArchive: false })
     expect(byId("r3")).toMatchObject({ wouldStoreOffline: false, wouldArchive: false })
     const r1 = byId("r1")
-    const events = outcomes.filter((event) => event.messageKey === r1?.key)
+    const eventsOf = () => outcomes.filter((event) => event.messageKey === r1?.key)
+    // The outcomes come once the writes commit (at once on SQLite, a round trip later on PostgreSQL).
+    await vi.waitFor(() => expect(eventsOf()).toHaveLength(3), { timeout: 10_000 })
+    const events = eventsOf()
     expect(
       events.map((event) => [event.store, event.direction, event.owner, event.result.ok]),
     ).toEqual(

@@ -2,7 +2,7 @@
 // output cap reaches a client that reads, over TCP and over WebSocket, and is removed once
 // delivered; a client that stops reading is still cut at the cap and loses none of it (what
 // was not written stays for the next login).
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { WebSocket } from "ws"
 import { xml } from "../../src/index.js"
 import { rawLogin } from "../helpers/rawSocket.js"
@@ -49,7 +49,8 @@ const bomb = async (username: string, count: number) => {
     await alice.send(chat(`${username}@localhost`, `b${index}`, bombBody(index)))
   await roundTrip(alice)
   expect(alice.received.filter((stanza) => stanza.attrs.type === "error")).toEqual([])
-  expect(await storedFor(username)).toBe(count)
+  // Stored once the writes commit (at once on SQLite, a round trip later on PostgreSQL).
+  await vi.waitFor(async () => expect(await storedFor(username)).toBe(count), { timeout: 20_000 })
   return alice
 }
 

@@ -87,7 +87,7 @@ describe("offline storage and the sender's XEP-0198 ack", () => {
 
   it("bounces internal-server-error when the offline write fails, before the ack", async () => {
     const offline: OfflineRepository = test.server.repositories.offline
-    patch(offline, "append", async () => new StorageError("offline.append", "io", "disk gone"))
+    patch(offline, "append", async () => new StorageError("offline.append", "constraint", "row refused"))
     const alice = await login("alice", "laptop")
     alice.send(chat("bob@localhost", "failed-write", "fw1"))
     alice.send(`<r xmlns='${NS_SM}'/>`)
@@ -106,7 +106,8 @@ describe("offline storage and the sender's XEP-0198 ack", () => {
     let moves = 0
     patch(smPending, "moveToOffline", async () => {
       moves += 1
-      return new StorageError("smPending.moveToOffline", "io", "disk gone")
+      // Not an "io" failure: that would (rightly) mark storage down and refuse the logins below.
+      return new StorageError("smPending.moveToOffline", "constraint", "row refused")
     })
     const carol = await login("carol", "phone")
     carol.send("<presence/>")

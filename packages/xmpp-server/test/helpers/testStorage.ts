@@ -4,8 +4,10 @@
 // again with XMPP_AMP_TEST_BACKEND=postgres, and then every test server gets a fresh database
 // of its own in the run's private PostgreSQL (test/helpers/postgresGlobalSetup.ts).
 
+import Database from "better-sqlite3"
 import pg from "pg"
 import { inject } from "vitest"
+import { databaseFile } from "../../src/storage/SqliteStorage.js"
 
 /** The backend of this test run: "sqlite" unless the postgres project runs it. */
 export const testBackend = (): "sqlite" | "postgres" =>
@@ -61,4 +63,32 @@ export const testStorageToml = async (dataDir: string): Promise<string> => {
   return "storage" in config
     ? `\n[storage]\nbackend = "postgres"\nurl = ${JSON.stringify(config.storage.url)}\n`
     : ""
+}
+
+/** Plain SQL on a test server's database, from a connection of its own. */
+export interface TestDatabaseConnection {
+  exec(statement: string): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * Opens a second connection to the database of the test server on `dataDir`, whichever the
+ * backend: for tests that break the database under a running server (both dialects must accept
+ * `statement`). Example: `await (await openTestDatabase(dataDir)).exec("ALTER TABLE …")`.
+ */
+export const openTestDatabase = async (dataDir: string): Promise<TestDatabaseConnection> => {
+  const config = await testStorageConfig(dataDir)
+  if ("storage" in config) {
+    const client = new pg.Client({ connectionString: config.storage.url })
+    await client.connect()
+    return {
+      exec: async (statement) => void (await client.query(statement)),
+      close: () => client.end(),
+    }
+  }
+  const database = new Database(databaseFile(dataDir))
+  return {
+    exec: async (statement) => void database.exec(statement),
+    close: async () => void database.close(),
+  }
 }

@@ -7,12 +7,12 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import Database from "better-sqlite3"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { databaseFile, type RosterItem } from "../../src/index.js"
+import type { RosterItem } from "../../src/index.js"
 import { clientHeader, openRaw, type RawConnection, rawLogin } from "../helpers/rawSocket.js"
 import { storedItem, storeRoster } from "../helpers/storedRoster.js"
 import { startTestServerIn, type TestServer } from "../helpers/testServer.js"
+import { openTestDatabase } from "../helpers/testStorage.js"
 
 const dataDir = mkdtempSync(join(tmpdir(), "xmpp-amp-roster-loading-"))
 const options = {
@@ -224,20 +224,20 @@ describe("a roster that cannot be read", () => {
   it("answers the bind with internal-server-error (wait), and binds once it is readable", async () => {
     // Uma never logged in (her roster is not in memory). Another connection hides the roster
     // table: the server's read of it fails.
-    const database = new Database(databaseFile(dataDir))
+    const database = await openTestDatabase(dataDir)
     try {
-      database.exec("ALTER TABLE roster RENAME TO roster_hidden")
+      await database.exec("ALTER TABLE roster RENAME TO roster_hidden")
       const uma = await authenticated("uma")
       uma.send(bindText("bind-1"))
       const refused = await replyWithId(uma, "bind-1")
       expect(refused).toMatch(/^<iq[^>]* type="error"/)
       expect(refused).toMatch(/<error type="wait"><internal-server-error /)
-      database.exec("ALTER TABLE roster_hidden RENAME TO roster")
+      await database.exec("ALTER TABLE roster_hidden RENAME TO roster")
       uma.send(bindText("bind-2") + rosterGetText)
       expect(await replyWithId(uma, "bind-2")).toContain("uma@localhost/r")
       expect(await replyWithId(uma, "roster")).toContain('type="result"')
     } finally {
-      database.close()
+      await database.close()
     }
   })
 })

@@ -87,7 +87,11 @@ describe("offline storage and the sender's XEP-0198 ack", () => {
 
   it("bounces internal-server-error when the offline write fails, before the ack", async () => {
     const offline: OfflineRepository = test.server.repositories.offline
-    patch(offline, "append", async () => new StorageError("offline.append", "constraint", "row refused"))
+    patch(
+      offline,
+      "append",
+      async () => new StorageError("offline.append", "constraint", "row refused"),
+    )
     const alice = await login("alice", "laptop")
     alice.send(chat("bob@localhost", "failed-write", "fw1"))
     alice.send(`<r xmlns='${NS_SM}'/>`)

@@ -14,16 +14,16 @@ import { AccountError, addUser, changePassword, deleteUser } from "./auth/accoun
 import { addUsers, parseAccountsFile } from "./auth/accountsFile.js"
 import { ConfigError, loadConfigFile, makeConfig } from "./config/loadConfig.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
+import { silentLogger } from "./log/Logger.js"
 import { singleCpuNote } from "./SingleCpuNote.js"
 import { exportCommand } from "./storage/commands/exportCommand.js"
 import { importCommand } from "./storage/commands/importCommand.js"
 import { migrateCommand } from "./storage/commands/migrateCommand.js"
-import { StorageCommandError } from "./storage/commands/StorageCommandError.js"
+import { causeOf, StorageCommandError } from "./storage/commands/StorageCommandError.js"
+import { backendLocation, openConfiguredBackend } from "./storage/openBackend.js"
 import type { AccountRepository } from "./storage/repositories/AccountRepository.js"
 import { failed } from "./storage/repositories/Outcome.js"
-import { databaseFile } from "./storage/SqliteStorage.js"
 import { StorageError } from "./storage/Storage.js"
-import { openSqliteBackend } from "./storage/sqlite/SqliteBackend.js"
 import { CertificateError } from "./tls/certificate.js"
 
 const usage = `Usage: xmpp-amp-server <command> [options]
@@ -77,8 +77,12 @@ const withAccounts = async <A>(
   config: ServerConfig,
   work: (accounts: AccountRepository) => Promise<A>,
 ): Promise<A> => {
-  const backend = await openSqliteBackend(databaseFile(config.server.data_dir))
-  if (failed(backend)) throw backend
+  // The configured backend ([storage]: SQLite in data_dir or PostgreSQL), migrated if needed.
+  const backend = await openConfiguredBackend(config, silentLogger)
+  if (failed(backend))
+    throw new StorageCommandError(
+      `cannot open the ${config.storage.backend} database ${backendLocation(config)}: ${causeOf(backend.message, backendLocation(config))}`,
+    )
   try {
     return await work(backend.accounts)
   } finally {

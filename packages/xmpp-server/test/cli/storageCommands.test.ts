@@ -8,6 +8,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createUserRecord, makeConfig, silentLogger, startServer } from "../../src/index.js"
+import { openPostgresBackend } from "../../src/storage/postgres/PostgresBackend.js"
+import { failed } from "../../src/storage/repositories/Outcome.js"
 import { freePort } from "../helpers/freePort.js"
 import { type PrivatePostgres, startPrivatePostgres } from "../helpers/privatePostgres.js"
 import { runCli } from "./runCli.js"
@@ -122,6 +124,26 @@ describe("start on PostgreSQL", () => {
     expect(lines[0]).toContain("ECONNREFUSED")
     expect(result.stderr).not.toContain("hunter2")
   }, 60_000)
+
+  it("adds accounts with adduser and adduser --from-file into the configured PostgreSQL", async () => {
+    const config = await freshPostgres()
+    const single = await cli(["adduser", "ann@localhost", "-", "--config", config], "secret-1\n")
+    expect(single).toMatchObject({ code: 0 })
+    const file = join(directory, "accounts.txt")
+    writeFileSync(file, "bea@localhost secret-2\ncid@localhost secret-3\n")
+    const many = await cli(["adduser", "--from-file", file, "--config", config])
+    expect(many).toMatchObject({ code: 0, stdout: "created 2 accounts\n" })
+    const url = /url = "([^"]+)"/.exec(readFileSync(config, "utf8"))?.[1] ?? ""
+    const backend = await openPostgresBackend({ url, poolSize: 1 })
+    if (failed(backend)) throw backend
+    try {
+      expect(await backend.accounts.usernames()).toEqual(
+        expect.arrayContaining(["ann", "bea", "cid"]),
+      )
+    } finally {
+      await backend.close()
+    }
+  }, 120_000)
 
   it("lets two servers started together on one fresh database both migrate and serve", async () => {
     if (postgres === undefined) throw new Error("PostgreSQL did not start")

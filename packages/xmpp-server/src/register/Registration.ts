@@ -8,67 +8,17 @@ import {
   newAccount,
   storeAccount,
 } from "../auth/accounts.js"
-import { setBounded } from "../core/boundedMap.js"
 import type { ServerCore } from "../core/ServerCore.js"
-import { addressKey, networkKey } from "../limits/AddressKey.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import type { UserRecord } from "../storage/Storage.js"
 import { type XmlElement, xml } from "../xml/Xml.js"
 import type { RegisterSettings } from "./RegisterSettings.js"
+import type { RegistrationLimiter } from "./RegistrationLimiter.js"
 
 /** XEP-0077 IQ namespace. */
 export const NS_REGISTER = "jabber:iq:register"
 /** XEP-0077 §4 stream feature namespace. */
 export const NS_REGISTER_FEATURE = "http://jabber.org/features/iq-register"
-
-const hour = 3_600_000
-
-/**
- * Remembers recent registration attempts (an account created, or a username found taken) per
- * address and per network (sliding hour). Counting the "taken" answers stops an address from
- * probing which usernames exist; counting per network stops 30 neighbouring addresses from
- * getting 30 times the share.
- */
-export class RegistrationLimiter {
-  private readonly recent = new Map<string, Array<number>>()
-
-  constructor(
-    private readonly settings: Pick<
-      RegisterSettings,
-      "registrations_per_hour" | "registrations_per_hour_per_network"
-    >,
-    private readonly ipv6PrefixLength = 64,
-  ) {}
-
-  /** True when `address` (or its network) used its hourly share of attempts already. */
-  exhausted(address: string, now: number): boolean {
-    const [host, network] = this.keys(address)
-    return (
-      this.count(host, now) >= this.settings.registrations_per_hour ||
-      this.count(network, now) >= this.settings.registrations_per_hour_per_network
-    )
-  }
-
-  /** Counts an attempt by `address` that reached the account store. */
-  attempted(address: string, now: number): void {
-    for (const key of this.keys(address)) {
-      const times = this.recent.get(key) ?? []
-      times.push(now)
-      setBounded(this.recent, key, times, 100_000)
-    }
-  }
-
-  private keys(address: string): readonly [string, string] {
-    return [`host ${addressKey(address, this.ipv6PrefixLength)}`, `net ${networkKey(address)}`]
-  }
-
-  private count(key: string, now: number): number {
-    const times = (this.recent.get(key) ?? []).filter((time) => now - time < hour)
-    if (times.length === 0) this.recent.delete(key)
-    else this.recent.set(key, times)
-    return times.length
-  }
-}
 
 const failed = (iq: XmlElement, condition: string, text: string, type?: "wait"): XmlElement =>
   errorReply(iq, condition, type === undefined ? { text } : { text, type }) ?? iqResult(iq)

@@ -6,12 +6,8 @@ import type { ServerCore } from "../core/ServerCore.js"
 import type { ServerModule } from "../modules/ServerModule.js"
 import { xml } from "../xml/Xml.js"
 import { parseRegisterSettings } from "./RegisterSettings.js"
-import {
-  NS_REGISTER,
-  NS_REGISTER_FEATURE,
-  RegistrationLimiter,
-  registerWhileLoggedIn,
-} from "./Registration.js"
+import { NS_REGISTER, NS_REGISTER_FEATURE, registerWhileLoggedIn } from "./Registration.js"
+import { RegistrationLimiter } from "./RegistrationLimiter.js"
 
 /** The module, bound to the server core (it writes accounts). */
 export const registerModule = (core: ServerCore): ServerModule => ({

@@ -586,7 +586,9 @@ export class ClientConnection implements Session, OpenConnection {
 
   /** XEP-0198 §5: after authentication, take over a resumable session of the same account. */
   private resume(element: XmlElement): void {
-    const target = this.core.sm.resumable.get(element.attrs.previd ?? "")
+    const found = this.core.sm.resumable.get(element.attrs.previd ?? "")
+    // Only a connection of this server's own kind can be taken over (the map holds no other).
+    const target = found instanceof ClientConnection ? found : undefined
     const h = parseH(element.attrs.h)
     if (target === undefined || target.bare !== this.bare || target.closed || h === undefined)
       return void this.write(

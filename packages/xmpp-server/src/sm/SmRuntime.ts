@@ -3,9 +3,9 @@
 // installed (undefined while a module is off), the XEP-0198 resumable sessions by resumption
 // id, and the write tracker of the stanza being handled (crash safety: acks wait for it).
 import type { RegisterSettings } from "../register/RegisterSettings.js"
-import type { RegistrationLimiter } from "../register/Registration.js"
-import type { ClientConnection } from "../session/ClientConnection.js"
+import type { RegistrationLimiter } from "../register/RegistrationLimiter.js"
 import type { HandoffTracker } from "./Handoff.js"
+import type { ResumableSession } from "./ResumableSession.js"
 import type { PendingStore } from "./SmPending.js"
 import type { SmSettings } from "./SmSettings.js"
 
@@ -18,7 +18,7 @@ export interface SmRuntime {
   /** True when the `csi` module is enabled. */
   csi: boolean
   /** Sessions that asked for resumption, by resumption id (connected or hibernated). */
-  readonly resumable: Map<string, ClientConnection>
+  readonly resumable: Map<string, ResumableSession>
   /**
    * The write tracker of the stream-managed session whose stanza is being handled right now
    * (set around its dispatch): the socket writes it causes are what its `<a/>` waits for.

@@ -1,0 +1,13 @@
+// A session that asked for XEP-0198 resumption, as the server's shared state holds it: what
+// the shutdown and the resumption lookup need of it. The connection class implements it; the
+// shared state depends on this narrow view only, not on the connection (no import circle).
+
+/** A connected or hibernated session that can be resumed. */
+export interface ResumableSession {
+  /** The account (`user@domain`). */
+  readonly bare: string
+  /** True once the session ended for good (it cannot be resumed any more). */
+  readonly closed: boolean
+  /** Ends a hibernated session now (its unacknowledged messages go to offline storage). */
+  endHibernation(): void
+}

@@ -15,13 +15,18 @@ export interface CliResult {
   readonly stderr: string
 }
 
-/** Starts the CLI with `args` in `cwd`; the caller owns the process. */
-export const spawnCli = (args: ReadonlyArray<string>, cwd: string): ChildProcess =>
+/** Starts the CLI with `args` in `cwd` (environment: `env`, else this process's); the caller owns the process. */
+export const spawnCli = (
+  args: ReadonlyArray<string>,
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ChildProcess =>
   spawn(
     process.execPath,
     ["--conditions=@xmpp-amp/source", "--import", tsxLoader, cliSource, ...args],
     {
       cwd,
+      env,
       stdio: ["pipe", "pipe", "pipe"],
     },
   )

@@ -15,6 +15,8 @@ import { testStorageConfig, testStorageToml } from "../helpers/testStorage.js"
 export interface CliServer {
   readonly child: ChildProcess
   readonly port: number
+  /** What it wrote to stderr until it was listening. */
+  readonly earlyStderr: string
   /** Kills it with SIGKILL and resolves once it is gone. */
   kill(): Promise<void>
 }
@@ -82,10 +84,19 @@ export const crashBed = (extraToml: ReadonlyArray<string> = []): CrashBed => {
       }),
     withBackend,
     start: async () => {
+      // The environment as it is at the call (a caller may set NODE_OPTIONS around it).
+      const env = { ...process.env }
       configWritten ??= writeConfig()
       await configWritten
-      const child = spawnCli(["start", "--config", configFile], directory)
+      const child = spawnCli(["start", "--config", configFile], directory, env)
       children.push(child)
+      // What the server wrote to stderr before `start` resolved (the early failure's reason,
+      // the inspector's URL); later output goes to the listeners the caller adds.
+      let stderr = ""
+      const early = (chunk: Buffer) => {
+        stderr += chunk.toString()
+      }
+      child.stderr?.on("data", early)
       const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))
       let stdout = ""
       const port = await new Promise<number>((resolve, reject) => {
@@ -94,17 +105,15 @@ export const crashBed = (extraToml: ReadonlyArray<string> = []): CrashBed => {
           const match = /c2s {8}127\.0\.0\.1:(\d+)/.exec(stdout)
           if (match !== null && stdout.includes("Press Ctrl-C")) resolve(Number(match[1]))
         })
-        let stderr = ""
-        child.stderr?.on("data", (chunk: Buffer) => {
-          stderr += chunk.toString()
-        })
         child.on("exit", (code) =>
           reject(new Error(`server exited early with ${code}: ${stderr.slice(-2000)}`)),
         )
       })
+      child.stderr?.off("data", early)
       return {
         child,
         port,
+        earlyStderr: stderr,
         kill: async () => {
           child.kill("SIGKILL")
           await exited

@@ -121,7 +121,9 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     if (nodeOptions === undefined) delete process.env.NODE_OPTIONS
     else process.env.NODE_OPTIONS = nodeOptions
     const started = await starting
-    let log = ""
+    let log = started.earlyStderr
+    const earlyUrl = inspectorUrl(log)
+    if (earlyUrl !== undefined) inspectors.set(started, earlyUrl)
     // The server logs JSON lines on stderr; a pipe nobody reads would block it.
     started.child.stderr?.on("data", (chunk: Buffer) => {
       if (process.env.SOAK_SERVER_LOG) appendFileSync(process.env.SOAK_SERVER_LOG, chunk)

@@ -18,12 +18,23 @@ export const storageTouching = [
   "test/sm/**/*.test.ts",
 ]
 
+/** The long soak runs (docs/reliability.md), on SQLite. */
+const soak = ["test/soak/**/*.test.ts"]
+
 export default sharedConfig({
   test: {
     // Each project names its own files (a project extending the root would add to its list).
     include: [],
     projects: [
-      { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "sqlite",
+          include: ["test/**/*.test.ts"],
+          exclude: [...soak, "**/node_modules/**"],
+          sequence: { groupOrder: 0 },
+        },
+      },
       {
         extends: true,
         test: {
@@ -31,8 +42,12 @@ export default sharedConfig({
           include: storageTouching,
           env: { XMPP_AMP_TEST_BACKEND: "postgres" },
           globalSetup: ["test/helpers/postgresGlobalSetup.ts"],
+          sequence: { groupOrder: 0 },
         },
       },
+      // The soak tests bound the server's heap growth: they run last, alone (group 1 starts
+      // when group 0 is done), so the other files' load does not distort that figure.
+      { extends: true, test: { name: "soak", include: soak, sequence: { groupOrder: 1 } } },
     ],
   },
 })

@@ -14,9 +14,9 @@ import {
   RosterWriteBatch,
   type RosterWriteOutcome,
 } from "./RosterWriteBatch.js"
+import { type UserRow, userOf } from "./RowValues.js"
 import {
   type RosterItem,
-  type ScramCredentials,
   type SqlAccess,
   type SqlParameters,
   StorageError,
@@ -26,18 +26,6 @@ import {
 } from "./Storage.js"
 import { guarded } from "./sqliteError.js"
 
-interface UserRow {
-  readonly username: string
-  readonly sha1_salt: string
-  readonly sha1_iterations: number
-  readonly sha1_stored_key: string
-  readonly sha1_server_key: string
-  readonly sha256_salt: string
-  readonly sha256_iterations: number
-  readonly sha256_stored_key: string
-  readonly sha256_server_key: string
-}
-
 interface RosterRow {
   readonly jid: string
   readonly name: string | null
@@ -46,29 +34,6 @@ interface RosterRow {
   readonly pending_in: string | null
   readonly groups: string
 }
-
-const credentialsOf = (
-  salt: string,
-  iterations: number,
-  storedKey: string,
-  serverKey: string,
-): ScramCredentials => ({ salt, iterations, stored_key: storedKey, server_key: serverKey })
-
-const userOf = (row: UserRow): UserRecord => ({
-  username: row.username,
-  scram_sha_1: credentialsOf(
-    row.sha1_salt,
-    row.sha1_iterations,
-    row.sha1_stored_key,
-    row.sha1_server_key,
-  ),
-  scram_sha_256: credentialsOf(
-    row.sha256_salt,
-    row.sha256_iterations,
-    row.sha256_stored_key,
-    row.sha256_server_key,
-  ),
-})
 
 const userParameters = (user: UserRecord) => ({
   username: user.username,

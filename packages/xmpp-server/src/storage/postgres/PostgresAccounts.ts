@@ -1,46 +1,12 @@
 // Accounts on PostgreSQL: the `users` table, one row per account with both SCRAM key sets.
 // Deleting an account cascades to every table that references it (ON DELETE CASCADE).
 import type { Pool } from "pg"
+import { type UserRow, userOf } from "../RowValues.js"
 import type { AccountRepository } from "../repositories/AccountRepository.js"
 import { settle } from "../repositories/Outcome.js"
-import type { ScramCredentials, UserRecord } from "../Storage.js"
+import type { UserRecord } from "../Storage.js"
 import { postgresReason } from "./postgresError.js"
 import { inTransaction } from "./transactions.js"
-
-interface UserRow {
-  readonly username: string
-  readonly sha1_salt: string
-  readonly sha1_iterations: number
-  readonly sha1_stored_key: string
-  readonly sha1_server_key: string
-  readonly sha256_salt: string
-  readonly sha256_iterations: number
-  readonly sha256_stored_key: string
-  readonly sha256_server_key: string
-}
-
-const credentials = (
-  salt: string,
-  iterations: number,
-  storedKey: string,
-  serverKey: string,
-): ScramCredentials => ({ salt, iterations, stored_key: storedKey, server_key: serverKey })
-
-const userOf = (row: UserRow): UserRecord => ({
-  username: row.username,
-  scram_sha_1: credentials(
-    row.sha1_salt,
-    row.sha1_iterations,
-    row.sha1_stored_key,
-    row.sha1_server_key,
-  ),
-  scram_sha_256: credentials(
-    row.sha256_salt,
-    row.sha256_iterations,
-    row.sha256_stored_key,
-    row.sha256_server_key,
-  ),
-})
 
 /** The keys of `user` in column order ($2 to $9), after the username ($1). */
 const keysOf = (user: UserRecord) => [

@@ -139,6 +139,16 @@ export interface StorageSection {
   readonly pool_size: number
 }
 
+/** `[cluster]` (spec/cluster.md): this process as one node of a cluster on NATS. */
+export interface ClusterSection {
+  /** True: this process is one node of a cluster (needs `[storage] backend = "postgres"`). */
+  readonly enabled: boolean
+  /** Unique per node; default: host name + pid. */
+  readonly node: string
+  /** One or more NATS server URLs. */
+  readonly nats: ReadonlyArray<string>
+}
+
 /** `[testing.faults]`: failure switches for tests; off unless set, logged loudly at start. */
 export interface TestingFaults {
   readonly mam_write: boolean
@@ -157,6 +167,7 @@ export interface ServerConfig {
   readonly tls: TlsSection
   readonly limits: LimitsSection
   readonly storage: StorageSection
+  readonly cluster: ClusterSection
   readonly components: ReadonlyArray<ComponentEntry>
   /**
    * `[modules.NAME]` tables. Each module validates its own table (it knows its keys); the

@@ -7,6 +7,7 @@ import { dirname, resolve } from "node:path"
 import { parse, TomlError } from "smol-toml"
 import { normalizeOrigin } from "../listeners/AllowedOrigins.js"
 import { ConfigError } from "./ConfigError.js"
+import { clusterSection } from "./clusterSection.js"
 import { type Fields, fieldsFor, type Table } from "./fields.js"
 import { limitsSection } from "./limitsSection.js"
 import { builtinModuleNames } from "./moduleNames.js"
@@ -275,6 +276,7 @@ export const validateConfig = (
     "tls",
     "limits",
     "storage",
+    "cluster",
     "components",
     "modules",
     "testing",
@@ -298,6 +300,11 @@ export const validateConfig = (
     component: componentListener(fields, fields.table(listen.component, "listen.component")),
   }
   checkDistinctPorts(fields, listeners)
+  const storage = storageSection(
+    fields,
+    fields.table(root.storage, "storage"),
+    options.environment ?? process.env,
+  )
   return {
     server,
     listen: listeners,
@@ -306,11 +313,8 @@ export const validateConfig = (
       key_file: keyFile === undefined ? undefined : resolve(baseDir, keyFile),
     },
     limits: limitsSection(fields, fields.table(root.limits, "limits")),
-    storage: storageSection(
-      fields,
-      fields.table(root.storage, "storage"),
-      options.environment ?? process.env,
-    ),
+    storage,
+    cluster: clusterSection(fields, fields.table(root.cluster, "cluster"), storage),
     components: componentEntries(fields, root.components, server.domain),
     modules: moduleTables(
       fields,

@@ -15,6 +15,8 @@ import { loadAccountDirectory, trackedAccounts } from "./auth/AccountDirectory.j
 import { connectCluster } from "./cluster/ClusterLink.js"
 import { ClusterNode } from "./cluster/ClusterNode.js"
 import { clusterModule } from "./cluster/clusterModule.js"
+import { holdNodeLock } from "./cluster/NodeLiveness.js"
+import { watchNodeDeaths } from "./cluster/NodeDeaths.js"
 import { ComponentRouter } from "./components/ComponentRouter.js"
 import { toComponent } from "./components/ComponentRouting.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
@@ -236,6 +238,20 @@ const program = (options: StartOptions) =>
         })
       : undefined
     if (link !== undefined) yield* Effect.addFinalizer(() => Effect.promise(() => link.close()))
+    // While it runs, the node holds its PostgreSQL lock: others recover it only once it is gone.
+    const databaseUrl = config.storage.url
+    const nodeLock =
+      link === undefined || databaseUrl === undefined
+        ? undefined
+        : yield* Effect.tryPromise({
+            try: () => holdNodeLock(databaseUrl, config.cluster.node, logger),
+            catch: (error) =>
+              new StartError({
+                reason: "cluster",
+                message: error instanceof Error ? error.message : String(error),
+              }),
+          })
+    if (nodeLock !== undefined) yield* Effect.addFinalizer(() => Effect.promise(() => nodeLock.release()))
     const modules = new ModuleHost(logger)
     const rosters = new Rosters(repositories.roster, logger)
     // After the modules' stop (finalizers run last first): roster writes they caused commit.
@@ -263,6 +279,7 @@ const program = (options: StartOptions) =>
     if (clusterNode !== undefined) {
       core.cluster = clusterNode
       core.sessions.attachRemote(clusterNode.remote)
+      if (databaseUrl !== undefined) watchNodeDeaths(core, clusterNode, databaseUrl)
     }
     yield* Effect.addFinalizer(() => Effect.promise(() => modules.stop()))
     yield* Effect.tryPromise({

@@ -111,7 +111,11 @@ export const recoverDeadNode = async (
     context.offline?.incoming?.(username, recovering)
   core.sm.pending?.track(recovering)
   const counts = await recovering
-  core.logger.info("sm-pending-dead-node-recovered", { deadNode, adopted: adopted.length, ...counts })
+  core.logger.info("sm-pending-dead-node-recovered", {
+    deadNode,
+    adopted: adopted.length,
+    ...counts,
+  })
   return { _tag: "Recovered", adopted: adopted.length, ...counts }
 }
 

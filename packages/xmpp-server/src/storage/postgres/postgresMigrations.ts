@@ -129,6 +129,9 @@ export const postgresMigrations: ReadonlyArray<{
          data TEXT NOT NULL);
        CREATE INDEX amp_pending_due ON amp_pending (expires_at);
        CREATE INDEX amp_pending_recipient ON amp_pending (recipient);`,
+      // Nodes sharing the table claim a row before firing it (PostgresAmpPending.ts): who, and
+      // until when (the database's clock, epoch ms); NULL: nobody.
+      `ALTER TABLE amp_pending ADD COLUMN claimed_by TEXT, ADD COLUMN claimed_until BIGINT;`,
     ],
   },
   {

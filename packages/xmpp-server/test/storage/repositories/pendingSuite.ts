@@ -158,15 +158,23 @@ export const pendingSuite = ({ backend, reopen }: SuiteContext): void => {
     expectValue(await ampPending.put(row("d", "juliet@example.com", 9000)))
     expectValue(await ampPending.put(row("a", "juliet@example.com", 2500)))
     const reopened = (await reopen()).ampPending
+    const ids = async (due: ReturnType<typeof reopened.due>) =>
+      expectValue(await due).map((found) => found.id)
+    expect(await reopened.due(999, 10)).toEqual([])
+    // On PostgreSQL `due` and `get` also claim the rows for this process (postgresAmpClaims.test.ts).
+    expect(await ids(reopened.due(3000, 10))).toEqual(["b", "c", "a"])
     expect(await reopened.get("a")).toEqual(row("a", "juliet@example.com", 2500))
     expect(await reopened.get("z")).toBeUndefined()
-    expect(expectValue(await reopened.due(3000, 10)).map((due) => due.id)).toEqual(["b", "c", "a"])
-    expect(expectValue(await reopened.due(3000, 2)).map((due) => due.id)).toEqual(["b", "c"])
-    expect(await reopened.due(999, 10)).toEqual([])
     const forJuliet = expectValue(await reopened.forRecipient("juliet@example.com"))
     expect(forJuliet.map((found) => found.id).sort()).toEqual(["a", "c", "d"])
     expectValue(await reopened.remove("c"))
     expectValue(await reopened.remove("c"))
-    expect(expectValue(await reopened.due(3000, 10)).map((due) => due.id)).toEqual(["b", "a"])
+    // A put (the row's next rule) ends a claim.
+    expectValue(await reopened.put(row("a", "juliet@example.com", 2500)))
+    expectValue(await reopened.put(row("b", "romeo@example.net", 1000)))
+    expect(await ids(reopened.due(3000, 10))).toEqual(["b", "a"])
+    expectValue(await reopened.put(row("e", "juliet@example.com", 500)))
+    expectValue(await reopened.put(row("f", "juliet@example.com", 600)))
+    expect(await ids(reopened.due(3000, 1))).toEqual(["e"])
   })
 }

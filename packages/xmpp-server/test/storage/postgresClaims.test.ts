@@ -51,16 +51,15 @@ describe("shared PostgreSQL: claims and seq blocks", () => {
     const a = process("a")
     const b = process("b")
     for (let n = 0; n < 200; n += 1) expectValue(await a.put(row(n)))
-    const sweep = async (repository: AmpPendingRepository) => {
-      const taken: Array<string> = []
-      for (let round = 0; round < 50; round += 1) {
-        const due = expectValue(await repository.due(10_000, 7))
-        if (due.length === 0) break
-        taken.push(...due.map((found) => found.id))
-      }
-      return taken
+    // Each round, both sweep at the same moment (their own connections).
+    const byA: Array<string> = []
+    const byB: Array<string> = []
+    for (let round = 0; round < 50; round += 1) {
+      const [dueA, dueB] = await Promise.all([a.due(10_000, 7), b.due(10_000, 7)])
+      byA.push(...expectValue(dueA).map((found) => found.id))
+      byB.push(...expectValue(dueB).map((found) => found.id))
+      if (expectValue(dueA).length === 0 && expectValue(dueB).length === 0) break
     }
-    const [byA, byB] = await Promise.all([sweep(a), sweep(b)])
     const all = [...byA, ...byB]
     expect(new Set(all).size).toBe(all.length)
     expect(all.length).toBe(200)

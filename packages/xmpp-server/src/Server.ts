@@ -43,6 +43,7 @@ import {
 } from "./routing/MessageRouter.js"
 import { deliverFromServer } from "./routing/ServerDelivery.js"
 import { SessionRegistry } from "./session/SessionRegistry.js"
+import { type DeadNodeRecovery, recoverDeadNode } from "./sm/SmRecovery.js"
 import { makeSmRuntime } from "./sm/SmRuntime.js"
 import { streamManagementModule } from "./sm/streamManagementModule.js"
 import { causeOf } from "./storage/commands/StorageCommandError.js"
@@ -90,6 +91,11 @@ export interface ServerHandle {
 export interface RunningServer extends ServerHandle {
   /** Graceful stop: `system-shutdown` to every stream, then close everything. */
   stop(): Promise<void>
+  /**
+   * The cluster declared `deadNode` dead: this node adopts its XEP-0198 pending rows and moves
+   * them to offline storage, exactly once cluster-wide (src/sm/SmRecovery.ts `recoverDeadNode`).
+   */
+  recoverDeadNode(deadNode: string): Promise<DeadNodeRecovery>
 }
 
 /**
@@ -382,6 +388,7 @@ export const startServer = async (options: StartOptions): Promise<RunningServer>
     ports,
     repositories,
     rosters,
+    recoverDeadNode: (deadNode) => recoverDeadNode(core, deadNode),
     stop: () => {
       stopping ??= Effect.runPromise(Scope.close(scope, Exit.void)).then(() =>
         core.logger.info("server-stopped", { domain: core.domain }),

@@ -12,6 +12,8 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { adminSocket, claimAdminSocket } from "./admin/AdminSocket.js"
 import { loadAccountDirectory, trackedAccounts } from "./auth/AccountDirectory.js"
+import type { ClusterLink } from "./cluster/ClusterLink.js"
+import { openClusterLink } from "./cluster/openClusterLink.js"
 import { ComponentRouter } from "./components/ComponentRouter.js"
 import { toComponent } from "./components/ComponentRouting.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
@@ -79,6 +81,8 @@ export interface ServerHandle {
    * runs goes through `rosters.write`, so the sessions' cached rosters see it.
    */
   readonly rosters: Rosters
+  /** This node's NATS link when `[cluster] enabled`; undefined on a single node. */
+  readonly cluster: ClusterLink | undefined
 }
 
 /** A started server (Promise facade). */
@@ -92,7 +96,7 @@ export interface RunningServer extends ServerHandle {
  * socket failures `AdminSocketError`.
  */
 export class StartError extends Data.TaggedError("StartError")<{
-  readonly reason: "tls" | "module" | "storage"
+  readonly reason: "tls" | "module" | "storage" | "cluster"
   readonly message: string
 }> {}
 
@@ -179,6 +183,12 @@ const program = (options: StartOptions) =>
           await opened.backend.close()
         }),
     )
+    // `[cluster] enabled`: this node's link to NATS and its health (new logins are refused
+    // while NATS is away). Closed at stop after the modules stopped, before the storage.
+    const cluster = yield* Effect.mapError(
+      openClusterLink(config, logger),
+      (error) => new StartError({ reason: "cluster", message: error.message }),
+    )
     // Before the listeners: routing asks it which bare JIDs are accounts.
     const accounts = yield* Effect.flatMap(
       Effect.promise(() => loadAccountDirectory(backend.accounts)),
@@ -224,6 +234,8 @@ const program = (options: StartOptions) =>
       config,
       repositories,
       storageHealth: options.storageHealth ?? health,
+      cluster: cluster?.link,
+      clusterHealth: cluster?.health,
       rosters,
       accounts,
       logger,
@@ -293,7 +305,7 @@ const program = (options: StartOptions) =>
       ports.component = yield* componentListener(core, component.host, component.port)
     yield* Effect.addFinalizer(() => shutdownStreams(core))
     logger.info("server-started", { domain: core.domain, ports })
-    return { core, ports, repositories, rosters }
+    return { core, ports, repositories, rosters, cluster: cluster?.link }
   })
 
 /**
@@ -303,11 +315,12 @@ const program = (options: StartOptions) =>
 export const makeServer = (options: StartOptions) =>
   Effect.map(
     program(options),
-    ({ ports, repositories, rosters, core }): ServerHandle => ({
+    ({ ports, repositories, rosters, core, cluster }): ServerHandle => ({
       domain: core.domain,
       ports,
       repositories,
       rosters,
+      cluster,
     }),
   )
 
@@ -330,13 +343,14 @@ export const startServer = async (options: StartOptions): Promise<RunningServer>
     await Effect.runPromise(Scope.close(scope, exit))
     throw Cause.squash(exit.cause)
   }
-  const { core, ports, repositories, rosters } = exit.value
+  const { core, ports, repositories, rosters, cluster } = exit.value
   let stopping: Promise<void> | undefined
   return {
     domain: core.domain,
     ports,
     repositories,
     rosters,
+    cluster,
     stop: () => {
       stopping ??= Effect.runPromise(Scope.close(scope, Exit.void)).then(() =>
         core.logger.info("server-stopped", { domain: core.domain }),

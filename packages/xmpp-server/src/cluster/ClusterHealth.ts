@@ -7,6 +7,7 @@
 // on this node, as the storage's outage leaves them (src/storage/StorageHealth.ts).
 import type { Logger } from "../log/Logger.js"
 import type { ClusterLink } from "./ClusterLink.js"
+import { maskedNatsUrls } from "./maskedNatsUrl.js"
 
 /** What the stream layer asks. */
 export interface ClusterHealthView {
@@ -32,7 +33,7 @@ export interface ClusterHealthOptions {
 /** Watches a link. Example: `clusterHealth({ link, servers: config.cluster.nats, logger })`. */
 export const clusterHealth = (options: ClusterHealthOptions): ClusterHealth => {
   const now = options.now ?? Date.now
-  const where = { node: options.link.node, nats: options.servers.join(", ") }
+  const where = { node: options.link.node, nats: maskedNatsUrls(options.servers) }
   let downSince: number | undefined
   let stopped = false
 

@@ -9,6 +9,7 @@ import type { ServerConfig } from "../config/ServerConfig.js"
 import type { Logger } from "../log/Logger.js"
 import { type ClusterHealth, clusterHealth } from "./ClusterHealth.js"
 import { ClusterConnectError, type ClusterLink, connectCluster } from "./ClusterLink.js"
+import { maskedNatsUrls } from "./maskedNatsUrl.js"
 
 /** How long a node waits for NATS at start before it gives up. */
 export const clusterConnectTimeoutMs = 3000
@@ -39,13 +40,15 @@ export const openClusterLink = (
           logger,
           connectTimeoutMs: clusterConnectTimeoutMs,
         })
-        logger.info("cluster-connected", { node, nats: nats.join(", ") })
+        logger.info("cluster-connected", { node, nats: maskedNatsUrls(nats) })
         return { link, health: clusterHealth({ link, servers: nats, logger }) }
       },
       catch: (error) =>
         error instanceof ClusterConnectError
           ? error
-          : new ClusterConnectError(`cannot reach NATS at ${nats.join(", ")}: ${String(error)}`),
+          : new ClusterConnectError(
+              `cannot reach NATS at ${maskedNatsUrls(nats)}: ${String(error)}`,
+            ),
     }),
     (opened) =>
       Effect.promise(async () => {

@@ -25,7 +25,7 @@ export const storageTouching = [
  * postgres project only, on its one private PostgreSQL. (On 2 cores Vitest runs one file at a
  * time: maxWorkers defaults to cores - 1.)
  */
-const cluster = ["test/cluster/**/*.test.ts"]
+const clusterTests = ["test/cluster/**/*.test.ts"]
 
 /** The long soak runs (docs/reliability.md), on SQLite. */
 const soak = ["test/soak/**/*.test.ts"]
@@ -40,7 +40,7 @@ export default sharedConfig({
         test: {
           name: "sqlite",
           include: ["test/**/*.test.ts"],
-          exclude: [...soak, ...cluster, "**/node_modules/**"],
+          exclude: [...soak, ...clusterTests, "**/node_modules/**"],
           sequence: { groupOrder: 0 },
         },
       },
@@ -48,7 +48,7 @@ export default sharedConfig({
         extends: true,
         test: {
           name: "postgres",
-          include: [...storageTouching, ...cluster],
+          include: [...storageTouching, ...clusterTests],
           env: { XMPP_AMP_TEST_BACKEND: "postgres" },
           globalSetup: ["test/helpers/postgresGlobalSetup.ts"],
           sequence: { groupOrder: 0 },

@@ -13,6 +13,8 @@ import * as Scope from "effect/Scope"
 import { adminSocket, claimAdminSocket } from "./admin/AdminSocket.js"
 import { loadAccountDirectory, trackedAccounts } from "./auth/AccountDirectory.js"
 import type { ClusterLink } from "./cluster/ClusterLink.js"
+import { ClusterNode } from "./cluster/ClusterNode.js"
+import { clusterModule } from "./cluster/clusterModule.js"
 import { openClusterLink } from "./cluster/openClusterLink.js"
 import { ComponentRouter } from "./components/ComponentRouter.js"
 import { toComponent } from "./components/ComponentRouting.js"
@@ -185,7 +187,7 @@ const program = (options: StartOptions) =>
     )
     // `[cluster] enabled`: this node's link to NATS and its health (new logins are refused
     // while NATS is away). Closed at stop after the modules stopped, before the storage.
-    const cluster = yield* Effect.mapError(
+    const clusterConnection = yield* Effect.mapError(
       openClusterLink(config, logger),
       (error) => new StartError({ reason: "cluster", message: error.message }),
     )
@@ -234,8 +236,7 @@ const program = (options: StartOptions) =>
       config,
       repositories,
       storageHealth: options.storageHealth ?? health,
-      cluster: cluster?.link,
-      clusterHealth: cluster?.health,
+      clusterHealth: clusterConnection?.health,
       rosters,
       accounts,
       logger,
@@ -248,6 +249,13 @@ const program = (options: StartOptions) =>
       writeFailureMarker: faults.socket_write_marker,
       sm: makeSmRuntime(),
       components: new ComponentRouter(config.components),
+      cluster: undefined,
+    }
+    const link = clusterConnection?.link
+    const clusterNode = link === undefined ? undefined : new ClusterNode(core, link)
+    if (clusterNode !== undefined) {
+      core.cluster = clusterNode
+      core.sessions.attachRemote(clusterNode.remote)
     }
     yield* Effect.addFinalizer(() => Effect.promise(() => modules.stop()))
     yield* Effect.tryPromise({
@@ -258,6 +266,7 @@ const program = (options: StartOptions) =>
             streamManagementModule(core.sm),
             csiModule(core.sm),
             registerModule(core),
+            ...(clusterNode === undefined ? [] : [clusterModule(clusterNode)]),
             ...(options.modules ?? []),
           ],
           config.modules,
@@ -305,7 +314,7 @@ const program = (options: StartOptions) =>
       ports.component = yield* componentListener(core, component.host, component.port)
     yield* Effect.addFinalizer(() => shutdownStreams(core))
     logger.info("server-started", { domain: core.domain, ports })
-    return { core, ports, repositories, rosters, cluster: cluster?.link }
+    return { core, ports, repositories, rosters, cluster: link }
   })
 
 /**

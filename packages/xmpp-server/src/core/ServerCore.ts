@@ -3,7 +3,7 @@
 import type { SecureContext } from "node:tls"
 import type { AccountDirectory } from "../auth/AccountDirectory.js"
 import type { ClusterHealthView } from "../cluster/ClusterHealth.js"
-import type { ClusterLink } from "../cluster/ClusterLink.js"
+import type { ClusterNode } from "../cluster/ClusterNode.js"
 import type { ComponentRouter } from "../components/ComponentRouter.js"
 import type { ServerConfig } from "../config/ServerConfig.js"
 import type { Logger } from "../log/Logger.js"
@@ -45,9 +45,7 @@ export interface ServerCore {
   readonly repositories: Repositories
   /** Whether the storage answers (src/storage/StorageHealth.ts); absent: always up. */
   readonly storageHealth?: StorageHealthView | undefined
-  /** This node's connection to NATS (`[cluster] enabled`); undefined on a single node. */
-  readonly cluster?: ClusterLink | undefined
-  /** Whether `cluster` reaches NATS (src/cluster/ClusterHealth.ts); absent: a single node. */
+  /** Whether this node reaches NATS (src/cluster/ClusterHealth.ts); absent: a single node. */
   readonly clusterHealth?: ClusterHealthView | undefined
   /** The rosters in memory above `repositories.roster` (src/roster/Rosters.ts). */
   readonly rosters: Rosters
@@ -68,4 +66,6 @@ export interface ServerCore {
   readonly sm: SmRuntime
   /** XEP-0114 external components: configured and connected ones, pending IQs to them. */
   readonly components: ComponentRouter
+  /** This process as one node of a cluster (src/cluster/ClusterNode.ts); undefined alone. */
+  cluster: ClusterNode | undefined
 }

@@ -6,7 +6,8 @@
 // `[cluster] enabled` on SQLite is a configuration error; NATS
 // stopped while they run: each node logs `cluster-down` once, a new login gets the stream
 // error `internal-server-error` "cluster unavailable" at once, an open session still chats with
-// a user on the same node; NATS back: `cluster-up`, logins work again, no node restarted.
+// a user on the same node; NATS back: `cluster-up`, logins work again, also across nodes, and
+// no node restarted.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -147,6 +148,9 @@ describe("a cluster node and NATS", () => {
     expect(dave.jid).toBe("dave@localhost/after")
     await alice.send(chat("carol@localhost/outage", "after"))
     await carol.waitFor(withBody("after"), 10_000)
+    // And across nodes again: n1 learns of the session bound on n2 after the outage.
+    await alice.send(chat("dave@localhost/after", "across"))
+    await dave.waitFor(withBody("across"), 15_000)
     // Nobody restarted a node.
     expect(bed.nodes.map((node) => node.pid())).toEqual(pids)
     expect(bed.nodes.every((node) => node.running())).toBe(true)

@@ -3,7 +3,8 @@
 // (test/helpers/clusterBed.ts): two nodes started together on one fresh database migrate it
 // once (under the lock) and both accept logins; a node that cannot reach NATS at start exits 1
 // with one line naming the URL, and starts again with its name and ports once NATS is back;
-// `[cluster] enabled` on SQLite is a configuration error; NATS
+// `[cluster] enabled` on SQLite is a configuration error, and an unreachable PostgreSQL one
+// line naming it; NATS
 // stopped while they run: each node logs `cluster-down` once, a new login gets the stream
 // error `internal-server-error` "cluster unavailable" at once, an open session still chats with
 // a user on the same node; NATS back: `cluster-up`, logins work again, also across nodes, and
@@ -12,11 +13,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import pg from "pg"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type XmlElement, xml } from "../../src/index.js"
 import { runCli } from "../cli/runCli.js"
 import { ServerExitedEarly } from "../crash/cliServer.js"
 import { type ClusterBed, type ClusterNode, startClusterBed } from "../helpers/clusterBed.js"
+import { freePort } from "../helpers/freePort.js"
 import { clientHeader, openRaw } from "../helpers/rawSocket.js"
 import { connectClient, type TestClient } from "../helpers/xmppClient.js"
 
@@ -157,11 +159,11 @@ describe("a cluster node and NATS", () => {
   }, 120_000)
 })
 
-describe("[cluster] enabled on SQLite", () => {
-  const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-cluster-sqlite-"))
-  afterEach(() => rmSync(directory, { recursive: true, force: true }))
+describe("a cluster node's configuration at start", () => {
+  const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-cluster-config-"))
+  afterAll(() => rmSync(directory, { recursive: true, force: true }))
 
-  it("is a configuration error naming cluster.enabled, exit 2, before anything starts", async () => {
+  it("[cluster] enabled on SQLite is a configuration error naming cluster.enabled, exit 2", async () => {
     const config = join(directory, "node.toml")
     writeFileSync(
       config,
@@ -174,5 +176,31 @@ describe("[cluster] enabled on SQLite", () => {
     expect(lines[0]).toContain("configuration error")
     expect(lines[0]).toContain("cluster.enabled")
     expect(lines[0]).toContain('backend = "postgres"')
+  }, 60_000)
+
+  it("exits 1 with one line naming the database when PostgreSQL cannot be reached", async () => {
+    const port = await freePort()
+    const config = join(directory, "unreachable.toml")
+    writeFileSync(
+      config,
+      [
+        "[server]",
+        'data_dir = "unreachable"',
+        "[storage]",
+        'backend = "postgres"',
+        `url = "postgres://xmpp:hunter2@127.0.0.1:${port}/xmpp"`,
+        "[cluster]",
+        "enabled = true",
+        'node = "n9"',
+        `nats = ["${bed.nats.url}"]`,
+      ].join("\n"),
+    )
+    const result = await runCli(["start", "--config", config], directory)
+    expect(result.code).toBe(1)
+    const lines = result.stderr.trim().split("\n")
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain(`postgres://xmpp:***@127.0.0.1:${port}/xmpp`)
+    expect(lines[0]).toContain("ECONNREFUSED")
+    expect(result.stderr).not.toContain("hunter2")
   }, 60_000)
 })

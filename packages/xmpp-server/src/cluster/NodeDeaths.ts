@@ -3,10 +3,10 @@
 // are unavailable, and once PostgreSQL confirms the node is gone (its lock is free,
 // src/cluster/NodeLiveness.ts) one survivor moves its XEP-0198 rows to offline storage.
 import type { ServerCore } from "../core/ServerCore.js"
+import { recoverDeadNode } from "../sm/SmRecovery.js"
 import type { ClusterNode } from "./ClusterNode.js"
 import { announceDeadSessions } from "./DeadNodePresence.js"
 import { whileDead } from "./NodeLiveness.js"
-import { recoverDeadNode } from "../sm/SmRecovery.js"
 
 /** Starts watching `node`'s view of the cluster for deaths. */
 export const watchNodeDeaths = (core: ServerCore, node: ClusterNode, databaseUrl: string): void => {

@@ -376,8 +376,11 @@ export class ClientConnection implements Session, OpenConnection {
       this.fail(problem.condition, problem.text)
       return
     }
-    // Issue 22: while storage is down a new login is refused at once rather than left hanging.
-    const refused = this.authenticated ? undefined : loginRefusal(this.core.storageHealth)
+    // Issue 22/23: while storage is down or the node lost NATS, a new login is refused at once
+    // rather than left hanging.
+    const refused = this.authenticated
+      ? undefined
+      : loginRefusal(this.core.storageHealth, this.core.clusterHealth)
     if (refused !== undefined) return void this.fail(refused.condition, refused.text)
     this.write(streamHeader(this.transport.framing, this.core.domain, this.id))
     this.headerSent = true

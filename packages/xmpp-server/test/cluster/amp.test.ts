@@ -3,11 +3,11 @@
 // n2 falling back to `stored`, `match-resource` and the §7 presence check reading the
 // cluster-wide directory and the shared roster.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { TestClient } from "../helpers/xmppClient.js"
-import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
-import { expectValue } from "../storage/repositories/backendMatrix.js"
-import { login, pause, roundTrip } from "../offline/clients.js"
 import { ampMessage, ampOf, befriend, errorOf, replyTo, rule, withId } from "../amp/ampClients.js"
+import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
+import type { TestClient } from "../helpers/xmppClient.js"
+import { login, pause, roundTrip } from "../offline/clients.js"
+import { expectValue } from "../storage/repositories/backendMatrix.js"
 
 let cluster: LocalCluster
 const clients: Array<TestClient> = []

@@ -30,6 +30,9 @@ const clusterTests = ["test/cluster/**/*.test.ts"]
 /** The long soak runs (docs/reliability.md), on SQLite. */
 const soak = ["test/soak/**/*.test.ts"]
 
+/** The cluster soak (docs/reliability.md, issue 23 item 4): three nodes on PostgreSQL. */
+const clusterSoak = ["test/soak/clusterSoak.test.ts"]
+
 export default sharedConfig({
   test: {
     // Each project names its own files (a project extending the root would add to its list).
@@ -56,7 +59,26 @@ export default sharedConfig({
       },
       // The soak tests bound the server's heap growth: they run last, alone (group 1 starts
       // when group 0 is done), so the other files' load does not distort that figure.
-      { extends: true, test: { name: "soak", include: soak, sequence: { groupOrder: 1 } } },
+      {
+        extends: true,
+        test: {
+          name: "soak",
+          include: soak,
+          exclude: [...clusterSoak, "**/node_modules/**"],
+          sequence: { groupOrder: 1 },
+        },
+      },
+      // The cluster soak after that, alone too: three node processes on 2 cores.
+      {
+        extends: true,
+        test: {
+          name: "cluster-soak",
+          include: clusterSoak,
+          env: { XMPP_AMP_TEST_BACKEND: "postgres" },
+          globalSetup: ["test/helpers/postgresGlobalSetup.ts"],
+          sequence: { groupOrder: 2 },
+        },
+      },
     ],
   },
 })

@@ -62,6 +62,8 @@ export class SoakClient {
   private outboundBase = 0
   /** The `h` sent in `<resume/>`. */
   private resumeH = 0
+  /** The condition of the last `<failed/>` answer to `<resume/>`, e.g. "item-not-found". */
+  lastResumeFailure: string | undefined
 
   constructor(
     readonly name: string,
@@ -71,6 +73,16 @@ export class SoakClient {
 
   get unacknowledged(): number {
     return this.outgoing.length
+  }
+
+  /** The resumption id of the current (or last) session: `node~random` on a cluster. */
+  get previd(): string {
+    return this.resumptionId
+  }
+
+  /** True while a session is kept for resumption (it has not ended for good). */
+  get resumable(): boolean {
+    return this.session !== undefined
   }
 
   /** Connects: resumes the previous session when asked and possible, else starts a new one. */
@@ -167,6 +179,7 @@ export class SoakClient {
     const answer = await this.next((element) => ["resumed", "failed"].includes(element.name))
     if (answer.name === "failed") {
       this.counts.resumeFailed += 1
+      this.lastResumeFailure = answer.getChildElements()[0]?.name ?? "(no condition)"
       return false
     }
     this.counts.resumed += 1

@@ -9,6 +9,7 @@ import { type CliServer, crashBed } from "../crash/cliServer.js"
 import { collectedHeapBytes, inspectorNodeOption, inspectorUrl } from "./heapProbe.js"
 import { SoakClient } from "./SoakClient.js"
 import { SoakLedger, type Verdict } from "./SoakLedger.js"
+import { messageLoad, pause, seededRandom, waitUntil } from "./soakSchedule.js"
 
 /** What a run does. */
 export interface SoakOptions {
@@ -49,29 +50,6 @@ export interface SoakResult {
 
 const password = "soak-pass"
 const resumeTimeout = 2
-
-/** mulberry32: a small seeded generator, so a failing run's choices can be replayed. */
-const seededRandom = (seed: number) => {
-  let state = seed >>> 0
-  return (): number => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Polls `condition` every 50 ms; false if it did not hold within `timeoutMs`. */
-const waitUntil = async (condition: () => boolean, timeoutMs: number): Promise<boolean> => {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
-    if (condition()) return true
-    await pause(50)
-  }
-  return condition()
-}
 
 /** Resident set size of a process in kB (Linux). */
 const residentKb = (pid: number): number =>
@@ -194,33 +172,7 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     await Promise.all([...faultTasks])
   }
 
-  let sent = 0
-  /** Sends `target` messages in total at the bounded rate, at most 40 unacknowledged per user. */
-  const load = async (target: number): Promise<void> => {
-    const tick = 20
-    for (let ticks = 0; sent < target; ticks++) {
-      if (ticks > 60_000 / tick + target) throw new Error(`load stalled at ${sent}/${target}`)
-      let budget = Math.max(1, Math.round((options.rate * tick) / 1000))
-      const ready = clients.filter(
-        (client) => client.state === "online" && client.unacknowledged < 40,
-      )
-      for (let attempt = 0; budget > 0 && sent < target && attempt < 200; attempt++) {
-        if (ready.length === 0) break
-        const sender = pick(ready)
-        const batch = Array.from(
-          { length: Math.min(budget, 1 + Math.floor(random() * 4), target - sent) },
-          () => {
-            sent += 1
-            const recipient = pick(names.filter((name) => name !== sender.name))
-            return { id: `m${sent}`, to: `${recipient}@localhost` }
-          },
-        )
-        budget -= batch.length
-        sender.send(batch)
-      }
-      await pause(tick)
-    }
-  }
+  const load = messageLoad(clients, random, options.rate)
 
   try {
     await bed.addUsers(names, password)
@@ -232,14 +184,14 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     const half = Math.floor(options.messages / 2)
     let loading = true
     const firstFaults = runFaults(() => !loading)
-    await load(half)
+    await load.sendUpTo(half)
     const running = server
     server = undefined
     const exited = new Promise<number | null>((resolve) => running.child.on("exit", resolve))
     running.child.kill(options.restart)
     loading = false
     const restartExitCode = await exited
-    options.log(`${options.restart} after ${sent} sent, ${ledger.ackedCount} acked`)
+    options.log(`${options.restart} after ${load.sent} sent, ${ledger.ackedCount} acked`)
     server = await startServer()
     // Resumption fails after a restart (the sessions were in memory): new sessions, offline
     // messages. Clients in the middle of a fault come back on their own.
@@ -254,7 +206,7 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     // Second half.
     loading = true
     const secondFaults = runFaults(() => !loading)
-    await load(options.messages)
+    await load.sendUpTo(options.messages)
     loading = false
     await secondFaults
 

@@ -219,8 +219,11 @@ export class ClusterNode {
   >()
 
   /**
-   * The new node: asks the node named in `previd` for the session. Undefined when that node
-   * is unknown, dead, or does not hold it (any more).
+   * The new node: asks the node that holds the session for it. A session keeps its `previd`
+   * (`node~random`, named after the node that created it) when it is resumed on another node,
+   * so the holder is looked for first among the nodes that hold a stream-managed session of
+   * the account (the directory), then the node named in `previd`. Undefined when none of them
+   * is alive and holds it (any more).
    */
   async takeOver(
     previd: string,
@@ -230,17 +233,21 @@ export class ClusterNode {
     { readonly node: string; readonly session: HandedSession } | "h-too-high" | undefined
   > {
     const tilde = previd.indexOf("~")
-    const node = tilde === -1 ? "" : previd.slice(0, tilde)
-    if (node === "" || node === this.link.node || !this.remote.nodes.has(node)) return undefined
-    const answer = await this.link.request(
-      this.nodeSubject(node, "handoff"),
-      encode({ previd, bare, h }),
-      this.timings.deliveryTimeoutMs,
-    )
-    if (answer === undefined) return undefined
-    const header = decode<{ session?: HandedSession; error?: string }>(answer).header
-    if (header?.error === "h") return "h-too-high"
-    return header?.session === undefined ? undefined : { node, session: header.session }
+    const named = tilde === -1 ? "" : previd.slice(0, tilde)
+    const candidates = new Set([...this.remote.streamManagedNodesOf(bare), named])
+    for (const node of candidates) {
+      if (node === "" || node === this.link.node || !this.remote.nodes.has(node)) continue
+      const answer = await this.link.request(
+        this.nodeSubject(node, "handoff"),
+        encode({ previd, bare, h }),
+        this.timings.deliveryTimeoutMs,
+      )
+      if (answer === undefined) continue
+      const header = decode<{ session?: HandedSession; error?: string }>(answer).header
+      if (header?.error === "h") return "h-too-high"
+      if (header?.session !== undefined) return { node, session: header.session }
+    }
+    return undefined
   }
 
   /** The new node: the session continues here (`ok`), or it could not take it after all. */

@@ -36,6 +36,13 @@ export class RemoteDirectory implements RemoteSessionView {
     return this.byBare.get(bare)?.get(resource)
   }
 
+  /** The nodes holding a stream-managed session of `bare`: where its resumption may be. */
+  streamManagedNodesOf(bare: string): ReadonlyArray<string> {
+    const resources = this.byBare.get(bare)
+    if (resources === undefined) return []
+    return [...resources.values()].filter((each) => each.streamManaged).map((each) => each.node)
+  }
+
   countOf(bare: string): number {
     return this.byBare.get(bare)?.size ?? 0
   }

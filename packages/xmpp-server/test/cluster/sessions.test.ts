@@ -30,7 +30,7 @@ beforeAll(async () => {
       modules: { stream_management: { resume_timeout: 30 } },
     },
   })
-  for (const user of ["alice", "bob", "carol", "dave", "erin", "frank"])
+  for (const user of ["alice", "bob", "carol", "dave", "erin", "frank", "grace"])
     await cluster.nodes[0]?.addUser(user, `${user}-pass`)
 }, 60_000)
 
@@ -130,6 +130,38 @@ describe("a cluster of two nodes", () => {
     resumed.send(`<a xmlns='${NS_SM}' h='6'/>`)
     resumed.send(`<r xmlns='${NS_SM}'/>`)
     await resumed.waitFor(/<a xmlns=["']urn:xmpp:sm:3["'] h=/, 10_000)
+  }, 60_000)
+
+  // Found by the cluster soak (seed 1, docs/reliability.md): a session keeps its previd
+  // (`n1~…`) when it moves to n2, and the next resumption asked only n1, which no longer held it.
+  it("resumes a session again after it moved: back on the node that created it", async () => {
+    const { connection: first, id } = await smLogin(port(0), "grace", "grace-pass", "tablet")
+    open.push(first)
+    expect(id.startsWith("n1~")).toBe(true)
+    const bob = await login(1, "bob", "second-sender")
+    bob.send(chat("grace@localhost/tablet", "g1"))
+    await first.waitFor("<body>g1</body>", 10_000)
+    first.destroy()
+    // On n2: the session moves there, with its id.
+    const second = await rawAuthenticate(port(1), "grace", "grace-pass")
+    open.push(second)
+    second.send(`<resume xmlns='${NS_SM}' previd='${id}' h='1'/>`)
+    await second.waitFor(/<resumed [^>]*previd=/, 10_000)
+    bob.send(chat("grace@localhost/tablet", "g2"))
+    await second.waitFor("<body>g2</body>", 10_000)
+    second.destroy()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    bob.send(chat("grace@localhost/tablet", "g3"))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    // Back on n1, which created the id but handed the session away: n2 holds it now.
+    const third = await rawAuthenticate(port(0), "grace", "grace-pass")
+    open.push(third)
+    third.send(`<resume xmlns='${NS_SM}' previd='${id}' h='1'/>`)
+    const text = await third.waitFor(/<resumed [^>]*previd=|<failed/, 10_000)
+    expect(text).toMatch(/<resumed [^>]*previd=/)
+    const later = await third.waitFor("<body>g3</body>", 10_000)
+    expect(countBody(later, "g2")).toBe(1)
+    expect(countBody(later, "g3")).toBe(1)
   }, 60_000)
 
   it("answers item-not-found at once for a session no node holds", async () => {

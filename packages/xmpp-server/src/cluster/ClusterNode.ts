@@ -111,7 +111,13 @@ export class ClusterNode {
   /** Owner side: deliveries waiting for their write (or ack) outcome. */
   private readonly awaiting = new Map<
     XmlElement,
-    { readonly reply: Reply; readonly ack: boolean; readonly durable: HandoffTracker }
+    {
+      readonly reply: Reply
+      readonly ack: boolean
+      /** XEP-0198 queues it: resumption, handoff or the session's end answer for it. */
+      readonly queued: boolean
+      readonly durable: HandoffTracker
+    }
   >()
   /** Nodes whose snapshot is being fetched, with the events that came meanwhile. */
   private readonly syncing = new Map<string, Array<DirectoryEvent>>()
@@ -264,6 +270,10 @@ export class ClusterNode {
       return void reply(encode({ error: "not-found" }))
     const result = target.handOver(header.h)
     if (result === "h-too-high") return void reply(encode({ error: "h" }))
+    // Deliveries from other nodes still waiting for their write move with the session (or go
+    // to offline storage if it does not arrive): answered as queued, so their origins do not
+    // time out and store them a second time.
+    for (const entry of result.entries) this.heldBack(entry.stanza)
     // Until the new node confirms, the entries (and their durable rows) stay here.
     const timer = setTimeout(() => this.handOutSettled(header.previd, false), 15_000)
     timer.unref()
@@ -601,7 +611,12 @@ export class ClusterNode {
       return
     }
     const durable = new HandoffTracker()
-    this.awaiting.set(stanza, { reply, ack: confirm === "a" && session.streamManaged, durable })
+    this.awaiting.set(stanza, {
+      reply,
+      ack: confirm === "a" && session.streamManaged,
+      queued: session.streamManaged,
+      durable,
+    })
     const outer = this.core.sm.current
     this.core.sm.current = durable
     let accepted = false
@@ -621,10 +636,16 @@ export class ClusterNode {
     waiting.durable.whenSettled(() => waiting.reply?.(encode({ ok: true })))
   }
 
-  /** Owner side (`stanzaWritten` hook): a delivery's socket write settled. */
+  /**
+   * Owner side (`stanzaWritten` hook): a delivery's socket write settled. A failed write to a
+   * stream-managed session is not a failed delivery: the stanza stays in its XEP-0198 queue,
+   * which re-sends it on resumption (here or on another node) or reroutes it to offline
+   * storage when the session ends; the origin storing it too would deliver it twice.
+   */
   writeSettled(stanza: XmlElement, ok: boolean): void {
-    if (ok && this.awaiting.get(stanza)?.ack === true) return
-    this.settle(stanza, ok)
+    const waiting = this.awaiting.get(stanza)
+    if (waiting?.ack === true && (ok || waiting.queued)) return
+    this.settle(stanza, ok || waiting?.queued === true)
   }
 
   /** Owner side (`heldBack` hook): queued for a hibernated or inactive session. */

@@ -28,9 +28,11 @@ beforeAll(async () => {
     config: {
       listen: { c2s: { tls: "optional", allow_plain_without_tls: true } },
       modules: { stream_management: { resume_timeout: 30 } },
+      // A message with this text fails its socket write (the connection breaks).
+      testing: { faults: { socket_write_marker: "BREAK-WRITE" } },
     },
   })
-  for (const user of ["alice", "bob", "carol", "dave", "erin", "frank", "grace"])
+  for (const user of ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"])
     await cluster.nodes[0]?.addUser(user, `${user}-pass`)
 }, 60_000)
 
@@ -162,6 +164,37 @@ describe("a cluster of two nodes", () => {
     const later = await third.waitFor("<body>g3</body>", 10_000)
     expect(countBody(later, "g2")).toBe(1)
     expect(countBody(later, "g3")).toBe(1)
+  }, 60_000)
+
+  // Found by the cluster soak (docs/reliability.md): the owner node answered a failed write
+  // as a failed delivery, so the sender's node stored the message offline while it stayed in
+  // the XEP-0198 queue; the resumption re-sent it, and the next session got it again.
+  it("delivers once when the write to a session on another node fails and the session resumes", async () => {
+    const { connection: first, id } = await smLogin(port(1), "heidi", "heidi-pass", "phone")
+    open.push(first)
+    const bob = await login(0, "bob", "third-sender")
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    bob.send(chat("heidi@localhost/phone", "BREAK-WRITE h1"))
+    await first.closed
+    const resumed = await rawAuthenticate(port(1), "heidi", "heidi-pass")
+    open.push(resumed)
+    resumed.send(`<resume xmlns='${NS_SM}' previd='${id}' h='0'/>`)
+    await resumed.waitFor("<body>BREAK-WRITE h1</body>", 10_000)
+    resumed.send(`<a xmlns='${NS_SM}' h='1'/>`)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    resumed.send("</stream:stream>")
+    await resumed.closed
+    // A new session: nothing of the acknowledged message is in offline storage.
+    const again = await login(1, "heidi", "laptop")
+    again.send("<presence/>")
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    bob.send(chat("heidi@localhost", "h2"))
+    // A copy from offline storage would break this connection too (the marker): say so.
+    const broken = again.closed.then(() => {
+      throw new Error(`"BREAK-WRITE h1" came again from offline storage: ${again.text()}`)
+    })
+    const text = await Promise.race([again.waitFor("<body>h2</body>", 10_000), broken])
+    expect(countBody(text, "BREAK-WRITE h1")).toBe(0)
   }, 60_000)
 
   it("answers item-not-found at once for a session no node holds", async () => {

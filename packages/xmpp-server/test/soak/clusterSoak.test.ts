@@ -5,6 +5,7 @@
 // (SoakLedger); resuming a session of the killed node must fail with `item-not-found`, and a
 // session whose node ran all along must resume on another node within `resume_timeout`.
 // Runs in the `cluster-soak` vitest project (PostgreSQL). SOAK_SEED=<n> replays a run's choices.
+import { writeFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import { type ClusterSoakResult, runClusterSoak } from "./clusterSoakRun.js"
 
@@ -51,6 +52,9 @@ describe("cluster soak", () => {
     })
     const context = `seed ${seed} (SOAK_SEED=${seed} replays it): ${summary(result)}`
     console.log(summary(result))
+    // CLUSTER_SOAK_REPORT=<file>: the whole verdict and every resumption attempt, as JSON.
+    const report = process.env.CLUSTER_SOAK_REPORT
+    if (report !== undefined) writeFileSync(report, JSON.stringify({ seed, ...result }, null, 1))
     const { verdict } = result
     expect(verdict.lost, `acknowledged but never delivered, ${context}`).toEqual([])
     expect(verdict.badDuplicates, `delivered twice, ${context}`).toEqual([])
@@ -60,7 +64,10 @@ describe("cluster soak", () => {
     expect(result.detectedNode, context).toBe(result.killed)
     // Resumption: the killed node's sessions fail cleanly; the others resume elsewhere.
     const deadNode = result.resumes.filter((each) => each.expected === "item-not-found")
-    expect(deadNode.length, `no resumption of the killed node's sessions, ${context}`).toBeGreaterThan(0)
+    expect(
+      deadNode.length,
+      `no resumption of the killed node's sessions, ${context}`,
+    ).toBeGreaterThan(0)
     expect(
       deadNode.filter((each) => each.outcome !== "item-not-found"),
       `killed node's sessions, ${context}`,

@@ -114,8 +114,6 @@ export class ClusterNode {
     {
       readonly reply: Reply
       readonly ack: boolean
-      /** XEP-0198 queues it: resumption, handoff or the session's end answer for it. */
-      readonly queued: boolean
       readonly durable: HandoffTracker
     }
   >()
@@ -271,9 +269,9 @@ export class ClusterNode {
     const result = target.handOver(header.h)
     if (result === "h-too-high") return void reply(encode({ error: "h" }))
     // Deliveries from other nodes still waiting for their write move with the session (or go
-    // to offline storage if it does not arrive): answered as queued, so their origins do not
-    // time out and store them a second time.
-    for (const entry of result.entries) this.heldBack(entry.stanza)
+    // to offline storage if it does not arrive): answered now, as queued, so their origins do
+    // not time out and store them a second time.
+    for (const entry of result.entries) this.settle(entry.stanza, false, true)
     // Until the new node confirms, the entries (and their durable rows) stay here.
     const timer = setTimeout(() => this.handOutSettled(header.previd, false), 15_000)
     timer.unref()
@@ -547,19 +545,25 @@ export class ClusterNode {
     void this.link
       .request(subject, encode(header, text), this.timings.deliveryTimeoutMs)
       .then(async (answer) => {
-        const ok = answer !== undefined && decode<{ ok: boolean }>(answer).header?.ok === true
+        const outcome =
+          answer === undefined
+            ? undefined
+            : decode<{ ok: boolean; queued?: boolean }>(answer).header
+        const ok = outcome?.ok === true
         this.written(session, stanza, ok)
         if (ok && wanted === "ack") this.core.modules.stream.acked(session, stanza)
         if (!ok) {
           this.core.logger.warn("cluster-delivery-failed", {
             to: session.full,
             node: session.node,
-            why: answer === undefined ? "no answer" : "refused",
+            why: answer === undefined ? "no answer" : outcome?.queued ? "queued there" : "refused",
           })
           // What this node knows of that node may be stale: read it again.
           const node = this.remote.nodes.get(session.node)
           if (node !== undefined) this.sync(node)
-          if (wanted === undefined) await fallBackToOffline(this.core, stanza)
+          // Queued there: that session's XEP-0198 queue answers for it (see `settle`).
+          if (wanted === undefined && outcome?.queued !== true)
+            await fallBackToOffline(this.core, stanza)
         }
       })
       .catch((error: unknown) => this.core.logger.error("cluster-delivery-error", { error }))
@@ -614,7 +618,6 @@ export class ClusterNode {
     this.awaiting.set(stanza, {
       reply,
       ack: confirm === "a" && session.streamManaged,
-      queued: session.streamManaged,
       durable,
     })
     const outer = this.core.sm.current
@@ -625,27 +628,27 @@ export class ClusterNode {
     } finally {
       this.core.sm.current = outer
     }
-    if (!accepted) this.settle(stanza, false)
-  }
-
-  private settle(stanza: XmlElement, ok: boolean): void {
-    const waiting = this.awaiting.get(stanza)
-    if (waiting === undefined) return
-    this.awaiting.delete(stanza)
-    if (!ok) return void waiting.reply?.(encode({ ok: false }))
-    waiting.durable.whenSettled(() => waiting.reply?.(encode({ ok: true })))
+    if (!accepted) this.settle(stanza, false, session.unacked().includes(stanza))
   }
 
   /**
-   * Owner side (`stanzaWritten` hook): a delivery's socket write settled. A failed write to a
-   * stream-managed session is not a failed delivery: the stanza stays in its XEP-0198 queue,
-   * which re-sends it on resumption (here or on another node) or reroutes it to offline
-   * storage when the session ends; the origin storing it too would deliver it twice.
+   * Answers the origin. `queued`: the write failed but the stanza is in the session's XEP-0198
+   * queue, which answers for it — re-sent on resumption (here or on another node), rerouted to
+   * offline storage when the session ends — so the origin must not store it as well (it would
+   * come twice). The origin's modules still learn that the write failed.
    */
-  writeSettled(stanza: XmlElement, ok: boolean): void {
+  private settle(stanza: XmlElement, ok: boolean, queued = false): void {
     const waiting = this.awaiting.get(stanza)
-    if (waiting?.ack === true && (ok || waiting.queued)) return
-    this.settle(stanza, ok || waiting?.queued === true)
+    if (waiting === undefined) return
+    this.awaiting.delete(stanza)
+    if (!ok) return void waiting.reply?.(encode({ ok: false, queued }))
+    waiting.durable.whenSettled(() => waiting.reply?.(encode({ ok: true })))
+  }
+
+  /** Owner side (`stanzaWritten` hook): a delivery's socket write settled. */
+  writeSettled(session: Session, stanza: XmlElement, ok: boolean): void {
+    if (ok && this.awaiting.get(stanza)?.ack === true) return
+    this.settle(stanza, ok, !ok && session.unacked().includes(stanza))
   }
 
   /** Owner side (`heldBack` hook): queued for a hibernated or inactive session. */
@@ -660,7 +663,8 @@ export class ClusterNode {
 
   /** Owner side (`gone` hook): a session ended with deliveries unacknowledged. */
   unackedGone(unacked: ReadonlyArray<XmlElement>): void {
-    for (const stanza of unacked) this.settle(stanza, false)
+    // SmControl.ended rerouted them already (offline storage or another resource).
+    for (const stanza of unacked) this.settle(stanza, false, true)
   }
 
   private closeLocal(header: CloseHeader | undefined): void {

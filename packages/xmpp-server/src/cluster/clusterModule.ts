@@ -24,7 +24,7 @@ export const clusterModule = (node: ClusterNode): ServerModule => ({
         pending.add(session)
         return undefined
       },
-      stanzaWritten: (_session, stanza, ok) => node.writeSettled(stanza, ok),
+      stanzaWritten: (session, stanza, ok) => node.writeSettled(session, stanza, ok),
       acked: (_session, stanza) => node.ackSettled(stanza),
       heldBack: (_session, stanza) => node.heldBack(stanza),
       gone: (_session, unacked) => node.unackedGone(unacked),

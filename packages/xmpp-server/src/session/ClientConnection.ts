@@ -204,15 +204,17 @@ export class ClientConnection implements Session, OpenConnection {
       stanza.attrs.type !== "error" &&
       text.includes(marker)
     ) {
-      this.notifyWritten(stanza, false)
       this.closeReason = "write-failed"
       const stream = this.sm.stream
       if (stream?.resumable === true) {
-        // Like a broken connection: the session hibernates with the stanza unacknowledged.
+        // Like a broken connection: the session hibernates with the stanza unacknowledged
+        // (queued before the write fails, as a real write is).
         stream.push(stanza, text).reported = true
+        this.notifyWritten(stanza, false)
         this.transport.destroy()
         return false
       }
+      this.notifyWritten(stanza, false)
       this.stage = "closing"
       this.unregister()
       this.transport.destroy()

@@ -557,6 +557,7 @@ export class ClusterNode {
             to: session.full,
             node: session.node,
             why: answer === undefined ? "no answer" : outcome?.queued ? "queued there" : "refused",
+            id: stanza.attrs.id,
           })
           // What this node knows of that node may be stale: read it again.
           const node = this.remote.nodes.get(session.node)

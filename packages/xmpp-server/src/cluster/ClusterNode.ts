@@ -20,6 +20,7 @@ import { parseJid } from "../jid/Jid.js"
 import type { Session, SessionCloseReason } from "../session/Session.js"
 import { HandoffTracker } from "../sm/Handoff.js"
 import { rerouteUnacked } from "../sm/Reroute.js"
+import type { ResumableSession } from "../sm/ResumableSession.js"
 import type { Unacked } from "../sm/SmStream.js"
 import type { RosterChange } from "../storage/RosterWriteBatch.js"
 import { parseElement } from "../xml/parseXml.js"
@@ -266,6 +267,17 @@ export class ClusterNode {
     const target = this.core.sm.resumable.get(header.previd)
     if (target === undefined || target.bare !== header.bare || target.closed)
       return void reply(encode({ error: "not-found" }))
+    // The `h` of `<resumed/>` acknowledges the client's stanzas as `<a/>` does: only once what
+    // they caused is durable and written (a node dying meanwhile would lose them otherwise).
+    target.whenHandled(() => this.handOutNow(target, header, reply))
+  }
+
+  private handOutNow(
+    target: ResumableSession,
+    header: { readonly previd: string; readonly h: number },
+    reply: NonNullable<Reply>,
+  ): void {
+    if (target.closed) return void reply(encode({ error: "not-found" }))
     const result = target.handOver(header.h)
     if (result === "h-too-high") return void reply(encode({ error: "h" }))
     // Deliveries from other nodes still waiting for their write move with the session (or go

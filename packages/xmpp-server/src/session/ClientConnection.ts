@@ -692,6 +692,10 @@ export class ClientConnection implements Session, OpenConnection {
    * what the new node needs. The unacknowledged entries (with their `sm_pending` rows) stay
    * with the caller until the new node confirms.
    */
+  whenHandled(task: () => void): void {
+    this.sm.handoff.whenSettled(task)
+  }
+
   handOver(h: number): { session: HandedSession; entries: ReadonlyArray<Unacked> } | "h-too-high" {
     const stream = this.sm.stream as SmStream
     if (!this.sm.acknowledge(h)) return "h-too-high"

@@ -19,4 +19,9 @@ export interface ResumableSession {
    * new node confirms.
    */
   handOver(h: number): { session: HandedSession; entries: ReadonlyArray<Unacked> } | "h-too-high"
+  /**
+   * Runs `task` once what the client's stanzas counted so far caused reached the sockets and
+   * storage (what `<a/>` waits for, src/sm/Handoff.ts).
+   */
+  whenHandled(task: () => void): void
 }

@@ -29,7 +29,12 @@ export class SessionRegistry {
     const local = resources === undefined ? [] : [...resources.values()]
     if (this.remote === undefined) return local
     const others = this.remote.ofBare(bare)
-    return others.length === 0 ? local : local.concat(others)
+    if (others.length === 0) return local
+    if (resources === undefined) return others
+    // A full JID is bound once cluster-wide. While another node's claim on a resource bound here
+    // is stale (the session moved here, or replaced that one), this node's session is the one,
+    // as in `get`: listing both sent a message to the bare JID twice (found by the cluster soak).
+    return local.concat(others.filter((session) => !resources.has(session.resource)))
   }
 
   /** The session bound to a full JID, on this node or (in a cluster) another. */

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process"
 import { createRequire } from "node:module"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
+import type { Placement } from "./cluster/placement.js"
 import type { LoadResult } from "./runLoad.js"
 import type { AmpBenchRule } from "./xmppClient.js"
 
@@ -37,6 +38,12 @@ export interface GeneratorLoad {
   readonly offlineRecipients?: boolean | undefined
   /** A PostgreSQL postmaster's pid, whose CPU (with its children's) the generator reports. */
   readonly databasePid?: number | undefined
+  /** Cluster nodes: client N logs in to `ports[N % ports.length]` instead of `port`. */
+  readonly ports?: ReadonlyArray<number> | undefined
+  /** Cluster nodes: whom each client sends to (bench/cluster/placement.ts). */
+  readonly placement?: Placement | undefined
+  /** Processes whose CPU over the exchange the generator reports (nodes, nats-server). */
+  readonly cpuPids?: ReadonlyArray<number> | undefined
 }
 
 /** Runs the generator to completion; throws with its output if it printed no result. */
@@ -64,6 +71,11 @@ export const runGeneratorProcess = async (load: GeneratorLoad): Promise<LoadResu
     ...(load.sliceSeconds === undefined ? [] : ["--slice-seconds", String(load.sliceSeconds)]),
     ...(load.offlineRecipients === true ? ["--offline-recipients"] : []),
     ...(load.databasePid === undefined ? [] : ["--database-pid", String(load.databasePid)]),
+    ...(load.ports === undefined ? [] : ["--ports", load.ports.join(",")]),
+    ...(load.placement === undefined ? [] : ["--placement", load.placement]),
+    ...(load.cpuPids === undefined || load.cpuPids.length === 0
+      ? []
+      : ["--cpu-pids", load.cpuPids.join(",")]),
   ]
   const [command = process.execPath, ...args] =
     load.core === undefined ? nodeCommand : ["taskset", "-c", String(load.core), ...nodeCommand]

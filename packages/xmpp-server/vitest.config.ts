@@ -18,6 +18,9 @@ export const storageTouching = [
   "test/sm/**/*.test.ts",
 ]
 
+/** Cluster tests (spec/cluster.md): several nodes on one PostgreSQL, in the postgres project only. */
+const clusterTests = ["test/cluster/**/*.test.ts"]
+
 /** The long soak runs (docs/reliability.md), on SQLite. */
 const soak = ["test/soak/**/*.test.ts"]
 
@@ -31,7 +34,7 @@ export default sharedConfig({
         test: {
           name: "sqlite",
           include: ["test/**/*.test.ts"],
-          exclude: [...soak, "**/node_modules/**"],
+          exclude: [...soak, ...clusterTests, "**/node_modules/**"],
           sequence: { groupOrder: 0 },
         },
       },
@@ -39,7 +42,7 @@ export default sharedConfig({
         extends: true,
         test: {
           name: "postgres",
-          include: storageTouching,
+          include: [...storageTouching, ...clusterTests],
           env: { XMPP_AMP_TEST_BACKEND: "postgres" },
           globalSetup: ["test/helpers/postgresGlobalSetup.ts"],
           sequence: { groupOrder: 0 },

@@ -12,6 +12,9 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { adminSocket, claimAdminSocket } from "./admin/AdminSocket.js"
 import { loadAccountDirectory, trackedAccounts } from "./auth/AccountDirectory.js"
+import { connectCluster } from "./cluster/ClusterLink.js"
+import { ClusterNode } from "./cluster/ClusterNode.js"
+import { clusterModule } from "./cluster/clusterModule.js"
 import { ComponentRouter } from "./components/ComponentRouter.js"
 import { toComponent } from "./components/ComponentRouting.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
@@ -92,7 +95,7 @@ export interface RunningServer extends ServerHandle {
  * socket failures `AdminSocketError`.
  */
 export class StartError extends Data.TaggedError("StartError")<{
-  readonly reason: "tls" | "module" | "storage"
+  readonly reason: "tls" | "module" | "storage" | "cluster"
   readonly message: string
 }> {}
 
@@ -215,6 +218,24 @@ const program = (options: StartOptions) =>
     const faults = config.testing.faults
     if (faults.mam_write || faults.offline_write || faults.socket_write_marker !== "")
       logger.warn("testing-faults-enabled", { faults })
+    // A cluster node reaches NATS before anything listens (spec/cluster.md).
+    const link = config.cluster.enabled
+      ? yield* Effect.tryPromise({
+          try: () =>
+            connectCluster({
+              node: config.cluster.node,
+              domain: config.server.domain,
+              servers: config.cluster.nats,
+              logger,
+            }),
+          catch: (error) =>
+            new StartError({
+              reason: "cluster",
+              message: error instanceof Error ? error.message : String(error),
+            }),
+        })
+      : undefined
+    if (link !== undefined) yield* Effect.addFinalizer(() => Effect.promise(() => link.close()))
     const modules = new ModuleHost(logger)
     const rosters = new Rosters(repositories.roster, logger)
     // After the modules' stop (finalizers run last first): roster writes they caused commit.
@@ -236,6 +257,12 @@ const program = (options: StartOptions) =>
       writeFailureMarker: faults.socket_write_marker,
       sm: makeSmRuntime(),
       components: new ComponentRouter(config.components),
+      cluster: undefined,
+    }
+    const clusterNode = link === undefined ? undefined : new ClusterNode(core, link)
+    if (clusterNode !== undefined) {
+      core.cluster = clusterNode
+      core.sessions.attachRemote(clusterNode.remote)
     }
     yield* Effect.addFinalizer(() => Effect.promise(() => modules.stop()))
     yield* Effect.tryPromise({
@@ -246,6 +273,7 @@ const program = (options: StartOptions) =>
             streamManagementModule(core.sm),
             csiModule(core.sm),
             registerModule(core),
+            ...(clusterNode === undefined ? [] : [clusterModule(clusterNode)]),
             ...(options.modules ?? []),
           ],
           config.modules,

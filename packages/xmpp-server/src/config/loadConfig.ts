@@ -52,6 +52,7 @@ export interface ConfigInput {
   tls?: { cert_file?: string; key_file?: string }
   limits?: Partial<LimitsSection>
   storage?: Partial<StorageSection>
+  cluster?: { enabled?: boolean; node?: string; nats?: ReadonlyArray<string> }
   components?: ReadonlyArray<Pick<ComponentEntry, "domain" | "secret"> & Partial<ComponentEntry>>
   modules?: Readonly<Record<string, Readonly<Record<string, unknown>>>>
   testing?: { faults?: DeepPartial<TestingFaults> }

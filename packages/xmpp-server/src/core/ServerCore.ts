@@ -2,6 +2,7 @@
 // online sessions, installed modules and the open connections. Built once by Server.ts.
 import type { SecureContext } from "node:tls"
 import type { AccountDirectory } from "../auth/AccountDirectory.js"
+import type { ClusterNode } from "../cluster/ClusterNode.js"
 import type { ComponentRouter } from "../components/ComponentRouter.js"
 import type { ServerConfig } from "../config/ServerConfig.js"
 import type { Logger } from "../log/Logger.js"
@@ -62,4 +63,6 @@ export interface ServerCore {
   readonly sm: SmRuntime
   /** XEP-0114 external components: configured and connected ones, pending IQs to them. */
   readonly components: ComponentRouter
+  /** This process as one node of a cluster (src/cluster/ClusterNode.ts); undefined alone. */
+  cluster: ClusterNode | undefined
 }

@@ -75,6 +75,8 @@ export class Rosters implements RosterReader {
   private readonly recent = new Map<string, CachedRoster>()
   private readonly loading = new Map<string, Loading>()
   private readonly batcher: WriteBatcher<UserRosterChange, void>
+  /** Learns each committed write (a cluster node tells the others, src/cluster/ClusterNode.ts). */
+  committed: ((username: string) => void) | undefined = undefined
 
   constructor(
     private readonly repository: RosterRepository,
@@ -163,7 +165,10 @@ export class Rosters implements RosterReader {
         // What reads saw of the write is not in the database: read the roster again.
         this.readAgain(username)
         settled?.({ ok: false, error: outcome })
-      } else settled?.({ ok: true })
+      } else {
+        this.committed?.(username)
+        settled?.({ ok: true })
+      }
     })
   }
 
@@ -247,6 +252,14 @@ export class Rosters implements RosterReader {
   private async read(username: string): Promise<Outcome<ReadonlyArray<RosterItem>>> {
     await this.batcher.flush()
     return this.repository.list(username)
+  }
+
+  /**
+   * Another cluster node committed a write to the user's roster: a pinned roster is read again
+   * in the background (served meanwhile), another one is dropped.
+   */
+  changedElsewhere(username: string): void {
+    this.readAgain(username)
   }
 
   /** A pinned roster is reloaded in the background (served meanwhile); another is dropped. */

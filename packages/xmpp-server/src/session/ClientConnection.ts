@@ -559,6 +559,7 @@ export class ClientConnection implements Session, OpenConnection {
       sessionEnded(this.core, replaced)
       replaced.close("replaced", "conflict", "replaced by a new session")
     }
+    this.core.cluster?.bound(this)
     const payload = xml("bind", { xmlns: NS_BIND }, xml("jid", {}, this.full))
     this.write(serialize(xml("iq", { xmlns: NS_CLIENT, type: "result", id: iq.attrs.id }, payload)))
     this.core.logger.info("session-opened", {
@@ -673,7 +674,10 @@ export class ClientConnection implements Session, OpenConnection {
   private unregister(): void {
     if (this.full === "" || this.unregistered) return
     this.unregistered = true
-    if (this.core.sessions.remove(this)) sessionEnded(this.core, this)
+    if (this.core.sessions.remove(this)) {
+      this.core.cluster?.unbound(this)
+      sessionEnded(this.core, this)
+    }
     if (this.rosterPinned) this.core.rosters.unpin(this.username)
     this.rosterPinned = false
   }

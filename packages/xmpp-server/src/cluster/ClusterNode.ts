@@ -1,0 +1,507 @@
+// One node of a cluster (spec/cluster.md): keeps the cluster-wide session directory, carries
+// stanzas to sessions on other nodes and takes theirs, and watches which nodes are alive.
+//
+// Directory: every node is the only authority on its own sessions. It numbers its changes
+// (`seq`) and publishes each on `dir`; every `heartbeatMs` it publishes a heartbeat with its
+// last `seq`. A node that sees a gap, an unknown node or a new incarnation (a restart) asks that
+// node for a snapshot (`n.<node>.snap`). A node not heard from for `deadAfterMs` is dead: its
+// sessions leave routing and `nodeDied` listeners run (XEP-0198 rows go to offline storage).
+// A node that is itself cut from NATS declares nobody dead (it cannot tell).
+//
+// Deliveries: messages go by request/reply (`n.<node>.dlv`); the owner answers once the socket
+// write (or, when AMP asks for it, the XEP-0198 ack) settled, and the answer feeds the modules'
+// `stanzaWritten` hooks here, as a local write would. Presence and IQs are published without
+// an answer. A failed or unanswered message falls back as a failed local write would: AMP
+// decides what its messages become; any other message goes to offline storage.
+
+import { randomBytes } from "node:crypto"
+import type { ServerCore } from "../core/ServerCore.js"
+import { parseJid } from "../jid/Jid.js"
+import type { Session, SessionCloseReason } from "../session/Session.js"
+import { HandoffTracker } from "../sm/Handoff.js"
+import { parseElement } from "../xml/parseXml.js"
+import type { XmlElement } from "../xml/Xml.js"
+import type { ClusterLink, Reply } from "./ClusterLink.js"
+import { confirmationWanted } from "./Confirmations.js"
+import { fallBackToOffline } from "./Fallback.js"
+import type { KnownNode } from "./RemoteDirectory.js"
+import { RemoteDirectory } from "./RemoteDirectory.js"
+import type { RemoteSession } from "./RemoteSession.js"
+import { entryOf, type SessionEntry, sameEntry } from "./SessionEntry.js"
+import { flagsKey, flagsOf } from "./SessionFlags.js"
+import { decode, encode } from "./Wire.js"
+
+/** Timings of the cluster protocol. */
+export interface ClusterTimings {
+  /** Between heartbeats; default 1000 ms. */
+  readonly heartbeatMs: number
+  /** Silence after which a node counts as dead; default 3000 ms. */
+  readonly deadAfterMs: number
+  /** How long a delivery waits for the owner's answer; default 5000 ms. */
+  readonly deliveryTimeoutMs: number
+}
+
+export const defaultTimings: ClusterTimings = {
+  heartbeatMs: 1000,
+  deadAfterMs: 3000,
+  deliveryTimeoutMs: 5000,
+}
+
+interface Heartbeat {
+  readonly node: string
+  readonly inc: string
+  readonly seq: number
+}
+
+interface DirectoryEvent extends Heartbeat {
+  readonly up?: SessionEntry
+  readonly down?: string
+}
+
+interface Snapshot {
+  readonly inc: string
+  readonly seq: number
+  readonly entries: ReadonlyArray<SessionEntry>
+}
+
+interface DeliveryHeader {
+  readonly to: string
+  /** "w": answer after the write, "a": after the XEP-0198 ack; absent: no answer. */
+  readonly c?: "w" | "a"
+}
+
+interface CloseHeader {
+  readonly to: string
+  readonly reason: SessionCloseReason
+  readonly condition?: string
+  readonly text?: string
+}
+
+/** A local session as last announced. */
+interface Announced {
+  entry: SessionEntry
+  presence: XmlElement | undefined
+  flags: string
+}
+
+/** What the node tells the server when something changed. */
+export interface ClusterEvents {
+  /** A node died (silence) or left: its sessions are gone from routing already. */
+  readonly nodeDied: Array<(node: string, sessions: ReadonlyArray<RemoteSession>) => void>
+}
+
+/** The cluster side of one server process. */
+export class ClusterNode {
+  readonly remote: RemoteDirectory
+  readonly events: ClusterEvents = { nodeDied: [] }
+  private readonly incarnation = randomBytes(6).toString("base64url")
+  private seq = 0
+  private readonly announced = new Map<Session, Announced>()
+  private readonly unsubscribes: Array<() => void> = []
+  private heartbeat: NodeJS.Timeout | undefined
+  /** Since when this node is connected to NATS (undefined while cut off). */
+  private upSince: number | undefined
+  /** Owner side: deliveries waiting for their write (or ack) outcome. */
+  private readonly awaiting = new Map<
+    XmlElement,
+    { readonly reply: Reply; readonly ack: boolean; readonly durable: HandoffTracker }
+  >()
+  /** Nodes whose snapshot is being fetched, with the events that came meanwhile. */
+  private readonly syncing = new Map<string, Array<DirectoryEvent>>()
+  /** Heartbeats that disagreed with what we know, per node (two in a row: snapshot). */
+  private readonly mismatches = new Map<string, number>()
+  private stopped = false
+
+  constructor(
+    private readonly core: ServerCore,
+    readonly link: ClusterLink,
+    private readonly timings: ClusterTimings = defaultTimings,
+  ) {
+    this.remote = new RemoteDirectory({
+      deliver: (session, stanza, text) => this.deliver(session, stanza, text),
+      close: (session, reason, condition, text) =>
+        this.closeRemote(session, reason, condition, text),
+    })
+    this.upSince = link.isUp() ? Date.now() : undefined
+  }
+
+  private subject(name: string): string {
+    return `${this.link.prefix}${name}`
+  }
+
+  private nodeSubject(node: string, name: string): string {
+    return `${this.link.prefix}n.${node}.${name}`
+  }
+
+  /** Subscribes, says hello and waits one heartbeat for the others' snapshots. */
+  async start(): Promise<void> {
+    const me = this.link.node
+    const on = (subject: string, handler: (data: Uint8Array, reply: Reply) => void): void => {
+      this.unsubscribes.push(this.link.subscribe(subject, handler))
+    }
+    on(this.subject("hb"), (data) => this.heardHeartbeat(decode<Heartbeat>(data).header))
+    on(this.subject("hello"), () => this.sendHeartbeat())
+    on(this.subject("bye"), (data) => {
+      const header = decode<Heartbeat>(data).header
+      if (header !== undefined && header.node !== me) this.nodeGone(header.node, "left")
+    })
+    on(this.subject("dir"), (data) => this.heardEvent(decode<DirectoryEvent>(data).header))
+    on(this.subject("acct"), (data) => {
+      const header = decode<{ node: string; user: string; exists: boolean }>(data).header
+      if (header !== undefined && header.node !== me)
+        this.core.accounts.learned(header.user, header.exists)
+    })
+    on(this.subject("roster"), (data) => {
+      const header = decode<{ node: string; user: string }>(data).header
+      if (header !== undefined && header.node !== me)
+        this.core.rosters.changedElsewhere(header.user)
+    })
+    on(this.nodeSubject(me, "snap"), (_data, reply) => reply?.(encode(this.snapshot())))
+    on(this.nodeSubject(me, "dlv"), (data, reply) => this.delivered(data, reply))
+    on(this.nodeSubject(me, "close"), (data, reply) => {
+      this.closeLocal(decode<CloseHeader>(data).header)
+      reply?.(encode({ ok: true }))
+    })
+    this.core.accounts.changed = (user, exists) =>
+      this.link.publish(this.subject("acct"), encode({ node: me, user, exists }))
+    this.core.rosters.committed = (user) =>
+      this.link.publish(this.subject("roster"), encode({ node: me, user }))
+    this.link.onChange((up) => {
+      this.upSince = up ? Date.now() : undefined
+      if (up) this.link.publish(this.subject("hello"), encode({ node: me }))
+    })
+    this.heartbeat = setInterval(() => this.tick(), this.timings.heartbeatMs)
+    this.heartbeat.unref()
+    this.link.publish(this.subject("hello"), encode({ node: me }))
+    this.sendHeartbeat()
+    await this.link.flush()
+    // The others answer hello with a heartbeat; their snapshots follow at once.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(500, this.timings.heartbeatMs)))
+    await Promise.all([...this.syncingPromises])
+  }
+
+  private readonly syncingPromises = new Set<Promise<void>>()
+
+  /** Says goodbye (the others forget this node's sessions at once) and stops listening. */
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    clearInterval(this.heartbeat)
+    this.link.publish(this.subject("bye"), encode(this.heartbeatHeader()))
+    await this.link.flush()
+    for (const unsubscribe of this.unsubscribes) unsubscribe()
+    for (const { reply } of this.awaiting.values()) reply?.(encode({ ok: false }))
+    this.awaiting.clear()
+  }
+
+  // ---- this node's sessions -------------------------------------------------------------
+
+  private heartbeatHeader(): Heartbeat {
+    return { node: this.link.node, inc: this.incarnation, seq: this.seq }
+  }
+
+  private publishEvent(change: { readonly up?: SessionEntry; readonly down?: string }): void {
+    this.seq += 1
+    this.link.publish(this.subject("dir"), encode({ ...this.heartbeatHeader(), ...change }))
+  }
+
+  /** A local session bound a resource: announce it, and replace another node's holder. */
+  bound(session: Session): void {
+    const holder = this.remote.get(session.bare, session.resource)
+    if (holder !== undefined) holder.close("replaced", "conflict", "replaced by a new session")
+    const entry = entryOf(session, Date.now(), flagsOf(session))
+    this.announced.set(session, { entry, presence: session.presence, flags: flagsKey(session) })
+    this.publishEvent({ up: entry })
+  }
+
+  /** A local session may have changed what others see of it: republish when it did. */
+  touched(session: Session): void {
+    const last = this.announced.get(session)
+    if (last === undefined || session.closed) return
+    if (
+      last.presence === session.presence &&
+      last.flags === flagsKey(session) &&
+      last.entry.priority === session.priority &&
+      last.entry.available === session.available &&
+      last.entry.rosterRequested === session.rosterRequested &&
+      last.entry.hibernated === session.hibernated &&
+      last.entry.streamManaged === session.streamManaged &&
+      last.entry.inactive === session.clientInactive
+    )
+      return
+    const entry = entryOf(session, last.entry.boundAt, flagsOf(session))
+    if (sameEntry(entry, last.entry)) return
+    this.announced.set(session, { entry, presence: session.presence, flags: flagsKey(session) })
+    this.publishEvent({ up: entry })
+  }
+
+  /** A local session left routing. */
+  unbound(session: Session): void {
+    const last = this.announced.get(session)
+    if (last === undefined) return
+    this.announced.delete(session)
+    this.publishEvent({ down: last.entry.full })
+  }
+
+  private snapshot(): Snapshot {
+    return {
+      inc: this.incarnation,
+      seq: this.seq,
+      entries: [...this.announced.values()].map((announced) => announced.entry),
+    }
+  }
+
+  // ---- the other nodes ------------------------------------------------------------------
+
+  private sendHeartbeat(): void {
+    if (!this.stopped) this.link.publish(this.subject("hb"), encode(this.heartbeatHeader()))
+  }
+
+  private tick(): void {
+    this.sendHeartbeat()
+    const now = Date.now()
+    // Cut off (or just back): silence of the others proves nothing.
+    if (this.upSince === undefined || now - this.upSince < this.timings.deadAfterMs) return
+    for (const node of [...this.remote.nodes.values()])
+      if (now - node.lastSeen > this.timings.deadAfterMs) this.nodeGone(node.name, "silent")
+  }
+
+  private known(header: Heartbeat): KnownNode | undefined {
+    if (header.node === this.link.node) return undefined
+    const now = Date.now()
+    const existing = this.remote.nodes.get(header.node)
+    if (existing !== undefined && existing.incarnation !== header.inc) {
+      // Restarted: what the old process held is gone.
+      this.nodeGone(header.node, "restarted")
+    }
+    const node = this.remote.node(header.node, header.inc, now)
+    node.lastSeen = now
+    return node
+  }
+
+  private heardHeartbeat(header: Heartbeat | undefined): void {
+    if (header === undefined) return
+    const fresh = !this.remote.nodes.has(header.node)
+    const node = this.known(header)
+    if (node === undefined) return
+    if (fresh) return void this.sync(node)
+    if (node.seq === header.seq || this.syncing.has(node.name)) {
+      this.mismatches.delete(node.name)
+      return
+    }
+    const count = (this.mismatches.get(node.name) ?? 0) + 1
+    this.mismatches.set(node.name, count)
+    if (count >= 2) this.sync(node)
+  }
+
+  private heardEvent(event: DirectoryEvent | undefined): void {
+    if (event === undefined) return
+    const fresh = !this.remote.nodes.has(event.node)
+    const node = this.known(event)
+    if (node === undefined) return
+    const buffered = this.syncing.get(node.name)
+    if (buffered !== undefined) return void buffered.push(event)
+    if (fresh || event.seq !== node.seq + 1) return void this.sync(node)
+    this.apply(node, event)
+  }
+
+  private apply(node: KnownNode, event: DirectoryEvent): void {
+    if (event.seq <= node.seq) return
+    node.seq = event.seq
+    if (event.up !== undefined) {
+      const session = this.remote.put(node, event.up)
+      this.settleConflict(session)
+    }
+    if (event.down !== undefined) this.remote.remove(node, event.down)
+  }
+
+  /**
+   * RFC 6120 §7.7.2.2 across nodes: two nodes bound one full JID at about the same time (each
+   * saw no holder). Both apply this rule, so the older session is the one that ends.
+   */
+  private settleConflict(session: RemoteSession): void {
+    const local = this.core.sessions.getLocal(session.bare, session.resource)
+    if (local === undefined) return
+    const mine = this.announced.get(local)?.entry.boundAt ?? 0
+    const theirsNewer =
+      session.boundAt > mine || (session.boundAt === mine && session.node > this.link.node)
+    if (theirsNewer) local.close("replaced", "conflict", "replaced by a new session")
+  }
+
+  /** Fetches a node's whole directory; events that arrive meanwhile apply after it. */
+  private sync(node: KnownNode): void {
+    if (this.syncing.has(node.name)) return
+    this.syncing.set(node.name, [])
+    this.mismatches.delete(node.name)
+    const done = (async () => {
+      const answer = await this.link.request(
+        this.nodeSubject(node.name, "snap"),
+        encode({ node: this.link.node }),
+        this.timings.deliveryTimeoutMs,
+      )
+      const buffered = this.syncing.get(node.name) ?? []
+      this.syncing.delete(node.name)
+      const snapshot = answer === undefined ? undefined : decode<Snapshot>(answer).header
+      if (snapshot === undefined || snapshot.inc !== node.incarnation) return
+      this.remote.replaceAll(node, snapshot.entries)
+      node.seq = snapshot.seq
+      for (const entry of snapshot.entries) {
+        const session = this.remote.get(
+          entry.full.slice(0, entry.full.indexOf("/")),
+          entry.full.slice(entry.full.indexOf("/") + 1),
+        )
+        if (session !== undefined) this.settleConflict(session)
+      }
+      for (const event of buffered) if (event.seq > node.seq) this.apply(node, event)
+    })()
+    this.syncingPromises.add(done)
+    void done.finally(() => this.syncingPromises.delete(done))
+  }
+
+  private nodeGone(name: string, why: "silent" | "left" | "restarted"): void {
+    const gone = this.remote.drop(name)
+    this.syncing.delete(name)
+    this.mismatches.delete(name)
+    this.core.logger.warn(why === "left" ? "cluster-node-left" : "cluster-node-down", {
+      node: name,
+      why,
+      sessions: gone.length,
+    })
+    if (why === "left") return
+    for (const listener of this.events.nodeDied) {
+      try {
+        listener(name, gone)
+      } catch (error) {
+        this.core.logger.error("cluster-listener-failed", { error })
+      }
+    }
+  }
+
+  // ---- deliveries -----------------------------------------------------------------------
+
+  /** Origin side: writes a stanza to a session on another node. */
+  private deliver(session: RemoteSession, stanza: XmlElement, text: string): void {
+    const subject = this.nodeSubject(session.node, "dlv")
+    if (stanza.name !== "message") {
+      this.link.publish(subject, encode({ to: session.full } satisfies DeliveryHeader, text))
+      return
+    }
+    const wanted = confirmationWanted(stanza, session)
+    const header: DeliveryHeader = { to: session.full, c: wanted === "ack" ? "a" : "w" }
+    // The sender's XEP-0198 `<a/>` waits for the owner's answer (or the fallback's store).
+    const handedOn = this.core.sm.current?.begin()
+    void this.link
+      .request(subject, encode(header, text), this.timings.deliveryTimeoutMs)
+      .then(async (answer) => {
+        const ok = answer !== undefined && decode<{ ok: boolean }>(answer).header?.ok === true
+        this.written(session, stanza, ok)
+        if (ok && wanted === "ack") this.core.modules.stream.acked(session, stanza)
+        if (!ok) {
+          this.core.logger.warn("cluster-delivery-failed", {
+            to: session.full,
+            node: session.node,
+            why: answer === undefined ? "no answer" : "refused",
+          })
+          // What this node knows of that node may be stale: read it again.
+          const node = this.remote.nodes.get(session.node)
+          if (node !== undefined) this.sync(node)
+          if (wanted === undefined) await fallBackToOffline(this.core, stanza)
+        }
+      })
+      .catch((error: unknown) => this.core.logger.error("cluster-delivery-error", { error }))
+      .finally(() => handedOn?.())
+  }
+
+  private written(session: Session, stanza: XmlElement, ok: boolean): void {
+    for (const hook of this.core.modules.stanzaWritten) {
+      try {
+        hook(session, stanza, ok)
+      } catch (error) {
+        this.core.logger.error("module-hook-failed", { hook: "stanzaWritten", error })
+      }
+    }
+  }
+
+  private closeRemote(
+    session: RemoteSession,
+    reason: SessionCloseReason,
+    condition?: string,
+    text?: string,
+  ): void {
+    const header: CloseHeader = {
+      to: session.full,
+      reason,
+      ...(condition === undefined ? {} : { condition }),
+      ...(text === undefined ? {} : { text }),
+    }
+    this.link.publish(this.nodeSubject(session.node, "close"), encode(header))
+  }
+
+  /**
+   * Owner side: a stanza for one of this node's sessions. A message is answered once its write
+   * settled — written, or queued for a hibernated / inactive session — and what it caused is
+   * durable (its XEP-0198 `sm_pending` row committed), or once the client acknowledged it when
+   * the sender's AMP waits for the ack.
+   */
+  private delivered(data: Uint8Array, reply: Reply): void {
+    const { header, body } = decode<DeliveryHeader>(data)
+    const refuse = (): void => reply?.(encode({ ok: false }))
+    const to = header === undefined ? undefined : parseJid(header.to)
+    const session =
+      to?.resource === undefined ? undefined : this.core.sessions.getLocal(to.bare, to.resource)
+    const stanza = parseElement(body)
+    if (session === undefined || session.closed || stanza === undefined) return void refuse()
+    const confirm = header?.c
+    if (confirm === undefined || reply === undefined) {
+      session.sendSerialized(stanza, body)
+      return
+    }
+    const durable = new HandoffTracker()
+    this.awaiting.set(stanza, { reply, ack: confirm === "a" && session.streamManaged, durable })
+    const outer = this.core.sm.current
+    this.core.sm.current = durable
+    let accepted = false
+    try {
+      accepted = session.sendSerialized(stanza, body)
+    } finally {
+      this.core.sm.current = outer
+    }
+    if (!accepted) this.settle(stanza, false)
+  }
+
+  private settle(stanza: XmlElement, ok: boolean): void {
+    const waiting = this.awaiting.get(stanza)
+    if (waiting === undefined) return
+    this.awaiting.delete(stanza)
+    if (!ok) return void waiting.reply?.(encode({ ok: false }))
+    waiting.durable.whenSettled(() => waiting.reply?.(encode({ ok: true })))
+  }
+
+  /** Owner side (`stanzaWritten` hook): a delivery's socket write settled. */
+  writeSettled(stanza: XmlElement, ok: boolean): void {
+    if (ok && this.awaiting.get(stanza)?.ack === true) return
+    this.settle(stanza, ok)
+  }
+
+  /** Owner side (`heldBack` hook): queued for a hibernated or inactive session. */
+  heldBack(stanza: XmlElement): void {
+    this.settle(stanza, true)
+  }
+
+  /** Owner side (`acked` hook): the client acknowledged a delivery. */
+  ackSettled(stanza: XmlElement): void {
+    this.settle(stanza, true)
+  }
+
+  /** Owner side (`gone` hook): a session ended with deliveries unacknowledged. */
+  unackedGone(unacked: ReadonlyArray<XmlElement>): void {
+    for (const stanza of unacked) this.settle(stanza, false)
+  }
+
+  private closeLocal(header: CloseHeader | undefined): void {
+    const to = header === undefined ? undefined : parseJid(header.to)
+    if (header === undefined || to?.resource === undefined) return
+    const session = this.core.sessions.getLocal(to.bare, to.resource)
+    session?.close(header.reason, header.condition, header.text)
+  }
+}

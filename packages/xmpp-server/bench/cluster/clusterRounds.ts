@@ -321,7 +321,7 @@ export const runClusterBench = async (
   }
   const lines: Array<string> = [
     "",
-    `cluster bench ${startedAt.toISOString()} – ${new Date().toISOString()}: ${options.load.clients} clients spread over the nodes (client N on node N mod nodes), SCRAM-SHA-1 over plain TCP on 127.0.0.1, MAM off; ours from its ${options.code === "built" ? "built CLI" : "sources"} on PostgreSQL (one private server, fsync on) and a private nats-server ${"cluster" in (ejabberd ?? {}) ? `; ejabberd ${(ejabberd as { version: string }).version} (Debian), Mnesia, Erlang distribution on 127.0.0.1` : ""}`,
+    `cluster bench ${startedAt.toISOString()} – ${new Date().toISOString()}: ${options.load.clients} clients spread over the nodes (client N on node N mod nodes), SCRAM-SHA-1 over plain TCP on 127.0.0.1, MAM off${options.servers.includes("ours") ? `; ours from its ${options.code === "built" ? "built CLI" : "sources"} on PostgreSQL (one private server, fsync on) and a private nats-server per cluster` : ""}${ejabberd !== undefined && "version" in ejabberd ? `; ejabberd ${ejabberd.version} (Debian), Mnesia, Erlang distribution on 127.0.0.1` : ""}`,
     `1-minute load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? Number.NaN).toFixed(2)} after (2 cores; above ~0 means other work shared them); median round [lowest–highest] of ${options.rounds} interleaved rounds`,
     "",
     `(a) CPU per message at ≤ ${options.load.clients * options.load.ratePerClient} msgs/s offered (${options.load.messagesPerClient} messages per client, ≤ ${options.load.window} in flight each); every server process on core 0, generator on core 1; CPU from /proc/PID/stat (utime + stime) of each process over the exchange`,
@@ -405,7 +405,10 @@ export const runClusterBench = async (
     const cross = find(cpuFigures, server, 2, "cross")
     const single = server === "ours" ? find(cpuFigures, "ours", 1, "same") : same
     if (same === undefined || cross === undefined || single === undefined) {
-      lines.push(`${server}: not computed (same-node and cross-node figures of 2 nodes are needed)`)
+      if (options.servers.includes(server))
+        lines.push(
+          `${server}: not computed (same-node and cross-node figures of 2 nodes are needed)`,
+        )
       continue
     }
     const services = (f: ClusterFigures) => f.natsCpu + f.databaseCpu

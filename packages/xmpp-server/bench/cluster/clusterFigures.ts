@@ -35,8 +35,22 @@ export interface CpuLayout {
 
 const zeroIfNaN = (value: number) => (Number.isNaN(value) ? 0 : value)
 
+/** What the figures are made of: part of the generator's result. */
+export type MeasuredRun = Pick<
+  LoadResult,
+  | "processCpuMillisecondsPer1000Messages"
+  | "databaseCpuMillisecondsPer1000Messages"
+  | "messagesDelivered"
+  | "messagesSent"
+  | "exchangeSeconds"
+  | "deliveredPerSecond"
+  | "latencyP50Milliseconds"
+  | "latencyP99Milliseconds"
+  | "generatorCpuPercent"
+>
+
 /** The figures of `result`, whose `cpuPids` were the nodes' then (if any) nats-server's. */
-export const clusterFigures = (result: LoadResult, layout: CpuLayout): ClusterFigures => {
+export const clusterFigures = (result: MeasuredRun, layout: CpuLayout): ClusterFigures => {
   // The generator reports ms per 1000 messages: that is µs per message.
   const perProcess = result.processCpuMillisecondsPer1000Messages
   const nodeCosts = perProcess.slice(0, layout.nodes)

@@ -80,6 +80,9 @@ export const runGeneratorProcess = async (load: GeneratorLoad): Promise<LoadResu
   const [command = process.execPath, ...args] =
     load.core === undefined ? nodeCommand : ["taskset", "-c", String(load.core), ...nodeCommand]
   const generator = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] })
+  // A bench that exits early (SIGINT) takes its generator with it.
+  const kill = () => generator.kill("SIGKILL")
+  process.once("exit", kill)
   let stdout = ""
   let stderr = ""
   generator.stdout.on("data", (chunk: Buffer) => {
@@ -89,6 +92,7 @@ export const runGeneratorProcess = async (load: GeneratorLoad): Promise<LoadResu
     stderr += chunk.toString()
   })
   await new Promise((resolve) => generator.once("exit", resolve))
+  process.off("exit", kill)
   const line = stdout.trim().split("\n").pop() ?? ""
   if (!line.startsWith("{"))
     throw new Error(`the ${load.protocol} load generator failed:\n${stdout}${stderr}`)

@@ -13,12 +13,14 @@
 // the generator to core 1, as in the other benches; PostgreSQL is not pinned. Everything
 // started (PostgreSQL, nats-server, nodes, epmd, ejabberd, generators) is stopped at the end, on
 // failure and on SIGINT/SIGTERM.
+import { rmSync } from "node:fs"
 import { loadavg } from "node:os"
 import { join } from "node:path"
 import type { BenchServer, BenchStorage } from "../benchServer.js"
 import { type GeneratorLoad, runGeneratorProcess } from "../generatorProcess.js"
 import { ensureInstalled } from "../peers/DebianPackages.js"
 import { registerAccounts } from "../peers/register.js"
+import { killQuietly } from "../peers/ServerProcess.js"
 import { type BenchDatabases, postgresDatabases } from "../storageDatabases.js"
 import { type ClusterFigures, clusterFigures } from "./clusterFigures.js"
 import {
@@ -87,20 +89,18 @@ interface Started {
   readonly stops: Array<() => Promise<void> | void>
 }
 
-/** Kills what runs when the bench is interrupted (exit hooks stop PostgreSQL and NATS), then exits. */
-const onInterrupt = (started: Started) => {
+/**
+ * Kills what runs when the bench is interrupted (exit hooks stop PostgreSQL, nats-server and the
+ * generator), removes the bench's directory, then exits.
+ */
+const onInterrupt = (started: Started, directory: string) => {
   const handler = (signal: NodeJS.Signals) => {
     process.stderr.write(`${signal}: stopping the nodes, nats-server, ejabberd and PostgreSQL\n`)
-    for (const pid of started.pids) {
-      try {
-        process.kill(pid, "SIGKILL")
-      } catch {
-        // Already gone.
-      }
-    }
+    for (const pid of started.pids) killQuietly(pid)
     const deadline = setTimeout(() => process.exit(130), 15_000)
     void Promise.allSettled(started.stops.map((stop) => stop())).finally(() => {
       clearTimeout(deadline)
+      rmSync(directory, { recursive: true, force: true })
       process.exit(130)
     })
   }
@@ -161,7 +161,7 @@ export const runClusterBench = async (
   options: ClusterBenchOptions,
 ): Promise<ReadonlyArray<string>> => {
   const started: Started = { pids: [], stops: [] }
-  const stopListening = onInterrupt(started)
+  const stopListening = onInterrupt(started, options.directory)
   const failures: Array<string> = []
   const loadBefore = loadavg()[0] ?? Number.NaN
   const startedAt = new Date()

@@ -16,7 +16,13 @@ import { connect } from "node:net"
 import { join } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { configText, ejabberdLibraries } from "../peers/Ejabberd.js"
-import { freePort, type RunningServer, startServer, stopChild } from "../peers/ServerProcess.js"
+import {
+  freePort,
+  killQuietly,
+  type RunningServer,
+  startServer,
+  stopChild,
+} from "../peers/ServerProcess.js"
 
 /** A running ejabberd cluster. */
 export interface EjabberdCluster {
@@ -103,7 +109,14 @@ export const startEjabberdCluster = async (
   const cookie = randomBytes(12).toString("hex")
   const epmd = await startEpmd()
   const nodes: Array<RunningServer> = []
+  // A bench that exits early (SIGINT, a failure) takes the nodes and epmd with it.
+  const kill = () => {
+    for (const node of nodes) killQuietly(node.pid)
+    epmd.child.kill("SIGKILL")
+  }
+  process.once("exit", kill)
   const stop = async () => {
+    process.off("exit", kill)
     await Promise.all(nodes.map((node) => node.stop()))
     await stopChild(epmd.child)
   }

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process"
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { type BenchServer, type BenchStorage, startBenchServer } from "../benchServer.js"
+import { killQuietly } from "../peers/ServerProcess.js"
 import { type PrivateNats, startPrivateNats } from "./privateNats.js"
 
 /** A running cluster of ours. */
@@ -55,7 +56,13 @@ export const pin = (pid: number, cores: string): void => {
 export const startOurCluster = async (options: OurClusterOptions): Promise<OurCluster> => {
   const nats = await startPrivateNats(options.cores)
   const nodes: Array<BenchServer> = []
+  // A bench that exits early (SIGINT, a failure) takes the nodes with it (nats-server has its own hook).
+  const kill = () => {
+    for (const node of nodes) killQuietly(node.pid)
+  }
+  process.once("exit", kill)
   const stop = async () => {
+    process.off("exit", kill)
     await Promise.all(nodes.map((node) => node.stop()))
     await nats.stop()
   }

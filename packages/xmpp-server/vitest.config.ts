@@ -1,7 +1,8 @@
 // Two projects (issue 22 item 3, one test matrix): "sqlite" runs every test on the embedded
 // default storage; "postgres" runs the storage-touching test files again, unchanged, with
 // XMPP_AMP_TEST_BACKEND=postgres: their servers then store in a private PostgreSQL started
-// once for the run (test/helpers/postgresGlobalSetup.ts, test/helpers/testStorage.ts).
+// once for the run (test/helpers/postgresGlobalSetup.ts, test/helpers/testStorage.ts). The
+// cluster tests need PostgreSQL and run in the "postgres" project only.
 import { sharedConfig } from "../../vitest.shared.ts"
 
 /** The test files whose behaviour depends on storage: they run on both backends. */
@@ -18,7 +19,12 @@ export const storageTouching = [
   "test/sm/**/*.test.ts",
 ]
 
-/** Cluster tests (spec/cluster.md): several nodes on one PostgreSQL, in the postgres project only. */
+/**
+ * The cluster tests (issue 23): several server processes on one shared database and a private
+ * nats-server (test/helpers/clusterBed.ts). A cluster needs PostgreSQL, so they run in the
+ * postgres project only, on its one private PostgreSQL. (On 2 cores Vitest runs one file at a
+ * time: maxWorkers defaults to cores - 1.)
+ */
 const clusterTests = ["test/cluster/**/*.test.ts"]
 
 /** The long soak runs (docs/reliability.md), on SQLite. */

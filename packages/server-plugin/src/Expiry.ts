@@ -2,6 +2,8 @@
 // The sweep fires rules that fell due (drop/alert/error remove the message from offline storage
 // and the archive; notify only tells the sender); offline delivery checks the time again; a
 // recipient coming online makes an archive-only message theirs to fetch (its rules are discarded).
+// Several hosts may share one pending table (a cluster on one database): there `due` and `get`
+// claim the rows they answer (PendingTable), so a rule fires in one host only.
 import { type AmpEvent, resolve } from "@xmpp-amp/amp-core"
 import * as Effect from "effect/Effect"
 import type * as Semaphore from "effect/Semaphore"
@@ -101,7 +103,19 @@ export const recipientOnline = (recipient: string, lock: Semaphore.Semaphore) =>
         }
         const pending = reading.pending
         if (pending.offlineKey === undefined && row.expiresAt <= now) {
-          yield* settle(pending, "expired")
+          // Taken again by id: on a table several hosts share, `get` claims the row, so a
+          // sweep elsewhere that fired it already leaves it gone (fired once).
+          const claimed = yield* host.getPending(row.id)
+          if (claimed === undefined) continue
+          const current = readPendingRow(claimed, host.domain)
+          if (
+            current._tag === "Read" &&
+            current.pending.offlineKey === undefined &&
+            claimed.expiresAt <= now
+          )
+            yield* settle(current.pending, "expired")
+          // Changed meanwhile (not due, or stored offline): put back as it is, unclaimed.
+          else yield* host.putPending(claimed)
         } else if (pending.offlineKey === undefined) {
           yield* host.removePending(row.id)
           yield* logLine("pending-rules-discarded", { id: row.id, recipient }, "Debug")

@@ -50,11 +50,18 @@ export interface PendingRow {
 export interface PendingTable {
   /** Inserts or replaces the row with this id; resolves once durable. */
   readonly put: (row: PendingRow) => Promise<void>
-  /** The row with this id, if any. */
+  /**
+   * The row with this id, if any. A table several hosts share claims the row for this host
+   * (waiting while another host's claim holds it) until `put` or `remove`.
+   */
   readonly get: (id: string) => Promise<PendingRow | undefined>
   /** Deletes the row with this id (no error when absent). */
   readonly remove: (id: string) => Promise<void>
-  /** Rows with `expiresAt <= now`, earliest first, at most `limit`. */
+  /**
+   * Rows with `expiresAt <= now`, earliest first, at most `limit`. A table several hosts share
+   * answers only rows no other host holds, and claims them for this host (for a lease, ended
+   * by `put` or `remove`): two hosts sweeping at once never get the same row.
+   */
   readonly due: (now: number, limit: number) => Promise<readonly PendingRow[]>
   /** All rows of one recipient. */
   readonly forRecipient: (recipient: string) => Promise<readonly PendingRow[]>

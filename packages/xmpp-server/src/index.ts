@@ -27,6 +27,12 @@ export { errorElement, errorReply, iqResult } from "./routing/StanzaError.js"
 export * from "./Server.js"
 export type * from "./session/Session.js"
 export type { HeldBackReason, StreamHooks } from "./sm/SmHooks.js"
+export { SINGLE_NODE, smNodeOf } from "./sm/SmNode.js"
+export {
+  type DeadNodeRecovery,
+  type RecoveryCounts,
+  recoverDeadNode,
+} from "./sm/SmRecovery.js"
 export type { SmSettings } from "./sm/SmSettings.js"
 export * from "./storage/SqliteStorage.js"
 export * from "./storage/Storage.js"

@@ -6,6 +6,7 @@
 
 import type { Element } from "@xmpp/xml"
 import { type AmpPluginHandle, startAmpPlugin, withoutAmp } from "@xmpp-amp/server-plugin"
+import type { StorageBackendKind } from "../config/ServerConfig.js"
 import { parseJid } from "../jid/Jid.js"
 import type { DiscoInfo, ModuleApi, ServerModule } from "../modules/ServerModule.js"
 import type { Session } from "../session/Session.js"
@@ -45,12 +46,27 @@ const toDiscoInfo = (query: Element): DiscoInfo => {
 }
 
 /**
- * `[modules.amp]` as the plugin reads it: `enabled` and `log_level` are the adapter's, and
- * spec/server.md's `direct_confirm = "socket"` is the plugin's "write".
+ * On PostgreSQL the pending rules may have been stored by another node (possibly dead), which
+ * no local timer knows of: every process looks for due rules at least this often, so one fires
+ * within a second of its due time (spec/cluster.md guarantee 2).
  */
-const pluginTable = (table: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+export const SHARED_EXPIRY_CHECK_MS = 500
+
+/**
+ * `[modules.amp]` as the plugin reads it: `enabled` and `log_level` are the adapter's, and
+ * spec/server.md's `direct_confirm = "socket"` is the plugin's "write"; on a shared database
+ * `expiry_check_ms` is at most SHARED_EXPIRY_CHECK_MS.
+ */
+const pluginTable = (
+  table: Readonly<Record<string, unknown>>,
+  backend: StorageBackendKind,
+): Record<string, unknown> => {
   const { enabled: _enabled, log_level: _level, ...rest } = table
-  return rest.direct_confirm === "socket" ? { ...rest, direct_confirm: "write" } : rest
+  const confirm = rest.direct_confirm === "socket" ? { ...rest, direct_confirm: "write" } : rest
+  const check = rest.expiry_check_ms
+  return backend === "postgres" && typeof check === "number" && check > SHARED_EXPIRY_CHECK_MS
+    ? { ...confirm, expiry_check_ms: SHARED_EXPIRY_CHECK_MS }
+    : confirm
 }
 
 const LEVELS = { debug: "Debug", info: "Info", warn: "Warn", error: "Error" } as const
@@ -142,10 +158,14 @@ export const ampModule: ServerModule = {
     const tracker = new WriteTracker(api.config.cluster.enabled)
     const extension: RegisteredExtension = { current: undefined }
     const logLevel = pluginLogLevel(table)
-    const amp = await startAmpPlugin(serverAmpHost(api, tracker, extension), pluginTable(table), {
-      onLog: (line) => api.logger[serverLevel(line.level)](line.message, { ...line.annotations }),
-      logLevel,
-    })
+    const amp = await startAmpPlugin(
+      serverAmpHost(api, tracker, extension),
+      pluginTable(table, api.config.storage.backend),
+      {
+        onLog: (line) => api.logger[serverLevel(line.level)](line.message, { ...line.annotations }),
+        logLevel,
+      },
+    )
     const registered = extension.current
     return {
       serverFeatures: registered?.serverFeatures ?? [],

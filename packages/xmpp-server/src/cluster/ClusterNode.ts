@@ -19,11 +19,15 @@ import type { ServerCore } from "../core/ServerCore.js"
 import { parseJid } from "../jid/Jid.js"
 import type { Session, SessionCloseReason } from "../session/Session.js"
 import { HandoffTracker } from "../sm/Handoff.js"
+import { rerouteUnacked } from "../sm/Reroute.js"
+import type { Unacked } from "../sm/SmStream.js"
+import type { RosterChange } from "../storage/RosterWriteBatch.js"
 import { parseElement } from "../xml/parseXml.js"
-import type { XmlElement } from "../xml/Xml.js"
+import { serialize, type XmlElement } from "../xml/Xml.js"
 import type { ClusterLink, Reply } from "./ClusterLink.js"
 import { confirmationWanted } from "./Confirmations.js"
 import { fallBackToOffline } from "./Fallback.js"
+import type { HandedSession } from "./HandedSession.js"
 import type { KnownNode } from "./RemoteDirectory.js"
 import { RemoteDirectory } from "./RemoteDirectory.js"
 import type { RemoteSession } from "./RemoteSession.js"
@@ -56,12 +60,15 @@ interface Heartbeat {
 interface DirectoryEvent extends Heartbeat {
   readonly up?: SessionEntry
   readonly down?: string
+  /** A component domain connected here (`on`) or left. */
+  readonly component?: { readonly domain: string; readonly on: boolean }
 }
 
 interface Snapshot {
   readonly inc: string
   readonly seq: number
   readonly entries: ReadonlyArray<SessionEntry>
+  readonly components: ReadonlyArray<string>
 }
 
 interface DeliveryHeader {
@@ -152,20 +159,40 @@ export class ClusterNode {
         this.core.accounts.learned(header.user, header.exists)
     })
     on(this.subject("roster"), (data) => {
-      const header = decode<{ node: string; user: string }>(data).header
+      const header = decode<{ node: string; user: string; change: RosterChange }>(data).header
       if (header !== undefined && header.node !== me)
-        this.core.rosters.changedElsewhere(header.user)
+        this.core.rosters.changedElsewhere(header.user, header.change)
     })
     on(this.nodeSubject(me, "snap"), (_data, reply) => reply?.(encode(this.snapshot())))
     on(this.nodeSubject(me, "dlv"), (data, reply) => this.delivered(data, reply))
+    on(this.nodeSubject(me, "comp"), (data) => this.toLocalComponent(data))
+    on(this.nodeSubject(me, "iqres"), (data) => {
+      const reply = parseElement(decode(data).body)
+      if (reply !== undefined) this.core.components.settle(reply)
+    })
+    this.core.components.attachRemote({
+      idPrefix: `${me}~`,
+      write: (domain, stanza) => this.toRemoteComponent(domain, stanza),
+      settle: (reply) => this.answerToNode(reply),
+      changed: (domain, on) => {
+        if (on) this.localComponents.add(domain)
+        else this.localComponents.delete(domain)
+        this.publishEvent({ component: { domain, on } })
+      },
+    })
+    on(this.nodeSubject(me, "handoff"), (data, reply) => this.handOut(data, reply))
+    on(this.nodeSubject(me, "handoff-done"), (data) => {
+      const header = decode<{ previd: string; ok: boolean }>(data).header
+      if (header !== undefined) this.handOutSettled(header.previd, header.ok)
+    })
     on(this.nodeSubject(me, "close"), (data, reply) => {
       this.closeLocal(decode<CloseHeader>(data).header)
       reply?.(encode({ ok: true }))
     })
     this.core.accounts.changed = (user, exists) =>
       this.link.publish(this.subject("acct"), encode({ node: me, user, exists }))
-    this.core.rosters.committed = (user) =>
-      this.link.publish(this.subject("roster"), encode({ node: me, user }))
+    this.core.rosters.written = (user, change) =>
+      this.link.publish(this.subject("roster"), encode({ node: me, user, change }))
     this.link.onChange((up) => {
       this.upSince = up ? Date.now() : undefined
       if (up) this.link.publish(this.subject("hello"), encode({ node: me }))
@@ -181,6 +208,124 @@ export class ClusterNode {
   }
 
   private readonly syncingPromises = new Set<Promise<void>>()
+  private readonly localComponents = new Set<string>()
+
+  // ---- module state shared between nodes -------------------------------------------------
+
+  /** See `ModuleApi.share`: values published under `m.<topic>`, learned by the other nodes. */
+  share<A>(topic: string, learn: (value: A) => void): (value: A) => void {
+    const subject = this.subject(`m.${topic}`)
+    const me = this.link.node
+    this.unsubscribes.push(
+      this.link.subscribe(subject, (data) => {
+        const header = decode<{ node: string; value: A }>(data).header
+        if (header !== undefined && header.node !== me) learn(header.value)
+      }),
+    )
+    return (value) => this.link.publish(subject, encode({ node: me, value }))
+  }
+
+  // ---- XEP-0198 resumption on another node ----------------------------------------------
+
+  /** Sessions handed to other nodes, until they confirm: their unacknowledged entries. */
+  private readonly handedOut = new Map<
+    string,
+    { readonly entries: ReadonlyArray<Unacked>; readonly timer: NodeJS.Timeout }
+  >()
+
+  /**
+   * The new node: asks the node named in `previd` for the session. Undefined when that node
+   * is unknown, dead, or does not hold it (any more).
+   */
+  async takeOver(
+    previd: string,
+    bare: string,
+    h: number,
+  ): Promise<
+    { readonly node: string; readonly session: HandedSession } | "h-too-high" | undefined
+  > {
+    const tilde = previd.indexOf("~")
+    const node = tilde === -1 ? "" : previd.slice(0, tilde)
+    if (node === "" || node === this.link.node || !this.remote.nodes.has(node)) return undefined
+    const answer = await this.link.request(
+      this.nodeSubject(node, "handoff"),
+      encode({ previd, bare, h }),
+      this.timings.deliveryTimeoutMs,
+    )
+    if (answer === undefined) return undefined
+    const header = decode<{ session?: HandedSession; error?: string }>(answer).header
+    if (header?.error === "h") return "h-too-high"
+    return header?.session === undefined ? undefined : { node, session: header.session }
+  }
+
+  /** The new node: the session continues here (`ok`), or it could not take it after all. */
+  handOverDone(node: string, previd: string, ok: boolean): void {
+    this.link.publish(this.nodeSubject(node, "handoff-done"), encode({ previd, ok }))
+  }
+
+  /** The old node: hands a resumable session to the node the client reconnected to. */
+  private handOut(data: Uint8Array, reply: Reply): void {
+    const header = decode<{ previd: string; bare: string; h: number }>(data).header
+    if (header === undefined || reply === undefined) return
+    const target = this.core.sm.resumable.get(header.previd)
+    if (target === undefined || target.bare !== header.bare || target.closed)
+      return void reply(encode({ error: "not-found" }))
+    const result = target.handOver(header.h)
+    if (result === "h-too-high") return void reply(encode({ error: "h" }))
+    // Until the new node confirms, the entries (and their durable rows) stay here.
+    const timer = setTimeout(() => this.handOutSettled(header.previd, false), 15_000)
+    timer.unref()
+    this.handedOut.set(header.previd, { entries: result.entries, timer })
+    this.core.logger.info("session-handed-over", {
+      session: result.session.full,
+      stanzas: result.entries.length,
+    })
+    reply(encode({ session: result.session }))
+  }
+
+  /**
+   * The old node: the new node confirmed (the rows go: its own copies replace them) or gave
+   * up or never answered (the stanzas are rerouted as when a session ends: offline storage).
+   */
+  private handOutSettled(previd: string, ok: boolean): void {
+    const handed = this.handedOut.get(previd)
+    if (handed === undefined) return
+    this.handedOut.delete(previd)
+    clearTimeout(handed.timer)
+    if (!ok) return void rerouteUnacked(this.core, handed.entries)
+    for (const entry of handed.entries)
+      if (entry.pendingId !== undefined) this.core.sm.pending?.remove(entry.pendingId)
+  }
+
+  // ---- XEP-0114 components on other nodes -----------------------------------------------
+
+  private toRemoteComponent(domain: string, stanza: XmlElement): boolean {
+    const node = this.remote.componentNode(domain)
+    if (node === undefined) return false
+    this.link.publish(this.nodeSubject(node.name, "comp"), encode({ domain }, serialize(stanza)))
+    return true
+  }
+
+  private toLocalComponent(data: Uint8Array): void {
+    const { header, body } = decode<{ domain: string }>(data)
+    const stanza = parseElement(body)
+    if (header === undefined || stanza === undefined) return
+    if (!this.core.components.writeLocal(header.domain, stanza))
+      this.core.logger.warn("cluster-component-gone", {
+        domain: header.domain,
+        id: stanza.attrs.id,
+      })
+  }
+
+  /** An IQ answer from a local component to a request another node sent (its id names it). */
+  private answerToNode(reply: XmlElement): boolean {
+    const id = reply.attrs.id ?? ""
+    const tilde = id.indexOf("~")
+    const node = tilde === -1 ? "" : id.slice(0, tilde)
+    if (node === "" || node === this.link.node || !this.remote.nodes.has(node)) return false
+    this.link.publish(this.nodeSubject(node, "iqres"), encode({}, serialize(reply)))
+    return true
+  }
 
   /** Says goodbye (the others forget this node's sessions at once) and stops listening. */
   async stop(): Promise<void> {
@@ -200,7 +345,7 @@ export class ClusterNode {
     return { node: this.link.node, inc: this.incarnation, seq: this.seq }
   }
 
-  private publishEvent(change: { readonly up?: SessionEntry; readonly down?: string }): void {
+  private publishEvent(change: Omit<DirectoryEvent, keyof Heartbeat>): void {
     this.seq += 1
     this.link.publish(this.subject("dir"), encode({ ...this.heartbeatHeader(), ...change }))
   }
@@ -248,6 +393,7 @@ export class ClusterNode {
       inc: this.incarnation,
       seq: this.seq,
       entries: [...this.announced.values()].map((announced) => announced.entry),
+      components: [...this.localComponents],
     }
   }
 
@@ -313,6 +459,10 @@ export class ClusterNode {
       this.settleConflict(session)
     }
     if (event.down !== undefined) this.remote.remove(node, event.down)
+    if (event.component !== undefined) {
+      if (event.component.on) node.components.add(event.component.domain)
+      else node.components.delete(event.component.domain)
+    }
   }
 
   /**
@@ -344,6 +494,8 @@ export class ClusterNode {
       const snapshot = answer === undefined ? undefined : decode<Snapshot>(answer).header
       if (snapshot === undefined || snapshot.inc !== node.incarnation) return
       this.remote.replaceAll(node, snapshot.entries)
+      node.components.clear()
+      for (const domain of snapshot.components ?? []) node.components.add(domain)
       node.seq = snapshot.seq
       for (const entry of snapshot.entries) {
         const session = this.remote.get(

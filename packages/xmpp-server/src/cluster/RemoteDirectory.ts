@@ -16,6 +16,8 @@ export interface KnownNode {
   /** When it was last heard from (any message), ms. */
   lastSeen: number
   readonly sessions: Map<string, RemoteSession>
+  /** XEP-0114 component domains connected to it. */
+  readonly components: Set<string>
 }
 
 /** The remote half of the session registry. */
@@ -47,7 +49,14 @@ export class RemoteDirectory implements RemoteSessionView {
   node(name: string, incarnation: string, now: number): KnownNode {
     let known = this.nodes.get(name)
     if (known === undefined) {
-      known = { name, incarnation, seq: 0, lastSeen: now, sessions: new Map() }
+      known = {
+        name,
+        incarnation,
+        seq: 0,
+        lastSeen: now,
+        sessions: new Map(),
+        components: new Set(),
+      }
       this.nodes.set(name, known)
     }
     return known
@@ -104,6 +113,12 @@ export class RemoteDirectory implements RemoteSessionView {
       }
     for (const entry of entries) this.put(node, entry)
     return gone
+  }
+
+  /** The node a component domain is connected to, if any. */
+  componentNode(domain: string): KnownNode | undefined {
+    for (const node of this.nodes.values()) if (node.components.has(domain)) return node
+    return undefined
   }
 
   /** Forgets a node and its sessions; returns them. */

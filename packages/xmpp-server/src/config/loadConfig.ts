@@ -13,6 +13,7 @@ import { limitsSection } from "./limitsSection.js"
 import { builtinModuleNames } from "./moduleNames.js"
 import type {
   C2sListener,
+  ClusterSection,
   ComponentEntry,
   ComponentListener,
   LimitsSection,
@@ -52,7 +53,7 @@ export interface ConfigInput {
   tls?: { cert_file?: string; key_file?: string }
   limits?: Partial<LimitsSection>
   storage?: Partial<StorageSection>
-  cluster?: { enabled?: boolean; node?: string; nats?: ReadonlyArray<string> }
+  cluster?: Partial<ClusterSection>
   components?: ReadonlyArray<Pick<ComponentEntry, "domain" | "secret"> & Partial<ComponentEntry>>
   modules?: Readonly<Record<string, Readonly<Record<string, unknown>>>>
   testing?: { faults?: DeepPartial<TestingFaults> }

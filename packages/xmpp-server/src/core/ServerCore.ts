@@ -2,6 +2,7 @@
 // online sessions, installed modules and the open connections. Built once by Server.ts.
 import type { SecureContext } from "node:tls"
 import type { AccountDirectory } from "../auth/AccountDirectory.js"
+import type { ClusterHealthView } from "../cluster/ClusterHealth.js"
 import type { ClusterNode } from "../cluster/ClusterNode.js"
 import type { ComponentRouter } from "../components/ComponentRouter.js"
 import type { ServerConfig } from "../config/ServerConfig.js"
@@ -44,6 +45,8 @@ export interface ServerCore {
   readonly repositories: Repositories
   /** Whether the storage answers (src/storage/StorageHealth.ts); absent: always up. */
   readonly storageHealth?: StorageHealthView | undefined
+  /** Whether this node reaches NATS (src/cluster/ClusterHealth.ts); absent: a single node. */
+  readonly clusterHealth?: ClusterHealthView | undefined
   /** The rosters in memory above `repositories.roster` (src/roster/Rosters.ts). */
   readonly rosters: Rosters
   /** Which accounts exist, synchronously (loaded at start, kept current by this server). */

@@ -2,11 +2,14 @@
 // queued to a stream-managed session (connected or hibernated) is also written to `sm_pending`,
 // and the sender's `<a/>` waits for that commit (through the session's write tracker, like a
 // socket write). The row goes once the client acknowledged the message, or when it is rerouted
-// because the session ended. Writes go to the XEP-0198 repository (either backend) through a
+// because the session ended. Each row names this process's node (src/sm/SmNode.ts) and is
+// numbered inside a block of seq values reserved for this process (nodes sharing a database
+// never collide). Writes go to the XEP-0198 repository (either backend) through a
 // WriteBatcher: the writes of one event-loop turn are one transaction.
 import type { Logger } from "../log/Logger.js"
 import { failed, type Outcome } from "../storage/repositories/Outcome.js"
 import type {
+  SeqBlock,
   SmPendingChange,
   SmPendingRepository,
 } from "../storage/repositories/SmPendingRepository.js"
@@ -15,7 +18,7 @@ import { WriteBatcher } from "../storage/repositories/WriteBatcher.js"
 /**
  * The `stream_management` module's SQLite tables, applied by the backend (`seq` order is queueing order). The second
  * migration keys a row by its `seq` alone: the first had a random UUID under a `UNIQUE` index
- * as well, one more B-tree to write on every insert and delete.
+ * as well, one more B-tree to write on every insert and delete. The third names each row's node.
  */
 export const smMigrations: ReadonlyArray<string> = [
   `CREATE TABLE sm_pending (
@@ -37,7 +40,13 @@ export const smMigrations: ReadonlyArray<string> = [
      SELECT seq, username, resource, stanza_xml, created_at FROM sm_pending;
    DROP TABLE sm_pending;
    ALTER TABLE sm_pending_by_seq RENAME TO sm_pending;`,
+  // The owning node (src/sm/SmNode.ts); rows already there belong to the single node.
+  `ALTER TABLE sm_pending ADD COLUMN node TEXT NOT NULL DEFAULT 'standalone';
+   CREATE INDEX sm_pending_by_node ON sm_pending (node, seq);`,
 ]
+
+/** How many seq values may be left in the block when the next one is reserved. */
+const REFILL_BELOW = 2 ** 20
 
 /** The durable copy of messages queued for stream-managed sessions. */
 export class PendingStore {
@@ -46,12 +55,19 @@ export class PendingStore {
   private readonly adding = new Map<string, Promise<Outcome<void>>>()
   /** Reroutes and recoveries under way (the stop waits for them). */
   private readonly moving = new Set<Promise<unknown>>()
+  /** The next block, once reserved (asked for when this one runs low). */
+  private spare: SeqBlock | undefined
+  private reserving = false
 
   private constructor(
     private readonly repository: SmPendingRepository,
     private readonly logger: Logger,
+    /** The node that owns the rows this process writes (src/sm/SmNode.ts). */
+    readonly node: string,
     /** The `seq` of the next row; rows are numbered here, so an id is known before the commit. */
     private nextSeq: number,
+    /** The last `seq` of this process's current block. */
+    private lastSeq: number,
   ) {
     // A batch is all or nothing: every write of it gets the batch's outcome, logged once.
     this.batcher = new WriteBatcher(async (changes) => {
@@ -63,15 +79,41 @@ export class PendingStore {
   }
 
   /**
-   * Opens the store: rows are numbered on after the highest one in use.
-   * Example: `const pending = await PendingStore.open(api.repositories.smPending, logger)`.
+   * Opens the store: rows are numbered inside a block of seq values no other process uses,
+   * owned by `node`.
+   * Example: `const pending = await PendingStore.open(api.repositories.smPending, logger, "n1")`.
    */
   static async open(
     repository: SmPendingRepository,
     logger: Logger,
+    node: string,
   ): Promise<Outcome<PendingStore>> {
-    const last = await repository.lastSeq()
-    return failed(last) ? last : new PendingStore(repository, logger, last + 1)
+    const block = await repository.reserveSeqs()
+    return failed(block)
+      ? block
+      : new PendingStore(repository, logger, node, block.first, block.last)
+  }
+
+  /** The next row's seq; the next block is reserved ahead, while 2^20 values are left. */
+  private takeSeq(): number {
+    if (this.nextSeq > this.lastSeq && this.spare !== undefined) {
+      this.nextSeq = this.spare.first
+      this.lastSeq = this.spare.last
+      this.spare = undefined
+    }
+    const seq = this.nextSeq++
+    if (this.spare === undefined && !this.reserving && this.lastSeq - this.nextSeq < REFILL_BELOW)
+      this.reserveSpare()
+    return seq
+  }
+
+  private reserveSpare(): void {
+    this.reserving = true
+    void this.repository.reserveSeqs().then((block) => {
+      this.reserving = false
+      if (failed(block)) this.logger.error("sm-pending-seq-block-failed", { error: block })
+      else this.spare = block
+    })
   }
 
   /** The repository (recovery reads and removes rows through it). */
@@ -90,9 +132,9 @@ export class PendingStore {
     createdAt: number,
     settled?: () => void,
   ): string {
-    const seq = this.nextSeq++
+    const seq = this.takeSeq()
     const id = String(seq)
-    const row = { seq, username, resource, stanza: text, createdAt }
+    const row = { seq, node: this.node, username, resource, stanza: text, createdAt }
     const written = this.batcher.add({ kind: "add", row })
     this.adding.set(id, written)
     void written.then(() => {

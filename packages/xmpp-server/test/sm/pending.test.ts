@@ -15,6 +15,7 @@ import {
   type StorageShape,
   silentLogger,
 } from "../../src/index.js"
+import { SINGLE_NODE } from "../../src/sm/SmNode.js"
 import { PendingStore, smMigrations } from "../../src/sm/SmPending.js"
 import type { StorageBackend } from "../../src/storage/repositories/StorageBackend.js"
 import { sqliteBackendOn } from "../../src/storage/sqlite/SqliteBackend.js"
@@ -42,7 +43,7 @@ const freshBackend = (): StorageBackend => {
 }
 
 const openStore = async (backend: StorageBackend, logger: Logger = silentLogger) =>
-  expectValue(await PendingStore.open(backend.smPending, logger))
+  expectValue(await PendingStore.open(backend.smPending, logger, SINGLE_NODE))
 
 const freshStore = async (): Promise<{ store: PendingStore; backend: StorageBackend }> => {
   const backend = freshBackend()

@@ -129,6 +129,8 @@ const seed = async (repositories: Repositories): Promise<void> => {
         kind: "add",
         row: {
           seq: 41,
+          // Dumps leave the owner out: imported rows belong to the single node.
+          node: "standalone",
           username: "hank",
           resource: "tablet",
           stanza:

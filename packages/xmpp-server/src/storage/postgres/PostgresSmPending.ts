@@ -1,15 +1,22 @@
-// XEP-0198 pending rows on PostgreSQL: the `sm_pending` table keyed by the caller's `seq`; a
-// batch of adds and removals is one transaction, all or nothing; a row handed to offline
-// storage is deleted in the transaction that stores it there.
+// XEP-0198 pending rows on PostgreSQL: the `sm_pending` table keyed by the caller's `seq`, each
+// row owned by a node; a batch of adds and removals is one transaction, all or nothing; a row
+// handed to offline storage is deleted in the transaction that stores it there. Processes
+// sharing the database number rows in blocks of 2^32 taken from the `sm_pending_blocks`
+// sequence, and adopt a dead node's rows with one UPDATE (row locks: each row to one adopter).
 import type { Pool } from "pg"
 import { settle } from "../repositories/Outcome.js"
-import type { SmPendingRepository, SmPendingRow } from "../repositories/SmPendingRepository.js"
+import type {
+  SeqBlock,
+  SmPendingRepository,
+  SmPendingRow,
+} from "../repositories/SmPendingRepository.js"
 import { appendOfflineIn } from "./PostgresOffline.js"
 import { postgresReason } from "./postgresError.js"
 import { inTransaction } from "./transactions.js"
 
 interface PendingRow {
   readonly seq: string
+  readonly node: string
   readonly username: string
   readonly resource: string
   readonly stanza_xml: string
@@ -18,11 +25,34 @@ interface PendingRow {
 
 const rowOf = (row: PendingRow): SmPendingRow => ({
   seq: Number(row.seq),
+  node: row.node,
   username: row.username,
   resource: row.resource,
   stanza: row.stanza_xml,
   createdAt: Number(row.created_at),
 })
+
+/** The size of one block of seq values (src/storage/postgres/postgresMigrations.ts). */
+const BLOCK = 2 ** 32
+
+/**
+ * Takes blocks until one holds no row yet (rows imported from a dump may sit in the first ones).
+ */
+const reserveBlock = async (pool: Pool): Promise<SeqBlock> => {
+  for (;;) {
+    const block = Number(
+      (await pool.query<{ readonly b: string }>("SELECT nextval('sm_pending_blocks') AS b")).rows[0]
+        ?.b,
+    )
+    const first = block * BLOCK
+    const last = first + BLOCK - 1
+    const used = await pool.query("SELECT 1 FROM sm_pending WHERE seq BETWEEN $1 AND $2 LIMIT 1", [
+      first,
+      last,
+    ])
+    if (used.rowCount === 0) return { first, last }
+  }
+}
 
 /** The XEP-0198 pending repository over a PostgreSQL pool. Example: `postgresSmPending(pool)`. */
 export const postgresSmPending = (pool: Pool): SmPendingRepository => ({
@@ -33,11 +63,37 @@ export const postgresSmPending = (pool: Pool): SmPendingRepository => ({
         Number((await pool.query("SELECT MAX(seq) AS last FROM sm_pending")).rows[0]?.last ?? 0),
       postgresReason,
     ),
+  reserveSeqs: () => settle("smPending.reserveSeqs", () => reserveBlock(pool), postgresReason),
   all: () =>
     settle(
       "smPending.all",
       async () =>
         (await pool.query<PendingRow>("SELECT * FROM sm_pending ORDER BY seq")).rows.map(rowOf),
+      postgresReason,
+    ),
+  ofNode: (node) =>
+    settle(
+      "smPending.ofNode",
+      async () =>
+        (
+          await pool.query<PendingRow>("SELECT * FROM sm_pending WHERE node = $1 ORDER BY seq", [
+            node,
+          ])
+        ).rows.map(rowOf),
+      postgresReason,
+    ),
+  adopt: (from, to) =>
+    settle(
+      "smPending.adopt",
+      async () =>
+        (
+          await pool.query<PendingRow>(
+            "UPDATE sm_pending SET node = $2 WHERE node = $1 RETURNING *",
+            [from, to],
+          )
+        ).rows
+          .map(rowOf)
+          .sort((a, b) => a.seq - b.seq),
       postgresReason,
     ),
   apply: (changes) =>
@@ -50,10 +106,11 @@ export const postgresSmPending = (pool: Pool): SmPendingRepository => ({
               await client.query("DELETE FROM sm_pending WHERE seq = $1", [change.seq])
             else
               await client.query(
-                `INSERT INTO sm_pending (seq, username, resource, stanza_xml, created_at)
-                 VALUES ($1, $2, $3, $4, $5)`,
+                `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)`,
                 [
                   change.row.seq,
+                  change.row.node,
                   change.row.username,
                   change.row.resource,
                   change.row.stanza,

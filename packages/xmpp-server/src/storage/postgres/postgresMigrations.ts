@@ -107,6 +107,16 @@ export const postgresMigrations: ReadonlyArray<{
          resource TEXT NOT NULL,
          stanza_xml TEXT NOT NULL,
          created_at BIGINT NOT NULL);`,
+      // Nodes sharing the database (spec/cluster.md): each row names the node that owns it
+      // (src/sm/SmNode.ts; rows already there belong to the single node), and each process
+      // numbers its rows inside a block of 2^32 seq values: block b is [b * 2^32, (b + 1) * 2^32),
+      // taken with nextval (blocks start above every seq already there; at most 2^21 blocks
+      // keep every seq a safe JavaScript integer).
+      `ALTER TABLE sm_pending ADD COLUMN node TEXT NOT NULL DEFAULT 'standalone';
+       CREATE INDEX sm_pending_by_node ON sm_pending (node, seq);
+       CREATE SEQUENCE sm_pending_blocks MINVALUE 1 MAXVALUE 2097151;
+       SELECT setval('sm_pending_blocks',
+         (SELECT COALESCE(MAX(seq), 0) FROM sm_pending) / 4294967296 + 1, false);`,
     ],
   },
   {
@@ -119,6 +129,9 @@ export const postgresMigrations: ReadonlyArray<{
          data TEXT NOT NULL);
        CREATE INDEX amp_pending_due ON amp_pending (expires_at);
        CREATE INDEX amp_pending_recipient ON amp_pending (recipient);`,
+      // Nodes sharing the table claim a row before firing it (PostgresAmpPending.ts): who, and
+      // until when (the database's clock, epoch ms); NULL: nobody.
+      `ALTER TABLE amp_pending ADD COLUMN claimed_by TEXT, ADD COLUMN claimed_until BIGINT;`,
     ],
   },
   {

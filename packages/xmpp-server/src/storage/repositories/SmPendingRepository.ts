@@ -1,12 +1,18 @@
 // XEP-0198 crash safety in either backend: the durable copy of every stanza queued to a
 // stream-managed session until the client acknowledged it (src/sm/SmPending.ts). Rows are
-// numbered by the caller (`seq`, queueing order) so an id is known before its batch commits.
+// numbered by the caller (`seq`, queueing order) so an id is known before its batch commits;
+// each process numbers inside a block of `seq` values no other process uses (`reserveSeqs`),
+// so nodes sharing one database never collide. Every row names the node that owns it
+// (src/sm/SmNode.ts): a starting node recovers its own rows only, and a survivor adopts the
+// rows of a node the cluster declared dead (`adopt`).
 import type { OfflineAppend, OfflineMessage, OfflineQuota } from "./OfflineRepository.js"
 import type { Outcome } from "./Outcome.js"
 
 /** A row of `sm_pending`. */
 export interface SmPendingRow {
   readonly seq: number
+  /** The node whose session queued it (src/sm/SmNode.ts). */
+  readonly node: string
   readonly username: string
   readonly resource: string
   readonly stanza: string
@@ -18,12 +24,33 @@ export type SmPendingChange =
   | { readonly kind: "add"; readonly row: SmPendingRow }
   | { readonly kind: "remove"; readonly seq: number }
 
+/** `seq` values this process may number rows with: `first` to `last`, both included. */
+export interface SeqBlock {
+  readonly first: number
+  readonly last: number
+}
+
 /** The XEP-0198 pending rows. */
 export interface SmPendingRepository {
   /** The highest `seq` in use, 0 when none. Example: `const next = (await sm.lastSeq()) + 1`. */
   lastSeq(): Promise<Outcome<number>>
-  /** Every row, oldest first (recovery at start). Example: `await sm.all()`. */
+  /**
+   * A block of `seq` values no other process holds or will be given, above every row already
+   * there. SQLite (one process): from the highest `seq` + 1 on; PostgreSQL: a block of 2^32 taken
+   * from a database sequence. Example: `const { first, last } = await sm.reserveSeqs()`.
+   */
+  reserveSeqs(): Promise<Outcome<SeqBlock>>
+  /** Every row, oldest first. Example: `await sm.all()`. */
   all(): Promise<Outcome<ReadonlyArray<SmPendingRow>>>
+  /** The rows `node` owns, oldest first (recovery at start). Example: `await sm.ofNode("n1")`. */
+  ofNode(node: string): Promise<Outcome<ReadonlyArray<SmPendingRow>>>
+  /**
+   * Makes `to` the owner of every row `from` owns, in one statement, and answers exactly those
+   * rows, oldest first: of two processes adopting the same node's rows at once, each row goes to
+   * one of them (the other waits for the first's row locks, then finds it owned by `to`).
+   * Example: `const adopted = await sm.adopt("n2", "n1")`.
+   */
+  adopt(from: string, to: string): Promise<Outcome<ReadonlyArray<SmPendingRow>>>
   /**
    * Applies the changes in order in one transaction; all or nothing.
    * Example: `await sm.apply([{ kind: "add", row }, { kind: "remove", seq: 7 }])`.

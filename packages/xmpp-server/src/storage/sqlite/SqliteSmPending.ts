@@ -1,6 +1,7 @@
 // XEP-0198 pending rows on SQLite: the stream_management module's `sm_pending` table
-// (src/sm/SmPending.ts), keyed by the caller's `seq`, each batch in one transaction; a row
-// handed to offline storage is deleted in the transaction that stores it there.
+// (src/sm/SmPending.ts), keyed by the caller's `seq`, each row owned by a node, each batch in
+// one transaction; a row handed to offline storage is deleted in the transaction that stores it
+// there. One process uses the file, so its block of seq values is everything above the highest.
 import { settle } from "../repositories/Outcome.js"
 import type { SmPendingRepository, SmPendingRow } from "../repositories/SmPendingRepository.js"
 import type { StorageShape } from "../Storage.js"
@@ -8,6 +9,7 @@ import { appendOfflineIn } from "./SqliteOffline.js"
 
 interface PendingRow {
   readonly seq: number
+  readonly node: string
   readonly username: string
   readonly resource: string
   readonly stanza_xml: string
@@ -16,6 +18,7 @@ interface PendingRow {
 
 const rowOf = (row: PendingRow): SmPendingRow => ({
   seq: Number(row.seq),
+  node: row.node,
   username: row.username,
   resource: row.resource,
   stanza: row.stanza_xml,
@@ -25,17 +28,29 @@ const rowOf = (row: PendingRow): SmPendingRow => ({
 /** The XEP-0198 pending repository over an open SQLite storage. Example: `sqliteSmPending(storage)`. */
 export const sqliteSmPending = (storage: StorageShape): SmPendingRepository => {
   const { sql } = storage
+  const lastSeq = () =>
+    sql.get<{ readonly last: number | null }>("SELECT MAX(seq) AS last FROM sm_pending")?.last ?? 0
+  const ofNode = (node: string) =>
+    sql.all<PendingRow>("SELECT * FROM sm_pending WHERE node = ? ORDER BY seq", [node]).map(rowOf)
   return {
-    lastSeq: () =>
-      settle(
-        "smPending.lastSeq",
-        () =>
-          sql.get<{ readonly last: number | null }>("SELECT MAX(seq) AS last FROM sm_pending")
-            ?.last ?? 0,
-      ),
+    lastSeq: () => settle("smPending.lastSeq", lastSeq),
+    reserveSeqs: () =>
+      settle("smPending.reserveSeqs", () => ({
+        first: lastSeq() + 1,
+        last: Number.MAX_SAFE_INTEGER,
+      })),
     all: () =>
       settle("smPending.all", () =>
         sql.all<PendingRow>("SELECT * FROM sm_pending ORDER BY seq").map(rowOf),
+      ),
+    ofNode: (node) => settle("smPending.ofNode", () => ofNode(node)),
+    adopt: (from, to) =>
+      settle("smPending.adopt", () =>
+        storage.transaction(() => {
+          const rows = ofNode(from)
+          sql.run("UPDATE sm_pending SET node = ? WHERE node = ?", [to, from])
+          return rows.map((row) => ({ ...row, node: to }))
+        }),
       ),
     apply: (changes) =>
       settle("smPending.apply", () =>
@@ -45,10 +60,11 @@ export const sqliteSmPending = (storage: StorageShape): SmPendingRepository => {
               sql.run("DELETE FROM sm_pending WHERE seq = ?", [change.seq])
             else
               sql.run(
-                `INSERT INTO sm_pending (seq, username, resource, stanza_xml, created_at)
-                 VALUES (?, ?, ?, ?, ?)`,
+                `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?)`,
                 [
                   change.row.seq,
+                  change.row.node,
                   change.row.username,
                   change.row.resource,
                   change.row.stanza,

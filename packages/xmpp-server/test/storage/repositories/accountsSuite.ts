@@ -95,7 +95,14 @@ export const accountsSuite = ({ backend, reopen }: SuiteContext): void => {
         await store.archive.setPrefs(user, { defaultMode: "always", always: [], never: [] }),
       )
       const seq = user === "juliet" ? 1 : 2
-      const row = { seq, username: user, resource: "phone", stanza: "<message/>", createdAt: 1 }
+      const row = {
+        seq,
+        node: "n1",
+        username: user,
+        resource: "phone",
+        stanza: "<message/>",
+        createdAt: 1,
+      }
       expectValue(await store.smPending.apply([{ kind: "add", row }]))
       const registration = {
         user: `${user}@example.com`,

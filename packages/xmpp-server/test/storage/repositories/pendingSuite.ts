@@ -1,6 +1,7 @@
 // XEP-0198 pending rows and AMP pending rules on every backend: rows kept in queueing order,
 // batches applied all or nothing, the highest seq after a restart, a row moved to offline
-// storage in one transaction (under the offline quota); AMP rows by id, by
+// storage in one transaction (under the offline quota), rows by owning node, a dead node's rows
+// adopted by exactly one of two concurrent adopters, seq blocks above the rows in use; AMP rows by id, by
 // recipient and by due time, earliest first and bounded.
 import { expect, it } from "vitest"
 import type { SmPendingRow } from "../../../src/storage/repositories/SmPendingRepository.js"
@@ -8,8 +9,9 @@ import { StorageError } from "../../../src/storage/Storage.js"
 import { addAccount, expectValue } from "./backendMatrix.js"
 import type { SuiteContext } from "./suiteContext.js"
 
-const smRow = (seq: number, username = "juliet"): SmPendingRow => ({
+const smRow = (seq: number, username = "juliet", node = "n1"): SmPendingRow => ({
   seq,
+  node,
   username,
   resource: "phone",
   stanza: `<message id="${seq}"/>`,
@@ -94,6 +96,54 @@ export const pendingSuite = ({ backend, reopen }: SuiteContext): void => {
     expect(await smPending.all()).toEqual([smRow(1)])
   })
 
+  it("lists a node's XEP-0198 rows and adopts a dead node's rows, each to one adopter", async () => {
+    const { smPending } = backend()
+    await addAccount(backend(), "juliet")
+    expectValue(
+      await smPending.apply([
+        { kind: "add", row: smRow(1, "juliet", "n1") },
+        { kind: "add", row: smRow(2, "juliet", "n2") },
+        { kind: "add", row: smRow(3, "juliet", "n1") },
+        { kind: "add", row: smRow(4, "juliet", "n2") },
+      ]),
+    )
+    expect(await smPending.ofNode("n1")).toEqual([smRow(1), smRow(3)])
+    expect(await smPending.ofNode("n3")).toEqual([])
+    // Two survivors adopt n2's rows at once: every row goes to exactly one of them.
+    const [byN1, byN3] = await Promise.all([
+      smPending.adopt("n2", "n1"),
+      smPending.adopt("n2", "n3"),
+    ])
+    const adopted = [...expectValue(byN1), ...expectValue(byN3)]
+    expect(adopted.map((row) => row.seq).sort()).toEqual([2, 4])
+    expect(expectValue(byN1).every((row) => row.node === "n1")).toBe(true)
+    expect(expectValue(byN3).every((row) => row.node === "n3")).toBe(true)
+    const reopened = (await reopen()).smPending
+    expect(await reopened.ofNode("n2")).toEqual([])
+    const owners = expectValue(await reopened.all()).map((row) => [row.seq, row.node])
+    expect(owners).toEqual([
+      [1, "n1"],
+      [2, expectValue(byN1).length > 0 ? "n1" : "n3"],
+      [3, "n1"],
+      [4, expectValue(byN1).length > 0 ? "n1" : "n3"],
+    ])
+    expect(await reopened.adopt("n2", "n1")).toEqual([])
+  })
+
+  it("reserves seq blocks above every row in use", async () => {
+    const { smPending } = backend()
+    await addAccount(backend(), "juliet")
+    expectValue(await smPending.apply([{ kind: "add", row: smRow(7) }]))
+    const first = expectValue(await smPending.reserveSeqs())
+    expect(first.first).toBeGreaterThan(7)
+    expect(first.last).toBeGreaterThan(first.first + 1_000_000)
+    expect(first.last).toBeLessThanOrEqual(Number.MAX_SAFE_INTEGER)
+    // A row numbered in the block: the next reservation does not hand it out again.
+    expectValue(await smPending.apply([{ kind: "add", row: smRow(first.first) }]))
+    const second = expectValue(await smPending.reserveSeqs())
+    expect(second.first).toBeGreaterThan(first.first)
+  })
+
   it("finds AMP pending rules by id, by recipient and by due time", async () => {
     const { ampPending } = backend()
     const row = (id: string, recipient: string, expiresAt: number) => ({
@@ -108,15 +158,23 @@ export const pendingSuite = ({ backend, reopen }: SuiteContext): void => {
     expectValue(await ampPending.put(row("d", "juliet@example.com", 9000)))
     expectValue(await ampPending.put(row("a", "juliet@example.com", 2500)))
     const reopened = (await reopen()).ampPending
+    const ids = async (due: ReturnType<typeof reopened.due>) =>
+      expectValue(await due).map((found) => found.id)
+    expect(await reopened.due(999, 10)).toEqual([])
+    // On PostgreSQL `due` and `get` also claim the rows for this process (postgresAmpClaims.test.ts).
+    expect(await ids(reopened.due(3000, 10))).toEqual(["b", "c", "a"])
     expect(await reopened.get("a")).toEqual(row("a", "juliet@example.com", 2500))
     expect(await reopened.get("z")).toBeUndefined()
-    expect(expectValue(await reopened.due(3000, 10)).map((due) => due.id)).toEqual(["b", "c", "a"])
-    expect(expectValue(await reopened.due(3000, 2)).map((due) => due.id)).toEqual(["b", "c"])
-    expect(await reopened.due(999, 10)).toEqual([])
     const forJuliet = expectValue(await reopened.forRecipient("juliet@example.com"))
     expect(forJuliet.map((found) => found.id).sort()).toEqual(["a", "c", "d"])
     expectValue(await reopened.remove("c"))
     expectValue(await reopened.remove("c"))
-    expect(expectValue(await reopened.due(3000, 10)).map((due) => due.id)).toEqual(["b", "a"])
+    // A put (the row's next rule) ends a claim.
+    expectValue(await reopened.put(row("a", "juliet@example.com", 2500)))
+    expectValue(await reopened.put(row("b", "romeo@example.net", 1000)))
+    expect(await ids(reopened.due(3000, 10))).toEqual(["b", "a"])
+    expectValue(await reopened.put(row("e", "juliet@example.com", 500)))
+    expectValue(await reopened.put(row("f", "juliet@example.com", 600)))
+    expect(await ids(reopened.due(3000, 1))).toEqual(["e"])
   })
 }

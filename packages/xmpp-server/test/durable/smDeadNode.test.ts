@@ -1,0 +1,92 @@
+// XEP-0198 pending rows per node on a shared PostgreSQL (spec/cluster.md guarantee 5, issue
+// 23): node A holds a hibernated stream-managed session with acknowledged, unacknowledged
+// messages in `sm_pending`; node B starting on the same database leaves A's rows alone while
+// A lives; once A is SIGKILLed, two survivors recover A's node at once (`recoverDeadNode`):
+// each message lands in offline storage once, and reaches the user once, in order, at the
+// next login.
+import { afterAll, beforeAll, expect, it } from "vitest"
+import { rawLogin } from "../helpers/rawSocket.js"
+import { countBody, NS_SM, smLogin } from "../sm/smRaw.js"
+import { expectValue } from "../storage/repositories/backendMatrix.js"
+import { type DurableBed, startDurableBed } from "./durableBed.js"
+
+let bed: DurableBed | undefined
+beforeAll(async () => {
+  bed = await startDurableBed()
+  await bed.addUsers(["alice", "bob"])
+}, 180_000)
+afterAll(async () => {
+  await bed?.stop()
+})
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const chatTo = (to: string, body: string) =>
+  `<message type='chat' to='${to}' id='${body}'><body>${body}</body></message>`
+
+it("leaves a live node's rows alone, and a dead node's rows reach offline storage once", async () => {
+  if (bed === undefined) throw new Error("no bed")
+  const shared = bed
+  const nodeA = await shared.startProcess("nodeA", 0, [
+    "[modules.stream_management]",
+    "resume_timeout = 300",
+  ])
+  // bob's stream-managed session hibernates on A.
+  const bob = await smLogin(nodeA.port, "bob", "bob-pass", "phone")
+  bob.connection.send("<presence/>")
+  await bob.connection.waitFor("<presence")
+  bob.connection.destroy()
+  await pause(400)
+  const bodies = Array.from({ length: 30 }, (_, index) => `dead-${index + 1}`)
+  const alice = await rawLogin(nodeA.port, "localhost", "alice", "alice-pass", "desk")
+  alice.send(`<enable xmlns='${NS_SM}'/>`)
+  await alice.waitFor("<enabled")
+  alice.send(`${bodies.map((body) => chatTo("bob@localhost", body)).join("")}<r xmlns='${NS_SM}'/>`)
+  await alice.waitFor(`<a xmlns='${NS_SM}' h='${bodies.length}'/>`)
+  alice.destroy()
+  const rowsOf = (node: string) =>
+    shared.withBackend(async (backend) =>
+      expectValue(await backend.smPending.ofNode(node)).filter((row) =>
+        row.stanza.includes("<body>dead-"),
+      ),
+    )
+  expect(await rowsOf("nodeA")).toHaveLength(bodies.length)
+
+  // Two more nodes start on the database while A lives: A's rows stay A's.
+  const nodeB = await shared.startInProcess("nodeB", 1)
+  const nodeC = await shared.startInProcess("nodeC", 1)
+  expect(await rowsOf("nodeA")).toHaveLength(bodies.length)
+
+  await nodeA.kill()
+  const [byB, byC] = await Promise.all([
+    nodeB.server.recoverDeadNode("nodeA"),
+    nodeC.server.recoverDeadNode("nodeA"),
+  ])
+  if (byB._tag !== "Recovered" || byC._tag !== "Recovered") throw new Error("refused")
+  expect(byB.adopted + byC.adopted).toBe(bodies.length)
+  expect(byB.stored + byC.stored).toBe(bodies.length)
+  expect(await rowsOf("nodeA")).toEqual([])
+  expect(await rowsOf("nodeB")).toEqual([])
+  expect(await rowsOf("nodeC")).toEqual([])
+  // Refused for the node's own name: its rows are live.
+  expect(await nodeB.server.recoverDeadNode("nodeB")).toMatchObject({ _tag: "Refused" })
+
+  const fresh = await rawLogin(nodeB.c2sPort, "localhost", "bob", "bob-pass", "fresh")
+  fresh.send("<presence/>")
+  await fresh.waitFor((text) => bodies.every((body) => countBody(text, body) >= 1), 10_000)
+  fresh.send(`<iq type='get' id='done'><ping xmlns='urn:xmpp:ping'/></iq>`)
+  await fresh.waitFor(/id=["']done["']/)
+  await pause(300)
+  const text = fresh.text()
+  for (const body of bodies) expect(countBody(text, body), body).toBe(1)
+  const order = bodies.map((body) => text.indexOf(`<body>${body}</body>`))
+  expect(order).toEqual([...order].sort((a, b) => a - b))
+  // Stamped with when it was queued on A (XEP-0203).
+  expect(text).toMatch(
+    /<body>dead-1<\/body>(?:(?!<\/message>).)*<delay xmlns=["']urn:xmpp:delay["']/,
+  )
+  fresh.destroy()
+  // Nothing left for anyone to deliver again.
+  expect(
+    await shared.withBackend(async (backend) => expectValue(await backend.offline.count("bob"))),
+  ).toBe(0)
+}, 90_000)

@@ -1,11 +1,13 @@
 // A private nats-server for the cluster bench (spec/cluster.md "How tests get PostgreSQL and
 // NATS"): Debian's `nats-server -js -a 127.0.0.1 -p PORT -sd DIR` with JetStream's store in a
-// fresh temporary directory, optionally pinned to cores; `stop()` ends it (SIGTERM, SIGKILL
+// fresh temporary directory, optionally pinned to cores (the tests' test/helpers/natsServer.ts
+// has neither the pid, which the bench reads CPU from, nor pinning); `stop()` ends it (SIGTERM, SIGKILL
 // after 10 s) and removes the directory, and an exit hook kills it if the bench dies first.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { natsServerBinary } from "../../test/helpers/natsServer.js"
 import { freePort, stopChild } from "../peers/ServerProcess.js"
 
 /** A running private nats-server. */
@@ -14,12 +16,6 @@ export interface PrivateNats {
   readonly url: string
   readonly stop: () => Promise<void>
 }
-
-/** Whether Debian's nats-server is on PATH, as a line saying what to install if not. */
-export const natsServerProblem = (): string | undefined =>
-  spawnSync("nats-server", ["--version"]).error === undefined
-    ? undefined
-    : "nats-server is not installed: apt-get install nats-server (Debian package)"
 
 const readyWithin = (child: ChildProcess, seconds: number): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -45,12 +41,12 @@ const readyWithin = (child: ChildProcess, seconds: number): Promise<void> =>
 
 /** Starts one, on a free port of 127.0.0.1; `cores` as taskset takes them ("0", "0,1"). */
 export const startPrivateNats = async (cores?: string): Promise<PrivateNats> => {
-  const problem = natsServerProblem()
-  if (problem !== undefined) throw new Error(problem)
+  // Throws with what to install when Debian's nats-server is missing (PATH, /usr/sbin).
+  const binary = natsServerBinary()
   const directory = mkdtempSync(join(tmpdir(), "xmpp-nats-"))
   const port = await freePort()
-  const command = ["nats-server", "-js", "-a", "127.0.0.1", "-p", String(port), "-sd", directory]
-  const [file = "nats-server", ...args] =
+  const command = [binary, "-js", "-a", "127.0.0.1", "-p", String(port), "-sd", directory]
+  const [file = binary, ...args] =
     cores === undefined ? command : ["taskset", "-c", cores, ...command]
   const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] })
   const kill = () => child.kill("SIGKILL")

@@ -30,10 +30,17 @@ export const onPath = (name, path = process.env.PATH ?? "") =>
 export const pythonCanImport = (name) =>
   spawnSync("/usr/bin/python3", ["-c", `import ${name}`], { stdio: "ignore" }).status === 0
 
+/**
+ * Where a package's binary is looked for: PATH, then /usr/sbin and /sbin, where Debian puts
+ * daemons such as nats-server and which an unprivileged user's PATH often lacks.
+ */
+export const binarySearchPath = (path = process.env.PATH ?? "") =>
+  [path, "/usr/sbin", "/sbin"].join(delimiter)
+
 /** Whether a system package is installed, by its declared detect. */
 export const isInstalled = (systemPackage) =>
   "binary" in systemPackage.detect
-    ? onPath(systemPackage.detect.binary)
+    ? onPath(systemPackage.detect.binary, binarySearchPath())
     : pythonCanImport(systemPackage.detect.python)
 
 /** The one line that names the missing packages and the command that installs them. */

@@ -1,7 +1,8 @@
 // Two projects (issue 22 item 3, one test matrix): "sqlite" runs every test on the embedded
 // default storage; "postgres" runs the storage-touching test files again, unchanged, with
 // XMPP_AMP_TEST_BACKEND=postgres: their servers then store in a private PostgreSQL started
-// once for the run (test/helpers/postgresGlobalSetup.ts, test/helpers/testStorage.ts).
+// once for the run (test/helpers/postgresGlobalSetup.ts, test/helpers/testStorage.ts). The
+// cluster tests need PostgreSQL and run in the "postgres" project only.
 import { sharedConfig } from "../../vitest.shared.ts"
 
 /** The test files whose behaviour depends on storage: they run on both backends. */
@@ -18,6 +19,14 @@ export const storageTouching = [
   "test/sm/**/*.test.ts",
 ]
 
+/**
+ * The cluster tests (issue 23): several server processes on one shared database and a private
+ * nats-server (test/helpers/clusterBed.ts). A cluster needs PostgreSQL, so they run in the
+ * postgres project only, on its one private PostgreSQL. (On 2 cores Vitest runs one file at a
+ * time: maxWorkers defaults to cores - 1.)
+ */
+const clusterTests = ["test/cluster/**/*.test.ts"]
+
 /** The long soak runs (docs/reliability.md), on SQLite. */
 const soak = ["test/soak/**/*.test.ts"]
 
@@ -31,7 +40,7 @@ export default sharedConfig({
         test: {
           name: "sqlite",
           include: ["test/**/*.test.ts"],
-          exclude: [...soak, "**/node_modules/**"],
+          exclude: [...soak, ...clusterTests, "**/node_modules/**"],
           sequence: { groupOrder: 0 },
         },
       },
@@ -39,7 +48,7 @@ export default sharedConfig({
         extends: true,
         test: {
           name: "postgres",
-          include: storageTouching,
+          include: [...storageTouching, ...clusterTests],
           env: { XMPP_AMP_TEST_BACKEND: "postgres" },
           globalSetup: ["test/helpers/postgresGlobalSetup.ts"],
           sequence: { groupOrder: 0 },

@@ -3,7 +3,12 @@
 // ones, the full log only when apt fails; otherwise one line naming them and the command.
 import { PassThrough } from "node:stream"
 import { describe, expect, it } from "vitest"
-import { ensureSystemPackages, isInstalled, onPath } from "../ensure-system-packages.mjs"
+import {
+  binarySearchPath,
+  ensureSystemPackages,
+  isInstalled,
+  onPath,
+} from "../ensure-system-packages.mjs"
 import { systemPackages } from "../system-packages.mjs"
 
 const present = { name: "node-itself", detect: { binary: "node" } }
@@ -29,12 +34,13 @@ const fakeApt = (results: Record<string, boolean> = {}) => {
 }
 
 describe("the declared system packages", () => {
-  it("are chromium, python3-slixmpp, openssl and postgresql, each with a way to detect it", () => {
+  it("are chromium, python3-slixmpp, openssl, postgresql and nats-server, each with a way to detect it", () => {
     expect(systemPackages.map((p) => p.name)).toEqual([
       "chromium",
       "python3-slixmpp",
       "openssl",
       "postgresql",
+      "nats-server",
     ])
   })
 
@@ -43,6 +49,15 @@ describe("the declared system packages", () => {
     expect(isInstalled(present)).toBe(true)
     expect(isInstalled(absent)).toBe(false)
     expect(isInstalled(absentModule)).toBe(false)
+  })
+
+  it("finds a binary in /usr/sbin (Debian's nats-server) also when PATH lacks it", () => {
+    expect(binarySearchPath("/usr/bin:/bin").split(":")).toEqual([
+      "/usr/bin",
+      "/bin",
+      "/usr/sbin",
+      "/sbin",
+    ])
   })
 })
 

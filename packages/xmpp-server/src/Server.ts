@@ -12,6 +12,12 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { adminSocket, claimAdminSocket } from "./admin/AdminSocket.js"
 import { loadAccountDirectory, trackedAccounts } from "./auth/AccountDirectory.js"
+import type { ClusterLink } from "./cluster/ClusterLink.js"
+import { ClusterNode } from "./cluster/ClusterNode.js"
+import { clusterModule } from "./cluster/clusterModule.js"
+import { watchNodeDeaths } from "./cluster/NodeDeaths.js"
+import { holdNodeLock } from "./cluster/NodeLiveness.js"
+import { openClusterLink } from "./cluster/openClusterLink.js"
 import { ComponentRouter } from "./components/ComponentRouter.js"
 import { toComponent } from "./components/ComponentRouting.js"
 import type { ServerConfig } from "./config/ServerConfig.js"
@@ -80,6 +86,8 @@ export interface ServerHandle {
    * runs goes through `rosters.write`, so the sessions' cached rosters see it.
    */
   readonly rosters: Rosters
+  /** This node's NATS link when `[cluster] enabled`; undefined on a single node. */
+  readonly cluster: ClusterLink | undefined
 }
 
 /** A started server (Promise facade). */
@@ -98,7 +106,7 @@ export interface RunningServer extends ServerHandle {
  * socket failures `AdminSocketError`.
  */
 export class StartError extends Data.TaggedError("StartError")<{
-  readonly reason: "tls" | "module" | "storage"
+  readonly reason: "tls" | "module" | "storage" | "cluster"
   readonly message: string
 }> {}
 
@@ -185,6 +193,12 @@ const program = (options: StartOptions) =>
           await opened.backend.close()
         }),
     )
+    // `[cluster] enabled`: this node's link to NATS and its health (new logins are refused
+    // while NATS is away). Closed at stop after the modules stopped, before the storage.
+    const clusterConnection = yield* Effect.mapError(
+      openClusterLink(config, logger),
+      (error) => new StartError({ reason: "cluster", message: error.message }),
+    )
     // Before the listeners: routing asks it which bare JIDs are accounts.
     const accounts = yield* Effect.flatMap(
       Effect.promise(() => loadAccountDirectory(backend.accounts)),
@@ -221,6 +235,21 @@ const program = (options: StartOptions) =>
     const faults = config.testing.faults
     if (faults.mam_write || faults.offline_write || faults.socket_write_marker !== "")
       logger.warn("testing-faults-enabled", { faults })
+    // While it runs, the node holds its PostgreSQL lock: others recover it only once it is gone.
+    const databaseUrl = config.storage.url
+    const nodeLock =
+      clusterConnection === undefined || databaseUrl === undefined
+        ? undefined
+        : yield* Effect.tryPromise({
+            try: () => holdNodeLock(databaseUrl, config.cluster.node, logger),
+            catch: (error) =>
+              new StartError({
+                reason: "cluster",
+                message: error instanceof Error ? error.message : String(error),
+              }),
+          })
+    if (nodeLock !== undefined)
+      yield* Effect.addFinalizer(() => Effect.promise(() => nodeLock.release()))
     const modules = new ModuleHost(logger)
     const rosters = new Rosters(repositories.roster, logger)
     // After the modules' stop (finalizers run last first): roster writes they caused commit.
@@ -230,6 +259,7 @@ const program = (options: StartOptions) =>
       config,
       repositories,
       storageHealth: options.storageHealth ?? health,
+      clusterHealth: clusterConnection?.health,
       rosters,
       accounts,
       logger,
@@ -242,6 +272,14 @@ const program = (options: StartOptions) =>
       writeFailureMarker: faults.socket_write_marker,
       sm: makeSmRuntime(),
       components: new ComponentRouter(config.components),
+      cluster: undefined,
+    }
+    const link = clusterConnection?.link
+    const clusterNode = link === undefined ? undefined : new ClusterNode(core, link)
+    if (clusterNode !== undefined) {
+      core.cluster = clusterNode
+      core.sessions.attachRemote(clusterNode.remote)
+      if (databaseUrl !== undefined) watchNodeDeaths(core, clusterNode, databaseUrl)
     }
     yield* Effect.addFinalizer(() => Effect.promise(() => modules.stop()))
     yield* Effect.tryPromise({
@@ -252,6 +290,7 @@ const program = (options: StartOptions) =>
             streamManagementModule(core.sm),
             csiModule(core.sm),
             registerModule(core),
+            ...(clusterNode === undefined ? [] : [clusterModule(clusterNode)]),
             ...(options.modules ?? []),
           ],
           config.modules,
@@ -270,6 +309,8 @@ const program = (options: StartOptions) =>
             deliver: (session, stanza) => session.send(stanza),
             decide: (to, type) => decideMessage(core, to, type),
             sessionsOf: (bare) => core.sessions.ofBare(bare),
+            share: (topic, learn) =>
+              clusterNode === undefined ? () => undefined : clusterNode.share(topic, learn),
             messageKey: messageKeyOf,
             carryOut: (event) => carryOut(core, event),
             carriedOut: (from, stanza) => announceTakenOver(core, from, stanza),
@@ -299,7 +340,7 @@ const program = (options: StartOptions) =>
       ports.component = yield* componentListener(core, component.host, component.port)
     yield* Effect.addFinalizer(() => shutdownStreams(core))
     logger.info("server-started", { domain: core.domain, ports })
-    return { core, ports, repositories, rosters }
+    return { core, ports, repositories, rosters, cluster: link }
   })
 
 /**
@@ -309,11 +350,12 @@ const program = (options: StartOptions) =>
 export const makeServer = (options: StartOptions) =>
   Effect.map(
     program(options),
-    ({ ports, repositories, rosters, core }): ServerHandle => ({
+    ({ ports, repositories, rosters, core, cluster }): ServerHandle => ({
       domain: core.domain,
       ports,
       repositories,
       rosters,
+      cluster,
     }),
   )
 
@@ -336,7 +378,7 @@ export const startServer = async (options: StartOptions): Promise<RunningServer>
     await Effect.runPromise(Scope.close(scope, exit))
     throw Cause.squash(exit.cause)
   }
-  const { core, ports, repositories, rosters } = exit.value
+  const { core, ports, repositories, rosters, cluster } = exit.value
   let stopping: Promise<void> | undefined
   return {
     domain: core.domain,
@@ -344,6 +386,7 @@ export const startServer = async (options: StartOptions): Promise<RunningServer>
     repositories,
     rosters,
     recoverDeadNode: (deadNode) => recoverDeadNode(core, deadNode),
+    cluster,
     stop: () => {
       stopping ??= Effect.runPromise(Scope.close(scope, Exit.void)).then(() =>
         core.logger.info("server-stopped", { domain: core.domain }),

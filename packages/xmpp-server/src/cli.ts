@@ -365,14 +365,15 @@ const failureOf = (error: unknown): CliFailure => {
   ) {
     return new CliFailure(2, `${error.message}\n\n${usage}`)
   }
-  // The storage could not be opened at start: the message names the database and the cause.
-  // (Server.js is loaded lazily, so the tag is compared rather than the class.)
+  // The storage could not be opened, or NATS not reached, at start: the message names the
+  // database or the NATS URLs and the cause. (Server.js is loaded lazily, so the tag is
+  // compared rather than the class.)
   if (
     error instanceof Error &&
     "_tag" in error &&
     error._tag === "StartError" &&
     "reason" in error &&
-    error.reason === "storage"
+    (error.reason === "storage" || error.reason === "cluster")
   )
     return new CliFailure(1, error.message)
   // The server's own typed failures (listen, start) carry a tag and a readable message.

@@ -155,7 +155,7 @@ const processInBackground = (
 export const ampModule: ServerModule = {
   name: "amp",
   setup: async (api, table) => {
-    const tracker = new WriteTracker()
+    const tracker = new WriteTracker(api.config.cluster.enabled)
     const extension: RegisteredExtension = { current: undefined }
     const logLevel = pluginLogLevel(table)
     const amp = await startAmpPlugin(

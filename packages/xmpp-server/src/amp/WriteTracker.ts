@@ -2,6 +2,7 @@
 // written to several sessions counts as delivered once one session confirmed it — the socket
 // write (`stanzaWritten` ok) or, with `direct_confirm = "ack"` on a stream-managed session, the
 // XEP-0198 ack — and as failed when every session failed.
+import { claimConfirmation } from "../cluster/Confirmations.js"
 import type { Session } from "../session/Session.js"
 import type { XmlElement } from "../xml/Xml.js"
 
@@ -23,6 +24,9 @@ const captureResolve = (resolve: (delivered: boolean) => void): void => {
 export class WriteTracker {
   private readonly tracked = new Map<XmlElement, Tracked>()
 
+  /** `clustered`: this server is a cluster node (some sessions are on other nodes). */
+  constructor(private readonly clustered = false) {}
+
   /**
    * Writes `stanza` to `sessions` with `write` and resolves true at the first confirmation,
    * false when all failed. `waitForAck` says which sessions confirm with an ack.
@@ -40,6 +44,8 @@ export class WriteTracker {
     capturedResolve = ignore
     const entry: Tracked = { waitForAck, open: sessions.slice(), resolve }
     this.tracked.set(stanza, entry)
+    // A session on another cluster node: its failed write is AMP's to decide, not the cluster's.
+    if (this.clustered) claimConfirmation(stanza, waitForAck)
     for (const session of sessions) if (!write(session, stanza)) this.settle(stanza, session, false)
     return promise
   }

@@ -13,6 +13,8 @@ import { failed, type Outcome } from "../storage/repositories/Outcome.js"
 /** The usernames of the local accounts, in memory. */
 export class AccountDirectory {
   private readonly names: Set<string>
+  /** Learns this server's own creates and deletes (a cluster node tells the others). */
+  changed: ((username: string, exists: boolean) => void) | undefined = undefined
 
   constructor(usernames: Iterable<string> = []) {
     this.names = new Set(usernames)
@@ -26,11 +28,19 @@ export class AccountDirectory {
   /** Records a created account. Example: `directory.created("juliet")`. */
   created(username: string): void {
     this.names.add(username)
+    this.changed?.(username, true)
+  }
+
+  /** Records another cluster node's create or delete (not told again). */
+  learned(username: string, exists: boolean): void {
+    if (exists) this.names.add(username)
+    else this.names.delete(username)
   }
 
   /** Records a deleted account. Example: `directory.deleted("juliet")`. */
   deleted(username: string): void {
     this.names.delete(username)
+    this.changed?.(username, false)
   }
 }
 

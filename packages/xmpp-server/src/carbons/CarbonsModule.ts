@@ -3,6 +3,7 @@
 // resource (or to offline storage), and a `<sent/>` copy of what its account's other
 // resources send. Copies are XEP-0297 forwards from the account's bare JID.
 
+import { hasFlag, setFlag } from "../cluster/SessionFlags.js"
 import { moduleOptions } from "../modules/moduleOptions.js"
 import type { ServerModule } from "../modules/ServerModule.js"
 import { iqResult } from "../routing/StanzaError.js"
@@ -15,13 +16,14 @@ export const carbonsModule: ServerModule = {
   setup: (api, table) => {
     moduleOptions("carbons", table, [])
     const enabled = new Set<Session>()
+    const clustered = api.config.cluster.enabled
     const copyTo = (
       sessions: ReadonlyArray<Session>,
       skip: (session: Session) => boolean,
       make: (session: Session) => ReturnType<typeof carbonCopy>,
     ): void => {
       for (const session of sessions)
-        if (enabled.has(session) && !skip(session)) {
+        if (hasFlag(session, "carbons") && !skip(session)) {
           const copy = make(session)
           if (copy !== undefined) session.send(copy)
         }
@@ -36,6 +38,8 @@ export const carbonsModule: ServerModule = {
           if (request.name === "enable") enabled.add(session)
           else if (request.name === "disable") enabled.delete(session)
           else return "unhandled"
+          // Other cluster nodes see it in the session's directory entry.
+          setFlag(session, "carbons", request.name === "enable")
           return iqResult(iq)
         },
       },
@@ -43,7 +47,7 @@ export const carbonsModule: ServerModule = {
         enabled.delete(session)
       },
       messageCarriedOut: (event, delivered) => {
-        if (enabled.size === 0 || !carbonEligible(event.stanza)) return
+        if ((enabled.size === 0 && !clustered) || !carbonEligible(event.stanza)) return
         const { decision, to, from, stanza } = event
         const local = decision.kind === "sessions" || decision.reason === "no-available-session"
         if (local)

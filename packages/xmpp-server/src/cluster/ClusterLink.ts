@@ -8,6 +8,7 @@
 // undefined at once, and `health` says down so new logins are refused (src/cluster/ClusterHealth.ts).
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import type { Logger } from "../log/Logger.js"
+import { maskedNatsUrls } from "./maskedNatsUrl.js"
 
 /** A message's reply function (request/reply), undefined for a plain publish. */
 export type Reply = ((data: Uint8Array) => void) | undefined
@@ -149,7 +150,7 @@ export const connectCluster = async (options: ClusterLinkOptions): Promise<Clust
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
     throw new ClusterConnectError(
-      `cannot reach NATS at ${options.servers.join(", ")}: ${reason} (see [cluster] nats)`,
+      `cannot reach NATS at ${maskedNatsUrls(options.servers)}: ${reason} (see [cluster] nats)`,
     )
   }
   return linkOver(nc, options)

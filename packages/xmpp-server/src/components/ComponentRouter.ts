@@ -15,6 +15,21 @@ export interface ComponentLink {
   write(stanza: XmlElement): boolean
 }
 
+/**
+ * The components connected to other cluster nodes (src/cluster/ClusterNode.ts): a component
+ * connects to one node and is reachable from all (spec/cluster.md guarantee 1).
+ */
+export interface RemoteComponents {
+  /** Writes to the component on the node that has it; false when no node has it. */
+  write(domain: string, stanza: XmlElement): boolean
+  /** Hands an IQ result/error to the node whose request it answers; false when none. */
+  settle(reply: XmlElement): boolean
+  /** A local component connected (true) or left (false). */
+  changed(domain: string, connected: boolean): void
+  /** The prefix of this node's IQ ids (`n1~`), so that answers find their way back. */
+  readonly idPrefix: string
+}
+
 interface Pending {
   readonly resolve: (reply: XmlElement) => void
   readonly reject: (error: Error) => void
@@ -26,6 +41,7 @@ export class ComponentRouter {
   private readonly entries = new Map<string, ComponentEntry>()
   private readonly connected = new Map<string, ComponentLink>()
   private readonly pending = new Map<string, Pending>()
+  private remote: RemoteComponents | undefined = undefined
 
   constructor(entries: ReadonlyArray<ComponentEntry>) {
     for (const entry of entries) this.entries.set(entry.domain.toLowerCase(), entry)
@@ -46,21 +62,39 @@ export class ComponentRouter {
     return this.entries.get(domain)
   }
 
+  /** Makes the components of other cluster nodes reachable (a cluster node, at start). */
+  attachRemote(remote: RemoteComponents): void {
+    this.remote = remote
+  }
+
   /** Registers an authenticated stream; false when the domain is connected already. */
   attach(link: ComponentLink): boolean {
     if (this.connected.has(link.domain)) return false
     this.connected.set(link.domain, link)
+    this.remote?.changed(link.domain, true)
     return true
   }
 
   /** Forgets a stream that ended. */
   detach(link: ComponentLink): void {
-    if (this.connected.get(link.domain) === link) this.connected.delete(link.domain)
+    if (this.connected.get(link.domain) !== link) return
+    this.connected.delete(link.domain)
+    this.remote?.changed(link.domain, false)
   }
 
-  /** Writes `stanza` to the component serving `domain`; false when it is not connected. */
-  write(domain: string, stanza: XmlElement): boolean {
+  /** Writes `stanza` to a component connected to this node; false when it is not. */
+  writeLocal(domain: string, stanza: XmlElement): boolean {
     return this.connected.get(domain)?.write(stanza) ?? false
+  }
+
+  /**
+   * Writes `stanza` to the component serving `domain`, here or on another cluster node; false
+   * when it is not connected anywhere.
+   */
+  write(domain: string, stanza: XmlElement): boolean {
+    const local = this.connected.get(domain)
+    if (local !== undefined) return local.write(stanza)
+    return this.remote?.write(domain, stanza) ?? false
   }
 
   /**
@@ -69,7 +103,8 @@ export class ComponentRouter {
    */
   request(iq: XmlElement, timeoutMs = 10_000): Promise<XmlElement> {
     const domain = (iq.attrs.to ?? "").split("/")[0]?.split("@").pop() ?? ""
-    const id = iq.attrs.id ?? randomBytes(8).toString("base64url")
+    // In a cluster the id names this node, so that the answer finds its way back here.
+    const id = `${this.remote?.idPrefix ?? ""}${iq.attrs.id ?? randomBytes(8).toString("base64url")}`
     const sent = xml(iq.name, { ...iq.attrs, id }, ...iq.children)
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -89,7 +124,7 @@ export class ComponentRouter {
   /** Delivers an IQ result/error addressed to the server; false when nobody waits for it. */
   settle(reply: XmlElement): boolean {
     const waiting = this.pending.get(reply.attrs.id ?? "")
-    if (waiting === undefined) return false
+    if (waiting === undefined) return this.remote?.settle(reply) ?? false
     this.pending.delete(reply.attrs.id ?? "")
     clearTimeout(waiting.timer)
     waiting.resolve(reply)

@@ -5,7 +5,15 @@ import { hostname } from "node:os"
 import type { Fields, Table } from "./fields.js"
 import type { ClusterSection, StorageSection } from "./ServerConfig.js"
 
-const natsUrl = /^(nats|tls):\/\/[^\s/]+$/u
+/** `nats://HOST[:PORT]` or `tls://…` (credentials allowed), with no path, query or fragment. */
+const isNatsUrl = (value: string): boolean => {
+  if (!/^(nats|tls):\/\/[^\s/?#]+$/u.test(value)) return false
+  try {
+    return new URL(value).hostname !== ""
+  } catch {
+    return false
+  }
+}
 const nodeName = /^[A-Za-z0-9_-]{1,64}$/u
 
 /** The default node name: host name + pid, reduced to the characters a NATS subject allows. */
@@ -34,7 +42,7 @@ export const clusterSection = (
   if (!Array.isArray(list) || list.length === 0)
     fields.fail("cluster.nats", 'expected one or more NATS URLs, e.g. ["nats://127.0.0.1:4222"]')
   const nats = (list as ReadonlyArray<unknown>).map((url) => {
-    if (typeof url !== "string" || !natsUrl.test(url))
+    if (typeof url !== "string" || !isNatsUrl(url))
       fields.fail(
         "cluster.nats",
         `not a NATS URL: ${JSON.stringify(url)} (expected nats://HOST:PORT)`,

@@ -2,6 +2,8 @@
 // online sessions, installed modules and the open connections. Built once by Server.ts.
 import type { SecureContext } from "node:tls"
 import type { AccountDirectory } from "../auth/AccountDirectory.js"
+import type { ClusterHealthView } from "../cluster/ClusterHealth.js"
+import type { ClusterNode } from "../cluster/ClusterNode.js"
 import type { ComponentRouter } from "../components/ComponentRouter.js"
 import type { ServerConfig } from "../config/ServerConfig.js"
 import type { Logger } from "../log/Logger.js"
@@ -43,6 +45,8 @@ export interface ServerCore {
   readonly repositories: Repositories
   /** Whether the storage answers (src/storage/StorageHealth.ts); absent: always up. */
   readonly storageHealth?: StorageHealthView | undefined
+  /** Whether this node reaches NATS (src/cluster/ClusterHealth.ts); absent: a single node. */
+  readonly clusterHealth?: ClusterHealthView | undefined
   /** The rosters in memory above `repositories.roster` (src/roster/Rosters.ts). */
   readonly rosters: Rosters
   /** Which accounts exist, synchronously (loaded at start, kept current by this server). */
@@ -62,4 +66,6 @@ export interface ServerCore {
   readonly sm: SmRuntime
   /** XEP-0114 external components: configured and connected ones, pending IQs to them. */
   readonly components: ComponentRouter
+  /** This process as one node of a cluster (src/cluster/ClusterNode.ts); undefined alone. */
+  cluster: ClusterNode | undefined
 }

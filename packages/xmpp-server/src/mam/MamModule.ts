@@ -11,7 +11,7 @@ import { NS_STANZA_ID } from "../routing/MessageArchiving.js"
 import { failed } from "../storage/repositories/Outcome.js"
 import { expirySweeper, sweepIntervalMs } from "./MamExpiry.js"
 import { mamIqHandler } from "./MamIq.js"
-import { NS_MAM } from "./MamPolicy.js"
+import { type MamPrefs, NS_MAM } from "./MamPolicy.js"
 import { openMamTable } from "./MamTable.js"
 
 /** Default `max_bytes_per_user`: 100 MiB per archive. */
@@ -29,7 +29,13 @@ export const mamModule: ServerModule = {
       "archive_expires_after",
     ])
     const expiresAfter = options.duration("archive_expires_after", defaultArchiveExpiry)
+    // Other cluster nodes keep the preferences in memory too: they learn each one stored here.
+    let learn: (username: string, prefs: MamPrefs) => void = () => undefined
+    const tell = api.share<{ username: string; prefs: MamPrefs }>("mam-prefs", (shared) =>
+      learn(shared.username, shared.prefs),
+    )
     const archive = await openMamTable({
+      prefsStored: (username, prefs) => tell({ username, prefs }),
       archive: api.repositories.archive,
       rosters: api.rosters,
       domain: api.domain,
@@ -39,6 +45,7 @@ export const mamModule: ServerModule = {
       faults: api.config.testing.faults,
       logger: api.logger,
     })
+    if (!failed(archive)) learn = (username, prefs) => archive.learnPrefs(username, prefs)
     if (failed(archive))
       throw new Error(`mam: the archiving preferences could not be loaded: ${archive.message}`)
     const sweeper = expirySweeper(archive, api.logger)

@@ -66,6 +66,9 @@ interface Loading {
   readonly waiters: Array<(outcome: Outcome<void>) => void>
 }
 
+/** How long another cluster node's roster write is replayed over loads here. */
+const remoteWindowMs = 10_000
+
 /** The rosters of the server (one per server, on the core). */
 export class Rosters implements RosterReader {
   /** Rosters of users with sessions: never evicted while pinned. */
@@ -75,6 +78,16 @@ export class Rosters implements RosterReader {
   private readonly recent = new Map<string, CachedRoster>()
   private readonly loading = new Map<string, Loading>()
   private readonly batcher: WriteBatcher<UserRosterChange, void>
+  /**
+   * Learns each write as it is applied, before anything it causes is sent (a cluster node
+   * tells the others, src/cluster/ClusterNode.ts, ahead of the stanzas on the same connection).
+   */
+  written: ((username: string, change: RosterChange) => void) | undefined = undefined
+  /**
+   * Other nodes' writes of the last `remoteWindowMs`: a load replays them over what it read,
+   * since the writer's commit may land after this node's read.
+   */
+  private readonly remoteWrites = new Map<string, Array<{ at: number; change: RosterChange }>>()
 
   constructor(
     private readonly repository: RosterRepository,
@@ -158,6 +171,7 @@ export class Rosters implements RosterReader {
   ): void {
     this.cached(username)?.apply(change)
     this.loading.get(username)?.replay.push(change)
+    this.written?.(username, change)
     void this.batcher.add({ username, change }).then((outcome) => {
       if (failed(outcome)) {
         // What reads saw of the write is not in the database: read the roster again.
@@ -213,7 +227,11 @@ export class Rosters implements RosterReader {
 
   /** Loads the roster; the waiters run in order once it is cached (or failed to load). */
   private startLoad(username: string, waiters: Array<(outcome: Outcome<void>) => void>): void {
-    const loading: Loading = { replay: [], waiters }
+    const now = Date.now()
+    const remote = (this.remoteWrites.get(username) ?? []).filter(
+      (write) => now - write.at < remoteWindowMs,
+    )
+    const loading: Loading = { replay: remote.map((write) => write.change), waiters }
     this.loading.set(username, loading)
     void this.read(username).then((items) => {
       if (this.loading.get(username) === loading) this.loading.delete(username)
@@ -247,6 +265,29 @@ export class Rosters implements RosterReader {
   private async read(username: string): Promise<Outcome<ReadonlyArray<RosterItem>>> {
     await this.batcher.flush()
     return this.repository.list(username)
+  }
+
+  /**
+   * Another cluster node wrote to the user's roster (and commits it): the cached roster takes
+   * the change at once, a load in flight replays it, and so does a load that starts within
+   * `remoteWindowMs` (it may read the database before that node's commit).
+   */
+  changedElsewhere(username: string, change: RosterChange): void {
+    this.cached(username)?.apply(change)
+    this.loading.get(username)?.replay.push(change)
+    const now = Date.now()
+    const kept = (this.remoteWrites.get(username) ?? []).filter(
+      (write) => now - write.at < remoteWindowMs,
+    )
+    kept.push({ at: now, change })
+    this.remoteWrites.set(username, kept)
+    if (this.remoteWrites.size > 1000) this.forgetOldRemoteWrites(now)
+  }
+
+  private forgetOldRemoteWrites(now: number): void {
+    for (const [username, writes] of this.remoteWrites)
+      if (writes.every((write) => now - write.at >= remoteWindowMs))
+        this.remoteWrites.delete(username)
   }
 
   /** A pinned roster is reloaded in the background (served meanwhile); another is dropped. */

@@ -2,6 +2,8 @@
 // header checks, STARTTLS (§5), SASL (§6), resource binding (§7), then the bound session
 // whose stanzas go to the router. Any transport (TCP, TLS, WebSocket) fits under it.
 import { randomBytes } from "node:crypto"
+import type { HandedSession } from "../cluster/HandedSession.js"
+import { flagsOf, setFlag } from "../cluster/SessionFlags.js"
 import type { OpenConnection, ServerCore } from "../core/ServerCore.js"
 import { CsiState, canWait, NS_CSI } from "../csi/CsiState.js"
 import { type ConnectionTicket, connectionLimitsOf } from "../limits/ConnectionLimits.js"
@@ -13,7 +15,7 @@ import { errorReply, iqResult } from "../routing/StanzaError.js"
 import { SaslNegotiation } from "../sasl/SaslNegotiation.js"
 import { SmControl } from "../sm/SmControl.js"
 import type { SmRuntime } from "../sm/SmRuntime.js"
-import { NS_SM, parseH, type SmStream, type Unacked } from "../sm/SmStream.js"
+import { NS_SM, parseH, SmStream, type Unacked } from "../sm/SmStream.js"
 import { loginRefusal } from "../storage/loginRefusal.js"
 import { failed } from "../storage/repositories/Outcome.js"
 import { streamFeatures, tlsMissing } from "../stream/Features.js"
@@ -31,6 +33,7 @@ import { type StreamErrorCondition, streamErrorXml } from "../stream/StreamError
 import { checkStreamHeader } from "../stream/StreamHeader.js"
 import { StreamParser } from "../stream/StreamParser.js"
 import { outputLowWaterMark, type Transport } from "../stream/Transport.js"
+import { parseElement } from "../xml/parseXml.js"
 import { serialize, type XmlElement, xml } from "../xml/Xml.js"
 import { chooseResource } from "./ResourceBinding.js"
 import type { Session, SessionCloseReason } from "./Session.js"
@@ -77,6 +80,8 @@ export class ClientConnection implements Session, OpenConnection {
   private readonly held: HeldInput
   /** True while this session holds its account's roster in memory (src/roster/Rosters.ts). */
   private rosterPinned = false
+  /** Set once the session moved to another cluster node: it leaves without a presence broadcast. */
+  private handedOver = false
 
   constructor(
     private readonly core: ServerCore,
@@ -371,8 +376,11 @@ export class ClientConnection implements Session, OpenConnection {
       this.fail(problem.condition, problem.text)
       return
     }
-    // Issue 22: while storage is down a new login is refused at once rather than left hanging.
-    const refused = this.authenticated ? undefined : loginRefusal(this.core.storageHealth)
+    // Issue 22/23: while storage is down or the node lost NATS, a new login is refused at once
+    // rather than left hanging.
+    const refused = this.authenticated
+      ? undefined
+      : loginRefusal(this.core.storageHealth, this.core.clusterHealth)
     if (refused !== undefined) return void this.fail(refused.condition, refused.text)
     this.write(streamHeader(this.transport.framing, this.core.domain, this.id))
     this.headerSent = true
@@ -559,6 +567,7 @@ export class ClientConnection implements Session, OpenConnection {
       sessionEnded(this.core, replaced)
       replaced.close("replaced", "conflict", "replaced by a new session")
     }
+    this.core.cluster?.bound(this)
     const payload = xml("bind", { xmlns: NS_BIND }, xml("jid", {}, this.full))
     this.write(serialize(xml("iq", { xmlns: NS_CLIENT, type: "result", id: iq.attrs.id }, payload)))
     this.core.logger.info("session-opened", {
@@ -590,6 +599,9 @@ export class ClientConnection implements Session, OpenConnection {
     // Only a connection of this server's own kind can be taken over (the map holds no other).
     const target = found instanceof ClientConnection ? found : undefined
     const h = parseH(element.attrs.h)
+    const cluster = this.core.cluster
+    if (found === undefined && cluster !== undefined && h !== undefined)
+      return void this.resumeFromNode(cluster, element.attrs.previd ?? "", h)
     if (target === undefined || target.bare !== this.bare || target.closed || h === undefined)
       return void this.write(
         `<failed xmlns='${NS_SM}'><item-not-found xmlns='${NS_STANZAS}'/></failed>`,
@@ -599,6 +611,115 @@ export class ClientConnection implements Session, OpenConnection {
     this.core.connections.delete(this)
     this.forward = target
     target.adopt(this.transport, h)
+  }
+
+  /**
+   * XEP-0198 across cluster nodes, the new node: asks the node that holds the session for it
+   * (input waits meanwhile) and continues it on this connection; `item-not-found` when no node
+   * has it (expired, or its node died: its acknowledged stanzas are in offline storage then).
+   */
+  private resumeFromNode(cluster: NonNullable<ServerCore["cluster"]>, previd: string, h: number) {
+    const release = this.held.hold()
+    void cluster.takeOver(previd, this.bare, h).then((answer) => {
+      if (this.closed || this.stage !== "negotiating") {
+        if (typeof answer === "object") cluster.handOverDone(answer.node, previd, false)
+        return release()
+      }
+      if (answer === "h-too-high")
+        this.fail("undefined-condition", "h acknowledges more than was sent")
+      else if (answer === undefined)
+        this.write(`<failed xmlns='${NS_SM}'><item-not-found xmlns='${NS_STANZAS}'/></failed>`)
+      else {
+        const { session, node } = answer
+        this.core.rosters.whenLoaded(this.username, (outcome) => {
+          const continued = !this.closed && this.stage === "negotiating" && !failed(outcome)
+          if (continued) this.continueHanded(session)
+          else
+            this.write(`<failed xmlns='${NS_SM}'><item-not-found xmlns='${NS_STANZAS}'/></failed>`)
+          cluster.handOverDone(node, previd, continued)
+          release()
+        })
+        return
+      }
+      release()
+    })
+  }
+
+  /** The new node: this connection becomes the handed-over session and resends what is unacked. */
+  private continueHanded(handed: HandedSession): void {
+    const slash = handed.full.indexOf("/")
+    this.resource = handed.full.slice(slash + 1)
+    this.full = handed.full
+    this.stage = "bound"
+    clearTimeout(this.authTimer)
+    this.ticket.release()
+    this.core.rosters.pin(this.username)
+    this.rosterPinned = true
+    this.priority = handed.priority
+    this.available = handed.available
+    this.presence = handed.presence === "" ? undefined : parseElement(handed.presence)
+    this.rosterRequested = handed.rosterRequested
+    for (const jid of handed.directed) this.directedPresence.add(jid)
+    for (const flag of handed.flags) setFlag(this, flag, true)
+    const stream = new SmStream(true, {
+      id: handed.previd,
+      inbound: handed.inbound,
+      acked: handed.acked,
+    })
+    this.sm.stream = stream
+    this.core.sm.resumable.set(stream.id, this)
+    const replaced = this.core.sessions.add(this)
+    if (replaced !== undefined) replaced.close("replaced", "conflict", "replaced by a new session")
+    this.core.cluster?.bound(this)
+    this.write(`<resumed xmlns='${NS_SM}' previd='${stream.id}' h='${stream.inbound}'/>`)
+    for (const { text } of handed.stanzas) {
+      const stanza = parseElement(text)
+      if (stanza !== undefined) this.writeStanza(stanza, text)
+    }
+    this.core.logger.info("session-resumed", {
+      session: this.full,
+      resent: handed.stanzas.length,
+      from_node: "cluster",
+    })
+    this.core.modules.stream.resumed(this)
+  }
+
+  /**
+   * XEP-0198 across cluster nodes, the old node: applies the client's `h`, then leaves this
+   * node without a presence broadcast or a reroute (the session goes on elsewhere) and answers
+   * what the new node needs. The unacknowledged entries (with their `sm_pending` rows) stay
+   * with the caller until the new node confirms.
+   */
+  handOver(h: number): { session: HandedSession; entries: ReadonlyArray<Unacked> } | "h-too-high" {
+    const stream = this.sm.stream as SmStream
+    if (!this.sm.acknowledge(h)) return "h-too-high"
+    const entries = stream.drain()
+    const session: HandedSession = {
+      full: this.full,
+      previd: stream.id,
+      inbound: stream.inbound,
+      acked: h,
+      stanzas: entries.map(({ text, queuedAt }) => ({ text, queuedAt })),
+      priority: this.priority,
+      available: this.available,
+      presence: this.presence === undefined ? "" : serialize(this.presence),
+      rosterRequested: this.rosterRequested,
+      directed: [...this.directedPresence],
+      flags: flagsOf(this),
+    }
+    this.handedOver = true
+    clearTimeout(this.hibernation)
+    this.sm.stopTimer()
+    this.core.sm.resumable.delete(stream.id)
+    this.closed = true
+    this.closeReason = "replaced"
+    const wasBound = this.stage === "bound"
+    this.stage = "closing"
+    this.core.connections.delete(this)
+    this.unregister()
+    if (wasBound) this.transport.destroy()
+    this.sessionClosedHooks()
+    return { session, entries }
   }
 
   /** Continues this session on `transport` (the resuming connection's), resending unacked stanzas. */
@@ -673,7 +794,10 @@ export class ClientConnection implements Session, OpenConnection {
   private unregister(): void {
     if (this.full === "" || this.unregistered) return
     this.unregistered = true
-    if (this.core.sessions.remove(this)) sessionEnded(this.core, this)
+    if (this.core.sessions.remove(this)) {
+      this.core.cluster?.unbound(this)
+      if (!this.handedOver) sessionEnded(this.core, this)
+    }
     if (this.rosterPinned) this.core.rosters.unpin(this.username)
     this.rosterPinned = false
   }

@@ -1,34 +1,58 @@
 // Online sessions by account and resource (RFC 6120 §7.7.2.2 conflict handling happens in
-// the caller): the lookup table routing uses on every stanza.
+// the caller): the lookup table routing uses on every stanza. In a cluster (spec/cluster.md) the
+// lookups also see the other nodes' sessions (`attachRemote`, src/cluster/RemoteDirectory.ts),
+// so routing, presence and AMP read one cluster-wide view; `add`, `remove`, `all` and `size`
+// stay about this node's own sessions.
 import type { Session } from "./Session.js"
+
+/** The other nodes' sessions, as a cluster node sees them. */
+export interface RemoteSessionView {
+  ofBare(bare: string): ReadonlyArray<Session>
+  get(bare: string, resource: string): Session | undefined
+  countOf(bare: string): number
+}
 
 /** Sessions of every account, indexed by bare JID then resource. */
 export class SessionRegistry {
   private readonly byBare = new Map<string, Map<string, Session>>()
   private total = 0
+  private remote: RemoteSessionView | undefined = undefined
 
-  /** All sessions of an account (empty array when offline). */
-  ofBare(bare: string): ReadonlyArray<Session> {
-    const resources = this.byBare.get(bare)
-    return resources === undefined ? [] : [...resources.values()]
+  /** Makes the lookups cluster-wide (a cluster node, at start). */
+  attachRemote(view: RemoteSessionView): void {
+    this.remote = view
   }
 
-  /** The session bound to a full JID. */
+  /** All sessions of an account, this node's and (in a cluster) the others' (empty when offline). */
+  ofBare(bare: string): ReadonlyArray<Session> {
+    const resources = this.byBare.get(bare)
+    const local = resources === undefined ? [] : [...resources.values()]
+    if (this.remote === undefined) return local
+    const others = this.remote.ofBare(bare)
+    return others.length === 0 ? local : local.concat(others)
+  }
+
+  /** The session bound to a full JID, on this node or (in a cluster) another. */
   get(bare: string, resource: string): Session | undefined {
+    return this.byBare.get(bare)?.get(resource) ?? this.remote?.get(bare, resource)
+  }
+
+  /** The session bound to a full JID on this node. */
+  getLocal(bare: string, resource: string): Session | undefined {
     return this.byBare.get(bare)?.get(resource)
   }
 
-  /** Number of sessions of one account. */
+  /** Number of sessions of one account, cluster-wide. */
   countOf(bare: string): number {
-    return this.byBare.get(bare)?.size ?? 0
+    return (this.byBare.get(bare)?.size ?? 0) + (this.remote?.countOf(bare) ?? 0)
   }
 
-  /** Number of sessions in total. */
+  /** Number of this node's sessions. */
   get size(): number {
     return this.total
   }
 
-  /** Every session. */
+  /** Every session of this node. */
   *all(): IterableIterator<Session> {
     for (const resources of this.byBare.values()) yield* resources.values()
   }

@@ -2,6 +2,9 @@
 // the shutdown and the resumption lookup need of it. The connection class implements it; the
 // shared state depends on this narrow view only, not on the connection (no import circle).
 
+import type { HandedSession } from "../cluster/HandedSession.js"
+import type { Unacked } from "./SmStream.js"
+
 /** A connected or hibernated session that can be resumed. */
 export interface ResumableSession {
   /** The account (`user@domain`). */
@@ -10,4 +13,10 @@ export interface ResumableSession {
   readonly closed: boolean
   /** Ends a hibernated session now (its unacknowledged messages go to offline storage). */
   endHibernation(): void
+  /**
+   * Moves the session to another cluster node (src/cluster/ClusterNode.ts): applies the
+   * client's `h` and leaves this node; the caller keeps the unacknowledged entries until the
+   * new node confirms.
+   */
+  handOver(h: number): { session: HandedSession; entries: ReadonlyArray<Unacked> } | "h-too-high"
 }

@@ -49,7 +49,12 @@ export class SmControl {
           `<failed xmlns='${NS_SM}'><unexpected-request xmlns='${NS_STANZAS}'/></failed>`,
         )
       const wanted = element.attrs.resume === "true" || element.attrs.resume === "1"
-      const stream = new SmStream(wanted && settings.resume_timeout > 0)
+      const cluster = this.core.cluster
+      const stream = new SmStream(
+        wanted && settings.resume_timeout > 0,
+        undefined,
+        cluster === undefined ? "" : `${cluster.link.node}~`,
+      )
       this.stream = stream
       if (!stream.resumable) return void this.host.write(`<enabled xmlns='${NS_SM}'/>`)
       this.host.resumable(stream.id)

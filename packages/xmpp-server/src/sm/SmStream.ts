@@ -31,8 +31,19 @@ export class SmStream {
   private acked = 0
   readonly queue: Array<Unacked> = []
 
-  constructor(readonly resumable: boolean) {
-    this.id = resumable ? randomBytes(18).toString("base64url") : ""
+  constructor(
+    readonly resumable: boolean,
+    /** A session handed over by another cluster node keeps its id (and counters). */
+    continued?: { readonly id: string; readonly inbound: number; readonly acked: number },
+    /** In a cluster, the node's name and "~": the id says which node holds the session. */
+    idPrefix = "",
+  ) {
+    this.id =
+      continued?.id ?? (resumable ? `${idPrefix}${randomBytes(18).toString("base64url")}` : "")
+    if (continued !== undefined) {
+      this.inbound = continued.inbound
+      this.acked = continued.acked
+    }
   }
 
   /** Counts one handled inbound stanza. */

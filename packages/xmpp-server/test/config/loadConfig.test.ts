@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
+import { defaultNodeName } from "../../src/config/clusterSection.js"
 import {
   builtinModuleNames,
   ConfigError,
@@ -115,6 +116,7 @@ describe("defaults", () => {
         max_directed_presences: 1000,
       },
       storage: { backend: "sqlite", url: undefined, pool_size: 10 },
+      cluster: { enabled: false, node: defaultNodeName(), nats: ["nats://127.0.0.1:4222"] },
       components: [],
       modules: {},
       testing: { faults: { mam_write: false, offline_write: false, socket_write_marker: "" } },

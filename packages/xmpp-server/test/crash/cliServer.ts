@@ -1,5 +1,6 @@
 // Runs the server CLI as a child process on a fixed data_dir for the crash tests, so it can
-// be killed with SIGKILL and started again on the same files.
+// be killed with SIGKILL and started again on the same files. The cluster bed
+// (test/helpers/clusterBed.ts) runs one per node, with fixed ports and one shared database.
 import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -21,6 +22,16 @@ export interface CliServer {
   kill(): Promise<void>
 }
 
+/** `start` failed: the server exited before it listened (its exit code and whole stderr). */
+export class ServerExitedEarly extends Error {
+  constructor(
+    readonly code: number | null,
+    readonly stderr: string,
+  ) {
+    super(`server exited early with ${code}: ${stderr.slice(-2000)}`)
+  }
+}
+
 /** A data directory with a config; `start` runs a server on it, `cleanup` kills and removes. */
 export interface CrashBed {
   /** The server's data_dir. */
@@ -36,12 +47,42 @@ export interface CrashBed {
   cleanup(): void
 }
 
+/** How a bed's server listens and stores, beyond the defaults. */
+export interface CrashBedOptions {
+  /**
+   * Fixed listen ports (a restart keeps them): c2s (default 0, any free one), websocket (default
+   * off; given, it trusts a proxy on 127.0.0.1 as the test clients' upgrade says) and component
+   * (listens only when `[[components]]` are configured).
+   */
+  readonly ports?: {
+    readonly c2s: number
+    readonly websocket?: number
+    readonly component?: number
+  }
+  /** A PostgreSQL database to store in (several beds may share one); default: the test backend's. */
+  readonly databaseUrl?: string
+  /** Lines added to the `[server]` table, e.g. `shutdown_grace_seconds = 1`. */
+  readonly serverToml?: ReadonlyArray<string>
+}
+
 /** Creates a temporary server directory; `extraToml` is appended to the config. */
-export const crashBed = (extraToml: ReadonlyArray<string> = []): CrashBed => {
+export const crashBed = (
+  extraToml: ReadonlyArray<string> = [],
+  options: CrashBedOptions = {},
+): CrashBed => {
   const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-crash-"))
   const children: Array<ChildProcess> = []
   const configFile = join(directory, "server.toml")
   const dataDir = join(directory, "data")
+  const { ports, databaseUrl } = options
+  const storageConfig = async () =>
+    databaseUrl === undefined
+      ? testStorageConfig(dataDir)
+      : { storage: { backend: "postgres" as const, url: databaseUrl } }
+  const storageToml = async () =>
+    databaseUrl === undefined
+      ? testStorageToml(dataDir)
+      : `\n[storage]\nbackend = "postgres"\nurl = ${JSON.stringify(databaseUrl)}\n`
   // Written at the first start: on PostgreSQL it names this bed's database (test/helpers/testStorage.ts).
   let configWritten: Promise<void> | undefined
   const writeConfig = async () =>
@@ -50,20 +91,26 @@ export const crashBed = (extraToml: ReadonlyArray<string> = []): CrashBed => {
       [
         "[server]",
         'data_dir = "data"',
+        ...(options.serverToml ?? []),
         "[listen.c2s]",
-        "port = 0",
+        `port = ${ports?.c2s ?? 0}`,
         'tls = "optional"',
         "allow_plain_without_tls = true",
         "[listen.websocket]",
-        "enabled = false",
+        ...(ports?.websocket === undefined
+          ? ["enabled = false"]
+          : [`port = ${ports.websocket}`, 'trusted_proxies = ["127.0.0.1"]']),
+        ...(ports?.component === undefined
+          ? []
+          : ["[listen.component]", `port = ${ports.component}`]),
         ...extraToml,
-        await testStorageToml(dataDir),
+        await storageToml(),
       ].join("\n"),
     )
   const withBackend = async <A>(work: (backend: StorageBackend) => Promise<A>): Promise<A> => {
     const config = makeConfig({
       server: { data_dir: dataDir },
-      ...(await testStorageConfig(dataDir)),
+      ...(await storageConfig()),
     })
     const backend = await openConfiguredBackend(config, silentLogger)
     if (failed(backend)) throw backend
@@ -105,9 +152,8 @@ export const crashBed = (extraToml: ReadonlyArray<string> = []): CrashBed => {
           const match = /c2s {8}127\.0\.0\.1:(\d+)/.exec(stdout)
           if (match !== null && stdout.includes("Press Ctrl-C")) resolve(Number(match[1]))
         })
-        child.on("exit", (code) =>
-          reject(new Error(`server exited early with ${code}: ${stderr.slice(-2000)}`)),
-        )
+        // "close": stderr is read to its end, so the reason is in it.
+        child.on("close", (code) => reject(new ServerExitedEarly(code, stderr)))
       })
       child.stderr?.off("data", early)
       return {

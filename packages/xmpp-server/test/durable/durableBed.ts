@@ -10,7 +10,7 @@ import { createUserRecord, type RunningServer } from "../../src/index.js"
 import { openPostgresBackend } from "../../src/storage/postgres/PostgresBackend.js"
 import type { StorageBackend } from "../../src/storage/repositories/StorageBackend.js"
 import { type CliServer, type CrashBed, crashBed } from "../crash/cliServer.js"
-import { type PrivateNats, startPrivateNats } from "../helpers/privateNats.js"
+import { type PrivateNats, startNats } from "../helpers/natsServer.js"
 import { type PrivatePostgres, startPrivatePostgres } from "../helpers/privatePostgres.js"
 import { startTestServerIn, type TestServer } from "../helpers/testServer.js"
 import { expectValue } from "../storage/repositories/backendMatrix.js"
@@ -41,9 +41,9 @@ export const startDurableBed = async (): Promise<DurableBed> => {
   const servers: Array<TestServer> = []
   const directories: Array<string> = []
   try {
-    nats.push(await startPrivateNats(), await startPrivateNats())
+    nats.push(await startNats(), await startNats())
   } catch (error) {
-    for (const server of nats) await server.stop()
+    for (const server of nats) await server.remove()
     postgres.stop()
     throw error
   }
@@ -97,7 +97,7 @@ export const startDurableBed = async (): Promise<DurableBed> => {
       for (const server of servers) await server.stop().catch(() => undefined)
       for (const bed of beds) bed.cleanup()
       for (const directory of directories) rmSync(directory, { recursive: true, force: true })
-      for (const server of nats) await server.stop()
+      for (const server of nats) await server.remove()
       postgres.stop()
     },
   }

@@ -1,0 +1,572 @@
+// One node of a cluster (spec/cluster.md): keeps the cluster-wide session directory, carries
+// stanzas to sessions on other nodes and takes theirs, and watches which nodes are alive.
+//
+// Directory: every node is the only authority on its own sessions. It numbers its changes
+// (`seq`) and publishes each on `dir`; every `heartbeatMs` it publishes a heartbeat with its
+// last `seq`. A node that sees a gap, an unknown node or a new incarnation (a restart) asks that
+// node for a snapshot (`n.<node>.snap`). A node not heard from for `deadAfterMs` is dead: its
+// sessions leave routing and `nodeDied` listeners run (XEP-0198 rows go to offline storage).
+// A node that is itself cut from NATS declares nobody dead (it cannot tell).
+//
+// Deliveries (src/cluster/Deliveries.ts): stanzas for another node's sessions, batched per
+// event-loop turn, confirmed by that node once written and durable; a failed or unanswered
+// message falls back as a failed local write would.
+
+import { randomBytes } from "node:crypto"
+import type { ServerCore } from "../core/ServerCore.js"
+import { parseJid } from "../jid/Jid.js"
+import type { Session, SessionCloseReason } from "../session/Session.js"
+import { rerouteUnacked } from "../sm/Reroute.js"
+import type { Unacked } from "../sm/SmStream.js"
+import type { RosterChange } from "../storage/RosterWriteBatch.js"
+import { parseElement } from "../xml/parseXml.js"
+import { serialize, type XmlElement } from "../xml/Xml.js"
+import type { ClusterLink, Reply } from "./ClusterLink.js"
+import { Deliveries } from "./Deliveries.js"
+import type { HandedSession } from "./HandedSession.js"
+import type { KnownNode } from "./RemoteDirectory.js"
+import { RemoteDirectory } from "./RemoteDirectory.js"
+import type { RemoteSession } from "./RemoteSession.js"
+import { entryOf, type SessionEntry, sameEntry } from "./SessionEntry.js"
+import { flagsKey, flagsOf } from "./SessionFlags.js"
+import { decode, encode } from "./Wire.js"
+
+/** Timings of the cluster protocol. */
+export interface ClusterTimings {
+  /** Between heartbeats; default 1000 ms. */
+  readonly heartbeatMs: number
+  /** Silence after which a node counts as dead; default 3000 ms. */
+  readonly deadAfterMs: number
+  /** How long a delivery waits for the owner's answer; default 5000 ms. */
+  readonly deliveryTimeoutMs: number
+}
+
+export const defaultTimings: ClusterTimings = {
+  heartbeatMs: 1000,
+  deadAfterMs: 3000,
+  deliveryTimeoutMs: 5000,
+}
+
+interface Heartbeat {
+  readonly node: string
+  readonly inc: string
+  readonly seq: number
+}
+
+interface DirectoryEvent extends Heartbeat {
+  readonly up?: SessionEntry
+  readonly down?: string
+  /** A component domain connected here (`on`) or left. */
+  readonly component?: { readonly domain: string; readonly on: boolean }
+}
+
+interface Snapshot {
+  readonly inc: string
+  readonly seq: number
+  readonly entries: ReadonlyArray<SessionEntry>
+  readonly components: ReadonlyArray<string>
+}
+
+interface CloseHeader {
+  readonly to: string
+  readonly reason: SessionCloseReason
+  readonly condition?: string
+  readonly text?: string
+}
+
+/** A local session as last announced. */
+interface Announced {
+  entry: SessionEntry
+  presence: XmlElement | undefined
+  flags: string
+}
+
+/** What the node tells the server when something changed. */
+export interface ClusterEvents {
+  /** A node died (silence) or left: its sessions are gone from routing already. */
+  readonly nodeDied: Array<(node: string, sessions: ReadonlyArray<RemoteSession>) => void>
+}
+
+/** The cluster side of one server process. */
+export class ClusterNode {
+  readonly remote: RemoteDirectory
+  readonly events: ClusterEvents = { nodeDied: [] }
+  private readonly incarnation = randomBytes(6).toString("base64url")
+  private seq = 0
+  private readonly announced = new Map<Session, Announced>()
+  private readonly unsubscribes: Array<() => void> = []
+  private heartbeat: NodeJS.Timeout | undefined
+  /** Since when this node is connected to NATS (undefined while cut off). */
+  private upSince: number | undefined
+  private readonly deliveries: Deliveries
+  /** Nodes whose snapshot is being fetched, with the events that came meanwhile. */
+  private readonly syncing = new Map<string, Array<DirectoryEvent>>()
+  /** Heartbeats that disagreed with what we know, per node (two in a row: snapshot). */
+  private readonly mismatches = new Map<string, number>()
+  private stopped = false
+
+  constructor(
+    private readonly core: ServerCore,
+    readonly link: ClusterLink,
+    private readonly timings: ClusterTimings = defaultTimings,
+  ) {
+    this.remote = new RemoteDirectory({
+      deliver: (session, stanza, text) => this.deliveries.send(session, stanza, text),
+      close: (session, reason, condition, text) =>
+        this.closeRemote(session, reason, condition, text),
+    })
+    this.deliveries = new Deliveries({
+      core,
+      link,
+      nodeSubject: (node, name) => this.nodeSubject(node, name),
+      timeoutMs: timings.deliveryTimeoutMs,
+      doubt: (node) => {
+        const known = this.remote.nodes.get(node)
+        if (known !== undefined) this.sync(known)
+      },
+    })
+    this.upSince = link.isUp() ? Date.now() : undefined
+  }
+
+  private subject(name: string): string {
+    return `${this.link.prefix}${name}`
+  }
+
+  private nodeSubject(node: string, name: string): string {
+    return `${this.link.prefix}n.${node}.${name}`
+  }
+
+  /** Subscribes, says hello and waits one heartbeat for the others' snapshots. */
+  async start(): Promise<void> {
+    const me = this.link.node
+    const on = (subject: string, handler: (data: Uint8Array, reply: Reply) => void): void => {
+      this.unsubscribes.push(this.link.subscribe(subject, handler))
+    }
+    on(this.subject("hb"), (data) => this.heardHeartbeat(decode<Heartbeat>(data).header))
+    on(this.subject("hello"), () => this.sendHeartbeat())
+    on(this.subject("bye"), (data) => {
+      const header = decode<Heartbeat>(data).header
+      if (header !== undefined && header.node !== me) this.nodeGone(header.node, "left")
+    })
+    on(this.subject("dir"), (data) => this.heardEvent(decode<DirectoryEvent>(data).header))
+    on(this.subject("acct"), (data) => {
+      const header = decode<{ node: string; user: string; exists: boolean }>(data).header
+      if (header !== undefined && header.node !== me)
+        this.core.accounts.learned(header.user, header.exists)
+    })
+    on(this.subject("roster"), (data) => {
+      const header = decode<{ node: string; user: string; change: RosterChange }>(data).header
+      if (header !== undefined && header.node !== me)
+        this.core.rosters.changedElsewhere(header.user, header.change)
+    })
+    on(this.nodeSubject(me, "snap"), (_data, reply) => reply?.(encode(this.snapshot())))
+    on(this.nodeSubject(me, "dlv"), (data) => this.deliveries.received(data))
+    on(this.nodeSubject(me, "ack"), (data) => this.deliveries.answered(data))
+    on(this.nodeSubject(me, "comp"), (data) => this.toLocalComponent(data))
+    on(this.nodeSubject(me, "iqres"), (data) => {
+      const reply = parseElement(decode(data).body)
+      if (reply !== undefined) this.core.components.settle(reply)
+    })
+    this.core.components.attachRemote({
+      idPrefix: `${me}~`,
+      write: (domain, stanza) => this.toRemoteComponent(domain, stanza),
+      settle: (reply) => this.answerToNode(reply),
+      changed: (domain, on) => {
+        if (on) this.localComponents.add(domain)
+        else this.localComponents.delete(domain)
+        this.publishEvent({ component: { domain, on } })
+      },
+    })
+    on(this.nodeSubject(me, "handoff"), (data, reply) => this.handOut(data, reply))
+    on(this.nodeSubject(me, "handoff-done"), (data) => {
+      const header = decode<{ previd: string; ok: boolean }>(data).header
+      if (header !== undefined) this.handOutSettled(header.previd, header.ok)
+    })
+    on(this.nodeSubject(me, "close"), (data, reply) => {
+      this.closeLocal(decode<CloseHeader>(data).header)
+      reply?.(encode({ ok: true }))
+    })
+    this.core.accounts.changed = (user, exists) =>
+      this.link.publish(this.subject("acct"), encode({ node: me, user, exists }))
+    this.core.rosters.written = (user, change) =>
+      this.link.publish(this.subject("roster"), encode({ node: me, user, change }))
+    this.link.onChange((up) => {
+      this.upSince = up ? Date.now() : undefined
+      if (up) this.link.publish(this.subject("hello"), encode({ node: me }))
+    })
+    this.heartbeat = setInterval(() => this.tick(), this.timings.heartbeatMs)
+    this.heartbeat.unref()
+    this.link.publish(this.subject("hello"), encode({ node: me }))
+    this.sendHeartbeat()
+    await this.link.flush()
+    // The others answer hello with a heartbeat; their snapshots follow at once.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(500, this.timings.heartbeatMs)))
+    await Promise.all([...this.syncingPromises])
+  }
+
+  private readonly syncingPromises = new Set<Promise<void>>()
+  private readonly localComponents = new Set<string>()
+
+  // ---- module state shared between nodes -------------------------------------------------
+
+  /** See `ModuleApi.share`: values published under `m.<topic>`, learned by the other nodes. */
+  share<A>(topic: string, learn: (value: A) => void): (value: A) => void {
+    const subject = this.subject(`m.${topic}`)
+    const me = this.link.node
+    this.unsubscribes.push(
+      this.link.subscribe(subject, (data) => {
+        const header = decode<{ node: string; value: A }>(data).header
+        if (header !== undefined && header.node !== me) learn(header.value)
+      }),
+    )
+    return (value) => this.link.publish(subject, encode({ node: me, value }))
+  }
+
+  // ---- XEP-0198 resumption on another node ----------------------------------------------
+
+  /** Sessions handed to other nodes, until they confirm: their unacknowledged entries. */
+  private readonly handedOut = new Map<
+    string,
+    { readonly entries: ReadonlyArray<Unacked>; readonly timer: NodeJS.Timeout }
+  >()
+
+  /**
+   * The new node: asks the node named in `previd` for the session. Undefined when that node
+   * is unknown, dead, or does not hold it (any more).
+   */
+  async takeOver(
+    previd: string,
+    bare: string,
+    h: number,
+  ): Promise<
+    { readonly node: string; readonly session: HandedSession } | "h-too-high" | undefined
+  > {
+    const tilde = previd.indexOf("~")
+    const node = tilde === -1 ? "" : previd.slice(0, tilde)
+    if (node === "" || node === this.link.node || !this.remote.nodes.has(node)) return undefined
+    const answer = await this.link.request(
+      this.nodeSubject(node, "handoff"),
+      encode({ previd, bare, h }),
+      this.timings.deliveryTimeoutMs,
+    )
+    if (answer === undefined) return undefined
+    const header = decode<{ session?: HandedSession; error?: string }>(answer).header
+    if (header?.error === "h") return "h-too-high"
+    return header?.session === undefined ? undefined : { node, session: header.session }
+  }
+
+  /** The new node: the session continues here (`ok`), or it could not take it after all. */
+  handOverDone(node: string, previd: string, ok: boolean): void {
+    this.link.publish(this.nodeSubject(node, "handoff-done"), encode({ previd, ok }))
+  }
+
+  /** The old node: hands a resumable session to the node the client reconnected to. */
+  private handOut(data: Uint8Array, reply: Reply): void {
+    const header = decode<{ previd: string; bare: string; h: number }>(data).header
+    if (header === undefined || reply === undefined) return
+    const target = this.core.sm.resumable.get(header.previd)
+    if (target === undefined || target.bare !== header.bare || target.closed)
+      return void reply(encode({ error: "not-found" }))
+    const result = target.handOver(header.h)
+    if (result === "h-too-high") return void reply(encode({ error: "h" }))
+    // Until the new node confirms, the entries (and their durable rows) stay here.
+    const timer = setTimeout(() => this.handOutSettled(header.previd, false), 15_000)
+    timer.unref()
+    this.handedOut.set(header.previd, { entries: result.entries, timer })
+    this.core.logger.info("session-handed-over", {
+      session: result.session.full,
+      stanzas: result.entries.length,
+    })
+    reply(encode({ session: result.session }))
+  }
+
+  /**
+   * The old node: the new node confirmed (the rows go: its own copies replace them) or gave
+   * up or never answered (the stanzas are rerouted as when a session ends: offline storage).
+   */
+  private handOutSettled(previd: string, ok: boolean): void {
+    const handed = this.handedOut.get(previd)
+    if (handed === undefined) return
+    this.handedOut.delete(previd)
+    clearTimeout(handed.timer)
+    if (!ok) return void rerouteUnacked(this.core, handed.entries)
+    for (const entry of handed.entries)
+      if (entry.pendingId !== undefined) this.core.sm.pending?.remove(entry.pendingId)
+  }
+
+  // ---- XEP-0114 components on other nodes -----------------------------------------------
+
+  private toRemoteComponent(domain: string, stanza: XmlElement): boolean {
+    const node = this.remote.componentNode(domain)
+    if (node === undefined) return false
+    this.link.publish(this.nodeSubject(node.name, "comp"), encode({ domain }, serialize(stanza)))
+    return true
+  }
+
+  private toLocalComponent(data: Uint8Array): void {
+    const { header, body } = decode<{ domain: string }>(data)
+    const stanza = parseElement(body)
+    if (header === undefined || stanza === undefined) return
+    if (!this.core.components.writeLocal(header.domain, stanza))
+      this.core.logger.warn("cluster-component-gone", {
+        domain: header.domain,
+        id: stanza.attrs.id,
+      })
+  }
+
+  /** An IQ answer from a local component to a request another node sent (its id names it). */
+  private answerToNode(reply: XmlElement): boolean {
+    const id = reply.attrs.id ?? ""
+    const tilde = id.indexOf("~")
+    const node = tilde === -1 ? "" : id.slice(0, tilde)
+    if (node === "" || node === this.link.node || !this.remote.nodes.has(node)) return false
+    this.link.publish(this.nodeSubject(node, "iqres"), encode({}, serialize(reply)))
+    return true
+  }
+
+  /** Says goodbye (the others forget this node's sessions at once) and stops listening. */
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    clearInterval(this.heartbeat)
+    this.link.publish(this.subject("bye"), encode(this.heartbeatHeader()))
+    await this.link.flush()
+    for (const unsubscribe of this.unsubscribes) unsubscribe()
+    this.deliveries.stop()
+  }
+
+  // ---- this node's sessions -------------------------------------------------------------
+
+  private heartbeatHeader(): Heartbeat {
+    return { node: this.link.node, inc: this.incarnation, seq: this.seq }
+  }
+
+  private publishEvent(change: Omit<DirectoryEvent, keyof Heartbeat>): void {
+    this.seq += 1
+    this.link.publish(this.subject("dir"), encode({ ...this.heartbeatHeader(), ...change }))
+  }
+
+  /** A local session bound a resource: announce it, and replace another node's holder. */
+  bound(session: Session): void {
+    const holder = this.remote.get(session.bare, session.resource)
+    if (holder !== undefined) holder.close("replaced", "conflict", "replaced by a new session")
+    const entry = entryOf(session, Date.now(), flagsOf(session))
+    this.announced.set(session, { entry, presence: session.presence, flags: flagsKey(session) })
+    this.publishEvent({ up: entry })
+  }
+
+  /** A local session may have changed what others see of it: republish when it did. */
+  touched(session: Session): void {
+    const last = this.announced.get(session)
+    if (last === undefined || session.closed) return
+    if (
+      last.presence === session.presence &&
+      last.flags === flagsKey(session) &&
+      last.entry.priority === session.priority &&
+      last.entry.available === session.available &&
+      last.entry.rosterRequested === session.rosterRequested &&
+      last.entry.hibernated === session.hibernated &&
+      last.entry.streamManaged === session.streamManaged &&
+      last.entry.inactive === session.clientInactive
+    )
+      return
+    const entry = entryOf(session, last.entry.boundAt, flagsOf(session))
+    if (sameEntry(entry, last.entry)) return
+    this.announced.set(session, { entry, presence: session.presence, flags: flagsKey(session) })
+    this.publishEvent({ up: entry })
+  }
+
+  /** A local session left routing. */
+  unbound(session: Session): void {
+    const last = this.announced.get(session)
+    if (last === undefined) return
+    this.announced.delete(session)
+    this.publishEvent({ down: last.entry.full })
+  }
+
+  private snapshot(): Snapshot {
+    return {
+      inc: this.incarnation,
+      seq: this.seq,
+      entries: [...this.announced.values()].map((announced) => announced.entry),
+      components: [...this.localComponents],
+    }
+  }
+
+  // ---- the other nodes ------------------------------------------------------------------
+
+  private sendHeartbeat(): void {
+    if (!this.stopped) this.link.publish(this.subject("hb"), encode(this.heartbeatHeader()))
+  }
+
+  private tick(): void {
+    this.sendHeartbeat()
+    const now = Date.now()
+    // Cut off (or just back): silence of the others proves nothing.
+    if (this.upSince === undefined || now - this.upSince < this.timings.deadAfterMs) return
+    for (const node of [...this.remote.nodes.values()])
+      if (now - node.lastSeen > this.timings.deadAfterMs) this.nodeGone(node.name, "silent")
+  }
+
+  private known(header: Heartbeat): KnownNode | undefined {
+    if (header.node === this.link.node) return undefined
+    const now = Date.now()
+    const existing = this.remote.nodes.get(header.node)
+    if (existing !== undefined && existing.incarnation !== header.inc) {
+      // Restarted: what the old process held is gone.
+      this.nodeGone(header.node, "restarted")
+    }
+    const node = this.remote.node(header.node, header.inc, now)
+    node.lastSeen = now
+    return node
+  }
+
+  private heardHeartbeat(header: Heartbeat | undefined): void {
+    if (header === undefined) return
+    const fresh = !this.remote.nodes.has(header.node)
+    const node = this.known(header)
+    if (node === undefined) return
+    if (fresh) return void this.sync(node)
+    if (node.seq === header.seq || this.syncing.has(node.name)) {
+      this.mismatches.delete(node.name)
+      return
+    }
+    const count = (this.mismatches.get(node.name) ?? 0) + 1
+    this.mismatches.set(node.name, count)
+    if (count >= 2) this.sync(node)
+  }
+
+  private heardEvent(event: DirectoryEvent | undefined): void {
+    if (event === undefined) return
+    const fresh = !this.remote.nodes.has(event.node)
+    const node = this.known(event)
+    if (node === undefined) return
+    const buffered = this.syncing.get(node.name)
+    if (buffered !== undefined) return void buffered.push(event)
+    if (fresh || event.seq !== node.seq + 1) return void this.sync(node)
+    this.apply(node, event)
+  }
+
+  private apply(node: KnownNode, event: DirectoryEvent): void {
+    if (event.seq <= node.seq) return
+    node.seq = event.seq
+    if (event.up !== undefined) {
+      const session = this.remote.put(node, event.up)
+      this.settleConflict(session)
+    }
+    if (event.down !== undefined) this.remote.remove(node, event.down)
+    if (event.component !== undefined) {
+      if (event.component.on) node.components.add(event.component.domain)
+      else node.components.delete(event.component.domain)
+    }
+  }
+
+  /**
+   * RFC 6120 §7.7.2.2 across nodes: two nodes bound one full JID at about the same time (each
+   * saw no holder). Both apply this rule, so the older session is the one that ends.
+   */
+  private settleConflict(session: RemoteSession): void {
+    const local = this.core.sessions.getLocal(session.bare, session.resource)
+    if (local === undefined) return
+    const mine = this.announced.get(local)?.entry.boundAt ?? 0
+    const theirsNewer =
+      session.boundAt > mine || (session.boundAt === mine && session.node > this.link.node)
+    if (theirsNewer) local.close("replaced", "conflict", "replaced by a new session")
+  }
+
+  /** Fetches a node's whole directory; events that arrive meanwhile apply after it. */
+  private sync(node: KnownNode): void {
+    if (this.syncing.has(node.name)) return
+    this.syncing.set(node.name, [])
+    this.mismatches.delete(node.name)
+    const done = (async () => {
+      const answer = await this.link.request(
+        this.nodeSubject(node.name, "snap"),
+        encode({ node: this.link.node }),
+        this.timings.deliveryTimeoutMs,
+      )
+      const buffered = this.syncing.get(node.name) ?? []
+      this.syncing.delete(node.name)
+      const snapshot = answer === undefined ? undefined : decode<Snapshot>(answer).header
+      if (snapshot === undefined || snapshot.inc !== node.incarnation) return
+      this.remote.replaceAll(node, snapshot.entries)
+      node.components.clear()
+      for (const domain of snapshot.components ?? []) node.components.add(domain)
+      node.seq = snapshot.seq
+      for (const entry of snapshot.entries) {
+        const session = this.remote.get(
+          entry.full.slice(0, entry.full.indexOf("/")),
+          entry.full.slice(entry.full.indexOf("/") + 1),
+        )
+        if (session !== undefined) this.settleConflict(session)
+      }
+      for (const event of buffered) if (event.seq > node.seq) this.apply(node, event)
+    })()
+    this.syncingPromises.add(done)
+    void done.finally(() => this.syncingPromises.delete(done))
+  }
+
+  private nodeGone(name: string, why: "silent" | "left" | "restarted"): void {
+    const gone = this.remote.drop(name)
+    this.deliveries.nodeGone(name)
+    this.syncing.delete(name)
+    this.mismatches.delete(name)
+    this.core.logger.warn(why === "left" ? "cluster-node-left" : "cluster-node-down", {
+      node: name,
+      why,
+      sessions: gone.length,
+    })
+    if (why === "left") return
+    for (const listener of this.events.nodeDied) {
+      try {
+        listener(name, gone)
+      } catch (error) {
+        this.core.logger.error("cluster-listener-failed", { error })
+      }
+    }
+  }
+
+  // ---- deliveries (src/cluster/Deliveries.ts) -------------------------------------------
+
+  /** Owner side (`stanzaWritten` hook): a delivery's socket write settled. */
+  writeSettled(stanza: XmlElement, ok: boolean): void {
+    this.deliveries.writeSettled(stanza, ok)
+  }
+
+  /** Owner side (`heldBack` hook): queued for a hibernated or inactive session. */
+  heldBack(stanza: XmlElement): void {
+    this.deliveries.heldBack(stanza)
+  }
+
+  /** Owner side (`acked` hook): the client acknowledged a delivery. */
+  ackSettled(stanza: XmlElement): void {
+    this.deliveries.ackSettled(stanza)
+  }
+
+  /** Owner side (`gone` hook): a session ended with deliveries unacknowledged. */
+  unackedGone(unacked: ReadonlyArray<XmlElement>): void {
+    this.deliveries.unackedGone(unacked)
+  }
+
+  private closeRemote(
+    session: RemoteSession,
+    reason: SessionCloseReason,
+    condition?: string,
+    text?: string,
+  ): void {
+    const header: CloseHeader = {
+      to: session.full,
+      reason,
+      ...(condition === undefined ? {} : { condition }),
+      ...(text === undefined ? {} : { text }),
+    }
+    this.link.publish(this.nodeSubject(session.node, "close"), encode(header))
+  }
+
+  private closeLocal(header: CloseHeader | undefined): void {
+    const to = header === undefined ? undefined : parseJid(header.to)
+    if (header === undefined || to?.resource === undefined) return
+    const session = this.core.sessions.getLocal(to.bare, to.resource)
+    session?.close(header.reason, header.condition, header.text)
+  }
+}

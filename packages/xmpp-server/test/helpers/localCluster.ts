@@ -1,0 +1,61 @@
+// Several cluster nodes inside the test process (spec/cluster.md): each a real server with its
+// own listeners and data_dir, all on one fresh PostgreSQL database of the run's private
+// PostgreSQL and one private nats-server. For guarantees that need a node to die by SIGKILL,
+// test/helpers/clusterBed.ts starts nodes as processes instead.
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { ConfigInput, Logger } from "../../src/index.js"
+import { type PrivateNats, startNats } from "./natsServer.js"
+import { startTestServerIn, type TestServer } from "./testServer.js"
+import { freshPostgresDatabase } from "./testStorage.js"
+
+/** Nodes of one cluster, started in this process. */
+export interface LocalCluster {
+  readonly nats: PrivateNats
+  readonly nodes: ReadonlyArray<TestServer>
+  /** Stops every node, then NATS, and removes the data directories. */
+  stop(): Promise<void>
+}
+
+/** Options of `startLocalCluster`. */
+export interface LocalClusterOptions {
+  readonly nodes: number
+  readonly config?: ConfigInput
+  readonly logger?: (node: string) => Logger
+}
+
+/** Starts `nodes` nodes named n1, n2, … sharing a fresh database and a private NATS. */
+export const startLocalCluster = async (options: LocalClusterOptions): Promise<LocalCluster> => {
+  const nats = await startNats()
+  const url = await freshPostgresDatabase()
+  const nodes: Array<TestServer> = []
+  const directories: Array<string> = []
+  const stop = async (): Promise<void> => {
+    await Promise.allSettled(nodes.map((node) => node.stop()))
+    await nats.remove()
+    for (const directory of directories) rmSync(directory, { recursive: true, force: true })
+  }
+  try {
+    for (let index = 1; index <= options.nodes; index++) {
+      const name = `n${index}`
+      const directory = mkdtempSync(join(tmpdir(), `xmpp-amp-${name}-`))
+      directories.push(directory)
+      const input = options.config ?? {}
+      nodes.push(
+        await startTestServerIn(directory, {
+          config: {
+            ...input,
+            storage: { backend: "postgres", url },
+            cluster: { enabled: true, node: name, nats: [nats.url] },
+          },
+          ...(options.logger === undefined ? {} : { logger: options.logger(name) }),
+        }),
+      )
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { nats, nodes, stop }
+}

@@ -65,7 +65,8 @@ const { values } = parseArgs({
     "cold-runs": { type: "string", default: "3" },
     "cold-slice-seconds": { type: "string", default: "10" },
     code: { type: "string" },
-    pin: { type: "boolean", default: true },
+    // `--no-pin` spelled as its own option: Node 20's parseArgs has no negated booleans.
+    "no-pin": { type: "boolean", default: false },
     "server-node-options": { type: "string", default: "" },
   },
 })
@@ -116,7 +117,7 @@ const serverLog = process.env.BENCH_SERVER_LOG
 const logFile = serverLog === undefined || serverLog === "" ? undefined : serverLog
 /** `--amp`, `--cold` and `--storage` pin the server to core 0, the generator to core 1 (`--no-pin`: not). */
 const pinned =
-  (values.amp || values.cold || values.storage) && values.pin && availableParallelism() >= 2
+  (values.amp || values.cold || values.storage) && !values["no-pin"] && availableParallelism() >= 2
 if (pinned && spawnSync("taskset", ["--version"]).error !== undefined)
   throw new Error(
     "--amp, --cold and --storage pin the server and the generator with taskset (util-linux), which is not installed: install it or give --no-pin",

@@ -7,12 +7,13 @@ import type { Element } from "@xmpp/xml"
 import {
   type AmpMessageState,
   type AmpRequest,
+  type AmpRule,
   actionReply,
   parseRequest,
   type ReplyContext,
   readAttribute,
   resolve,
-  rulesRevealingPresence,
+  revealsPresence,
   startMessage,
 } from "@xmpp-amp/amp-core"
 import type { ClientMessageResult } from "./AmpPlugin.js"
@@ -35,6 +36,8 @@ export interface FastPathSupport {
 }
 
 const NOT_AMP: ClientMessageResult = { _tag: "NotAmp" }
+
+const isExpireAt = (rule: AmpRule): boolean => rule.condition === "expire-at"
 
 /** True when a host answered with a promise (or another thenable) rather than the answer itself. */
 export const isPending = <A>(answer: HostAnswer<A>): answer is PromiseLike<A> =>
@@ -92,7 +95,7 @@ export const fastPath = (
   if (parsed._tag === "NotAmp") return NOT_AMP
   if (parsed._tag !== "Valid") return undefined
   const { request } = parsed
-  if (request.rules.some((rule) => rule.condition === "expire-at")) return undefined
+  if (request.rules.some(isExpireAt)) return undefined
   const copy = withoutAmp(message)
   const routed = host.route(copy)
   return isPending(routed)
@@ -124,7 +127,7 @@ const afterRoute = (
 ): FastPathAnswer => {
   if (routing.kind !== "local-user" || routing.sessions === "none" || routing.wouldArchive)
     return undefined
-  if (support.settings.presenceCheck && rulesRevealingPresence(request.rules).length > 0) {
+  if (support.settings.presenceCheck && request.rules.some(revealsPresence)) {
     if (bareJid(sender) !== routing.recipient) {
       const allowed = host.maySeePresence(bareJid(sender), routing.recipient)
       if (isPending(allowed))

@@ -7,8 +7,8 @@ import type { XmlElement } from "../xml/Xml.js"
 
 interface Tracked {
   readonly waitForAck: (session: Session) => boolean
-  /** The sessions not yet settled: an array, since a user has few (usually one). */
-  readonly open: Array<Session>
+  /** The sessions not yet settled: the one session itself (usually), else an array. */
+  readonly open: Session | Array<Session>
   readonly resolve: (delivered: boolean) => void
 }
 
@@ -38,7 +38,8 @@ export class WriteTracker {
     const promise = new Promise<boolean>(captureResolve)
     const resolve = capturedResolve
     capturedResolve = ignore
-    const entry: Tracked = { waitForAck, open: sessions.slice(), resolve }
+    const open = sessions.length === 1 ? (sessions[0] as Session) : sessions.slice()
+    const entry: Tracked = { waitForAck, open, resolve }
     this.tracked.set(stanza, entry)
     for (const session of sessions) if (!write(session, stanza)) this.settle(stanza, session, false)
     return promise
@@ -70,10 +71,17 @@ export class WriteTracker {
   private settle(stanza: XmlElement, session: Session, ok: boolean): void {
     const entry = this.tracked.get(stanza)
     if (entry === undefined) return
-    const index = entry.open.indexOf(session)
+    const open = entry.open
+    if (!Array.isArray(open)) {
+      if (open !== session) return
+      this.tracked.delete(stanza)
+      entry.resolve(ok)
+      return
+    }
+    const index = open.indexOf(session)
     if (index === -1) return
-    entry.open.splice(index, 1)
-    if (ok || entry.open.length === 0) {
+    open.splice(index, 1)
+    if (ok || open.length === 0) {
       this.tracked.delete(stanza)
       entry.resolve(ok)
     }

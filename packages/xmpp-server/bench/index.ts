@@ -81,7 +81,8 @@ const { values } = parseArgs({
     "cluster-placements": { type: "string", default: PLACEMENTS.join(",") },
     "cluster-servers": { type: "string", default: "ours,ejabberd" },
     code: { type: "string" },
-    pin: { type: "boolean", default: true },
+    // `--no-pin` spelled as its own option: Node 20's parseArgs has no negated booleans.
+    "no-pin": { type: "boolean", default: false },
     "server-node-options": { type: "string", default: "" },
   },
 })
@@ -156,7 +157,7 @@ const serverLog = process.env.BENCH_SERVER_LOG
 const logFile = serverLog === undefined || serverLog === "" ? undefined : serverLog
 /** `--amp`, `--cold` and `--storage` pin the server to core 0, the generator to core 1 (`--no-pin`: not). */
 const pinned =
-  (values.amp || values.cold || values.storage) && values.pin && availableParallelism() >= 2
+  (values.amp || values.cold || values.storage) && !values["no-pin"] && availableParallelism() >= 2
 if ((pinned || values.cluster) && spawnSync("taskset", ["--version"]).error !== undefined)
   throw new Error(
     "--amp, --cold, --storage and --cluster pin the server and the generator with taskset (util-linux), which is not installed: install it (or give --no-pin, not for --cluster)",

@@ -1,0 +1,128 @@
+// spec/cluster.md guarantee 3 (spec/push.md unchanged across nodes): the XEP-0357 app server is
+// a component connected to n1 only; a phone with push hibernated on n2 gets one push for a
+// message sent on n1, a user whose registration was made on n2 and who is offline gets one push
+// for a message stored by n1, and one stanza never gives two pushes for one registration in
+// the whole cluster (the publishes are counted at the app server).
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
+import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
+import type { TestServer } from "../helpers/testServer.js"
+import { type AppServer, startAppServer } from "../push/appServer.js"
+import {
+  APP_SERVER,
+  chatTo,
+  type Device,
+  enablePush,
+  logOut,
+  settle,
+  sleep,
+} from "../push/pushServer.js"
+import { smLogin } from "../sm/smRaw.js"
+
+let cluster: LocalCluster
+let appServer: AppServer | undefined
+const connections: Array<RawConnection> = []
+
+const node = (index: number): TestServer => {
+  const server = cluster.nodes[index]
+  if (server === undefined) throw new Error(`no node ${index}`)
+  return server
+}
+
+/** Logs `user` (password = name) in on node `index`, available, without stream management. */
+const online = async (index: number, user: string, resource: string): Promise<RawConnection> => {
+  const connection = await rawLogin(node(index).c2sPort, "localhost", user, user, resource)
+  connections.push(connection)
+  connection.send("<presence/>")
+  return connection
+}
+
+/** Logs `user` in on node `index` with XEP-0198 resumption, available. */
+const device = async (index: number, user: string, resource: string): Promise<Device> => {
+  const { connection, id } = await smLogin(node(index).c2sPort, user, user, resource)
+  connections.push(connection)
+  connection.send("<presence/>")
+  return { connection, smId: id }
+}
+
+const pushesWithBody = (registration: string, body: string) =>
+  (appServer?.pushesFor(registration) ?? []).filter(
+    (push) => push.summary["last-message-body"] === body,
+  )
+
+beforeAll(async () => {
+  cluster = await startLocalCluster({
+    nodes: 2,
+    config: {
+      listen: {
+        c2s: { tls: "optional", allow_plain_without_tls: true },
+        component: { host: "127.0.0.1", port: 0 },
+      },
+      components: [{ domain: APP_SERVER, secret: "app-secret" }],
+      modules: {
+        stream_management: { resume_timeout: 30, ack_timeout: 60 },
+        // The body in the summary lets the test tell the pushes of each message apart.
+        push: { coalescing_window_ms: 0, include_last_message_body: true },
+      },
+    },
+  })
+  for (const user of ["alice", "bob", "carol", "dave"]) await node(0).addUser(user, user)
+  appServer = await startAppServer(node(0).server.ports.component ?? 0, APP_SERVER, "app-secret")
+}, 60_000)
+
+afterAll(async () => {
+  for (const connection of connections) connection.destroy()
+  await appServer?.stop()
+  await cluster?.stop()
+}, 60_000)
+
+describe("push across nodes, app server on n1", () => {
+  it("pushes once for a phone hibernated on n2 when the message arrives on n1", async () => {
+    const phone = await device(1, "bob", "phone")
+    expect(await enablePush(phone.connection, "bob-phone")).toMatch(/type=["']result["']/)
+    await sleep(phone)
+    await settle(500)
+    const alice = await online(0, "alice", "desk")
+    alice.send(chatTo("bob@localhost", "for-bob"))
+    await expect
+      .poll(() => pushesWithBody("bob-phone", "for-bob").length, { timeout: 10_000 })
+      .toBe(1)
+    await settle(1500)
+    expect(pushesWithBody("bob-phone", "for-bob")).toHaveLength(1)
+    await logOut(alice)
+  }, 30_000)
+
+  it("pushes once for a user offline whose registration was made on n2", async () => {
+    const phone = await online(1, "carol", "phone")
+    expect(await enablePush(phone, "carol-phone")).toMatch(/type=["']result["']/)
+    await logOut(phone)
+    await settle(500)
+    const alice = await online(0, "alice", "desk2")
+    alice.send(chatTo("carol@localhost", "for-carol"))
+    await expect
+      .poll(() => pushesWithBody("carol-phone", "for-carol").length, { timeout: 10_000 })
+      .toBe(1)
+    await settle(1500)
+    expect(pushesWithBody("carol-phone", "for-carol")).toHaveLength(1)
+    await logOut(alice)
+  }, 30_000)
+
+  it("pushes once when the registration is known to both nodes and the phone sleeps on n2", async () => {
+    // Registered from n1 first (n1 knows it), then the phone binds it again on n2 and sleeps.
+    const first = await online(0, "dave", "old")
+    expect(await enablePush(first, "dave-phone")).toMatch(/type=["']result["']/)
+    await logOut(first)
+    const phone = await device(1, "dave", "phone")
+    expect(await enablePush(phone.connection, "dave-phone")).toMatch(/type=["']result["']/)
+    await sleep(phone)
+    await settle(500)
+    const alice = await online(0, "alice", "desk3")
+    alice.send(chatTo("dave@localhost", "for-dave"))
+    await expect
+      .poll(() => pushesWithBody("dave-phone", "for-dave").length, { timeout: 10_000 })
+      .toBe(1)
+    await settle(1500)
+    expect(pushesWithBody("dave-phone", "for-dave")).toHaveLength(1)
+    await logOut(alice)
+  }, 30_000)
+})

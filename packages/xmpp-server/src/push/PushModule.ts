@@ -2,7 +2,8 @@
 // @xmpp-amp/server-plugin, driven by the pure rules of @xmpp-amp/push-rules) in the reference
 // server. Enable/disable IQs (§5, §6), urn:xmpp:push:0 in the account's disco#info (§3), the
 // session, XEP-0198, XEP-0352, offline and archive events fed to the rules, publishes (§7) routed
-// to app servers, registrations kept in SQLite, hibernation stretched while a session has push.
+// to app servers, registrations kept in SQLite, hibernation stretched while a session has push,
+// and in a cluster the registrations shared with the other nodes (SharedRegistrations.ts).
 import type { Element } from "@xmpp/xml"
 import {
   PUSH_NS,
@@ -16,6 +17,7 @@ import type { Session } from "../session/Session.js"
 import type { XmlElement } from "../xml/Xml.js"
 import { AppServerLink } from "./AppServerLink.js"
 import { registrationStoreOver } from "./RegistrationRepositoryStore.js"
+import { sharedRegistrations } from "./SharedRegistrations.js"
 import { StanzaIds } from "./StanzaIds.js"
 
 const asElement = (stanza: XmlElement): Element => stanza as unknown as Element
@@ -42,6 +44,7 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
   const link = new AppServerLink(api)
   const ids = new StanzaIds(api)
   const tracked = new Map<string, Tracked>()
+  const shared = api.cluster === undefined ? undefined : sharedRegistrations(api.cluster)
   const push: PushPluginHandle = await startPushPlugin(
     {
       now: () => Date.now(),
@@ -58,6 +61,7 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
         const due = (entry.hibernatedAt ?? Date.now()) + resumeTimeoutMs(api)
         entry.session.rescheduleHibernationEnd(due - Date.now())
       },
+      ...(shared === undefined ? {} : { shareRegistration: shared.share }),
     },
     table,
     {
@@ -67,6 +71,8 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
       },
     },
   )
+
+  const stopSharing = shared?.start((event) => push.report(event))
 
   /** Brings the rules' view of the client's CSI state up to date (there is no CSI hook: sampled). */
   const syncClientState = (entry: Tracked): void => {
@@ -178,6 +184,7 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
       )
     },
     stop: async () => {
+      stopSharing?.()
       link.close()
       await push.stop()
     },

@@ -29,7 +29,9 @@ let queries = 0
 const archiveBodies = async (client: TestClient): Promise<Array<string>> => {
   queries += 1
   const queryid = `q${queries}`
-  const reply = await client.iq(xml("iq", { type: "set" }, xml("query", { xmlns: NS_MAM, queryid })))
+  const reply = await client.iq(
+    xml("iq", { type: "set" }, xml("query", { xmlns: NS_MAM, queryid })),
+  )
   expect(reply.getChild("fin", NS_MAM)).toBeDefined()
   return client.received
     .map((stanza) => stanza.getChild("result", NS_MAM))

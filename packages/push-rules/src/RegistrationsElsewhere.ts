@@ -1,0 +1,52 @@
+// Registrations changed by another node of a cluster (spec/cluster.md guarantee 3: push
+// unchanged across nodes, at most one push per registration and stanza). Each node keeps the
+// whole registration table in its rules state; the others' decisions (saved, removed, bound to
+// or unbound from one of their live sessions) are applied here without being stored again. A
+// registration bound elsewhere is that node's to push for a queued stanza, and counts as bound
+// to a live session for archived messages (rule 3) here.
+import type { PushDecision } from "./PushDecision.js"
+import type { RegistrationChangeElsewhere } from "./PushEvent.js"
+import {
+  newRegistrationRecord,
+  type PushState,
+  type RegistrationRecord,
+  type StoredRegistration,
+  userRecord,
+} from "./PushState.js"
+import { forgetRegistration, unbindRegistration } from "./Registrations.js"
+
+/** The record of `stored` here, created (unbound) when this node did not know it yet. */
+const recordOf = (state: PushState, stored: StoredRegistration): RegistrationRecord => {
+  const fresh = newRegistrationRecord(state, stored)
+  const existing = state.registrations.get(fresh.key)
+  if (existing !== undefined) return existing
+  state.registrations.set(fresh.key, fresh)
+  userRecord(state, fresh.user).registrations.push(fresh.key)
+  return fresh
+}
+
+/** Applies what another node did with `stored`; decides nothing durable. */
+export const registrationChangedElsewhere = (
+  state: PushState,
+  stored: StoredRegistration,
+  change: RegistrationChangeElsewhere,
+  decisions: PushDecision[],
+): void => {
+  if (change === "removed") {
+    const key = newRegistrationRecord(state, stored).key
+    const record = state.registrations.get(key)
+    if (record !== undefined) forgetRegistration(state, record, decisions)
+    return
+  }
+  const record = recordOf(state, stored)
+  record.publishOptions = stored.publishOptions
+  record.errorCount = stored.errorCount
+  record.lastUsed = Math.max(record.lastUsed, stored.lastUsed)
+  if (change === "bound") {
+    // The device now lives on the other node: a session here no longer holds it.
+    unbindRegistration(state, record, decisions)
+    record.boundElsewhere = true
+  } else if (change === "unbound") {
+    record.boundElsewhere = false
+  }
+}

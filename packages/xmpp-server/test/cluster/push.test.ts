@@ -2,7 +2,8 @@
 // a component connected to n1 only; a phone with push hibernated on n2 gets one push for a
 // message sent on n1, a user whose registration was made on n2 and who is offline gets one push
 // for a message stored by n1, and one stanza never gives two pushes for one registration in
-// the whole cluster (the publishes are counted at the app server).
+// the whole cluster (the publishes are counted at the app server). An app server on a local JID
+// connected to n1 answers publishes sent by n2: its answers reach n2 (errors are counted).
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
 import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
@@ -13,6 +14,7 @@ import {
   chatTo,
   type Device,
   enablePush,
+  iq,
   logOut,
   settle,
   sleep,
@@ -66,7 +68,8 @@ beforeAll(async () => {
       },
     },
   })
-  for (const user of ["alice", "bob", "carol", "dave"]) await node(0).addUser(user, user)
+  for (const user of ["alice", "bob", "carol", "dave", "rita", "sam"])
+    await node(0).addUser(user, user)
   appServer = await startAppServer(node(0).server.ports.component ?? 0, APP_SERVER, "app-secret")
 }, 60_000)
 
@@ -125,4 +128,32 @@ describe("push across nodes, app server on n1", () => {
     expect(pushesWithBody("dave-phone", "for-dave")).toHaveLength(1)
     await logOut(alice)
   }, 30_000)
+
+  it("carries the answers of an app server on a local JID on n1 back to n2", async () => {
+    const app = await online(0, "rita", "app")
+    const phone = await online(1, "sam", "phone")
+    const enabled = await iq(
+      phone,
+      "<enable xmlns='urn:xmpp:push:0' jid='rita@localhost/app' node='sam-node'/>",
+    )
+    expect(enabled).toMatch(/type=["']result["']/)
+    await logOut(phone)
+    // The sender is on n2 too: n2 stores the messages offline and publishes to rita on n1.
+    const sender = await online(1, "alice", "desk4")
+    const publishes = () => [...app.text().matchAll(/<iq[^>]*type=["']set["'][\s\S]*?<\/iq>/g)]
+    for (const count of [1, 2, 3]) {
+      sender.send(chatTo("sam@localhost", `to-local-app-${count}`))
+      await expect.poll(() => publishes().length, { timeout: 10_000 }).toBe(count)
+      const id = /id=["']([^"']+)["']/.exec(publishes()[count - 1]?.[0] ?? "")?.[1]
+      app.send(
+        `<iq type='error' id='${id}' to='localhost'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`,
+      )
+    }
+    // max_errors (3) errors in a row disabled the registration on n2: no fourth publish.
+    await settle(1000)
+    sender.send(chatTo("sam@localhost", "after-three-errors"))
+    await settle(1500)
+    expect(publishes()).toHaveLength(3)
+    await Promise.all([logOut(sender), logOut(app)])
+  }, 60_000)
 })

@@ -64,7 +64,7 @@ beforeAll(async () => {
       modules: {
         stream_management: { resume_timeout: 30, ack_timeout: 60 },
         // The body in the summary lets the test tell the pushes of each message apart.
-        push: { coalescing_window_ms: 0, include_last_message_body: true },
+        push: { coalescing_window_ms: 0, include_last_message_body: true, max_errors: 3 },
       },
     },
   })

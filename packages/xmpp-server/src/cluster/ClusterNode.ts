@@ -15,6 +15,7 @@
 // decides what its messages become; any other message goes to offline storage.
 
 import { randomBytes } from "node:crypto"
+import { componentUnavailable } from "../components/ComponentRouting.js"
 import type { ServerCore } from "../core/ServerCore.js"
 import { parseJid } from "../jid/Jid.js"
 import type { Session, SessionCloseReason } from "../session/Session.js"
@@ -295,11 +296,10 @@ export class ClusterNode {
     const { header, body } = decode<{ domain: string }>(data)
     const stanza = parseElement(body)
     if (header === undefined || stanza === undefined) return
-    if (!this.core.components.writeLocal(header.domain, stanza))
-      this.core.logger.warn("cluster-component-gone", {
-        domain: header.domain,
-        id: stanza.attrs.id,
-      })
+    if (this.core.components.writeLocal(header.domain, stanza)) return
+    // The sender's node still thought it was here: answer as it would have, had it known.
+    this.core.logger.warn("cluster-component-gone", { domain: header.domain, id: stanza.attrs.id })
+    componentUnavailable(this.core, stanza)
   }
 
   /** An IQ answer from a local component to a request another node sent (its id names it). */

@@ -1,11 +1,14 @@
 // spec/cluster.md guarantee 1, components: an XEP-0114 component connected to n1 is reachable
 // from a client on n2 (a message, and an IQ whose answer returns to n2), a stanza from the
 // component reaches a client on n2, and once the component left, a client on n2 gets the usual
-// `service-unavailable` error (RFC 6120 §8.3.3.19, as on one node).
+// `service-unavailable` error (RFC 6120 §8.3.3.19, as on one node), also for a stanza n2 sent on
+// to n1 just before it learnt that the component left.
 // @ts-expect-error: @xmpp/component ships no type declarations.
 import { component as makeComponent } from "@xmpp/component"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { encode } from "../../src/cluster/Wire.js"
 import { type XmlElement, xml } from "../../src/index.js"
+import { serialize } from "../../src/xml/Xml.js"
 import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
 import type { TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
@@ -115,4 +118,21 @@ describe("a component connected to n1, a client on n2", () => {
     expect(conditionOf(bounced)).toBe("service-unavailable")
     await roundTrip(bob)
   }, 60_000)
+
+  it("answers service-unavailable for a stanza sent on to n1 after the component left it", async () => {
+    const bob = await login(node(1), "bob", "tablet", 0)
+    clients.push(bob)
+    // What n2 does while it still believes the component is on n1 (a stale directory).
+    const link = node(1).server.cluster
+    if (link === undefined) throw new Error("n2 has no cluster link")
+    const request = xml(
+      "iq",
+      { type: "get", from: "bob@localhost/tablet", to: APP, id: "stale-1" },
+      xml("status", { xmlns: NS_APP }),
+    )
+    link.publish(`${link.prefix}n.n1.comp`, encode({ domain: APP }, serialize(request)))
+    const reply = await bob.waitFor((stanza) => stanza.attrs.id === "stale-1", 10_000)
+    expect(reply.attrs.type).toBe("error")
+    expect(conditionOf(reply)).toBe("service-unavailable")
+  }, 30_000)
 })

@@ -61,6 +61,14 @@ export type PushEvent =
   | { readonly type: "push-answered"; readonly pushId: string; readonly outcome: PushOutcome }
   | { readonly type: "clock-ticked" }
   | {
+      /** A session resumed here from another cluster node keeps the registration it had there. */
+      readonly type: "registration-adopted"
+      readonly session: SessionId
+      readonly user: string
+      readonly service: string
+      readonly node: string
+    }
+  | {
       readonly type: "registration-changed-elsewhere"
       readonly registration: StoredRegistration
       readonly change: RegistrationChangeElsewhere

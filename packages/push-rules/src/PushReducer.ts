@@ -5,7 +5,7 @@ import type { PushDecision } from "./PushDecision.js"
 import type { PushEvent } from "./PushEvent.js"
 import type { PushState } from "./PushState.js"
 import { handlePushRequest } from "./Registrations.js"
-import { registrationChangedElsewhere } from "./RegistrationsElsewhere.js"
+import { registrationAdopted, registrationChangedElsewhere } from "./RegistrationsElsewhere.js"
 import { pushAnswered } from "./Responses.js"
 import {
   clientStateChanged,
@@ -45,6 +45,9 @@ const apply = (state: PushState, event: PushEvent, decisions: PushDecision[]): v
       return
     case "push-answered":
       pushAnswered(state, event.pushId, event.outcome, decisions)
+      return
+    case "registration-adopted":
+      registrationAdopted(state, event.session, event.user, event.service, event.node, decisions)
       return
     case "registration-changed-elsewhere":
       registrationChangedElsewhere(state, event.registration, event.change, decisions)

@@ -65,7 +65,7 @@ export const removeRegistration = (
   })
 }
 
-const bindToSession = (
+export const bindToSession = (
   state: PushState,
   record: RegistrationRecord,
   sessionId: SessionId,

@@ -3,17 +3,22 @@
 // whole registration table in its rules state; the others' decisions (saved, removed, bound to
 // or unbound from one of their live sessions) are applied here without being stored again. A
 // registration bound elsewhere is that node's to push for a queued stanza, and counts as bound
-// to a live session for archived messages (rule 3) here.
+// to a live session for archived messages (rule 3) here. A session resumed here from another node
+// takes its registration along.
+
+import { bareJid, normalizeJid } from "./Jid.js"
 import type { PushDecision } from "./PushDecision.js"
 import type { RegistrationChangeElsewhere } from "./PushEvent.js"
 import {
   newRegistrationRecord,
   type PushState,
   type RegistrationRecord,
+  registrationKey,
+  type SessionId,
   type StoredRegistration,
   userRecord,
 } from "./PushState.js"
-import { forgetRegistration, unbindRegistration } from "./Registrations.js"
+import { bindToSession, forgetRegistration, unbindRegistration } from "./Registrations.js"
 
 /** The record of `stored` here, created (unbound) when this node did not know it yet. */
 const recordOf = (state: PushState, stored: StoredRegistration): RegistrationRecord => {
@@ -49,4 +54,22 @@ export const registrationChangedElsewhere = (
   } else if (change === "unbound") {
     record.boundElsewhere = false
   }
+}
+
+/**
+ * A session resumed here from another node (XEP-0198 across nodes) had registration
+ * `(user, service, node)` bound there: it is bound to the session here now. Unknown: nothing.
+ */
+export const registrationAdopted = (
+  state: PushState,
+  session: SessionId,
+  user: string,
+  service: string,
+  node: string,
+  decisions: PushDecision[],
+): void => {
+  const record = state.registrations.get(
+    registrationKey(bareJid(user), normalizeJid(service), node),
+  )
+  if (record !== undefined) bindToSession(state, record, session, decisions)
 }

@@ -1,7 +1,8 @@
 // Registrations changed by another cluster node (spec/cluster.md guarantee 3): a registration
 // saved elsewhere is pushed for stored messages here; while it is bound to a live session
 // elsewhere, archived messages leave it to that node; removed elsewhere, it is gone here; a
-// session here that held it lets it go when it was bound elsewhere. Nothing is stored again.
+// session here that held it lets it go when it was bound elsewhere; a session resumed here from
+// another node takes it along. Nothing is stored again.
 import { describe, expect, it } from "vitest"
 import type { PushEvent, RegistrationChangeElsewhere } from "../src/index.js"
 import { chat } from "./support/stanzas.js"
@@ -70,5 +71,30 @@ describe("registrations changed elsewhere", () => {
       stanza: chat(romeo, juliet, "hello"),
     })
     expect(pushed(queued)).toBe(0)
+  })
+
+  it("binds a registration to a session resumed here from another node", () => {
+    const run = timeline({ coalescingWindowMs: 0 })
+    run.at(0, elsewhere("saved"))
+    run.at(0, elsewhere("bound"))
+    run.at(1, { type: "session-opened", session: "moved", jid: `${juliet}/phone` })
+    const adopted = run.at(2, {
+      type: "registration-adopted",
+      session: "moved",
+      user: juliet,
+      service,
+      node: "phone",
+    })
+    expect(adopted).toEqual([{ type: "registration-bound", registration, bound: true }])
+    run.at(3, { type: "session-hibernated", session: "moved", queue: [] })
+    const queued = run.at(10, {
+      type: "stanza-queued",
+      session: "moved",
+      id: "m1",
+      stanza: chat(romeo, juliet, "hello"),
+    })
+    expect(pushed(queued)).toBe(1)
+    // Bound here now: archived messages are left to this session's queue.
+    expect(pushed(run.at(20, stored("message-archived", "m2")))).toBe(0)
   })
 })

@@ -16,6 +16,7 @@ import { errorReply } from "../routing/StanzaError.js"
 import type { Session } from "../session/Session.js"
 import type { XmlElement } from "../xml/Xml.js"
 import { AppServerLink } from "./AppServerLink.js"
+import { notePushRequest, pushFlagsOf } from "./PushFlags.js"
 import { registrationStoreOver } from "./RegistrationRepositoryStore.js"
 import { sharedRegistrations } from "./SharedRegistrations.js"
 import { StanzaIds } from "./StanzaIds.js"
@@ -102,6 +103,29 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
 
   const accountOf = (owner: string): string => `${owner}@${api.domain}`
 
+  const opened = (session: Session): void => {
+    tracked.set(session.id, {
+      session,
+      inactive: false,
+      ackDelayed: false,
+      hibernatedAt: undefined,
+    })
+    push.report({ type: "session-opened", session: session.id, jid: session.full })
+  }
+
+  /** A session resumed here from another cluster node: its registrations come along. */
+  const adopted = (session: Session): void => {
+    opened(session)
+    for (const { service, node } of pushFlagsOf(session))
+      push.report({
+        type: "registration-adopted",
+        session: session.id,
+        user: session.bare,
+        service,
+        node,
+      })
+  }
+
   return {
     accountFeatures: push.accountFeatures,
     iqHandlers: {
@@ -112,19 +136,13 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
           )
         const entry = tracked.get(session.id)
         if (entry !== undefined) syncClientState(entry)
-        return asXml(push.handleRequest(asElement(iq), session.id, session.full))
+        const reply = asXml(push.handleRequest(asElement(iq), session.id, session.full))
+        notePushRequest(session, iq, reply)
+        return reply
       },
     },
     stanzaReceived: (session, stanza) => (link.answered(session, stanza) ? "stop" : undefined),
-    sessionOpened: (session) => {
-      tracked.set(session.id, {
-        session,
-        inactive: false,
-        ackDelayed: false,
-        hibernatedAt: undefined,
-      })
-      push.report({ type: "session-opened", session: session.id, jid: session.full })
-    },
+    sessionOpened: (session) => opened(session),
     sessionClosed: (session) => {
       if (!tracked.delete(session.id)) return
       push.report({ type: "session-gone", session: session.id })
@@ -138,12 +156,14 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
           queue: session.unacked().map((stanza) => queued(stanza)),
         }
       }),
-    resumed: (session) =>
+    resumed: (session) => {
+      if (!tracked.has(session.id)) adopted(session)
       report(session, (entry) => {
         entry.hibernatedAt = undefined
         entry.ackDelayed = false
         return { type: "session-resumed", session: session.id }
-      }),
+      })
+    },
     ackDelayed: (session, unacked) =>
       report(session, (entry) => {
         entry.ackDelayed = true

@@ -19,7 +19,7 @@ import {
   settle,
   sleep,
 } from "../push/pushServer.js"
-import { smLogin } from "../sm/smRaw.js"
+import { NS_SM, rawAuthenticate, smLogin } from "../sm/smRaw.js"
 
 let cluster: LocalCluster
 let appServer: AppServer | undefined
@@ -62,13 +62,14 @@ beforeAll(async () => {
       },
       components: [{ domain: APP_SERVER, secret: "app-secret" }],
       modules: {
-        stream_management: { resume_timeout: 30, ack_timeout: 60 },
+        // A second: only push keeps a sleeping phone resumable longer (spec/push.md).
+        stream_management: { resume_timeout: 1, ack_timeout: 60 },
         // The body in the summary lets the test tell the pushes of each message apart.
         push: { coalescing_window_ms: 0, include_last_message_body: true, max_errors: 3 },
       },
     },
   })
-  for (const user of ["alice", "bob", "carol", "dave", "rita", "sam"])
+  for (const user of ["alice", "bob", "carol", "dave", "erin", "rita", "sam"])
     await node(0).addUser(user, user)
   appServer = await startAppServer(node(0).server.ports.component ?? 0, APP_SERVER, "app-secret")
 }, 60_000)
@@ -156,4 +157,31 @@ describe("push across nodes, app server on n1", () => {
     expect(publishes()).toHaveLength(3)
     await Promise.all([logOut(sender), logOut(app)])
   }, 60_000)
+
+  it("keeps push for a phone that resumed on n1: one push, resumable past resume_timeout", async () => {
+    const phone = await device(1, "erin", "phone")
+    expect(await enablePush(phone.connection, "erin-phone")).toMatch(/type=["']result["']/)
+    await sleep(phone)
+    const resumed = await rawAuthenticate(node(0).c2sPort, "erin", "erin")
+    connections.push(resumed)
+    resumed.send(`<resume xmlns='${NS_SM}' previd='${phone.smId}' h='0'/>`)
+    await resumed.waitFor(/<resumed /, 10_000)
+    resumed.send(`<a xmlns='${NS_SM}' h='2'/>`)
+    await sleep({ connection: resumed, smId: phone.smId })
+    await settle(500)
+    const alice = await online(1, "alice", "desk5")
+    alice.send(chatTo("erin@localhost", "for-erin"))
+    await expect
+      .poll(() => pushesWithBody("erin-phone", "for-erin").length, { timeout: 10_000 })
+      .toBe(1)
+    await settle(1500)
+    expect(pushesWithBody("erin-phone", "for-erin")).toHaveLength(1)
+    // Push kept it resumable on n1 past resume_timeout: the registration came along.
+    const again = await rawAuthenticate(node(0).c2sPort, "erin", "erin")
+    connections.push(again)
+    again.send(`<resume xmlns='${NS_SM}' previd='${phone.smId}' h='2'/>`)
+    await again.waitFor(/<resumed |<failed/, 10_000)
+    expect(again.text()).toMatch(/<resumed /)
+    await logOut(alice)
+  }, 30_000)
 })

@@ -32,13 +32,16 @@ export interface SharedRegistrations {
 export const sharedRegistrations = (cluster: ModuleCluster): SharedRegistrations => {
   /** Registrations bound to a session on another node, by node. */
   const boundOn = new Map<string, Map<string, StoredRegistration>>()
-  const remember = (node: string, { registration, change }: Shared): void => {
+  /** Notes a binding change of `node`; false for an unbinding that came after another bind. */
+  const remember = (node: string, { registration, change }: Shared): boolean => {
     const key = keyOf(registration)
+    if (change === "unbound") return boundOn.get(node)?.delete(key) === true
     for (const bound of boundOn.values()) bound.delete(key)
-    if (change !== "bound") return
+    if (change !== "bound") return true
     const bound = boundOn.get(node) ?? new Map<string, StoredRegistration>()
     bound.set(key, registration)
     boundOn.set(node, bound)
+    return true
   }
   return {
     share: (registration, change) =>
@@ -53,7 +56,9 @@ export const sharedRegistrations = (cluster: ModuleCluster): SharedRegistrations
       return cluster.listen(TOPIC, (message, from) => {
         const shared = message as Shared
         if (shared?.registration === undefined || shared.change === undefined) return
-        if (shared.change !== "saved") remember(from, shared)
+        // A session that moved (XEP-0198 across nodes) may be unbound by its old node after
+        // the new node bound it: that late unbinding changes nothing.
+        if (shared.change !== "saved" && !remember(from, shared)) return
         report({
           type: "registration-changed-elsewhere",
           registration: shared.registration,

@@ -3,7 +3,8 @@
 // server. Enable/disable IQs (§5, §6), urn:xmpp:push:0 in the account's disco#info (§3), the
 // session, XEP-0198, XEP-0352, offline and archive events fed to the rules, publishes (§7) routed
 // to app servers, registrations kept in SQLite, hibernation stretched while a session has push,
-// and in a cluster the registrations shared with the other nodes (SharedRegistrations.ts).
+// and in a cluster the registrations shared with the other nodes (SharedRegistrations.ts) and
+// carried along by a session that resumes on another node (PushFlags.ts).
 import type { Element } from "@xmpp/xml"
 import {
   PUSH_NS,

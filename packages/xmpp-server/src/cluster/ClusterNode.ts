@@ -13,6 +13,7 @@
 // message falls back as a failed local write would.
 
 import { randomBytes } from "node:crypto"
+import { componentUnavailable } from "../components/ComponentRouting.js"
 import type { ServerCore } from "../core/ServerCore.js"
 import { parseJid } from "../jid/Jid.js"
 import type { Session, SessionCloseReason } from "../session/Session.js"
@@ -307,11 +308,10 @@ export class ClusterNode {
     const { header, body } = decode<{ domain: string }>(data)
     const stanza = parseElement(body)
     if (header === undefined || stanza === undefined) return
-    if (!this.core.components.writeLocal(header.domain, stanza))
-      this.core.logger.warn("cluster-component-gone", {
-        domain: header.domain,
-        id: stanza.attrs.id,
-      })
+    if (this.core.components.writeLocal(header.domain, stanza)) return
+    // The sender's node still thought it was here: answer as it would have, had it known.
+    this.core.logger.warn("cluster-component-gone", { domain: header.domain, id: stanza.attrs.id })
+    componentUnavailable(this.core, stanza)
   }
 
   /** An IQ answer from a local component to a request another node sent (its id names it). */

@@ -311,8 +311,6 @@ const program = (options: StartOptions) =>
             deliver: (session, stanza) => session.send(stanza),
             decide: (to, type) => decideMessage(core, to, type),
             sessionsOf: (bare) => core.sessions.ofBare(bare),
-            share: (topic, learn) =>
-              clusterNode === undefined ? () => undefined : clusterNode.share(topic, learn),
             messageKey: messageKeyOf,
             carryOut: (event) => carryOut(core, event),
             carriedOut: (from, stanza) => announceTakenOver(core, from, stanza),

@@ -208,21 +208,6 @@ export class ClusterNode {
   private readonly syncingPromises = new Set<Promise<void>>()
   private readonly localComponents = new Set<string>()
 
-  // ---- module state shared between nodes -------------------------------------------------
-
-  /** See `ModuleApi.share`: values published under `m.<topic>`, learned by the other nodes. */
-  share<A>(topic: string, learn: (value: A) => void): (value: A) => void {
-    const subject = this.subject(`m.${topic}`)
-    const me = this.link.node
-    this.unsubscribes.push(
-      this.link.subscribe(subject, (data) => {
-        const header = decode<{ node: string; value: A }>(data).header
-        if (header !== undefined && header.node !== me) learn(header.value)
-      }),
-    )
-    return (value) => this.link.publish(subject, encode({ node: me, value }))
-  }
-
   // ---- XEP-0198 resumption on another node ----------------------------------------------
 
   /** Sessions handed to other nodes, until they confirm: their unacknowledged entries. */

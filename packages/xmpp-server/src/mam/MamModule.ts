@@ -30,12 +30,8 @@ export const mamModule: ServerModule = {
     ])
     const expiresAfter = options.duration("archive_expires_after", defaultArchiveExpiry)
     // Other cluster nodes keep the preferences in memory too: they learn each one stored here.
-    let learn: (username: string, prefs: MamPrefs) => void = () => undefined
-    const tell = api.share<{ username: string; prefs: MamPrefs }>("mam-prefs", (shared) =>
-      learn(shared.username, shared.prefs),
-    )
     const archive = await openMamTable({
-      prefsStored: (username, prefs) => tell({ username, prefs }),
+      prefsStored: (username, prefs) => api.cluster?.broadcast("mam-prefs", { username, prefs }),
       archive: api.repositories.archive,
       rosters: api.rosters,
       domain: api.domain,
@@ -45,7 +41,11 @@ export const mamModule: ServerModule = {
       faults: api.config.testing.faults,
       logger: api.logger,
     })
-    if (!failed(archive)) learn = (username, prefs) => archive.learnPrefs(username, prefs)
+    if (!failed(archive))
+      api.cluster?.listen("mam-prefs", (message) => {
+        const shared = message as { readonly username: string; readonly prefs: MamPrefs }
+        archive.learnPrefs(shared.username, shared.prefs)
+      })
     if (failed(archive))
       throw new Error(`mam: the archiving preferences could not be loaded: ${archive.message}`)
     const sweeper = expirySweeper(archive, api.logger)

@@ -162,13 +162,6 @@ export interface ModuleApi {
   /** Online sessions of an account (in a cluster, on every node). */
   sessionsOf(bare: string): ReadonlyArray<Session>
   /**
-   * State a module keeps in memory and other cluster nodes must learn (e.g. MAM preferences):
-   * `learn` runs on every other node for each value this node shares through the returned
-   * function. On a single node the function does nothing. Values travel as JSON.
-   * Example: `const tell = api.share("mam-prefs", (v) => cache.set(v.user, v.prefs))`.
-   */
-  share<A>(topic: string, learn: (value: A) => void): (value: A) => void
-  /**
    * Offline storage and the archive, when their modules are on (read at call time: a store
    * set up by a later module is there once the server started).
    */

@@ -41,6 +41,12 @@ export type PushDecision =
       readonly reason: RemovalReason
     }
   | {
+      /** Bound to (or unbound from) a live session here; other cluster nodes need to know. */
+      readonly type: "registration-bound"
+      readonly registration: StoredRegistration
+      readonly bound: boolean
+    }
+  | {
       readonly type: "hibernation-timeout-extended"
       readonly session: SessionId
       readonly timeoutMs: number

@@ -3,7 +3,7 @@
 // archive, offline storage), app server answers (XEP-0357 §7.1), enable/disable IQs and time.
 import type { Element } from "@xmpp/xml"
 import type { StanzaErrorType } from "./PushRequestError.js"
-import type { ClientState, SessionId } from "./PushState.js"
+import type { ClientState, SessionId, StoredRegistration } from "./PushState.js"
 
 /** A stanza the host queued for a session, with the host's identity for the message. */
 export interface QueuedStanza {
@@ -20,6 +20,9 @@ export type PushOutcome =
   | { readonly type: "result" }
   | { readonly type: "error"; readonly errorType: StanzaErrorType; readonly condition?: string }
   | { readonly type: "timeout" }
+
+/** What another node of a cluster did with a registration (its decisions, shared). */
+export type RegistrationChangeElsewhere = "saved" | "removed" | "bound" | "unbound"
 
 /** Everything the host tells the rules. */
 export type PushEvent =
@@ -57,6 +60,19 @@ export type PushEvent =
     }
   | { readonly type: "push-answered"; readonly pushId: string; readonly outcome: PushOutcome }
   | { readonly type: "clock-ticked" }
+  | {
+      /** A session resumed here from another cluster node keeps the registration it had there. */
+      readonly type: "registration-adopted"
+      readonly session: SessionId
+      readonly user: string
+      readonly service: string
+      readonly node: string
+    }
+  | {
+      readonly type: "registration-changed-elsewhere"
+      readonly registration: StoredRegistration
+      readonly change: RegistrationChangeElsewhere
+    }
   | {
       readonly type: "enable-requested"
       readonly session: SessionId

@@ -5,6 +5,7 @@ import type { PushDecision } from "./PushDecision.js"
 import type { PushEvent } from "./PushEvent.js"
 import type { PushState } from "./PushState.js"
 import { handlePushRequest } from "./Registrations.js"
+import { registrationAdopted, registrationChangedElsewhere } from "./RegistrationsElsewhere.js"
 import { pushAnswered } from "./Responses.js"
 import {
   clientStateChanged,
@@ -27,10 +28,10 @@ export interface PushStep {
 const apply = (state: PushState, event: PushEvent, decisions: PushDecision[]): void => {
   switch (event.type) {
     case "session-opened":
-      sessionOpened(state, event.session, event.jid)
+      sessionOpened(state, event.session, event.jid, decisions)
       return
     case "session-gone":
-      sessionGone(state, event.session)
+      sessionGone(state, event.session, decisions)
       return
     case "enable-requested":
     case "disable-requested":
@@ -44,6 +45,12 @@ const apply = (state: PushState, event: PushEvent, decisions: PushDecision[]): v
       return
     case "push-answered":
       pushAnswered(state, event.pushId, event.outcome, decisions)
+      return
+    case "registration-adopted":
+      registrationAdopted(state, event.session, event.user, event.service, event.node, decisions)
+      return
+    case "registration-changed-elsewhere":
+      registrationChangedElsewhere(state, event.registration, event.change, decisions)
       return
     case "clock-ticked":
       return

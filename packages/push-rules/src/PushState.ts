@@ -70,6 +70,8 @@ export interface RegistrationRecord {
   readonly node: string
   publishOptions: DataForm | undefined
   session: SessionId | undefined
+  /** Bound to a live session on another node of a cluster (it pushes for that session). */
+  boundElsewhere: boolean
   errorCount: number
   lastUsed: number
   /** Stanzas already pushed or folded for this registration. */
@@ -165,6 +167,7 @@ export const newRegistrationRecord = (
     node: stored.node,
     publishOptions: stored.publishOptions,
     session: undefined,
+    boundElsewhere: false,
     errorCount: stored.errorCount,
     lastUsed: stored.lastUsed,
     recent: new RecentIds(state.settings.rememberedStanzas),

@@ -34,11 +34,10 @@ export const unbindRegistration = (
   }
 }
 
-/** Removes `record` for `reason`: unbound, forgotten, nothing pending, never pushed again. */
-export const removeRegistration = (
+/** Forgets `record` here: unbound, nothing pending, never pushed again (not a durable change). */
+export const forgetRegistration = (
   state: PushState,
   record: RegistrationRecord,
-  reason: RemovalReason,
   decisions: PushDecision[],
 ): void => {
   unbindRegistration(state, record, decisions)
@@ -49,6 +48,16 @@ export const removeRegistration = (
   const index = keys?.indexOf(record.key) ?? -1
   if (keys !== undefined && index !== -1) keys.splice(index, 1)
   forgetUserIfIdle(state, record.user)
+}
+
+/** Removes `record` for `reason`: unbound, forgotten, nothing pending, never pushed again. */
+export const removeRegistration = (
+  state: PushState,
+  record: RegistrationRecord,
+  reason: RemovalReason,
+  decisions: PushDecision[],
+): void => {
+  forgetRegistration(state, record, decisions)
   decisions.push({
     type: "registration-removed",
     registration: storedRegistrationOf(record),
@@ -56,7 +65,7 @@ export const removeRegistration = (
   })
 }
 
-const bindToSession = (
+export const bindToSession = (
   state: PushState,
   record: RegistrationRecord,
   sessionId: SessionId,
@@ -70,6 +79,12 @@ const bindToSession = (
   if (previous !== undefined && previous !== record) previous.session = undefined
   session.registration = record.key
   record.session = sessionId
+  record.boundElsewhere = false
+  decisions.push({
+    type: "registration-bound",
+    registration: storedRegistrationOf(record),
+    bound: true,
+  })
 }
 
 const leastRecentlyUsed = (

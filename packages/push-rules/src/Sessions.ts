@@ -6,7 +6,7 @@ import { bareJid } from "./Jid.js"
 import type { PushDecision } from "./PushDecision.js"
 import type { QueuedStanza } from "./PushEvent.js"
 import type { ClientState, PushState, SessionId, SessionRecord } from "./PushState.js"
-import { forgetUserIfIdle, userRecord } from "./PushState.js"
+import { forgetUserIfIdle, storedRegistrationOf, userRecord } from "./PushState.js"
 import { stanzaQueuedForSession } from "./Triggers.js"
 
 const boundRegistration = (state: PushState, session: SessionRecord) =>
@@ -28,12 +28,16 @@ const resetUnreadIfActive = (state: PushState, session: SessionRecord): void => 
 }
 
 /** A session that is gone: its registration stays, unbound, for archive and offline pushes. */
-export const sessionGone = (state: PushState, id: SessionId): void => {
+export const sessionGone = (state: PushState, id: SessionId, decisions: PushDecision[]): void => {
   const session = state.sessions.get(id)
   if (session === undefined) return
   const record = boundRegistration(state, session)
   session.registration = undefined
-  if (record !== undefined && record.session === id) record.session = undefined
+  if (record !== undefined && record.session === id) {
+    record.session = undefined
+    const registration = storedRegistrationOf(record)
+    decisions.push({ type: "registration-bound", registration, bound: false })
+  }
   state.sessions.delete(id)
   const account = state.users.get(session.user)
   if (account !== undefined) account.sessions -= 1
@@ -41,8 +45,13 @@ export const sessionGone = (state: PushState, id: SessionId): void => {
 }
 
 /** A new session of account `jid` (connected, client active). */
-export const sessionOpened = (state: PushState, id: SessionId, jid: string): void => {
-  sessionGone(state, id)
+export const sessionOpened = (
+  state: PushState,
+  id: SessionId,
+  jid: string,
+  decisions: PushDecision[],
+): void => {
+  sessionGone(state, id, decisions)
   const session: SessionRecord = {
     id,
     user: bareJid(jid),

@@ -1,7 +1,8 @@
 // Project push spec rules 1–6 (after Prosody mod_cloud_notify's business rules): which
 // registrations a stanza is offered to. Queued to a hibernated or ack-delayed session: that
 // session's registration only, unless CSI held it back. Archived (XEP-0313): registrations not
-// bound to a live session. Stored offline: all of the user's registrations.
+// bound to a live session (here or, in a cluster, on another node). Stored offline: all of the
+// user's registrations.
 import type { Element } from "@xmpp/xml"
 import { offerStanza } from "./Coalescing.js"
 import { bareJid } from "./Jid.js"
@@ -48,7 +49,7 @@ export const stanzaQueuedForSession = (
 }
 
 const isBoundToLiveSession = (state: PushState, record: RegistrationRecord): boolean =>
-  record.session !== undefined && state.sessions.has(record.session)
+  record.boundElsewhere || (record.session !== undefined && state.sessions.has(record.session))
 
 /** Offers a stored message to the user's registrations that `include` selects (rules 3, 4). */
 const offerStoredMessage = (

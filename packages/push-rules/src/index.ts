@@ -28,7 +28,12 @@ export type { PushNotification } from "./Notification.js"
 export { pushNotificationCodec } from "./Notification.js"
 export { parsePublishOptions } from "./PublishOptions.js"
 export type { PushDecision, PushOrder, RemovalReason } from "./PushDecision.js"
-export type { PushEvent, PushOutcome, QueuedStanza } from "./PushEvent.js"
+export type {
+  PushEvent,
+  PushOutcome,
+  QueuedStanza,
+  RegistrationChangeElsewhere,
+} from "./PushEvent.js"
 export { outcomeOfReply } from "./PushEvent.js"
 export {
   inFlightPushCount,

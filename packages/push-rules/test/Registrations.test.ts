@@ -40,12 +40,15 @@ describe("enable", () => {
     const run = timeline()
     run.at(0, open("phone"))
     const decisions = run.at(42, enable("phone", "n1"))
-    expect(decisions.map((decision) => decision.type)).toEqual(["registration-saved", "reply"])
-    expect(decisions[0]).toEqual({
-      type: "registration-saved",
-      registration: { user: juliet, service, node: "n1", lastUsed: 42, errorCount: 0 },
-    })
-    const reply = decisions[1]
+    expect(decisions.map((decision) => decision.type)).toEqual([
+      "registration-bound",
+      "registration-saved",
+      "reply",
+    ])
+    const registration = { user: juliet, service, node: "n1", lastUsed: 42, errorCount: 0 }
+    expect(decisions[0]).toEqual({ type: "registration-bound", registration, bound: true })
+    expect(decisions[1]).toEqual({ type: "registration-saved", registration })
+    const reply = decisions[2]
     expect(reply?.type === "reply" ? reply.iq.toString() : "").toBe(
       `<iq type="result" to="${juliet}/phone" id="enable-1"/>`,
     )

@@ -22,6 +22,8 @@ const story = (decisions: readonly PushDecision[]): string[] =>
         return `saved ${decision.registration.node} errors=${decision.registration.errorCount}`
       case "registration-removed":
         return `removed ${decision.registration.node} (${decision.reason})`
+      case "registration-bound":
+        return `${decision.bound ? "bound" : "unbound"} ${decision.registration.node}`
       case "hibernation-timeout-extended":
         return `extend ${decision.session} ${decision.timeoutMs}`
       default:
@@ -60,6 +62,7 @@ describe("scenarios", () => {
     run.at(75_100, queued("phone", "m4"))
     run.at(80_000, { type: "client-state-changed", session: "phone", state: "active" })
     expect(story(run.decisions)).toEqual([
+      "bound phone",
       "saved phone errors=0",
       "reply result",
       "extend phone 259200000",
@@ -134,7 +137,7 @@ describe("scenarios", () => {
         stanza: chat(romeo, juliet, "x"),
       }),
     ).toEqual([])
-    expect(story(run.decisions.slice(2))).toEqual([
+    expect(story(run.decisions.slice(4))).toEqual([
       "push phone important ×1 count=1",
       "push phone important ×1 count=2",
       "push phone important ×1 count=3",

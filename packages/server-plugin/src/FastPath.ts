@@ -7,12 +7,13 @@ import type { Element } from "@xmpp/xml"
 import {
   type AmpMessageState,
   type AmpRequest,
+  type AmpRule,
   actionReply,
   parseRequest,
   type ReplyContext,
   readAttribute,
   resolve,
-  rulesRevealingPresence,
+  revealsPresence,
   startMessage,
 } from "@xmpp-amp/amp-core"
 import type { ClientMessageResult } from "./AmpPlugin.js"
@@ -30,9 +31,13 @@ export interface FastPathSupport {
   readonly count: (name: AmpCounterName) => void
   /** Finishes an accepted message whose socket write failed, through the Effect lifecycle. */
   readonly afterFailedWrite: (accepted: Accepted) => Promise<ClientMessageResult>
+  /** The full plugin (the Effect lifecycle) for a message the fast path gave up on after a wait. */
+  readonly full: (message: Element, sender: string) => Promise<ClientMessageResult>
 }
 
 const NOT_AMP: ClientMessageResult = { _tag: "NotAmp" }
+
+const isExpireAt = (rule: AmpRule): boolean => rule.condition === "expire-at"
 
 /** True when a host answered with a promise (or another thenable) rather than the answer itself. */
 export const isPending = <A>(answer: HostAnswer<A>): answer is PromiseLike<A> =>
@@ -41,12 +46,38 @@ export const isPending = <A>(answer: HostAnswer<A>): answer is PromiseLike<A> =>
 /**
  * The fast path's answer: the result at once when nothing had to wait, a promise of it when
  * something did (the socket write `deliver=direct` waits for), undefined when the caller must
- * run the full plugin instead (nothing was sent or counted then).
+ * run the full plugin instead (nothing was sent or counted then). A promise never gives up or
+ * rejects: where the fast path gave up or threw after a wait, it already holds the full
+ * plugin's answer (so the caller needs no continuation of its own: one promise, closure pair
+ * and microtask fewer per message).
  */
-export type FastPathAnswer =
-  | ClientMessageResult
-  | undefined
-  | PromiseLike<ClientMessageResult | undefined>
+export type FastPathAnswer = ClientMessageResult | undefined | PromiseLike<ClientMessageResult>
+
+/** After a wait: the fast path's answer, or the full plugin's where it gave up. */
+const orFull = (
+  support: FastPathSupport,
+  message: Element,
+  sender: string,
+  answer: FastPathAnswer,
+): ClientMessageResult | PromiseLike<ClientMessageResult> =>
+  answer === undefined ? support.full(message, sender) : answer
+
+/** After a wait: `next`'s answer, or the full plugin's where it gave up or threw. */
+const continueOrFull = <A>(
+  support: FastPathSupport,
+  message: Element,
+  sender: string,
+  next: (value: A) => FastPathAnswer,
+  value: A,
+): ClientMessageResult | PromiseLike<ClientMessageResult> => {
+  let answer: FastPathAnswer
+  try {
+    answer = next(value)
+  } catch {
+    answer = undefined
+  }
+  return orFull(support, message, sender, answer)
+}
 
 /**
  * Processes the message when it is on the hot path. Plain functions, not one async function:
@@ -64,12 +95,21 @@ export const fastPath = (
   if (parsed._tag === "NotAmp") return NOT_AMP
   if (parsed._tag !== "Valid") return undefined
   const { request } = parsed
-  if (request.rules.some((rule) => rule.condition === "expire-at")) return undefined
+  if (request.rules.some(isExpireAt)) return undefined
   const copy = withoutAmp(message)
   const routed = host.route(copy)
   return isPending(routed)
-    ? routed.then((routing) =>
-        afterRoute(host, support, message, sender, request, copy, routing, false),
+    ? routed.then(
+        (routing) =>
+          continueOrFull(
+            support,
+            message,
+            sender,
+            (known: HostRouting) =>
+              afterRoute(host, support, message, sender, request, copy, known, false),
+            routing,
+          ),
+        () => support.full(message, sender),
       )
     : afterRoute(host, support, message, sender, request, copy, routed, true)
 }
@@ -87,12 +127,23 @@ const afterRoute = (
 ): FastPathAnswer => {
   if (routing.kind !== "local-user" || routing.sessions === "none" || routing.wouldArchive)
     return undefined
-  if (support.settings.presenceCheck && rulesRevealingPresence(request.rules).length > 0) {
+  if (support.settings.presenceCheck && request.rules.some(revealsPresence)) {
     if (bareJid(sender) !== routing.recipient) {
       const allowed = host.maySeePresence(bareJid(sender), routing.recipient)
       if (isPending(allowed))
-        return allowed.then((may) =>
-          may ? accept(host, support, message, sender, request, copy, routing, false) : undefined,
+        return allowed.then(
+          (may) =>
+            continueOrFull(
+              support,
+              message,
+              sender,
+              (yes: boolean) =>
+                yes
+                  ? accept(host, support, message, sender, request, copy, routing, false)
+                  : undefined,
+              may,
+            ),
+          () => support.full(message, sender),
         )
       if (!allowed) return undefined
     }
@@ -140,23 +191,49 @@ const accept = (
   } catch {
     confirmed = false
   }
+  const state = initial.state
   return isPending(confirmed)
     ? confirmed.then(
-        (written) => afterWrite(host, support, accepted, initial.state, written),
-        () => afterWrite(host, support, accepted, initial.state, false),
+        (written) => afterWaitedWrite(host, support, message, sender, accepted, state, written),
+        () => afterWaitedWrite(host, support, message, sender, accepted, state, false),
       )
-    : afterWrite(host, support, accepted, initial.state, confirmed)
+    : afterWrite(host, support, message, sender, accepted, state, confirmed)
+}
+
+/** `afterWrite` once the write's confirmation was waited for: the full plugin where it threw. */
+const afterWaitedWrite = (
+  host: AmpHost,
+  support: FastPathSupport,
+  message: Element,
+  sender: string,
+  accepted: Accepted,
+  state: AmpMessageState,
+  written: boolean,
+): ClientMessageResult | PromiseLike<ClientMessageResult> => {
+  try {
+    return orFull(
+      support,
+      message,
+      sender,
+      afterWrite(host, support, message, sender, accepted, state, written),
+    )
+  } catch {
+    return support.full(message, sender)
+  }
 }
 
 /** After the write: the `delivered` event, and the reply of a rule that fired at it. */
 const afterWrite = (
   host: AmpHost,
   support: FastPathSupport,
+  message: Element,
+  sender: string,
   accepted: Accepted,
   state: AmpMessageState,
   written: boolean,
 ): FastPathAnswer => {
-  if (!written) return support.afterFailedWrite(accepted)
+  if (!written)
+    return support.afterFailedWrite(accepted).then(undefined, () => support.full(message, sender))
   const delivered = resolve(state, "delivered", host.now())
   const fired = delivered.fired
   const result: ClientMessageResult = { _tag: "Processed", end: "delivered", copy: accepted.copy }
@@ -175,11 +252,13 @@ const afterWrite = (
     support.count("notificationsSent")
     return result
   }
-  return sent.then(
-    () => {
-      support.count("notificationsSent")
-      return result
-    },
-    () => result,
-  )
+  return sent
+    .then(
+      () => {
+        support.count("notificationsSent")
+        return result
+      },
+      () => result,
+    )
+    .then(undefined, () => support.full(message, sender))
 }

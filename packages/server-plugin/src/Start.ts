@@ -9,7 +9,7 @@ import * as References from "effect/References"
 import { AmpPlugin, type ClientMessageResult } from "./AmpPlugin.js"
 import type { AmpCounterSnapshot } from "./Counters.js"
 import type { OfflineVerdict } from "./Expiry.js"
-import { type FastPathAnswer, type FastPathSupport, fastPath, isPending } from "./FastPath.js"
+import { type FastPathAnswer, type FastPathSupport, fastPath } from "./FastPath.js"
 import type { AmpHost } from "./Host.js"
 
 /** One structured log line of the plugin (`rule-matched`, `notification-sent`, …). */
@@ -81,6 +81,7 @@ export const startAmpPlugin = async (
     settings: plugin.fastPath.settings,
     count: plugin.fastPath.count,
     afterFailedWrite: (accepted) => runtime.runPromise(plugin.fastPath.afterFailedWrite(accepted)),
+    full,
   }
   // Per-message info lines (rule-matched, notification-sent) are only written by the full path.
   const fast = LogLevel.isGreaterThan(options.logLevel ?? "Info", "Info")
@@ -93,12 +94,8 @@ export const startAmpPlugin = async (
           } catch {
             answer = undefined
           }
-          if (answer === undefined) return full(message, sender)
-          if (!isPending(answer)) return Promise.resolve(answer)
-          return Promise.resolve(answer).then(
-            (result) => result ?? full(message, sender),
-            () => full(message, sender),
-          )
+          // A promise of the fast path already holds the full plugin's answer where it gave up.
+          return answer === undefined ? full(message, sender) : Promise.resolve(answer)
         }
       : full,
     offlineDelivery: (extra) => runtime.runPromise(plugin.offlineDelivery(extra)),

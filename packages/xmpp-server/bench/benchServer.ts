@@ -33,8 +33,8 @@ export interface BenchServerOptions {
   readonly ampModule: boolean
   /** `sources` runs src/cli.ts through tsx; `built` runs dist/cli.js as users do. */
   readonly code: "sources" | "built"
-  /** Pin to this core, if given. */
-  readonly core?: number | undefined
+  /** Pin to this core (or taskset's list of cores, e.g. "0,1"), if given. */
+  readonly core?: number | string | undefined
   /** V8 and Node flags for the server only. */
   readonly nodeArguments: ReadonlyArray<string>
   /** Append the server's output here, if given. */

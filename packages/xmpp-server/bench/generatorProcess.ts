@@ -4,6 +4,7 @@ import { spawn } from "node:child_process"
 import { createRequire } from "node:module"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
+import type { Placement } from "./cluster/placement.js"
 import type { LoadResult } from "./runLoad.js"
 import type { AmpBenchRule } from "./xmppClient.js"
 
@@ -37,6 +38,12 @@ export interface GeneratorLoad {
   readonly offlineRecipients?: boolean | undefined
   /** A PostgreSQL postmaster's pid, whose CPU (with its children's) the generator reports. */
   readonly databasePid?: number | undefined
+  /** Cluster nodes: client N logs in to `ports[N % ports.length]` instead of `port`. */
+  readonly ports?: ReadonlyArray<number> | undefined
+  /** Cluster nodes: whom each client sends to (bench/cluster/placement.ts). */
+  readonly placement?: Placement | undefined
+  /** Processes whose CPU over the exchange the generator reports (nodes, nats-server). */
+  readonly cpuPids?: ReadonlyArray<number> | undefined
 }
 
 /** Runs the generator to completion; throws with its output if it printed no result. */
@@ -64,10 +71,18 @@ export const runGeneratorProcess = async (load: GeneratorLoad): Promise<LoadResu
     ...(load.sliceSeconds === undefined ? [] : ["--slice-seconds", String(load.sliceSeconds)]),
     ...(load.offlineRecipients === true ? ["--offline-recipients"] : []),
     ...(load.databasePid === undefined ? [] : ["--database-pid", String(load.databasePid)]),
+    ...(load.ports === undefined ? [] : ["--ports", load.ports.join(",")]),
+    ...(load.placement === undefined ? [] : ["--placement", load.placement]),
+    ...(load.cpuPids === undefined || load.cpuPids.length === 0
+      ? []
+      : ["--cpu-pids", load.cpuPids.join(",")]),
   ]
   const [command = process.execPath, ...args] =
     load.core === undefined ? nodeCommand : ["taskset", "-c", String(load.core), ...nodeCommand]
   const generator = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] })
+  // A bench that exits early (SIGINT) takes its generator with it.
+  const kill = () => generator.kill("SIGKILL")
+  process.once("exit", kill)
   let stdout = ""
   let stderr = ""
   generator.stdout.on("data", (chunk: Buffer) => {
@@ -77,6 +92,7 @@ export const runGeneratorProcess = async (load: GeneratorLoad): Promise<LoadResu
     stderr += chunk.toString()
   })
   await new Promise((resolve) => generator.once("exit", resolve))
+  process.off("exit", kill)
   const line = stdout.trim().split("\n").pop() ?? ""
   if (!line.startsWith("{"))
     throw new Error(`the ${load.protocol} load generator failed:\n${stdout}${stderr}`)

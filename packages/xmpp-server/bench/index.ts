@@ -18,7 +18,14 @@
 // --from-file` of `--adduser-accounts` accounts (wall time); a table per backend and PostgreSQL ÷
 // SQLite of the same round (bench/storageRounds.ts). `--storage-backends sqlite` runs one only.
 //   npm run bench -- --clients 200 --messages 100 --rate 50 --window 10 --mechanism SCRAM-SHA-1 --tls off
+// `--cluster` (issue 23 item 5): our server as 1 node and as a 2-node cluster (a private
+// PostgreSQL and nats-server), and a 2-node ejabberd cluster, in interleaved rounds: CPU per
+// message (nodes + nats-server + PostgreSQL) and p50/p99 at 2,000 msgs/s, same-node against
+// cross-node; the nodes pinned to a core each at saturation; a scaling table for 1/2/4/8 nodes
+// computed from the measured costs (bench/cluster/clusterRounds.ts).
 //   npm run bench -- --amp --rounds 5
+//   npm run bench -- --cluster --rounds 3 --rate 25
+//   npm run bench -- --cluster --rounds 1 --cluster-placements same --cluster-servers ours
 //   npm run bench -- --cold --cold-rate 2000 --cold-clients 1000 --cold-seconds 60 --cold-runs 3
 //   npm run bench -- --sm
 //   npm run bench -- --storage --rounds 5 --adduser-accounts 1000 --offline-messages 20
@@ -33,6 +40,8 @@ import { join } from "node:path"
 import { parseArgs } from "node:util"
 import { AMP_LOADS, runAmpRounds } from "./ampRounds.js"
 import { startBenchServer } from "./benchServer.js"
+import { runClusterBench } from "./cluster/clusterRounds.js"
+import { PLACEMENTS } from "./cluster/placement.js"
 import { runColdStart } from "./coldStart.js"
 import { type GeneratorLoad, runGeneratorProcess } from "./generatorProcess.js"
 import { provisionOurUsers } from "./peers/OurServer.js"
@@ -64,8 +73,16 @@ const { values } = parseArgs({
     "cold-seconds": { type: "string", default: "60" },
     "cold-runs": { type: "string", default: "3" },
     "cold-slice-seconds": { type: "string", default: "10" },
+    cluster: { type: "boolean", default: false },
+    "cluster-latency-rate": { type: "string", default: "2000" },
+    "cluster-latency-seconds": { type: "string", default: "5" },
+    "cluster-pinned-rounds": { type: "string", default: "3" },
+    "cluster-saturation-messages": { type: "string", default: "100" },
+    "cluster-placements": { type: "string", default: PLACEMENTS.join(",") },
+    "cluster-servers": { type: "string", default: "ours,ejabberd" },
     code: { type: "string" },
-    pin: { type: "boolean", default: true },
+    // `--no-pin` spelled as its own option: Node 20's parseArgs has no negated booleans.
+    "no-pin": { type: "boolean", default: false },
     "server-node-options": { type: "string", default: "" },
   },
 })
@@ -78,8 +95,10 @@ const positive = (name: string): number => {
   return value
 }
 
-if ([values.amp, values.sm, values.cold, values.storage].filter(Boolean).length > 1)
-  throw new Error("--amp, --sm, --cold and --storage are separate runs: give one of them")
+if ([values.amp, values.sm, values.cold, values.storage, values.cluster].filter(Boolean).length > 1)
+  throw new Error(
+    "--amp, --sm, --cold, --storage and --cluster are separate runs: give one of them",
+  )
 if (values.code !== undefined && values.code !== "sources" && values.code !== "built")
   throw new Error(`--code must be sources or built, got ${values.code}`)
 if (values.cold && positive("cold-runs") < 2)
@@ -94,6 +113,28 @@ const storageBackendsWanted = () => {
       `--storage-backends must list sqlite, postgres or both, got ${String(values["storage-backends"])}`,
     )
   return backends
+}
+
+/** `--cluster-placements same,cross`: where recipients are (cross and uniform need routing). */
+const clusterPlacementsWanted = () => {
+  const names = String(values["cluster-placements"]).split(",").filter(Boolean)
+  const placements = PLACEMENTS.filter((name) => names.includes(name))
+  if (placements.length === 0 || placements.length !== names.length || !names.includes("same"))
+    throw new Error(
+      `--cluster-placements must list same and any of cross, uniform, got ${String(values["cluster-placements"])}`,
+    )
+  return placements
+}
+
+/** `--cluster-servers ours`: whose clusters `--cluster` measures. */
+const clusterServersWanted = () => {
+  const names = String(values["cluster-servers"]).split(",").filter(Boolean)
+  const servers = (["ours", "ejabberd"] as const).filter((name) => names.includes(name))
+  if (servers.length === 0 || servers.length !== names.length)
+    throw new Error(
+      `--cluster-servers must list ours, ejabberd or both, got ${String(values["cluster-servers"])}`,
+    )
+  return servers
 }
 
 /** `--amp-loads plain,notify`: the loads of `--amp` to run (all four by default). */
@@ -116,17 +157,18 @@ const serverLog = process.env.BENCH_SERVER_LOG
 const logFile = serverLog === undefined || serverLog === "" ? undefined : serverLog
 /** `--amp`, `--cold` and `--storage` pin the server to core 0, the generator to core 1 (`--no-pin`: not). */
 const pinned =
-  (values.amp || values.cold || values.storage) && values.pin && availableParallelism() >= 2
-if (pinned && spawnSync("taskset", ["--version"]).error !== undefined)
+  (values.amp || values.cold || values.storage) && !values["no-pin"] && availableParallelism() >= 2
+if ((pinned || values.cluster) && spawnSync("taskset", ["--version"]).error !== undefined)
   throw new Error(
-    "--amp, --cold and --storage pin the server and the generator with taskset (util-linux), which is not installed: install it or give --no-pin",
+    "--amp, --cold, --storage and --cluster pin the server and the generator with taskset (util-linux), which is not installed: install it (or give --no-pin, not for --cluster)",
   )
+if (values.cluster && availableParallelism() < 2)
+  throw new Error("--cluster pins two nodes to a core each: it needs at least 2 cores")
 const serverCore = pinned ? 0 : undefined
 const generatorCore = pinned ? 1 : undefined
 /** The cold and storage modes run the built CLI as users do (tsx would transpile lazily loaded modules). */
-const code = (values.code ?? (values.cold || values.storage ? "built" : "sources")) as
-  | "sources"
-  | "built"
+const code = (values.code ??
+  (values.cold || values.storage || values.cluster ? "built" : "sources")) as "sources" | "built"
 
 /** The load of the default, `--amp` and `--sm` modes. */
 const baseLoad = {
@@ -251,65 +293,88 @@ XEP-0198 ÷ plain: delivered msgs/s ${ratio((r) => r.deliveredPerSecond)}, serve
 
 const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-bench-"))
 try {
-  if (!values.cold)
+  if (!values.cold && !values.cluster)
     process.stdout.write(
       `${clients} clients, ${values.messages} messages each at ≤ ${values.rate}/s, ≤ ${values.window} in flight, ${values.mechanism} over TCP${values.tls === "starttls" ? " with STARTTLS" : ""} (server: tls optional, from its ${code === "built" ? "built CLI" : "sources"}${pinned ? ", pinned to core 0, generator to core 1" : ""})\n`,
     )
   // AMP's presence check needs each sender subscribed both ways to its recipient (XEP-0079 §9).
   const ring = values.amp || values.cold ? clients : 0
   // `--storage` provisions each backend itself, through the repositories.
-  if (!values.storage)
+  if (!values.storage && !values.cluster)
     provisionOurUsers(join(directory, "data"), usersPrefix, clients, password, ring)
-  const runs = values.storage
-    ? await runStorageRounds({
-        directory,
-        rounds: positive("rounds"),
-        warmupMessages: positive("warmup-messages"),
-        load: baseLoad,
-        adduserAccounts: positive("adduser-accounts"),
-        offlineMessagesPerClient: positive("offline-messages"),
-        backends: storageBackendsWanted(),
-        serverCore,
-        code,
-        serverNodeArguments,
-        logFile,
-      })
-    : values.amp
-      ? await runAmpRounds({
+  if (values.cluster) {
+    const failures = await runClusterBench({
+      directory,
+      rounds: positive("rounds"),
+      pinnedRounds: positive("cluster-pinned-rounds"),
+      warmupMessages: positive("warmup-messages"),
+      load: baseLoad,
+      latencyRate: positive("cluster-latency-rate"),
+      latencySeconds: positive("cluster-latency-seconds"),
+      saturationMessages: positive("cluster-saturation-messages"),
+      placements: clusterPlacementsWanted(),
+      servers: clusterServersWanted(),
+      code,
+      serverNodeArguments,
+      logFile,
+    })
+    if (failures.length > 0) {
+      process.stdout.write(`\nfailures:\n${failures.slice(0, 20).join("\n")}\n`)
+      process.exitCode = 1
+    }
+  }
+  const runs = values.cluster
+    ? []
+    : values.storage
+      ? await runStorageRounds({
           directory,
-          loads: ampLoadsWanted(),
           rounds: positive("rounds"),
           warmupMessages: positive("warmup-messages"),
           load: baseLoad,
+          adduserAccounts: positive("adduser-accounts"),
+          offlineMessagesPerClient: positive("offline-messages"),
+          backends: storageBackendsWanted(),
           serverCore,
           code,
           serverNodeArguments,
           logFile,
         })
-      : values.cold
-        ? await runColdStart({
+      : values.amp
+        ? await runAmpRounds({
             directory,
-            messagesPerSecond: positive("cold-rate"),
-            clients,
-            seconds: positive("cold-seconds"),
-            runs: positive("cold-runs"),
-            sliceSeconds: positive("cold-slice-seconds"),
-            load: {
-              usersPrefix,
-              password,
-              mechanism: String(values.mechanism),
-              tls: String(values.tls),
-              core: generatorCore,
-              window: 100,
-            },
+            loads: ampLoadsWanted(),
+            rounds: positive("rounds"),
+            warmupMessages: positive("warmup-messages"),
+            load: baseLoad,
             serverCore,
             code,
             serverNodeArguments,
             logFile,
           })
-        : values.sm
-          ? await compareSm()
-          : await compareArchive()
+        : values.cold
+          ? await runColdStart({
+              directory,
+              messagesPerSecond: positive("cold-rate"),
+              clients,
+              seconds: positive("cold-seconds"),
+              runs: positive("cold-runs"),
+              sliceSeconds: positive("cold-slice-seconds"),
+              load: {
+                usersPrefix,
+                password,
+                mechanism: String(values.mechanism),
+                tls: String(values.tls),
+                core: generatorCore,
+                window: 100,
+              },
+              serverCore,
+              code,
+              serverNodeArguments,
+              logFile,
+            })
+          : values.sm
+            ? await compareSm()
+            : await compareArchive()
   const failures = runs.flatMap((run) => run.failures)
   if (failures.length > 0) {
     process.stdout.write(`\nfailures:\n${failures.slice(0, 20).join("\n")}\n`)

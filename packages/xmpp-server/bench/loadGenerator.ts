@@ -4,10 +4,14 @@
 // `--offline-recipients`: client N sends to `${users-prefix}-offline-N` instead, an account that
 // never logs in (it must exist, with each sender subscribed both ways for AMP's presence check);
 // give `--amp-rule stored` so each message is timed by the notify of its offline store.
+// `--ports P1,P2 --placement same|cross|uniform` (the cluster bench): client N logs in to the
+// node at port P(N mod 2) and sends to a client on its own node, on another, or either evenly
+// (bench/cluster/placement.ts); `--cpu-pids` reports those processes' CPU over the exchange.
 //
 //   node --import tsx bench/loadGenerator.ts --host 127.0.0.1 --port 5222 --domain localhost \
 //     --users-prefix bench --password secret --clients 200 --messages 100 --rate 50 --table
 import { parseArgs } from "node:util"
+import { PLACEMENTS, recipientsOf } from "./cluster/placement.js"
 import { RelayClient } from "./relay.js"
 import { type LoadResult, runLoad } from "./runLoad.js"
 import {
@@ -43,6 +47,9 @@ const { values } = parseArgs({
     "slice-seconds": { type: "string" },
     "offline-recipients": { type: "boolean", default: false },
     "database-pid": { type: "string" },
+    ports: { type: "string" },
+    placement: { type: "string" },
+    "cpu-pids": { type: "string" },
   },
 })
 
@@ -82,11 +89,23 @@ if (values["offline-recipients"] && ampRule !== "stored")
   )
 
 const host = values.host
-const port = positive("port", values.port)
+/** `--ports` (one per cluster node) or the one `--port`. */
+const ports = (values.ports ?? values.port)
+  .split(",")
+  .map((text) => positive(values.ports === undefined ? "port" : "ports", text))
+const portOf = (index: number) => ports[index % ports.length] ?? 0
+const placement = PLACEMENTS.find((name) => name === values.placement)
+if (values.placement !== undefined && placement === undefined)
+  throw new Error(`--placement must be one of ${PLACEMENTS.join(", ")}, got ${values.placement}`)
+const clients = positive("clients", values.clients)
+const cpuPids = (values["cpu-pids"] ?? "")
+  .split(",")
+  .filter(Boolean)
+  .map((text) => positive("cpu-pids", text))
 const usernameOf = (index: number) => `${values["users-prefix"]}${index + 1}`
 
 const result: LoadResult = await runLoad({
-  clients: positive("clients", values.clients),
+  clients,
   messagesPerClient: positive("messages", values.messages),
   ratePerClient: positive("rate", values.rate),
   window: positive("window", values.window),
@@ -105,15 +124,17 @@ const result: LoadResult = await runLoad({
     values["database-pid"] === undefined
       ? undefined
       : positive("database-pid", values["database-pid"]),
+  recipientOf: placement === undefined ? undefined : recipientsOf(placement, clients, ports.length),
+  cpuPids,
   offlineRecipientOf: values["offline-recipients"]
     ? (index) => `${values["users-prefix"]}-offline-${index + 1}@${values.domain}`
     : undefined,
   login: (index) =>
     values.protocol === "relay"
-      ? RelayClient.login(host, port, usernameOf(index))
+      ? RelayClient.login(host, portOf(index), usernameOf(index))
       : XmppClient.login({
           host,
-          port,
+          port: portOf(index),
           domain: values.domain,
           username: usernameOf(index),
           password: values.password,

@@ -56,9 +56,12 @@ export const syscallsOf = (pid: number): number => {
 }
 
 /**
- * CPU time used so far by `pid` and its living children, in milliseconds: a PostgreSQL
- * postmaster with its connection and background processes (proc(5) stat field 4 is the parent).
- * Children that exited are not counted; NaN where procfs is unavailable.
+ * CPU time used so far by `pid` and all its children, in milliseconds: a PostgreSQL postmaster
+ * with its connection and background processes (proc(5) stat field 4 is the parent). Children
+ * that exited count through the parent's cutime + cstime (fields 16 and 17: the children it
+ * waited for, as the postmaster waits for each backend), the living ones through their own
+ * utime + stime, so a backend that ends during a window does not take its CPU with it (which
+ * made the figure negative). NaN where procfs is unavailable.
  */
 export const treeCpuMillisecondsOf = (pid: number): number => {
   let children: ReadonlyArray<string>
@@ -68,7 +71,7 @@ export const treeCpuMillisecondsOf = (pid: number): number => {
     // Not Linux: not reported.
     return Number.NaN
   }
-  let total = cpuMillisecondsOf(pid)
+  let total = cpuMillisecondsOf(pid) + waitedChildrenCpuMillisecondsOf(pid)
   for (const name of children) {
     try {
       const stat = readFileSync(`/proc/${name}/stat`, "utf8")
@@ -79,4 +82,16 @@ export const treeCpuMillisecondsOf = (pid: number): number => {
     }
   }
   return total
+}
+
+/** CPU time of the children `pid` waited for (cutime + cstime), in milliseconds; NaN if unknown. */
+export const waitedChildrenCpuMillisecondsOf = (pid: number): number => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return (Number(fields[13]) + Number(fields[14])) * 10
+  } catch {
+    // Not Linux, or the process is gone: not reported.
+    return Number.NaN
+  }
 }

@@ -74,6 +74,13 @@ export interface LoadOptions {
   readonly offlineRecipientOf?: ((index: number) => string) | undefined
   /** A PostgreSQL postmaster's pid: its and its children's CPU over the exchange is reported. */
   readonly databasePid?: number | undefined
+  /**
+   * The client that client `index` sends to (default: the next in the ring). The cluster bench
+   * (bench/cluster/placement.ts) picks one on the same node or on another.
+   */
+  readonly recipientOf?: ((index: number) => number) | undefined
+  /** More processes (cluster nodes, nats-server) whose CPU over the exchange is reported. */
+  readonly cpuPids?: ReadonlyArray<number> | undefined
 }
 
 /** The measurements of one run. */
@@ -98,6 +105,8 @@ export interface LoadResult {
   readonly serverCpuMillisecondsPer1000Messages: number
   /** With `databasePid`: the database processes' CPU over the exchange per 1000 messages. */
   readonly databaseCpuMillisecondsPer1000Messages: number
+  /** With `cpuPids`: each one's CPU (utime + stime) over the exchange per 1000 messages, in order. */
+  readonly processCpuMillisecondsPer1000Messages: ReadonlyArray<number>
   /** The server's read- and write-family system calls during the exchange, per message. */
   readonly serverSyscallsPerMessage: number
   /** The generator's own CPU use during the exchange, in % of one core (user + system). */
@@ -256,6 +265,8 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   const databasePid = options.databasePid
   const databaseCpuBefore =
     databasePid === undefined ? Number.NaN : treeCpuMillisecondsOf(databasePid)
+  const cpuPids = options.cpuPids ?? []
+  const processCpuBefore = cpuPids.map(cpuMillisecondsOf)
   const generatorCpuBefore = process.cpuUsage()
   const monotonicStart = Number(process.hrtime.bigint() / 1000n)
   const exchangeStart = now()
@@ -270,7 +281,8 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
         options.messagesPerClient,
         Math.floor((elapsed - offset) / period) + 1,
       )
-      const peer = offline?.(index) ?? sessions[(index + 1) % options.clients]?.jid ?? ""
+      const recipient = options.recipientOf?.(index) ?? (index + 1) % options.clients
+      const peer = offline?.(index) ?? sessions[recipient]?.jid ?? ""
       while ((sent[index] ?? 0) < allowedByRate && (inFlight[index] ?? 0) < options.window) {
         const sequence = sent[index] ?? 0
         const sendTime = now()
@@ -307,6 +319,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   const syscallsAfter = pid === undefined ? Number.NaN : syscallsOf(pid)
   const databaseCpuAfter =
     databasePid === undefined ? Number.NaN : treeCpuMillisecondsOf(databasePid)
+  const processCpuAfter = cpuPids.map(cpuMillisecondsOf)
   const generatorCpu = process.cpuUsage(generatorCpuBefore)
   const exchangeWallMilliseconds = now() - exchangeStart
   const monotonicEnd = Number(process.hrtime.bigint() / 1000n)
@@ -342,6 +355,10 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     serverCpuMillisecondsPer1000Messages: ((cpuAfter - cpuBefore) * 1000) / Math.max(1, delivered),
     databaseCpuMillisecondsPer1000Messages:
       ((databaseCpuAfter - databaseCpuBefore) * 1000) / Math.max(1, delivered),
+    processCpuMillisecondsPer1000Messages: processCpuAfter.map(
+      (after, index) =>
+        ((after - (processCpuBefore[index] ?? Number.NaN)) * 1000) / Math.max(1, delivered),
+    ),
     serverSyscallsPerMessage: (syscallsAfter - syscallsBefore) / Math.max(1, delivered),
     generatorCpuPercent:
       (100 * (generatorCpu.user + generatorCpu.system)) / 1000 / exchangeWallMilliseconds,

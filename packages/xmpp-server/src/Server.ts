@@ -15,6 +15,7 @@ import { loadAccountDirectory, trackedAccounts } from "./auth/AccountDirectory.j
 import type { ClusterLink } from "./cluster/ClusterLink.js"
 import { ClusterNode } from "./cluster/ClusterNode.js"
 import { clusterModule } from "./cluster/clusterModule.js"
+import { moduleClusterOf } from "./cluster/ModuleCluster.js"
 import { watchNodeDeaths } from "./cluster/NodeDeaths.js"
 import { holdNodeLock } from "./cluster/NodeLiveness.js"
 import { openClusterLink } from "./cluster/openClusterLink.js"
@@ -300,6 +301,7 @@ const program = (options: StartOptions) =>
             repositories,
             rosters,
             logger,
+            cluster: clusterNode === undefined ? undefined : moduleClusterOf(clusterNode),
             send: (stanza) => {
               if (toComponent(core, stanza)) return
               if (stanza.name === "message") routeMessageTo(core, stanza)

@@ -2,7 +2,11 @@
 // of the XMPP server that mounts it. Plain async functions, like the AMP host (`Host.ts`); what
 // the server tells the module (session life, storage, CSI) is the `PushPluginHandle` API.
 import type { Element } from "@xmpp/xml"
-import type { SessionId, StoredRegistration } from "@xmpp-amp/push-rules"
+import type {
+  RegistrationChangeElsewhere,
+  SessionId,
+  StoredRegistration,
+} from "@xmpp-amp/push-rules"
 
 /** The durable table of push registrations (spec: registrations outlive restarts). */
 export interface RegistrationStore {
@@ -30,8 +34,22 @@ export interface PushHost {
   readonly extendHibernation: (session: SessionId, timeoutMs: number) => void
   /** Gives hibernated session `session` its usual resumption timeout back (push went away). */
   readonly restoreHibernation: (session: SessionId) => void
+  /**
+   * A cluster node tells the others what it did with a registration (saved, removed, bound to or
+   * unbound from one of its sessions); they report it as a `registration-changed-elsewhere`
+   * event. Absent on a single server.
+   */
+  readonly shareRegistration?: (
+    registration: StoredRegistration,
+    change: RegistrationChangeElsewhere,
+  ) => void
 }
 
-export type { DataForm, SessionId, StoredRegistration } from "@xmpp-amp/push-rules"
+export type {
+  DataForm,
+  RegistrationChangeElsewhere,
+  SessionId,
+  StoredRegistration,
+} from "@xmpp-amp/push-rules"
 /** XEP-0357 namespace of `<enable/>` and `<disable/>` (the IQ handler's namespace). */
 export { PUSH_NS } from "@xmpp-amp/push-rules"

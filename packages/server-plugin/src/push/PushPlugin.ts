@@ -138,8 +138,12 @@ export const startPushPlugin = async (
         case "registration-saved": {
           const { registration } = decision
           persist(() => host.registrations.save(registration), { user: registration.user })
+          host.shareRegistration?.(registration, "saved")
           break
         }
+        case "registration-bound":
+          host.shareRegistration?.(decision.registration, decision.bound ? "bound" : "unbound")
+          break
         case "registration-removed": {
           const { registration, reason } = decision
           log("Info", "push-registration-removed", {
@@ -149,6 +153,7 @@ export const startPushPlugin = async (
             reason,
           })
           persist(() => host.registrations.remove(registration), { user: registration.user })
+          host.shareRegistration?.(registration, "removed")
           break
         }
         case "hibernation-timeout-extended":

@@ -25,7 +25,8 @@ export const ejabberdModules = [
   "mod_register",
 ]
 
-const configText = (port: number): string =>
+/** The benchmark's ejabberd.yml, its c2s listener on `port` of 127.0.0.1 (the cluster bench's nodes too). */
+export const configText = (port: number): string =>
   [
     "loglevel: warning",
     "hosts:",
@@ -53,8 +54,8 @@ const configText = (port: number): string =>
     "",
   ].join("\n")
 
-/** Debian installs ejabberd's Erlang applications under /usr/lib/<multiarch triplet>. */
-const ejabberdLibraries = (): string =>
+/** Debian installs ejabberd's Erlang applications under /usr/lib/<multiarch triplet> (ERL_LIBS). */
+export const ejabberdLibraries = (): string =>
   readdirSync("/usr/lib")
     .map((name) => join("/usr/lib", name))
     .find(

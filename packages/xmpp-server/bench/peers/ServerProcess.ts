@@ -56,6 +56,15 @@ export const spawnPinned = (command: ServerCommand): ChildProcess =>
     stdio: ["ignore", "pipe", "pipe"],
   })
 
+/** SIGKILL, if the process is still there. */
+export const killQuietly = (pid: number): void => {
+  try {
+    process.kill(pid, "SIGKILL")
+  } catch {
+    // Already gone.
+  }
+}
+
 /** Stops `child`: SIGTERM, then SIGKILL if it has not exited after `graceMilliseconds`. */
 export const stopChild = async (child: ChildProcess, graceMilliseconds = 10_000): Promise<void> => {
   if (child.exitCode !== null || child.signalCode !== null) return

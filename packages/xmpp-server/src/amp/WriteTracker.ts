@@ -8,8 +8,8 @@ import type { XmlElement } from "../xml/Xml.js"
 
 interface Tracked {
   readonly waitForAck: (session: Session) => boolean
-  /** The sessions not yet settled: an array, since a user has few (usually one). */
-  readonly open: Array<Session>
+  /** The sessions not yet settled: the one session itself (usually), else an array. */
+  readonly open: Session | Array<Session>
   readonly resolve: (delivered: boolean) => void
 }
 
@@ -42,7 +42,8 @@ export class WriteTracker {
     const promise = new Promise<boolean>(captureResolve)
     const resolve = capturedResolve
     capturedResolve = ignore
-    const entry: Tracked = { waitForAck, open: sessions.slice(), resolve }
+    const open = sessions.length === 1 ? (sessions[0] as Session) : sessions.slice()
+    const entry: Tracked = { waitForAck, open, resolve }
     this.tracked.set(stanza, entry)
     // A session on another cluster node: its failed write is AMP's to decide, not the cluster's.
     if (this.clustered) claimConfirmation(stanza, waitForAck)
@@ -76,10 +77,17 @@ export class WriteTracker {
   private settle(stanza: XmlElement, session: Session, ok: boolean): void {
     const entry = this.tracked.get(stanza)
     if (entry === undefined) return
-    const index = entry.open.indexOf(session)
+    const open = entry.open
+    if (!Array.isArray(open)) {
+      if (open !== session) return
+      this.tracked.delete(stanza)
+      entry.resolve(ok)
+      return
+    }
+    const index = open.indexOf(session)
     if (index === -1) return
-    entry.open.splice(index, 1)
-    if (ok || entry.open.length === 0) {
+    open.splice(index, 1)
+    if (ok || open.length === 0) {
       this.tracked.delete(stanza)
       entry.resolve(ok)
     }

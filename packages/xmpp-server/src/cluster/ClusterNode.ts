@@ -8,17 +8,15 @@
 // sessions leave routing and `nodeDied` listeners run (XEP-0198 rows go to offline storage).
 // A node that is itself cut from NATS declares nobody dead (it cannot tell).
 //
-// Deliveries: messages go by request/reply (`n.<node>.dlv`); the owner answers once the socket
-// write (or, when AMP asks for it, the XEP-0198 ack) settled, and the answer feeds the modules'
-// `stanzaWritten` hooks here, as a local write would. Presence and IQs are published without
-// an answer. A failed or unanswered message falls back as a failed local write would: AMP
-// decides what its messages become; any other message goes to offline storage.
+// Deliveries (src/cluster/Deliveries.ts): stanzas for another node's sessions, batched per
+// event-loop turn, confirmed by that node once written and durable; a failed or unanswered
+// message falls back as a failed local write would.
 
 import { randomBytes } from "node:crypto"
+import { componentUnavailable } from "../components/ComponentRouting.js"
 import type { ServerCore } from "../core/ServerCore.js"
 import { parseJid } from "../jid/Jid.js"
 import type { Session, SessionCloseReason } from "../session/Session.js"
-import { HandoffTracker } from "../sm/Handoff.js"
 import { rerouteUnacked } from "../sm/Reroute.js"
 import type { ResumableSession } from "../sm/ResumableSession.js"
 import type { Unacked } from "../sm/SmStream.js"
@@ -26,8 +24,7 @@ import type { RosterChange } from "../storage/RosterWriteBatch.js"
 import { parseElement } from "../xml/parseXml.js"
 import { serialize, type XmlElement } from "../xml/Xml.js"
 import type { ClusterLink, Reply } from "./ClusterLink.js"
-import { confirmationWanted } from "./Confirmations.js"
-import { fallBackToOffline } from "./Fallback.js"
+import { Deliveries } from "./Deliveries.js"
 import type { HandedSession } from "./HandedSession.js"
 import type { KnownNode } from "./RemoteDirectory.js"
 import { RemoteDirectory } from "./RemoteDirectory.js"
@@ -72,12 +69,6 @@ interface Snapshot {
   readonly components: ReadonlyArray<string>
 }
 
-interface DeliveryHeader {
-  readonly to: string
-  /** "w": answer after the write, "a": after the XEP-0198 ack; absent: no answer. */
-  readonly c?: "w" | "a"
-}
-
 interface CloseHeader {
   readonly to: string
   readonly reason: SessionCloseReason
@@ -109,15 +100,7 @@ export class ClusterNode {
   private heartbeat: NodeJS.Timeout | undefined
   /** Since when this node is connected to NATS (undefined while cut off). */
   private upSince: number | undefined
-  /** Owner side: deliveries waiting for their write (or ack) outcome. */
-  private readonly awaiting = new Map<
-    XmlElement,
-    {
-      readonly reply: Reply
-      readonly ack: boolean
-      readonly durable: HandoffTracker
-    }
-  >()
+  private readonly deliveries: Deliveries
   /** Nodes whose snapshot is being fetched, with the events that came meanwhile. */
   private readonly syncing = new Map<string, Array<DirectoryEvent>>()
   /** Heartbeats that disagreed with what we know, per node (two in a row: snapshot). */
@@ -130,9 +113,19 @@ export class ClusterNode {
     private readonly timings: ClusterTimings = defaultTimings,
   ) {
     this.remote = new RemoteDirectory({
-      deliver: (session, stanza, text) => this.deliver(session, stanza, text),
+      deliver: (session, stanza, text) => this.deliveries.send(session, stanza, text),
       close: (session, reason, condition, text) =>
         this.closeRemote(session, reason, condition, text),
+    })
+    this.deliveries = new Deliveries({
+      core,
+      link,
+      nodeSubject: (node, name) => this.nodeSubject(node, name),
+      timeoutMs: timings.deliveryTimeoutMs,
+      doubt: (node) => {
+        const known = this.remote.nodes.get(node)
+        if (known !== undefined) this.sync(known)
+      },
     })
     this.upSince = link.isUp() ? Date.now() : undefined
   }
@@ -169,7 +162,8 @@ export class ClusterNode {
         this.core.rosters.changedElsewhere(header.user, header.change)
     })
     on(this.nodeSubject(me, "snap"), (_data, reply) => reply?.(encode(this.snapshot())))
-    on(this.nodeSubject(me, "dlv"), (data, reply) => this.delivered(data, reply))
+    on(this.nodeSubject(me, "dlv"), (data) => this.deliveries.received(data))
+    on(this.nodeSubject(me, "ack"), (data) => this.deliveries.answered(data))
     on(this.nodeSubject(me, "comp"), (data) => this.toLocalComponent(data))
     on(this.nodeSubject(me, "iqres"), (data) => {
       const reply = parseElement(decode(data).body)
@@ -283,7 +277,7 @@ export class ClusterNode {
     // Deliveries from other nodes still waiting for their write move with the session (or go
     // to offline storage if it does not arrive): answered now, as queued, so their origins do
     // not time out and store them a second time.
-    for (const entry of result.entries) this.settle(entry.stanza, false, true)
+    for (const entry of result.entries) this.deliveries.queuedElsewhere(entry.stanza)
     // Until the new node confirms, the entries (and their durable rows) stay here.
     const timer = setTimeout(() => this.handOutSettled(header.previd, false), 15_000)
     timer.unref()
@@ -322,11 +316,10 @@ export class ClusterNode {
     const { header, body } = decode<{ domain: string }>(data)
     const stanza = parseElement(body)
     if (header === undefined || stanza === undefined) return
-    if (!this.core.components.writeLocal(header.domain, stanza))
-      this.core.logger.warn("cluster-component-gone", {
-        domain: header.domain,
-        id: stanza.attrs.id,
-      })
+    if (this.core.components.writeLocal(header.domain, stanza)) return
+    // The sender's node still thought it was here: answer as it would have, had it known.
+    this.core.logger.warn("cluster-component-gone", { domain: header.domain, id: stanza.attrs.id })
+    componentUnavailable(this.core, stanza)
   }
 
   /** An IQ answer from a local component to a request another node sent (its id names it). */
@@ -347,8 +340,7 @@ export class ClusterNode {
     this.link.publish(this.subject("bye"), encode(this.heartbeatHeader()))
     await this.link.flush()
     for (const unsubscribe of this.unsubscribes) unsubscribe()
-    for (const { reply } of this.awaiting.values()) reply?.(encode({ ok: false }))
-    this.awaiting.clear()
+    this.deliveries.stop()
   }
 
   // ---- this node's sessions -------------------------------------------------------------
@@ -524,6 +516,7 @@ export class ClusterNode {
 
   private nodeGone(name: string, why: "silent" | "left" | "restarted"): void {
     const gone = this.remote.drop(name)
+    this.deliveries.nodeGone(name)
     this.syncing.delete(name)
     this.mismatches.delete(name)
     this.core.logger.warn(why === "left" ? "cluster-node-left" : "cluster-node-down", {
@@ -541,56 +534,26 @@ export class ClusterNode {
     }
   }
 
-  // ---- deliveries -----------------------------------------------------------------------
+  // ---- deliveries (src/cluster/Deliveries.ts) -------------------------------------------
 
-  /** Origin side: writes a stanza to a session on another node. */
-  private deliver(session: RemoteSession, stanza: XmlElement, text: string): void {
-    const subject = this.nodeSubject(session.node, "dlv")
-    if (stanza.name !== "message") {
-      this.link.publish(subject, encode({ to: session.full } satisfies DeliveryHeader, text))
-      return
-    }
-    const wanted = confirmationWanted(stanza, session)
-    const header: DeliveryHeader = { to: session.full, c: wanted === "ack" ? "a" : "w" }
-    // The sender's XEP-0198 `<a/>` waits for the owner's answer (or the fallback's store).
-    const handedOn = this.core.sm.current?.begin()
-    void this.link
-      .request(subject, encode(header, text), this.timings.deliveryTimeoutMs)
-      .then(async (answer) => {
-        const outcome =
-          answer === undefined
-            ? undefined
-            : decode<{ ok: boolean; queued?: boolean }>(answer).header
-        const ok = outcome?.ok === true
-        this.written(session, stanza, ok)
-        if (ok && wanted === "ack") this.core.modules.stream.acked(session, stanza)
-        if (!ok) {
-          this.core.logger.warn("cluster-delivery-failed", {
-            to: session.full,
-            node: session.node,
-            why: answer === undefined ? "no answer" : outcome?.queued ? "queued there" : "refused",
-            id: stanza.attrs.id,
-          })
-          // What this node knows of that node may be stale: read it again.
-          const node = this.remote.nodes.get(session.node)
-          if (node !== undefined) this.sync(node)
-          // Queued there: that session's XEP-0198 queue answers for it (see `settle`).
-          if (wanted === undefined && outcome?.queued !== true)
-            await fallBackToOffline(this.core, stanza)
-        }
-      })
-      .catch((error: unknown) => this.core.logger.error("cluster-delivery-error", { error }))
-      .finally(() => handedOn?.())
+  /** Owner side (`stanzaWritten` hook): a delivery's socket write settled. */
+  writeSettled(session: Session, stanza: XmlElement, ok: boolean): void {
+    this.deliveries.writeSettled(session, stanza, ok)
   }
 
-  private written(session: Session, stanza: XmlElement, ok: boolean): void {
-    for (const hook of this.core.modules.stanzaWritten) {
-      try {
-        hook(session, stanza, ok)
-      } catch (error) {
-        this.core.logger.error("module-hook-failed", { hook: "stanzaWritten", error })
-      }
-    }
+  /** Owner side (`heldBack` hook): queued for a hibernated or inactive session. */
+  heldBack(stanza: XmlElement): void {
+    this.deliveries.heldBack(stanza)
+  }
+
+  /** Owner side (`acked` hook): the client acknowledged a delivery. */
+  ackSettled(stanza: XmlElement): void {
+    this.deliveries.ackSettled(stanza)
+  }
+
+  /** Owner side (`gone` hook): a session ended with deliveries unacknowledged. */
+  unackedGone(unacked: ReadonlyArray<XmlElement>): void {
+    this.deliveries.unackedGone(unacked)
   }
 
   private closeRemote(
@@ -606,78 +569,6 @@ export class ClusterNode {
       ...(text === undefined ? {} : { text }),
     }
     this.link.publish(this.nodeSubject(session.node, "close"), encode(header))
-  }
-
-  /**
-   * Owner side: a stanza for one of this node's sessions. A message is answered once its write
-   * settled — written, or queued for a hibernated / inactive session — and what it caused is
-   * durable (its XEP-0198 `sm_pending` row committed), or once the client acknowledged it when
-   * the sender's AMP waits for the ack.
-   */
-  private delivered(data: Uint8Array, reply: Reply): void {
-    const { header, body } = decode<DeliveryHeader>(data)
-    const refuse = (): void => reply?.(encode({ ok: false }))
-    const to = header === undefined ? undefined : parseJid(header.to)
-    const session =
-      to?.resource === undefined ? undefined : this.core.sessions.getLocal(to.bare, to.resource)
-    const stanza = parseElement(body)
-    if (session === undefined || session.closed || stanza === undefined) return void refuse()
-    const confirm = header?.c
-    if (confirm === undefined || reply === undefined) {
-      session.sendSerialized(stanza, body)
-      return
-    }
-    const durable = new HandoffTracker()
-    this.awaiting.set(stanza, {
-      reply,
-      ack: confirm === "a" && session.streamManaged,
-      durable,
-    })
-    const outer = this.core.sm.current
-    this.core.sm.current = durable
-    let accepted = false
-    try {
-      accepted = session.sendSerialized(stanza, body)
-    } finally {
-      this.core.sm.current = outer
-    }
-    if (!accepted) this.settle(stanza, false, session.unacked().includes(stanza))
-  }
-
-  /**
-   * Answers the origin. `queued`: the write failed but the stanza is in the session's XEP-0198
-   * queue, which answers for it — re-sent on resumption (here or on another node), rerouted to
-   * offline storage when the session ends — so the origin must not store it as well (it would
-   * come twice). The origin's modules still learn that the write failed.
-   */
-  private settle(stanza: XmlElement, ok: boolean, queued = false): void {
-    const waiting = this.awaiting.get(stanza)
-    if (waiting === undefined) return
-    this.awaiting.delete(stanza)
-    if (!ok) return void waiting.reply?.(encode({ ok: false, queued }))
-    waiting.durable.whenSettled(() => waiting.reply?.(encode({ ok: true })))
-  }
-
-  /** Owner side (`stanzaWritten` hook): a delivery's socket write settled. */
-  writeSettled(session: Session, stanza: XmlElement, ok: boolean): void {
-    if (ok && this.awaiting.get(stanza)?.ack === true) return
-    this.settle(stanza, ok, !ok && session.unacked().includes(stanza))
-  }
-
-  /** Owner side (`heldBack` hook): queued for a hibernated or inactive session. */
-  heldBack(stanza: XmlElement): void {
-    this.settle(stanza, true)
-  }
-
-  /** Owner side (`acked` hook): the client acknowledged a delivery. */
-  ackSettled(stanza: XmlElement): void {
-    this.settle(stanza, true)
-  }
-
-  /** Owner side (`gone` hook): a session ended with deliveries unacknowledged. */
-  unackedGone(unacked: ReadonlyArray<XmlElement>): void {
-    // SmControl.ended rerouted them already (offline storage or another resource).
-    for (const stanza of unacked) this.settle(stanza, false, true)
   }
 
   private closeLocal(header: CloseHeader | undefined): void {

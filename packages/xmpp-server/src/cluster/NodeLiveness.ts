@@ -29,9 +29,28 @@ const connectTo = async (url: string, logger: Logger, purpose: string): Promise<
   return client
 }
 
+const takeLock = async (
+  url: string,
+  node: string,
+  logger: Logger,
+  timeoutMs: number,
+): Promise<pg.Client> => {
+  const client = await connectTo(url, logger, "hold")
+  try {
+    await client.query(`SET lock_timeout = ${Math.max(1, Math.round(timeoutMs))}`)
+    await client.query(`SELECT pg_advisory_lock(${lockSql})`, [node])
+  } catch (error) {
+    await client.end().catch(() => undefined)
+    throw error
+  }
+  return client
+}
+
 /**
  * Takes this node's lock, waiting up to `timeoutMs` (a survivor may be recovering the previous
- * run of the same node). Example: `const lock = await holdNodeLock(url, "n1", logger)`.
+ * run of the same node), and keeps it: when the connection drops (PostgreSQL restarted), the
+ * lock is taken again every second until it is back (`cluster-lock-lost` / `cluster-lock-back`).
+ * Example: `const lock = await holdNodeLock(url, "n1", logger)`.
  */
 export const holdNodeLock = async (
   url: string,
@@ -39,18 +58,47 @@ export const holdNodeLock = async (
   logger: Logger,
   timeoutMs = 30_000,
 ): Promise<NodeLock> => {
-  const client = await connectTo(url, logger, "hold")
+  let client: pg.Client
   try {
-    await client.query(`SET lock_timeout = ${Math.max(1, Math.round(timeoutMs))}`)
-    await client.query(`SELECT pg_advisory_lock(${lockSql})`, [node])
+    client = await takeLock(url, node, logger, timeoutMs)
   } catch (error) {
-    await client.end().catch(() => undefined)
     const reason = error instanceof Error ? error.message : String(error)
     throw new NodeLockError(
       `node "${node}" is running elsewhere (or being recovered): ${reason} — each node needs its own [cluster] node name`,
     )
   }
-  return { release: () => client.end().catch(() => undefined) }
+  let released = false
+  let retry: NodeJS.Timeout | undefined
+  const watch = (held: pg.Client): void => {
+    held.once("end", () => {
+      if (released) return
+      logger.warn("cluster-lock-lost", { node, note: "taking it again every second" })
+      const again = (): void => {
+        retry = setTimeout(() => {
+          if (released) return
+          takeLock(url, node, logger, 1000).then(
+            (next) => {
+              if (released) return void next.end().catch(() => undefined)
+              client = next
+              logger.warn("cluster-lock-back", { node })
+              watch(next)
+            },
+            () => again(),
+          )
+        }, 1000)
+        retry.unref()
+      }
+      again()
+    })
+  }
+  watch(client)
+  return {
+    release: async () => {
+      released = true
+      clearTimeout(retry)
+      await client.end().catch(() => undefined)
+    },
+  }
 }
 
 /**

@@ -19,6 +19,10 @@ const answerError = (core: ServerCore, stanza: XmlElement, condition: string): v
   else deliverFromServer(core, reply)
 }
 
+/** Answers `stanza` with `service-unavailable`: its component is not connected (any more). */
+export const componentUnavailable = (core: ServerCore, stanza: XmlElement): void =>
+  answerError(core, stanza, "service-unavailable")
+
 /**
  * Sends `stanza` on to a component when its `to` is a component domain; returns false when
  * it is not for a component (the caller routes it as usual).

@@ -11,7 +11,7 @@ import { NS_STANZA_ID } from "../routing/MessageArchiving.js"
 import { failed } from "../storage/repositories/Outcome.js"
 import { expirySweeper, sweepIntervalMs } from "./MamExpiry.js"
 import { mamIqHandler } from "./MamIq.js"
-import { NS_MAM } from "./MamPolicy.js"
+import { type MamPrefs, NS_MAM } from "./MamPolicy.js"
 import { openMamTable } from "./MamTable.js"
 
 /** Default `max_bytes_per_user`: 100 MiB per archive. */
@@ -29,7 +29,9 @@ export const mamModule: ServerModule = {
       "archive_expires_after",
     ])
     const expiresAfter = options.duration("archive_expires_after", defaultArchiveExpiry)
+    // Other cluster nodes keep the preferences in memory too: they learn each one stored here.
     const archive = await openMamTable({
+      prefsStored: (username, prefs) => api.cluster?.broadcast("mam-prefs", { username, prefs }),
       archive: api.repositories.archive,
       rosters: api.rosters,
       domain: api.domain,
@@ -39,6 +41,11 @@ export const mamModule: ServerModule = {
       faults: api.config.testing.faults,
       logger: api.logger,
     })
+    if (!failed(archive))
+      api.cluster?.listen("mam-prefs", (message) => {
+        const shared = message as { readonly username: string; readonly prefs: MamPrefs }
+        archive.learnPrefs(shared.username, shared.prefs)
+      })
     if (failed(archive))
       throw new Error(`mam: the archiving preferences could not be loaded: ${archive.message}`)
     const sweeper = expirySweeper(archive, api.logger)

@@ -80,6 +80,8 @@ export interface MamTableOptions {
   readonly faults: TestingFaults
   readonly logger: Logger
   readonly now?: () => number
+  /** Learns preferences once stored (a cluster node tells the others). */
+  readonly prefsStored?: (username: string, prefs: MamPrefs) => void
 }
 
 /** The archive store plus preferences, queries and the expiry sweep. */
@@ -87,6 +89,8 @@ export interface MamTable extends ArchiveStore {
   prefs(username: string): MamPrefs
   /** Stores the preferences; they apply once stored. */
   setPrefs(username: string, prefs: MamPrefs): Promise<Outcome<void>>
+  /** Another cluster node stored a user's preferences. */
+  learnPrefs(username: string, prefs: MamPrefs): void
   /** Commits the queued writes now (before a query, a removal, or at stop). */
   flush(): Promise<void>
   /** Messages stamped before this (epoch ms) have expired; undefined when nothing expires. */
@@ -164,9 +168,13 @@ export const openMamTable = async (options: MamTableOptions): Promise<Outcome<Ma
     setPrefs: async (username, next) => {
       const outcome = await repository.setPrefs(username, next)
       if (failed(outcome)) logger.error("mam-prefs-failed", { username, error: outcome })
-      else cache.set(username, next)
+      else {
+        cache.set(username, next)
+        options.prefsStored?.(username, next)
+      }
       return outcome
     },
+    learnPrefs: (username, next) => void cache.set(username, next),
     accepts: (owner, peer, stanza) =>
       archivable(stanza) &&
       prefsAllow(prefs(owner), peer, () => options.rosters?.get(owner, peer) !== undefined),

@@ -3,6 +3,7 @@
 // Hooks are plain synchronous functions called on the hot path in module order; see
 // docs/MODULES.md for when each one runs and what it may do.
 
+import type { ModuleCluster } from "../cluster/ModuleCluster.js"
 import type { ServerConfig } from "../config/ServerConfig.js"
 import type { Jid } from "../jid/Jid.js"
 import type { Logger } from "../log/Logger.js"
@@ -144,6 +145,8 @@ export interface ModuleApi {
   /** The users' rosters: synchronous reads of cached ones, `load` for the others. */
   readonly rosters: RosterReader
   readonly logger: Logger
+  /** This node's cluster (spec/cluster.md) when `[cluster] enabled`; undefined on one server. */
+  readonly cluster: ModuleCluster | undefined
   /** Routes a stanza as the server (no `stanzaReceived`; `messageRouted` runs with `from` undefined). */
   send(stanza: XmlElement): void
   /**
@@ -156,7 +159,7 @@ export interface ModuleApi {
   deliver(session: Session, stanza: XmlElement): boolean
   /** The routing decision for a message to `to` (not carried out). */
   decide(to: Jid, type: string | undefined): RouteDecision
-  /** Online sessions of an account. */
+  /** Online sessions of an account (in a cluster, on every node). */
   sessionsOf(bare: string): ReadonlyArray<Session>
   /**
    * Offline storage and the archive, when their modules are on (read at call time: a store

@@ -2,7 +2,9 @@
 // @xmpp-amp/server-plugin, driven by the pure rules of @xmpp-amp/push-rules) in the reference
 // server. Enable/disable IQs (§5, §6), urn:xmpp:push:0 in the account's disco#info (§3), the
 // session, XEP-0198, XEP-0352, offline and archive events fed to the rules, publishes (§7) routed
-// to app servers, registrations kept in SQLite, hibernation stretched while a session has push.
+// to app servers, registrations kept in SQLite, hibernation stretched while a session has push,
+// and in a cluster the registrations shared with the other nodes (SharedRegistrations.ts) and
+// carried along by a session that resumes on another node (PushFlags.ts).
 import type { Element } from "@xmpp/xml"
 import {
   PUSH_NS,
@@ -15,7 +17,9 @@ import { errorReply } from "../routing/StanzaError.js"
 import type { Session } from "../session/Session.js"
 import type { XmlElement } from "../xml/Xml.js"
 import { AppServerLink } from "./AppServerLink.js"
+import { notePushRequest, pushFlagsOf } from "./PushFlags.js"
 import { registrationStoreOver } from "./RegistrationRepositoryStore.js"
+import { sharedRegistrations } from "./SharedRegistrations.js"
 import { StanzaIds } from "./StanzaIds.js"
 
 const asElement = (stanza: XmlElement): Element => stanza as unknown as Element
@@ -42,6 +46,7 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
   const link = new AppServerLink(api)
   const ids = new StanzaIds(api)
   const tracked = new Map<string, Tracked>()
+  const shared = api.cluster === undefined ? undefined : sharedRegistrations(api.cluster)
   const push: PushPluginHandle = await startPushPlugin(
     {
       now: () => Date.now(),
@@ -58,6 +63,7 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
         const due = (entry.hibernatedAt ?? Date.now()) + resumeTimeoutMs(api)
         entry.session.rescheduleHibernationEnd(due - Date.now())
       },
+      ...(shared === undefined ? {} : { shareRegistration: shared.share }),
     },
     table,
     {
@@ -67,6 +73,8 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
       },
     },
   )
+
+  const stopSharing = shared?.start((event) => push.report(event))
 
   /** Brings the rules' view of the client's CSI state up to date (there is no CSI hook: sampled). */
   const syncClientState = (entry: Tracked): void => {
@@ -96,6 +104,29 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
 
   const accountOf = (owner: string): string => `${owner}@${api.domain}`
 
+  const opened = (session: Session): void => {
+    tracked.set(session.id, {
+      session,
+      inactive: false,
+      ackDelayed: false,
+      hibernatedAt: undefined,
+    })
+    push.report({ type: "session-opened", session: session.id, jid: session.full })
+  }
+
+  /** A session resumed here from another cluster node: its registrations come along. */
+  const adopted = (session: Session): void => {
+    opened(session)
+    for (const { service, node } of pushFlagsOf(session))
+      push.report({
+        type: "registration-adopted",
+        session: session.id,
+        user: session.bare,
+        service,
+        node,
+      })
+  }
+
   return {
     accountFeatures: push.accountFeatures,
     iqHandlers: {
@@ -106,19 +137,13 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
           )
         const entry = tracked.get(session.id)
         if (entry !== undefined) syncClientState(entry)
-        return asXml(push.handleRequest(asElement(iq), session.id, session.full))
+        const reply = asXml(push.handleRequest(asElement(iq), session.id, session.full))
+        notePushRequest(session, iq, reply)
+        return reply
       },
     },
     stanzaReceived: (session, stanza) => (link.answered(session, stanza) ? "stop" : undefined),
-    sessionOpened: (session) => {
-      tracked.set(session.id, {
-        session,
-        inactive: false,
-        ackDelayed: false,
-        hibernatedAt: undefined,
-      })
-      push.report({ type: "session-opened", session: session.id, jid: session.full })
-    },
+    sessionOpened: (session) => opened(session),
     sessionClosed: (session) => {
       if (!tracked.delete(session.id)) return
       push.report({ type: "session-gone", session: session.id })
@@ -132,12 +157,14 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
           queue: session.unacked().map((stanza) => queued(stanza)),
         }
       }),
-    resumed: (session) =>
+    resumed: (session) => {
+      if (!tracked.has(session.id)) adopted(session)
       report(session, (entry) => {
         entry.hibernatedAt = undefined
         entry.ackDelayed = false
         return { type: "session-resumed", session: session.id }
-      }),
+      })
+    },
     ackDelayed: (session, unacked) =>
       report(session, (entry) => {
         entry.ackDelayed = true
@@ -178,6 +205,7 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
       )
     },
     stop: async () => {
+      stopSharing?.()
       link.close()
       await push.stop()
     },

@@ -4,15 +4,36 @@
 import type { Repositories } from "./repositories/StorageBackend.js"
 import type { StorageHealth } from "./StorageHealth.js"
 
-const watched = <R extends object>(repository: R, health: StorageHealth): R =>
-  new Proxy(repository, {
+/** True for a promise (or another thenable). */
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as { readonly then?: unknown } | null | undefined)?.then === "function"
+
+/**
+ * `repository` with each answer observed: a promise's outcome when it settles, an answer given
+ * at once (`RosterRepository.changedElsewhere`) at once and returned as it is, not as a
+ * promise (which read as "no change" and hid other processes' roster writes). One wrapper per
+ * method, made on first use: not a closure per call (the roster cache asks every AMP message).
+ */
+const watched = <R extends object>(repository: R, health: StorageHealth): R => {
+  const wrappers = new Map<unknown, (...args: Array<unknown>) => unknown>()
+  return new Proxy(repository, {
     get: (target, key, receiver) => {
       const member: unknown = Reflect.get(target, key, receiver)
       if (typeof member !== "function") return member
-      return (...args: Array<unknown>) =>
-        Promise.resolve(member.apply(target, args)).then((outcome) => health.observe(outcome))
+      let wrapper = wrappers.get(member)
+      if (wrapper === undefined) {
+        wrapper = (...args: Array<unknown>) => {
+          const answer: unknown = Reflect.apply(member, target, args)
+          return isThenable(answer)
+            ? answer.then((outcome) => health.observe(outcome))
+            : health.observe(answer)
+        }
+        wrappers.set(member, wrapper)
+      }
+      return wrapper
     },
   })
+}
 
 /** `repositories`, each answer observed by `health`. */
 export const watchRepositories = (

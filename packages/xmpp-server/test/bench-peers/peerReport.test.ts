@@ -29,6 +29,7 @@ const result = (deliveredPerSecond: number, p99: number, rssPerSession: number):
   serverPeakRssKiB: 40_960,
   serverCpuMillisecondsPer1000Messages: 100,
   databaseCpuMillisecondsPer1000Messages: Number.NaN,
+  processCpuMillisecondsPer1000Messages: [],
   serverSyscallsPerMessage: 2,
   generatorCpuPercent: 20,
   generatorGcPauseMilliseconds: { total: 3, longest: 1.5 },

@@ -66,16 +66,17 @@ export const startDurableBed = async (): Promise<DurableBed> => {
       }),
     withBackend,
     startProcess: (node, index, toml = []) => {
-      const bed = crashBed([
-        "[storage]",
-        'backend = "postgres"',
-        `url = ${JSON.stringify(url)}`,
-        "[cluster]",
-        "enabled = true",
-        `node = ${JSON.stringify(node)}`,
-        `nats = [${JSON.stringify(natsUrl(index))}]`,
-        ...toml,
-      ])
+      // The bed writes `[storage]` for the shared database (in either vitest project).
+      const bed = crashBed(
+        [
+          "[cluster]",
+          "enabled = true",
+          `node = ${JSON.stringify(node)}`,
+          `nats = [${JSON.stringify(natsUrl(index))}]`,
+          ...toml,
+        ],
+        { databaseUrl: url },
+      )
       beds.push(bed)
       return bed.start()
     },

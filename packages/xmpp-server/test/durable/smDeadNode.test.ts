@@ -1,7 +1,7 @@
 // XEP-0198 pending rows per node on a shared PostgreSQL (spec/cluster.md guarantee 5, issue
 // 23): node A holds a hibernated stream-managed session with acknowledged, unacknowledged
 // messages in `sm_pending`; node B starting on the same database leaves A's rows alone while
-// A lives; once A is SIGKILLed, two survivors recover A's node at once (`recoverDeadNode`):
+// A lives (and takes over a row of the single node, older than row owners); once A is SIGKILLed, two survivors recover A's node at once (`recoverDeadNode`):
 // each message lands in offline storage once, and reaches the user once, in order, at the
 // next login.
 import { afterAll, beforeAll, expect, it } from "vitest"
@@ -51,10 +51,23 @@ it("leaves a live node's rows alone, and a dead node's rows reach offline storag
     )
   expect(await rowsOf("nodeA")).toHaveLength(bodies.length)
 
+  // A row of the single node (written before rows had owners): the next node to start takes it.
+  await shared.withBackend(async (backend) => {
+    const block = expectValue(await backend.smPending.reserveSeqs())
+    const stanza = `<message xmlns='jabber:client' type='chat' to='bob@localhost/phone' from='alice@localhost/desk' id='old-1'><body>dead-0</body></message>`
+    const row = { seq: block.first, node: "standalone", username: "bob", resource: "phone" }
+    expectValue(
+      await backend.smPending.apply([
+        { kind: "add", row: { ...row, stanza, createdAt: Date.now() - 60_000 } },
+      ]),
+    )
+  })
+
   // Two more nodes start on the database while A lives: A's rows stay A's.
   const nodeB = await shared.startInProcess("nodeB", 1)
   const nodeC = await shared.startInProcess("nodeC", 1)
   expect(await rowsOf("nodeA")).toHaveLength(bodies.length)
+  expect(await rowsOf("standalone")).toEqual([])
 
   await nodeA.kill()
   const [byB, byC] = await Promise.all([
@@ -77,8 +90,9 @@ it("leaves a live node's rows alone, and a dead node's rows reach offline storag
   await fresh.waitFor(/id=["']done["']/)
   await pause(300)
   const text = fresh.text()
-  for (const body of bodies) expect(countBody(text, body), body).toBe(1)
-  const order = bodies.map((body) => text.indexOf(`<body>${body}</body>`))
+  // The single node's row went to offline storage when B started, before A's rows.
+  for (const body of ["dead-0", ...bodies]) expect(countBody(text, body), body).toBe(1)
+  const order = ["dead-0", ...bodies].map((body) => text.indexOf(`<body>${body}</body>`))
   expect(order).toEqual([...order].sort((a, b) => a - b))
   // Stamped with when it was queued on A (XEP-0203).
   expect(text).toMatch(

@@ -18,6 +18,8 @@ export interface SlixmppResult {
     readonly body: string
     readonly type: string
   }>
+  /** Every presence received (`type` is slixmpp's: "available", "unavailable", "subscribe", …). */
+  readonly presences: ReadonlyArray<{ readonly from: string; readonly type: string }>
   /** Contact JID → subscription, fetched just before disconnecting (when `roster`). */
   readonly roster: Readonly<Record<string, string>> | null
 }

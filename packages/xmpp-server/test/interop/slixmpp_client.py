@@ -1,6 +1,7 @@
 # An independent XMPP client (slixmpp) for the end-to-end tests: logs in with a chosen SASL
 # mechanism, optionally sends messages and waits for some, then prints one JSON object with
-# what happened. Usage: /usr/bin/python3 slixmpp_client.py '<json options>'
+# what happened, the messages and presences it received among it.
+# Usage: /usr/bin/python3 slixmpp_client.py '<json options>'
 import asyncio
 import json
 import logging
@@ -14,7 +15,7 @@ logging.disable(logging.CRITICAL)
 
 def main() -> None:
     options = json.loads(sys.argv[1])
-    result = {"authenticated": False, "bound_jid": None, "failure": None, "messages": [], "roster": None}
+    result = {"authenticated": False, "bound_jid": None, "failure": None, "messages": [], "presences": [], "roster": None}
     client = slixmpp.ClientXMPP(options["jid"], options["password"], sasl_mech=options.get("mechanism"))
     client.ssl_context.check_hostname = False
     client.ssl_context.verify_mode = ssl.CERT_NONE
@@ -42,12 +43,16 @@ def main() -> None:
         if len(result["messages"]) >= expected:
             finish()
 
+    def on_presence(presence) -> None:
+        result["presences"].append({"from": str(presence["from"]), "type": presence["type"]})
+
     def on_failed_auth(event) -> None:
         result["failure"] = "not-authorized" if event is None else str(event["condition"] or "failure")
         finish()
 
     client.add_event_handler("session_start", on_session_start)
     client.add_event_handler("message", on_message)
+    client.add_event_handler("presence", on_presence)
     client.add_event_handler("failed_all_auth", on_failed_auth)
     client.add_event_handler("failed_auth", on_failed_auth)
     client.add_event_handler("disconnected", lambda _event: finish())

@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterEach, describe, expect, it, vi } from "vitest"
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest"
+import { createUserRecord } from "../../src/auth/credentials.js"
 import type { Logger } from "../../src/log/Logger.js"
 import { failed, type Outcome } from "../../src/storage/repositories/Outcome.js"
 import { StorageError } from "../../src/storage/Storage.js"
@@ -126,5 +127,34 @@ describe("StorageHealth", () => {
     } finally {
       rmSync(directory, { recursive: true, force: true })
     }
+  })
+
+  it("answers a method that answers at once at once: another process's roster write is seen", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "xmpp-amp-health-"))
+    onTestFinished(() => rmSync(directory, { recursive: true, force: true }))
+    const file = join(directory, "xmpp-amp.sqlite")
+    const backend = await openSqliteBackend(file)
+    if (failed(backend)) throw backend
+    onTestFinished(async () => {
+      await backend.close()
+    })
+    const { health } = makeHealth()
+    const { roster } = watchRepositories(backend, health)
+    // The roster cache (src/roster/Rosters.ts) asks this synchronously; a promise read as "no".
+    vi.useFakeTimers({ toFake: ["Date"] })
+    onTestFinished(() => {
+      vi.useRealTimers()
+    })
+    vi.advanceTimersByTime(1001)
+    expect(roster.changedElsewhere?.()).toBe(false)
+    // Another process (the CLI) commits to the same database.
+    const other = await openSqliteBackend(file)
+    if (failed(other)) throw other
+    expect(await other.accounts.create(createUserRecord("juliet", "secret"))).toBe(true)
+    await other.close()
+    vi.advanceTimersByTime(1001)
+    expect(roster.changedElsewhere?.()).toBe(true)
+    // One wrapper per method, not a closure per read.
+    expect(roster.changedElsewhere).toBe(roster.changedElsewhere)
   })
 })

@@ -54,6 +54,11 @@ const CLAIM_DUE = `
   FROM due WHERE pending.id = due.id
   RETURNING pending.*`
 
+/** Whether any row is due and free: the idle sweep stays one read, as before claims. */
+const ANY_DUE = `
+  SELECT 1 FROM amp_pending
+  WHERE expires_at <= $1 AND (claimed_until IS NULL OR claimed_until < ${CLOCK}) LIMIT 1`
+
 const CLAIM_ONE = `
   UPDATE amp_pending SET claimed_by = $2, claimed_until = ${CLOCK} + $3
   WHERE id = $1 AND (claimed_until IS NULL OR claimed_until < ${CLOCK} OR claimed_by = $2)
@@ -112,10 +117,12 @@ export const postgresAmpPending = (
     due: (now, limit) =>
       settle(
         "ampPending.due",
-        async () =>
-          (await pool.query<SqlRow>(CLAIM_DUE, [now, limit, claimant, lease])).rows
+        async () => {
+          if ((await pool.query(ANY_DUE, [now])).rowCount === 0) return []
+          return (await pool.query<SqlRow>(CLAIM_DUE, [now, limit, claimant, lease])).rows
             .map(rowOf)
-            .sort((a, b) => a.expiresAt - b.expiresAt),
+            .sort((a, b) => a.expiresAt - b.expiresAt)
+        },
         postgresReason,
       ),
     forRecipient: (recipient) =>

@@ -1,0 +1,302 @@
+// Stanzas for sessions on other cluster nodes, and their confirmations (spec/cluster.md
+// guarantees 1, 2 and 6). What one node has for another in one event-loop turn travels as one
+// NATS message on `n.<node>.dlv`; the owner writes each stanza to its session and answers the
+// messages, again batched per turn, on `n.<origin>.ack` once the socket write settled (or the
+// stanza was queued for a hibernated or inactive session) and what it caused is durable — its
+// XEP-0198 `sm_pending` row committed — or, when the sender's AMP waits for it, once the client
+// acknowledged it. Batching keeps the cost of a cross-node message near that of a local one:
+// under load one NATS message carries many stanzas, and no timer or promise exists per stanza.
+//
+// The origin learns each outcome through the modules' `stanzaWritten` hooks, as from a local
+// socket write (and `acked`, for AMP's `direct_confirm = "ack"`); the sender's XEP-0198 `<a/>`
+// waits for it. A message not confirmed within the timeout, refused, or owed by a node that
+// died falls back as a failed local write would: AMP decides about its own messages, any other
+// message goes to offline storage (src/cluster/Fallback.ts). Presence and IQs need no answer.
+//
+// Wire format (text): the first line names the sending node; then one frame per stanza,
+// `SEQ CONFIRM LENGTH TO\n` + the stanza's text (LENGTH in UTF-16 code units; CONFIRM is `w`
+// write, `a` ack, `-` none; TO last, since a resource may contain spaces). Acks: the owner's
+// name, then `SEQ+` / `SEQ-` / `SEQ~` items separated by commas. `~`: the write failed but the
+// stanza is in the session's XEP-0198 queue, which answers for it (re-sent on resumption, here
+// or on another node; rerouted to offline storage when the session ends): the origin's modules
+// learn the failure, but the origin does not store the message offline as well (it would come
+// twice; found by the cluster soak, docs/reliability.md).
+import type { ServerCore } from "../core/ServerCore.js"
+import type { Session } from "../session/Session.js"
+import { HandoffTracker } from "../sm/Handoff.js"
+import { parseElement } from "../xml/parseXml.js"
+import type { XmlElement } from "../xml/Xml.js"
+import type { ClusterLink } from "./ClusterLink.js"
+import { confirmationWanted } from "./Confirmations.js"
+import { fallBackToOffline } from "./Fallback.js"
+import type { RemoteSession } from "./RemoteSession.js"
+
+type Confirm = "w" | "a" | "-"
+
+/** A message sent to another node, waiting for its answer. */
+interface Outgoing {
+  readonly node: string
+  readonly session: RemoteSession
+  readonly stanza: XmlElement
+  /** What a module waits for (AMP), or undefined: the cluster's own fallback applies. */
+  readonly wanted: "ack" | "write" | undefined
+  /** Releases the sender's XEP-0198 `<a/>`. */
+  readonly handedOn: (() => void) | undefined
+  readonly sentAt: number
+}
+
+/** A stanza from another node, written here, whose outcome that node waits for. */
+interface Incoming {
+  readonly origin: string
+  readonly seq: number
+  readonly ack: boolean
+  readonly durable: HandoffTracker
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/** What the deliveries need from the node. */
+export interface DeliveryOptions {
+  readonly core: ServerCore
+  readonly link: ClusterLink
+  /** `xa.<domain>.n.<node>.<name>`. */
+  readonly nodeSubject: (node: string, name: string) => string
+  readonly timeoutMs: number
+  /** A node failed a delivery: what this node knows of it may be stale. */
+  readonly doubt: (node: string) => void
+}
+
+/** Both sides of cross-node delivery for one node. */
+export class Deliveries {
+  private seq = 0
+  private readonly outboxes = new Map<string, Array<string>>()
+  private readonly acks = new Map<string, Array<string>>()
+  private flushScheduled = false
+  private readonly outgoing = new Map<number, Outgoing>()
+  private readonly incoming = new Map<XmlElement, Incoming>()
+  private readonly sweeper: NodeJS.Timeout
+
+  constructor(private readonly options: DeliveryOptions) {
+    this.sweeper = setInterval(() => this.sweep(), Math.max(100, options.timeoutMs / 5))
+    this.sweeper.unref()
+  }
+
+  // ---- origin ---------------------------------------------------------------------------
+
+  /** Queues `stanza` (serialised as `text`) for `session` on its node. */
+  send(session: RemoteSession, stanza: XmlElement, text: string): void {
+    let confirm: Confirm = "-"
+    let seq = 0
+    if (stanza.name === "message") {
+      const wanted = confirmationWanted(stanza, session)
+      confirm = wanted === "ack" ? "a" : "w"
+      this.seq += 1
+      seq = this.seq
+      this.outgoing.set(seq, {
+        node: session.node,
+        session,
+        stanza,
+        wanted,
+        handedOn: this.options.core.sm.current?.begin(),
+        sentAt: Date.now(),
+      })
+    }
+    this.queue(this.outboxes, session.node, `${seq} ${confirm} ${text.length} ${session.full}\n`)
+    this.outboxes.get(session.node)?.push(text)
+  }
+
+  /** Answers from an owner: `SEQ+` written, `SEQ-` failed, `SEQ~` failed but queued there. */
+  answered(data: Uint8Array): void {
+    const text = decoder.decode(data)
+    const newline = text.indexOf("\n")
+    if (newline === -1) return
+    for (const item of text.slice(newline + 1).split(",")) {
+      const outcome = item.at(-1)
+      const why = outcome === "~" ? "queued there" : "refused"
+      this.settleOutgoing(Number(item.slice(0, -1)), outcome === "+", why)
+    }
+  }
+
+  /** A node died or restarted: what it owed is failed now (it falls back). */
+  nodeGone(node: string): void {
+    for (const [seq, sent] of this.outgoing)
+      if (sent.node === node) this.settleOutgoing(seq, false, "node gone")
+  }
+
+  private sweep(): void {
+    const tooOld = Date.now() - this.options.timeoutMs
+    for (const [seq, sent] of this.outgoing)
+      if (sent.sentAt < tooOld) this.settleOutgoing(seq, false, "no answer")
+  }
+
+  private settleOutgoing(seq: number, ok: boolean, why: string): void {
+    const sent = this.outgoing.get(seq)
+    if (sent === undefined) return
+    this.outgoing.delete(seq)
+    const { core } = this.options
+    this.written(sent.session, sent.stanza, ok)
+    if (ok) {
+      if (sent.wanted === "ack") core.modules.stream.acked(sent.session, sent.stanza)
+      sent.handedOn?.()
+      return
+    }
+    core.logger.warn("cluster-delivery-failed", {
+      to: sent.session.full,
+      node: sent.node,
+      why,
+      id: sent.stanza.attrs.id,
+    })
+    this.options.doubt(sent.node)
+    // Queued there: that session's XEP-0198 queue answers for it (see the wire format above).
+    if (sent.wanted !== undefined || why === "queued there") return void sent.handedOn?.()
+    void fallBackToOffline(core, sent.stanza)
+      .catch((error: unknown) => core.logger.error("cluster-fallback-failed", { error }))
+      .finally(() => sent.handedOn?.())
+  }
+
+  private written(session: RemoteSession, stanza: XmlElement, ok: boolean): void {
+    const { core } = this.options
+    for (const hook of core.modules.stanzaWritten) {
+      try {
+        hook(session, stanza, ok)
+      } catch (error) {
+        core.logger.error("module-hook-failed", { hook: "stanzaWritten", error })
+      }
+    }
+  }
+
+  // ---- owner ----------------------------------------------------------------------------
+
+  /** A batch of stanzas from another node for this node's sessions. */
+  received(data: Uint8Array): void {
+    const text = decoder.decode(data)
+    let at = text.indexOf("\n")
+    if (at === -1) return
+    const origin = text.slice(0, at)
+    at += 1
+    while (at < text.length) {
+      const newline = text.indexOf("\n", at)
+      if (newline === -1) return
+      const head = text.slice(at, newline)
+      const first = head.indexOf(" ")
+      const second = head.indexOf(" ", first + 1)
+      const third = head.indexOf(" ", second + 1)
+      const seq = Number(head.slice(0, first))
+      const confirm = head.slice(first + 1, second) as Confirm
+      const length = Number(head.slice(second + 1, third))
+      const to = head.slice(third + 1)
+      const body = text.slice(newline + 1, newline + 1 + length)
+      at = newline + 1 + length
+      this.deliverHere(origin, seq, confirm, to, body)
+    }
+  }
+
+  private deliverHere(
+    origin: string,
+    seq: number,
+    confirm: Confirm,
+    to: string,
+    body: string,
+  ): void {
+    const { core } = this.options
+    const slash = to.indexOf("/")
+    const session =
+      slash === -1 ? undefined : core.sessions.getLocal(to.slice(0, slash), to.slice(slash + 1))
+    const stanza = parseElement(body)
+    if (session === undefined || session.closed || stanza === undefined) {
+      if (confirm !== "-") this.answer(origin, seq, "-")
+      return
+    }
+    if (confirm === "-") return void session.sendSerialized(stanza, body)
+    const durable = new HandoffTracker()
+    this.incoming.set(stanza, {
+      origin,
+      seq,
+      ack: confirm === "a" && session.streamManaged,
+      durable,
+    })
+    const outer = core.sm.current
+    core.sm.current = durable
+    let accepted = false
+    try {
+      accepted = session.sendSerialized(stanza, body)
+    } finally {
+      core.sm.current = outer
+    }
+    if (!accepted) this.settleIncoming(stanza, false, session.unacked().includes(stanza))
+  }
+
+  /** Answers the origin; `queued`: failed, but the session's XEP-0198 queue holds it. */
+  private settleIncoming(stanza: XmlElement, ok: boolean, queued = false): void {
+    const waiting = this.incoming.get(stanza)
+    if (waiting === undefined) return
+    this.incoming.delete(stanza)
+    if (!ok) return void this.answer(waiting.origin, waiting.seq, queued ? "~" : "-")
+    waiting.durable.whenSettled(() => this.answer(waiting.origin, waiting.seq, "+"))
+  }
+
+  private answer(origin: string, seq: number, outcome: "+" | "-" | "~"): void {
+    this.queue(this.acks, origin, `${seq}${outcome}`)
+  }
+
+  /** `stanzaWritten`: a delivered stanza's socket write settled. */
+  writeSettled(session: Session, stanza: XmlElement, ok: boolean): void {
+    if (ok && this.incoming.get(stanza)?.ack === true) return
+    this.settleIncoming(stanza, ok, !ok && session.unacked().includes(stanza))
+  }
+
+  /** A handoff carried the session, with this queued stanza, to another node. */
+  queuedElsewhere(stanza: XmlElement): void {
+    this.settleIncoming(stanza, false, true)
+  }
+
+  /** `heldBack`: queued for a hibernated or inactive session (durably, with XEP-0198). */
+  heldBack(stanza: XmlElement): void {
+    this.settleIncoming(stanza, true)
+  }
+
+  /** `acked`: the client acknowledged a delivered stanza. */
+  ackSettled(stanza: XmlElement): void {
+    this.settleIncoming(stanza, true)
+  }
+
+  /** `gone`: a session ended with delivered stanzas unacknowledged (SmControl.ended rerouted them). */
+  unackedGone(unacked: ReadonlyArray<XmlElement>): void {
+    for (const stanza of unacked) this.settleIncoming(stanza, false, true)
+  }
+
+  // ---- batching -------------------------------------------------------------------------
+
+  private queue(boxes: Map<string, Array<string>>, node: string, item: string): void {
+    let box = boxes.get(node)
+    if (box === undefined) {
+      box = []
+      boxes.set(node, box)
+    }
+    box.push(item)
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    setImmediate(() => this.flush())
+  }
+
+  /** Sends what this turn queued: one NATS message per node and kind. */
+  flush(): void {
+    this.flushScheduled = false
+    const { link, nodeSubject } = this.options
+    const me = link.node
+    for (const [node, parts] of this.outboxes)
+      link.publish(nodeSubject(node, "dlv"), encoder.encode(`${me}\n${parts.join("")}`))
+    this.outboxes.clear()
+    for (const [node, items] of this.acks)
+      link.publish(nodeSubject(node, "ack"), encoder.encode(`${me}\n${items.join(",")}`))
+    this.acks.clear()
+  }
+
+  /** At stop: what waits fails (falls back), what is queued goes out. */
+  stop(): void {
+    clearInterval(this.sweeper)
+    for (const stanza of [...this.incoming.keys()]) this.settleIncoming(stanza, false)
+    this.flush()
+  }
+}

@@ -1,0 +1,72 @@
+// spec/cluster.md guarantee 1, MAM: messages between alice on n1 and bob on n2 are in both
+// users' archives (XEP-0313), each written once, and a query answers the same from either node.
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type XmlElement, xml } from "../../src/index.js"
+import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
+import type { TestServer } from "../helpers/testServer.js"
+import type { TestClient } from "../helpers/xmppClient.js"
+import { chat, login, pause } from "../offline/clients.js"
+
+const NS_MAM = "urn:xmpp:mam:2"
+
+let cluster: LocalCluster
+const clients: Array<TestClient> = []
+
+const node = (index: number): TestServer => {
+  const server = cluster.nodes[index]
+  if (server === undefined) throw new Error(`no node ${index}`)
+  return server
+}
+
+const online = async (index: number, user: string, resource: string): Promise<TestClient> => {
+  const client = await login(node(index), user, resource, 0)
+  clients.push(client)
+  return client
+}
+
+let queries = 0
+/** The bodies of the whole archive of the client's user, oldest first. */
+const archiveBodies = async (client: TestClient): Promise<Array<string>> => {
+  queries += 1
+  const queryid = `q${queries}`
+  const reply = await client.iq(
+    xml("iq", { type: "set" }, xml("query", { xmlns: NS_MAM, queryid })),
+  )
+  expect(reply.getChild("fin", NS_MAM)).toBeDefined()
+  return client.received
+    .map((stanza) => stanza.getChild("result", NS_MAM))
+    .filter((result): result is XmlElement => result?.attrs.queryid === queryid)
+    .map((result) => result.getChild("forwarded")?.getChild("message")?.getChildText("body") ?? "")
+}
+
+beforeAll(async () => {
+  cluster = await startLocalCluster({ nodes: 2 })
+  await node(0).addUser("alice", "alice-pass")
+  await node(0).addUser("bob", "bob-pass")
+}, 60_000)
+
+afterAll(async () => {
+  await Promise.allSettled(clients.map((client) => client.stop()))
+  await cluster?.stop()
+}, 60_000)
+
+describe("MAM across nodes", () => {
+  it("archives a conversation between nodes for both users, queryable from either node", async () => {
+    const alice = await online(0, "alice", "desk")
+    const bob = await online(1, "bob", "phone")
+    await pause(300)
+    await alice.send(chat("bob@localhost", "m1", "one from alice"))
+    await bob.waitFor((stanza) => stanza.attrs.id === "m1", 10_000)
+    await bob.send(chat("alice@localhost", "m2", "two from bob"))
+    await alice.waitFor((stanza) => stanza.attrs.id === "m2", 10_000)
+    await alice.send(chat("bob@localhost/phone", "m3", "three from alice"))
+    await bob.waitFor((stanza) => stanza.attrs.id === "m3", 10_000)
+
+    const conversation = ["one from alice", "two from bob", "three from alice"]
+    const aliceElsewhere = await online(1, "alice", "tablet")
+    const bobElsewhere = await online(0, "bob", "laptop")
+    // Archive writes are batched per commit window: poll until the last one is in.
+    for (const client of [alice, aliceElsewhere, bob, bobElsewhere])
+      await expect.poll(() => archiveBodies(client), { timeout: 10_000 }).toEqual(conversation)
+  }, 60_000)
+})

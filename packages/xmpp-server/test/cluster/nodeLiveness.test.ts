@@ -34,7 +34,10 @@ describe("node liveness in PostgreSQL", () => {
   it("keeps a live node's lock, frees it when the node goes, and takes it back after a cut", async () => {
     const url = await freshPostgresDatabase()
     let ran = 0
-    const recover = () => whileDead(url, "n1", logger, async () => void (ran += 1))
+    const recover = () =>
+      whileDead(url, "n1", logger, async () => {
+        ran += 1
+      })
     const lock = await holdNodeLock(url, "n1", logger)
     expect(await recover()).toBe(false)
     expect(ran).toBe(0)

@@ -239,7 +239,9 @@ export class ClusterNode {
       const answer = await this.link.request(
         this.nodeSubject(node, "handoff"),
         encode({ previd, bare, h }),
-        this.timings.deliveryTimeoutMs,
+        // The old node first waits for the writes the client's stanzas caused, which may wait
+        // up to the delivery timeout for a node that died: twice that, so it can still answer.
+        2 * this.timings.deliveryTimeoutMs + 1000,
       )
       if (answer === undefined) continue
       const header = decode<{ session?: HandedSession; error?: string }>(answer).header

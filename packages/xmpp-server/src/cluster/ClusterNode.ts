@@ -100,7 +100,8 @@ export class ClusterNode {
   private heartbeat: NodeJS.Timeout | undefined
   /** Since when this node is connected to NATS (undefined while cut off). */
   private upSince: number | undefined
-  private readonly deliveries: Deliveries
+  /** Stanzas to and from the other nodes' sessions (the module hooks feed its owner side). */
+  readonly deliveries: Deliveries
   /** Nodes whose snapshot is being fetched, with the events that came meanwhile. */
   private readonly syncing = new Map<string, Array<DirectoryEvent>>()
   /** Heartbeats that disagreed with what we know, per node (two in a row: snapshot). */
@@ -369,20 +370,15 @@ export class ClusterNode {
   touched(session: Session): void {
     const last = this.announced.get(session)
     if (last === undefined || session.closed) return
-    if (
-      last.presence === session.presence &&
-      last.flags === flagsKey(session) &&
-      last.entry.priority === session.priority &&
-      last.entry.available === session.available &&
-      last.entry.rosterRequested === session.rosterRequested &&
-      last.entry.hibernated === session.hibernated &&
-      last.entry.streamManaged === session.streamManaged &&
-      last.entry.inactive === session.clientInactive
+    const flags = flagsKey(session)
+    const entry = entryOf(
+      session,
+      last.entry.boundAt,
+      flags === last.flags ? last.entry.flags : flagsOf(session),
+      last.presence === session.presence ? last.entry.presence : undefined,
     )
-      return
-    const entry = entryOf(session, last.entry.boundAt, flagsOf(session))
     if (sameEntry(entry, last.entry)) return
-    this.announced.set(session, { entry, presence: session.presence, flags: flagsKey(session) })
+    this.announced.set(session, { entry, presence: session.presence, flags })
     this.publishEvent({ up: entry })
   }
 
@@ -534,28 +530,6 @@ export class ClusterNode {
         this.core.logger.error("cluster-listener-failed", { error })
       }
     }
-  }
-
-  // ---- deliveries (src/cluster/Deliveries.ts) -------------------------------------------
-
-  /** Owner side (`stanzaWritten` hook): a delivery's socket write settled. */
-  writeSettled(session: Session, stanza: XmlElement, ok: boolean): void {
-    this.deliveries.writeSettled(session, stanza, ok)
-  }
-
-  /** Owner side (`heldBack` hook): queued for a hibernated or inactive session. */
-  heldBack(stanza: XmlElement): void {
-    this.deliveries.heldBack(stanza)
-  }
-
-  /** Owner side (`acked` hook): the client acknowledged a delivery. */
-  ackSettled(stanza: XmlElement): void {
-    this.deliveries.ackSettled(stanza)
-  }
-
-  /** Owner side (`gone` hook): a session ended with deliveries unacknowledged. */
-  unackedGone(unacked: ReadonlyArray<XmlElement>): void {
-    this.deliveries.unackedGone(unacked)
   }
 
   private closeRemote(

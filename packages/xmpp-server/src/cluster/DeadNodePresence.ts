@@ -4,12 +4,12 @@
 // `<presence type='unavailable'/>` from it, once each (each survivor only writes to sessions it
 // holds, so nobody gets two).
 import type { ServerCore } from "../core/ServerCore.js"
-import { presenceText } from "../presence/PresenceText.js"
+import { presenceToAccount } from "../presence/SessionPresence.js"
 import { receivesPresence } from "../presence/Subscription.js"
 import { withRoster } from "../roster/WithRoster.js"
 import { NS_CLIENT } from "../stream/Namespaces.js"
 import { xml } from "../xml/Xml.js"
-import { RemoteSession } from "./RemoteSession.js"
+import type { RemoteSession } from "./RemoteSession.js"
 
 /** Writes the unavailable presence of `gone` sessions to this node's interested sessions. */
 export const announceDeadSessions = (
@@ -19,13 +19,7 @@ export const announceDeadSessions = (
   for (const session of gone) {
     if (!session.available) continue
     const presence = xml("presence", { xmlns: NS_CLIENT, from: session.full, type: "unavailable" })
-    const toLocal = (bare: string): void => {
-      for (const other of core.sessions.ofBare(bare)) {
-        if (other instanceof RemoteSession || !other.available) continue
-        presence.attrs.to = bare
-        other.sendSerialized(presence, presenceText(presence, bare))
-      }
-    }
+    const toLocal = (bare: string): void => presenceToAccount(core, bare, presence, "this node")
     withRoster(
       core,
       session.username,

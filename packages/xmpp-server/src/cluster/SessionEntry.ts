@@ -27,17 +27,21 @@ export interface SessionEntry {
   readonly boundAt: number
 }
 
-/** The entry of a local session now; `boundAt` is kept by the caller. */
+/**
+ * The entry of a local session now; `boundAt` is kept by the caller, and `presence` is the
+ * presence's text when the caller has it already (the same element as last time).
+ */
 export const entryOf = (
   session: Session,
   boundAt: number,
   flags: ReadonlyArray<string>,
+  presence?: string,
 ): SessionEntry => ({
   full: session.full,
   stream: session.id,
   priority: session.priority,
   available: session.available,
-  presence: session.presence === undefined ? "" : serialize(session.presence),
+  presence: presence ?? (session.presence === undefined ? "" : serialize(session.presence)),
   rosterRequested: session.rosterRequested,
   hibernated: session.hibernated,
   streamManaged: session.streamManaged,

@@ -24,10 +24,10 @@ export const clusterModule = (node: ClusterNode): ServerModule => ({
         pending.add(session)
         return undefined
       },
-      stanzaWritten: (session, stanza, ok) => node.writeSettled(session, stanza, ok),
-      acked: (_session, stanza) => node.ackSettled(stanza),
-      heldBack: (_session, stanza) => node.heldBack(stanza),
-      gone: (_session, unacked) => node.unackedGone(unacked),
+      stanzaWritten: (session, stanza, ok) => node.deliveries.writeSettled(session, stanza, ok),
+      acked: (_session, stanza) => node.deliveries.ackSettled(stanza),
+      heldBack: (_session, stanza) => node.deliveries.heldBack(stanza),
+      gone: (_session, unacked) => node.deliveries.unackedGone(unacked),
       hibernated: (session) => node.touched(session),
       resumed: (session) => node.touched(session),
       ready: () => node.start(),

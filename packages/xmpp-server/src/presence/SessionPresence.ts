@@ -11,9 +11,19 @@ import { type XmlElement, xml } from "../xml/Xml.js"
 import { presenceText } from "./PresenceText.js"
 import { receivesPresence, seesPresence } from "./Subscription.js"
 
-/** Writes `presence` to every available session of a local account. */
-export const presenceToAccount = (core: ServerCore, bare: string, presence: XmlElement): void => {
-  const sessions = core.sessions.ofBare(bare)
+/**
+ * Writes `presence` to every available session of a local account — in a cluster, on every
+ * node, or only on this one with `where = "this node"` (a survivor speaking for a dead node's
+ * sessions, src/cluster/DeadNodePresence.ts).
+ */
+export const presenceToAccount = (
+  core: ServerCore,
+  bare: string,
+  presence: XmlElement,
+  where: "cluster" | "this node" = "cluster",
+): void => {
+  const sessions =
+    where === "cluster" ? core.sessions.ofBare(bare) : core.sessions.ofBareLocal(bare)
   if (sessions.length === 0) return
   presence.attrs.to = bare
   const text = presenceText(presence, bare)

@@ -37,6 +37,12 @@ export class SessionRegistry {
     return local.concat(others.filter((session) => !resources.has(session.resource)))
   }
 
+  /** The sessions of an account on this node only. */
+  ofBareLocal(bare: string): ReadonlyArray<Session> {
+    const resources = this.byBare.get(bare)
+    return resources === undefined ? [] : [...resources.values()]
+  }
+
   /** The session bound to a full JID, on this node or (in a cluster) another. */
   get(bare: string, resource: string): Session | undefined {
     return this.byBare.get(bare)?.get(resource) ?? this.remote?.get(bare, resource)

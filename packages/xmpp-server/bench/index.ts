@@ -26,6 +26,7 @@
 //   npm run bench -- --amp --rounds 5
 //   npm run bench -- --cluster --rounds 3 --rate 25
 //   npm run bench -- --cluster --rounds 1 --cluster-placements same --cluster-servers ours
+//   npm run bench -- --cluster --rounds 3 --cluster-servers ours --cluster-parts cpu   # (a) only
 //   npm run bench -- --cold --cold-rate 2000 --cold-clients 1000 --cold-seconds 60 --cold-runs 3
 //   npm run bench -- --sm
 //   npm run bench -- --storage --rounds 5 --adduser-accounts 1000 --offline-messages 20
@@ -80,6 +81,7 @@ const { values } = parseArgs({
     "cluster-saturation-messages": { type: "string", default: "100" },
     "cluster-placements": { type: "string", default: PLACEMENTS.join(",") },
     "cluster-servers": { type: "string", default: "ours,ejabberd" },
+    "cluster-parts": { type: "string", default: "cpu,latency,pinned" },
     code: { type: "string" },
     // `--no-pin` spelled as its own option: Node 20's parseArgs has no negated booleans.
     "no-pin": { type: "boolean", default: false },
@@ -135,6 +137,17 @@ const clusterServersWanted = () => {
       `--cluster-servers must list ours, ejabberd or both, got ${String(values["cluster-servers"])}`,
     )
   return servers
+}
+
+/** `--cluster-parts cpu`: which measured parts of `--cluster` run ((a) CPU, (b) latency, (c) pinned). */
+const clusterPartsWanted = () => {
+  const names = String(values["cluster-parts"]).split(",").filter(Boolean)
+  const parts = (["cpu", "latency", "pinned"] as const).filter((name) => names.includes(name))
+  if (parts.length === 0 || parts.length !== names.length)
+    throw new Error(
+      `--cluster-parts must list some of cpu, latency, pinned, got ${String(values["cluster-parts"])}`,
+    )
+  return parts
 }
 
 /** `--amp-loads plain,notify`: the loads of `--amp` to run (all four by default). */
@@ -314,6 +327,7 @@ try {
       saturationMessages: positive("cluster-saturation-messages"),
       placements: clusterPlacementsWanted(),
       servers: clusterServersWanted(),
+      parts: clusterPartsWanted(),
       code,
       serverNodeArguments,
       logFile,

@@ -107,6 +107,8 @@ export interface LoadResult {
   readonly databaseCpuMillisecondsPer1000Messages: number
   /** With `cpuPids`: each one's CPU (utime + stime) over the exchange per 1000 messages, in order. */
   readonly processCpuMillisecondsPer1000Messages: ReadonlyArray<number>
+  /** With `cpuPids`: each one's read- and write-family system calls over the exchange per message. */
+  readonly processSyscallsPerMessage: ReadonlyArray<number>
   /** The server's read- and write-family system calls during the exchange, per message. */
   readonly serverSyscallsPerMessage: number
   /** The generator's own CPU use during the exchange, in % of one core (user + system). */
@@ -267,6 +269,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     databasePid === undefined ? Number.NaN : treeCpuMillisecondsOf(databasePid)
   const cpuPids = options.cpuPids ?? []
   const processCpuBefore = cpuPids.map(cpuMillisecondsOf)
+  const processSyscallsBefore = cpuPids.map(syscallsOf)
   const generatorCpuBefore = process.cpuUsage()
   const monotonicStart = Number(process.hrtime.bigint() / 1000n)
   const exchangeStart = now()
@@ -320,6 +323,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   const databaseCpuAfter =
     databasePid === undefined ? Number.NaN : treeCpuMillisecondsOf(databasePid)
   const processCpuAfter = cpuPids.map(cpuMillisecondsOf)
+  const processSyscallsAfter = cpuPids.map(syscallsOf)
   const generatorCpu = process.cpuUsage(generatorCpuBefore)
   const exchangeWallMilliseconds = now() - exchangeStart
   const monotonicEnd = Number(process.hrtime.bigint() / 1000n)
@@ -358,6 +362,10 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     processCpuMillisecondsPer1000Messages: processCpuAfter.map(
       (after, index) =>
         ((after - (processCpuBefore[index] ?? Number.NaN)) * 1000) / Math.max(1, delivered),
+    ),
+    processSyscallsPerMessage: processSyscallsAfter.map(
+      (after, index) =>
+        (after - (processSyscallsBefore[index] ?? Number.NaN)) / Math.max(1, delivered),
     ),
     serverSyscallsPerMessage: (syscallsAfter - syscallsBefore) / Math.max(1, delivered),
     generatorCpuPercent:

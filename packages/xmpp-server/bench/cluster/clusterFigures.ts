@@ -1,12 +1,14 @@
 // One cluster-bench run's figures, from the load generator's result (bench/runLoad.ts): the
 // CPU per message of the nodes, of nats-server and of PostgreSQL, each read from
 // /proc/PID/stat (utime + stime) before and after the exchange, their total, the nodes' busy
-// share of a core, msgs/s and latency.
+// share of a core, the nodes' system calls per message, msgs/s and latency.
 import type { LoadResult } from "../runLoad.js"
 
 /** What one run measured. */
 export interface ClusterFigures {
   readonly deliveredPerSecond: number
+  /** All nodes together, read- and write-family system calls per delivered message. */
+  readonly nodeSyscalls: number
   /** All nodes together, µs of CPU per delivered message. */
   readonly nodeCpu: number
   /** nats-server, µs per message (0 where there is none: ejabberd). */
@@ -39,6 +41,7 @@ const zeroIfNaN = (value: number) => (Number.isNaN(value) ? 0 : value)
 export type MeasuredRun = Pick<
   LoadResult,
   | "processCpuMillisecondsPer1000Messages"
+  | "processSyscallsPerMessage"
   | "databaseCpuMillisecondsPer1000Messages"
   | "messagesDelivered"
   | "messagesSent"
@@ -55,11 +58,15 @@ export const clusterFigures = (result: MeasuredRun, layout: CpuLayout): ClusterF
   const perProcess = result.processCpuMillisecondsPer1000Messages
   const nodeCosts = perProcess.slice(0, layout.nodes)
   const nodeCpu = nodeCosts.reduce((sum, cost) => sum + cost, 0)
+  const nodeSyscalls = result.processSyscallsPerMessage
+    .slice(0, layout.nodes)
+    .reduce((sum, count) => sum + count, 0)
   const natsCpu = layout.nats ? (perProcess[layout.nodes] ?? Number.NaN) : 0
   const databaseCpu = layout.database ? zeroIfNaN(result.databaseCpuMillisecondsPer1000Messages) : 0
   const exchangeMilliseconds = result.exchangeSeconds * 1000
   return {
     deliveredPerSecond: result.deliveredPerSecond,
+    nodeSyscalls,
     nodeCpu,
     natsCpu,
     databaseCpu,

@@ -52,6 +52,8 @@ export interface ClusterBenchOptions {
   /** Which placements to run (cross and uniform need the cluster routing). */
   readonly placements: ReadonlyArray<Placement>
   readonly servers: ReadonlyArray<"ours" | "ejabberd">
+  /** Which measured parts run: (a) CPU, (b) latency, (c) pinned saturation (all by default). */
+  readonly parts: ReadonlyArray<"cpu" | "latency" | "pinned">
   readonly code: "sources" | "built"
   readonly serverNodeArguments: ReadonlyArray<string>
   readonly logFile?: string | undefined
@@ -277,15 +279,23 @@ export const runClusterBench = async (
     for (let round = 0; round < options.rounds; round++) {
       const shift = round % Math.max(1, targets.length)
       for (const target of [...targets.slice(shift), ...targets.slice(0, shift)]) {
-        log(`round ${round + 1}/${options.rounds}: ${target.label}, CPU load`)
-        record(cpuFigures, target.key, await run(target, cpuShape, 1))
-        log(`round ${round + 1}/${options.rounds}: ${target.label}, ${options.latencyRate} msgs/s`)
-        record(latencyFigures, target.key, await run(target, latencyShape, 1))
+        if (options.parts.includes("cpu")) {
+          log(`round ${round + 1}/${options.rounds}: ${target.label}, CPU load`)
+          record(cpuFigures, target.key, await run(target, cpuShape, 1))
+        }
+        if (options.parts.includes("latency")) {
+          log(
+            `round ${round + 1}/${options.rounds}: ${target.label}, ${options.latencyRate} msgs/s`,
+          )
+          record(latencyFigures, target.key, await run(target, latencyShape, 1))
+        }
       }
     }
     // (c): one node pinned to core 0 with the generator on core 1; two nodes on cores 0 and 1,
     // nats-server and the generator on both.
-    const pinnedTargets = targets.filter((target) => target.placement !== "cross")
+    const pinnedTargets = options.parts.includes("pinned")
+      ? targets.filter((target) => target.placement !== "cross")
+      : []
     for (const setup of new Set(pinnedTargets.map((target) => target.setup))) {
       for (const [index, pid] of setup.nodePids.entries()) pin(pid, String(index % 2))
       if (setup.natsPid !== undefined) pin(setup.natsPid, "0,1")
@@ -326,8 +336,12 @@ export const runClusterBench = async (
     "",
     `(a) CPU per message at ≤ ${options.load.clients * options.load.ratePerClient} msgs/s offered (${options.load.messagesPerClient} messages per client, ≤ ${options.load.window} in flight each); every server process on core 0, generator on core 1; CPU from /proc/PID/stat (utime + stime) of each process over the exchange`,
     formatCpuTable(figuresOf(cpuFigures)),
-    `(b) latency at ${options.latencyRate} msgs/s offered for ${options.latencySeconds} s, pinned as (a)`,
-    formatLatencyTable(figuresOf(latencyFigures)),
+    ...(options.parts.includes("latency")
+      ? [
+          `(b) latency at ${options.latencyRate} msgs/s offered for ${options.latencySeconds} s, pinned as (a)`,
+          formatLatencyTable(figuresOf(latencyFigures)),
+        ]
+      : ["(b) latency: not run (--cluster-parts)", ""]),
     "ratios within each round, median [lowest–highest]:",
   ]
   for (const server of ["ours", "ejabberd"] as const) {
@@ -374,15 +388,17 @@ export const runClusterBench = async (
         figure: (f) => f.totalCpu,
       }),
     )
-  lines.push(
-    "",
-    `(c) saturation (${options.saturationMessages} messages per client at ≤ 1000/s, ≤ ${options.load.window} in flight each), measured: 1 node pinned to core 0 with the generator on core 1; 2 nodes pinned to cores 0 and 1 (taskset -c 0 / -c 1), nats-server and the generator on both cores`,
-    formatPinnedTable(
-      targets
-        .filter((target) => target.placement !== "cross")
-        .map((target) => ({ label: target.label, rounds: pinnedFigures.get(target.key) ?? [] })),
-    ),
-  )
+  if (options.parts.includes("pinned"))
+    lines.push(
+      "",
+      `(c) saturation (${options.saturationMessages} messages per client at ≤ 1000/s, ≤ ${options.load.window} in flight each), measured: 1 node pinned to core 0 with the generator on core 1; 2 nodes pinned to cores 0 and 1 (taskset -c 0 / -c 1), nats-server and the generator on both cores`,
+      formatPinnedTable(
+        targets
+          .filter((target) => target.placement !== "cross")
+          .map((target) => ({ label: target.label, rounds: pinnedFigures.get(target.key) ?? [] })),
+      ),
+    )
+  else lines.push("", "(c) saturation: not run (--cluster-parts)")
   const pinnedOne = find(pinnedFigures, "ours", 1, "same")
   for (const placement of ["same", "uniform"] as const) {
     const pinnedTwo = find(pinnedFigures, "ours", 2, placement)

@@ -23,10 +23,19 @@ const spread = (
 /** The CPU table: msgs/s and each kind of process's CPU per message. */
 export const formatCpuTable = (targets: ReadonlyArray<TargetFigures>): string =>
   formatTable([
-    ["", "msgs/s", "nodes µs/msg", "nats-server µs/msg", "PostgreSQL µs/msg", "total µs/msg"],
+    [
+      "",
+      "msgs/s",
+      "nodes syscalls/msg",
+      "nodes µs/msg",
+      "nats-server µs/msg",
+      "PostgreSQL µs/msg",
+      "total µs/msg",
+    ],
     ...targets.map((target) => [
       target.label,
       spread(target, (f) => f.deliveredPerSecond, 0),
+      spread(target, (f) => f.nodeSyscalls, 2),
       spread(target, (f) => f.nodeCpu, 1),
       spread(target, (f) => f.natsCpu, 1),
       spread(target, (f) => f.databaseCpu, 1),

@@ -12,6 +12,7 @@ import { formatCpuTable, formatRatio } from "../../bench/cluster/clusterTables.j
 
 const figures = (totalCpu: number, p99: number): ClusterFigures => ({
   deliveredPerSecond: 5000,
+  nodeSyscalls: 4,
   nodeCpu: totalCpu,
   natsCpu: 0,
   databaseCpu: 0,
@@ -36,12 +37,15 @@ describe("the cluster bench's figures and tables", () => {
       generatorCpuPercent: 30,
       databaseCpuMillisecondsPer1000Messages: 3,
       processCpuMillisecondsPer1000Messages: [40, 60, 10],
+      processSyscallsPerMessage: [2.5, 3, 7],
     }
     const split = clusterFigures(result, { nodes: 2, nats: true, database: true })
     expect(split.nodeCpu).toBe(100)
     expect(split.natsCpu).toBe(10)
     expect(split.databaseCpu).toBe(3)
     expect(split.totalCpu).toBe(113)
+    // nats-server's system calls are not the nodes'.
+    expect(split.nodeSyscalls).toBe(5.5)
     // 40 µs × 10,000 messages = 0.4 s of a 2 s exchange: 20 % of a core.
     expect(split.nodeCorePercent).toEqual([20, 30])
     const ejabberd = clusterFigures(result, { nodes: 2, nats: false, database: false })

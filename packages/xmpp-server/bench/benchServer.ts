@@ -33,6 +33,8 @@ export interface BenchServerOptions {
   readonly ampModule: boolean
   /** `sources` runs src/cli.ts through tsx; `built` runs dist/cli.js as users do. */
   readonly code: "sources" | "built"
+  /** Another build's `dist/cli.js` to run instead (`--cluster-base-cli`): a before/after pair. */
+  readonly cli?: string | undefined
   /** Pin to this core (or taskset's list of cores, e.g. "0,1"), if given. */
   readonly core?: number | string | undefined
   /** V8 and Node flags for the server only. */
@@ -130,7 +132,7 @@ export const startBenchServer = async (options: BenchServerOptions): Promise<Ben
   const meterFile = join(options.directory, `meter-${options.name}.jsonl`)
   writeFileSync(configFile, configText(options))
   writeFileSync(meterFile, "")
-  const script = cliScript(options.code)
+  const script = options.cli === undefined ? cliScript(options.code) : [options.cli]
   const nodeCommand = [
     process.execPath,
     ...options.nodeArguments,

@@ -27,6 +27,8 @@
 //   npm run bench -- --cluster --rounds 3 --rate 25
 //   npm run bench -- --cluster --rounds 1 --cluster-placements same --cluster-servers ours
 //   npm run bench -- --cluster --rounds 3 --cluster-servers ours --cluster-parts cpu   # (a) only
+//   npm run bench -- --cluster --cluster-servers ours --cluster-parts cpu --cluster-placements same,cross \
+//     --cluster-base-cli ../base/packages/xmpp-server/dist/cli.js   # before/after in the same rounds
 //   npm run bench -- --cold --cold-rate 2000 --cold-clients 1000 --cold-seconds 60 --cold-runs 3
 //   npm run bench -- --sm
 //   npm run bench -- --storage --rounds 5 --adduser-accounts 1000 --offline-messages 20
@@ -35,9 +37,9 @@
 //   BENCH_HEAP_PROFILE_DIR=/tmp/heap npm run bench -- --amp   # sampling heap profile per window
 //   BENCH_SERVER_LOG=/tmp/server.log npm run bench -- --server-node-options=--trace-gc
 import { spawn, spawnSync } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { availableParallelism, tmpdir } from "node:os"
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { AMP_LOADS, runAmpRounds } from "./ampRounds.js"
 import { startBenchServer } from "./benchServer.js"
@@ -82,6 +84,7 @@ const { values } = parseArgs({
     "cluster-placements": { type: "string", default: PLACEMENTS.join(",") },
     "cluster-servers": { type: "string", default: "ours,ejabberd" },
     "cluster-parts": { type: "string", default: "cpu,latency,pinned" },
+    "cluster-base-cli": { type: "string" },
     code: { type: "string" },
     // `--no-pin` spelled as its own option: Node 20's parseArgs has no negated booleans.
     "no-pin": { type: "boolean", default: false },
@@ -148,6 +151,14 @@ const clusterPartsWanted = () => {
       `--cluster-parts must list some of cpu, latency, pinned, got ${String(values["cluster-parts"])}`,
     )
   return parts
+}
+
+/** `--cluster-base-cli DIR/dist/cli.js`: another build measured beside ours, as "base". */
+const clusterBaseCli = () => {
+  const cli = values["cluster-base-cli"]
+  if (cli === undefined) return undefined
+  if (!existsSync(cli)) throw new Error(`--cluster-base-cli: ${cli} does not exist`)
+  return resolve(cli)
 }
 
 /** `--amp-loads plain,notify`: the loads of `--amp` to run (all four by default). */
@@ -328,6 +339,7 @@ try {
       placements: clusterPlacementsWanted(),
       servers: clusterServersWanted(),
       parts: clusterPartsWanted(),
+      baseCli: clusterBaseCli(),
       code,
       serverNodeArguments,
       logFile,

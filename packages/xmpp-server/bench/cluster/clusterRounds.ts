@@ -55,6 +55,11 @@ export interface ClusterBenchOptions {
   /** Which measured parts run: (a) CPU, (b) latency, (c) pinned saturation (all by default). */
   readonly parts: ReadonlyArray<"cpu" | "latency" | "pinned">
   readonly code: "sources" | "built"
+  /**
+   * Another build's `dist/cli.js` (`--cluster-base-cli`): its 2-node cluster is measured in the
+   * same rounds as ours, as "base", for a before/after comparison on a shared machine.
+   */
+  readonly baseCli?: string | undefined
   readonly serverNodeArguments: ReadonlyArray<string>
   readonly logFile?: string | undefined
 }
@@ -62,7 +67,7 @@ export interface ClusterBenchOptions {
 /** One server setup: its nodes' ports and pids, and the services it measures. */
 interface Setup {
   readonly label: string
-  readonly server: "ours" | "ejabberd"
+  readonly server: "ours" | "base" | "ejabberd"
   readonly ports: ReadonlyArray<number>
   readonly nodePids: ReadonlyArray<number>
   readonly natsPid?: number | undefined
@@ -114,9 +119,13 @@ const onInterrupt = (started: Started, directory: string) => {
   }
 }
 
-const ourSetup = (cluster: OurCluster, databasePid: number | undefined): Setup => ({
-  label: `ours, ${cluster.name}`,
-  server: "ours",
+const ourSetup = (
+  cluster: OurCluster,
+  databasePid: number | undefined,
+  server: "ours" | "base",
+): Setup => ({
+  label: `${server}, ${cluster.name}`,
+  server,
   ports: cluster.nodes.map((node: BenchServer) => node.port),
   nodePids: cluster.nodes.map((node: BenchServer) => node.pid),
   natsPid: cluster.nats.pid,
@@ -184,15 +193,20 @@ export const runClusterBench = async (
         domain: "localhost",
       })
       started.stops.push(databases.close)
-      for (const nodes of [1, 2]) {
+      const clusters: ReadonlyArray<{ server: "ours" | "base"; nodes: number }> = [
+        { server: "ours", nodes: 1 },
+        { server: "ours", nodes: 2 },
+        ...(options.baseCli === undefined ? [] : [{ server: "base" as const, nodes: 2 }]),
+      ]
+      for (const { server, nodes } of clusters) {
         const name = nodes === 1 ? "1 node" : `${nodes} nodes`
-        const directory = join(options.directory, `ours-${nodes}`)
+        const directory = join(options.directory, `${server}-${nodes}`)
         // One database per cluster: a copy of the provisioned template.
         const storage = (await databases.provisioned(directory)) as Extract<
           BenchStorage,
           { backend: "postgres" }
         >
-        log(`starting ours, ${name} (nats-server, PostgreSQL database ${storage.url}) …`)
+        log(`starting ${server}, ${name} (nats-server, PostgreSQL database ${storage.url}) …`)
         const cluster = await startOurCluster({
           name,
           directory,
@@ -200,12 +214,13 @@ export const runClusterBench = async (
           storage,
           cores: "0",
           code: options.code,
+          cli: server === "base" ? options.baseCli : undefined,
           nodeArguments: options.serverNodeArguments,
           logFile: options.logFile,
         })
         started.pids.push(...cluster.nodes.map((node) => node.pid), cluster.nats.pid)
         started.stops.push(cluster.stop)
-        setups.push(ourSetup(cluster, databases.databasePid))
+        setups.push(ourSetup(cluster, databases.databasePid, server))
       }
     }
     if (options.servers.includes("ejabberd")) {
@@ -317,7 +332,7 @@ export const runClusterBench = async (
     targets.map((target) => ({ label: target.label, rounds: map.get(target.key) ?? [] }))
   const find = (
     map: Map<string, Array<ClusterFigures>>,
-    server: "ours" | "ejabberd",
+    server: "ours" | "base" | "ejabberd",
     nodes: number,
     placement: Placement,
   ): TargetFigures | undefined => {
@@ -344,7 +359,7 @@ export const runClusterBench = async (
       : ["(b) latency: not run (--cluster-parts)", ""]),
     "ratios within each round, median [lowest–highest]:",
   ]
-  for (const server of ["ours", "ejabberd"] as const) {
+  for (const server of ["ours", "base", "ejabberd"] as const) {
     const same = find(cpuFigures, server, 2, "same")
     const cross = find(cpuFigures, server, 2, "cross")
     if (same !== undefined && cross !== undefined)
@@ -376,6 +391,19 @@ export const runClusterBench = async (
         }),
       )
     }
+  }
+  for (const placement of ["same", "cross"] as const) {
+    const mine = find(cpuFigures, "ours", 2, placement)
+    const base = find(cpuFigures, "base", 2, placement)
+    if (mine !== undefined && base !== undefined)
+      lines.push(
+        formatRatio({
+          label: `  ours ÷ base: total CPU per message, 2 nodes ${placementText[placement]}`,
+          numerator: mine,
+          denominator: base,
+          figure: (f) => f.totalCpu,
+        }),
+      )
   }
   const oneNode = find(cpuFigures, "ours", 1, "same")
   const twoSame = find(cpuFigures, "ours", 2, "same")

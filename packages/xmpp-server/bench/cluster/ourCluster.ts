@@ -31,6 +31,8 @@ export interface OurClusterOptions {
   /** Cores for the nodes and nats-server as taskset takes them ("0"), or unpinned. */
   readonly cores?: string | undefined
   readonly code: "sources" | "built"
+  /** Another build's `dist/cli.js` for every node (`--cluster-base-cli`). */
+  readonly cli?: string | undefined
   readonly nodeArguments: ReadonlyArray<string>
   readonly logFile?: string | undefined
 }
@@ -78,6 +80,7 @@ export const startOurCluster = async (options: OurClusterOptions): Promise<OurCl
           archive: false,
           ampModule: true,
           code: options.code,
+          cli: options.cli,
           core: options.cores,
           nodeArguments: options.nodeArguments,
           logFile: options.logFile,

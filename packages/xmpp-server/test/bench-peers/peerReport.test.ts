@@ -30,6 +30,7 @@ const result = (deliveredPerSecond: number, p99: number, rssPerSession: number):
   serverCpuMillisecondsPer1000Messages: 100,
   databaseCpuMillisecondsPer1000Messages: Number.NaN,
   processCpuMillisecondsPer1000Messages: [],
+  processSyscallsPerMessage: [],
   serverSyscallsPerMessage: 2,
   generatorCpuPercent: 20,
   generatorGcPauseMilliseconds: { total: 3, longest: 1.5 },

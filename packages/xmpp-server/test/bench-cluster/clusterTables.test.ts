@@ -84,7 +84,7 @@ describe("the cluster bench's figures and tables", () => {
       }),
     ).toBe("x: n/a (not measured)")
     expect(formatCpuTable([same, cross]).split("\n")[1]).toMatch(
-      /^same\s+5000 \[5000–5000\]\s+75\.0 \[50\.0–100\.0\]/,
+      /^same\s+5000 \[5000–5000\]\s+4\.00 \[4\.00–4\.00\]\s+75\.0 \[50\.0–100\.0\]/,
     )
   })
 })

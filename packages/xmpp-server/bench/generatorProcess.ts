@@ -29,6 +29,8 @@ export interface GeneratorLoad {
   readonly core?: number | undefined
   /** Mark the exchange for the server's heap meter with SIGUSR2 (bench/heapMeter.mjs). */
   readonly signalServer?: boolean | undefined
+  /** Mark the exchange with SIGUSR2 for these processes' heap meters instead (cluster nodes). */
+  readonly signalPids?: ReadonlyArray<number> | undefined
   /** Seconds of quiet before each memory figure (runLoad.ts); the generator's default if absent. */
   readonly settleSeconds?: number | undefined
   readonly timeoutSeconds?: number | undefined
@@ -64,6 +66,9 @@ export const runGeneratorProcess = async (load: GeneratorLoad): Promise<LoadResu
     ...(load.amp === undefined ? [] : ["--amp-rule", load.amp]),
     ...(load.sm === true ? ["--sm"] : []),
     ...(load.signalServer === true ? ["--signal-server"] : []),
+    ...(load.signalPids === undefined || load.signalPids.length === 0
+      ? []
+      : ["--signal-pids", load.signalPids.join(",")]),
     ...(load.settleSeconds === undefined ? [] : ["--settle-seconds", String(load.settleSeconds)]),
     ...(load.timeoutSeconds === undefined
       ? []

@@ -6,7 +6,8 @@
 // give `--amp-rule stored` so each message is timed by the notify of its offline store.
 // `--ports P1,P2 --placement same|cross|uniform` (the cluster bench): client N logs in to the
 // node at port P(N mod 2) and sends to a client on its own node, on another, or either evenly
-// (bench/cluster/placement.ts); `--cpu-pids` reports those processes' CPU over the exchange.
+// (bench/cluster/placement.ts); `--cpu-pids` reports those processes' CPU over the exchange, and
+// `--signal-pids` marks it for their heap meters (bench/heapMeter.mjs) with SIGUSR2.
 //
 //   node --import tsx bench/loadGenerator.ts --host 127.0.0.1 --port 5222 --domain localhost \
 //     --users-prefix bench --password secret --clients 200 --messages 100 --rate 50 --table
@@ -50,6 +51,7 @@ const { values } = parseArgs({
     ports: { type: "string" },
     placement: { type: "string" },
     "cpu-pids": { type: "string" },
+    "signal-pids": { type: "string" },
   },
 })
 
@@ -102,6 +104,10 @@ const cpuPids = (values["cpu-pids"] ?? "")
   .split(",")
   .filter(Boolean)
   .map((text) => positive("cpu-pids", text))
+const signalPids = (values["signal-pids"] ?? "")
+  .split(",")
+  .filter(Boolean)
+  .map((text) => positive("signal-pids", text))
 const usernameOf = (index: number) => `${values["users-prefix"]}${index + 1}`
 
 const result: LoadResult = await runLoad({
@@ -114,6 +120,7 @@ const result: LoadResult = await runLoad({
   timeoutMilliseconds: positive("timeout-seconds", values["timeout-seconds"]) * 1000,
   expectAmpNotifications: ampRule === "notify",
   signalServer: values["signal-server"],
+  signalPids,
   sliceSeconds:
     values["slice-seconds"] === undefined
       ? undefined

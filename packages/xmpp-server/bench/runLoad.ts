@@ -64,6 +64,8 @@ export interface LoadOptions {
    * own measurements of that window (bench/heapMeter.mjs).
    */
   readonly signalServer?: boolean
+  /** SIGUSR2 to these processes (cluster nodes' heap meters) at the exchange's start and end. */
+  readonly signalPids?: ReadonlyArray<number> | undefined
   /** Also give the p99 of the messages sent in each slice of this many seconds (cold starts). */
   readonly sliceSeconds?: number | undefined
   /**
@@ -260,6 +262,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   let peak = memory().peakRssKiB
   const signal = () => {
     if (options.signalServer === true && pid !== undefined) process.kill(pid, "SIGUSR2")
+    for (const signalled of options.signalPids ?? []) process.kill(signalled, "SIGUSR2")
   }
   signal()
   const cpuBefore = pid === undefined ? Number.NaN : cpuMillisecondsOf(pid)

@@ -1,7 +1,9 @@
 // One cluster-bench run's figures, from the load generator's result (bench/runLoad.ts): the
 // CPU per message of the nodes, of nats-server and of PostgreSQL, each read from
 // /proc/PID/stat (utime + stime) before and after the exchange, their total, the nodes' busy
-// share of a core, the nodes' system calls per message, msgs/s and latency.
+// share of a core, the nodes' system calls and V8 heap bytes (bench/heapMeter.mjs) per message,
+// msgs/s and latency.
+import type { MeterWindow } from "../benchServer.js"
 import type { LoadResult } from "../runLoad.js"
 
 /** What one run measured. */
@@ -9,6 +11,8 @@ export interface ClusterFigures {
   readonly deliveredPerSecond: number
   /** All nodes together, read- and write-family system calls per delivered message. */
   readonly nodeSyscalls: number
+  /** All nodes together, V8 heap bytes allocated per delivered message (NaN: not metered). */
+  readonly nodeHeapBytes: number
   /** All nodes together, µs of CPU per delivered message. */
   readonly nodeCpu: number
   /** nats-server, µs per message (0 where there is none: ejabberd). */
@@ -52,8 +56,15 @@ export type MeasuredRun = Pick<
   | "generatorCpuPercent"
 >
 
-/** The figures of `result`, whose `cpuPids` were the nodes' then (if any) nats-server's. */
-export const clusterFigures = (result: MeasuredRun, layout: CpuLayout): ClusterFigures => {
+/**
+ * The figures of `result`, whose `cpuPids` were the nodes' then (if any) nats-server's, and of
+ * the nodes' heap meter windows over the same exchange (none for ejabberd).
+ */
+export const clusterFigures = (
+  result: MeasuredRun,
+  windows: ReadonlyArray<Pick<MeterWindow, "allocatedBytes">>,
+  layout: CpuLayout,
+): ClusterFigures => {
   // The generator reports ms per 1000 messages: that is µs per message.
   const perProcess = result.processCpuMillisecondsPer1000Messages
   const nodeCosts = perProcess.slice(0, layout.nodes)
@@ -67,6 +78,11 @@ export const clusterFigures = (result: MeasuredRun, layout: CpuLayout): ClusterF
   return {
     deliveredPerSecond: result.deliveredPerSecond,
     nodeSyscalls,
+    nodeHeapBytes:
+      windows.length === 0
+        ? Number.NaN
+        : windows.reduce((sum, window) => sum + window.allocatedBytes, 0) /
+          Math.max(1, result.messagesDelivered),
     nodeCpu,
     natsCpu,
     databaseCpu,

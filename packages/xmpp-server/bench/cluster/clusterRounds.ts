@@ -16,7 +16,7 @@
 import { rmSync } from "node:fs"
 import { loadavg } from "node:os"
 import { join } from "node:path"
-import type { BenchServer, BenchStorage } from "../benchServer.js"
+import type { BenchServer, BenchStorage, MeterWindow } from "../benchServer.js"
 import { type GeneratorLoad, runGeneratorProcess } from "../generatorProcess.js"
 import { ensureInstalled } from "../peers/DebianPackages.js"
 import { registerAccounts } from "../peers/register.js"
@@ -70,6 +70,8 @@ interface Setup {
   readonly server: "ours" | "base" | "ejabberd"
   readonly ports: ReadonlyArray<number>
   readonly nodePids: ReadonlyArray<number>
+  /** Each node's heap meter (ours only): what it allocated in the last exchange. */
+  readonly nodeMeters?: ReadonlyArray<() => Promise<MeterWindow>> | undefined
   readonly natsPid?: number | undefined
   readonly databasePid?: number | undefined
 }
@@ -128,6 +130,7 @@ const ourSetup = (
   server,
   ports: cluster.nodes.map((node: BenchServer) => node.port),
   nodePids: cluster.nodes.map((node: BenchServer) => node.pid),
+  nodeMeters: cluster.nodes.map((node: BenchServer) => node.lastWindow),
   natsPid: cluster.nats.pid,
   databasePid,
 })
@@ -254,13 +257,15 @@ export const runClusterBench = async (
         placement: target.placement,
         serverPid: setup.nodePids[0] ?? 0,
         cpuPids: [...setup.nodePids, ...(setup.natsPid === undefined ? [] : [setup.natsPid])],
+        signalPids: setup.nodeMeters === undefined ? undefined : setup.nodePids,
         databasePid: setup.databasePid,
         core: generatorCore,
         settleSeconds: 0,
         timeoutSeconds: 30,
       })
       failures.push(...result.failures.map((failure) => `${target.label}: ${failure}`))
-      return clusterFigures(result, {
+      const windows = await Promise.all((setup.nodeMeters ?? []).map((meter) => meter()))
+      return clusterFigures(result, windows, {
         nodes: setup.nodePids.length,
         nats: setup.natsPid !== undefined,
         database: setup.databasePid !== undefined,

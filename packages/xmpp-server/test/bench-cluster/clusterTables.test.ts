@@ -13,6 +13,7 @@ import { formatCpuTable, formatRatio } from "../../bench/cluster/clusterTables.j
 const figures = (totalCpu: number, p99: number): ClusterFigures => ({
   deliveredPerSecond: 5000,
   nodeSyscalls: 4,
+  nodeHeapBytes: 3000,
   nodeCpu: totalCpu,
   natsCpu: 0,
   databaseCpu: 0,
@@ -39,16 +40,22 @@ describe("the cluster bench's figures and tables", () => {
       processCpuMillisecondsPer1000Messages: [40, 60, 10],
       processSyscallsPerMessage: [2.5, 3, 7],
     }
-    const split = clusterFigures(result, { nodes: 2, nats: true, database: true })
+    const split = clusterFigures(result, [{ allocatedBytes: 2e7 }, { allocatedBytes: 3e7 }], {
+      nodes: 2,
+      nats: true,
+      database: true,
+    })
     expect(split.nodeCpu).toBe(100)
     expect(split.natsCpu).toBe(10)
     expect(split.databaseCpu).toBe(3)
     expect(split.totalCpu).toBe(113)
     // nats-server's system calls are not the nodes'.
     expect(split.nodeSyscalls).toBe(5.5)
+    // Both nodes' heap meters: 50 MB over 10,000 messages.
+    expect(split.nodeHeapBytes).toBe(5000)
     // 40 µs × 10,000 messages = 0.4 s of a 2 s exchange: 20 % of a core.
     expect(split.nodeCorePercent).toEqual([20, 30])
-    const ejabberd = clusterFigures(result, { nodes: 2, nats: false, database: false })
+    const ejabberd = clusterFigures(result, [], { nodes: 2, nats: false, database: false })
     expect(ejabberd.totalCpu).toBe(100)
   })
 
@@ -84,7 +91,7 @@ describe("the cluster bench's figures and tables", () => {
       }),
     ).toBe("x: n/a (not measured)")
     expect(formatCpuTable([same, cross]).split("\n")[1]).toMatch(
-      /^same\s+5000 \[5000–5000\]\s+4\.00 \[4\.00–4\.00\]\s+75\.0 \[50\.0–100\.0\]/,
+      /^same\s+5000 \[5000–5000\]\s+4\.00 \[4\.00–4\.00\]\s+3000 \[3000–3000\]\s+75\.0 \[50\.0–100\.0\]/,
     )
   })
 })

@@ -6,6 +6,11 @@
 // XEP-0198 `sm_pending` row committed — or, when the sender's AMP waits for it, once the client
 // acknowledged it. Batching keeps the cost of a cross-node message near that of a local one:
 // under load one NATS message carries many stanzas, and no timer or promise exists per stanza.
+// A batch goes out at the end of the event-loop turn, unless the last one went out less than
+// `coalesceMs` (1 ms) ago: then it waits for the rest of that millisecond, so a busy node makes
+// about one NATS write per millisecond and peer rather than one per turn (a turn often holds a
+// single client's read, and a NATS socket write cost as much as the rest of the message; see
+// docs/performance.md, Cluster). An idle node's delivery waits for nothing.
 //
 // The origin learns each outcome through the modules' `stanzaWritten` hooks, as from a local
 // socket write (and `acked`, for AMP's `direct_confirm = "ack"`); the sender's XEP-0198 `<a/>`
@@ -53,6 +58,9 @@ interface Incoming {
   readonly durable: HandoffTracker
 }
 
+/** The shortest interval between two flushes while deliveries keep coming. */
+export const coalesceMs = 1
+
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
@@ -73,6 +81,9 @@ export class Deliveries {
   private readonly outboxes = new Map<string, Array<string>>()
   private readonly acks = new Map<string, Array<string>>()
   private flushScheduled = false
+  /** When the last flush ran (performance.now()), and the timer of a flush held back. */
+  private lastFlush = Number.NEGATIVE_INFINITY
+  private flushTimer: NodeJS.Timeout | undefined
   private readonly outgoing = new Map<number, Outgoing>()
   private readonly incoming = new Map<XmlElement, Incoming>()
   private readonly sweeper: NodeJS.Timeout
@@ -277,12 +288,17 @@ export class Deliveries {
     box.push(item)
     if (this.flushScheduled) return
     this.flushScheduled = true
-    setImmediate(() => this.flush())
+    const wait = this.lastFlush + coalesceMs - performance.now()
+    if (wait <= 0) setImmediate(() => this.flush())
+    else this.flushTimer = setTimeout(() => this.flush(), wait)
   }
 
   /** Sends what this turn queued: one NATS message per node and kind. */
   flush(): void {
     this.flushScheduled = false
+    clearTimeout(this.flushTimer)
+    this.flushTimer = undefined
+    this.lastFlush = performance.now()
     const { link, nodeSubject } = this.options
     const me = link.node
     for (const [node, parts] of this.outboxes)

@@ -29,7 +29,7 @@
 import type { ServerCore } from "../core/ServerCore.js"
 import type { Session } from "../session/Session.js"
 import { HandoffTracker } from "../sm/Handoff.js"
-import { parseElement } from "../xml/parseXml.js"
+import { lazyElement } from "../xml/LazyElement.js"
 import type { XmlElement } from "../xml/Xml.js"
 import type { ClusterLink } from "./ClusterLink.js"
 import { confirmationWanted } from "./Confirmations.js"
@@ -214,11 +214,13 @@ export class Deliveries {
     const slash = to.indexOf("/")
     const session =
       slash === -1 ? undefined : core.sessions.getLocal(to.slice(0, slash), to.slice(slash + 1))
-    const stanza = parseElement(body)
-    if (session === undefined || session.closed || stanza === undefined) {
+    if (session === undefined || session.closed) {
       if (confirm !== "-") this.answer(origin, seq, "-")
       return
     }
+    // The text goes to the socket as the origin serialised it; the element behind it is parsed
+    // only if something here reads it (src/xml/LazyElement.ts).
+    const stanza = lazyElement(body)
     if (confirm === "-") return void session.sendSerialized(stanza, body)
     const durable = new HandoffTracker()
     this.incoming.set(stanza, {

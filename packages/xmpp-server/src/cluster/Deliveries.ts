@@ -55,7 +55,11 @@ interface Incoming {
   readonly origin: string
   readonly seq: number
   readonly ack: boolean
-  readonly durable: HandoffTracker
+  /**
+   * The writes the delivery caused (its `sm_pending` row): only a stream-managed or hibernated
+   * session makes any beyond the socket write, whose own outcome the answer already waits for.
+   */
+  readonly durable: HandoffTracker | undefined
 }
 
 /** The shortest interval between two flushes while deliveries keep coming. */
@@ -222,7 +226,7 @@ export class Deliveries {
     // only if something here reads it (src/xml/LazyElement.ts).
     const stanza = lazyElement(body)
     if (confirm === "-") return void session.sendSerialized(stanza, body)
-    const durable = new HandoffTracker()
+    const durable = session.streamManaged || session.hibernated ? new HandoffTracker() : undefined
     this.incoming.set(stanza, {
       origin,
       seq,
@@ -246,6 +250,7 @@ export class Deliveries {
     if (waiting === undefined) return
     this.incoming.delete(stanza)
     if (!ok) return void this.answer(waiting.origin, waiting.seq, queued ? "~" : "-")
+    if (waiting.durable === undefined) return void this.answer(waiting.origin, waiting.seq, "+")
     waiting.durable.whenSettled(() => this.answer(waiting.origin, waiting.seq, "+"))
   }
 

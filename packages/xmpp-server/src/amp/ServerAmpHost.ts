@@ -8,6 +8,7 @@ import type { Element } from "@xmpp/xml"
 import type {
   AmpHost,
   DeliveryConfirmation,
+  DeliveryListener,
   HostAnswer,
   HostExtension,
   HostRouting,
@@ -38,6 +39,9 @@ const ackedBySm = (session: Session): boolean => session.streamManaged
 
 /** No session confirms with an ack (`direct_confirm = "socket"`). */
 const never = (): boolean => false
+
+/** The decision for a message whose `to` is no JID: nobody to write to. */
+const NO_RECIPIENT: RouteDecision = { kind: "none", reason: "invalid-recipient", bounce: undefined }
 
 /** What the adapter learns from the plugin at registration. */
 export interface RegisteredExtension {
@@ -168,6 +172,35 @@ export const serverAmpHost = (
     lastDecision = decision
     return answer
   }
+  /** Writes by the routing decision (reused when `routed` is `route`'s last answer). */
+  const deliverTo = (
+    message: Element,
+    confirm: DeliveryConfirmation,
+    routed: HostRouting | undefined,
+    listener: DeliveryListener,
+  ): void => {
+    const stanza = asXml(message)
+    let decision: RouteDecision
+    if (routed !== undefined && routed === lastRouting && lastDecision !== undefined) {
+      decision = lastDecision
+    } else {
+      const to = parseJid(stanza.attrs.to ?? "")
+      decision = to === undefined ? NO_RECIPIENT : api.decide(to, stanza.attrs.type)
+    }
+    lastRouting = undefined
+    lastDecision = undefined
+    if (decision.kind !== "sessions") {
+      listener.confirmed(false)
+      return
+    }
+    tracker.deliver(
+      stanza,
+      decision.sessions,
+      write,
+      confirm === "ack" ? ackedBySm : never,
+      listener,
+    )
+  }
   /** XEP-0079 §9: the recipient's roster gives the sender a presence subscription. */
   const subscribed = (username: string, sender: string): boolean => {
     const item = api.rosters.get(username, sender)
@@ -187,26 +220,11 @@ export const serverAmpHost = (
         .load(username)
         .then((loaded) => !failed(loaded) && subscribed(username, sender))
     },
-    deliver: (message, confirm: DeliveryConfirmation, routed?: HostRouting) => {
-      const stanza = asXml(message)
-      let decision: RouteDecision
-      if (routed !== undefined && routed === lastRouting && lastDecision !== undefined) {
-        decision = lastDecision
-      } else {
-        const to = parseJid(stanza.attrs.to ?? "")
-        if (to === undefined) return false
-        decision = api.decide(to, stanza.attrs.type)
-      }
-      lastRouting = undefined
-      lastDecision = undefined
-      if (decision.kind !== "sessions") return false
-      return tracker.deliver(
-        stanza,
-        decision.sessions,
-        write,
-        confirm === "ack" ? ackedBySm : never,
-      )
-    },
+    deliver: (message, confirm: DeliveryConfirmation, routed?: HostRouting) =>
+      new Promise<boolean>((resolve) =>
+        deliverTo(message, confirm, routed, { confirmed: resolve }),
+      ),
+    deliverTo,
     storeOffline: (message, extra) => storeFor(asXml(message), extra),
     archive: (message) => {
       const stanza = asXml(message)

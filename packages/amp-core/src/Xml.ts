@@ -76,15 +76,29 @@ const namespaceOf = (child: Element, parentNamespace: string | undefined): strin
   return child.name.includes(":") ? namespaceOfElement(child) : parentNamespace
 }
 
+/** True when `child` has this local name (a prefixed name counts by its local part). */
+export const hasLocalName = (child: Element, name: string): boolean =>
+  child.name === name || (child.name.endsWith(name) && child.getName() === name)
+
+/**
+ * True when `child`, a child element of a parent with `parentNamespace` as its default
+ * namespace in scope (`namespaceInScope(parent)`), is in `namespace`.
+ */
+export const childInNamespace = (
+  child: Element,
+  parentNamespace: string | undefined,
+  namespace: string,
+): boolean => namespaceOf(child, parentNamespace) === namespace
+
 /** The direct child elements of `parent` with this local name and namespace (text skipped). */
 export const childElements = (parent: Element, name: string, namespace: string): Element[] => {
   const found: Element[] = []
   let parentNamespace: string | undefined | null = null
   for (const child of parent.children) {
     if (typeof child !== "object" || child === null) continue
-    if (child.name !== name && !(child.name.endsWith(name) && child.getName() === name)) continue
+    if (!hasLocalName(child, name)) continue
     if (parentNamespace === null) parentNamespace = namespaceInScope(parent)
-    if (namespaceOf(child, parentNamespace) === namespace) found.push(child)
+    if (childInNamespace(child, parentNamespace, namespace)) found.push(child)
   }
   return found
 }

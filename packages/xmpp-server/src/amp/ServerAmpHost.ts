@@ -110,11 +110,17 @@ const deliverToSender = (
   full: string,
   stanza: XmlElement,
 ): boolean => {
-  const sessions = api.sessionsOf(bare).filter((session) => !session.closed)
-  const addressed = sessions.find((session) => session.full === full)
+  const sessions = api.sessionsOf(bare)
+  // The usual case (the sender's session is there and takes it) without arrays or closures.
+  let addressed: Session | undefined
+  for (const session of sessions)
+    if (!session.closed && session.full === full) {
+      addressed = session
+      break
+    }
   if (addressed !== undefined && api.deliver(addressed, stanza)) return true
   const others = availableSessions(
-    sessions.filter((session) => session !== addressed),
+    sessions.filter((session) => !session.closed && session !== addressed),
     false,
   )
   let delivered = false

@@ -72,7 +72,6 @@ const routingOf = (
     decision.kind === "sessions" ||
     (decision.kind === "none" && decision.reason === "no-available-session")
   const { offline, archive } = api.stores
-  const sender = parseJid(message.attrs.from ?? "")?.bare ?? api.domain
   return {
     kind:
       decision.kind === "sessions"
@@ -90,11 +89,13 @@ const routingOf = (
           ? "addressed-resource"
           : "other-resources",
     wouldStoreOffline: local && offline?.accepts(message) === true,
+    // The sender's JID parsed only when an archive asks (a Jid per message otherwise).
     wouldArchive:
       local &&
       rosterReadable &&
       to.local !== undefined &&
-      archive?.accepts(to.local, sender, message) === true,
+      archive !== undefined &&
+      archive.accepts(to.local, parseJid(message.attrs.from ?? "")?.bare ?? api.domain, message),
   }
 }
 
@@ -167,7 +168,11 @@ export const serverAmpHost = (
     const to = parseJid(stanza.attrs.to ?? "")
     if (to === undefined) return UNKNOWN_RECIPIENT(stanza.attrs.to ?? "")
     const decision = api.decide(to, stanza.attrs.type)
-    const answer = readCached(() => routingOf(api, stanza, to, decision))
+    // Only the archive reads a roster here: without one, no closure for `readCached`.
+    const answer =
+      api.stores.archive === undefined
+        ? routingOf(api, stanza, to, decision)
+        : readCached(() => routingOf(api, stanza, to, decision))
     if (answer instanceof RosterNotLoaded)
       return api.rosters
         .load(answer.username)

@@ -89,13 +89,16 @@ const routingOf = (
           ? "addressed-resource"
           : "other-resources",
     wouldStoreOffline: local && offline?.accepts(message) === true,
-    // The sender's JID parsed only when an archive asks (a Jid per message otherwise).
+    // The sender's JID parsed only when an archive asks (`?.` skips the arguments otherwise).
     wouldArchive:
       local &&
       rosterReadable &&
       to.local !== undefined &&
-      archive !== undefined &&
-      archive.accepts(to.local, parseJid(message.attrs.from ?? "")?.bare ?? api.domain, message),
+      archive?.accepts(
+        to.local,
+        parseJid(message.attrs.from ?? "")?.bare ?? api.domain,
+        message,
+      ) === true,
   }
 }
 

@@ -9,6 +9,7 @@ import {
   readElement,
   writeElement,
 } from "./Declarations.js"
+import { readSharedRules } from "./InternedRules.js"
 import type { AmpRequest, AmpRule, RuleText } from "./Model.js"
 import { readRuleText, writeRule } from "./Rules.js"
 import type { AmpSupport } from "./Support.js"
@@ -76,29 +77,50 @@ const PER_HOP: ReadonlyMap<string, boolean> = new Map([
 const structural = (reason: StructuralReason, text: string, id: string | undefined) =>
   ({ _tag: "StructuralFailure", reason, text, id }) as const
 
-/** The `<amp/>` children of a message, and whether any carries a `status`. */
-const ampChildren = (message: Element): { elements: Element[]; statusPresent: boolean } => {
-  const elements: Element[] = []
-  let statusPresent = false
-  for (const child of message.children) {
-    if (typeof child !== "object" || child === null || !isDeclared(AMP, child)) continue
-    elements.push(child)
-    statusPresent ||= readAttribute(child, AMP.attributes.status) !== undefined
-  }
-  return { elements, statusPresent }
-}
+const NOT_AMP: RequestParseResult = Object.freeze({ _tag: "NotAmp" })
 
 /**
  * Reads the AMP request of a `<message/>`: `NotAmp` when there is none (or the message is an
  * error), a structural failure (spec §2), a validation failure (spec §3) or the valid request.
+ * The usual request (one `<amp/>`, `deliver` and `match-resource` rules only) is read without
+ * rule texts or validation lists, into shared rules (`InternedRules.ts`); the rest the full way.
  */
 export const parseRequest = (message: Element, support: AmpSupport): RequestParseResult => {
-  if (!isMessageForAmp(message)) return { _tag: "NotAmp" }
-  const { elements, statusPresent } = ampChildren(message)
-  const [amp] = elements
-  if (amp === undefined) return { _tag: "NotAmp" }
+  if (!isMessageForAmp(message)) return NOT_AMP
+  let amp: Element | undefined
+  let count = 0
+  let statusPresent = false
+  for (const child of message.children) {
+    if (typeof child !== "object" || child === null || !isDeclared(AMP, child)) continue
+    amp ??= child
+    count += 1
+    statusPresent ||= readAttribute(child, AMP.attributes.status) !== undefined
+  }
+  if (amp === undefined) return NOT_AMP
   const rawId = readAttribute(message, "id")
   const id = rawId === "" ? undefined : rawId
+  if (!statusPresent && count === 1 && id !== undefined) {
+    const perHopText = readAttribute(amp, AMP.attributes.perHop)
+    const perHop = perHopText === undefined ? false : PER_HOP.get(perHopText)
+    const rules = perHop === undefined ? undefined : readSharedRules(amp, support)
+    if (rules !== undefined)
+      return { _tag: "Valid", request: { id, perHop: perHop === true, rules } }
+  }
+  return readInFull(amp, count, statusPresent, id, support)
+}
+
+/**
+ * `parseRequest` the full way, from the first `<amp/>` of `count` and whether any carried a
+ * status: rule texts, then validation. `parseRequestInFull` reads every request
+ * this way.
+ */
+const readInFull = (
+  amp: Element,
+  count: number,
+  statusPresent: boolean,
+  id: string | undefined,
+  support: AmpSupport,
+): RequestParseResult => {
   if (statusPresent) {
     return structural(
       "status-present",
@@ -106,7 +128,7 @@ export const parseRequest = (message: Element, support: AmpSupport): RequestPars
       id,
     )
   }
-  if (elements.length > 1) {
+  if (count > 1) {
     return structural("multiple-amp", "A message may carry only one <amp/> element.", id)
   }
   if (id === undefined) {
@@ -134,6 +156,22 @@ export const parseRequest = (message: Element, support: AmpSupport): RequestPars
   const validation = validateRules(ruleTexts, support)
   if (validation._tag === "ValidationFailure") return { ...validation, id }
   return { _tag: "Valid", request: { id, perHop, rules: validation.rules } }
+}
+
+/** `parseRequest` without the quick reading of the usual request (for tests holding them equal). */
+export const parseRequestInFull = (message: Element, support: AmpSupport): RequestParseResult => {
+  if (!isMessageForAmp(message)) return NOT_AMP
+  const elements = message.children.filter(
+    (child): child is Element =>
+      typeof child === "object" && child !== null && isDeclared(AMP, child),
+  )
+  const [amp] = elements
+  if (amp === undefined) return NOT_AMP
+  const statusPresent = elements.some(
+    (element) => readAttribute(element, AMP.attributes.status) !== undefined,
+  )
+  const rawId = readAttribute(message, "id")
+  return readInFull(amp, elements.length, statusPresent, rawId === "" ? undefined : rawId, support)
 }
 
 /** What `serializeRequest` writes: the rules, and `per-hop` when true. */

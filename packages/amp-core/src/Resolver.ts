@@ -249,14 +249,22 @@ export const resolve = (state: AmpMessageState, event: AmpEvent, now: number): R
   const next = step(state, event, now)
   // Lists are made only when a rule goes into them: most events move one rule or none, and
   // this runs for every AMP message more than once.
+  // A list that keeps every rule of the list it came from is that list itself (lists are
+  // read-only): a rule that stays pending is not copied into a new list at every event.
   let before: AmpRule[] | undefined
   let after: AmpRule[] | undefined
-  let undecided: AmpRule[] | undefined
+  let undecidedCount = 0
   for (const rule of state.rules) {
     if (metBefore(next, rule)) before = withRule(before, rule)
     else if (metAfter(next, rule)) after = withRule(after, rule)
-    else undecided = withRule(undecided, rule)
+    else undecidedCount += 1
   }
+  const undecided: readonly AmpRule[] =
+    undecidedCount === state.rules.length
+      ? state.rules
+      : undecidedCount === 0
+        ? NO_RULES
+        : state.rules.filter((rule) => !before?.includes(rule) && !after?.includes(rule))
   const matched = before === undefined ? after : after === undefined ? before : before.concat(after)
   const fired = matched?.[0]
   const usedUp = matched === undefined || matched.length === 1 ? NO_RULES : matched.slice(1)
@@ -264,13 +272,18 @@ export const resolve = (state: AmpMessageState, event: AmpEvent, now: number): R
   const stage: MessageStage = stop ? "finished" : next.stage
   const reachable = reachableValues(stage, next.routing)
   const settlesResources = next.resourceValues !== undefined
-  let pending: AmpRule[] | undefined
   let discarded: AmpRule[] | undefined
-  for (const rule of undecided ?? NO_RULES) {
+  for (const rule of undecided) {
     const settled = settlesResources && rule.condition === "match-resource"
-    if (!settled && stillPossible(rule, stage, reachable)) pending = withRule(pending, rule)
-    else discarded = withRule(discarded, rule)
+    if (settled || !stillPossible(rule, stage, reachable)) discarded = withRule(discarded, rule)
   }
+  const kept =
+    discarded === undefined
+      ? undecided
+      : undecided.length === discarded.length
+        ? NO_RULES
+        : undecided.filter((rule) => !discarded.includes(rule))
+  const pending = kept.length === 0 ? undefined : kept
   return {
     state: {
       rules: pending ?? NO_RULES,

@@ -2,17 +2,26 @@
 // its streaming `Parser`, and safe attribute reading (own string properties only).
 import { Element, Parser } from "@xmpp/xml"
 
+const NO_CHILDREN: readonly Element[] = Object.freeze([])
+
 /**
  * An element with these attributes (all set) and children. Like `xml()` without its per-call
- * `Object.entries` walk over the attributes: replies are built for every AMP message.
+ * `Object.entries` walk over the attributes: replies are built for every AMP message. The
+ * element takes `attributes` as its own (the caller passes a fresh object, not one it keeps)
+ * rather than copying it, and its children array is made at its final size, not grown by
+ * `append` (to 17 slots on the first push).
  */
 export const element = (
   name: string,
   attributes: Record<string, string>,
-  children: readonly Element[] = [],
+  children: readonly Element[] = NO_CHILDREN,
 ): Element => {
-  const built = new Element(name, attributes)
-  for (const child of children) built.append(child)
+  const built = new Element(name)
+  built.attrs = attributes
+  if (children.length === 0) return built
+  const list = children.slice()
+  for (const child of list) child.parent = built
+  built.children = list
   return built
 }
 
@@ -76,15 +85,29 @@ const namespaceOf = (child: Element, parentNamespace: string | undefined): strin
   return child.name.includes(":") ? namespaceOfElement(child) : parentNamespace
 }
 
+/** True when `child` has this local name (a prefixed name counts by its local part). */
+export const hasLocalName = (child: Element, name: string): boolean =>
+  child.name === name || (child.name.endsWith(name) && child.getName() === name)
+
+/**
+ * True when `child`, a child element of a parent with `parentNamespace` as its default
+ * namespace in scope (`namespaceInScope(parent)`), is in `namespace`.
+ */
+export const childInNamespace = (
+  child: Element,
+  parentNamespace: string | undefined,
+  namespace: string,
+): boolean => namespaceOf(child, parentNamespace) === namespace
+
 /** The direct child elements of `parent` with this local name and namespace (text skipped). */
 export const childElements = (parent: Element, name: string, namespace: string): Element[] => {
   const found: Element[] = []
   let parentNamespace: string | undefined | null = null
   for (const child of parent.children) {
     if (typeof child !== "object" || child === null) continue
-    if (child.name !== name && !(child.name.endsWith(name) && child.getName() === name)) continue
+    if (!hasLocalName(child, name)) continue
     if (parentNamespace === null) parentNamespace = namespaceInScope(parent)
-    if (namespaceOf(child, parentNamespace) === namespace) found.push(child)
+    if (childInNamespace(child, parentNamespace, namespace)) found.push(child)
   }
   return found
 }

@@ -1,8 +1,9 @@
 // The hot path of spec §4 (XEP-0079 §2.2.3) without Effect: a valid request with only `deliver`
 // and `match-resource` rules, to a local recipient with a session, not archived, allowed by the
 // presence check (§7), on which nothing acts before delivery (typically `deliver=direct notify`).
-// Plain promises and amp-core's pure functions; every other message, and a failed write, goes
-// through the Effect lifecycle, which does exactly the same steps (tests check both agree).
+// Plain functions and amp-core's pure functions, and the caller's listener told at the end; every
+// other message, and a failed write, goes through the Effect lifecycle, which does exactly the
+// same steps (tests check both agree).
 import type { Element } from "@xmpp/xml"
 import {
   type AmpMessageState,
@@ -17,9 +18,10 @@ import {
   startMessage,
 } from "@xmpp-amp/amp-core"
 import type { ClientMessageResult } from "./AmpPlugin.js"
+import { type ClientMessageListener, tell } from "./ClientMessageListener.js"
 import type { AmpSettings } from "./Config.js"
 import type { AmpCounterName } from "./Counters.js"
-import type { AmpHost, HostAnswer, HostRouting } from "./Host.js"
+import type { AmpHost, DeliveryListener, HostAnswer, HostRouting } from "./Host.js"
 import { bareJid, withoutAmp } from "./Inbound.js"
 import type { Accepted } from "./Lifecycle.js"
 
@@ -43,53 +45,83 @@ const isExpireAt = (rule: AmpRule): boolean => rule.condition === "expire-at"
 export const isPending = <A>(answer: HostAnswer<A>): answer is PromiseLike<A> =>
   typeof (answer as { readonly then?: unknown } | null | undefined)?.then === "function"
 
+/** The fast path waits for something and tells the listener itself once it is there. */
+export const WAITING: { readonly _tag: "Waiting" } = Object.freeze({ _tag: "Waiting" })
+
+const isWaiting = (answer: FastPathAnswer): answer is typeof WAITING => answer === WAITING
+
 /**
- * The fast path's answer: the result at once when nothing had to wait, a promise of it when
- * something did (the socket write `deliver=direct` waits for), undefined when the caller must
- * run the full plugin instead (nothing was sent or counted then). A promise never gives up or
- * rejects: where the fast path gave up or threw after a wait, it already holds the full
- * plugin's answer (so the caller needs no continuation of its own: one promise, closure pair
- * and microtask fewer per message).
+ * The fast path's answer: the result at once when nothing had to wait, a promise of it for the
+ * rare steps that return one (a failed write, a reply the host sends later), WAITING when it
+ * waits and tells the listener itself (the socket write `deliver=direct` waits for), undefined
+ * when the caller must run the full plugin instead (nothing was sent or counted then).
  */
-export type FastPathAnswer = ClientMessageResult | undefined | PromiseLike<ClientMessageResult>
+export type FastPathAnswer =
+  | ClientMessageResult
+  | undefined
+  | PromiseLike<ClientMessageResult>
+  | typeof WAITING
 
-/** After a wait: the fast path's answer, or the full plugin's where it gave up. */
-const orFull = (
+/** Tells `listener` the fast path's answer, or the full plugin's where it gave up. */
+export const answerListener = (
   support: FastPathSupport,
   message: Element,
   sender: string,
+  listener: ClientMessageListener,
   answer: FastPathAnswer,
-): ClientMessageResult | PromiseLike<ClientMessageResult> =>
-  answer === undefined ? support.full(message, sender) : answer
+): void => {
+  if (isWaiting(answer)) return
+  tell(listener, answer === undefined ? support.full(message, sender) : answer)
+}
 
-/** After a wait: `next`'s answer, or the full plugin's where it gave up or threw. */
-const continueOrFull = <A>(
+/**
+ * Waits for a host's answer, then goes on with `next` and tells the listener; the full plugin's
+ * answer where `next` gave up or threw, or the host failed (the same for every wait).
+ */
+const afterHostAnswer = <A>(
   support: FastPathSupport,
   message: Element,
   sender: string,
+  listener: ClientMessageListener,
+  pending: PromiseLike<A>,
   next: (value: A) => FastPathAnswer,
-  value: A,
-): ClientMessageResult | PromiseLike<ClientMessageResult> => {
-  let answer: FastPathAnswer
-  try {
-    answer = next(value)
-  } catch {
-    answer = undefined
-  }
-  return orFull(support, message, sender, answer)
+): typeof WAITING => {
+  pending.then(
+    (value) => {
+      let answer: FastPathAnswer
+      try {
+        answer = next(value)
+      } catch {
+        answer = undefined
+      }
+      answerListener(support, message, sender, listener, answer)
+    },
+    () => answerListener(support, message, sender, listener, undefined),
+  )
+  return WAITING
+}
+
+/** Everything a message needs once the route is known, carried in one object. */
+interface Context {
+  readonly host: AmpHost
+  readonly support: FastPathSupport
+  readonly message: Element
+  readonly sender: string
+  readonly listener: ClientMessageListener
 }
 
 /**
  * Processes the message when it is on the hot path. Plain functions, not one async function:
  * the work up to the write runs at once, and only what follows the write's confirmation waits
- * for it (one continuation per message, not an async frame and a promise per step; profiled in
- * docs/performance.md). A host answer that is a promise is waited for where it comes.
+ * for it (one listener object per message, not an async frame and a promise per step; profiled
+ * in docs/performance.md). A host answer that is a promise is waited for where it comes.
  */
 export const fastPath = (
   host: AmpHost,
   support: FastPathSupport,
   message: Element,
   sender: string,
+  listener: ClientMessageListener,
 ): FastPathAnswer => {
   const parsed = parseRequest(message, support.settings.support)
   if (parsed._tag === "NotAmp") return NOT_AMP
@@ -98,28 +130,17 @@ export const fastPath = (
   if (request.rules.some(isExpireAt)) return undefined
   const copy = withoutAmp(message)
   const routed = host.route(copy)
+  const context: Context = { host, support, message, sender, listener }
   return isPending(routed)
-    ? routed.then(
-        (routing) =>
-          continueOrFull(
-            support,
-            message,
-            sender,
-            (known: HostRouting) =>
-              afterRoute(host, support, message, sender, request, copy, known, false),
-            routing,
-          ),
-        () => support.full(message, sender),
+    ? afterHostAnswer(support, message, sender, listener, routed, (routing: HostRouting) =>
+        afterRoute(context, request, copy, routing, false),
       )
-    : afterRoute(host, support, message, sender, request, copy, routed, true)
+    : afterRoute(context, request, copy, routed, true)
 }
 
 /** The presence check (§7) once the routing is known, then the initial resolution. */
 const afterRoute = (
-  host: AmpHost,
-  support: FastPathSupport,
-  message: Element,
-  sender: string,
+  context: Context,
   request: AmpRequest,
   copy: Element,
   routing: HostRouting,
@@ -127,28 +148,61 @@ const afterRoute = (
 ): FastPathAnswer => {
   if (routing.kind !== "local-user" || routing.sessions === "none" || routing.wouldArchive)
     return undefined
+  const { host, support, sender } = context
   if (support.settings.presenceCheck && request.rules.some(revealsPresence)) {
     if (bareJid(sender) !== routing.recipient) {
       const allowed = host.maySeePresence(bareJid(sender), routing.recipient)
       if (isPending(allowed))
-        return allowed.then(
-          (may) =>
-            continueOrFull(
-              support,
-              message,
-              sender,
-              (yes: boolean) =>
-                yes
-                  ? accept(host, support, message, sender, request, copy, routing, false)
-                  : undefined,
-              may,
-            ),
-          () => support.full(message, sender),
+        return afterHostAnswer(
+          support,
+          context.message,
+          sender,
+          context.listener,
+          allowed,
+          (yes: boolean) => (yes ? accept(context, request, copy, routing, false) : undefined),
         )
       if (!allowed) return undefined
     }
   }
-  return accept(host, support, message, sender, request, copy, routing, atOnce)
+  return accept(context, request, copy, routing, atOnce)
+}
+
+/**
+ * Waits for the write's confirmation as the host's `DeliveryListener` (or on the promise
+ * `deliver` answered), then finishes the message and tells the caller's listener: one object
+ * per message instead of a promise, its continuation and their closures. Acts on the first
+ * confirmation only.
+ */
+class AwaitedWrite implements DeliveryListener {
+  private told = false
+
+  constructor(
+    private readonly context: Context,
+    private readonly accepted: Accepted,
+    private readonly state: AmpMessageState,
+  ) {}
+
+  confirmed(written: boolean): void {
+    if (this.told) return
+    this.told = true
+    const { support, message, sender, listener } = this.context
+    let answer: FastPathAnswer
+    try {
+      answer = afterWrite(this.context, this.accepted, this.state, written)
+    } catch {
+      answer = undefined
+    }
+    answerListener(support, message, sender, listener, answer)
+  }
+
+  /** The same for a promise `deliver` answered (a host without `deliverTo`). */
+  awaiting(confirmation: PromiseLike<boolean>): typeof WAITING {
+    confirmation.then(
+      (written) => this.confirmed(written),
+      () => this.confirmed(false),
+    )
+    return WAITING
+  }
 }
 
 /**
@@ -157,15 +211,13 @@ const afterRoute = (
  * by that routing instead of deciding again.
  */
 const accept = (
-  host: AmpHost,
-  support: FastPathSupport,
-  message: Element,
-  sender: string,
+  context: Context,
   request: AmpRequest,
   copy: Element,
   routing: HostRouting,
   atOnce: boolean,
 ): FastPathAnswer => {
+  const { host, support, message, sender } = context
   const initial = resolve(startMessage(request.rules, routing), "initial", host.now())
   if (
     initial.fired !== undefined ||
@@ -183,55 +235,36 @@ const accept = (
   }
   support.count("requestsAccepted")
   const accepted: Accepted = { _tag: "Accepted", request, routing, reply, copy }
+  const confirm = support.settings.directConfirm
+  const write = new AwaitedWrite(context, accepted, initial.state)
+  if (host.deliverTo !== undefined) {
+    try {
+      host.deliverTo(copy, confirm, atOnce ? routing : undefined, write)
+    } catch {
+      // A throw counts as a failed write, as from `deliver` (unless the host already told).
+      write.confirmed(false)
+    }
+    return WAITING
+  }
   let confirmed: HostAnswer<boolean>
   try {
-    confirmed = atOnce
-      ? host.deliver(copy, support.settings.directConfirm, routing)
-      : host.deliver(copy, support.settings.directConfirm)
+    confirmed = atOnce ? host.deliver(copy, confirm, routing) : host.deliver(copy, confirm)
   } catch {
     confirmed = false
   }
-  const state = initial.state
   return isPending(confirmed)
-    ? confirmed.then(
-        (written) => afterWaitedWrite(host, support, message, sender, accepted, state, written),
-        () => afterWaitedWrite(host, support, message, sender, accepted, state, false),
-      )
-    : afterWrite(host, support, message, sender, accepted, state, confirmed)
-}
-
-/** `afterWrite` once the write's confirmation was waited for: the full plugin where it threw. */
-const afterWaitedWrite = (
-  host: AmpHost,
-  support: FastPathSupport,
-  message: Element,
-  sender: string,
-  accepted: Accepted,
-  state: AmpMessageState,
-  written: boolean,
-): ClientMessageResult | PromiseLike<ClientMessageResult> => {
-  try {
-    return orFull(
-      support,
-      message,
-      sender,
-      afterWrite(host, support, message, sender, accepted, state, written),
-    )
-  } catch {
-    return support.full(message, sender)
-  }
+    ? write.awaiting(confirmed)
+    : afterWrite(context, accepted, initial.state, confirmed)
 }
 
 /** After the write: the `delivered` event, and the reply of a rule that fired at it. */
 const afterWrite = (
-  host: AmpHost,
-  support: FastPathSupport,
-  message: Element,
-  sender: string,
+  context: Context,
   accepted: Accepted,
   state: AmpMessageState,
   written: boolean,
 ): FastPathAnswer => {
+  const { host, support, message, sender } = context
   if (!written)
     return support.afterFailedWrite(accepted).then(undefined, () => support.full(message, sender))
   const delivered = resolve(state, "delivered", host.now())

@@ -88,6 +88,12 @@ export interface HostExtension {
  */
 export type HostAnswer<A> = A | PromiseLike<A>
 
+/** Told the outcome of one `deliverTo`: true when a session accepted the message. */
+export interface DeliveryListener {
+  /** Called once: true when written (or acked), false when no session took it. */
+  readonly confirmed: (written: boolean) => void
+}
+
 /** Everything the AMP plugin asks of its host server. */
 export interface AmpHost {
   /** The server's domain: the `from` of every AMP reply. */
@@ -110,6 +116,18 @@ export interface AmpHost {
     confirm: DeliveryConfirmation,
     routing?: HostRouting,
   ) => HostAnswer<boolean>
+  /**
+   * Optional: `deliver` telling `listener` instead of answering (no promise, continuation and
+   * event-loop turn per message: the hot path uses it when present). Calls
+   * `listener.confirmed` exactly once, with what `deliver` would have answered, possibly
+   * before returning; it must not also throw after calling it. `routing` as for `deliver`.
+   */
+  readonly deliverTo?: (
+    message: Element,
+    confirm: DeliveryConfirmation,
+    routing: HostRouting | undefined,
+    listener: DeliveryListener,
+  ) => void
   /**
    * Stores the message durably in the recipient's offline storage together with `extra`, which the
    * host hands back to `AmpPlugin.offlineDelivery` before delivering it. Resolves the storage key,

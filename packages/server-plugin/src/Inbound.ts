@@ -53,11 +53,25 @@ export const bareJid = (jid: string): string => {
  */
 export const withoutAmp = (message: Element): Element => {
   const copy = new Element(message.name, message.attrs)
-  for (const child of message.children)
-    if (typeof child === "string" || !(child.name === "amp" && child.getNS() === AMP_NS))
-      copy.append(child)
+  const children = message.children
+  let kept = 0
+  for (const child of children) if (!isAmpChild(child)) kept += 1
+  // The children array made at its final length, not grown by `append` (to 17 slots on the
+  // first push): allocated for every AMP message. `append` also made each child's parent the copy.
+  const copied: Element["children"] = new Array(kept)
+  let at = 0
+  for (const child of children) {
+    if (isAmpChild(child)) continue
+    copied[at] = child
+    at += 1
+    if (typeof child === "object") child.parent = copy
+  }
+  copy.children = copied
   return copy
 }
+
+const isAmpChild = (child: Element | string): boolean =>
+  typeof child !== "string" && child.name === "amp" && child.getNS() === AMP_NS
 
 const reject = (reason: RejectionReason, reply: Element) =>
   Effect.gen(function* () {

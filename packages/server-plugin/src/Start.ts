@@ -7,9 +7,10 @@ import * as LogLevel from "effect/LogLevel"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as References from "effect/References"
 import { AmpPlugin, type ClientMessageResult } from "./AmpPlugin.js"
+import { type ClientMessageListener, tell } from "./ClientMessageListener.js"
 import type { AmpCounterSnapshot } from "./Counters.js"
 import type { OfflineVerdict } from "./Expiry.js"
-import { type FastPathAnswer, type FastPathSupport, fastPath } from "./FastPath.js"
+import { answerListener, type FastPathAnswer, type FastPathSupport, fastPath } from "./FastPath.js"
 import type { AmpHost } from "./Host.js"
 
 /** One structured log line of the plugin (`rule-matched`, `notification-sent`, …). */
@@ -34,6 +35,15 @@ export interface StartOptions {
 export interface AmpPluginHandle {
   /** See `AmpPluginShape.handleClientMessage`. */
   readonly handleClientMessage: (message: Element, sender: string) => Promise<ClientMessageResult>
+  /**
+   * `handleClientMessage` telling `listener` instead of answering a promise (no promise and
+   * continuation per message on the hot path).
+   */
+  readonly processClientMessage: (
+    message: Element,
+    sender: string,
+    listener: ClientMessageListener,
+  ) => void
   /** See `AmpPluginShape.offlineDelivery`. */
   readonly offlineDelivery: (extra: string) => Promise<OfflineVerdict>
   /** See `AmpPluginShape.recipientOnline`. */
@@ -85,19 +95,29 @@ export const startAmpPlugin = async (
   }
   // Per-message info lines (rule-matched, notification-sent) are only written by the full path.
   const fast = LogLevel.isGreaterThan(options.logLevel ?? "Info", "Info")
+  const processClientMessage = (
+    message: Element,
+    sender: string,
+    listener: ClientMessageListener,
+  ): void => {
+    if (!fast) {
+      tell(listener, full(message, sender))
+      return
+    }
+    let answer: FastPathAnswer
+    try {
+      answer = fastPath(host, support, message, sender, listener)
+    } catch {
+      answer = undefined
+    }
+    answerListener(support, message, sender, listener, answer)
+  }
   return {
     handleClientMessage: fast
-      ? (message, sender) => {
-          let answer: FastPathAnswer
-          try {
-            answer = fastPath(host, support, message, sender)
-          } catch {
-            answer = undefined
-          }
-          // A promise of the fast path already holds the full plugin's answer where it gave up.
-          return answer === undefined ? full(message, sender) : Promise.resolve(answer)
-        }
+      ? (message, sender) =>
+          new Promise((done, crashed) => processClientMessage(message, sender, { done, crashed }))
       : full,
+    processClientMessage,
     offlineDelivery: (extra) => runtime.runPromise(plugin.offlineDelivery(extra)),
     recipientOnline: (recipient) => runtime.runPromise(plugin.recipientOnline(recipient)),
     sweepExpired: () => runtime.runPromise(plugin.sweepExpired),

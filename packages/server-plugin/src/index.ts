@@ -3,6 +3,7 @@
 // `Host.ts` and `push/PushHost.ts`.
 export * from "./AmpPlugin.js"
 export * from "./Bounce.js"
+export type { ClientMessageListener } from "./ClientMessageListener.js"
 export * from "./Config.js"
 export * from "./Counters.js"
 export * from "./Errors.js"

@@ -96,8 +96,12 @@ const run = async (
   scenario: Scenario,
   logLevel: "Debug" | "Warn",
   answers: "later" | "at-once" = "later",
+  deliverTo = false,
 ) => {
-  const host = new InMemoryHost({ ...scenario.host, answers }).addUsers(JULIET, "romeo@example.com")
+  const host = new InMemoryHost({ ...scenario.host, answers, deliverTo }).addUsers(
+    JULIET,
+    "romeo@example.com",
+  )
   if (scenario.stranger !== true) host.setSubscription(JULIET, "romeo@example.com", "both")
   const plugin = await startAmpPlugin(
     host,
@@ -121,6 +125,27 @@ const run = async (
 }
 
 describe("the fast path agrees with the full lifecycle", () => {
+  it("tells a listener once, through the host's deliverTo, without a promise of its own", async () => {
+    const host = new InMemoryHost({ answers: "at-once", deliverTo: true }).addUsers(
+      JULIET,
+      "romeo@example.com",
+    )
+    host.setSubscription(JULIET, "romeo@example.com", "both")
+    const plugin = await startAmpPlugin(host, {}, { onLog: () => undefined, logLevel: "Warn" })
+    const romeo = host.connect(ROMEO)
+    const juliet = host.connect(JULIET_BALCONY)
+    const told: string[] = []
+    plugin.processClientMessage(ampMessage(JULIET, [["notify", "deliver", "direct"]]), ROMEO, {
+      done: (result) => told.push(result._tag),
+      crashed: () => told.push("crashed"),
+    })
+    // Everything answered at once: delivered, notified and told before the call returned.
+    expect(told).toEqual(["Processed"])
+    expect(received(juliet)).toHaveLength(1)
+    expect(received(romeo)[0]).toContain('status="notify"')
+    await plugin.stop()
+  })
+
   for (const scenario of scenarios)
     it(scenario.name, async () => {
       const full = await run(scenario, "Debug")
@@ -130,6 +155,9 @@ describe("the fast path agrees with the full lifecycle", () => {
       // A host answering at once (plain values, no promises) gives the same on both paths.
       expect(await run(scenario, "Warn", "at-once")).toEqual(full)
       expect(await run(scenario, "Debug", "at-once")).toEqual(full)
+      // A host telling a listener of the write (`deliverTo`), later or before it returns.
+      expect(await run(scenario, "Warn", "later", true)).toEqual(full)
+      expect(await run(scenario, "Warn", "at-once", true)).toEqual(full)
     })
 
   it("delivers the copy without <amp/> and notifies once, on the fast path", async () => {

@@ -170,7 +170,7 @@ export const startBenchServer = async (options: BenchServerOptions): Promise<Ben
   })
   let windowsRead = 0
   const lastWindow = async (): Promise<MeterWindow> => {
-    for (let attempt = 0; attempt < 100; attempt++) {
+    for (let attempt = 0; attempt < 600; attempt++) {
       const lines = readFileSync(meterFile, "utf8").trim().split("\n").filter(Boolean)
       if (lines.length > windowsRead) {
         windowsRead = lines.length
@@ -179,7 +179,7 @@ export const startBenchServer = async (options: BenchServerOptions): Promise<Ben
       await sleep(50)
     }
     throw new Error(
-      `server ${options.name} wrote no heap meter record into ${meterFile} within 5 s`,
+      `server ${options.name} wrote no heap meter record into ${meterFile} within 30 s`,
     )
   }
   return { pid: child.pid ?? 0, port, lastWindow, stop: () => stopChild(child) }

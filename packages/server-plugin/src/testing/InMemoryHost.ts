@@ -7,6 +7,7 @@ import { readAttribute } from "@xmpp-amp/amp-core"
 import type {
   AmpHost,
   DeliveryConfirmation,
+  DeliveryListener,
   HostAnswer,
   HostExtension,
   HostRouting,
@@ -54,6 +55,11 @@ export interface InMemoryHostOptions {
    * server's `route`, `maySeePresence` and `sendToUser` do.
    */
   readonly answers?: "later" | "at-once"
+  /**
+   * Offer `deliverTo` (a listener told of the write instead of an answer): told before it
+   * returns with "at-once", in a later microtask with "later". Default false: `deliver` only.
+   */
+  readonly deliverTo?: boolean
 }
 
 const splitJid = (jid: string) => {
@@ -96,6 +102,7 @@ export class InMemoryHost implements AmpHost {
     this.store = options.store ?? new InMemoryStore()
     this.clock = options.now ?? Date.UTC(2030, 0, 1)
     this.answersAtOnce = options.answers === "at-once"
+    if (options.deliverTo === true) this.deliverTo = this.deliverToListener
   }
 
   /** Creates accounts (bare JIDs). */
@@ -246,6 +253,29 @@ export class InMemoryHost implements AmpHost {
       }
       return accepted
     })
+
+  /** `AmpHost.deliverTo` when the options ask for it. */
+  readonly deliverTo?: (
+    message: Element,
+    confirm: DeliveryConfirmation,
+    routing: HostRouting | undefined,
+    listener: DeliveryListener,
+  ) => void
+
+  private readonly deliverToListener = (
+    message: Element,
+    confirm: DeliveryConfirmation,
+    _routing: HostRouting | undefined,
+    listener: DeliveryListener,
+  ): void => {
+    const answer = this.deliver(message, confirm)
+    if (typeof answer === "boolean") listener.confirmed(answer)
+    else
+      answer.then(
+        (written) => listener.confirmed(written),
+        () => listener.confirmed(false),
+      )
+  }
 
   readonly storeOffline = (message: Element, extra: string) =>
     this.answer(() => {

@@ -5,7 +5,13 @@
 // wired through the module hooks.
 
 import type { Element } from "@xmpp/xml"
-import { type AmpPluginHandle, startAmpPlugin, withoutAmp } from "@xmpp-amp/server-plugin"
+import {
+  type AmpPluginHandle,
+  type ClientMessageListener,
+  type ClientMessageResult,
+  startAmpPlugin,
+  withoutAmp,
+} from "@xmpp-amp/server-plugin"
 import type { StorageBackendKind } from "../config/ServerConfig.js"
 import { parseJid } from "../jid/Jid.js"
 import type { DiscoInfo, ModuleApi, ServerModule } from "../modules/ServerModule.js"
@@ -140,26 +146,39 @@ const afterCarriedOut = (
 const senderCopy = (api: ModuleApi, stanza: XmlElement, copy: Element): XmlElement =>
   api.stores.archive === undefined ? asXml(copy) : asXml(withoutAmp(asElement(stanza)))
 
+/**
+ * What the server does with the plugin's answer to one message (the plugin's listener): one
+ * object per message, called back when the plugin is done (after the write's confirmation),
+ * instead of a promise and two closures.
+ */
+class AfterPlugin implements ClientMessageListener {
+  constructor(
+    private readonly api: ModuleApi,
+    private readonly session: Session,
+    private readonly stanza: XmlElement,
+  ) {}
+
+  done(result: ClientMessageResult): void {
+    const { api, session, stanza } = this
+    if (result._tag === "NotAmp") api.send(stanza)
+    else if (result._tag === "Processed" && (result.end === "delivered" || result.end === "stored"))
+      afterCarriedOut(api, session, stanza, senderCopy(api, stanza, result.copy))
+    else if (result._tag === "Failed")
+      api.logger.warn("amp-message-failed", { id: stanza.attrs.id, reason: result.reason })
+  }
+
+  crashed(error: unknown): void {
+    this.api.logger.error("amp-message-crashed", { id: this.stanza.attrs.id, error })
+  }
+}
+
 const processInBackground = (
   api: ModuleApi,
   amp: AmpPluginHandle,
   session: Session,
   stanza: XmlElement,
-): void => {
-  amp.handleClientMessage(asElement(stanza), session.full).then(
-    (result) => {
-      if (result._tag === "NotAmp") api.send(stanza)
-      else if (
-        result._tag === "Processed" &&
-        (result.end === "delivered" || result.end === "stored")
-      )
-        afterCarriedOut(api, session, stanza, senderCopy(api, stanza, result.copy))
-      else if (result._tag === "Failed")
-        api.logger.warn("amp-message-failed", { id: stanza.attrs.id, reason: result.reason })
-    },
-    (error: unknown) => api.logger.error("amp-message-crashed", { id: stanza.attrs.id, error }),
-  )
-}
+): void =>
+  amp.processClientMessage(asElement(stanza), session.full, new AfterPlugin(api, session, stanza))
 
 /** The `amp` module (on by default; `[modules.amp] enabled = false` turns it off). */
 export const ampModule: ServerModule = {

@@ -8,6 +8,7 @@ import type { Element } from "@xmpp/xml"
 import type {
   AmpHost,
   DeliveryConfirmation,
+  DeliveryListener,
   HostAnswer,
   HostExtension,
   HostRouting,
@@ -39,6 +40,9 @@ const ackedBySm = (session: Session): boolean => session.streamManaged
 /** No session confirms with an ack (`direct_confirm = "socket"`). */
 const never = (): boolean => false
 
+/** The decision for a message whose `to` is no JID: nobody to write to. */
+const NO_RECIPIENT: RouteDecision = { kind: "none", reason: "invalid-recipient", bounce: undefined }
+
 /** What the adapter learns from the plugin at registration. */
 export interface RegisteredExtension {
   current: HostExtension | undefined
@@ -68,7 +72,6 @@ const routingOf = (
     decision.kind === "sessions" ||
     (decision.kind === "none" && decision.reason === "no-available-session")
   const { offline, archive } = api.stores
-  const sender = parseJid(message.attrs.from ?? "")?.bare ?? api.domain
   return {
     kind:
       decision.kind === "sessions"
@@ -86,11 +89,16 @@ const routingOf = (
           ? "addressed-resource"
           : "other-resources",
     wouldStoreOffline: local && offline?.accepts(message) === true,
+    // The sender's JID parsed only when an archive asks (`?.` skips the arguments otherwise).
     wouldArchive:
       local &&
       rosterReadable &&
       to.local !== undefined &&
-      archive?.accepts(to.local, sender, message) === true,
+      archive?.accepts(
+        to.local,
+        parseJid(message.attrs.from ?? "")?.bare ?? api.domain,
+        message,
+      ) === true,
   }
 }
 
@@ -106,11 +114,17 @@ const deliverToSender = (
   full: string,
   stanza: XmlElement,
 ): boolean => {
-  const sessions = api.sessionsOf(bare).filter((session) => !session.closed)
-  const addressed = sessions.find((session) => session.full === full)
+  const sessions = api.sessionsOf(bare)
+  // The usual case (the sender's session is there and takes it) without arrays or closures.
+  let addressed: Session | undefined
+  for (const session of sessions)
+    if (!session.closed && session.full === full) {
+      addressed = session
+      break
+    }
   if (addressed !== undefined && api.deliver(addressed, stanza)) return true
   const others = availableSessions(
-    sessions.filter((session) => session !== addressed),
+    sessions.filter((session) => !session.closed && session !== addressed),
     false,
   )
   let delivered = false
@@ -157,7 +171,11 @@ export const serverAmpHost = (
     const to = parseJid(stanza.attrs.to ?? "")
     if (to === undefined) return UNKNOWN_RECIPIENT(stanza.attrs.to ?? "")
     const decision = api.decide(to, stanza.attrs.type)
-    const answer = readCached(() => routingOf(api, stanza, to, decision))
+    // Only the archive reads a roster here: without one, no closure for `readCached`.
+    const answer =
+      api.stores.archive === undefined
+        ? routingOf(api, stanza, to, decision)
+        : readCached(() => routingOf(api, stanza, to, decision))
     if (answer instanceof RosterNotLoaded)
       return api.rosters
         .load(answer.username)
@@ -167,6 +185,35 @@ export const serverAmpHost = (
     lastRouting = answer
     lastDecision = decision
     return answer
+  }
+  /** Writes by the routing decision (reused when `routed` is `route`'s last answer). */
+  const deliverTo = (
+    message: Element,
+    confirm: DeliveryConfirmation,
+    routed: HostRouting | undefined,
+    listener: DeliveryListener,
+  ): void => {
+    const stanza = asXml(message)
+    let decision: RouteDecision
+    if (routed !== undefined && routed === lastRouting && lastDecision !== undefined) {
+      decision = lastDecision
+    } else {
+      const to = parseJid(stanza.attrs.to ?? "")
+      decision = to === undefined ? NO_RECIPIENT : api.decide(to, stanza.attrs.type)
+    }
+    lastRouting = undefined
+    lastDecision = undefined
+    if (decision.kind !== "sessions") {
+      listener.confirmed(false)
+      return
+    }
+    tracker.deliver(
+      stanza,
+      decision.sessions,
+      write,
+      confirm === "ack" ? ackedBySm : never,
+      listener,
+    )
   }
   /** XEP-0079 §9: the recipient's roster gives the sender a presence subscription. */
   const subscribed = (username: string, sender: string): boolean => {
@@ -187,26 +234,11 @@ export const serverAmpHost = (
         .load(username)
         .then((loaded) => !failed(loaded) && subscribed(username, sender))
     },
-    deliver: (message, confirm: DeliveryConfirmation, routed?: HostRouting) => {
-      const stanza = asXml(message)
-      let decision: RouteDecision
-      if (routed !== undefined && routed === lastRouting && lastDecision !== undefined) {
-        decision = lastDecision
-      } else {
-        const to = parseJid(stanza.attrs.to ?? "")
-        if (to === undefined) return false
-        decision = api.decide(to, stanza.attrs.type)
-      }
-      lastRouting = undefined
-      lastDecision = undefined
-      if (decision.kind !== "sessions") return false
-      return tracker.deliver(
-        stanza,
-        decision.sessions,
-        write,
-        confirm === "ack" ? ackedBySm : never,
-      )
-    },
+    deliver: (message, confirm: DeliveryConfirmation, routed?: HostRouting) =>
+      new Promise<boolean>((resolve) =>
+        deliverTo(message, confirm, routed, { confirmed: resolve }),
+      ),
+    deliverTo,
     storeOffline: (message, extra) => storeFor(asXml(message), extra),
     archive: (message) => {
       const stanza = asXml(message)

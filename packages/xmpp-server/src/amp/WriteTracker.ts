@@ -2,6 +2,7 @@
 // written to several sessions counts as delivered once one session confirmed it — the socket
 // write (`stanzaWritten` ok) or, with `direct_confirm = "ack"` on a stream-managed session, the
 // XEP-0198 ack — and as failed when every session failed.
+import type { DeliveryListener } from "@xmpp-amp/server-plugin"
 import { claimConfirmation } from "../cluster/Confirmations.js"
 import type { Session } from "../session/Session.js"
 import type { XmlElement } from "../xml/Xml.js"
@@ -10,14 +11,7 @@ interface Tracked {
   readonly waitForAck: (session: Session) => boolean
   /** The sessions not yet settled: the one session itself (usually), else an array. */
   readonly open: Session | Array<Session>
-  readonly resolve: (delivered: boolean) => void
-}
-
-const ignore = (_delivered: boolean): void => undefined
-let capturedResolve: (delivered: boolean) => void = ignore
-/** The executor of every delivery promise: runs at once, inside `new Promise`. */
-const captureResolve = (resolve: (delivered: boolean) => void): void => {
-  capturedResolve = resolve
+  readonly listener: DeliveryListener
 }
 
 /** Correlates write and ack events with the messages AMP is waiting for, by stanza identity. */
@@ -28,27 +22,28 @@ export class WriteTracker {
   constructor(private readonly clustered = false) {}
 
   /**
-   * Writes `stanza` to `sessions` with `write` and resolves true at the first confirmation,
-   * false when all failed. `waitForAck` says which sessions confirm with an ack.
+   * Writes `stanza` to `sessions` with `write` and tells `listener` true at the first
+   * confirmation, false when all failed (possibly before returning, when every write failed at
+   * once). `waitForAck` says which sessions confirm with an ack. No promise per message: the
+   * listener is the plugin's own object for the message.
    */
   deliver(
     stanza: XmlElement,
     sessions: ReadonlyArray<Session>,
     write: (session: Session, stanza: XmlElement) => boolean,
     waitForAck: (session: Session) => boolean,
-  ): Promise<boolean> {
-    if (sessions.length === 0) return Promise.resolve(false)
-    // The promise's resolve function taken out by one shared executor, not a closure per message.
-    const promise = new Promise<boolean>(captureResolve)
-    const resolve = capturedResolve
-    capturedResolve = ignore
+    listener: DeliveryListener,
+  ): void {
+    if (sessions.length === 0) {
+      listener.confirmed(false)
+      return
+    }
     const open = sessions.length === 1 ? (sessions[0] as Session) : sessions.slice()
-    const entry: Tracked = { waitForAck, open, resolve }
+    const entry: Tracked = { waitForAck, open, listener }
     this.tracked.set(stanza, entry)
     // A session on another cluster node: its failed write is AMP's to decide, not the cluster's.
     if (this.clustered) claimConfirmation(stanza, waitForAck)
     for (const session of sessions) if (!write(session, stanza)) this.settle(stanza, session, false)
-    return promise
   }
 
   /** The `stanzaWritten` hook. */
@@ -70,8 +65,9 @@ export class WriteTracker {
 
   /** Fails every message still waiting (server stop). */
   failAll(): void {
-    for (const entry of this.tracked.values()) entry.resolve(false)
+    const entries = [...this.tracked.values()]
     this.tracked.clear()
+    for (const entry of entries) entry.listener.confirmed(false)
   }
 
   private settle(stanza: XmlElement, session: Session, ok: boolean): void {
@@ -81,7 +77,7 @@ export class WriteTracker {
     if (!Array.isArray(open)) {
       if (open !== session) return
       this.tracked.delete(stanza)
-      entry.resolve(ok)
+      entry.listener.confirmed(ok)
       return
     }
     const index = open.indexOf(session)
@@ -89,7 +85,7 @@ export class WriteTracker {
     open.splice(index, 1)
     if (ok || open.length === 0) {
       this.tracked.delete(stanza)
-      entry.resolve(ok)
+      entry.listener.confirmed(ok)
     }
   }
 }

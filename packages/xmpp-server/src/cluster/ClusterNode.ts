@@ -121,6 +121,7 @@ export class ClusterNode {
     this.deliveries = new Deliveries({
       core,
       link,
+      incarnation: this.incarnation,
       nodeSubject: (node, name) => this.nodeSubject(node, name),
       timeoutMs: timings.deliveryTimeoutMs,
       doubt: (node) => {

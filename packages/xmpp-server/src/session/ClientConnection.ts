@@ -713,8 +713,8 @@ export class ClientConnection implements Session, OpenConnection {
    * can hold the handoff longer than the timeout (found by the cluster soak, seed 1454274731).
    */
   private hibernationOver(): void {
-    if (this.handOutsWaiting > 0) return void (this.hibernationOverMeanwhile = true)
-    this.endHibernation()
+    if (this.handOutsWaiting === 0) return void this.endHibernation()
+    this.hibernationOverMeanwhile = true
   }
 
   handOver(h: number): { session: HandedSession; entries: ReadonlyArray<Unacked> } | "h-too-high" {

@@ -13,6 +13,7 @@ import { NS_REGISTER, registerBeforeLogin } from "../register/Registration.js"
 import { dispatchStanza } from "../routing/Dispatch.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import { SaslNegotiation } from "../sasl/SaslNegotiation.js"
+import { HandoffTracker } from "../sm/Handoff.js"
 import { SmControl } from "../sm/SmControl.js"
 import type { SmRuntime } from "../sm/SmRuntime.js"
 import { NS_SM, parseH, SmStream, type Unacked } from "../sm/SmStream.js"
@@ -628,7 +629,7 @@ export class ClientConnection implements Session, OpenConnection {
     const release = this.held.hold()
     void cluster.takeOver(previd, this.bare, h).then((answer) => {
       if (this.closed || this.stage !== "negotiating") {
-        if (typeof answer === "object") cluster.handOverDone(answer.node, previd, false)
+        if (typeof answer === "object") cluster.handOverDone(answer.node, answer.ticket, false)
         return release()
       }
       if (answer === "h-too-high")
@@ -636,13 +637,16 @@ export class ClientConnection implements Session, OpenConnection {
       else if (answer === undefined)
         this.write(`<failed xmlns='${NS_SM}'><item-not-found xmlns='${NS_STANZAS}'/></failed>`)
       else {
-        const { session, node } = answer
+        const { session, node, ticket } = answer
         this.core.rosters.whenLoaded(this.username, (outcome) => {
           const continued = !this.closed && this.stage === "negotiating" && !failed(outcome)
-          if (continued) this.continueHanded(session)
-          else
+          // The old node drops its durable copies once told: only after ours are committed.
+          if (continued)
+            this.continueHanded(session, () => cluster.handOverDone(node, ticket, true))
+          else {
             this.write(`<failed xmlns='${NS_SM}'><item-not-found xmlns='${NS_STANZAS}'/></failed>`)
-          cluster.handOverDone(node, previd, continued)
+            cluster.handOverDone(node, ticket, false)
+          }
           release()
         })
         return
@@ -651,8 +655,12 @@ export class ClientConnection implements Session, OpenConnection {
     })
   }
 
-  /** The new node: this connection becomes the handed-over session and resends what is unacked. */
-  private continueHanded(handed: HandedSession): void {
+  /**
+   * The new node: this connection becomes the handed-over session and resends what is unacked;
+   * `durable` runs once those stanzas' `sm_pending` rows are committed (until then the old
+   * node's rows are the only durable copies: a death of this node would lose them otherwise).
+   */
+  private continueHanded(handed: HandedSession, durable: () => void): void {
     const slash = handed.full.indexOf("/")
     this.resource = handed.full.slice(slash + 1)
     this.full = handed.full
@@ -678,10 +686,18 @@ export class ClientConnection implements Session, OpenConnection {
     if (replaced !== undefined) replaced.close("replaced", "conflict", "replaced by a new session")
     this.core.cluster?.bound(this)
     this.write(`<resumed xmlns='${NS_SM}' previd='${stream.id}' h='${stream.inbound}'/>`)
-    for (const { text } of handed.stanzas) {
-      const stanza = parseElement(text)
-      if (stanza !== undefined) this.writeStanza(stanza, text)
+    const written = new HandoffTracker()
+    const outer = this.core.sm.current
+    this.core.sm.current = written
+    try {
+      for (const { text } of handed.stanzas) {
+        const stanza = parseElement(text)
+        if (stanza !== undefined) this.writeStanza(stanza, text)
+      }
+    } finally {
+      this.core.sm.current = outer
     }
+    written.whenSettled(durable)
     this.core.logger.info("session-resumed", {
       session: this.full,
       resent: handed.stanzas.length,

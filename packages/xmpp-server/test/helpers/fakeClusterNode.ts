@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto"
 import { type ClusterLink, connectCluster } from "../../src/cluster/ClusterLink.js"
 import type { SessionEntry } from "../../src/cluster/SessionEntry.js"
-import { encode } from "../../src/cluster/Wire.js"
+import { decode, encode } from "../../src/cluster/Wire.js"
 import { silentLogger } from "../../src/log/Logger.js"
 
 /** One delivery batch as received: its first line (`origin incarnation`) and its frames. */
@@ -23,8 +23,21 @@ export interface FakeClusterNode {
   readonly name: string
   /** Every delivery batch received so far, oldest first. */
   readonly batches: ReadonlyArray<ReceivedBatch>
-  /** Claims a session (full JID) as held here; the other nodes route to it. */
-  claim(full: string): void
+  /**
+   * Claims a session (full JID) as held here; the other nodes route to it (unless they hold
+   * it themselves). `streamManaged`: a resumption asks this node for it; `boundAt` 0 keeps a
+   * node's own session of that full JID from being replaced by the claim.
+   */
+  claim(
+    full: string,
+    options?: { readonly streamManaged?: boolean; readonly boundAt?: number },
+  ): void
+  /** Sends a request on `n.<node>.<name>`; resolves with the answer's header (or undefined). */
+  request(node: string, name: string, header: unknown, timeoutMs?: number): Promise<unknown>
+  /** Answers requests on its own `n.<name>.<what>` with `answer(header)`. */
+  serve(what: string, answer: (header: unknown) => unknown): void
+  /** Publishes `header` on `n.<node>.<name>`. */
+  tell(node: string, name: string, header: unknown): void
   /** Resolves with the first batch, from now on, holding a frame for which `match` is true. */
   nextBatch(match: (body: string) => boolean, timeoutMs?: number): Promise<ReceivedBatch>
   /** Publishes `text` as an answer batch to `origin` (`n.<origin>.ack`). */
@@ -92,7 +105,7 @@ export const startFakeClusterNode = async (
   return {
     name,
     batches,
-    claim: (full) => {
+    claim: (full, options = {}) => {
       const entry: SessionEntry = {
         full,
         stream: `fake-${full}`,
@@ -101,10 +114,10 @@ export const startFakeClusterNode = async (
         presence: "",
         rosterRequested: false,
         hibernated: false,
-        streamManaged: false,
+        streamManaged: options.streamManaged ?? false,
         inactive: false,
         flags: [],
-        boundAt: Date.now(),
+        boundAt: options.boundAt ?? Date.now(),
       }
       entries.push(entry)
       seq += 1
@@ -125,6 +138,18 @@ export const startFakeClusterNode = async (
         }
         waiters.push(waiter)
       }),
+    request: async (node, what, header, timeoutMs = 10_000) => {
+      const answer = await link.request(subject(`n.${node}.${what}`), encode(header), timeoutMs)
+      return answer === undefined ? undefined : decode(answer).header
+    },
+    serve: (what, answer) => {
+      unsubscribes.push(
+        link.subscribe(subject(`n.${name}.${what}`), (data, reply) =>
+          reply?.(encode(answer(decode(data).header))),
+        ),
+      )
+    },
+    tell: (node, what, header) => link.publish(subject(`n.${node}.${what}`), encode(header)),
     answer: (origin, text) => link.publish(subject(`n.${origin}.ack`), encoder.encode(text)),
     stop: async () => {
       clearInterval(timer)

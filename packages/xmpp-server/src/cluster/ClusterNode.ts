@@ -220,7 +220,12 @@ export class ClusterNode {
    */
   private readonly handedOut = new Map<
     string,
-    { readonly entries: ReadonlyArray<Unacked>; readonly timer: NodeJS.Timeout }
+    {
+      readonly entries: ReadonlyArray<Unacked>
+      readonly timer: NodeJS.Timeout
+      readonly session: string
+      readonly at: number
+    }
   >()
 
   /**
@@ -298,7 +303,12 @@ export class ClusterNode {
     const ticket = randomBytes(9).toString("base64url")
     const timer = setTimeout(() => this.handOutSettled(ticket, false), 15_000)
     timer.unref()
-    this.handedOut.set(ticket, { entries: result.entries, timer })
+    this.handedOut.set(ticket, {
+      entries: result.entries,
+      timer,
+      session: result.session.full,
+      at: Date.now(),
+    })
     this.core.logger.info("session-handed-over", {
       session: result.session.full,
       stanzas: result.entries.length,
@@ -315,7 +325,14 @@ export class ClusterNode {
     if (handed === undefined) return
     this.handedOut.delete(ticket)
     clearTimeout(handed.timer)
-    if (!ok) return void rerouteUnacked(this.core, handed.entries)
+    if (!ok) {
+      this.core.logger.warn("session-handoff-unconfirmed", {
+        session: handed.session,
+        stanzas: handed.entries.length,
+        ms: Date.now() - handed.at,
+      })
+      return void rerouteUnacked(this.core, handed.entries)
+    }
     for (const entry of handed.entries)
       if (entry.pendingId !== undefined) this.core.sm.pending?.remove(entry.pendingId)
   }

@@ -13,7 +13,6 @@ import { NS_REGISTER, registerBeforeLogin } from "../register/Registration.js"
 import { dispatchStanza } from "../routing/Dispatch.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import { SaslNegotiation } from "../sasl/SaslNegotiation.js"
-import { HandoffTracker } from "../sm/Handoff.js"
 import { SmControl } from "../sm/SmControl.js"
 import type { SmRuntime } from "../sm/SmRuntime.js"
 import { NS_SM, parseH, SmStream, type Unacked } from "../sm/SmStream.js"
@@ -640,10 +639,10 @@ export class ClientConnection implements Session, OpenConnection {
         const { session, node, ticket } = answer
         this.core.rosters.whenLoaded(this.username, (outcome) => {
           const continued = !this.closed && this.stage === "negotiating" && !failed(outcome)
-          // The old node drops its durable copies once told: only after ours are committed.
-          if (continued)
-            this.continueHanded(session, () => cluster.handOverDone(node, ticket, true))
-          else {
+          if (continued) {
+            this.continueHanded(session)
+            cluster.handOverDone(node, ticket, true)
+          } else {
             this.write(`<failed xmlns='${NS_SM}'><item-not-found xmlns='${NS_STANZAS}'/></failed>`)
             cluster.handOverDone(node, ticket, false)
           }
@@ -655,12 +654,8 @@ export class ClientConnection implements Session, OpenConnection {
     })
   }
 
-  /**
-   * The new node: this connection becomes the handed-over session and resends what is unacked;
-   * `durable` runs once those stanzas' `sm_pending` rows are committed (until then the old
-   * node's rows are the only durable copies: a death of this node would lose them otherwise).
-   */
-  private continueHanded(handed: HandedSession, durable: () => void): void {
+  /** The new node: this connection becomes the handed-over session and resends what is unacked. */
+  private continueHanded(handed: HandedSession): void {
     const slash = handed.full.indexOf("/")
     this.resource = handed.full.slice(slash + 1)
     this.full = handed.full
@@ -686,18 +681,10 @@ export class ClientConnection implements Session, OpenConnection {
     if (replaced !== undefined) replaced.close("replaced", "conflict", "replaced by a new session")
     this.core.cluster?.bound(this)
     this.write(`<resumed xmlns='${NS_SM}' previd='${stream.id}' h='${stream.inbound}'/>`)
-    const written = new HandoffTracker()
-    const outer = this.core.sm.current
-    this.core.sm.current = written
-    try {
-      for (const { text } of handed.stanzas) {
-        const stanza = parseElement(text)
-        if (stanza !== undefined) this.writeStanza(stanza, text)
-      }
-    } finally {
-      this.core.sm.current = outer
+    for (const { text } of handed.stanzas) {
+      const stanza = parseElement(text)
+      if (stanza !== undefined) this.writeStanza(stanza, text)
     }
-    written.whenSettled(durable)
     this.core.logger.info("session-resumed", {
       session: this.full,
       resent: handed.stanzas.length,

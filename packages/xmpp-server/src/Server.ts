@@ -31,6 +31,7 @@ import {
   webSocketListener,
 } from "./listeners/Listeners.js"
 import { type Logger, makeJsonLogger } from "./log/Logger.js"
+import { nodeLogger } from "./log/nodeLogger.js"
 import { builtinModules } from "./modules/builtinModules.js"
 import { ModuleHost } from "./modules/ModuleHost.js"
 import type { ServerModule } from "./modules/ServerModule.js"
@@ -162,7 +163,7 @@ const shutdownStreams = (core: ServerCore) =>
 const program = (options: StartOptions) =>
   Effect.gen(function* () {
     const { config } = options
-    const logger = options.logger ?? makeJsonLogger()
+    const logger = nodeLogger(options.logger ?? makeJsonLogger(), config.cluster)
     yield* Effect.sync(() => {
       // Issue 25 item 7: data_dir 0700, its database and key files 0600 (older ones tightened).
       const dataDir = config.server.data_dir

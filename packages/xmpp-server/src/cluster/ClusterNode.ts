@@ -121,6 +121,7 @@ export class ClusterNode {
     this.deliveries = new Deliveries({
       core,
       link,
+      incarnation: this.incarnation,
       nodeSubject: (node, name) => this.nodeSubject(node, name),
       timeoutMs: timings.deliveryTimeoutMs,
       doubt: (node) => {
@@ -182,8 +183,8 @@ export class ClusterNode {
     })
     on(this.nodeSubject(me, "handoff"), (data, reply) => this.handOut(data, reply))
     on(this.nodeSubject(me, "handoff-done"), (data) => {
-      const header = decode<{ previd: string; ok: boolean }>(data).header
-      if (header !== undefined) this.handOutSettled(header.previd, header.ok)
+      const header = decode<{ ticket: string; ok: boolean }>(data).header
+      if (header !== undefined) this.handOutSettled(header.ticket, header.ok)
     })
     on(this.nodeSubject(me, "close"), (data, reply) => {
       this.closeLocal(decode<CloseHeader>(data).header)
@@ -212,10 +213,19 @@ export class ClusterNode {
 
   // ---- XEP-0198 resumption on another node ----------------------------------------------
 
-  /** Sessions handed to other nodes, until they confirm: their unacknowledged entries. */
+  /**
+   * Sessions handed to other nodes, until they confirm: their unacknowledged entries, by the
+   * handoff's ticket (by previd, a session handed out again before the first confirmation
+   * replaced the first one's entries, whose rows then stayed behind).
+   */
   private readonly handedOut = new Map<
     string,
-    { readonly entries: ReadonlyArray<Unacked>; readonly timer: NodeJS.Timeout }
+    {
+      readonly entries: ReadonlyArray<Unacked>
+      readonly timer: NodeJS.Timeout
+      readonly session: string
+      readonly at: number
+    }
   >()
 
   /**
@@ -230,7 +240,9 @@ export class ClusterNode {
     bare: string,
     h: number,
   ): Promise<
-    { readonly node: string; readonly session: HandedSession } | "h-too-high" | undefined
+    | { readonly node: string; readonly session: HandedSession; readonly ticket: string }
+    | "h-too-high"
+    | undefined
   > {
     const tilde = previd.indexOf("~")
     const named = tilde === -1 ? "" : previd.slice(0, tilde)
@@ -245,16 +257,22 @@ export class ClusterNode {
         2 * this.timings.deliveryTimeoutMs + 1000,
       )
       if (answer === undefined) continue
-      const header = decode<{ session?: HandedSession; error?: string }>(answer).header
+      const header = decode<{ session?: HandedSession; ticket?: string; error?: string }>(
+        answer,
+      ).header
       if (header?.error === "h") return "h-too-high"
-      if (header?.session !== undefined) return { node, session: header.session }
+      if (header?.session !== undefined)
+        return { node, session: header.session, ticket: header.ticket ?? "" }
     }
     return undefined
   }
 
-  /** The new node: the session continues here (`ok`), or it could not take it after all. */
-  handOverDone(node: string, previd: string, ok: boolean): void {
-    this.link.publish(this.nodeSubject(node, "handoff-done"), encode({ previd, ok }))
+  /**
+   * The new node: the session continues here (`ok`), or it could not take it after all;
+   * `ticket` names the handoff (one session may leave a node again before the first is done).
+   */
+  handOverDone(node: string, ticket: string, ok: boolean): void {
+    this.link.publish(this.nodeSubject(node, "handoff-done"), encode({ ticket, ok }))
   }
 
   /** The old node: hands a resumable session to the node the client reconnected to. */
@@ -282,26 +300,39 @@ export class ClusterNode {
     // not time out and store them a second time.
     for (const entry of result.entries) this.deliveries.queuedElsewhere(entry.stanza)
     // Until the new node confirms, the entries (and their durable rows) stay here.
-    const timer = setTimeout(() => this.handOutSettled(header.previd, false), 15_000)
+    const ticket = randomBytes(9).toString("base64url")
+    const timer = setTimeout(() => this.handOutSettled(ticket, false), 15_000)
     timer.unref()
-    this.handedOut.set(header.previd, { entries: result.entries, timer })
+    this.handedOut.set(ticket, {
+      entries: result.entries,
+      timer,
+      session: result.session.full,
+      at: Date.now(),
+    })
     this.core.logger.info("session-handed-over", {
       session: result.session.full,
       stanzas: result.entries.length,
     })
-    reply(encode({ session: result.session }))
+    reply(encode({ session: result.session, ticket }))
   }
 
   /**
    * The old node: the new node confirmed (the rows go: its own copies replace them) or gave
    * up or never answered (the stanzas are rerouted as when a session ends: offline storage).
    */
-  private handOutSettled(previd: string, ok: boolean): void {
-    const handed = this.handedOut.get(previd)
+  private handOutSettled(ticket: string, ok: boolean): void {
+    const handed = this.handedOut.get(ticket)
     if (handed === undefined) return
-    this.handedOut.delete(previd)
+    this.handedOut.delete(ticket)
     clearTimeout(handed.timer)
-    if (!ok) return void rerouteUnacked(this.core, handed.entries)
+    if (!ok) {
+      this.core.logger.warn("session-handoff-unconfirmed", {
+        session: handed.session,
+        stanzas: handed.entries.length,
+        ms: Date.now() - handed.at,
+      })
+      return void rerouteUnacked(this.core, handed.entries)
+    }
     for (const entry of handed.entries)
       if (entry.pendingId !== undefined) this.core.sm.pending?.remove(entry.pendingId)
   }

@@ -18,10 +18,14 @@
 // died falls back as a failed local write would: AMP decides about its own messages, any other
 // message goes to offline storage (src/cluster/Fallback.ts). Presence and IQs need no answer.
 //
-// Wire format (text): the first line names the sending node; then one frame per stanza,
+// Wire format (text): the first line names the sending node and its incarnation (a random id
+// per process start); then one frame per stanza,
 // `SEQ CONFIRM LENGTH TO\n` + the stanza's text (LENGTH in UTF-16 code units; CONFIRM is `w`
 // write, `a` ack, `-` none; TO last, since a resource may contain spaces). Acks: the owner's
-// name, then `SEQ+` / `SEQ-` / `SEQ~` items separated by commas. `~`: the write failed but the
+// name and the incarnation of the origin the answers are for, then `SEQ+` / `SEQ-` / `SEQ~`
+// items separated by commas. A restarted node numbers its messages from 1 again under the same
+// name: answers meant for its previous process are ignored, or they would settle its new
+// messages of the same numbers, unwritten, as written (its senders' `<a/>` released for them). `~`: the write failed but the
 // stanza is in the session's XEP-0198 queue, which answers for it (re-sent on resumption, here
 // or on another node; rerouted to offline storage when the session ends): the origin's modules
 // learn the failure, but the origin does not store the message offline as well (it would come
@@ -53,6 +57,8 @@ interface Outgoing {
 /** A stanza from another node, written here, whose outcome that node waits for. */
 interface Incoming {
   readonly origin: string
+  /** The incarnation of the origin that sent it (its answers name it). */
+  readonly originIncarnation: string
   readonly seq: number
   readonly ack: boolean
   /**
@@ -72,6 +78,8 @@ const decoder = new TextDecoder()
 export interface DeliveryOptions {
   readonly core: ServerCore
   readonly link: ClusterLink
+  /** This process's incarnation (src/cluster/ClusterNode.ts): answers for another are stale. */
+  readonly incarnation: string
   /** `xa.<domain>.n.<node>.<name>`. */
   readonly nodeSubject: (node: string, name: string) => string
   readonly timeoutMs: number
@@ -83,6 +91,7 @@ export interface DeliveryOptions {
 export class Deliveries {
   private seq = 0
   private readonly outboxes = new Map<string, Array<string>>()
+  /** Answers per origin and its incarnation (`node incarnation`). */
   private readonly acks = new Map<string, Array<string>>()
   private flushScheduled = false
   /** When the last flush ran (performance.now()), and the timer of a flush held back. */
@@ -126,10 +135,22 @@ export class Deliveries {
     const text = decoder.decode(data)
     const newline = text.indexOf("\n")
     if (newline === -1) return
+    const [owner = "", incarnation] = text.slice(0, newline).split(" ")
+    if (incarnation !== this.options.incarnation) {
+      const stale = text.slice(newline + 1).split(",").length
+      return void this.options.core.logger.info("cluster-answers-ignored", {
+        from: owner,
+        stale,
+        why: "for a previous process of this node",
+      })
+    }
     for (const item of text.slice(newline + 1).split(",")) {
       const outcome = item.at(-1)
       const why = outcome === "~" ? "queued there" : "refused"
-      this.settleOutgoing(Number(item.slice(0, -1)), outcome === "+", why)
+      const seq = Number(item.slice(0, -1))
+      // Only the node it went to answers for a message.
+      if (this.outgoing.get(seq)?.node !== owner) continue
+      this.settleOutgoing(seq, outcome === "+", why)
     }
   }
 
@@ -188,7 +209,7 @@ export class Deliveries {
     const text = decoder.decode(data)
     let at = text.indexOf("\n")
     if (at === -1) return
-    const origin = text.slice(0, at)
+    const [origin = "", originIncarnation = ""] = text.slice(0, at).split(" ")
     at += 1
     while (at < text.length) {
       const newline = text.indexOf("\n", at)
@@ -203,12 +224,13 @@ export class Deliveries {
       const to = head.slice(third + 1)
       const body = text.slice(newline + 1, newline + 1 + length)
       at = newline + 1 + length
-      this.deliverHere(origin, seq, confirm, to, body)
+      this.deliverHere(origin, originIncarnation, seq, confirm, to, body)
     }
   }
 
   private deliverHere(
     origin: string,
+    originIncarnation: string,
     seq: number,
     confirm: Confirm,
     to: string,
@@ -219,7 +241,7 @@ export class Deliveries {
     const session =
       slash === -1 ? undefined : core.sessions.getLocal(to.slice(0, slash), to.slice(slash + 1))
     if (session === undefined || session.closed) {
-      if (confirm !== "-") this.answer(origin, seq, "-")
+      if (confirm !== "-") this.answer(origin, originIncarnation, seq, "-")
       return
     }
     // The text goes to the socket as the origin serialised it; the element behind it is parsed
@@ -229,6 +251,7 @@ export class Deliveries {
     const durable = session.streamManaged || session.hibernated ? new HandoffTracker() : undefined
     this.incoming.set(stanza, {
       origin,
+      originIncarnation,
       seq,
       ack: confirm === "a" && session.streamManaged,
       durable,
@@ -244,18 +267,25 @@ export class Deliveries {
     if (!accepted) this.settleIncoming(stanza, false, session.unacked().includes(stanza))
   }
 
-  /** Answers the origin; `queued`: failed, but the session's XEP-0198 queue holds it. */
+  /**
+   * Answers the origin; `queued`: failed, but the session's XEP-0198 queue holds it. Written
+   * and queued both wait until the stanza's `sm_pending` row is committed: the origin then
+   * forgets the message, and only that row would still keep it if this node died.
+   */
   private settleIncoming(stanza: XmlElement, ok: boolean, queued = false): void {
     const waiting = this.incoming.get(stanza)
     if (waiting === undefined) return
     this.incoming.delete(stanza)
-    if (!ok) return void this.answer(waiting.origin, waiting.seq, queued ? "~" : "-")
-    if (waiting.durable === undefined) return void this.answer(waiting.origin, waiting.seq, "+")
-    waiting.durable.whenSettled(() => this.answer(waiting.origin, waiting.seq, "+"))
+    const { origin, originIncarnation, seq } = waiting
+    if (!ok && !queued) return void this.answer(origin, originIncarnation, seq, "-")
+    const outcome = ok ? "+" : "~"
+    if (waiting.durable === undefined)
+      return void this.answer(origin, originIncarnation, seq, outcome)
+    waiting.durable.whenSettled(() => this.answer(origin, originIncarnation, seq, outcome))
   }
 
-  private answer(origin: string, seq: number, outcome: "+" | "-" | "~"): void {
-    this.queue(this.acks, origin, `${seq}${outcome}`)
+  private answer(origin: string, incarnation: string, seq: number, outcome: "+" | "-" | "~"): void {
+    this.queue(this.acks, `${origin} ${incarnation}`, `${seq}${outcome}`)
   }
 
   /** `stanzaWritten`: a delivered stanza's socket write settled. */
@@ -286,11 +316,11 @@ export class Deliveries {
 
   // ---- batching -------------------------------------------------------------------------
 
-  private queue(boxes: Map<string, Array<string>>, node: string, item: string): void {
-    let box = boxes.get(node)
+  private queue(boxes: Map<string, Array<string>>, key: string, item: string): void {
+    let box = boxes.get(key)
     if (box === undefined) {
       box = []
-      boxes.set(node, box)
+      boxes.set(key, box)
     }
     box.push(item)
     if (this.flushScheduled) return
@@ -308,11 +338,20 @@ export class Deliveries {
     this.lastFlush = performance.now()
     const { link, nodeSubject } = this.options
     const me = link.node
+    const incarnation = this.options.incarnation
     for (const [node, parts] of this.outboxes)
-      link.publish(nodeSubject(node, "dlv"), encoder.encode(`${me}\n${parts.join("")}`))
+      link.publish(
+        nodeSubject(node, "dlv"),
+        encoder.encode(`${me} ${incarnation}\n${parts.join("")}`),
+      )
     this.outboxes.clear()
-    for (const [node, items] of this.acks)
-      link.publish(nodeSubject(node, "ack"), encoder.encode(`${me}\n${items.join(",")}`))
+    for (const [key, items] of this.acks) {
+      const [origin = "", originIncarnation = ""] = key.split(" ")
+      link.publish(
+        nodeSubject(origin, "ack"),
+        encoder.encode(`${me} ${originIncarnation}\n${items.join(",")}`),
+      )
+    }
     this.acks.clear()
   }
 

@@ -74,6 +74,10 @@ export class ClientConnection implements Session, OpenConnection {
   /** Set on a connection that resumed another session: its input goes there. */
   private forward: ClientConnection | undefined = undefined
   private hibernation: NodeJS.Timeout | undefined
+  /** Handoffs to another node waiting for this session's writes (see `whenHandled`). */
+  private handOutsWaiting = 0
+  /** The hibernation ran out while a handoff waited: it ends once that one is done. */
+  private hibernationOverMeanwhile = false
   /** `[limits]`: the session's stanza rate and its address's byte rate (src/limits). */
   private readonly inbound: InboundGate
   /** Input that arrives while SASL, registration or the bind's roster load await storage. */
@@ -168,7 +172,7 @@ export class ClientConnection implements Session, OpenConnection {
     if (this.stage !== "hibernated") return false
     clearTimeout(this.hibernation)
     this.hibernation = setTimeout(
-      () => this.endHibernation(),
+      () => this.hibernationOver(),
       Math.min(2 ** 31 - 1, Math.max(0, delayMs)),
     )
     this.hibernation.unref()
@@ -624,7 +628,7 @@ export class ClientConnection implements Session, OpenConnection {
     const release = this.held.hold()
     void cluster.takeOver(previd, this.bare, h).then((answer) => {
       if (this.closed || this.stage !== "negotiating") {
-        if (typeof answer === "object") cluster.handOverDone(answer.node, previd, false)
+        if (typeof answer === "object") cluster.handOverDone(answer.node, answer.ticket, false)
         return release()
       }
       if (answer === "h-too-high")
@@ -632,13 +636,16 @@ export class ClientConnection implements Session, OpenConnection {
       else if (answer === undefined)
         this.write(`<failed xmlns='${NS_SM}'><item-not-found xmlns='${NS_STANZAS}'/></failed>`)
       else {
-        const { session, node } = answer
+        const { session, node, ticket } = answer
         this.core.rosters.whenLoaded(this.username, (outcome) => {
           const continued = !this.closed && this.stage === "negotiating" && !failed(outcome)
-          if (continued) this.continueHanded(session)
-          else
+          if (continued) {
+            this.continueHanded(session)
+            cluster.handOverDone(node, ticket, true)
+          } else {
             this.write(`<failed xmlns='${NS_SM}'><item-not-found xmlns='${NS_STANZAS}'/></failed>`)
-          cluster.handOverDone(node, previd, continued)
+            cluster.handOverDone(node, ticket, false)
+          }
           release()
         })
         return
@@ -693,7 +700,24 @@ export class ClientConnection implements Session, OpenConnection {
    * with the caller until the new node confirms.
    */
   whenHandled(task: () => void): void {
-    this.sm.handoff.whenSettled(task)
+    this.handOutsWaiting += 1
+    this.sm.handoff.whenSettled(() => {
+      this.handOutsWaiting -= 1
+      task()
+      if (this.handOutsWaiting > 0 || !this.hibernationOverMeanwhile) return
+      this.hibernationOverMeanwhile = false
+      this.endHibernation()
+    })
+  }
+
+  /**
+   * The resume timeout ran out. A node waiting for this session (`whenHandled`) keeps it until
+   * it was handed over: the client is already back there, and a write owed by a node that died
+   * can hold the handoff longer than the timeout (found by the cluster soak, seed 1454274731).
+   */
+  private hibernationOver(): void {
+    if (this.handOutsWaiting === 0) return void this.endHibernation()
+    this.hibernationOverMeanwhile = true
   }
 
   handOver(h: number): { session: HandedSession; entries: ReadonlyArray<Unacked> } | "h-too-high" {
@@ -753,7 +777,8 @@ export class ClientConnection implements Session, OpenConnection {
   private hibernate(seconds: number): void {
     this.stage = "hibernated"
     this.sm.stopTimer()
-    this.hibernation = setTimeout(() => this.endHibernation(), seconds * 1000)
+    this.hibernationOverMeanwhile = false
+    this.hibernation = setTimeout(() => this.hibernationOver(), seconds * 1000)
     this.hibernation.unref()
     this.core.logger.info("session-hibernated", { session: this.full, seconds })
     this.core.modules.stream.hibernated(this)

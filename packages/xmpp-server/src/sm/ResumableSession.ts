@@ -21,7 +21,9 @@ export interface ResumableSession {
   handOver(h: number): { session: HandedSession; entries: ReadonlyArray<Unacked> } | "h-too-high"
   /**
    * Runs `task` once what the client's stanzas counted so far caused reached the sockets and
-   * storage (what `<a/>` waits for, src/sm/Handoff.ts).
+   * storage (what `<a/>` waits for, src/sm/Handoff.ts). Meanwhile the session does not end when
+   * its resume timeout runs out (it ends after `task` if it is still here then): the node that
+   * asked for it waits for the answer with the client.
    */
   whenHandled(task: () => void): void
 }

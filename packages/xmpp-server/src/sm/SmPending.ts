@@ -144,9 +144,12 @@ export class PendingStore {
     return id
   }
 
-  /** Forgets a row: its message was acknowledged by the client, or handed on. */
-  remove(id: string): void {
-    void this.batcher.add({ kind: "remove", seq: Number(id) })
+  /**
+   * Forgets a row: its message was acknowledged by the client, or handed on; `settled` (a
+   * write-tracker release) runs once the delete is committed (or its commit failed, logged).
+   */
+  remove(id: string, settled?: () => void): void {
+    void this.batcher.add({ kind: "remove", seq: Number(id) }).then(() => settled?.())
   }
 
   /** Resolves once the insert of row `id` has its outcome (at once when it has one already). */

@@ -7,6 +7,7 @@
 import type { Element } from "@xmpp/xml"
 import { type AmpPluginHandle, startAmpPlugin, withoutAmp } from "@xmpp-amp/server-plugin"
 import type { StorageBackendKind } from "../config/ServerConfig.js"
+import { InFlight } from "../core/InFlight.js"
 import { parseJid } from "../jid/Jid.js"
 import type { DiscoInfo, ModuleApi, ServerModule } from "../modules/ServerModule.js"
 import type { Session } from "../session/Session.js"
@@ -140,13 +141,18 @@ const afterCarriedOut = (
 const senderCopy = (api: ModuleApi, stanza: XmlElement, copy: Element): XmlElement =>
   api.stores.archive === undefined ? asXml(copy) : asXml(withoutAmp(asElement(stanza)))
 
+/**
+ * Hands an AMP message to the plugin and carries out its answer; tracked in `inFlight` until
+ * done, so that a graceful stop lets it finish (the module's `drain`) before storage closes.
+ */
 const processInBackground = (
   api: ModuleApi,
   amp: AmpPluginHandle,
+  inFlight: InFlight,
   session: Session,
   stanza: XmlElement,
 ): void => {
-  amp.handleClientMessage(asElement(stanza), session.full).then(
+  const processing = amp.handleClientMessage(asElement(stanza), session.full).then(
     (result) => {
       if (result._tag === "NotAmp") api.send(stanza)
       else if (
@@ -159,6 +165,7 @@ const processInBackground = (
     },
     (error: unknown) => api.logger.error("amp-message-crashed", { id: stanza.attrs.id, error }),
   )
+  inFlight.track(processing)
 }
 
 /** The `amp` module (on by default; `[modules.amp] enabled = false` turns it off). */
@@ -166,6 +173,7 @@ export const ampModule: ServerModule = {
   name: "amp",
   setup: async (api, table) => {
     const tracker = new WriteTracker(api.config.cluster.enabled)
+    const inFlight = new InFlight()
     const extension: RegisteredExtension = { current: undefined }
     const logLevel = pluginLogLevel(table)
     const amp = await startAmpPlugin(
@@ -191,21 +199,25 @@ export const ampModule: ServerModule = {
       stanzaReceived: (session, stanza) => {
         if (!carriesAmpElement(stanza) || stanza.attrs.to === undefined || toComponent(api, stanza))
           return undefined
-        processInBackground(api, amp, session, stanza)
+        processInBackground(api, amp, inFlight, session, stanza)
         return "stop"
       },
       stanzaWritten: (session, stanza, ok) => tracker.written(session, stanza, ok),
       acked: (session, stanza) => tracker.acked(session, stanza),
       gone: (session, unacked) => tracker.gone(session, unacked),
       sessionOpened: (session) => {
-        amp
-          .recipientOnline(session.bare)
-          .catch((error: unknown) => api.logger.error("amp-recipient-online-failed", { error }))
+        inFlight.track(
+          amp
+            .recipientOnline(session.bare)
+            .catch((error: unknown) => api.logger.error("amp-recipient-online-failed", { error })),
+        )
       },
       offlineDelivery: (message) =>
         message.extra?.startsWith(AMP_EXTRA_PREFIX) === true
           ? amp.offlineDelivery(message.extra.slice(AMP_EXTRA_PREFIX.length))
           : undefined,
+      // The AMP messages read before the stop are delivered or stored, their rules kept.
+      drain: () => inFlight.settled(),
       stop: async () => {
         tracker.failAll()
         await amp.stop()

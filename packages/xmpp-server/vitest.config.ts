@@ -42,6 +42,9 @@ export default sharedConfig({
   test: {
     // Each project names its own files (a project extending the root would add to its list).
     include: [],
+    // Every project: the CLI bundled once per run, so that the tests that start it as a
+    // process skip tsx (test/helpers/cliBundle.ts).
+    globalSetup: ["test/helpers/cliBundleGlobalSetup.ts"],
     projects: [
       {
         extends: true,

@@ -40,11 +40,13 @@ const clusterSoakWanted = process.env.XMPP_AMP_CLUSTER_SOAK === "1"
 
 /**
  * Not isolated: the test files of a worker share one module graph instead of importing the
- * server anew for each file (that import was about 2 s of CPU per file, three quarters of a
- * typical file's CPU, measured on test/sm + test/roster + test/e2e). Every file starts its own
- * servers on fresh ports, directories and databases and stops them; a fake clock is put back
- * in `afterEach`. XMPP_AMP_TEST_ISOLATE=1 isolates them again (to chase a leak between files).
- * The soak project stays isolated: it bounds heap growth.
+ * server anew for each file (test/sm + test/roster + test/e2e: 61 s of CPU isolated, 18 s
+ * shared; the import alone was 48 s of it). Every file starts its own servers on fresh ports,
+ * directories and databases and stops them; a fake clock is put back in `afterEach`.
+ * XMPP_AMP_TEST_ISOLATE=1 isolates them again (to chase a leak between files). The sqlite
+ * project only: on the postgres project test/amp/faults.test.ts or test/offline/hooks.test.ts
+ * failed in one run of two when they shared a worker (isolated: three runs of three passed),
+ * not explained yet. The soak project stays isolated: it bounds heap growth.
  */
 const isolateFiles = process.env.XMPP_AMP_TEST_ISOLATE === "1"
 
@@ -72,7 +74,6 @@ export default sharedConfig({
           name: "postgres",
           include: [...storageTouching, ...clusterTests],
           env: { XMPP_AMP_TEST_BACKEND: "postgres" },
-          isolate: isolateFiles,
           globalSetup: ["test/helpers/postgresGlobalSetup.ts"],
           sequence: { groupOrder: 0 },
         },

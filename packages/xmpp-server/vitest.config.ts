@@ -38,10 +38,25 @@ const soak = ["test/soak/**/*.test.ts"]
 const clusterSoak = ["test/soak/clusterSoak.test.ts"]
 const clusterSoakWanted = process.env.XMPP_AMP_CLUSTER_SOAK === "1"
 
+/**
+ * Not isolated: the test files of a worker share one module graph instead of importing the
+ * server anew for each file (test/sm + test/roster + test/e2e: 61 s of CPU isolated, 18 s
+ * shared; the import alone was 48 s of it). Every file starts its own servers on fresh ports,
+ * directories and databases and stops them; a fake clock is put back in `afterEach`.
+ * XMPP_AMP_TEST_ISOLATE=1 isolates them again (to chase a leak between files). The sqlite
+ * project only: on the postgres project test/amp/faults.test.ts or test/offline/hooks.test.ts
+ * failed in one run of two when they shared a worker (isolated: three runs of three passed),
+ * not explained yet. The soak project stays isolated: it bounds heap growth.
+ */
+const isolateFiles = process.env.XMPP_AMP_TEST_ISOLATE === "1"
+
 export default sharedConfig({
   test: {
     // Each project names its own files (a project extending the root would add to its list).
     include: [],
+    // Every project: the CLI bundled once per run, so that the tests that start it as a
+    // process skip tsx (test/helpers/cliBundle.ts).
+    globalSetup: ["test/helpers/cliBundleGlobalSetup.ts"],
     projects: [
       {
         extends: true,
@@ -49,6 +64,7 @@ export default sharedConfig({
           name: "sqlite",
           include: ["test/**/*.test.ts"],
           exclude: [...soak, ...clusterTests, "**/node_modules/**"],
+          isolate: isolateFiles,
           sequence: { groupOrder: 0 },
         },
       },

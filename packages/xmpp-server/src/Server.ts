@@ -1,7 +1,8 @@
 // Starts and stops the reference server (spec/server.md). Startup is an Effect program whose
 // resources (storage, listeners, modules, open streams) live in one Scope; `stop()` closes
-// the scope: streams end with `system-shutdown`, listeners close, modules stop, storage
-// closes. The Promise facade is for the CLI and tests.
+// the scope: new connections are refused, streams end with `system-shutdown`, the stanzas
+// already read finish their processing (`shutdown_drain_seconds`), listeners close, modules
+// stop, storage closes. The Promise facade is for the CLI and tests.
 import { createSecureContext } from "node:tls"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
@@ -94,7 +95,10 @@ export interface ServerHandle {
 
 /** A started server (Promise facade). */
 export interface RunningServer extends ServerHandle {
-  /** Graceful stop: `system-shutdown` to every stream, then close everything. */
+  /**
+   * Graceful stop: `system-shutdown` to every stream, the stanzas already read finish their
+   * processing, then close everything.
+   */
   stop(): Promise<void>
   /**
    * The cluster declared `deadNode` dead: this node adopts its XEP-0198 pending rows and moves
@@ -339,7 +343,15 @@ const program = (options: StartOptions) =>
     const component = config.listen.component
     if (component !== undefined && core.components.configured > 0)
       ports.component = yield* componentListener(core, component.host, component.port)
-    yield* Effect.addFinalizer(() => shutdownStreams(core))
+    // Run first at stop (finalizers run last first): the streams close, then the stanzas they
+    // already handed over finish (an AMP message in the plugin) before the listeners, the
+    // modules and the storage close.
+    yield* Effect.addFinalizer(() =>
+      Effect.andThen(
+        shutdownStreams(core),
+        Effect.promise(() => modules.drain(config.server.shutdown_drain_seconds * 1000)),
+      ),
+    )
     logger.info("server-started", { domain: core.domain, ports })
     return { core, ports, repositories, rosters, cluster: link }
   })

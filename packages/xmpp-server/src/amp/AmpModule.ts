@@ -13,6 +13,7 @@ import {
   withoutAmp,
 } from "@xmpp-amp/server-plugin"
 import type { StorageBackendKind } from "../config/ServerConfig.js"
+import { InFlight } from "../core/InFlight.js"
 import { parseJid } from "../jid/Jid.js"
 import type { DiscoInfo, ModuleApi, ServerModule } from "../modules/ServerModule.js"
 import type { Session } from "../session/Session.js"
@@ -149,42 +150,72 @@ const senderCopy = (api: ModuleApi, stanza: XmlElement, copy: Element): XmlEleme
 /**
  * What the server does with the plugin's answer to one message (the plugin's listener): one
  * object per message, called back when the plugin is done (after the write's confirmation),
- * instead of a promise and two closures.
+ * instead of a promise and two closures. The message counts in `inFlight` until then, so that a
+ * graceful stop lets it finish (the module's `drain`) before storage closes.
  */
 class AfterPlugin implements ClientMessageListener {
+  private ended = false
+
   constructor(
     private readonly api: ModuleApi,
+    private readonly inFlight: InFlight,
     private readonly session: Session,
     private readonly stanza: XmlElement,
   ) {}
 
   done(result: ClientMessageResult): void {
     const { api, session, stanza } = this
-    if (result._tag === "NotAmp") api.send(stanza)
-    else if (result._tag === "Processed" && (result.end === "delivered" || result.end === "stored"))
-      afterCarriedOut(api, session, stanza, senderCopy(api, stanza, result.copy))
-    else if (result._tag === "Failed")
-      api.logger.warn("amp-message-failed", { id: stanza.attrs.id, reason: result.reason })
+    try {
+      if (result._tag === "NotAmp") api.send(stanza)
+      else if (
+        result._tag === "Processed" &&
+        (result.end === "delivered" || result.end === "stored")
+      )
+        afterCarriedOut(api, session, stanza, senderCopy(api, stanza, result.copy))
+      else if (result._tag === "Failed")
+        api.logger.warn("amp-message-failed", { id: stanza.attrs.id, reason: result.reason })
+    } catch (error) {
+      api.logger.error("amp-message-crashed", { id: stanza.attrs.id, error })
+    } finally {
+      this.end()
+    }
   }
 
   crashed(error: unknown): void {
     this.api.logger.error("amp-message-crashed", { id: this.stanza.attrs.id, error })
+    this.end()
+  }
+
+  /** No longer in flight (once, however the plugin ended). */
+  end(): void {
+    if (this.ended) return
+    this.ended = true
+    this.inFlight.leave()
   }
 }
 
 const processInBackground = (
   api: ModuleApi,
   amp: AmpPluginHandle,
+  inFlight: InFlight,
   session: Session,
   stanza: XmlElement,
-): void =>
-  amp.processClientMessage(asElement(stanza), session.full, new AfterPlugin(api, session, stanza))
+): void => {
+  const after = new AfterPlugin(api, inFlight, session, stanza)
+  inFlight.enter()
+  try {
+    amp.processClientMessage(asElement(stanza), session.full, after)
+  } catch (error) {
+    after.crashed(error)
+  }
+}
 
 /** The `amp` module (on by default; `[modules.amp] enabled = false` turns it off). */
 export const ampModule: ServerModule = {
   name: "amp",
   setup: async (api, table) => {
     const tracker = new WriteTracker(api.config.cluster.enabled)
+    const inFlight = new InFlight()
     const extension: RegisteredExtension = { current: undefined }
     const logLevel = pluginLogLevel(table)
     const amp = await startAmpPlugin(
@@ -210,21 +241,25 @@ export const ampModule: ServerModule = {
       stanzaReceived: (session, stanza) => {
         if (!carriesAmpElement(stanza) || stanza.attrs.to === undefined || toComponent(api, stanza))
           return undefined
-        processInBackground(api, amp, session, stanza)
+        processInBackground(api, amp, inFlight, session, stanza)
         return "stop"
       },
       stanzaWritten: (session, stanza, ok) => tracker.written(session, stanza, ok),
       acked: (session, stanza) => tracker.acked(session, stanza),
       gone: (session, unacked) => tracker.gone(session, unacked),
       sessionOpened: (session) => {
-        amp
-          .recipientOnline(session.bare)
-          .catch((error: unknown) => api.logger.error("amp-recipient-online-failed", { error }))
+        inFlight.track(
+          amp
+            .recipientOnline(session.bare)
+            .catch((error: unknown) => api.logger.error("amp-recipient-online-failed", { error })),
+        )
       },
       offlineDelivery: (message) =>
         message.extra?.startsWith(AMP_EXTRA_PREFIX) === true
           ? amp.offlineDelivery(message.extra.slice(AMP_EXTRA_PREFIX.length))
           : undefined,
+      // The AMP messages read before the stop are delivered or stored, their rules kept.
+      drain: () => inFlight.settled(),
       stop: async () => {
         tracker.failAll()
         await amp.stop()

@@ -20,6 +20,8 @@ export interface ServerSection {
   readonly auth_timeout_seconds: number
   /** Seconds to wait for streams to close on a graceful stop. */
   readonly shutdown_grace_seconds: number
+  /** Seconds a graceful stop then waits for stanzas already read to finish their processing. */
+  readonly shutdown_drain_seconds: number
 }
 
 /**

@@ -80,6 +80,7 @@ const serverSection = (fields: Fields, raw: Table, baseDir: string): ServerSecti
     "max_roster_items",
     "auth_timeout_seconds",
     "shutdown_grace_seconds",
+    "shutdown_drain_seconds",
   ])
   const dataDir = fields.string(raw, path, "data_dir", "./data")
   if (dataDir === "") fields.fail("server.data_dir", "must not be empty")
@@ -92,6 +93,7 @@ const serverSection = (fields: Fields, raw: Table, baseDir: string): ServerSecti
     max_roster_items: fields.integer(raw, path, "max_roster_items", 5000, [1, 1_000_000]),
     auth_timeout_seconds: fields.integer(raw, path, "auth_timeout_seconds", 30, [1, 3600]),
     shutdown_grace_seconds: fields.integer(raw, path, "shutdown_grace_seconds", 5, [0, 600]),
+    shutdown_drain_seconds: fields.integer(raw, path, "shutdown_drain_seconds", 5, [0, 600]),
   }
 }
 

@@ -44,6 +44,8 @@ export class ModuleHost {
   private readonly features: Array<Required<"streamFeatures">> = []
   private readonly iq = new Map<string, Array<IqHandler>>()
   private readonly stops: Array<Required<"stop">> = []
+  private readonly drains: Array<{ readonly module: string; readonly drain: Required<"drain"> }> =
+    []
   private readonly timers = new Set<NodeJS.Timeout>()
   private stopped = false
   /** XEP-0198 / XEP-0352 hooks (acked, ackDelayed, hibernated, resumed, gone, heldBack). */
@@ -81,6 +83,7 @@ export class ModuleHost {
         options,
       )
       this.add(hooks)
+      if (hooks.drain) this.drains.push({ module: module.name, drain: hooks.drain })
       if (hooks.ready) readies.push({ module: module.name, ready: hooks.ready })
       this.logger.info("module-started", { module: module.name })
     }
@@ -200,6 +203,30 @@ export class ModuleHost {
   /** IQ handlers registered for a namespace. */
   iqHandlers(namespace: string): ReadonlyArray<IqHandler> | undefined {
     return this.iq.get(namespace)
+  }
+
+  /**
+   * Waits for the modules' `drain` (the stanzas they took over finish their processing), at
+   * most `timeoutMs`: when it is over, the modules still busy are logged
+   * (`shutdown-drain-timeout`) and the stop goes on; what they had not finished is lost.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    const busy = new Set(this.drains.map(({ module }) => module))
+    const drained = Promise.all(
+      this.drains.map(({ module, drain }) =>
+        drain()
+          .catch((error: unknown) => this.logger.error("module-drain-failed", { module, error }))
+          .finally(() => busy.delete(module)),
+      ),
+    )
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs)
+    })
+    const outcome = await Promise.race([drained, timedOut])
+    clearTimeout(timer)
+    if (outcome === "timeout")
+      this.logger.warn("shutdown-drain-timeout", { modules: [...busy], ms: timeoutMs })
   }
 
   /** Cancels every module timer, then calls the modules' `stop` in reverse order. */

@@ -132,6 +132,12 @@ export interface ModuleHooks extends StreamHooks {
    * A rejection is logged; the server starts anyway.
    */
   readonly ready?: () => Promise<void>
+  /**
+   * Called at a graceful stop once the streams are closed, before any module stops and the
+   * storage closes: resolves when the stanzas the module took over (processing in the
+   * background) are done with. The wait is bounded by `[server] shutdown_drain_seconds`.
+   */
+  readonly drain?: () => Promise<void>
   /** Called at stop, after the module's timers are cancelled. */
   readonly stop?: () => void | Promise<void>
 }

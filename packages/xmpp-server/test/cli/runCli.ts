@@ -1,9 +1,12 @@
 // Runs the CLI from source in a child process (as `npx xmpp-amp-server` would, minus the
-// build), from any working directory, and collects its output and exit code.
+// build), from any working directory, and collects its output and exit code. Under Vitest it
+// runs the bundle its global setup made of the current sources (test/helpers/cliBundle.ts);
+// elsewhere through tsx.
 import { type ChildProcess, spawn } from "node:child_process"
 import { createRequire } from "node:module"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
+import { inject } from "vitest"
 
 const cliSource = join(import.meta.dirname, "..", "..", "src", "cli.ts")
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
@@ -20,16 +23,16 @@ export const spawnCli = (
   args: ReadonlyArray<string>,
   cwd: string,
   env: NodeJS.ProcessEnv = process.env,
-): ChildProcess =>
-  spawn(
-    process.execPath,
-    ["--conditions=@xmpp-amp/source", "--import", tsxLoader, cliSource, ...args],
-    {
-      cwd,
-      env,
-      stdio: ["pipe", "pipe", "pipe"],
-    },
-  )
+): ChildProcess => {
+  const bundle = inject("cliBundle") ?? ""
+  const entry =
+    bundle === "" ? ["--conditions=@xmpp-amp/source", "--import", tsxLoader, cliSource] : [bundle]
+  return spawn(process.execPath, [...entry, ...args], {
+    cwd,
+    env,
+    stdio: ["pipe", "pipe", "pipe"],
+  })
+}
 
 /** Runs the CLI to completion, writing `stdin` (if any) to it. */
 export const runCli = (

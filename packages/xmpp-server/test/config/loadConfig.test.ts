@@ -78,6 +78,7 @@ describe("defaults", () => {
         max_roster_items: 5000,
         auth_timeout_seconds: 30,
         shutdown_grace_seconds: 5,
+        shutdown_drain_seconds: 5,
       },
       listen: {
         c2s: {
@@ -294,6 +295,10 @@ describe("errors name the key", () => {
     [
       "[server]\nshutdown_grace_seconds = -5",
       "server.shutdown_grace_seconds: expected an integer from 0 to 600, got -5",
+    ],
+    [
+      "[server]\nshutdown_drain_seconds = 601",
+      "server.shutdown_drain_seconds: expected an integer from 0 to 600, got 601",
     ],
     ["[server]\nport = 5222", "server.port: unknown key"],
     ["server = 1", "server: expected a table, got 1"],

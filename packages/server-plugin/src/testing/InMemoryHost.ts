@@ -255,12 +255,7 @@ export class InMemoryHost implements AmpHost {
     })
 
   /** `AmpHost.deliverTo` when the options ask for it. */
-  readonly deliverTo?: (
-    message: Element,
-    confirm: DeliveryConfirmation,
-    routing: HostRouting | undefined,
-    listener: DeliveryListener,
-  ) => void
+  readonly deliverTo?: NonNullable<AmpHost["deliverTo"]>
 
   private readonly deliverToListener = (
     message: Element,

@@ -33,7 +33,9 @@ class ElementBuilder implements TokenHandler {
     this.cursor = element
   }
 
-  onEndElement(): void {
+  onEndElement(name: string): void {
+    // An end tag that closes something other than the open element: not well-formed.
+    if (this.cursor === null || this.cursor.name !== name) this.extra = true
     this.cursor = this.cursor?.parent ?? null
   }
 

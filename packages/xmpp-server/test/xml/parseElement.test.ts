@@ -33,4 +33,10 @@ describe("parseElement", () => {
     expect(parseElement("just text")).toBeUndefined()
     expect(parseElement("")).toBeUndefined()
   })
+
+  it("refuses end tags that close another element than the open one", () => {
+    expect(parseElement("<message></body>")).toBeUndefined()
+    expect(parseElement("<message><body/></iq>")).toBeUndefined()
+    expect(parseElement("<message><body></message></body>")).toBeUndefined()
+  })
 })

@@ -12,6 +12,8 @@ interface ResumeResult {
   readonly resumed: boolean
   readonly bodies: ReadonlyArray<string>
   readonly failure: string | null
+  /** Each wait of the script: its name, when it began and how long it took (seconds). */
+  readonly steps: ReadonlyArray<readonly [string, number, number]>
 }
 
 const run = (options: object): Promise<ResumeResult> =>
@@ -19,7 +21,8 @@ const run = (options: object): Promise<ResumeResult> =>
     const child = execFile(
       "/usr/bin/python3",
       [script, JSON.stringify(options)],
-      { timeout: 30_000 },
+      // Above the sum of the script's four waits (20 s each, see slixmpp_resume.py).
+      { timeout: 90_000 },
       (error, stdout, stderr) => {
         if (error !== null) return reject(new Error(`slixmpp failed: ${error.message}\n${stderr}`))
         resolve(JSON.parse(stdout.trim().split("\n").pop() ?? "") as ResumeResult)
@@ -49,8 +52,8 @@ describe("XEP-0198 resumption with slixmpp", () => {
       password_alice: "alice-pass",
       password_bob: "bob-pass",
     })
-    expect(result.failure).toBeNull()
+    expect(result.failure, JSON.stringify(result.steps)).toBeNull()
     expect(result.resumed).toBe(true)
     expect(result.bodies).toEqual(["s1", "s2", "s3", "s4", "s5", "s6", "s7"])
-  }, 40_000)
+  }, 100_000)
 })

@@ -13,6 +13,12 @@ import slixmpp
 
 logging.disable(logging.CRITICAL)
 
+# Seconds each step may take. Quiet, a step takes 0.01-0.3 s; with 2-core load 10-14 beside
+# it, at most 1.7 s (connecting and logging in both clients). A fresh-clone CI run (every
+# package's tests at once) once timed one step out at 10 s; the failure now names the step
+# and every step's duration.
+WAIT = 20
+
 
 def make(jid, password, options):
     client = slixmpp.ClientXMPP(jid, password)
@@ -24,7 +30,19 @@ def make(jid, password, options):
 
 async def main() -> None:
     options = json.loads(sys.argv[1])
-    result = {"resumed": False, "bodies": [], "failure": None}
+    result = {"resumed": False, "bodies": [], "failure": None, "steps": []}
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    async def step(name, awaitable, seconds):
+        # Names the wait that timed out, and records how long each one took (seconds).
+        begun = loop.time()
+        try:
+            await asyncio.wait_for(awaitable, seconds)
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"{name}: nothing after {seconds} s") from None
+        finally:
+            result["steps"].append([name, round(begun - started, 3), round(loop.time() - begun, 3)])
     alice = make("alice@localhost/sli", options["password_alice"], options)
     bob = make("bob@localhost/sender", options["password_bob"], options)
     bob.plugin["xep_0198"].allow_resume = False
@@ -62,19 +80,19 @@ async def main() -> None:
     try:
         alice.connect((options["host"], options["port"]))
         bob.connect((options["host"], options["port"]))
-        await asyncio.wait_for(asyncio.gather(alice_ready.wait(), bob_ready.wait()), 10)
+        await step("sessions started", asyncio.gather(alice_ready.wait(), bob_ready.wait()), WAIT)
         for index in range(1, 4):
             send(index)
-        await asyncio.wait_for(wait_count(3), 10)
+        await step("s1-s3 received", wait_count(3), WAIT)
         alice.abort()
         await asyncio.sleep(0.3)
         for index in range(4, 7):
             send(index)
         await asyncio.sleep(0.3)
         alice.connect((options["host"], options["port"]))
-        await asyncio.wait_for(resumed.wait(), 10)
+        await step("resumed", resumed.wait(), WAIT)
         send(7)
-        await asyncio.wait_for(wait_count(7), 10)
+        await step("s4-s7 received", wait_count(7), WAIT)
         await asyncio.sleep(0.3)
     except Exception as error:  # reported to the test, which fails with it
         result["failure"] = repr(error)

@@ -104,6 +104,10 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
 
   const accountOf = (owner: string): string => `${owner}@${api.domain}`
 
+  /**
+   * A session opened here: bound (no registrations yet), or resumed here from another cluster
+   * node (its registrations come along in its session flags).
+   */
   const opened = (session: Session): void => {
     tracked.set(session.id, {
       session,
@@ -112,11 +116,6 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
       hibernatedAt: undefined,
     })
     push.report({ type: "session-opened", session: session.id, jid: session.full })
-  }
-
-  /** A session resumed here from another cluster node: its registrations come along. */
-  const adopted = (session: Session): void => {
-    opened(session)
     for (const { service, node } of pushFlagsOf(session))
       push.report({
         type: "registration-adopted",
@@ -158,7 +157,6 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
         }
       }),
     resumed: (session) => {
-      if (!tracked.has(session.id)) adopted(session)
       report(session, (entry) => {
         entry.hibernatedAt = undefined
         entry.ackDelayed = false

@@ -581,11 +581,7 @@ export class ClientConnection implements Session, OpenConnection {
       stream: this.id,
       transport: this.transportName,
     })
-    try {
-      for (const hook of this.core.modules.sessionOpened) hook(this)
-    } catch (error) {
-      this.core.logger.error("module-hook-failed", { hook: "sessionOpened", error })
-    }
+    this.sessionOpenedHooks()
   }
 
   /** XEP-0352 §5: `<active/>` writes what was held back; `<inactive/>` starts holding. */
@@ -690,6 +686,9 @@ export class ClientConnection implements Session, OpenConnection {
       resent: handed.stanzas.length,
       from_node: "cluster",
     })
+    // New on this node: modules see it open here (the old node ran `sessionClosed`), then
+    // resumed, as a session resumed on its own node was opened there before.
+    this.sessionOpenedHooks()
     this.core.modules.stream.resumed(this)
   }
 
@@ -831,6 +830,15 @@ export class ClientConnection implements Session, OpenConnection {
     }
     if (this.rosterPinned) this.core.rosters.unpin(this.username)
     this.rosterPinned = false
+  }
+
+  /** Module `sessionOpened` hooks: after binding, or a session handed over from another node. */
+  private sessionOpenedHooks(): void {
+    try {
+      for (const hook of this.core.modules.sessionOpened) hook(this)
+    } catch (error) {
+      this.core.logger.error("module-hook-failed", { hook: "sessionOpened", error })
+    }
   }
 
   private sessionClosedHooks(): void {

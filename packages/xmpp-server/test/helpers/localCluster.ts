@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { ConfigInput, Logger } from "../../src/index.js"
+import type { ConfigInput, Logger, ServerModule } from "../../src/index.js"
 import { type PrivateNats, startNats } from "./natsServer.js"
 import { startTestServerIn, type TestServer } from "./testServer.js"
 import { freshPostgresDatabase } from "./testStorage.js"
@@ -23,6 +23,8 @@ export interface LocalClusterOptions {
   readonly nodes: number
   readonly config?: ConfigInput
   readonly logger?: (node: string) => Logger
+  /** Extra modules of each node (by node name), e.g. a recorder of module hooks. */
+  readonly modules?: (node: string) => ReadonlyArray<ServerModule>
 }
 
 /** Starts `nodes` nodes named n1, n2, … sharing a fresh database and a private NATS. */
@@ -50,6 +52,7 @@ export const startLocalCluster = async (options: LocalClusterOptions): Promise<L
             cluster: { enabled: true, node: name, nats: [nats.url] },
           },
           ...(options.logger === undefined ? {} : { logger: options.logger(name) }),
+          ...(options.modules === undefined ? {} : { modules: options.modules(name) }),
         }),
       )
     }

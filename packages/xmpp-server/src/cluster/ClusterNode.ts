@@ -206,6 +206,18 @@ export class ClusterNode {
     // The others answer hello with a heartbeat; their snapshots follow at once.
     await new Promise((resolve) => setTimeout(resolve, Math.min(500, this.timings.heartbeatMs)))
     await Promise.all([...this.syncingPromises])
+    for (const task of this.joinTasks)
+      await task().catch((error: unknown) =>
+        this.core.logger.error("cluster-join-task-failed", { error }),
+      )
+  }
+
+  /** Modules' work once this node knows the others, before it serves (ModuleCluster.onJoined). */
+  readonly joinTasks: Array<() => Promise<void>> = []
+
+  /** The other nodes this node knows alive. */
+  otherNodes(): ReadonlyArray<string> {
+    return [...this.remote.nodes.keys()]
   }
 
   private readonly syncingPromises = new Set<Promise<void>>()

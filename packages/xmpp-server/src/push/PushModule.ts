@@ -46,7 +46,8 @@ const setUp = async (api: ModuleApi, table: Readonly<Record<string, unknown>>) =
   const link = new AppServerLink(api)
   const ids = new StanzaIds(api)
   const tracked = new Map<string, Tracked>()
-  const shared = api.cluster === undefined ? undefined : sharedRegistrations(api.cluster)
+  const shared =
+    api.cluster === undefined ? undefined : sharedRegistrations(api.cluster, api.logger)
   const push: PushPluginHandle = await startPushPlugin(
     {
       now: () => Date.now(),

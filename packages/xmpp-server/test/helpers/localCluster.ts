@@ -14,6 +14,8 @@ import { freshPostgresDatabase } from "./testStorage.js"
 export interface LocalCluster {
   readonly nats: PrivateNats
   readonly nodes: ReadonlyArray<TestServer>
+  /** Starts one more node (named after the count, n3 after n2), joining the running ones. */
+  addNode(): Promise<TestServer>
   /** Stops every node, then NATS, and removes the data directories. */
   stop(): Promise<void>
 }
@@ -38,27 +40,28 @@ export const startLocalCluster = async (options: LocalClusterOptions): Promise<L
     await nats.remove()
     for (const directory of directories) rmSync(directory, { recursive: true, force: true })
   }
+  const addNode = async (): Promise<TestServer> => {
+    const name = `n${nodes.length + 1}`
+    const directory = mkdtempSync(join(tmpdir(), `xmpp-amp-${name}-`))
+    directories.push(directory)
+    const input = options.config ?? {}
+    const node = await startTestServerIn(directory, {
+      config: {
+        ...input,
+        storage: { backend: "postgres", url },
+        cluster: { enabled: true, node: name, nats: [nats.url] },
+      },
+      ...(options.logger === undefined ? {} : { logger: options.logger(name) }),
+      ...(options.modules === undefined ? {} : { modules: options.modules(name) }),
+    })
+    nodes.push(node)
+    return node
+  }
   try {
-    for (let index = 1; index <= options.nodes; index++) {
-      const name = `n${index}`
-      const directory = mkdtempSync(join(tmpdir(), `xmpp-amp-${name}-`))
-      directories.push(directory)
-      const input = options.config ?? {}
-      nodes.push(
-        await startTestServerIn(directory, {
-          config: {
-            ...input,
-            storage: { backend: "postgres", url },
-            cluster: { enabled: true, node: name, nats: [nats.url] },
-          },
-          ...(options.logger === undefined ? {} : { logger: options.logger(name) }),
-          ...(options.modules === undefined ? {} : { modules: options.modules(name) }),
-        }),
-      )
-    }
+    for (let index = 1; index <= options.nodes; index++) await addNode()
   } catch (error) {
     await stop()
     throw error
   }
-  return { nats, nodes, stop }
+  return { nats, nodes, stop, addNode }
 }

@@ -14,12 +14,6 @@ const clients: Array<TestClient> = []
 let alice: TestClient
 let bob: TestClient
 
-const node = (index: number) => {
-  const server = cluster.nodes[index]
-  if (server === undefined) throw new Error(`no node ${index}`)
-  return server
-}
-
 beforeAll(async () => {
   cluster = await startLocalCluster({
     nodes: 2,
@@ -28,10 +22,10 @@ beforeAll(async () => {
       testing: { faults: { socket_write_marker: "BREAK" } },
     },
   })
-  for (const user of ["alice", "bob", "carol"]) await node(0).addUser(user, `${user}-pass`)
-  await befriend(node(0), "alice", "bob")
-  alice = await login(node(0), "alice", "desk", 0)
-  bob = await login(node(1), "bob", "phone", 0)
+  for (const user of ["alice", "bob", "carol"]) await cluster.node(0).addUser(user, `${user}-pass`)
+  await befriend(cluster.node(0), "alice", "bob")
+  alice = await login(cluster.node(0), "alice", "desk", 0)
+  bob = await login(cluster.node(1), "bob", "phone", 0)
   clients.push(alice, bob)
   await pause(300)
 }, 60_000)
@@ -64,12 +58,12 @@ describe("AMP with sender and recipient on different nodes", () => {
     await roundTrip(alice)
     await pause(300)
     expect(withId(alice, "f1")).toHaveLength(1)
-    const stored = expectValue(await node(0).server.repositories.offline.list("bob"))
+    const stored = expectValue(await cluster.node(0).server.repositories.offline.list("bob"))
     expect(JSON.stringify(stored)).toContain("BREAK this")
   }, 30_000)
 
   it("matches resources held by the other node", async () => {
-    bob = await login(node(1), "bob", "tablet", 0)
+    bob = await login(cluster.node(1), "bob", "tablet", 0)
     clients.push(bob)
     await pause(300)
     const exact = [rule("match-resource", "exact", "notify")]
@@ -81,7 +75,7 @@ describe("AMP with sender and recipient on different nodes", () => {
   }, 30_000)
 
   it("refuses rules that would reveal the presence of a user on the other node to a stranger", async () => {
-    const carol = await login(node(1), "carol", "c", 0)
+    const carol = await login(cluster.node(1), "carol", "c", 0)
     clients.push(carol)
     await pause(300)
     const rules = [rule("deliver", "direct", "notify")]
@@ -91,7 +85,7 @@ describe("AMP with sender and recipient on different nodes", () => {
     await pause(200)
     expect(withId(carol, "p1")).toHaveLength(0)
     // Subscribed (the roster written on n1, read on n2): accepted.
-    await befriend(node(0), "alice", "carol")
+    await befriend(cluster.node(0), "alice", "carol")
     await pause(300)
     await alice.send(ampMessage("carol@localhost/c", "p2", rules))
     expect(ampOf(await replyTo(alice, "p2", 10_000)).rules).toEqual(rules)

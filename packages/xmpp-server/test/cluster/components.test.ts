@@ -10,7 +10,6 @@ import { encode } from "../../src/cluster/Wire.js"
 import { type XmlElement, xml } from "../../src/index.js"
 import { serialize } from "../../src/xml/Xml.js"
 import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
-import type { TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
 import { conditionOf, login, roundTrip } from "../offline/clients.js"
 
@@ -31,12 +30,6 @@ let component: RawComponent | undefined
 const componentStanzas: Array<XmlElement> = []
 const clients: Array<TestClient> = []
 
-const node = (index: number): TestServer => {
-  const server = cluster.nodes[index]
-  if (server === undefined) throw new Error(`no node ${index}`)
-  return server
-}
-
 beforeAll(async () => {
   cluster = await startLocalCluster({
     nodes: 2,
@@ -45,9 +38,9 @@ beforeAll(async () => {
       components: [{ domain: APP, secret: "app-secret" }],
     },
   })
-  await node(0).addUser("bob", "bob-pass")
+  await cluster.node(0).addUser("bob", "bob-pass")
   const raw: RawComponent = makeComponent({
-    service: `xmpp://127.0.0.1:${node(0).server.ports.component}`,
+    service: `xmpp://127.0.0.1:${cluster.node(0).server.ports.component}`,
     domain: APP,
     password: "app-secret",
   })
@@ -67,7 +60,7 @@ afterAll(async () => {
 
 describe("a component connected to n1, a client on n2", () => {
   it("carries messages both ways and an IQ round trip", async () => {
-    const bob = await login(node(1), "bob", "phone", 0)
+    const bob = await login(cluster.node(1), "bob", "phone", 0)
     clients.push(bob)
     await bob.send(xml("message", { to: APP, id: "to-app" }, xml("body", {}, "hello app")))
     await expect
@@ -97,7 +90,7 @@ describe("a component connected to n1, a client on n2", () => {
   }, 30_000)
 
   it("answers service-unavailable on n2 once the component left n1", async () => {
-    const bob = await login(node(1), "bob", "laptop", 0)
+    const bob = await login(cluster.node(1), "bob", "laptop", 0)
     clients.push(bob)
     await component?.stop()
     component = undefined
@@ -120,10 +113,10 @@ describe("a component connected to n1, a client on n2", () => {
   }, 60_000)
 
   it("answers service-unavailable for a stanza sent on to n1 after the component left it", async () => {
-    const bob = await login(node(1), "bob", "tablet", 0)
+    const bob = await login(cluster.node(1), "bob", "tablet", 0)
     clients.push(bob)
     // What n2 does while it still believes the component is on n1 (a stale directory).
-    const link = node(1).server.cluster
+    const link = cluster.node(1).server.cluster
     if (link === undefined) throw new Error("n2 has no cluster link")
     const request = xml(
       "iq",

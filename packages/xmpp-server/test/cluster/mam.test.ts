@@ -3,7 +3,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type XmlElement, xml } from "../../src/index.js"
 import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
-import type { TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
 import { chat, login, pause } from "../offline/clients.js"
 
@@ -12,14 +11,8 @@ const NS_MAM = "urn:xmpp:mam:2"
 let cluster: LocalCluster
 const clients: Array<TestClient> = []
 
-const node = (index: number): TestServer => {
-  const server = cluster.nodes[index]
-  if (server === undefined) throw new Error(`no node ${index}`)
-  return server
-}
-
 const online = async (index: number, user: string, resource: string): Promise<TestClient> => {
-  const client = await login(node(index), user, resource, 0)
+  const client = await login(cluster.node(index), user, resource, 0)
   clients.push(client)
   return client
 }
@@ -41,8 +34,8 @@ const archiveBodies = async (client: TestClient): Promise<Array<string>> => {
 
 beforeAll(async () => {
   cluster = await startLocalCluster({ nodes: 2 })
-  await node(0).addUser("alice", "alice-pass")
-  await node(0).addUser("bob", "bob-pass")
+  await cluster.node(0).addUser("alice", "alice-pass")
+  await cluster.node(0).addUser("bob", "bob-pass")
 }, 60_000)
 
 afterAll(async () => {

@@ -3,31 +3,22 @@
 // is archived, so a preference kept only where it was set would be ignored elsewhere.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
-import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
+import type { RawConnection } from "../helpers/rawSocket.js"
 import { chat } from "../sm/smRaw.js"
 
 let cluster: LocalCluster
-const open: Array<RawConnection> = []
 
 beforeAll(async () => {
   cluster = await startLocalCluster({
     nodes: 2,
     config: { listen: { c2s: { tls: "optional", allow_plain_without_tls: true } } },
   })
-  for (const user of ["alice", "bob"]) await cluster.nodes[0]?.addUser(user, `${user}-pass`)
+  for (const user of ["alice", "bob"]) await cluster.node(0).addUser(user, `${user}-pass`)
 }, 60_000)
 
 afterAll(async () => {
-  for (const connection of open) connection.destroy()
   await cluster?.stop()
 }, 60_000)
-
-const login = async (node: number, user: string, resource: string): Promise<RawConnection> => {
-  const port = cluster.nodes[node]?.c2sPort ?? 0
-  const connection = await rawLogin(port, "localhost", user, `${user}-pass`, resource)
-  open.push(connection)
-  return connection
-}
 
 /** Asks for the whole archive and resolves with the answer's text (results and the final IQ). */
 const archiveAnswer = async (connection: RawConnection, queryid: string): Promise<string> => {
@@ -41,8 +32,8 @@ const archiveAnswer = async (connection: RawConnection, queryid: string): Promis
 
 describe("MAM preferences in a cluster", () => {
   it("apply on the node that routes the message, not only where they were set", async () => {
-    const alice = await login(0, "alice", "home")
-    const bob = await login(1, "bob", "work")
+    const alice = await cluster.login(0, "alice", "home")
+    const bob = await cluster.login(1, "bob", "work")
     alice.send("<iq type='set' id='prefs'><prefs xmlns='urn:xmpp:mam:2' default='never'/></iq>")
     await alice.waitFor(
       /<iq[^>]*id=["']prefs["'][^>]*type=["']result|type=["']result["'][^>]*id=["']prefs["']/,

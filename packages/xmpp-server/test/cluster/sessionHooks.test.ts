@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { ServerModule } from "../../src/index.js"
 import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
-import type { RawConnection } from "../helpers/rawSocket.js"
-import { NS_SM, rawAuthenticate, smLogin } from "../sm/smRaw.js"
+import { NS_SM } from "../sm/smRaw.js"
 
 /** Every session hook run, as "node hook full-jid", in order. */
 const events: Array<string> = []
@@ -23,13 +22,6 @@ const recorder = (node: string): ServerModule => ({
 })
 
 let cluster: LocalCluster
-const open: Array<RawConnection> = []
-
-const port = (node: number): number => {
-  const server = cluster.nodes[node]
-  if (server === undefined) throw new Error(`no node ${node}`)
-  return server.c2sPort
-}
 
 beforeAll(async () => {
   cluster = await startLocalCluster({
@@ -40,23 +32,20 @@ beforeAll(async () => {
     },
     modules: (node) => [recorder(node)],
   })
-  await cluster.nodes[0]?.addUser("alice", "alice-pass")
+  await cluster.node(0).addUser("alice", "alice-pass")
 }, 60_000)
 
 afterAll(async () => {
-  for (const connection of open) connection.destroy()
   await cluster?.stop()
 }, 60_000)
 
 describe("session hooks across nodes", () => {
   it("opens a session resumed on the other node for that node's modules, then reports it resumed", async () => {
-    const phone = await smLogin(port(0), "alice", "alice-pass", "phone")
-    open.push(phone.connection)
+    const phone = await cluster.smLogin(0, "alice", "phone")
     await expect.poll(() => events).toContain("n1 sessionOpened alice@localhost/phone")
     phone.connection.destroy()
 
-    const resumed = await rawAuthenticate(port(1), "alice", "alice-pass")
-    open.push(resumed)
+    const resumed = await cluster.authenticate(1, "alice")
     resumed.send(`<resume xmlns='${NS_SM}' previd='${phone.id}' h='0'/>`)
     await resumed.waitFor(/<resumed /, 10_000)
     await expect

@@ -4,23 +4,9 @@
 // XEP-0198 resumption on the other node with nothing lost or duplicated.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
-import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
-import { chat, countBody, NS_SM, rawAuthenticate, smLogin } from "../sm/smRaw.js"
+import { chat, countBody, NS_SM } from "../sm/smRaw.js"
 
 let cluster: LocalCluster
-const open: Array<RawConnection> = []
-
-const port = (node: number): number => {
-  const server = cluster.nodes[node]
-  if (server === undefined) throw new Error(`no node ${node}`)
-  return server.c2sPort
-}
-
-const login = async (node: number, user: string, resource: string): Promise<RawConnection> => {
-  const connection = await rawLogin(port(node), "localhost", user, `${user}-pass`, resource)
-  open.push(connection)
-  return connection
-}
 
 beforeAll(async () => {
   cluster = await startLocalCluster({
@@ -37,14 +23,13 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(async () => {
-  for (const connection of open) connection.destroy()
   await cluster?.stop()
 }, 60_000)
 
 describe("a cluster of two nodes", () => {
   it("carries subscriptions, roster pushes and presence between nodes", async () => {
-    const alice = await login(0, "alice", "home")
-    const bob = await login(1, "bob", "work")
+    const alice = await cluster.login(0, "alice", "home")
+    const bob = await cluster.login(1, "bob", "work")
     for (const connection of [alice, bob]) {
       connection.send("<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>")
       await connection.waitFor(/id=["']r1["']/)
@@ -67,9 +52,9 @@ describe("a cluster of two nodes", () => {
   }, 60_000)
 
   it("sends carbons to a resource on the other node", async () => {
-    const carolOne = await login(0, "carol", "one")
-    const carolTwo = await login(1, "carol", "two")
-    const dave = await login(0, "dave", "d")
+    const carolOne = await cluster.login(0, "carol", "one")
+    const carolTwo = await cluster.login(1, "carol", "two")
+    const dave = await cluster.login(0, "dave", "d")
     carolOne.send("<iq type='set' id='c1'><enable xmlns='urn:xmpp:carbons:2'/></iq>")
     await carolOne.waitFor(/id=["']c1["']/)
     carolOne.send("<presence/>")
@@ -85,22 +70,21 @@ describe("a cluster of two nodes", () => {
   }, 60_000)
 
   it("replaces a session bound to the same full JID on the other node (conflict)", async () => {
-    const first = await login(0, "erin", "phone")
+    const first = await cluster.login(0, "erin", "phone")
     await new Promise((resolve) => setTimeout(resolve, 300))
-    const second = await login(1, "erin", "phone")
+    const second = await cluster.login(1, "erin", "phone")
     await first.waitFor(/<conflict xmlns=["']urn:ietf:params:xml:ns:xmpp-streams["']/, 10_000)
     await first.closed
     // The new session is the one routing knows: a message from n1 reaches it on n2.
-    const frank = await login(0, "frank", "f")
+    const frank = await cluster.login(0, "frank", "f")
     frank.send(chat("erin@localhost/phone", "after-conflict"))
     await second.waitFor("<body>after-conflict</body>", 10_000)
   }, 60_000)
 
   it("resumes a XEP-0198 session on the other node: nothing lost, nothing duplicated", async () => {
-    const { connection: old, id } = await smLogin(port(0), "alice", "alice-pass", "mobile")
-    open.push(old)
+    const { connection: old, id } = await cluster.smLogin(0, "alice", "mobile")
     expect(id.startsWith("n1~")).toBe(true)
-    const bob = await login(1, "bob", "sender")
+    const bob = await cluster.login(1, "bob", "sender")
     for (const body of ["one", "two", "three"]) bob.send(chat("alice@localhost/mobile", body))
     await old.waitFor("<body>three</body>", 10_000)
     // The client confirms the first message only, then loses its connection.
@@ -110,8 +94,7 @@ describe("a cluster of two nodes", () => {
     await new Promise((resolve) => setTimeout(resolve, 300))
     bob.send(chat("alice@localhost/mobile", "four"))
     await new Promise((resolve) => setTimeout(resolve, 300))
-    const resumed = await rawAuthenticate(port(1), "alice", "alice-pass")
-    open.push(resumed)
+    const resumed = await cluster.authenticate(1, "alice")
     resumed.send(`<resume xmlns='${NS_SM}' previd='${id}' h='1'/>`)
     await resumed.waitFor(/<resumed [^>]*previd=["'][^"']+["']/, 10_000)
     const text = await resumed.waitFor("<body>four</body>", 10_000)
@@ -120,7 +103,7 @@ describe("a cluster of two nodes", () => {
     expect(countBody(text, "three")).toBe(1)
     // The session lives on n2 now: a message from n2 and one from n1 both reach it.
     bob.send(chat("alice@localhost/mobile", "five"))
-    const carol = await login(0, "carol", "again")
+    const carol = await cluster.login(0, "carol", "again")
     carol.send(chat("alice@localhost/mobile", "six"))
     const later = await resumed.waitFor(
       (received) => received.includes("<body>five</body>") && received.includes("<body>six</body>"),
@@ -137,16 +120,14 @@ describe("a cluster of two nodes", () => {
   // Found by the cluster soak (seed 1, docs/reliability.md): a session keeps its previd
   // (`n1~…`) when it moves to n2, and the next resumption asked only n1, which no longer held it.
   it("resumes a session again after it moved: back on the node that created it", async () => {
-    const { connection: first, id } = await smLogin(port(0), "grace", "grace-pass", "tablet")
-    open.push(first)
+    const { connection: first, id } = await cluster.smLogin(0, "grace", "tablet")
     expect(id.startsWith("n1~")).toBe(true)
-    const bob = await login(1, "bob", "second-sender")
+    const bob = await cluster.login(1, "bob", "second-sender")
     bob.send(chat("grace@localhost/tablet", "g1"))
     await first.waitFor("<body>g1</body>", 10_000)
     first.destroy()
     // On n2: the session moves there, with its id.
-    const second = await rawAuthenticate(port(1), "grace", "grace-pass")
-    open.push(second)
+    const second = await cluster.authenticate(1, "grace")
     second.send(`<resume xmlns='${NS_SM}' previd='${id}' h='1'/>`)
     await second.waitFor(/<resumed [^>]*previd=/, 10_000)
     bob.send(chat("grace@localhost/tablet", "g2"))
@@ -156,8 +137,7 @@ describe("a cluster of two nodes", () => {
     bob.send(chat("grace@localhost/tablet", "g3"))
     await new Promise((resolve) => setTimeout(resolve, 300))
     // Back on n1, which created the id but handed the session away: n2 holds it now.
-    const third = await rawAuthenticate(port(0), "grace", "grace-pass")
-    open.push(third)
+    const third = await cluster.authenticate(0, "grace")
     third.send(`<resume xmlns='${NS_SM}' previd='${id}' h='1'/>`)
     const text = await third.waitFor(/<resumed [^>]*previd=|<failed/, 10_000)
     expect(text).toMatch(/<resumed [^>]*previd=/)
@@ -170,14 +150,12 @@ describe("a cluster of two nodes", () => {
   // as a failed delivery, so the sender's node stored the message offline while it stayed in
   // the XEP-0198 queue; the resumption re-sent it, and the next session got it again.
   it("delivers once when the write to a session on another node fails and the session resumes", async () => {
-    const { connection: first, id } = await smLogin(port(1), "heidi", "heidi-pass", "phone")
-    open.push(first)
-    const bob = await login(0, "bob", "third-sender")
+    const { connection: first, id } = await cluster.smLogin(1, "heidi", "phone")
+    const bob = await cluster.login(0, "bob", "third-sender")
     await new Promise((resolve) => setTimeout(resolve, 300))
     bob.send(chat("heidi@localhost/phone", "BREAK-WRITE h1"))
     await first.closed
-    const resumed = await rawAuthenticate(port(1), "heidi", "heidi-pass")
-    open.push(resumed)
+    const resumed = await cluster.authenticate(1, "heidi")
     resumed.send(`<resume xmlns='${NS_SM}' previd='${id}' h='0'/>`)
     await resumed.waitFor("<body>BREAK-WRITE h1</body>", 10_000)
     resumed.send(`<a xmlns='${NS_SM}' h='1'/>`)
@@ -185,7 +163,7 @@ describe("a cluster of two nodes", () => {
     resumed.send("</stream:stream>")
     await resumed.closed
     // A new session: nothing of the acknowledged message is in offline storage.
-    const again = await login(1, "heidi", "laptop")
+    const again = await cluster.login(1, "heidi", "laptop")
     again.send("<presence/>")
     await new Promise((resolve) => setTimeout(resolve, 300))
     bob.send(chat("heidi@localhost", "h2"))
@@ -198,8 +176,7 @@ describe("a cluster of two nodes", () => {
   }, 60_000)
 
   it("answers item-not-found at once for a session no node holds", async () => {
-    const connection = await rawAuthenticate(port(1), "dave", "dave-pass")
-    open.push(connection)
+    const connection = await cluster.authenticate(1, "dave")
     connection.send(`<resume xmlns='${NS_SM}' previd='n9~nothing' h='0'/>`)
     await connection.waitFor(/<failed[^>]*><item-not-found/, 5000)
   }, 30_000)

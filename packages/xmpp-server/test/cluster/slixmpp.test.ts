@@ -6,24 +6,17 @@ import { xml } from "../../src/index.js"
 import { befriend } from "../amp/ampClients.js"
 import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
 import { runSlixmpp } from "../helpers/slixmpp.js"
-import type { TestServer } from "../helpers/testServer.js"
 import type { TestClient } from "../helpers/xmppClient.js"
 import { chat, login } from "../offline/clients.js"
 
 let cluster: LocalCluster
 const clients: Array<TestClient> = []
 
-const node = (index: number): TestServer => {
-  const server = cluster.nodes[index]
-  if (server === undefined) throw new Error(`no node ${index}`)
-  return server
-}
-
 beforeAll(async () => {
   cluster = await startLocalCluster({ nodes: 2 })
-  await node(0).addUser("alice", "alice-pass")
-  await node(0).addUser("carol", "carol-pass")
-  await befriend(node(0), "alice", "carol")
+  await cluster.node(0).addUser("alice", "alice-pass")
+  await cluster.node(0).addUser("carol", "carol-pass")
+  await befriend(cluster.node(0), "alice", "carol")
 }, 60_000)
 
 afterAll(async () => {
@@ -33,11 +26,11 @@ afterAll(async () => {
 
 describe("slixmpp on n2, @xmpp/client on n1", () => {
   it("exchange presence and messages across nodes", async () => {
-    const alice = await login(node(0), "alice", "desk", 0)
+    const alice = await login(cluster.node(0), "alice", "desk", 0)
     clients.push(alice)
     const carol = runSlixmpp({
       host: "127.0.0.1",
-      port: node(1).c2sPort,
+      port: cluster.node(1).c2sPort,
       jid: "carol@localhost/py",
       password: "carol-pass",
       send: [{ to: "alice@localhost", body: "hello from slixmpp on n2" }],

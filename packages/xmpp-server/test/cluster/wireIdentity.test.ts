@@ -5,31 +5,21 @@
 // non-ASCII text, attributes in their order and a namespaced extension element included.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
-import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
+import type { RawConnection } from "../helpers/rawSocket.js"
 
 let cluster: LocalCluster
-const open: Array<RawConnection> = []
 
 beforeAll(async () => {
   cluster = await startLocalCluster({
     nodes: 2,
     config: { listen: { c2s: { tls: "optional", allow_plain_without_tls: true } } },
   })
-  for (const user of ["alice", "bob", "carol"])
-    await cluster.nodes[0]?.addUser(user, `${user}-pass`)
+  for (const user of ["alice", "bob", "carol"]) await cluster.node(0).addUser(user, `${user}-pass`)
 }, 60_000)
 
 afterAll(async () => {
-  for (const connection of open) connection.destroy()
   await cluster?.stop()
 }, 60_000)
-
-const login = async (node: number, user: string, resource: string): Promise<RawConnection> => {
-  const port = cluster.nodes[node]?.c2sPort ?? 0
-  const connection = await rawLogin(port, "localhost", user, `${user}-pass`, resource)
-  open.push(connection)
-  return connection
-}
 
 /** A stanza with what a serialiser could write differently, marked by `id`. */
 const stanza = (id: string) =>
@@ -44,9 +34,9 @@ const received = async (connection: RawConnection, id: string): Promise<string> 
 
 describe("a cross-node delivery on the wire", () => {
   it("is byte-identical to a same-node one, but for the sender", async () => {
-    const bob = await login(1, "bob", "work")
-    const alice = await login(0, "alice", "home")
-    const carol = await login(1, "carol", "desk")
+    const bob = await cluster.login(1, "bob", "work")
+    const alice = await cluster.login(0, "alice", "home")
+    const carol = await cluster.login(1, "carol", "desk")
     alice.send(stanza("same-text"))
     const crossNode = await received(bob, "same-text")
     carol.send(stanza("same-text-2"))

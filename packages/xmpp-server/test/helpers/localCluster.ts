@@ -1,12 +1,15 @@
 // Several cluster nodes inside the test process (spec/cluster.md): each a real server with its
 // own listeners and data_dir, all on one fresh PostgreSQL database of the run's private
 // PostgreSQL and one private nats-server. For guarantees that need a node to die by SIGKILL,
-// test/helpers/clusterBed.ts starts nodes as processes instead.
+// test/helpers/clusterBed.ts starts nodes as processes instead. Raw XMPP logins on a node
+// (`login`, `smLogin`) and other connections handed to `track` are closed by `stop()`.
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { ConfigInput, Logger, ServerModule } from "../../src/index.js"
+import { rawAuthenticate, smLogin } from "../sm/smRaw.js"
 import { type PrivateNats, startNats } from "./natsServer.js"
+import { type RawConnection, rawLogin } from "./rawSocket.js"
 import { startTestServerIn, type TestServer } from "./testServer.js"
 import { freshPostgresDatabase } from "./testStorage.js"
 
@@ -14,11 +17,32 @@ import { freshPostgresDatabase } from "./testStorage.js"
 export interface LocalCluster {
   readonly nats: PrivateNats
   readonly nodes: ReadonlyArray<TestServer>
+  /** Node `index` (0 is n1); throws when there is none. */
+  node(index: number): TestServer
   /** Starts one more node (named after the count, n3 after n2), joining the running ones. */
   addNode(): Promise<TestServer>
-  /** Stops every node, then NATS, and removes the data directories. */
+  /**
+   * Logs `user` in on node `index` over a raw stream (PLAIN, no TLS: the config must allow
+   * it) and binds `resource`. Example: `const alice = await cluster.login(0, "alice", "home")`.
+   */
+  login(index: number, user: string, resource: string, password?: string): Promise<RawConnection>
+  /** `login`, then XEP-0198 with resumption enabled; with its resumption id. */
+  smLogin(
+    index: number,
+    user: string,
+    resource: string,
+    password?: string,
+  ): Promise<{ readonly connection: RawConnection; readonly id: string }>
+  /** Authenticates `user` on node `index` without binding a resource (to resume a session). */
+  authenticate(index: number, user: string, password?: string): Promise<RawConnection>
+  /** Closes `connection` at `stop()`; returns it. */
+  track(connection: RawConnection): RawConnection
+  /** Closes the tracked connections, stops every node, then NATS, and removes the data directories. */
   stop(): Promise<void>
 }
+
+/** The password `login` uses when none is given. */
+const passwordOf = (user: string): string => `${user}-pass`
 
 /** Options of `startLocalCluster`. */
 export interface LocalClusterOptions {
@@ -35,7 +59,18 @@ export const startLocalCluster = async (options: LocalClusterOptions): Promise<L
   const url = await freshPostgresDatabase()
   const nodes: Array<TestServer> = []
   const directories: Array<string> = []
+  const open: Array<RawConnection> = []
+  const track = (connection: RawConnection): RawConnection => {
+    open.push(connection)
+    return connection
+  }
+  const node = (index: number): TestServer => {
+    const server = nodes[index]
+    if (server === undefined) throw new Error(`no node ${index}`)
+    return server
+  }
   const stop = async (): Promise<void> => {
+    for (const connection of open) connection.destroy()
     await Promise.allSettled(nodes.map((node) => node.stop()))
     await nats.remove()
     for (const directory of directories) rmSync(directory, { recursive: true, force: true })
@@ -63,5 +98,21 @@ export const startLocalCluster = async (options: LocalClusterOptions): Promise<L
     await stop()
     throw error
   }
-  return { nats, nodes, stop, addNode }
+  return {
+    nats,
+    nodes,
+    node,
+    addNode,
+    login: async (index, user, resource, password = passwordOf(user)) =>
+      track(await rawLogin(node(index).c2sPort, "localhost", user, password, resource)),
+    smLogin: async (index, user, resource, password = passwordOf(user)) => {
+      const session = await smLogin(node(index).c2sPort, user, password, resource)
+      track(session.connection)
+      return session
+    },
+    authenticate: async (index, user, password = passwordOf(user)) =>
+      track(await rawAuthenticate(node(index).c2sPort, user, password)),
+    track,
+    stop,
+  }
 }

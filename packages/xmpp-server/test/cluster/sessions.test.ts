@@ -1,12 +1,29 @@
 // spec/cluster.md guarantees 1, 4 and 5 with two nodes in one process, over raw XMPP streams:
 // presence and subscriptions with roster pushes across nodes, carbons to a resource on the
 // other node, a resource bound on n2 replacing the same full JID on n1 (conflict), and
-// XEP-0198 resumption on the other node with nothing lost or duplicated.
+// XEP-0198 resumption on the other node with nothing lost or duplicated. Module session hooks
+// (docs/MODULES.md) when resumption moves a session: the old node closes it for its modules
+// (`sessionClosed`), the new node opens it (`sessionOpened`, then `resumed`), as for a session
+// bound there; before, the new node ran `resumed` only, so a module that starts its work at
+// `sessionOpened` (AMP's recipientOnline) never saw the session there.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { ServerModule } from "../../src/index.js"
 import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
 import { chat, countBody, NS_SM } from "../sm/smRaw.js"
 
 let cluster: LocalCluster
+
+/** Every session hook run, as "node hook full-jid", in order. */
+const hookRuns: Array<string> = []
+
+const hookRecorder = (node: string): ServerModule => ({
+  name: "session_hook_recorder",
+  setup: () => ({
+    sessionOpened: (session) => hookRuns.push(`${node} sessionOpened ${session.full}`),
+    sessionClosed: (session) => hookRuns.push(`${node} sessionClosed ${session.full}`),
+    resumed: (session) => hookRuns.push(`${node} resumed ${session.full}`),
+  }),
+})
 
 beforeAll(async () => {
   cluster = await startLocalCluster({
@@ -17,9 +34,10 @@ beforeAll(async () => {
       // A message with this text fails its socket write (the connection breaks).
       testing: { faults: { socket_write_marker: "BREAK-WRITE" } },
     },
+    modules: (node) => [hookRecorder(node)],
   })
-  for (const user of ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"])
-    await cluster.nodes[0]?.addUser(user, `${user}-pass`)
+  for (const user of ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan"])
+    await cluster.node(0).addUser(user, `${user}-pass`)
 }, 60_000)
 
 afterAll(async () => {
@@ -180,4 +198,34 @@ describe("a cluster of two nodes", () => {
     connection.send(`<resume xmlns='${NS_SM}' previd='n9~nothing' h='0'/>`)
     await connection.waitFor(/<failed[^>]*><item-not-found/, 5000)
   }, 30_000)
+
+  it("opens a session resumed on the other node for that node's modules, then reports it resumed", async () => {
+    const ivan = (node: string) =>
+      hookRuns.filter((run) => run.startsWith(`${node} `) && run.endsWith(" ivan@localhost/phone"))
+    const phone = await cluster.smLogin(0, "ivan", "phone")
+    await expect.poll(() => ivan("n1")).toEqual(["n1 sessionOpened ivan@localhost/phone"])
+    phone.connection.destroy()
+
+    const resumed = await cluster.authenticate(1, "ivan")
+    resumed.send(`<resume xmlns='${NS_SM}' previd='${phone.id}' h='0'/>`)
+    await resumed.waitFor(/<resumed /, 10_000)
+    await expect
+      .poll(() => ivan("n2"), { timeout: 10_000 })
+      .toEqual(["n2 sessionOpened ivan@localhost/phone", "n2 resumed ivan@localhost/phone"])
+    expect(ivan("n1")).toEqual([
+      "n1 sessionOpened ivan@localhost/phone",
+      "n1 sessionClosed ivan@localhost/phone",
+    ])
+
+    // Closed on n2, the session ends there for n2's modules: one open, one close per node.
+    resumed.send("</stream:stream>")
+    await resumed.closed
+    await expect
+      .poll(() => ivan("n2"), { timeout: 10_000 })
+      .toEqual([
+        "n2 sessionOpened ivan@localhost/phone",
+        "n2 resumed ivan@localhost/phone",
+        "n2 sessionClosed ivan@localhost/phone",
+      ])
+  }, 60_000)
 })

@@ -6,11 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ampMessage, ampOf, befriend, errorOf, replyTo, rule, withId } from "../amp/ampClients.js"
 import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
 import type { TestClient } from "../helpers/xmppClient.js"
-import { login, pause, roundTrip } from "../offline/clients.js"
+import { pause, roundTrip } from "../offline/clients.js"
 import { expectValue } from "../storage/repositories/backendMatrix.js"
 
 let cluster: LocalCluster
-const clients: Array<TestClient> = []
 let alice: TestClient
 let bob: TestClient
 
@@ -24,14 +23,12 @@ beforeAll(async () => {
   })
   for (const user of ["alice", "bob", "carol"]) await cluster.node(0).addUser(user, `${user}-pass`)
   await befriend(cluster.node(0), "alice", "bob")
-  alice = await login(cluster.node(0), "alice", "desk", 0)
-  bob = await login(cluster.node(1), "bob", "phone", 0)
-  clients.push(alice, bob)
+  alice = await cluster.client(0, "alice", "desk", 0)
+  bob = await cluster.client(1, "bob", "phone", 0)
   await pause(300)
 }, 60_000)
 
 afterAll(async () => {
-  await Promise.allSettled(clients.map((client) => client.stop()))
   await cluster?.stop()
 }, 60_000)
 
@@ -63,8 +60,7 @@ describe("AMP with sender and recipient on different nodes", () => {
   }, 30_000)
 
   it("matches resources held by the other node", async () => {
-    bob = await login(cluster.node(1), "bob", "tablet", 0)
-    clients.push(bob)
+    bob = await cluster.client(1, "bob", "tablet", 0)
     await pause(300)
     const exact = [rule("match-resource", "exact", "notify")]
     await alice.send(ampMessage("bob@localhost/tablet", "r1", exact))
@@ -75,8 +71,7 @@ describe("AMP with sender and recipient on different nodes", () => {
   }, 30_000)
 
   it("refuses rules that would reveal the presence of a user on the other node to a stranger", async () => {
-    const carol = await login(cluster.node(1), "carol", "c", 0)
-    clients.push(carol)
+    const carol = await cluster.client(1, "carol", "c", 0)
     await pause(300)
     const rules = [rule("deliver", "direct", "notify")]
     await alice.send(ampMessage("carol@localhost/c", "p1", rules))

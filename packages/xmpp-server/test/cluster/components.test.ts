@@ -10,8 +10,7 @@ import { encode } from "../../src/cluster/Wire.js"
 import { type XmlElement, xml } from "../../src/index.js"
 import { serialize } from "../../src/xml/Xml.js"
 import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
-import type { TestClient } from "../helpers/xmppClient.js"
-import { conditionOf, login, roundTrip } from "../offline/clients.js"
+import { conditionOf, roundTrip } from "../offline/clients.js"
 
 interface RawComponent {
   on(event: string, listener: (value: never) => void): void
@@ -28,7 +27,6 @@ const NS_APP = "urn:example:app"
 let cluster: LocalCluster
 let component: RawComponent | undefined
 const componentStanzas: Array<XmlElement> = []
-const clients: Array<TestClient> = []
 
 beforeAll(async () => {
   cluster = await startLocalCluster({
@@ -53,15 +51,13 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(async () => {
-  await Promise.allSettled(clients.map((client) => client.stop()))
   await component?.stop().catch(() => undefined)
   await cluster?.stop()
 }, 60_000)
 
 describe("a component connected to n1, a client on n2", () => {
   it("carries messages both ways and an IQ round trip", async () => {
-    const bob = await login(cluster.node(1), "bob", "phone", 0)
-    clients.push(bob)
+    const bob = await cluster.client(1, "bob", "phone", 0)
     await bob.send(xml("message", { to: APP, id: "to-app" }, xml("body", {}, "hello app")))
     await expect
       .poll(() => componentStanzas.find((stanza) => stanza.attrs.id === "to-app"), {
@@ -90,8 +86,7 @@ describe("a component connected to n1, a client on n2", () => {
   }, 30_000)
 
   it("answers service-unavailable on n2 once the component left n1", async () => {
-    const bob = await login(cluster.node(1), "bob", "laptop", 0)
-    clients.push(bob)
+    const bob = await cluster.client(1, "bob", "laptop", 0)
     await component?.stop()
     component = undefined
     // Its departure travels to n2 as a directory event; a ping to n2 afterwards is not enough
@@ -113,8 +108,7 @@ describe("a component connected to n1, a client on n2", () => {
   }, 60_000)
 
   it("answers service-unavailable for a stanza sent on to n1 after the component left it", async () => {
-    const bob = await login(cluster.node(1), "bob", "tablet", 0)
-    clients.push(bob)
+    const bob = await cluster.client(1, "bob", "tablet", 0)
     // What n2 does while it still believes the component is on n1 (a stale directory).
     const link = cluster.node(1).server.cluster
     if (link === undefined) throw new Error("n2 has no cluster link")

@@ -13,21 +13,18 @@ import type { HandedSession } from "../../src/cluster/HandedSession.js"
 import { failed, type Outcome } from "../../src/storage/repositories/Outcome.js"
 import { type ClusterBed, startClusterBed } from "../helpers/clusterBed.js"
 import { type FakeClusterNode, startFakeClusterNode } from "../helpers/fakeClusterNode.js"
-import type { RawConnection } from "../helpers/rawSocket.js"
 import { chat, NS_SM, rawAuthenticate, smLogin } from "../sm/smRaw.js"
 
 let bed: ClusterBed
 let fake: FakeClusterNode | undefined
-const open: Array<RawConnection> = []
 
 beforeAll(async () => {
   bed = await startClusterBed({
     nodes: 2,
-    start: false,
+    // Accounts written to the database directly: before the nodes read their account directory.
+    users: { names: ["alice", "bob", "carol", "zed"], password: "pw" },
     extraToml: ["[modules.stream_management]", "resume_timeout = 1"],
   })
-  await bed.addUsers(["alice", "bob", "carol", "zed"], "pw")
-  await Promise.all(bed.nodes.map((node) => node.start()))
   fake = await startFakeClusterNode("n9", bed.nats.url)
   fake.claim("zed@localhost/x")
   // Carol's resumptions ask the stand-in first; her session on a node stays hers (boundAt 0).
@@ -37,7 +34,6 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  for (const connection of open) connection.destroy()
   await fake?.stop()
   await bed?.stop()
 }, 60_000)
@@ -57,7 +53,7 @@ const carolRows = (): Promise<number> =>
 /** A stream-managed login; the connection is closed after the test. */
 const login = async (port: number, user: string, resource: string) => {
   const session = await smLogin(port, user, "pw", resource)
-  open.push(session.connection)
+  bed.track(session.connection)
   return session
 }
 
@@ -109,8 +105,7 @@ describe("deliveries to a node that misbehaves", () => {
     alice.destroy()
     await new Promise((resolve) => setTimeout(resolve, 200))
     // Back on n1 within resume_timeout (1 s); the handoff takes about 5 s, past that timeout.
-    const resumed = await rawAuthenticate(n1.ports.c2s, "alice", "pw")
-    open.push(resumed)
+    const resumed = bed.track(await rawAuthenticate(n1.ports.c2s, "alice", "pw"))
     resumed.send(`<resume xmlns='${NS_SM}' previd='${id}' h='0'/>`)
     const answer = await resumed.waitFor(/<resumed [^>]*previd=|<failed/, 20_000)
     expect(answer).toMatch(/<resumed [^>]*previd=/)
@@ -136,8 +131,7 @@ describe("deliveries to a node that misbehaves", () => {
     expect(first.session.stanzas).toHaveLength(2)
     // Carol comes back to n1, which asks the stand-in for her session and takes it back.
     stand.serve("handoff", () => ({ session: first.session, ticket: "from-n9" }))
-    const back = await rawAuthenticate(n1.ports.c2s, "carol", "pw")
-    open.push(back)
+    const back = bed.track(await rawAuthenticate(n1.ports.c2s, "carol", "pw"))
     back.send(`<resume xmlns='${NS_SM}' previd='${id}' h='0'/>`)
     await back.waitFor(/<resumed [^>]*previd=/, 10_000)
     await back.waitFor("<body>c2</body>", 10_000)

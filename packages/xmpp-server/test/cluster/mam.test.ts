@@ -4,18 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type XmlElement, xml } from "../../src/index.js"
 import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
 import type { TestClient } from "../helpers/xmppClient.js"
-import { chat, login, pause } from "../offline/clients.js"
+import { chat, pause } from "../offline/clients.js"
 
 const NS_MAM = "urn:xmpp:mam:2"
 
 let cluster: LocalCluster
-const clients: Array<TestClient> = []
-
-const online = async (index: number, user: string, resource: string): Promise<TestClient> => {
-  const client = await login(cluster.node(index), user, resource, 0)
-  clients.push(client)
-  return client
-}
 
 let queries = 0
 /** The bodies of the whole archive of the client's user, oldest first. */
@@ -39,14 +32,13 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(async () => {
-  await Promise.allSettled(clients.map((client) => client.stop()))
   await cluster?.stop()
 }, 60_000)
 
 describe("MAM across nodes", () => {
   it("archives a conversation between nodes for both users, queryable from either node", async () => {
-    const alice = await online(0, "alice", "desk")
-    const bob = await online(1, "bob", "phone")
+    const alice = await cluster.client(0, "alice", "desk", 0)
+    const bob = await cluster.client(1, "bob", "phone", 0)
     await pause(300)
     await alice.send(chat("bob@localhost", "m1", "one from alice"))
     await bob.waitFor((stanza) => stanza.attrs.id === "m1", 10_000)
@@ -56,8 +48,8 @@ describe("MAM across nodes", () => {
     await bob.waitFor((stanza) => stanza.attrs.id === "m3", 10_000)
 
     const conversation = ["one from alice", "two from bob", "three from alice"]
-    const aliceElsewhere = await online(1, "alice", "tablet")
-    const bobElsewhere = await online(0, "bob", "laptop")
+    const aliceElsewhere = await cluster.client(1, "alice", "tablet", 0)
+    const bobElsewhere = await cluster.client(0, "bob", "laptop", 0)
     // Archive writes are batched per commit window: poll until the last one is in.
     for (const client of [alice, aliceElsewhere, bob, bobElsewhere])
       await expect.poll(() => archiveBodies(client), { timeout: 10_000 }).toEqual(conversation)

@@ -10,21 +10,17 @@ import { type RawConnection, rawLogin } from "../helpers/rawSocket.js"
 import { chat, countBody, NS_SM, rawAuthenticate, smLogin } from "../sm/smRaw.js"
 
 let bed: ClusterBed
-const open: Array<RawConnection> = []
 
 beforeAll(async () => {
   bed = await startClusterBed({
     nodes: 3,
-    start: false,
+    // Accounts written to the database directly: before the nodes read their account directory.
+    users: { names: ["alice", "bob", "carol"], password: "pw" },
     extraToml: ["[modules.stream_management]", "resume_timeout = 60"],
   })
-  // Accounts written to the database directly: before the nodes read their account directory.
-  await bed.addUsers(["alice", "bob", "carol"], "pw")
-  await Promise.all(bed.nodes.map((node) => node.start()))
 }, 120_000)
 
 afterAll(async () => {
-  for (const connection of open) connection.destroy()
   await bed?.stop()
 }, 60_000)
 
@@ -42,9 +38,9 @@ describe("a node killed under load", () => {
     const n2 = bed.node("n2")
     const n3 = bed.node("n3")
     const { connection: alice, id } = await smLogin(n2.ports.c2s, "alice", "pw", "phone")
-    open.push(alice)
+    bed.track(alice)
     const { connection: bob } = await smLogin(n1.ports.c2s, "bob", "pw", "desk")
-    open.push(bob)
+    bed.track(bob)
     await pause(500)
     // Ten messages alice gets and acknowledges, ten she gets and does not.
     let sent = 0
@@ -77,8 +73,7 @@ describe("a node killed under load", () => {
     await load
     await acknowledgedUpTo(bob, sent)
     // Resuming on a survivor fails cleanly: the node that held the session is gone.
-    const resumer = await rawAuthenticate(n3.ports.c2s, "alice", "pw")
-    open.push(resumer)
+    const resumer = bed.track(await rawAuthenticate(n3.ports.c2s, "alice", "pw"))
     resumer.send(`<resume xmlns='${NS_SM}' previd='${id}' h='10'/>`)
     await resumer.waitFor(/<failed[^>]*><item-not-found/, 10_000)
     resumer.destroy()
@@ -87,8 +82,7 @@ describe("a node killed under load", () => {
     await Promise.any(
       [n1, n3].map((node) => node.waitForEvent("cluster-node-recovered", { timeoutMs: 20_000 })),
     )
-    const again = await rawLogin(n3.ports.c2s, "localhost", "alice", "pw", "laptop")
-    open.push(again)
+    const again = bed.track(await rawLogin(n3.ports.c2s, "localhost", "alice", "pw", "laptop"))
     again.send("<presence/>")
     const text = await again.waitFor(`<body>m${sent}</body>`, 20_000)
     await pause(1000)
@@ -97,8 +91,7 @@ describe("a node killed under load", () => {
     expect(text.length).toBeGreaterThan(0)
     // The node rejoins: a session bound on the restarted n2 gets bob's message from n1.
     await n2.start()
-    const carol = await rawLogin(n2.ports.c2s, "localhost", "carol", "pw", "c")
-    open.push(carol)
+    const carol = bed.track(await rawLogin(n2.ports.c2s, "localhost", "carol", "pw", "c"))
     await pause(1500)
     bob.send(chat("carol@localhost/c", "welcome-back"))
     await carol.waitFor("<body>welcome-back</body>", 20_000)

@@ -6,11 +6,9 @@ import { xml } from "../../src/index.js"
 import { befriend } from "../amp/ampClients.js"
 import { type LocalCluster, startLocalCluster } from "../helpers/localCluster.js"
 import { runSlixmpp } from "../helpers/slixmpp.js"
-import type { TestClient } from "../helpers/xmppClient.js"
-import { chat, login } from "../offline/clients.js"
+import { chat } from "../offline/clients.js"
 
 let cluster: LocalCluster
-const clients: Array<TestClient> = []
 
 beforeAll(async () => {
   cluster = await startLocalCluster({ nodes: 2 })
@@ -20,14 +18,12 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(async () => {
-  await Promise.allSettled(clients.map((client) => client.stop()))
   await cluster?.stop()
 }, 60_000)
 
 describe("slixmpp on n2, @xmpp/client on n1", () => {
   it("exchange presence and messages across nodes", async () => {
-    const alice = await login(cluster.node(0), "alice", "desk", 0)
-    clients.push(alice)
+    const alice = await cluster.client(0, "alice", "desk", 0)
     const carol = runSlixmpp({
       host: "127.0.0.1",
       port: cluster.node(1).c2sPort,

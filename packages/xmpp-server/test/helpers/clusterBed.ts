@@ -7,15 +7,15 @@
 // (the run marker of scripts/leftover-processes.mjs); `stop()` ends them all.
 //
 // Example:
-//   const bed = await startClusterBed({ nodes: 2 })
+//   const bed = await startClusterBed({ nodes: 2, users: { names: ["alice", "bob"], password: "pw" } })
 //   afterAll(() => bed.stop())
-//   await bed.addUsers(["alice", "bob"], "pw")
 //   const alice = await connectClient(bed.node("n1").client("alice", "pw"))
 import { setTimeout as sleep } from "node:timers/promises"
 import type { StorageBackend } from "../../src/storage/repositories/StorageBackend.js"
 import { type CliServer, type CrashBed, crashBed } from "../crash/cliServer.js"
 import { freePort } from "./freePort.js"
 import { type PrivateNats, startNats } from "./natsServer.js"
+import type { RawConnection } from "./rawSocket.js"
 import { freshPostgresDatabase } from "./testStorage.js"
 import type { ConnectOptions } from "./xmppClient.js"
 
@@ -77,7 +77,12 @@ export interface ClusterBed {
   addUsers(names: ReadonlyArray<string>, password: string): Promise<void>
   /** Runs `work` on the shared database, opened a second time, closed afterwards. */
   withBackend<A>(work: (backend: StorageBackend) => Promise<A>): Promise<A>
-  /** Ends every node (SIGTERM, SIGKILL after 10 s), removes their directories, stops NATS. */
+  /** Closes `connection` at `stop()` (a raw stream a test opened); returns it. */
+  track<C extends RawConnection>(connection: C): C
+  /**
+   * Closes the tracked connections, ends every node (SIGTERM, SIGKILL after 10 s), removes
+   * their directories, stops NATS.
+   */
   stop(): Promise<void>
 }
 
@@ -87,6 +92,11 @@ export interface ClusterBedOptions {
   readonly nodes: number
   /** Start them (together: migrations run under the database lock); default true. */
   readonly start?: boolean
+  /**
+   * Accounts created in the shared database before the nodes start (a running node learns
+   * accounts only through its own creates).
+   */
+  readonly users?: { readonly names: ReadonlyArray<string>; readonly password: string }
   /** TOML appended to every node's config (modules, components; not [server], [listen], [storage], [cluster]). */
   readonly extraToml?: ReadonlyArray<string>
   /** TOML for one node only, appended after `extraToml`. */
@@ -211,7 +221,9 @@ export const startClusterBed = async (options: ClusterBedOptions): Promise<Clust
     throw new Error(`a cluster bed has 1 to 8 nodes, not ${options.nodes}`)
   const nats = await startNats()
   const nodes: Array<NodeControl> = []
+  const open: Array<RawConnection> = []
   const stop = async (): Promise<void> => {
+    for (const connection of open) connection.destroy()
     await Promise.all(
       nodes.map(async (node) => {
         if (node.running()) await node.kill("SIGTERM")
@@ -224,10 +236,12 @@ export const startClusterBed = async (options: ClusterBedOptions): Promise<Clust
     const databaseUrl = await freshPostgresDatabase()
     for (let index = 1; index <= options.nodes; index++)
       nodes.push(await makeNode(`n${index}`, nats, databaseUrl, options))
-    if (options.start !== false) await Promise.all(nodes.map((node) => node.start()))
     // Any node's crash bed opens the shared database (they all name the same one).
     const shared = nodes[0]?.bed
     if (shared === undefined) throw new Error("a cluster bed needs nodes")
+    if (options.users !== undefined)
+      await shared.addUsers(options.users.names, options.users.password)
+    if (options.start !== false) await Promise.all(nodes.map((node) => node.start()))
     return {
       nats,
       databaseUrl,
@@ -239,6 +253,10 @@ export const startClusterBed = async (options: ClusterBedOptions): Promise<Clust
       },
       addUsers: (names, password) => shared.addUsers(names, password),
       withBackend: (work) => shared.withBackend(work),
+      track: (connection) => {
+        open.push(connection)
+        return connection
+      },
       stop,
     }
   } catch (error) {

@@ -2,16 +2,19 @@
 // own listeners and data_dir, all on one fresh PostgreSQL database of the run's private
 // PostgreSQL and one private nats-server. For guarantees that need a node to die by SIGKILL,
 // test/helpers/clusterBed.ts starts nodes as processes instead. Raw XMPP logins on a node
-// (`login`, `smLogin`) and other connections handed to `track` are closed by `stop()`.
+// (`login`, `smLogin`), @xmpp/client logins (`client`) and other connections handed to `track`
+// are closed by `stop()`.
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { ConfigInput, Logger, ServerModule } from "../../src/index.js"
+import { login as clientLogin } from "../offline/clients.js"
 import { rawAuthenticate, smLogin } from "../sm/smRaw.js"
 import { type PrivateNats, startNats } from "./natsServer.js"
 import { type RawConnection, rawLogin } from "./rawSocket.js"
 import { startTestServerIn, type TestServer } from "./testServer.js"
 import { freshPostgresDatabase } from "./testStorage.js"
+import type { TestClient } from "./xmppClient.js"
 
 /** Nodes of one cluster, started in this process. */
 export interface LocalCluster {
@@ -33,11 +36,16 @@ export interface LocalCluster {
     resource: string,
     password?: string,
   ): Promise<{ readonly connection: RawConnection; readonly id: string }>
+  /**
+   * Logs `user` (password `${user}-pass`) in on node `index` with @xmpp/client; with
+   * `priority`, available. Example: `const bob = await cluster.client(1, "bob", "phone", 0)`.
+   */
+  client(index: number, user: string, resource: string, priority?: number): Promise<TestClient>
   /** Authenticates `user` on node `index` without binding a resource (to resume a session). */
   authenticate(index: number, user: string, password?: string): Promise<RawConnection>
   /** Closes `connection` at `stop()`; returns it. */
   track(connection: RawConnection): RawConnection
-  /** Closes the tracked connections, stops every node, then NATS, and removes the data directories. */
+  /** Stops the clients, closes the tracked connections, stops every node, then NATS, and removes the data directories. */
   stop(): Promise<void>
 }
 
@@ -60,6 +68,7 @@ export const startLocalCluster = async (options: LocalClusterOptions): Promise<L
   const nodes: Array<TestServer> = []
   const directories: Array<string> = []
   const open: Array<RawConnection> = []
+  const clients: Array<TestClient> = []
   const track = (connection: RawConnection): RawConnection => {
     open.push(connection)
     return connection
@@ -70,6 +79,7 @@ export const startLocalCluster = async (options: LocalClusterOptions): Promise<L
     return server
   }
   const stop = async (): Promise<void> => {
+    await Promise.allSettled(clients.map((client) => client.stop()))
     for (const connection of open) connection.destroy()
     await Promise.allSettled(nodes.map((node) => node.stop()))
     await nats.remove()
@@ -109,6 +119,11 @@ export const startLocalCluster = async (options: LocalClusterOptions): Promise<L
       const session = await smLogin(node(index).c2sPort, user, password, resource)
       track(session.connection)
       return session
+    },
+    client: async (index, user, resource, priority) => {
+      const client = await clientLogin(node(index), user, resource, priority)
+      clients.push(client)
+      return client
     },
     authenticate: async (index, user, password = passwordOf(user)) =>
       track(await rawAuthenticate(node(index).c2sPort, user, password)),

@@ -54,7 +54,9 @@ export const moduleClusterOf = (cluster: ClusterNode): ModuleCluster => {
     onNodeDied: (listener) => {
       cluster.events.nodeDied.push((node) => listener(node))
     },
-    onJoined: (task) => cluster.joinTasks.push(task),
+    onJoined: (task) => {
+      cluster.joinTasks.push(task)
+    },
     answer: (topic, answer) =>
       link.subscribe(nodeSubject(link.node, topic), (data, reply) => {
         const header = decode<{ node: string; message: unknown }>(data).header

@@ -58,7 +58,9 @@ const bob = new RemoteSession(
 /** A chat message to bob, queued for node n2 as the router does. */
 const send = (id: string): void => {
   const text = `<message to="bob@localhost/work" type="chat" id="${id}"><body>${id}</body></message>`
-  deliveries.send(bob, parseElement(text), text)
+  const stanza = parseElement(text)
+  if (stanza === undefined) throw new Error(`the test's stanza does not parse: ${text}`)
+  deliveries.send(bob, stanza, text)
 }
 
 /** The message ids each delivery batch for n2 carried, batch by batch. */

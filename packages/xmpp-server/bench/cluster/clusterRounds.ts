@@ -38,17 +38,9 @@ import {
   type TargetFigures,
 } from "./clusterTables.js"
 import { type EjabberdCluster, startEjabberdCluster } from "./ejabberdCluster.js"
+import { type LatencyLayout, layoutCores } from "./latencyLayout.js"
 import { type OurCluster, pin, startOurCluster } from "./ourCluster.js"
 import type { Placement } from "./placement.js"
-
-/**
- * Where (b)'s processes run: "per-node" node N on core (N−1) mod 2, nats-server on both cores,
- * the generator unpinned (a 1-node cluster: its node on core 0, the generator on core 1);
- * "shared" every server process on core 0 and the generator on core 1, as (a).
- */
-export type LatencyLayout = "per-node" | "shared"
-
-export const LATENCY_LAYOUTS: ReadonlyArray<LatencyLayout> = ["per-node", "shared"]
 
 const layoutText: Record<LatencyLayout, string> = {
   "per-node":
@@ -58,10 +50,10 @@ const layoutText: Record<LatencyLayout, string> = {
 
 /** Pins a setup's nodes and nats-server for `layout`; answers the generator's core. */
 const place = (setup: Setup, layout: LatencyLayout): number | undefined => {
-  const perNode = layout === "per-node"
-  for (const [index, pid] of setup.nodePids.entries()) pin(pid, perNode ? String(index % 2) : "0")
-  if (setup.natsPid !== undefined) pin(setup.natsPid, perNode ? "0,1" : "0")
-  return perNode && setup.nodePids.length > 1 ? undefined : 1
+  const cores = layoutCores(layout, setup.nodePids.length)
+  for (const [index, pid] of setup.nodePids.entries()) pin(pid, cores.nodes[index] ?? "0")
+  if (setup.natsPid !== undefined) pin(setup.natsPid, cores.nats)
+  return cores.generator
 }
 
 /** The settings of a `--cluster` run. */

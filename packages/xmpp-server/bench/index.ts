@@ -29,6 +29,8 @@
 //   npm run bench -- --cluster --rounds 3 --cluster-servers ours --cluster-parts cpu   # (a) only
 //   npm run bench -- --cluster --cluster-servers ours --cluster-parts cpu --cluster-placements same,cross \
 //     --cluster-base-cli ../base/packages/xmpp-server/dist/cli.js   # before/after in the same rounds
+//   npm run bench -- --cluster --cluster-servers ours --cluster-parts latency --cluster-latency-cores per-node
+//     # (b) only, a core per node (how the p99 target is judged; "shared": all on core 0, as (a))
 //   npm run bench -- --cold --cold-rate 2000 --cold-clients 1000 --cold-seconds 60 --cold-runs 3
 //   npm run bench -- --sm
 //   npm run bench -- --storage --rounds 5 --adduser-accounts 1000 --offline-messages 20
@@ -44,6 +46,7 @@ import { parseArgs } from "node:util"
 import { AMP_LOADS, runAmpRounds } from "./ampRounds.js"
 import { startBenchServer } from "./benchServer.js"
 import { runClusterBench } from "./cluster/clusterRounds.js"
+import { LATENCY_LAYOUTS } from "./cluster/latencyLayout.js"
 import { PLACEMENTS } from "./cluster/placement.js"
 import { runColdStart } from "./coldStart.js"
 import { type GeneratorLoad, runGeneratorProcess } from "./generatorProcess.js"
@@ -84,6 +87,7 @@ const { values } = parseArgs({
     "cluster-placements": { type: "string", default: PLACEMENTS.join(",") },
     "cluster-servers": { type: "string", default: "ours,ejabberd" },
     "cluster-parts": { type: "string", default: "cpu,latency,pinned" },
+    "cluster-latency-cores": { type: "string", default: LATENCY_LAYOUTS.join(",") },
     "cluster-base-cli": { type: "string" },
     code: { type: "string" },
     // `--no-pin` spelled as its own option: Node 20's parseArgs has no negated booleans.
@@ -151,6 +155,17 @@ const clusterPartsWanted = () => {
       `--cluster-parts must list some of cpu, latency, pinned, got ${String(values["cluster-parts"])}`,
     )
   return parts
+}
+
+/** `--cluster-latency-cores per-node`: the core layouts of (b) (per-node judges the p99 target). */
+const clusterLatencyLayoutsWanted = () => {
+  const names = String(values["cluster-latency-cores"]).split(",").filter(Boolean)
+  const layouts = LATENCY_LAYOUTS.filter((name) => names.includes(name))
+  if (layouts.length === 0 || layouts.length !== names.length)
+    throw new Error(
+      `--cluster-latency-cores must list per-node, shared or both, got ${String(values["cluster-latency-cores"])}`,
+    )
+  return layouts
 }
 
 /** `--cluster-base-cli DIR/dist/cli.js`: another build measured beside ours, as "base". */
@@ -339,6 +354,7 @@ try {
       placements: clusterPlacementsWanted(),
       servers: clusterServersWanted(),
       parts: clusterPartsWanted(),
+      latencyLayouts: clusterLatencyLayoutsWanted(),
       baseCli: clusterBaseCli(),
       code,
       serverNodeArguments,

@@ -6,11 +6,10 @@
 // XEP-0198 `sm_pending` row committed — or, when the sender's AMP waits for it, once the client
 // acknowledged it. Batching keeps the cost of a cross-node message near that of a local one:
 // under load one NATS message carries many stanzas, and no timer or promise exists per stanza.
-// A batch goes out at the end of the event-loop turn, unless the last one went out less than
-// `coalesceMs` (1 ms) ago: then it waits for the rest of that millisecond, so a busy node makes
-// about one NATS write per millisecond and peer rather than one per turn (a turn often holds a
-// single client's read, and a NATS socket write cost as much as the rest of the message; see
-// docs/performance.md, Cluster). An idle node's delivery waits for nothing.
+// A batch goes out at the end of the event-loop turn while the link is quiet; while it is busy
+// (several items a millisecond) it waits for the rest of the millisecond after the previous
+// flush, so a busy node makes about one NATS write per millisecond rather than one per turn
+// (src/cluster/BatchPacing.ts; docs/performance.md, Cluster).
 //
 // The origin learns each outcome through the modules' `stanzaWritten` hooks, as from a local
 // socket write (and `acked`, for AMP's `direct_confirm = "ack"`); the sender's XEP-0198 `<a/>`
@@ -35,6 +34,7 @@ import type { Session } from "../session/Session.js"
 import { HandoffTracker } from "../sm/Handoff.js"
 import { lazyElement } from "../xml/LazyElement.js"
 import type { XmlElement } from "../xml/Xml.js"
+import { BatchPacing } from "./BatchPacing.js"
 import type { ClusterLink } from "./ClusterLink.js"
 import { confirmationWanted } from "./Confirmations.js"
 import { fallBackToOffline } from "./Fallback.js"
@@ -68,9 +68,6 @@ interface Incoming {
   readonly durable: HandoffTracker | undefined
 }
 
-/** The shortest interval between two flushes while deliveries keep coming. */
-export const coalesceMs = 1
-
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
@@ -94,8 +91,8 @@ export class Deliveries {
   /** Answers per origin and its incarnation (`node incarnation`). */
   private readonly acks = new Map<string, Array<string>>()
   private flushScheduled = false
-  /** When the last flush ran (performance.now()), and the timer of a flush held back. */
-  private lastFlush = Number.NEGATIVE_INFINITY
+  private readonly pacing = new BatchPacing()
+  /** The timer of a flush held back while the link is busy. */
   private flushTimer: NodeJS.Timeout | undefined
   private readonly outgoing = new Map<number, Outgoing>()
   private readonly incoming = new Map<XmlElement, Incoming>()
@@ -323,9 +320,9 @@ export class Deliveries {
       boxes.set(key, box)
     }
     box.push(item)
+    const wait = this.pacing.queued()
     if (this.flushScheduled) return
     this.flushScheduled = true
-    const wait = this.lastFlush + coalesceMs - performance.now()
     if (wait <= 0) setImmediate(() => this.flush())
     else this.flushTimer = setTimeout(() => this.flush(), wait)
   }
@@ -335,7 +332,7 @@ export class Deliveries {
     this.flushScheduled = false
     clearTimeout(this.flushTimer)
     this.flushTimer = undefined
-    this.lastFlush = performance.now()
+    this.pacing.flushed()
     const { link, nodeSubject } = this.options
     const me = link.node
     const incarnation = this.options.incarnation

@@ -20,6 +20,7 @@ import { availableSessions } from "../routing/Decide.js"
 import type { RouteDecision } from "../routing/RouteDecision.js"
 import type { Session } from "../session/Session.js"
 import { failed } from "../storage/repositories/Outcome.js"
+import { lazyElement } from "../xml/LazyElement.js"
 import { type XmlElement, xml } from "../xml/Xml.js"
 import { pendingTableOver } from "./PendingRepositoryTable.js"
 import type { WriteTracker } from "./WriteTracker.js"
@@ -113,7 +114,11 @@ const deliverToSender = (
   bare: string,
   full: string,
   stanza: XmlElement,
+  text?: string,
 ): boolean => {
+  // `text`: the stanza already written (a reply the plugin wrote as text): to the socket as it is.
+  const deliver = (session: Session): boolean =>
+    text === undefined ? api.deliver(session, stanza) : session.sendSerialized(stanza, text)
   const sessions = api.sessionsOf(bare)
   // The usual case (the sender's session is there and takes it) without arrays or closures.
   let addressed: Session | undefined
@@ -122,13 +127,13 @@ const deliverToSender = (
       addressed = session
       break
     }
-  if (addressed !== undefined && api.deliver(addressed, stanza)) return true
+  if (addressed !== undefined && deliver(addressed)) return true
   const others = availableSessions(
     sessions.filter((session) => !session.closed && session !== addressed),
     false,
   )
   let delivered = false
-  for (const session of others) if (api.deliver(session, stanza)) delivered = true
+  for (const session of others) if (deliver(session)) delivered = true
   return delivered
 }
 
@@ -272,6 +277,19 @@ export const serverAmpHost = (
       return storeFor(stanza, undefined).then((key) => {
         if (key === undefined)
           api.logger.warn("amp-reply-lost", { to: to.full, id: stanza.attrs.id })
+      })
+    },
+    // A reply the plugin wrote as text goes to the socket as that text; the element behind it
+    // (for the XEP-0198 queue and the hooks, which hold stanzas by identity) is parsed only if
+    // something reads it, as offline storage does when the sender is gone (src/xml/LazyElement.ts).
+    sendTextToUser: (to, text) => {
+      const jid = parseJid(to)
+      if (jid === undefined) return
+      const stanza = lazyElement(text)
+      if (deliverToSender(api, jid.bare, jid.full, stanza, text)) return
+      return storeFor(stanza, undefined).then((key) => {
+        if (key === undefined)
+          api.logger.warn("amp-reply-lost", { to: jid.full, id: stanza.attrs.id })
       })
     },
     send: (stanza) => api.send(asXml(stanza)),

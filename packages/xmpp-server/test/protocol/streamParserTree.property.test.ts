@@ -29,7 +29,9 @@ const child: fc.Arbitrary<XmlElement> = fc.letrec<{ element: XmlElement }>((of) 
       children: fc
         .array(fc.oneof({ depthSize: "small" }, text, of("element")), { maxLength: 4 })
         .map((list) =>
-          list.filter((item, index) => typeof item !== "string" || typeof list[index - 1] !== "string"),
+          list.filter(
+            (item, index) => typeof item !== "string" || typeof list[index - 1] !== "string",
+          ),
         ),
     })
     .map(({ name, attrs, children }) => xml(name, attrs, ...children)),
@@ -82,8 +84,7 @@ describe("the stream parser's trees", () => {
         read.append(added, "tail")
         written.append(xml("delay", { xmlns: "urn:xmpp:delay" }), "tail")
         for (const element of read.children) if (typeof element === "object") element.append("x")
-        for (const element of written.children)
-          if (typeof element === "object") element.append("x")
+        for (const element of written.children) if (typeof element === "object") element.append("x")
         expect(serialize(read)).toBe(serialize(written))
         expect(linked(read)).toBe(true)
       }),

@@ -134,7 +134,8 @@ const writeTo = (
   session: Session,
   stanza: XmlElement,
   text: string | undefined,
-): boolean => (text === undefined ? api.deliver(session, stanza) : session.sendSerialized(stanza, text))
+): boolean =>
+  text === undefined ? api.deliver(session, stanza) : session.sendSerialized(stanza, text)
 
 /** Builds the plugin's host from the module API. */
 export const serverAmpHost = (

@@ -68,13 +68,21 @@ const KNOWN = [
   "http://jabber.org/protocol/chatstates",
 ] as const
 
-/** The known strings by length, for a look-up that only compares same-length candidates. */
-const byLength: ReadonlyArray<ReadonlyArray<string> | undefined> = (() => {
-  const buckets: Array<Array<string> | undefined> = []
+/**
+ * The known strings by length, then by first character (ASCII): most look-ups then compare with
+ * one candidate or none.
+ */
+const byLengthAndFirst: ReadonlyArray<
+  ReadonlyArray<ReadonlyArray<string> | undefined> | undefined
+> = (() => {
+  const buckets: Array<Array<Array<string> | undefined> | undefined> = []
   for (const text of KNOWN) {
-    const bucket = buckets[text.length] ?? []
+    const byFirst = buckets[text.length] ?? new Array<Array<string> | undefined>(128)
+    const first = text.charCodeAt(0)
+    const bucket = byFirst[first] ?? []
     bucket.push(text)
-    buckets[text.length] = bucket
+    byFirst[first] = bucket
+    buckets[text.length] = byFirst
   }
   return buckets
 })()
@@ -85,7 +93,9 @@ const byLength: ReadonlyArray<ReadonlyArray<string> | undefined> = (() => {
  * "message".
  */
 export const knownText = (data: string, start: number, end: number): string | undefined => {
-  const candidates = byLength[end - start]
+  const byFirst = byLengthAndFirst[end - start]
+  if (byFirst === undefined) return undefined
+  const candidates = byFirst[data.charCodeAt(start)]
   if (candidates === undefined) return undefined
   for (const candidate of candidates) if (data.startsWith(candidate, start)) return candidate
   return undefined

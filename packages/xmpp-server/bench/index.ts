@@ -26,7 +26,7 @@
 // cross-node; the nodes pinned to a core each at saturation; a scaling table for 1/2/4/8 nodes
 // computed from the measured costs (bench/cluster/clusterRounds.ts).
 //   npm run bench -- --amp --rounds 5
-//   npm run bench -- --amp --rounds 5 --sandwiches 15 --sandwich-messages 20   # the CPU ratio that settles
+//   npm run bench -- --amp --rounds 5 --sandwiches 15 --sandwich-messages 50   # the CPU ratio that settles
 //   npm run bench -- --amp --rounds 1 --sandwiches 0 --clients 50              # a quick heap check
 //   npm run bench -- --cluster --rounds 3 --rate 25
 //   npm run bench -- --cluster --rounds 1 --cluster-placements same --cluster-servers ours
@@ -76,7 +76,7 @@ const { values } = parseArgs({
     "amp-loads": { type: "string", default: AMP_LOADS.map((load) => load.key).join(",") },
     "warmup-messages": { type: "string", default: "20" },
     sandwiches: { type: "string", default: "15" },
-    "sandwich-messages": { type: "string", default: "20" },
+    "sandwich-messages": { type: "string", default: "50" },
     "cold-rate": { type: "string", default: "2000" },
     "cold-clients": { type: "string", default: "1000" },
     "cold-seconds": { type: "string", default: "60" },

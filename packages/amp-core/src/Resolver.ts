@@ -179,17 +179,33 @@ const applyEvent = (next: Step, state: AmpMessageState, event: AmpEvent, now: nu
   }
 }
 
+/**
+ * The one step object every `resolve` call fills and reads: `resolve` is synchronous, calls
+ * nothing outside this file while it uses the step, and lets nothing of it escape but its
+ * field values, so one object serves every call instead of a new one per event (two per AMP
+ * message on the hot path; docs/performance.md, perf24c).
+ */
+const scratch: Step = {
+  blockingOutcome: undefined,
+  confirmedOutcome: undefined,
+  dueBy: undefined,
+  resourceValues: undefined,
+  stage: "new",
+  routing: { sessions: "none", wouldStoreOffline: false, wouldArchive: false },
+  archivedCopy: false,
+  end: undefined,
+}
+
 const step = (state: AmpMessageState, event: AmpEvent, now: number): Step => {
-  const next: Step = {
-    blockingOutcome: undefined,
-    confirmedOutcome: undefined,
-    dueBy: undefined,
-    resourceValues: undefined,
-    stage: state.stage,
-    routing: state.routing,
-    archivedCopy: state.archivedCopy,
-    end: undefined,
-  }
+  const next = scratch
+  next.blockingOutcome = undefined
+  next.confirmedOutcome = undefined
+  next.dueBy = undefined
+  next.resourceValues = undefined
+  next.stage = state.stage
+  next.routing = state.routing
+  next.archivedCopy = state.archivedCopy
+  next.end = undefined
   applyEvent(next, state, event, now)
   return next
 }

@@ -16,6 +16,7 @@ import {
   resolve,
   revealsPresence,
   startMessage,
+  statusReplyText,
 } from "@xmpp-amp/amp-core"
 import type { ClientMessageResult } from "./AmpPlugin.js"
 import { type ClientMessageListener, tell } from "./ClientMessageListener.js"
@@ -272,15 +273,14 @@ const afterWrite = (
   const result: ClientMessageResult = { _tag: "Processed", end: "delivered", copy: accepted.copy }
   if (fired === undefined) return result
   support.count("rulesMatched")
-  const answer = actionReply(accepted.reply, fired)
-  if (answer === undefined) return result
-  let sent: HostAnswer<void>
+  let sent: HostAnswer<void> | typeof NO_REPLY
   try {
-    sent = host.sendToUser(answer)
+    sent = sendReply(host, accepted.reply, fired)
   } catch {
     // The host could not send the reply; the message itself was delivered.
     return result
   }
+  if (sent === NO_REPLY) return result
   if (!isPending(sent)) {
     support.count("notificationsSent")
     return result
@@ -294,4 +294,23 @@ const afterWrite = (
       () => result,
     )
     .then(undefined, () => support.full(message, sender))
+}
+
+/** `sendReply`'s answer for a rule whose action has no reply (`drop`). */
+const NO_REPLY: unique symbol = Symbol("no reply")
+
+/**
+ * Sends the reply of the rule that fired: a notify or alert reply as text when the host takes
+ * text (`sendTextToUser`: no element built and serialized per message), every other reply as
+ * the element `actionReply` builds. NO_REPLY when the action has none.
+ */
+const sendReply = (
+  host: AmpHost,
+  reply: ReplyContext,
+  fired: AmpRule,
+): HostAnswer<void> | typeof NO_REPLY => {
+  if (host.sendTextToUser !== undefined && (fired.action === "notify" || fired.action === "alert"))
+    return host.sendTextToUser(reply.sender, statusReplyText(reply, fired.action, fired))
+  const answer = actionReply(reply, fired)
+  return answer === undefined ? NO_REPLY : host.sendToUser(answer)
 }

@@ -147,6 +147,14 @@ export interface AmpHost {
    * whatever the resource (spec §5). Used for AMP replies, `type='error'` ones included.
    */
   readonly sendToUser: (stanza: Element) => HostAnswer<void>
+  /**
+   * Optional: `sendToUser` for a reply the plugin wrote as XML text (`text` is exactly what
+   * serializing the element `sendToUser` would get gives; `to` is that element's `to`, a local
+   * user's full JID). Same routing and answer as `sendToUser`; a host that writes stanzas as
+   * text can write this one without building an element (the hot path's notify and alert
+   * replies use it when present).
+   */
+  readonly sendTextToUser?: (to: string, text: string) => HostAnswer<void>
   /** Routes a stanza normally (used for bounces). */
   readonly send: (stanza: Element) => HostAnswer<void>
   /** The plugin's durable table of pending rules and the expiry index. */

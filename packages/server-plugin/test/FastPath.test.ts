@@ -2,6 +2,7 @@
 // Effect lifecycle (spec §4): for the same messages on identical hosts, the same results, the
 // same replies to the sender, the same copies at the recipient, storage and counters — for the
 // hot case (deliver=direct notify to an online recipient) and for the cases it hands back.
+import { parseXml } from "@xmpp-amp/amp-core"
 import { startAmpPlugin } from "@xmpp-amp/server-plugin"
 import { InMemoryHost, type InMemoryHostOptions } from "@xmpp-amp/server-plugin/test"
 import { describe, expect, it } from "vitest"
@@ -97,8 +98,9 @@ const run = async (
   logLevel: "Debug" | "Warn",
   answers: "later" | "at-once" = "later",
   deliverTo = false,
+  textReplies = false,
 ) => {
-  const host = new InMemoryHost({ ...scenario.host, answers, deliverTo }).addUsers(
+  const host = new InMemoryHost({ ...scenario.host, answers, deliverTo, textReplies }).addUsers(
     JULIET,
     "romeo@example.com",
   )
@@ -158,7 +160,34 @@ describe("the fast path agrees with the full lifecycle", () => {
       // A host telling a listener of the write (`deliverTo`), later or before it returns.
       expect(await run(scenario, "Warn", "later", true)).toEqual(full)
       expect(await run(scenario, "Warn", "at-once", true)).toEqual(full)
+      // A host taking replies as text (`sendTextToUser`): the same replies, later or at once.
+      expect(await run(scenario, "Warn", "later", true, true)).toEqual(full)
+      expect(await run(scenario, "Warn", "at-once", true, true)).toEqual(full)
+      expect(await run(scenario, "Warn", "at-once", false, true)).toEqual(full)
     })
+
+  it("writes the notify reply as text when the host takes text", async () => {
+    const host = new InMemoryHost({ answers: "at-once", deliverTo: true, textReplies: true })
+    host.addUsers(JULIET, "romeo@example.com")
+    host.setSubscription(JULIET, "romeo@example.com", "both")
+    const texts: string[] = []
+    const sendText = host.sendTextToUser
+    if (sendText === undefined) throw new Error("the host offers no sendTextToUser")
+    const spying = Object.assign(Object.create(host) as InMemoryHost, {
+      sendTextToUser: (to: string, text: string) => {
+        texts.push(text)
+        return sendText(to, text)
+      },
+    })
+    const plugin = await startAmpPlugin(spying, {}, { onLog: () => undefined, logLevel: "Warn" })
+    const romeo = host.connect(ROMEO)
+    host.connect(JULIET_BALCONY)
+    await plugin.handleClientMessage(ampMessage(JULIET, [["notify", "deliver", "direct"]]), ROMEO)
+    expect(texts).toHaveLength(1)
+    expect(texts[0]).toContain('status="notify"')
+    expect(received(romeo)).toEqual(received({ received: texts.map((text) => parseXml(text)) }))
+    await plugin.stop()
+  })
 
   it("delivers the copy without <amp/> and notifies once, on the fast path", async () => {
     const fast = await run(scenarios[0] as Scenario, "Warn")

@@ -14,6 +14,13 @@ import { cpSync, mkdirSync } from "node:fs"
 import { loadavg } from "node:os"
 import { join } from "node:path"
 import { type BenchServer, type MeterWindow, startBenchServer } from "./benchServer.js"
+import {
+  formatMedianInterval,
+  medianInterval,
+  type SandwichRun,
+  sandwichOrder,
+  sandwichRatios,
+} from "./cpuSandwich.js"
 import { type GeneratorLoad, runGeneratorProcess } from "./generatorProcess.js"
 import { formatSpread, formatTable, spreadOf } from "./roundStats.js"
 import type { LoadResult } from "./runLoad.js"
@@ -74,6 +81,13 @@ export interface AmpRoundsOptions {
   readonly code: "sources" | "built"
   readonly serverNodeArguments: ReadonlyArray<string>
   readonly logFile?: string | undefined
+  /**
+   * After the rounds: this many short runs of each AMP load, each between two AMP-off runs,
+   * for the CPU ratio that settles (bench/cpuSandwich.ts); 0 for none.
+   */
+  readonly sandwiches: number
+  /** Messages per client in each sandwich run. */
+  readonly sandwichMessages: number
 }
 
 const columns = [
@@ -94,6 +108,7 @@ export const runAmpRounds = async (
   const servers = new Map<string, BenchServer>()
   const figures = new Map<string, Array<RunFigures>>(ampLoads.map((load) => [load.key, []]))
   const results: Array<LoadResult> = []
+  const sandwichRuns: Array<SandwichRun> = []
   const loadBefore = loadavg()[0] ?? Number.NaN
   try {
     for (const load of ampLoads) {
@@ -114,7 +129,7 @@ export const runAmpRounds = async (
         }),
       )
     }
-    const run = async (load: AmpLoad, messagesPerClient: number) => {
+    const run = async (load: AmpLoad, messagesPerClient: number, settleSeconds?: number) => {
       const server = servers.get(load.key)
       if (server === undefined) throw new Error(`no server for ${load.name}`)
       const result = await runGeneratorProcess({
@@ -125,6 +140,7 @@ export const runAmpRounds = async (
         serverPid: server.pid,
         amp: load.amp,
         signalServer: true,
+        ...(settleSeconds === undefined ? {} : { settleSeconds }),
       })
       results.push(result)
       return { result, meter: await server.lastWindow() }
@@ -142,12 +158,32 @@ export const runAmpRounds = async (
         figures.get(load.key)?.push(figuresOf(result, meter))
       }
     }
+    const plain = ampLoads.find((load) => load.key === "plain")
+    const others = ampLoads.filter((load) => load.key !== "plain")
+    if (options.sandwiches > 0 && plain !== undefined && others.length > 0) {
+      const order = sandwichOrder(
+        plain.key,
+        others.map((load) => load.key),
+        options.sandwiches,
+      )
+      for (const [index, key] of order.entries()) {
+        const load = ampLoads.find((candidate) => candidate.key === key)
+        if (load === undefined) continue
+        process.stderr.write(`sandwich run ${index + 1}/${order.length}: ${load.name}\n`)
+        // No quiet seconds for the memory figures: only the window's CPU and bytes are used.
+        const { result, meter } = await run(load, options.sandwichMessages, 0)
+        sandwichRuns.push({ key, ...figuresOf(result, meter) })
+      }
+    }
   } finally {
     await Promise.all([...servers.values()].map((server) => server.stop()))
   }
+  const loadAfterRounds = loadavg()[0] ?? Number.NaN
   process.stdout.write(
-    formatAmpTables(ampLoads, figures, options.rounds, loadBefore, loadavg()[0] ?? Number.NaN),
+    formatAmpTables(ampLoads, figures, options.rounds, loadBefore, loadAfterRounds),
   )
+  if (sandwichRuns.length > 0)
+    process.stdout.write(formatSandwiches(ampLoads, sandwichRuns, options.sandwichMessages))
   return results
 }
 
@@ -198,5 +234,30 @@ const formatAmpTables = (
     "\nratio to AMP off in the same round, median [lowest–highest]\n",
     formatTable([["", ...ratioColumns.map((column) => column.label)], ...ratios]),
     `\nnotify replies: ${notify.reduce((sum, run) => sum + run.notified, 0)} of ${notify.reduce((sum, run) => sum + run.sent, 0)}\n`,
+  ].join("")
+}
+
+/** The sandwiches' table: per AMP load, CPU and heap bytes over the mean of the neighbours. */
+const formatSandwiches = (
+  ampLoads: ReadonlyArray<AmpLoad>,
+  runs: ReadonlyArray<SandwichRun>,
+  messagesPerClient: number,
+): string => {
+  const cpu = sandwichRatios(runs, "plain", (run) => run.cpuMicrosecondsPerMessage)
+  const heap = sandwichRatios(runs, "plain", (run) => run.allocatedBytesPerMessage)
+  const plainCpu = runs
+    .filter((run) => run.key === "plain")
+    .map((run) => run.cpuMicrosecondsPerMessage)
+  const rows = ampLoads
+    .filter((load) => load.key !== "plain")
+    .map((load) => [
+      `${load.name} ÷ AMP off`,
+      String(cpu.get(load.key)?.length ?? 0),
+      formatMedianInterval(medianInterval(cpu.get(load.key) ?? []), 2, "x"),
+      formatMedianInterval(medianInterval(heap.get(load.key) ?? []), 2, "x"),
+    ])
+  return [
+    `\nsandwiches: each AMP run (${messagesPerClient} msgs per client) between two AMP-off runs, its figure over their mean; median [95 % interval of the median] (lowest–highest); AMP-off CPU over these runs ${formatMedianInterval(medianInterval(plainCpu), 1)} µs/msg; 1-min load average ${(loadavg()[0] ?? Number.NaN).toFixed(1)} at the end\n`,
+    formatTable([["", "runs", "server CPU µs/msg", "heap bytes/msg"], ...rows]),
   ].join("")
 }

@@ -6,7 +6,9 @@
 // fires; `deliver=direct notify`), each on its own server process, in `--rounds` interleaved
 // rounds with the server pinned to one core and the generator to another: server CPU and V8
 // heap bytes per message (measured inside the server) and p50/p99, as the median round with
-// its spread and as per-round ratios to AMP off (bench/ampRounds.ts).
+// its spread and as per-round ratios to AMP off (bench/ampRounds.ts); then `--sandwiches` short
+// runs of each AMP load, each between two AMP-off runs, for a CPU ratio with a confidence
+// interval that settles on a VM whose speed drifts (bench/cpuSandwich.ts).
 // `--cold` (issue 24): the server started and loaded at once, cold p99 next to warm
 // (bench/coldStart.ts). `--sm`: plain clients against XEP-0198 clients (each message then has an
 // `sm_pending` row until its recipient acknowledges it).
@@ -24,6 +26,8 @@
 // cross-node; the nodes pinned to a core each at saturation; a scaling table for 1/2/4/8 nodes
 // computed from the measured costs (bench/cluster/clusterRounds.ts).
 //   npm run bench -- --amp --rounds 5
+//   npm run bench -- --amp --rounds 5 --sandwiches 15 --sandwich-messages 50   # the CPU ratio that settles
+//   npm run bench -- --amp --rounds 1 --sandwiches 0 --clients 50              # a quick heap check
 //   npm run bench -- --cluster --rounds 3 --rate 25
 //   npm run bench -- --cluster --rounds 1 --cluster-placements same --cluster-servers ours
 //   npm run bench -- --cluster --rounds 3 --cluster-servers ours --cluster-parts cpu   # (a) only
@@ -74,6 +78,8 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "5" },
     "amp-loads": { type: "string", default: AMP_LOADS.map((load) => load.key).join(",") },
     "warmup-messages": { type: "string", default: "20" },
+    sandwiches: { type: "string", default: "15" },
+    "sandwich-messages": { type: "string", default: "50" },
     "cold-rate": { type: "string", default: "2000" },
     "cold-clients": { type: "string", default: "1000" },
     "cold-seconds": { type: "string", default: "60" },
@@ -101,6 +107,14 @@ const positive = (name: string): number => {
   const value = Number(text)
   if (!Number.isInteger(value) || value < 1)
     throw new Error(`--${name} must be a positive integer, got ${String(text)}`)
+  return value
+}
+
+const nonNegative = (name: string): number => {
+  const text = values[name as keyof typeof values]
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`--${name} must be a whole number (0 or more), got ${String(text)}`)
   return value
 }
 
@@ -392,6 +406,8 @@ try {
             code,
             serverNodeArguments,
             logFile,
+            sandwiches: nonNegative("sandwiches"),
+            sandwichMessages: positive("sandwich-messages"),
           })
         : values.cold
           ? await runColdStart({

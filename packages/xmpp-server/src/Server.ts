@@ -316,6 +316,7 @@ const program = (options: StartOptions) =>
             deliver: (session, stanza) => session.send(stanza),
             decide: (to, type) => decideMessage(core, to, type),
             sessionsOf: (bare) => core.sessions.ofBare(bare),
+            sessionOf: (bare, resource) => core.sessions.get(bare, resource),
             messageKey: messageKeyOf,
             carryOut: (event) => carryOut(core, event),
             carriedOut: (from, stanza) => announceTakenOver(core, from, stanza),

@@ -3,7 +3,7 @@
 // failures, socket writes (and XEP-0198 acks) that can fail, and a clock the test moves by hand.
 import type { Element } from "@xmpp/xml"
 import type { SessionRouting } from "@xmpp-amp/amp-core"
-import { readAttribute } from "@xmpp-amp/amp-core"
+import { parseXml, readAttribute } from "@xmpp-amp/amp-core"
 import type {
   AmpHost,
   DeliveryConfirmation,
@@ -60,6 +60,11 @@ export interface InMemoryHostOptions {
    * returns with "at-once", in a later microtask with "later". Default false: `deliver` only.
    */
   readonly deliverTo?: boolean
+  /**
+   * Offer `sendTextToUser` (replies written as text): the text is parsed back and sent as
+   * `sendToUser` sends an element, after checking that `to` is its `to`. Default false.
+   */
+  readonly textReplies?: boolean
 }
 
 const splitJid = (jid: string) => {
@@ -103,6 +108,7 @@ export class InMemoryHost implements AmpHost {
     this.clock = options.now ?? Date.UTC(2030, 0, 1)
     this.answersAtOnce = options.answers === "at-once"
     if (options.deliverTo === true) this.deliverTo = this.deliverToListener
+    if (options.textReplies === true) this.sendTextToUser = this.sendParsedText
   }
 
   /** Creates accounts (bare JIDs). */
@@ -319,6 +325,16 @@ export class InMemoryHost implements AmpHost {
       const key = this.store.newKey("offline")
       this.store.append(this.store.offline, bare, { key, stanza, extra: undefined })
     })
+
+  /** `AmpHost.sendTextToUser` when the options ask for it. */
+  readonly sendTextToUser?: NonNullable<AmpHost["sendTextToUser"]>
+
+  private readonly sendParsedText = (to: string, text: string): HostAnswer<void> => {
+    const stanza = parseXml(text)
+    const written = readAttribute(stanza, "to")
+    if (written !== to) throw new Error(`sendTextToUser: to ${to} but the text says ${written}`)
+    return this.sendToUser(stanza)
+  }
 
   readonly send = (stanza: Element): HostAnswer<void> =>
     this.answer(() => {

@@ -20,6 +20,7 @@ import { availableSessions } from "../routing/Decide.js"
 import type { RouteDecision } from "../routing/RouteDecision.js"
 import type { Session } from "../session/Session.js"
 import { failed } from "../storage/repositories/Outcome.js"
+import { lazyElement } from "../xml/LazyElement.js"
 import { type XmlElement, xml } from "../xml/Xml.js"
 import { pendingTableOver } from "./PendingRepositoryTable.js"
 import type { WriteTracker } from "./WriteTracker.js"
@@ -103,34 +104,38 @@ const routingOf = (
 }
 
 /**
- * Spec §5: writes an AMP reply to the sender's session `full`; when that session is gone, to
+ * Spec §5: writes an AMP reply to the sender's session `to` (a full JID); when that session is gone, to
  * the sender's other available resources, as RFC 6121 §8.5.3.2.1 routes a normal message to
  * an absent resource (whatever the reply's type, `error` included). False when no session took
  * it: the caller keeps it in offline storage for the next login.
  */
 const deliverToSender = (
   api: ModuleApi,
-  bare: string,
-  full: string,
+  to: Jid,
   stanza: XmlElement,
+  text: string | undefined,
 ): boolean => {
-  const sessions = api.sessionsOf(bare)
-  // The usual case (the sender's session is there and takes it) without arrays or closures.
-  let addressed: Session | undefined
-  for (const session of sessions)
-    if (!session.closed && session.full === full) {
-      addressed = session
-      break
-    }
-  if (addressed !== undefined && api.deliver(addressed, stanza)) return true
+  // The usual case (the sender's session is there and takes it): one lookup, no list.
+  const bound = to.resource === undefined ? undefined : api.sessionOf(to.bare, to.resource)
+  const addressed = bound === undefined || bound.closed ? undefined : bound
+  if (addressed !== undefined && writeTo(api, addressed, stanza, text)) return true
   const others = availableSessions(
-    sessions.filter((session) => !session.closed && session !== addressed),
+    api.sessionsOf(to.bare).filter((session) => !session.closed && session !== addressed),
     false,
   )
   let delivered = false
-  for (const session of others) if (api.deliver(session, stanza)) delivered = true
+  for (const session of others) if (writeTo(api, session, stanza, text)) delivered = true
   return delivered
 }
+
+/** Writes to one session; `text`: the stanza already written (a reply the plugin wrote as text). */
+const writeTo = (
+  api: ModuleApi,
+  session: Session,
+  stanza: XmlElement,
+  text: string | undefined,
+): boolean =>
+  text === undefined ? api.deliver(session, stanza) : session.sendSerialized(stanza, text)
 
 /** Builds the plugin's host from the module API. */
 export const serverAmpHost = (
@@ -268,10 +273,23 @@ export const serverAmpHost = (
       const stanza = asXml(element)
       const to = parseJid(stanza.attrs.to ?? "")
       if (to === undefined) return
-      if (deliverToSender(api, to.bare, to.full, stanza)) return
+      if (deliverToSender(api, to, stanza, undefined)) return
       return storeFor(stanza, undefined).then((key) => {
         if (key === undefined)
           api.logger.warn("amp-reply-lost", { to: to.full, id: stanza.attrs.id })
+      })
+    },
+    // A reply the plugin wrote as text goes to the socket as that text; the element behind it
+    // (for the XEP-0198 queue and the hooks, which hold stanzas by identity) is parsed only if
+    // something reads it, as offline storage does when the sender is gone (src/xml/LazyElement.ts).
+    sendTextToUser: (to, text) => {
+      const jid = parseJid(to)
+      if (jid === undefined) return
+      const stanza = lazyElement(text)
+      if (deliverToSender(api, jid, stanza, text)) return
+      return storeFor(stanza, undefined).then((key) => {
+        if (key === undefined)
+          api.logger.warn("amp-reply-lost", { to: jid.full, id: stanza.attrs.id })
       })
     },
     send: (stanza) => api.send(asXml(stanza)),

@@ -167,6 +167,8 @@ export interface ModuleApi {
   decide(to: Jid, type: string | undefined): RouteDecision
   /** Online sessions of an account (in a cluster, on every node). */
   sessionsOf(bare: string): ReadonlyArray<Session>
+  /** The session bound to the full JID `bare/resource` (in a cluster, on any node), if any. */
+  sessionOf(bare: string, resource: string): Session | undefined
   /**
    * Offline storage and the archive, when their modules are on (read at call time: a store
    * set up by a later module is there once the server started).

@@ -12,6 +12,8 @@
 // whole unfinished rest). The caller limits how much may be buffered (StreamParser's size
 // limit counts the unfinished tail).
 
+import { knownText } from "./KnownNames.js"
+
 /** Receives what the tokenizer reads, in document order. */
 export interface TokenHandler {
   /** A start tag with its attributes (entity references resolved, values normalised). */
@@ -339,7 +341,7 @@ export class XmlTokenizer {
     if (end === -1) return -1
     let nameEnd = from
     while (nameEnd < end && !isSpace(data.charCodeAt(nameEnd))) nameEnd += 1
-    const name = data.slice(from, nameEnd)
+    const name = knownText(data, from, nameEnd) ?? data.slice(from, nameEnd)
     if (!namePattern.test(name)) throw malformed(`bad element name ${name.slice(0, 100)}`)
     for (let index = nameEnd; index < end; index++)
       if (!isSpace(data.charCodeAt(index))) throw malformed(`junk in the end tag of ${name}`)
@@ -355,7 +357,7 @@ export class XmlTokenizer {
     const length = data.length
     let index = endOfName(data, from, SLASH)
     if (index === length) return -1
-    const name = data.slice(from, index)
+    const name = knownText(data, from, index) ?? data.slice(from, index)
     if (!namePattern.test(name)) throw malformed(`bad element name ${name.slice(0, 100)}`)
     const attrs: Record<string, string> = {}
     let prefixed = name.includes(":")
@@ -378,7 +380,7 @@ export class XmlTokenizer {
       const nameStart = index
       index = endOfName(data, index, EQUALS)
       if (index === length) return -1
-      const attribute = data.slice(nameStart, index)
+      const attribute = knownText(data, nameStart, index) ?? data.slice(nameStart, index)
       if (!namePattern.test(attribute))
         throw malformed(`bad attribute name ${attribute.slice(0, 100)} on ${name}`)
       while (index < length && isSpace(data.charCodeAt(index))) index += 1
@@ -392,7 +394,8 @@ export class XmlTokenizer {
         throw malformed(`attribute ${attribute} without a quoted value`)
       const close = data.indexOf(quote === DOUBLE_QUOTE ? '"' : "'", index + 1)
       if (close === -1) return -1
-      const raw = data.slice(index + 1, close)
+      // The usual names and values as shared strings, not a copy per tag (KnownNames.ts).
+      const raw = knownText(data, index + 1, close) ?? data.slice(index + 1, close)
       if (raw.includes("<")) throw malformed(`< in the value of ${attribute}`)
       if (Object.hasOwn(attrs, attribute)) throw malformed(`duplicate attribute ${attribute}`)
       if (attribute === "__proto__") throw malformed("attribute name __proto__ is not accepted")

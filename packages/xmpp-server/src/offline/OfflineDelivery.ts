@@ -76,7 +76,7 @@ export class OfflineDelivery {
     const stanza = parseElement(row.stanza)
     if (stanza === undefined) {
       this.logger.error("offline-message-unreadable", { key, username: row.username })
-      this.removeStored(key)
+      void this.removeStored(key, row.username)
       return true
     }
     this.sending.add(key)
@@ -89,7 +89,7 @@ export class OfflineDelivery {
       messageKey: row.messageKey ?? undefined,
     }
     if ((await this.verdict(message)) === "discard") {
-      this.removeStored(key)
+      void this.removeStored(key, row.username)
       return true
     }
     if (session.closed) {
@@ -119,27 +119,37 @@ export class OfflineDelivery {
    *
    * The row is deleted once the `sm_pending` batch this send started committed (on either
    * backend: `queuedDurably` waits for that commit's outcome): a crash in between leaves both
-   * copies (a message delivered twice) rather than neither (one lost).
+   * copies (a message delivered twice) rather than neither (one lost). Until it is deleted, a
+   * login of the same user reads no offline messages (`settledFor`): `sending` keeps a second
+   * session of this node from taking it, but not a session on another cluster node, which got
+   * the message again while this session's queue rerouted its own copy (found by the cluster
+   * soak under load, docs/reliability.md; see ClusterNode `closeLocal`).
    */
   private handedOver(session: Session, stanza: XmlElement, key: string): void {
     this.written.delete(stanza)
     this.bySession.get(session)?.delete(key)
     // Not offered to another session meanwhile (a failed write's outcome may have released it).
     this.sending.add(key)
-    void session.queuedDurably(stanza).then(() => this.removeStored(key))
+    const removal = session
+      .queuedDurably(stanza)
+      .then(() => this.removeStored(key, session.username))
+    this.table.incoming?.(session.username, removal)
   }
 
   /**
    * Removes a stored message; `key` stays in `sending` (not offered to another session) until
-   * the removal has its outcome. A failed removal is logged: the message stays stored and is
-   * delivered again at the next login rather than lost.
+   * the removal has its outcome, which `settledFor(username)` waits for too. A failed removal
+   * is logged: the message stays stored and is delivered again at the next login rather than
+   * lost.
    */
-  private removeStored(key: string): void {
+  private removeStored(key: string, username: string): Promise<void> {
     this.sending.add(key)
-    void this.table.remove(key).then((removed) => {
+    const removal = this.table.remove(key).then((removed) => {
       this.sending.delete(key)
       if (failed(removed)) this.logger.error("offline-remove-failed", { key, error: removed })
     })
+    this.table.incoming?.(username, removal)
+    return removal
   }
 
   /** The write outcome of a stanza: removes a delivered stored message. */
@@ -148,7 +158,7 @@ export class OfflineDelivery {
     if (key === undefined) return
     this.written.delete(stanza)
     this.bySession.get(session)?.delete(key)
-    if (ok) this.removeStored(key)
+    if (ok) void this.removeStored(key, session.username)
     else this.sending.delete(key)
   }
 

@@ -34,7 +34,7 @@ export interface FakeClusterNode {
   ): void
   /** Sends a request on `n.<node>.<name>`; resolves with the answer's header (or undefined). */
   request(node: string, name: string, header: unknown, timeoutMs?: number): Promise<unknown>
-  /** Answers requests on its own `n.<name>.<what>` with `answer(header)`. */
+  /** Answers requests on its own `n.<name>.<what>` with `answer(header)` (once it resolved). */
   serve(what: string, answer: (header: unknown) => unknown): void
   /** Publishes `header` on `n.<node>.<name>`. */
   tell(node: string, name: string, header: unknown): void
@@ -144,9 +144,9 @@ export const startFakeClusterNode = async (
     },
     serve: (what, answer) => {
       unsubscribes.push(
-        link.subscribe(subject(`n.${name}.${what}`), (data, reply) =>
-          reply?.(encode(answer(decode(data).header))),
-        ),
+        link.subscribe(subject(`n.${name}.${what}`), (data, reply) => {
+          void Promise.resolve(answer(decode(data).header)).then((value) => reply?.(encode(value)))
+        }),
       )
     },
     tell: (node, what, header) => link.publish(subject(`n.${node}.${what}`), encode(header)),

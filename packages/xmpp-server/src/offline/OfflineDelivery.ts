@@ -9,6 +9,7 @@
 import type { Logger } from "../log/Logger.js"
 import type { OfflineMessage, OfflineVerdict } from "../routing/MessageStores.js"
 import type { Session } from "../session/Session.js"
+import { fromOfflineStorage, takeStoredKey } from "../sm/StoredOrigin.js"
 import type { StoredOfflineMessage } from "../storage/repositories/OfflineRepository.js"
 import { failed } from "../storage/repositories/Outcome.js"
 import { parseElement } from "../xml/parseXml.js"
@@ -100,7 +101,10 @@ export class OfflineDelivery {
     const keys = this.bySession.get(session) ?? new Set<string>()
     keys.add(key)
     this.bySession.set(session, keys)
+    // A stream-managed session's durable copy replaces the stored row in one transaction.
+    if (session.streamManaged) fromOfflineStorage(stanza, key)
     const sent = session.send(stanza)
+    takeStoredKey(stanza)
     // Queued by stream management: written now, or held while the session is hibernated, or
     // queued just before its write failed or the queue overflowed (`send` false then).
     if (session.streamManaged && (sent || session.unacked().includes(stanza)))

@@ -10,6 +10,7 @@ import type { XmlElement } from "../xml/Xml.js"
 import { HandoffTracker } from "./Handoff.js"
 import { rerouteUnacked } from "./Reroute.js"
 import { NS_SM, parseH, SmStream, type Unacked } from "./SmStream.js"
+import { takeStoredKey } from "./StoredOrigin.js"
 
 /** What SmControl needs from its connection. */
 export interface SmHost {
@@ -126,7 +127,8 @@ export class SmControl {
    * not yet sent, and a client whose connection dropped never got what the dead socket took
    * (both found by the soak test, issue 10 item 4). After a crash the copies go to offline
    * storage (SmRecovery), so a message the client got but had not acknowledged comes again:
-   * XEP-0198 §5 treats unacknowledged stanzas as undelivered.
+   * XEP-0198 §5 treats unacknowledged stanzas as undelivered. A message from offline storage
+   * (src/sm/StoredOrigin.ts) leaves it in the transaction that writes its durable copy.
    */
   queue(stanza: XmlElement, text: string): Unacked | "overflow" | undefined {
     const stream = this.stream
@@ -136,7 +138,8 @@ export class SmControl {
     if (pending !== undefined && this.core.modules.stores.offline?.accepts(stanza) === true) {
       const { username, resource } = this.host.session
       const settled = this.core.sm.current?.begin()
-      entry.pendingId = pending.add(username, resource, text, entry.queuedAt, settled)
+      const stored = takeStoredKey(stanza)
+      entry.pendingId = pending.add(username, resource, text, entry.queuedAt, settled, stored)
     }
     return stream.queue.length > (this.core.sm.settings?.max_unacked ?? 0) ? "overflow" : entry
   }

@@ -123,7 +123,9 @@ export class PendingStore {
 
   /**
    * Records a message queued for `username/resource`; `settled` (a write-tracker release)
-   * runs once the row is committed (or its commit failed, logged). Returns the row id.
+   * runs once the row is committed (or its commit failed, logged). `replacesOffline`: the key
+   * of the stored offline message this row replaces (deleted in the same transaction). Returns
+   * the row id.
    */
   add(
     username: string,
@@ -131,11 +133,14 @@ export class PendingStore {
     text: string,
     createdAt: number,
     settled?: () => void,
+    replacesOffline?: string,
   ): string {
     const seq = this.takeSeq()
     const id = String(seq)
     const row = { seq, node: this.node, username, resource, stanza: text, createdAt }
-    const written = this.batcher.add({ kind: "add", row })
+    const written = this.batcher.add(
+      replacesOffline === undefined ? { kind: "add", row } : { kind: "add", row, replacesOffline },
+    )
     this.adding.set(id, written)
     void written.then(() => {
       this.adding.delete(id)

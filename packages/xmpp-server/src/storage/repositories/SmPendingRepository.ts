@@ -19,9 +19,16 @@ export interface SmPendingRow {
   readonly createdAt: number
 }
 
-/** One queued change: a row added, or a row forgotten (acknowledged or rerouted). */
+/**
+ * One queued change: a row added, or a row forgotten (acknowledged or rerouted). An added row
+ * may replace a stored offline message (`replacesOffline`, its key): the message left offline
+ * storage for a stream-managed session's queue, and the stored copy is deleted in the same
+ * transaction, so a crash leaves exactly one of the two (found by the cluster soak: a node
+ * killed after its client acknowledged messages from offline storage, before the separate
+ * delete of the stored copies, and the client's next session got them again).
+ */
 export type SmPendingChange =
-  | { readonly kind: "add"; readonly row: SmPendingRow }
+  | { readonly kind: "add"; readonly row: SmPendingRow; readonly replacesOffline?: string }
   | { readonly kind: "remove"; readonly seq: number }
 
 /** `seq` values this process may number rows with: `first` to `last`, both included. */

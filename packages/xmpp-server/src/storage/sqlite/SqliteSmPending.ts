@@ -56,21 +56,27 @@ export const sqliteSmPending = (storage: StorageShape): SmPendingRepository => {
       settle("smPending.apply", () =>
         storage.transaction(() => {
           for (const change of changes) {
-            if (change.kind === "remove")
+            if (change.kind === "remove") {
               sql.run("DELETE FROM sm_pending WHERE seq = ?", [change.seq])
-            else
-              sql.run(
-                `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
+              continue
+            }
+            if (change.replacesOffline !== undefined) {
+              if (!/^[0-9]{1,18}$/.test(change.replacesOffline))
+                throw new Error(`${change.replacesOffline} is not an offline storage key`)
+              sql.run("DELETE FROM offline_messages WHERE seq = ?", [change.replacesOffline])
+            }
+            sql.run(
+              `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
                  VALUES (?, ?, ?, ?, ?, ?)`,
-                [
-                  change.row.seq,
-                  change.row.node,
-                  change.row.username,
-                  change.row.resource,
-                  change.row.stanza,
-                  change.row.createdAt,
-                ],
-              )
+              [
+                change.row.seq,
+                change.row.node,
+                change.row.username,
+                change.row.resource,
+                change.row.stanza,
+                change.row.createdAt,
+              ],
+            )
           }
         }),
       ),

@@ -82,6 +82,32 @@ export const pendingSuite = ({ backend, reopen }: SuiteContext): void => {
     ])
   })
 
+  it("replaces a stored offline message by the pending row that takes it, in one transaction", async () => {
+    const { smPending, offline } = backend()
+    await addAccount(backend(), "juliet")
+    const message = (id: string) => ({
+      username: "juliet",
+      stanza: `<message id="${id}"/>`,
+      extra: null,
+      messageKey: null,
+      storedAt: 1_700_000_000_000,
+    })
+    const first = expectValue(await offline.append(message("a"), { maxMessages: 10 }))
+    const second = expectValue(await offline.append(message("b"), { maxMessages: 10 }))
+    if (!first.stored || !second.stored) throw new Error("not stored")
+    expectValue(await smPending.apply([{ kind: "add", row: smRow(1), replacesOffline: first.key }]))
+    expect(await smPending.all()).toEqual([smRow(1)])
+    expect(expectValue(await offline.list("juliet")).map((row) => row.key)).toEqual([second.key])
+    // All or nothing: a batch that fails keeps the stored message.
+    const failedBatch = await smPending.apply([
+      { kind: "add", row: smRow(2), replacesOffline: second.key },
+      { kind: "add", row: smRow(3, "ghost") },
+    ])
+    expect(failedBatch).toBeInstanceOf(StorageError)
+    expect(await offline.has(second.key)).toBe(true)
+    expect(await smPending.all()).toEqual([smRow(1)])
+  })
+
   it("moves nothing when the offline append fails: the pending row stays", async () => {
     const { smPending } = backend()
     await addAccount(backend(), "juliet")

@@ -2,14 +2,16 @@
 // non-negative priority, in the order they were stored, each once the connection's output
 // buffer has room (backpressure). A message is removed only after its write to the socket
 // succeeded (`stanzaWritten` ok); a failed write leaves it for the next
-// login. On a stream-managed session (XEP-0198) it is removed once the session's queue took
-// it instead: from then on stream management answers for it (see `handedOver`). Modules may
+// login. A stream-managed session (XEP-0198) takes the stored row into its queue's durable
+// copy in one transaction before the message is written (`takeStored`), and from then on stream
+// management answers for it: a row goes to one session only, also across cluster nodes (found
+// by the cluster soak: two nodes' sessions both sent rows whose removal was still under way,
+// and a node killed before that removal left rows its client had acknowledged). Modules may
 // veto each message first (`offlineDelivery` hooks, e.g. AMP expire-at). Reads and removals
 // go to the offline repository (awaited); a failed one is logged and the message stays stored.
 import type { Logger } from "../log/Logger.js"
 import type { OfflineMessage, OfflineVerdict } from "../routing/MessageStores.js"
 import type { Session } from "../session/Session.js"
-import { fromOfflineStorage, takeStoredKey } from "../sm/StoredOrigin.js"
 import type { StoredOfflineMessage } from "../storage/repositories/OfflineRepository.js"
 import { failed } from "../storage/repositories/Outcome.js"
 import { parseElement } from "../xml/parseXml.js"
@@ -97,14 +99,21 @@ export class OfflineDelivery {
       this.sending.delete(key)
       return false
     }
+    // XEP-0198: the session's queue takes the stored row (its durable copy replaces it in one
+    // transaction) before the message is written; only the session whose take deleted the row
+    // sends it (src/sm/StoredOrigin.ts).
+    const taken = (await session.takeStored?.(stanza, key)) ?? "not-queued"
+    if (taken !== "not-queued") {
+      this.sending.delete(key)
+      if (taken === "gone") return !session.closed
+      session.send(stanza)
+      return true
+    }
     this.written.set(stanza, key)
     const keys = this.bySession.get(session) ?? new Set<string>()
     keys.add(key)
     this.bySession.set(session, keys)
-    // A stream-managed session's durable copy replaces the stored row in one transaction.
-    if (session.streamManaged) fromOfflineStorage(stanza, key)
     const sent = session.send(stanza)
-    takeStoredKey(stanza)
     // Queued by stream management: written now, or held while the session is hibernated, or
     // queued just before its write failed or the queue overflowed (`send` false then).
     if (session.streamManaged && (sent || session.unacked().includes(stanza)))
@@ -113,8 +122,8 @@ export class OfflineDelivery {
   }
 
   /**
-   * XEP-0198 §5: a stream-managed session's queue now holds the message, with its durable
-   * `sm_pending` copy; it is re-sent when the session resumes, and rerouted (stored offline
+   * XEP-0198 §5 without a durable copy taken first (no `sm_pending` store): a stream-managed
+   * session's queue now holds the message; it is re-sent when the session resumes, and rerouted (stored offline
    * again) if the session ends before the client acknowledged it. The stored copy goes now,
    * whatever a socket write reports or fails to report: waiting for a write that never came
    * (the session hibernated during the delivery, then ended) or failed (the connection broke,
@@ -124,10 +133,7 @@ export class OfflineDelivery {
    * The row is deleted once the `sm_pending` batch this send started committed (on either
    * backend: `queuedDurably` waits for that commit's outcome): a crash in between leaves both
    * copies (a message delivered twice) rather than neither (one lost). Until it is deleted, a
-   * login of the same user reads no offline messages (`settledFor`): `sending` keeps a second
-   * session of this node from taking it, but not a session on another cluster node, which got
-   * the message again while this session's queue rerouted its own copy (found by the cluster
-   * soak under load, docs/reliability.md; see ClusterNode `closeLocal`).
+   * login of the same user reads no offline messages (`settledFor`).
    */
   private handedOver(session: Session, stanza: XmlElement, key: string): void {
     this.written.delete(stanza)

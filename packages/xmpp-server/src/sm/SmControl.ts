@@ -10,7 +10,7 @@ import type { XmlElement } from "../xml/Xml.js"
 import { HandoffTracker } from "./Handoff.js"
 import { rerouteUnacked } from "./Reroute.js"
 import { NS_SM, parseH, SmStream, type Unacked } from "./SmStream.js"
-import { takeStoredKey } from "./StoredOrigin.js"
+import { takeTakenRow } from "./StoredOrigin.js"
 
 /** What SmControl needs from its connection. */
 export interface SmHost {
@@ -128,18 +128,19 @@ export class SmControl {
    * (both found by the soak test, issue 10 item 4). After a crash the copies go to offline
    * storage (SmRecovery), so a message the client got but had not acknowledged comes again:
    * XEP-0198 §5 treats unacknowledged stanzas as undelivered. A message from offline storage
-   * (src/sm/StoredOrigin.ts) leaves it in the transaction that writes its durable copy.
+   * comes with its durable copy written already (src/sm/StoredOrigin.ts).
    */
   queue(stanza: XmlElement, text: string): Unacked | "overflow" | undefined {
     const stream = this.stream
     if (stream === undefined) return undefined
     const entry = stream.push(stanza, text)
     const pending = this.core.sm.pending
-    if (pending !== undefined && this.core.modules.stores.offline?.accepts(stanza) === true) {
+    const taken = takeTakenRow(stanza)
+    if (taken !== undefined) entry.pendingId = taken
+    else if (pending !== undefined && this.core.modules.stores.offline?.accepts(stanza) === true) {
       const { username, resource } = this.host.session
       const settled = this.core.sm.current?.begin()
-      const stored = takeStoredKey(stanza)
-      entry.pendingId = pending.add(username, resource, text, entry.queuedAt, settled, stored)
+      entry.pendingId = pending.add(username, resource, text, entry.queuedAt, settled)
     }
     return stream.queue.length > (this.core.sm.settings?.max_unacked ?? 0) ? "overflow" : entry
   }

@@ -123,9 +123,7 @@ export class PendingStore {
 
   /**
    * Records a message queued for `username/resource`; `settled` (a write-tracker release)
-   * runs once the row is committed (or its commit failed, logged). `replacesOffline`: the key
-   * of the stored offline message this row replaces (deleted in the same transaction). Returns
-   * the row id.
+   * runs once the row is committed (or its commit failed, logged). Returns the row id.
    */
   add(
     username: string,
@@ -133,14 +131,11 @@ export class PendingStore {
     text: string,
     createdAt: number,
     settled?: () => void,
-    replacesOffline?: string,
   ): string {
     const seq = this.takeSeq()
     const id = String(seq)
     const row = { seq, node: this.node, username, resource, stanza: text, createdAt }
-    const written = this.batcher.add(
-      replacesOffline === undefined ? { kind: "add", row } : { kind: "add", row, replacesOffline },
-    )
+    const written = this.batcher.add({ kind: "add", row })
     this.adding.set(id, written)
     void written.then(() => {
       this.adding.delete(id)
@@ -155,6 +150,26 @@ export class PendingStore {
    */
   remove(id: string, settled?: () => void): void {
     void this.batcher.add({ kind: "remove", seq: Number(id) }).then(() => settled?.())
+  }
+
+  /**
+   * Takes stored offline message `key` for `username/resource`'s queue (src/sm/StoredOrigin.ts):
+   * answers the new row's id, or undefined when another session took it first or the write
+   * failed (logged; the message stays stored).
+   */
+  async take(
+    key: string,
+    username: string,
+    resource: string,
+    text: string,
+    createdAt: number,
+  ): Promise<string | undefined> {
+    const seq = this.takeSeq()
+    const row = { seq, node: this.node, username, resource, stanza: text, createdAt }
+    const taken = await this.repository.takeFromOffline(key, row)
+    if (!failed(taken)) return taken ? String(seq) : undefined
+    this.logger.error("sm-pending-write-failed", { operations: 1, error: taken })
+    return undefined
   }
 
   /** Resolves once the insert of row `id` has its outcome (at once when it has one already). */

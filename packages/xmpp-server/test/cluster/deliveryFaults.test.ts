@@ -10,7 +10,10 @@
 //   the node's next start or death, and the client got messages it had acknowledged again);
 // - a node that binds a full JID another node holds must read the user's offline messages only
 //   once that node answered the close: until then its session's queue may hold stored
-//   messages whose rows are still there (and reroutes its own copies when it ends).
+//   messages whose rows are still there (and reroutes its own copies when it ends);
+// - a message to a bare JID that another node routed to an available session must not go to
+//   a new session that bound the same resource since and sent no presence yet (RFC 6121
+//   §8.5.2.1.1): it got it outside XEP-0198, before `<enable/>`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { HandedSession } from "../../src/cluster/HandedSession.js"
 import { failed, type Outcome } from "../../src/storage/repositories/Outcome.js"
@@ -29,7 +32,7 @@ beforeAll(async () => {
     start: false,
     extraToml: ["[modules.stream_management]", "resume_timeout = 1"],
   })
-  await bed.addUsers(["alice", "bob", "carol", "dave", "zed"], "pw")
+  await bed.addUsers(["alice", "bob", "carol", "dave", "erin", "zed"], "pw")
   await Promise.all(bed.nodes.map((node) => node.start()))
   fake = await startFakeClusterNode("n9", bed.nats.url)
   fake.claim("zed@localhost/x")
@@ -194,5 +197,24 @@ describe("deliveries to a node that misbehaves", () => {
     const arrivedAt = await arrived
     expect(answeredAt).toBeGreaterThan(0)
     expect(arrivedAt).toBeGreaterThanOrEqual(answeredAt)
+  }, 60_000)
+
+  it("refuses a message to a bare JID for a session of that resource that sent no presence yet", async () => {
+    const n1 = bed.node("n1")
+    const stand = fake as FakeClusterNode
+    const erin = await rawLogin(n1.ports.c2s, "localhost", "erin", "pw", "phone")
+    open.push(erin)
+    const toBare = chat("erin@localhost", "to-bare")
+    // Before the fix it was written (`1+`) to the session that never announced availability.
+    expect(await stand.deliver("n1", 1, "erin@localhost/phone", toBare)).toMatch(/\n1-$/)
+    // A full JID reaches the resource (RFC 6121 §8.5.3.1), available or not.
+    const toFull = chat("erin@localhost/phone", "to-full")
+    expect(await stand.deliver("n1", 2, "erin@localhost/phone", toFull)).toMatch(/\n2\+$/)
+    await erin.waitFor("<body>to-full</body>")
+    // Once available, a bare JID's message reaches it too.
+    erin.send("<presence/>")
+    await erin.waitFor("<presence")
+    expect(await stand.deliver("n1", 3, "erin@localhost/phone", toBare)).toMatch(/\n3\+$/)
+    await erin.waitFor("<body>to-bare</body>")
   }, 60_000)
 })

@@ -112,10 +112,6 @@ export const postgresSmPending = (pool: Pool): SmPendingRepository => ({
               await client.query("DELETE FROM sm_pending WHERE seq = $1", [change.seq])
               continue
             }
-            if (change.replacesOffline !== undefined)
-              await client.query("DELETE FROM offline_messages WHERE seq = $1", [
-                offlineSeq(change.replacesOffline),
-              ])
             await client.query(
               `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -129,6 +125,24 @@ export const postgresSmPending = (pool: Pool): SmPendingRepository => ({
               ],
             )
           }
+        }),
+      postgresReason,
+    ),
+  takeFromOffline: (key, row) =>
+    settle(
+      "smPending.takeFromOffline",
+      () =>
+        inTransaction(pool, async (client) => {
+          const deleted = await client.query("DELETE FROM offline_messages WHERE seq = $1", [
+            offlineSeq(key),
+          ])
+          if (deleted.rowCount !== 1) return false
+          await client.query(
+            `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)`,
+            [row.seq, row.node, row.username, row.resource, row.stanza, row.createdAt],
+          )
+          return true
         }),
       postgresReason,
     ),

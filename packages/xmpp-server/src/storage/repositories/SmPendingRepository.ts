@@ -19,16 +19,9 @@ export interface SmPendingRow {
   readonly createdAt: number
 }
 
-/**
- * One queued change: a row added, or a row forgotten (acknowledged or rerouted). An added row
- * may replace a stored offline message (`replacesOffline`, its key): the message left offline
- * storage for a stream-managed session's queue, and the stored copy is deleted in the same
- * transaction, so a crash leaves exactly one of the two (found by the cluster soak: a node
- * killed after its client acknowledged messages from offline storage, before the separate
- * delete of the stored copies, and the client's next session got them again).
- */
+/** One queued change: a row added, or a row forgotten (acknowledged or rerouted). */
 export type SmPendingChange =
-  | { readonly kind: "add"; readonly row: SmPendingRow; readonly replacesOffline?: string }
+  | { readonly kind: "add"; readonly row: SmPendingRow }
   | { readonly kind: "remove"; readonly seq: number }
 
 /** `seq` values this process may number rows with: `first` to `last`, both included. */
@@ -75,4 +68,12 @@ export interface SmPendingRepository {
     message: OfflineMessage,
     quota: OfflineQuota,
   ): Promise<Outcome<OfflineAppend>>
+  /**
+   * Takes a stored offline message for a stream-managed session's queue: deletes offline row
+   * `key` and, only if this call deleted it, inserts `row`, in one transaction. False when the
+   * row was gone (another session, here or on another cluster node, took it first): each stored
+   * message goes to exactly one queue, and a crash leaves exactly one copy.
+   * Example: `if (await sm.takeFromOffline("42", row)) send(stanza)`.
+   */
+  takeFromOffline(key: string, row: SmPendingRow): Promise<Outcome<boolean>>
 }

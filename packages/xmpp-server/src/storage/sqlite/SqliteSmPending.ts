@@ -60,11 +60,6 @@ export const sqliteSmPending = (storage: StorageShape): SmPendingRepository => {
               sql.run("DELETE FROM sm_pending WHERE seq = ?", [change.seq])
               continue
             }
-            if (change.replacesOffline !== undefined) {
-              if (!/^[0-9]{1,18}$/.test(change.replacesOffline))
-                throw new Error(`${change.replacesOffline} is not an offline storage key`)
-              sql.run("DELETE FROM offline_messages WHERE seq = ?", [change.replacesOffline])
-            }
             sql.run(
               `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
                  VALUES (?, ?, ?, ?, ?, ?)`,
@@ -78,6 +73,20 @@ export const sqliteSmPending = (storage: StorageShape): SmPendingRepository => {
               ],
             )
           }
+        }),
+      ),
+    takeFromOffline: (key, row) =>
+      settle("smPending.takeFromOffline", () =>
+        storage.transaction(() => {
+          if (!/^[0-9]{1,18}$/.test(key)) throw new Error(`${key} is not an offline storage key`)
+          if (sql.run("DELETE FROM offline_messages WHERE seq = ?", [key]).changes !== 1)
+            return false
+          sql.run(
+            `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
+             VALUES (?, ?, ?, ?, ?, ?)`,
+            [row.seq, row.node, row.username, row.resource, row.stanza, row.createdAt],
+          )
+          return true
         }),
       ),
     moveToOffline: (seq, message, quota) =>

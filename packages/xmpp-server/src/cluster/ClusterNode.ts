@@ -21,7 +21,6 @@ import { rerouteUnacked } from "../sm/Reroute.js"
 import type { ResumableSession } from "../sm/ResumableSession.js"
 import type { Unacked } from "../sm/SmStream.js"
 import type { RosterChange } from "../storage/RosterWriteBatch.js"
-import { failed } from "../storage/repositories/Outcome.js"
 import { parseElement } from "../xml/parseXml.js"
 import { serialize, type XmlElement } from "../xml/Xml.js"
 import type { ClusterLink, Reply } from "./ClusterLink.js"
@@ -268,25 +267,6 @@ export class ClusterNode {
   }
 
   /**
-   * The new node: makes the old node's `sm_pending` rows of the handed stanzas its own; answers
-   * the row ids it took (a row the old node no longer owns went to offline storage with its
-   * recovery: that node died), or undefined when the write failed (the resumption fails then,
-   * and the old node stores the stanzas offline).
-   */
-  async takeRows(from: string, session: HandedSession): Promise<ReadonlySet<string> | undefined> {
-    const seqs = session.stanzas.flatMap((each) =>
-      each.pendingId === undefined ? [] : [Number(each.pendingId)],
-    )
-    if (seqs.length === 0) return new Set()
-    const pending = this.core.sm.pending
-    if (pending === undefined) return undefined
-    const moved = await pending.rows.moveRows(seqs, from, pending.node)
-    if (!failed(moved)) return new Set(moved.map(String))
-    this.core.logger.error("session-handoff-rows-failed", { session: session.full, error: moved })
-    return undefined
-  }
-
-  /**
    * The new node: the session continues here (`ok`), or it could not take it after all;
    * `ticket` names the handoff (one session may leave a node again before the first is done).
    */
@@ -332,22 +312,12 @@ export class ClusterNode {
       session: result.session.full,
       stanzas: result.entries.length,
     })
-    // The new node makes the entries' durable rows its own (`takeRows`): they must be there.
-    const pending = this.core.sm.pending
-    void Promise.all(
-      result.entries.map((entry) =>
-        entry.pendingId === undefined ? undefined : pending?.written(entry.pendingId),
-      ),
-    ).then(() => reply(encode({ session: result.session, ticket })))
+    reply(encode({ session: result.session, ticket }))
   }
 
   /**
-   * The old node: the new node confirmed (it made the rows its own) or gave up or never
-   * answered (the stanzas are rerouted as when a session ends: offline storage, each row moved
-   * with its message). Before, the new node wrote rows of its own and this node deleted its
-   * rows at the confirmation: a node killed in between left both, and its recovery stored
-   * messages offline that the client had acknowledged on the new node (found by the cluster
-   * soak, seed 1454274731: 18 stanzas handed out 0.1 s before the SIGKILL).
+   * The old node: the new node confirmed (the rows go: its own copies replace them) or gave
+   * up or never answered (the stanzas are rerouted as when a session ends: offline storage).
    */
   private handOutSettled(ticket: string, ok: boolean): void {
     const handed = this.handedOut.get(ticket)
@@ -362,7 +332,8 @@ export class ClusterNode {
       })
       return void rerouteUnacked(this.core, handed.entries)
     }
-    // Confirmed: the new node made the rows its own (`takeRows`); nothing is left here.
+    for (const entry of handed.entries)
+      if (entry.pendingId !== undefined) this.core.sm.pending?.remove(entry.pendingId)
   }
 
   // ---- XEP-0114 components on other nodes -----------------------------------------------

@@ -7,11 +7,6 @@ export interface HandedStanza {
   readonly text: string
   /** When it was first queued (ms), for the delay stamp if it ends up offline. */
   readonly queuedAt: number
-  /**
-   * Its durable `sm_pending` row on the old node, committed: the new node makes it its own
-   * (`moveRows`) instead of writing a second one, so that a death of either node leaves one.
-   */
-  readonly pendingId?: string
 }
 
 /** A session as it moves to another node. */

@@ -656,26 +656,16 @@ export class ClientConnection implements Session, OpenConnection {
         this.write(`<failed xmlns='${NS_SM}'><item-not-found xmlns='${NS_STANZAS}'/></failed>`)
       else {
         const { session, node, ticket } = answer
-        // The old node's durable rows become this node's before anything is resent.
-        void cluster.takeRows(node, session).then((moved) => {
-          if (moved === undefined) {
+        this.core.rosters.whenLoaded(this.username, (outcome) => {
+          const continued = !this.closed && this.stage === "negotiating" && !failed(outcome)
+          if (continued) {
+            this.continueHanded(session)
+            cluster.handOverDone(node, ticket, true)
+          } else {
             this.write(`<failed xmlns='${NS_SM}'><item-not-found xmlns='${NS_STANZAS}'/></failed>`)
             cluster.handOverDone(node, ticket, false)
-            return release()
           }
-          this.core.rosters.whenLoaded(this.username, (outcome) => {
-            const continued = !this.closed && this.stage === "negotiating" && !failed(outcome)
-            if (continued) {
-              this.continueHanded(session, moved)
-              cluster.handOverDone(node, ticket, true)
-            } else {
-              this.write(
-                `<failed xmlns='${NS_SM}'><item-not-found xmlns='${NS_STANZAS}'/></failed>`,
-              )
-              cluster.handOverDone(node, ticket, false)
-            }
-            release()
-          })
+          release()
         })
         return
       }
@@ -684,7 +674,7 @@ export class ClientConnection implements Session, OpenConnection {
   }
 
   /** The new node: this connection becomes the handed-over session and resends what is unacked. */
-  private continueHanded(handed: HandedSession, moved: ReadonlySet<string>): void {
+  private continueHanded(handed: HandedSession): void {
     const slash = handed.full.indexOf("/")
     this.resource = handed.full.slice(slash + 1)
     this.full = handed.full
@@ -710,14 +700,9 @@ export class ClientConnection implements Session, OpenConnection {
     if (replaced !== undefined) replaced.close("replaced", "conflict", "replaced by a new session")
     this.core.cluster?.bound(this)
     this.write(`<resumed xmlns='${NS_SM}' previd='${stream.id}' h='${stream.inbound}'/>`)
-    for (const { text, pendingId } of handed.stanzas) {
-      // Its row is not the old node's any more: that node died and its recovery stored the
-      // message offline (it comes from there, not twice).
-      if (pendingId !== undefined && !moved.has(pendingId)) continue
+    for (const { text } of handed.stanzas) {
       const stanza = parseElement(text)
-      if (stanza === undefined) continue
-      if (pendingId !== undefined) takenRow(stanza, pendingId)
-      this.writeStanza(stanza, text)
+      if (stanza !== undefined) this.writeStanza(stanza, text)
     }
     this.core.logger.info("session-resumed", {
       session: this.full,
@@ -763,9 +748,7 @@ export class ClientConnection implements Session, OpenConnection {
       previd: stream.id,
       inbound: stream.inbound,
       acked: h,
-      stanzas: entries.map(({ text, queuedAt, pendingId }) =>
-        pendingId === undefined ? { text, queuedAt } : { text, queuedAt, pendingId },
-      ),
+      stanzas: entries.map(({ text, queuedAt }) => ({ text, queuedAt })),
       priority: this.priority,
       available: this.available,
       presence: this.presence === undefined ? "" : serialize(this.presence),

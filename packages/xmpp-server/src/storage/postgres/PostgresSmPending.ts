@@ -128,18 +128,6 @@ export const postgresSmPending = (pool: Pool): SmPendingRepository => ({
         }),
       postgresReason,
     ),
-  moveRows: (seqs, from, to) =>
-    settle(
-      "smPending.moveRows",
-      async () =>
-        (
-          await pool.query<{ readonly seq: string }>(
-            "UPDATE sm_pending SET node = $3 WHERE node = $2 AND seq = ANY($1::bigint[]) RETURNING seq",
-            [seqs.map(String), from, to],
-          )
-        ).rows.map((row) => Number(row.seq)),
-      postgresReason,
-    ),
   takeFromOffline: (key, row) =>
     settle(
       "smPending.takeFromOffline",

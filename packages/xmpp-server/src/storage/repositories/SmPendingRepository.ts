@@ -76,15 +76,4 @@ export interface SmPendingRepository {
    * Example: `if (await sm.takeFromOffline("42", row)) send(stanza)`.
    */
   takeFromOffline(key: string, row: SmPendingRow): Promise<Outcome<boolean>>
-  /**
-   * XEP-0198 resumption on another cluster node: makes `to` the owner of those of rows `seqs`
-   * that `from` still owns, and answers their seqs. A row `from` no longer owns went to offline
-   * storage with `from`'s recovery (it died): each row to exactly one of the two, as in `adopt`.
-   * Example: `const moved = await sm.moveRows([7, 8], "n1", "n2")`.
-   */
-  moveRows(
-    seqs: ReadonlyArray<number>,
-    from: string,
-    to: string,
-  ): Promise<Outcome<ReadonlyArray<number>>>
 }

@@ -75,19 +75,6 @@ export const sqliteSmPending = (storage: StorageShape): SmPendingRepository => {
           }
         }),
       ),
-    moveRows: (seqs, from, to) =>
-      settle("smPending.moveRows", () =>
-        storage.transaction(() => {
-          const moved: Array<number> = []
-          for (const seq of seqs)
-            if (
-              sql.run("UPDATE sm_pending SET node = ? WHERE seq = ? AND node = ?", [to, seq, from])
-                .changes === 1
-            )
-              moved.push(seq)
-          return moved
-        }),
-      ),
     takeFromOffline: (key, row) =>
       settle("smPending.takeFromOffline", () =>
         storage.transaction(() => {

@@ -186,10 +186,9 @@ export class ClusterNode {
       const header = decode<{ ticket: string; ok: boolean }>(data).header
       if (header !== undefined) this.handOutSettled(header.ticket, header.ok)
     })
-    on(this.nodeSubject(me, "close"), (data, reply) => {
-      this.closeLocal(decode<CloseHeader>(data).header)
-      reply?.(encode({ ok: true }))
-    })
+    on(this.nodeSubject(me, "close"), (data, reply) =>
+      this.closeLocal(decode<CloseHeader>(data).header, reply),
+    )
     this.core.accounts.changed = (user, exists) =>
       this.link.publish(this.subject("acct"), encode({ node: me, user, exists }))
     this.core.rosters.written = (user, change) =>
@@ -587,13 +586,45 @@ export class ClusterNode {
       ...(condition === undefined ? {} : { condition }),
       ...(text === undefined ? {} : { text }),
     }
-    this.link.publish(this.nodeSubject(session.node, "close"), encode(header))
+    const closed = this.link.request(
+      this.nodeSubject(session.node, "close"),
+      encode(header),
+      this.timings.deliveryTimeoutMs,
+    )
+    // This node reads the user's offline messages (a new session's initial presence) only once
+    // the other node answered: see `closeLocal`.
+    const username = session.bare.slice(0, session.bare.indexOf("@"))
+    this.core.modules.stores.offline?.incoming?.(username, closed)
   }
 
-  private closeLocal(header: CloseHeader | undefined): void {
+  /**
+   * Another node bound a full JID held here: the session here ends, and the answer waits until
+   * it left and what it moved is settled — its unacknowledged messages rerouted to offline
+   * storage, the stored messages its queue took removed (OfflineDelivery). The other node's new
+   * session reads offline storage only after this answer: before, it read stored messages this
+   * session's queue held (their removal waits for the queue's durable copy) while the queue
+   * rerouted its copy too, and the client got them twice (found by the cluster soak under load,
+   * seed 1454274731: 14 acknowledged messages again at csoak13's next login).
+   */
+  private closeLocal(header: CloseHeader | undefined, reply: Reply): void {
     const to = header === undefined ? undefined : parseJid(header.to)
-    if (header === undefined || to?.resource === undefined) return
+    if (header === undefined || to?.resource === undefined || to.local === undefined)
+      return void reply?.(encode({ ok: false }))
     const session = this.core.sessions.getLocal(to.bare, to.resource)
     session?.close(header.reason, header.condition, header.text)
+    const username = to.local
+    void whenEnded(session, this.timings.deliveryTimeoutMs)
+      .then(() => this.core.modules.stores.offline?.settledFor?.(username))
+      .then(() => reply?.(encode({ ok: true })))
   }
+}
+
+/**
+ * Resolves once `session` ended (its unacknowledged stanzas rerouted), at once when there is
+ * none; after `limitMs` at most (a connection whose socket takes long to close).
+ */
+const whenEnded = async (session: Session | undefined, limitMs: number): Promise<void> => {
+  const until = Date.now() + limitMs
+  while (session !== undefined && !session.closed && Date.now() < until)
+    await new Promise((resolve) => setTimeout(resolve, 10))
 }

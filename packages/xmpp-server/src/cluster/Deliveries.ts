@@ -237,13 +237,17 @@ export class Deliveries {
     const slash = to.indexOf("/")
     const session =
       slash === -1 ? undefined : core.sessions.getLocal(to.slice(0, slash), to.slice(slash + 1))
-    if (session === undefined || session.closed) {
-      if (confirm !== "-") this.answer(origin, originIncarnation, seq, "-")
-      return
-    }
     // The text goes to the socket as the origin serialised it; the element behind it is parsed
     // only if something here reads it (src/xml/LazyElement.ts).
     const stanza = lazyElement(body)
+    if (
+      session === undefined ||
+      session.closed ||
+      (confirm !== "-" && !routable(session, stanza))
+    ) {
+      if (confirm !== "-") this.answer(origin, originIncarnation, seq, "-")
+      return
+    }
     if (confirm === "-") return void session.sendSerialized(stanza, body)
     const durable = session.streamManaged || session.hibernated ? new HandoffTracker() : undefined
     this.incoming.set(stanza, {
@@ -358,4 +362,19 @@ export class Deliveries {
     for (const stanza of [...this.incoming.keys()]) this.settleIncoming(stanza, false)
     this.flush()
   }
+}
+
+/**
+ * RFC 6121 §8.5.2.1.1 as the owner sees it now: a message to a bare JID goes to an available
+ * resource only. The origin chose an available session of that full JID from its directory; if
+ * a new session has bound the resource here since, and has not sent presence yet, it is not that
+ * session: refused, the origin stores the message offline. (Found by the cluster soak: a fresh
+ * session got such messages between its bind and `<enable/>` — outside XEP-0198, with no
+ * durable copy and nothing to resend them — and the soak's client, which counts stream-managed
+ * stanzas only, never saw them although the sender's ack said they were handled.)
+ */
+const routable = (session: Session, stanza: XmlElement): boolean => {
+  if (session.available) return true
+  const to = stanza.attrs.to ?? ""
+  return to.includes("/")
 }

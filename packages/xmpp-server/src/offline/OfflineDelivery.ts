@@ -2,8 +2,11 @@
 // non-negative priority, in the order they were stored, each once the connection's output
 // buffer has room (backpressure). A message is removed only after its write to the socket
 // succeeded (`stanzaWritten` ok); a failed write leaves it for the next
-// login. On a stream-managed session (XEP-0198) it is removed once the session's queue took
-// it instead: from then on stream management answers for it (see `handedOver`). Modules may
+// login. A stream-managed session (XEP-0198) takes the stored row into its queue's durable
+// copy in one transaction before the message is written (`takeStored`), and from then on stream
+// management answers for it: a row goes to one session only, also across cluster nodes (found
+// by the cluster soak: two nodes' sessions both sent rows whose removal was still under way,
+// and a node killed before that removal left rows its client had acknowledged). Modules may
 // veto each message first (`offlineDelivery` hooks, e.g. AMP expire-at). Reads and removals
 // go to the offline repository (awaited); a failed one is logged and the message stays stored.
 import type { Logger } from "../log/Logger.js"
@@ -76,7 +79,7 @@ export class OfflineDelivery {
     const stanza = parseElement(row.stanza)
     if (stanza === undefined) {
       this.logger.error("offline-message-unreadable", { key, username: row.username })
-      this.removeStored(key)
+      void this.removeStored(key, row.username)
       return true
     }
     this.sending.add(key)
@@ -89,12 +92,22 @@ export class OfflineDelivery {
       messageKey: row.messageKey ?? undefined,
     }
     if ((await this.verdict(message)) === "discard") {
-      this.removeStored(key)
+      void this.removeStored(key, row.username)
       return true
     }
     if (session.closed) {
       this.sending.delete(key)
       return false
+    }
+    // XEP-0198: the session's queue takes the stored row (its durable copy replaces it in one
+    // transaction) before the message is written; only the session whose take deleted the row
+    // sends it (src/sm/StoredOrigin.ts).
+    const taken = (await session.takeStored?.(stanza, key)) ?? "not-queued"
+    if (taken !== "not-queued") {
+      this.sending.delete(key)
+      if (taken === "gone") return !session.closed
+      session.send(stanza)
+      return true
     }
     this.written.set(stanza, key)
     const keys = this.bySession.get(session) ?? new Set<string>()
@@ -109,8 +122,8 @@ export class OfflineDelivery {
   }
 
   /**
-   * XEP-0198 §5: a stream-managed session's queue now holds the message, with its durable
-   * `sm_pending` copy; it is re-sent when the session resumes, and rerouted (stored offline
+   * XEP-0198 §5 without a durable copy taken first (no `sm_pending` store): a stream-managed
+   * session's queue now holds the message; it is re-sent when the session resumes, and rerouted (stored offline
    * again) if the session ends before the client acknowledged it. The stored copy goes now,
    * whatever a socket write reports or fails to report: waiting for a write that never came
    * (the session hibernated during the delivery, then ended) or failed (the connection broke,
@@ -119,27 +132,34 @@ export class OfflineDelivery {
    *
    * The row is deleted once the `sm_pending` batch this send started committed (on either
    * backend: `queuedDurably` waits for that commit's outcome): a crash in between leaves both
-   * copies (a message delivered twice) rather than neither (one lost).
+   * copies (a message delivered twice) rather than neither (one lost). Until it is deleted, a
+   * login of the same user reads no offline messages (`settledFor`).
    */
   private handedOver(session: Session, stanza: XmlElement, key: string): void {
     this.written.delete(stanza)
     this.bySession.get(session)?.delete(key)
     // Not offered to another session meanwhile (a failed write's outcome may have released it).
     this.sending.add(key)
-    void session.queuedDurably(stanza).then(() => this.removeStored(key))
+    const removal = session
+      .queuedDurably(stanza)
+      .then(() => this.removeStored(key, session.username))
+    this.table.incoming?.(session.username, removal)
   }
 
   /**
    * Removes a stored message; `key` stays in `sending` (not offered to another session) until
-   * the removal has its outcome. A failed removal is logged: the message stays stored and is
-   * delivered again at the next login rather than lost.
+   * the removal has its outcome, which `settledFor(username)` waits for too. A failed removal
+   * is logged: the message stays stored and is delivered again at the next login rather than
+   * lost.
    */
-  private removeStored(key: string): void {
+  private removeStored(key: string, username: string): Promise<void> {
     this.sending.add(key)
-    void this.table.remove(key).then((removed) => {
+    const removal = this.table.remove(key).then((removed) => {
       this.sending.delete(key)
       if (failed(removed)) this.logger.error("offline-remove-failed", { key, error: removed })
     })
+    this.table.incoming?.(username, removal)
+    return removal
   }
 
   /** The write outcome of a stanza: removes a delivered stored message. */
@@ -148,7 +168,7 @@ export class OfflineDelivery {
     if (key === undefined) return
     this.written.delete(stanza)
     this.bySession.get(session)?.delete(key)
-    if (ok) this.removeStored(key)
+    if (ok) void this.removeStored(key, session.username)
     else this.sending.delete(key)
   }
 

@@ -13,9 +13,11 @@ import { NS_REGISTER, registerBeforeLogin } from "../register/Registration.js"
 import { dispatchStanza } from "../routing/Dispatch.js"
 import { errorReply, iqResult } from "../routing/StanzaError.js"
 import { SaslNegotiation } from "../sasl/SaslNegotiation.js"
+import { rerouteUnacked } from "../sm/Reroute.js"
 import { SmControl } from "../sm/SmControl.js"
 import type { SmRuntime } from "../sm/SmRuntime.js"
 import { NS_SM, parseH, SmStream, type Unacked } from "../sm/SmStream.js"
+import { takenRow } from "../sm/StoredOrigin.js"
 import { loginRefusal } from "../storage/loginRefusal.js"
 import { failed } from "../storage/repositories/Outcome.js"
 import { streamFeatures, tlsMissing } from "../stream/Features.js"
@@ -166,6 +168,23 @@ export class ClientConnection implements Session, OpenConnection {
   async queuedDurably(stanza: XmlElement): Promise<void> {
     const id = this.sm.stream?.queue.find((entry) => entry.stanza === stanza)?.pendingId
     if (id !== undefined) await this.core.sm.pending?.written(id)
+  }
+
+  async takeStored(stanza: XmlElement, key: string): Promise<"taken" | "gone" | "not-queued"> {
+    const pending = this.core.sm.pending
+    const offline = this.core.modules.stores.offline
+    if (this.sm.stream === undefined || pending === undefined || offline?.accepts(stanza) !== true)
+      return "not-queued"
+    const text = serialize(stanza)
+    const pendingId = await pending.take(key, this.username, this.resource, text, Date.now())
+    if (pendingId === undefined) return "gone"
+    if (!this.closed) {
+      takenRow(stanza, pendingId)
+      return "taken"
+    }
+    // Ended while the row was being taken: its message goes where an ended session's go.
+    rerouteUnacked(this.core, [{ stanza, text, queuedAt: Date.now(), pendingId, reported: true }])
+    return "gone"
   }
 
   rescheduleHibernationEnd(delayMs: number): boolean {

@@ -56,6 +56,13 @@ export interface Session {
    */
   queuedDurably(stanza: XmlElement): Promise<void>
   /**
+   * XEP-0198 crash safety for XEP-0160: takes stored offline message `key` for this session's
+   * queue before it is sent (src/sm/StoredOrigin.ts). "taken": send `stanza` now (its durable
+   * copy is written); "gone": another session took it first; "not-queued": this session keeps
+   * no durable copies (no stream management): send it and remove the row after the write.
+   */
+  takeStored?(stanza: XmlElement, key: string): Promise<"taken" | "gone" | "not-queued">
+  /**
    * Ends a hibernated session `delayMs` from now instead of when it was due (the push module
    * stretches it while the session has push); false when the session is not hibernated.
    */

@@ -10,6 +10,7 @@ import type { XmlElement } from "../xml/Xml.js"
 import { HandoffTracker } from "./Handoff.js"
 import { rerouteUnacked } from "./Reroute.js"
 import { NS_SM, parseH, SmStream, type Unacked } from "./SmStream.js"
+import { takeTakenRow } from "./StoredOrigin.js"
 
 /** What SmControl needs from its connection. */
 export interface SmHost {
@@ -126,14 +127,17 @@ export class SmControl {
    * not yet sent, and a client whose connection dropped never got what the dead socket took
    * (both found by the soak test, issue 10 item 4). After a crash the copies go to offline
    * storage (SmRecovery), so a message the client got but had not acknowledged comes again:
-   * XEP-0198 §5 treats unacknowledged stanzas as undelivered.
+   * XEP-0198 §5 treats unacknowledged stanzas as undelivered. A message from offline storage
+   * comes with its durable copy written already (src/sm/StoredOrigin.ts).
    */
   queue(stanza: XmlElement, text: string): Unacked | "overflow" | undefined {
     const stream = this.stream
     if (stream === undefined) return undefined
     const entry = stream.push(stanza, text)
     const pending = this.core.sm.pending
-    if (pending !== undefined && this.core.modules.stores.offline?.accepts(stanza) === true) {
+    const taken = takeTakenRow(stanza)
+    if (taken !== undefined) entry.pendingId = taken
+    else if (pending !== undefined && this.core.modules.stores.offline?.accepts(stanza) === true) {
       const { username, resource } = this.host.session
       const settled = this.core.sm.current?.begin()
       entry.pendingId = pending.add(username, resource, text, entry.queuedAt, settled)

@@ -152,6 +152,26 @@ export class PendingStore {
     void this.batcher.add({ kind: "remove", seq: Number(id) }).then(() => settled?.())
   }
 
+  /**
+   * Takes stored offline message `key` for `username/resource`'s queue (src/sm/StoredOrigin.ts):
+   * answers the new row's id, or undefined when another session took it first or the write
+   * failed (logged; the message stays stored).
+   */
+  async take(
+    key: string,
+    username: string,
+    resource: string,
+    text: string,
+    createdAt: number,
+  ): Promise<string | undefined> {
+    const seq = this.takeSeq()
+    const row = { seq, node: this.node, username, resource, stanza: text, createdAt }
+    const taken = await this.repository.takeFromOffline(key, row)
+    if (!failed(taken)) return taken ? String(seq) : undefined
+    this.logger.error("sm-pending-write-failed", { operations: 1, error: taken })
+    return undefined
+  }
+
   /** Resolves once the insert of row `id` has its outcome (at once when it has one already). */
   async written(id: string): Promise<void> {
     await this.adding.get(id)

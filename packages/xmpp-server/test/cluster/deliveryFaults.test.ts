@@ -7,12 +7,19 @@
 //   answer must not end at its resume timeout meanwhile: the client is already back elsewhere;
 // - a session handed out, taken back and handed out again before the first confirmation came
 //   must not leave the first handoff's durable rows behind (they went to offline storage at
-//   the node's next start or death, and the client got messages it had acknowledged again).
+//   the node's next start or death, and the client got messages it had acknowledged again);
+// - a node that binds a full JID another node holds must read the user's offline messages only
+//   once that node answered the close: until then its session's queue may hold stored
+//   messages whose rows are still there (and reroutes its own copies when it ends);
+// - a message to a bare JID that another node routed to an available session must not go to
+//   a new session that bound the same resource since and sent no presence yet (RFC 6121
+//   §8.5.2.1.1): it got it outside XEP-0198, before `<enable/>`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { HandedSession } from "../../src/cluster/HandedSession.js"
 import { failed, type Outcome } from "../../src/storage/repositories/Outcome.js"
 import { type ClusterBed, startClusterBed } from "../helpers/clusterBed.js"
 import { type FakeClusterNode, startFakeClusterNode } from "../helpers/fakeClusterNode.js"
+import { rawLogin } from "../helpers/rawSocket.js"
 import { chat, NS_SM, rawAuthenticate, smLogin } from "../sm/smRaw.js"
 
 let bed: ClusterBed
@@ -22,7 +29,7 @@ beforeAll(async () => {
   bed = await startClusterBed({
     nodes: 2,
     // Accounts written to the database directly: before the nodes read their account directory.
-    users: { names: ["alice", "bob", "carol", "zed"], password: "pw" },
+    users: { names: ["alice", "bob", "carol", "dave", "erin", "zed"], password: "pw" },
     extraToml: ["[modules.stream_management]", "resume_timeout = 1"],
   })
   fake = await startFakeClusterNode("n9", bed.nats.url)
@@ -150,4 +157,59 @@ describe("deliveries to a node that misbehaves", () => {
       await new Promise((resolve) => setTimeout(resolve, 200))
     expect(await carolRows()).toBe(0)
   }, 90_000)
+
+  it("reads offline messages only once the node whose session a login replaced answered", async () => {
+    const n1 = bed.node("n1")
+    const stand = fake as FakeClusterNode
+    const { connection: bob } = await login(n1.ports.c2s, "bob", "mailer")
+    bob.send(chat("dave@localhost", "stored"))
+    const daveStored = (): Promise<number> =>
+      bed.withBackend(async (backend) => answerOf(await backend.offline.count("dave")))
+    const deadline = Date.now() + 10_000
+    while ((await daveStored()) === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(await daveStored()).toBe(1)
+    // The stand-in holds dave/phone (older than any new bind) and answers the close when told.
+    let answeredAt = 0
+    let release = (): void => undefined
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    stand.serve("close", async () => {
+      await gate
+      answeredAt = Date.now()
+      return { ok: true }
+    })
+    stand.claim("dave@localhost/phone", { boundAt: Date.now() - 60_000 })
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const dave = await rawLogin(n1.ports.c2s, "localhost", "dave", "pw", "phone")
+    bed.track(dave)
+    dave.send("<presence/>")
+    const arrived = dave.waitFor("<body>stored</body>", 15_000).then(() => Date.now())
+    setTimeout(release, 1000)
+    // Before the fix the stored message came at once, while the stand-in's session (which may
+    // hold it too) was still being closed.
+    const arrivedAt = await arrived
+    expect(answeredAt).toBeGreaterThan(0)
+    expect(arrivedAt).toBeGreaterThanOrEqual(answeredAt)
+  }, 60_000)
+
+  it("refuses a message to a bare JID for a session of that resource that sent no presence yet", async () => {
+    const n1 = bed.node("n1")
+    const stand = fake as FakeClusterNode
+    const erin = await rawLogin(n1.ports.c2s, "localhost", "erin", "pw", "phone")
+    bed.track(erin)
+    const toBare = chat("erin@localhost", "to-bare")
+    // Before the fix it was written (`1+`) to the session that never announced availability.
+    expect(await stand.deliver("n1", 1, "erin@localhost/phone", toBare)).toMatch(/\n1-$/)
+    // A full JID reaches the resource (RFC 6121 §8.5.3.1), available or not.
+    const toFull = chat("erin@localhost/phone", "to-full")
+    expect(await stand.deliver("n1", 2, "erin@localhost/phone", toFull)).toMatch(/\n2\+$/)
+    await erin.waitFor("<body>to-full</body>")
+    // Once available, a bare JID's message reaches it too.
+    erin.send("<presence/>")
+    await erin.waitFor("<presence")
+    expect(await stand.deliver("n1", 3, "erin@localhost/phone", toBare)).toMatch(/\n3\+$/)
+    await erin.waitFor("<body>to-bare</body>")
+  }, 60_000)
 })

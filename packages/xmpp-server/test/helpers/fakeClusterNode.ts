@@ -34,7 +34,7 @@ export interface FakeClusterNode {
   ): void
   /** Sends a request on `n.<node>.<name>`; resolves with the answer's header (or undefined). */
   request(node: string, name: string, header: unknown, timeoutMs?: number): Promise<unknown>
-  /** Answers requests on its own `n.<name>.<what>` with `answer(header)`. */
+  /** Answers requests on its own `n.<name>.<what>` with `answer(header)` (once it resolved). */
   serve(what: string, answer: (header: unknown) => unknown): void
   /** Publishes `header` on `n.<node>.<name>`. */
   tell(node: string, name: string, header: unknown): void
@@ -42,6 +42,17 @@ export interface FakeClusterNode {
   nextBatch(match: (body: string) => boolean, timeoutMs?: number): Promise<ReceivedBatch>
   /** Publishes `text` as an answer batch to `origin` (`n.<origin>.ack`). */
   answer(origin: string, text: string): void
+  /**
+   * Sends `node` one delivery batch with one message for `to` (confirm `w`, number `seq`) and
+   * resolves with the answer batch it gets back (`owner incarnation\nSEQ+` and so on).
+   */
+  deliver(
+    node: string,
+    seq: number,
+    to: string,
+    stanza: string,
+    timeoutMs?: number,
+  ): Promise<string>
   stop(): Promise<void>
 }
 
@@ -85,11 +96,15 @@ export const startFakeClusterNode = async (
   }> = []
   const subject = (rest: string): string => `${link.prefix}${rest}`
   const heartbeat = (): void => link.publish(subject("hb"), encode({ node: name, inc, seq }))
+  const answerWaiters: Array<(text: string) => void> = []
   const unsubscribes = [
     link.subscribe(subject("hello"), () => heartbeat()),
     link.subscribe(subject(`n.${name}.snap`), (_data, reply) =>
       reply?.(encode({ inc, seq, entries, components: [] })),
     ),
+    link.subscribe(subject(`n.${name}.ack`), (data) => {
+      for (const waiter of answerWaiters.splice(0)) waiter(decoder.decode(data))
+    }),
     link.subscribe(subject(`n.${name}.dlv`), (data) => {
       const batch = parseBatch(decoder.decode(data))
       batches.push(batch)
@@ -144,13 +159,26 @@ export const startFakeClusterNode = async (
     },
     serve: (what, answer) => {
       unsubscribes.push(
-        link.subscribe(subject(`n.${name}.${what}`), (data, reply) =>
-          reply?.(encode(answer(decode(data).header))),
-        ),
+        link.subscribe(subject(`n.${name}.${what}`), (data, reply) => {
+          void Promise.resolve(answer(decode(data).header)).then((value) => reply?.(encode(value)))
+        }),
       )
     },
     tell: (node, what, header) => link.publish(subject(`n.${node}.${what}`), encode(header)),
     answer: (origin, text) => link.publish(subject(`n.${origin}.ack`), encoder.encode(text)),
+    deliver: (node, number, to, stanza, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const timeout = setTimeout(
+          () => reject(new Error(`${name}: no answer from ${node} within ${timeoutMs} ms`)),
+          timeoutMs,
+        )
+        answerWaiters.push((text) => {
+          clearTimeout(timeout)
+          resolve(text)
+        })
+        const frame = `${number} w ${stanza.length} ${to}\n${stanza}`
+        link.publish(subject(`n.${node}.dlv`), encoder.encode(`${name} ${inc}\n${frame}`))
+      }),
     stop: async () => {
       clearInterval(timer)
       for (const unsubscribe of unsubscribes) unsubscribe()

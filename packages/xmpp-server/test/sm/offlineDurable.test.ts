@@ -134,32 +134,36 @@ describe("offline storage and the sender's XEP-0198 ack", () => {
     )
   })
 
-  it("removes a message delivered from offline storage only once its XEP-0198 copy committed", async () => {
+  it("sends a message from offline storage only once its XEP-0198 copy replaced the stored one", async () => {
     const { offline, smPending } = test.server.repositories
     const alice = await login("alice", "phone")
     alice.send(chat("bob@localhost", "handed-over"))
     alice.send(`<r xmlns='${NS_SM}'/>`)
     await alice.waitFor(`h='1'`)
     expect(await offline.count("bob")).toBe(1)
-    // Bob's queue copy (an `add` for bob) waits until released.
-    const apply = smPending.apply.bind(smPending)
+    // Bob's queue takes the stored row (one transaction) only when released.
+    const take = smPending.takeFromOffline.bind(smPending)
     let release = (): void => undefined
+    let taking = false
     const held = new Promise<void>((resolve) => {
       release = resolve
     })
-    patch(smPending, "apply", async (changes) => {
-      if (changes.some((change) => change.kind === "add" && change.row.username === "bob"))
-        await held
-      return apply(changes)
+    patch(smPending, "takeFromOffline", async (key, row) => {
+      taking = true
+      await held
+      return take(key, row)
     })
     const bob = await login("bob", "phone")
     bob.send("<presence/>")
-    await bob.waitFor("handed-over")
-    await pause(300)
+    const arrived = bob.waitFor("handed-over")
+    const deadline = Date.now() + 5000
+    while (!taking && Date.now() < deadline) await pause(20)
+    expect(taking).toBe(true)
+    // Nothing sent yet, and the stored copy is the only one.
+    expect(bob.text()).not.toContain("handed-over")
     expect(await offline.count("bob")).toBe(1)
     release()
-    const deadline = Date.now() + 5000
-    while ((await offline.count("bob")) !== 0 && Date.now() < deadline) await pause(20)
+    await arrived
     expect(await offline.count("bob")).toBe(0)
     expect(
       expectValue(await smPending.all()).filter((row) => countBody(row.stanza, "handed-over") > 0),

@@ -11,6 +11,7 @@ import { type ClusterSoakResult, runClusterSoak } from "./clusterSoakRun.js"
 
 const seed = Number(process.env.SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const resumeTimeout = 3
+const limitMs = 300_000
 
 const tally = (result: ClusterSoakResult): Record<string, number> => {
   const counts: Record<string, number> = {}
@@ -40,43 +41,48 @@ const summary = (result: ClusterSoakResult): string => {
 }
 
 describe("cluster soak", () => {
-  it("delivers every acknowledged message once across resumptions on other nodes and a node's SIGKILL", async () => {
-    const result = await runClusterSoak({
-      seed,
-      users: 15,
-      messages: 4_000,
-      rate: 150,
-      faultEvery: 150,
-      resumeTimeout,
-      log: (line) => console.log(line),
-    })
-    const context = `seed ${seed} (SOAK_SEED=${seed} replays it): ${summary(result)}`
-    console.log(summary(result))
-    // CLUSTER_SOAK_REPORT=<file>: the whole verdict and every resumption attempt, as JSON.
-    const report = process.env.CLUSTER_SOAK_REPORT
-    if (report !== undefined) writeFileSync(report, JSON.stringify({ seed, ...result }, null, 1))
-    const { verdict } = result
-    expect(verdict.lost, `acknowledged but never delivered, ${context}`).toEqual([])
-    expect(verdict.badDuplicates, `delivered twice, ${context}`).toEqual([])
-    expect(verdict.misrouted, context).toEqual([])
-    expect(result.impossibleAcks, `acks for more than was sent, ${context}`).toBe(0)
-    expect(verdict.acked, context).toBeGreaterThan(verdict.sent * 0.5)
-    expect(result.detectedNode, context).toBe(result.killed)
-    // Resumption: the killed node's sessions fail cleanly; the others resume elsewhere.
-    const deadNode = result.resumes.filter((each) => each.expected === "item-not-found")
-    expect(
-      deadNode.length,
-      `no resumption of the killed node's sessions, ${context}`,
-    ).toBeGreaterThan(0)
-    expect(
-      deadNode.filter((each) => each.outcome !== "item-not-found"),
-      `killed node's sessions, ${context}`,
-    ).toEqual([])
-    const alive = result.resumes.filter((each) => each.expected === "resumed")
-    expect(alive.filter((each) => each.on !== each.heldBy).length, context).toBeGreaterThan(0)
-    expect(
-      alive.filter((each) => each.outcome !== "resumed"),
-      `sessions on a running node that did not resume, ${context}`,
-    ).toEqual([])
-  }, 300_000)
+  it(
+    "delivers every acknowledged message once across resumptions on other nodes and a node's SIGKILL",
+    async () => {
+      const result = await runClusterSoak({
+        seed,
+        users: 15,
+        messages: 4_000,
+        rate: 150,
+        faultEvery: 150,
+        resumeTimeout,
+        log: (line) => console.log(line),
+        limitMs,
+      })
+      const context = `seed ${seed} (SOAK_SEED=${seed} replays it): ${summary(result)}`
+      console.log(summary(result))
+      // CLUSTER_SOAK_REPORT=<file>: the whole verdict and every resumption attempt, as JSON.
+      const report = process.env.CLUSTER_SOAK_REPORT
+      if (report !== undefined) writeFileSync(report, JSON.stringify({ seed, ...result }, null, 1))
+      const { verdict } = result
+      expect(verdict.lost, `acknowledged but never delivered, ${context}`).toEqual([])
+      expect(verdict.badDuplicates, `delivered twice, ${context}`).toEqual([])
+      expect(verdict.misrouted, context).toEqual([])
+      expect(result.impossibleAcks, `acks for more than was sent, ${context}`).toBe(0)
+      expect(verdict.acked, context).toBeGreaterThan(verdict.sent * 0.5)
+      expect(result.detectedNode, context).toBe(result.killed)
+      // Resumption: the killed node's sessions fail cleanly; the others resume elsewhere.
+      const deadNode = result.resumes.filter((each) => each.expected === "item-not-found")
+      expect(
+        deadNode.length,
+        `no resumption of the killed node's sessions, ${context}`,
+      ).toBeGreaterThan(0)
+      expect(
+        deadNode.filter((each) => each.outcome !== "item-not-found"),
+        `killed node's sessions, ${context}`,
+      ).toEqual([])
+      const alive = result.resumes.filter((each) => each.expected === "resumed")
+      expect(alive.filter((each) => each.on !== each.heldBy).length, context).toBeGreaterThan(0)
+      expect(
+        alive.filter((each) => each.outcome !== "resumed"),
+        `sessions on a running node that did not resume, ${context}`,
+      ).toEqual([])
+    },
+    limitMs,
+  )
 })

@@ -25,6 +25,8 @@ export interface ClusterSoakOptions {
   /** `[modules.stream_management] resume_timeout` (s). */
   readonly resumeTimeout: number
   readonly log: (line: string) => void
+  /** The test's time limit (ms): the node logs are written shortly before it, if still running. */
+  readonly limitMs: number
 }
 
 /**
@@ -203,6 +205,15 @@ export const runClusterSoak = async (options: ClusterSoakOptions): Promise<Clust
 
   const load = messageLoad(clients, random, options.rate)
   const serverLog = process.env.SOAK_SERVER_LOG
+  let logWritten = false
+  const writeServerLog = (): void => {
+    if (serverLog === undefined || bed === undefined || logWritten) return
+    logWritten = true
+    for (const node of bed.nodes)
+      appendFileSync(serverLog, [...node.earlierLogs(), node.log()].join(`\n--- ${node.name}\n`))
+  }
+  // A run that hangs past the test's limit never reaches `finally`: its logs are written first.
+  const watchdog = setTimeout(writeServerLog, options.limitMs - 5_000)
   try {
     bed = await startClusterBed({
       nodes: 3,
@@ -298,10 +309,9 @@ export const runClusterSoak = async (options: ClusterSoakOptions): Promise<Clust
     }
   } finally {
     stopping = true
+    clearTimeout(watchdog)
     for (const client of clients) client.drop()
-    if (serverLog !== undefined && bed !== undefined)
-      for (const node of bed.nodes)
-        appendFileSync(serverLog, [...node.earlierLogs(), node.log()].join(`\n--- ${node.name}\n`))
+    writeServerLog()
     await bed?.stop()
   }
 }

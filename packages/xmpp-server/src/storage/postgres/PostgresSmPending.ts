@@ -32,6 +32,12 @@ const rowOf = (row: PendingRow): SmPendingRow => ({
   createdAt: Number(row.created_at),
 })
 
+/** An offline storage key as the `seq` it is (a key is the row's seq in decimal). */
+const offlineSeq = (key: string): string => {
+  if (!/^[0-9]{1,18}$/.test(key)) throw new Error(`${key} is not an offline storage key`)
+  return key
+}
+
 /** The size of one block of seq values (src/storage/postgres/postgresMigrations.ts). */
 const BLOCK = 2 ** 32
 
@@ -102,22 +108,41 @@ export const postgresSmPending = (pool: Pool): SmPendingRepository => ({
       () =>
         inTransaction(pool, async (client) => {
           for (const change of changes) {
-            if (change.kind === "remove")
+            if (change.kind === "remove") {
               await client.query("DELETE FROM sm_pending WHERE seq = $1", [change.seq])
-            else
-              await client.query(
-                `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
+              continue
+            }
+            await client.query(
+              `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6)`,
-                [
-                  change.row.seq,
-                  change.row.node,
-                  change.row.username,
-                  change.row.resource,
-                  change.row.stanza,
-                  change.row.createdAt,
-                ],
-              )
+              [
+                change.row.seq,
+                change.row.node,
+                change.row.username,
+                change.row.resource,
+                change.row.stanza,
+                change.row.createdAt,
+              ],
+            )
           }
+        }),
+      postgresReason,
+    ),
+  takeFromOffline: (key, row) =>
+    settle(
+      "smPending.takeFromOffline",
+      () =>
+        inTransaction(pool, async (client) => {
+          const deleted = await client.query("DELETE FROM offline_messages WHERE seq = $1", [
+            offlineSeq(key),
+          ])
+          if (deleted.rowCount !== 1) return false
+          await client.query(
+            `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)`,
+            [row.seq, row.node, row.username, row.resource, row.stanza, row.createdAt],
+          )
+          return true
         }),
       postgresReason,
     ),

@@ -68,4 +68,12 @@ export interface SmPendingRepository {
     message: OfflineMessage,
     quota: OfflineQuota,
   ): Promise<Outcome<OfflineAppend>>
+  /**
+   * Takes a stored offline message for a stream-managed session's queue: deletes offline row
+   * `key` and, only if this call deleted it, inserts `row`, in one transaction. False when the
+   * row was gone (another session, here or on another cluster node, took it first): each stored
+   * message goes to exactly one queue, and a crash leaves exactly one copy.
+   * Example: `if (await sm.takeFromOffline("42", row)) send(stanza)`.
+   */
+  takeFromOffline(key: string, row: SmPendingRow): Promise<Outcome<boolean>>
 }

@@ -56,22 +56,37 @@ export const sqliteSmPending = (storage: StorageShape): SmPendingRepository => {
       settle("smPending.apply", () =>
         storage.transaction(() => {
           for (const change of changes) {
-            if (change.kind === "remove")
+            if (change.kind === "remove") {
               sql.run("DELETE FROM sm_pending WHERE seq = ?", [change.seq])
-            else
-              sql.run(
-                `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
+              continue
+            }
+            sql.run(
+              `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
                  VALUES (?, ?, ?, ?, ?, ?)`,
-                [
-                  change.row.seq,
-                  change.row.node,
-                  change.row.username,
-                  change.row.resource,
-                  change.row.stanza,
-                  change.row.createdAt,
-                ],
-              )
+              [
+                change.row.seq,
+                change.row.node,
+                change.row.username,
+                change.row.resource,
+                change.row.stanza,
+                change.row.createdAt,
+              ],
+            )
           }
+        }),
+      ),
+    takeFromOffline: (key, row) =>
+      settle("smPending.takeFromOffline", () =>
+        storage.transaction(() => {
+          if (!/^[0-9]{1,18}$/.test(key)) throw new Error(`${key} is not an offline storage key`)
+          if (sql.run("DELETE FROM offline_messages WHERE seq = ?", [key]).changes !== 1)
+            return false
+          sql.run(
+            `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
+             VALUES (?, ?, ?, ?, ?, ?)`,
+            [row.seq, row.node, row.username, row.resource, row.stanza, row.createdAt],
+          )
+          return true
         }),
       ),
     moveToOffline: (seq, message, quota) =>

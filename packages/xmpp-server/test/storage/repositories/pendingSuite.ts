@@ -82,6 +82,31 @@ export const pendingSuite = ({ backend, reopen }: SuiteContext): void => {
     ])
   })
 
+  it("takes a stored offline message into a pending row in one transaction, once", async () => {
+    const { smPending, offline } = backend()
+    await addAccount(backend(), "juliet")
+    const message = (id: string) => ({
+      username: "juliet",
+      stanza: `<message id="${id}"/>`,
+      extra: null,
+      messageKey: null,
+      storedAt: 1_700_000_000_000,
+    })
+    const first = expectValue(await offline.append(message("a"), { maxMessages: 10 }))
+    const second = expectValue(await offline.append(message("b"), { maxMessages: 10 }))
+    if (!first.stored || !second.stored) throw new Error("not stored")
+    expect(expectValue(await smPending.takeFromOffline(first.key, smRow(1)))).toBe(true)
+    // A second taker (another session, another node) finds it gone and writes nothing.
+    expect(expectValue(await smPending.takeFromOffline(first.key, smRow(2)))).toBe(false)
+    expect(await smPending.all()).toEqual([smRow(1)])
+    expect(expectValue(await offline.list("juliet")).map((row) => row.key)).toEqual([second.key])
+    // All or nothing: a row that cannot be written keeps the stored message.
+    expect(await smPending.takeFromOffline(second.key, smRow(3, "ghost"))).toBeInstanceOf(
+      StorageError,
+    )
+    expect(expectValue(await offline.has(second.key))).toBe(true)
+  })
+
   it("moves nothing when the offline append fails: the pending row stays", async () => {
     const { smPending } = backend()
     await addAccount(backend(), "juliet")

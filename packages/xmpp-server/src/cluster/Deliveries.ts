@@ -38,9 +38,13 @@ import { BatchPacing } from "./BatchPacing.js"
 import type { ClusterLink } from "./ClusterLink.js"
 import { confirmationWanted } from "./Confirmations.js"
 import { fallBackToOffline } from "./Fallback.js"
+import { type FramePart, frameBytes } from "./FrameBytes.js"
 import type { RemoteSession } from "./RemoteSession.js"
 
 type Confirm = "w" | "a" | "-"
+
+/** A frame header's confirm field with the spaces around it, one string per kind. */
+const confirmField: Readonly<Record<Confirm, string>> = { w: " w ", a: " a ", "-": " - " }
 
 /** A message sent to another node, waiting for its answer. */
 interface Outgoing {
@@ -68,7 +72,6 @@ interface Incoming {
   readonly durable: HandoffTracker | undefined
 }
 
-const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 /** What the deliveries need from the node. */
@@ -87,9 +90,15 @@ export interface DeliveryOptions {
 /** Both sides of cross-node delivery for one node. */
 export class Deliveries {
   private seq = 0
-  private readonly outboxes = new Map<string, Array<string>>()
-  /** Answers per origin and its incarnation (`node incarnation`). */
-  private readonly acks = new Map<string, Array<string>>()
+  /**
+   * Frames per node, as parts written straight into the NATS message at flush (src/cluster/
+   * FrameBytes.ts); the arrays are kept and emptied, not made anew per batch.
+   */
+  private readonly outboxes = new Map<string, Array<FramePart>>()
+  /** Answers per origin, then per its incarnation: `SEQ`, outcome, `,`, `SEQ`, outcome... */
+  private readonly acks = new Map<string, Map<string, Array<FramePart>>>()
+  /** The first line of this node's delivery batches. */
+  private readonly deliveryHead: string
   private flushScheduled = false
   private readonly pacing = new BatchPacing()
   /** The timer of a flush held back while the link is busy. */
@@ -101,6 +110,7 @@ export class Deliveries {
   constructor(private readonly options: DeliveryOptions) {
     this.sweeper = setInterval(() => this.sweep(), Math.max(100, options.timeoutMs / 5))
     this.sweeper.unref()
+    this.deliveryHead = `${options.link.node} ${options.incarnation}\n`
   }
 
   // ---- origin ---------------------------------------------------------------------------
@@ -123,8 +133,17 @@ export class Deliveries {
         sentAt: Date.now(),
       })
     }
-    this.queue(this.outboxes, session.node, `${seq} ${confirm} ${text.length} ${session.full}\n`)
-    this.outboxes.get(session.node)?.push(text)
+    // `SEQ CONFIRM LENGTH TO\n` + text, as parts: no string is made for the header.
+    boxOf(this.outboxes, session.node).push(
+      seq,
+      confirmField[confirm],
+      text.length,
+      " ",
+      session.full,
+      "\n",
+      text,
+    )
+    this.queued()
   }
 
   /** Answers from an owner: `SEQ+` written, `SEQ-` failed, `SEQ~` failed but queued there. */
@@ -282,7 +301,15 @@ export class Deliveries {
   }
 
   private answer(origin: string, incarnation: string, seq: number, outcome: "+" | "-" | "~"): void {
-    this.queue(this.acks, `${origin} ${incarnation}`, `${seq}${outcome}`)
+    let byIncarnation = this.acks.get(origin)
+    if (byIncarnation === undefined) {
+      byIncarnation = new Map()
+      this.acks.set(origin, byIncarnation)
+    }
+    const items = boxOf(byIncarnation, incarnation)
+    if (items.length > 0) items.push(",")
+    items.push(seq, outcome)
+    this.queued()
   }
 
   /** `stanzaWritten`: a delivered stanza's socket write settled. */
@@ -313,13 +340,8 @@ export class Deliveries {
 
   // ---- batching -------------------------------------------------------------------------
 
-  private queue(boxes: Map<string, Array<string>>, key: string, item: string): void {
-    let box = boxes.get(key)
-    if (box === undefined) {
-      box = []
-      boxes.set(key, box)
-    }
-    box.push(item)
+  /** An item joined a batch: the flush is scheduled, at once or paced. */
+  private queued(): void {
     const wait = this.pacing.queued()
     if (this.flushScheduled) return
     this.flushScheduled = true
@@ -335,21 +357,20 @@ export class Deliveries {
     this.pacing.flushed()
     const { link, nodeSubject } = this.options
     const me = link.node
-    const incarnation = this.options.incarnation
-    for (const [node, parts] of this.outboxes)
-      link.publish(
-        nodeSubject(node, "dlv"),
-        encoder.encode(`${me} ${incarnation}\n${parts.join("")}`),
-      )
-    this.outboxes.clear()
-    for (const [key, items] of this.acks) {
-      const [origin = "", originIncarnation = ""] = key.split(" ")
-      link.publish(
-        nodeSubject(origin, "ack"),
-        encoder.encode(`${me} ${originIncarnation}\n${items.join(",")}`),
-      )
-    }
-    this.acks.clear()
+    this.outboxes.forEach((parts, node) => {
+      if (parts.length === 0) return
+      link.publish(nodeSubject(node, "dlv"), frameBytes(this.deliveryHead, parts))
+      parts.length = 0
+    })
+    this.acks.forEach((byIncarnation, origin) => {
+      byIncarnation.forEach((items, originIncarnation) => {
+        if (items.length === 0) return
+        link.publish(nodeSubject(origin, "ack"), frameBytes(`${me} ${originIncarnation}\n`, items))
+        items.length = 0
+        // A restarted origin's earlier incarnations get no more answers: forget their arrays.
+        if (byIncarnation.size > 1) byIncarnation.delete(originIncarnation)
+      })
+    })
   }
 
   /** At stop: what waits fails (falls back), what is queued goes out. */
@@ -358,4 +379,14 @@ export class Deliveries {
     for (const stanza of [...this.incoming.keys()]) this.settleIncoming(stanza, false)
     this.flush()
   }
+}
+
+/** The array kept for `key`, made on first use. */
+const boxOf = <K>(boxes: Map<K, Array<FramePart>>, key: K): Array<FramePart> => {
+  let box = boxes.get(key)
+  if (box === undefined) {
+    box = []
+    boxes.set(key, box)
+  }
+  return box
 }

@@ -35,7 +35,10 @@ class IteratorTracker {
   }
 }
 
-type Step = { readonly kind: "begin" | "wait" } | { readonly kind: "done"; readonly pick: number }
+type Step =
+  | { readonly kind: "begin" }
+  | { readonly kind: "wait" }
+  | { readonly kind: "done"; readonly pick: number }
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.constant({ kind: "begin" as const }),

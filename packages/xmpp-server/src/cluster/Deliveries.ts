@@ -39,9 +39,8 @@ import type { ClusterLink } from "./ClusterLink.js"
 import { confirmationWanted } from "./Confirmations.js"
 import { fallBackToOffline } from "./Fallback.js"
 import { type FramePart, frameBytes } from "./FrameBytes.js"
+import { type Confirm, frameHeadAt } from "./FrameHead.js"
 import type { RemoteSession } from "./RemoteSession.js"
-
-type Confirm = "w" | "a" | "-"
 
 /** A frame header's confirm field with the spaces around it, one string per kind. */
 const confirmField: Readonly<Record<Confirm, string>> = { w: " w ", a: " a ", "-": " - " }
@@ -230,17 +229,10 @@ export class Deliveries {
     while (at < text.length) {
       const newline = text.indexOf("\n", at)
       if (newline === -1) return
-      const head = text.slice(at, newline)
-      const first = head.indexOf(" ")
-      const second = head.indexOf(" ", first + 1)
-      const third = head.indexOf(" ", second + 1)
-      const seq = Number(head.slice(0, first))
-      const confirm = head.slice(first + 1, second) as Confirm
-      const length = Number(head.slice(second + 1, third))
-      const to = head.slice(third + 1)
-      const body = text.slice(newline + 1, newline + 1 + length)
-      at = newline + 1 + length
-      this.deliverHere(origin, originIncarnation, seq, confirm, to, body)
+      const frame = frameHeadAt(text, at, newline)
+      const body = text.slice(newline + 1, newline + 1 + frame.length)
+      at = newline + 1 + frame.length
+      this.deliverHere(origin, originIncarnation, frame.seq, frame.confirm, frame.to, body)
     }
   }
 

@@ -1,0 +1,62 @@
+// A delivery frame's header read in place (src/cluster/FrameHead.ts) gives what reading it from
+// a copy of its line gave (the old path), for well-formed lines and for any other text.
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { frameHeadAt, frameHeadOf } from "../../src/cluster/FrameHead.js"
+
+/** Text made mostly of the characters a header line is made of. */
+const lineText = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom(" ", "0", "1", "7", "9", "w", "a", "-", "/", "@", "x", "e", "."),
+    fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }),
+  ),
+  maxLength: 40,
+})
+
+/** A header line as src/cluster/Deliveries.ts writes it. */
+const wellFormed = fc
+  .tuple(
+    fc.nat(),
+    fc.constantFrom("w", "a", "-"),
+    fc.nat({ max: 1_000_000 }),
+    fc.string({ unit: "grapheme" }),
+  )
+  .map(([seq, confirm, length, to]) => `${seq} ${confirm} ${length} ${to}`)
+
+/** Compares both readings of `line` placed between `before` and a newline plus `after`. */
+const bothReadings = (before: string, line: string, after: string): void => {
+  const text = `${before}${line}\n${after}`
+  const newline = before.length + line.length
+  expect(frameHeadAt(text, before.length, newline)).toEqual(frameHeadOf(line))
+}
+
+describe("frameHeadAt", () => {
+  it("reads a well-formed header line as the copy-based reading did", () => {
+    fc.assert(
+      fc.property(lineText, wellFormed, lineText, (before, line, after) => {
+        fc.pre(!line.includes("\n"))
+        bothReadings(before, line, after)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it("reads any other line as the copy-based reading did", () => {
+    fc.assert(
+      fc.property(lineText, lineText, lineText, (before, line, after) => {
+        fc.pre(!line.includes("\n"))
+        bothReadings(before, line, after)
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  it("reads the fields of a frame's header", () => {
+    expect(frameHeadAt("n1 x\n12 a 30 bob@d/a b\n<message/>", 5, 22)).toEqual({
+      seq: 12,
+      confirm: "a",
+      length: 30,
+      to: "bob@d/a b",
+    })
+  })
+})

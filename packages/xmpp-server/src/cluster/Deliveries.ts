@@ -38,7 +38,7 @@ import { BatchPacing } from "./BatchPacing.js"
 import type { ClusterLink } from "./ClusterLink.js"
 import { confirmationWanted } from "./Confirmations.js"
 import { fallBackToOffline } from "./Fallback.js"
-import { type FramePart, frameBytes } from "./FrameBytes.js"
+import { FrameParts } from "./FrameBytes.js"
 import { type Confirm, frameHeadAt } from "./FrameHead.js"
 import type { RemoteSession } from "./RemoteSession.js"
 
@@ -91,11 +91,11 @@ export class Deliveries {
   private seq = 0
   /**
    * Frames per node, as parts written straight into the NATS message at flush (src/cluster/
-   * FrameBytes.ts); the arrays are kept and emptied, not made anew per batch.
+   * FrameBytes.ts); kept and emptied, not made anew per batch.
    */
-  private readonly outboxes = new Map<string, Array<FramePart>>()
+  private readonly outboxes = new Map<string, FrameParts>()
   /** Answers per origin, then per its incarnation: `SEQ`, outcome, `,`, `SEQ`, outcome... */
-  private readonly acks = new Map<string, Map<string, Array<FramePart>>>()
+  private readonly acks = new Map<string, Map<string, FrameParts>>()
   /** The first line of this node's delivery batches. */
   private readonly deliveryHead: string
   private flushScheduled = false
@@ -133,15 +133,14 @@ export class Deliveries {
       })
     }
     // `SEQ CONFIRM LENGTH TO\n` + text, as parts: no string is made for the header.
-    boxOf(this.outboxes, session.node).push(
-      seq,
-      confirmField[confirm],
-      text.length,
-      " ",
-      session.full,
-      "\n",
-      text,
-    )
+    const box = boxOf(this.outboxes, session.node)
+    box.add(seq)
+    box.add(confirmField[confirm])
+    box.add(text.length)
+    box.add(" ")
+    box.add(session.full)
+    box.add("\n")
+    box.add(text)
     this.queued()
   }
 
@@ -299,8 +298,9 @@ export class Deliveries {
       this.acks.set(origin, byIncarnation)
     }
     const items = boxOf(byIncarnation, incarnation)
-    if (items.length > 0) items.push(",")
-    items.push(seq, outcome)
+    if (!items.empty) items.add(",")
+    items.add(seq)
+    items.add(outcome)
     this.queued()
   }
 
@@ -350,15 +350,12 @@ export class Deliveries {
     const { link, nodeSubject } = this.options
     const me = link.node
     this.outboxes.forEach((parts, node) => {
-      if (parts.length === 0) return
-      link.publish(nodeSubject(node, "dlv"), frameBytes(this.deliveryHead, parts))
-      parts.length = 0
+      if (!parts.empty) link.publish(nodeSubject(node, "dlv"), parts.take(this.deliveryHead))
     })
     this.acks.forEach((byIncarnation, origin) => {
       byIncarnation.forEach((items, originIncarnation) => {
-        if (items.length === 0) return
-        link.publish(nodeSubject(origin, "ack"), frameBytes(`${me} ${originIncarnation}\n`, items))
-        items.length = 0
+        if (items.empty) return
+        link.publish(nodeSubject(origin, "ack"), items.take(`${me} ${originIncarnation}\n`))
         // A restarted origin's earlier incarnations get no more answers: forget their arrays.
         if (byIncarnation.size > 1) byIncarnation.delete(originIncarnation)
       })
@@ -374,10 +371,10 @@ export class Deliveries {
 }
 
 /** The array kept for `key`, made on first use. */
-const boxOf = <K>(boxes: Map<K, Array<FramePart>>, key: K): Array<FramePart> => {
+const boxOf = <K>(boxes: Map<K, FrameParts>, key: K): FrameParts => {
   let box = boxes.get(key)
   if (box === undefined) {
-    box = []
+    box = new FrameParts()
     boxes.set(key, box)
   }
   return box

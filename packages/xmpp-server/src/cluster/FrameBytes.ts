@@ -30,13 +30,48 @@ const writeDigits = (bytes: Uint8Array, value: number, at: number): number => {
  * The UTF-8 bytes of `head` followed by `parts`. Example: `frameBytes("n1 x\n", [7, " w ", 10,
  * " ", "a@d/r", "\n", "<message/>"])` is the bytes of `"n1 x\n7 w 10 a@d/r\n<message/>"`.
  */
-export const frameBytes = (head: string, parts: ReadonlyArray<FramePart>): Uint8Array => {
+export const frameBytes = (
+  head: string,
+  parts: ReadonlyArray<FramePart>,
+  count = parts.length,
+): Uint8Array => {
   let size = Buffer.byteLength(head)
-  for (const part of parts)
+  for (let index = 0; index < count; index += 1) {
+    const part = parts[index] ?? ""
     size += typeof part === "number" ? digitCount(part) : Buffer.byteLength(part)
+  }
   const bytes = Buffer.allocUnsafe(size)
   let at = bytes.write(head, 0)
-  for (const part of parts)
+  for (let index = 0; index < count; index += 1) {
+    const part = parts[index] ?? ""
     at = typeof part === "number" ? writeDigits(bytes, part, at) : at + bytes.write(part, at)
+  }
   return bytes
+}
+
+/**
+ * The parts of one batch being gathered. Its array keeps its capacity from batch to batch
+ * (emptying it with `length = 0` gave the capacity back, and every batch grew a new one).
+ */
+export class FrameParts {
+  private readonly parts: Array<FramePart> = []
+  private count = 0
+
+  /** Nothing gathered since the last `take`. */
+  get empty(): boolean {
+    return this.count === 0
+  }
+
+  add(part: FramePart): void {
+    this.parts[this.count] = part
+    this.count += 1
+  }
+
+  /** The bytes of `head` and what was gathered; empties the batch (its texts are let go). */
+  take(head: string): Uint8Array {
+    const bytes = frameBytes(head, this.parts, this.count)
+    this.parts.fill(0, 0, this.count)
+    this.count = 0
+    return bytes
+  }
 }

@@ -4,7 +4,7 @@
 // one: a stanza's text and a JID sit only next to ASCII or digits in a batch).
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { type FramePart, frameBytes } from "../../src/cluster/FrameBytes.js"
+import { type FramePart, FrameParts, frameBytes } from "../../src/cluster/FrameBytes.js"
 
 /** What src/cluster/Deliveries.ts sent before: join, then encode. */
 const joinedThenEncoded = (head: string, parts: ReadonlyArray<FramePart>): Uint8Array =>
@@ -110,6 +110,25 @@ describe("frameBytes", () => {
     ]
     expect(new TextDecoder().decode(frameBytes("n1 abc\n", parts))).toBe(
       "n1 abc\n7 w 20 bob@d/res one\n<message>é</message>",
+    )
+  })
+})
+
+describe("FrameParts", () => {
+  it("gives each batch's bytes alone, batch after batch, as joining and encoding it did", () => {
+    fc.assert(
+      fc.property(fc.array(deliveryFrames, { maxLength: 6 }), (batches) => {
+        const gathered = new FrameParts()
+        for (const parts of batches) {
+          for (const part of parts) gathered.add(part)
+          expect(gathered.empty).toBe(parts.length === 0)
+          expect(Buffer.from(gathered.take("n1 x\n"))).toEqual(
+            Buffer.from(joinedThenEncoded("n1 x\n", parts)),
+          )
+          expect(gathered.empty).toBe(true)
+        }
+      }),
+      { numRuns: 300 },
     )
   })
 })

@@ -39,7 +39,7 @@ import type { ClusterLink } from "./ClusterLink.js"
 import { confirmationWanted } from "./Confirmations.js"
 import { fallBackToOffline } from "./Fallback.js"
 import { FrameParts } from "./FrameBytes.js"
-import { type Confirm, frameHeadAt } from "./FrameHead.js"
+import { type Confirm, eachAnswer, frameHeadAt } from "./FrameHead.js"
 import type { RemoteSession } from "./RemoteSession.js"
 
 /** A frame header's confirm field with the spaces around it, one string per kind. */
@@ -158,14 +158,11 @@ export class Deliveries {
         why: "for a previous process of this node",
       })
     }
-    for (const item of text.slice(newline + 1).split(",")) {
-      const outcome = item.at(-1)
-      const why = outcome === "~" ? "queued there" : "refused"
-      const seq = Number(item.slice(0, -1))
+    eachAnswer(text, newline + 1, (seq, outcome) => {
       // Only the node it went to answers for a message.
-      if (this.outgoing.get(seq)?.node !== owner) continue
-      this.settleOutgoing(seq, outcome === "+", why)
-    }
+      if (this.outgoing.get(seq)?.node !== owner) return
+      this.settleOutgoing(seq, outcome === "+", outcome === "~" ? "queued there" : "refused")
+    })
   }
 
   /** A node died or restarted: what it owed is failed now (it falls back). */

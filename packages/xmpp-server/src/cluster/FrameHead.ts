@@ -2,10 +2,30 @@
 // text (src/cluster/Deliveries.ts), without copying the line out first: at 2,000 msgs/s every
 // NATS message carries one frame, and the line's copy, its numbers' copies and `TO` sliced from
 // the copy were a good part of the 381 heap bytes a received frame cost (docs/performance.md,
-// "The cross-node tail"). A line that is not four fields is read as before, from a copy.
+// "The cross-node tail"). A line that is not four fields is read as before, from a copy. The
+// answers coming back are read in place too.
 
 /** What the owner is asked for: `w` an answer once written, `a` once acknowledged, `-` none. */
 export type Confirm = "w" | "a" | "-"
+
+/**
+ * Calls `visit` with each answer of an answers batch, `SEQ` and its outcome character (`+`,
+ * `-`, `~`), from `from` on: the items `text.slice(from).split(",")`, each read as
+ * `Number(item.slice(0, -1))` and `item.at(-1)`, without those strings (at 2,000 msgs/s an
+ * answer often travels alone, and they were per message).
+ */
+export const eachAnswer = (
+  text: string,
+  from: number,
+  visit: (seq: number, outcome: string | undefined) => void,
+): void => {
+  for (let start = from; start <= text.length; ) {
+    const comma = text.indexOf(",", start)
+    const end = comma === -1 ? text.length : comma
+    visit(numberIn(text, start, end - 1), end > start ? text[end - 1] : undefined)
+    start = end + 1
+  }
+}
 
 /** A frame's header. */
 export interface FrameHead {
@@ -18,7 +38,7 @@ export interface FrameHead {
 }
 
 /** The number `text[from, to)` spells, as `Number(text.slice(from, to))` reads it. */
-const numberIn = (text: string, from: number, to: number): number => {
+export const numberIn = (text: string, from: number, to: number): number => {
   if (to <= from || to - from > 15) return Number(text.slice(from, to))
   let value = 0
   for (let at = from; at < to; at += 1) {

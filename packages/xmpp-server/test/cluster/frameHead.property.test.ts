@@ -2,7 +2,7 @@
 // a copy of its line gave (the old path), for well-formed lines and for any other text.
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { frameHeadAt, frameHeadOf } from "../../src/cluster/FrameHead.js"
+import { eachAnswer, frameHeadAt, frameHeadOf } from "../../src/cluster/FrameHead.js"
 
 /** Text made mostly of the characters a header line is made of. */
 const lineText = fc.string({
@@ -58,5 +58,47 @@ describe("frameHeadAt", () => {
       length: 30,
       to: "bob@d/a b",
     })
+  })
+})
+
+/** How src/cluster/Deliveries.ts read an answers batch before: split, then slice each item. */
+const splitAnswers = (text: string, from: number): Array<[number, string | undefined]> =>
+  text
+    .slice(from)
+    .split(",")
+    .map((item) => [Number(item.slice(0, -1)), item.at(-1)])
+
+const readAnswers = (text: string, from: number): Array<[number, string | undefined]> => {
+  const read: Array<[number, string | undefined]> = []
+  eachAnswer(text, from, (seq, outcome) => read.push([seq, outcome]))
+  return read
+}
+
+describe("eachAnswer", () => {
+  it("reads a batch of answers as splitting it did", () => {
+    const answers = fc
+      .array(fc.tuple(fc.nat(), fc.constantFrom("+", "-", "~")), { maxLength: 30 })
+      .map((items) => items.map(([seq, outcome]) => `${seq}${outcome}`).join(","))
+    fc.assert(
+      fc.property(lineText, answers, (head, items) => {
+        const text = `${head}\n${items}`
+        expect(readAnswers(text, head.length + 1)).toEqual(splitAnswers(text, head.length + 1))
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it("reads any other text as splitting it did", () => {
+    fc.assert(
+      fc.property(
+        lineText,
+        fc.string({ unit: fc.constantFrom(",", "+", "-", "~", "1", "9", " ", "x", "é") }),
+        (head, items) => {
+          const text = `${head}\n${items}`
+          expect(readAnswers(text, head.length + 1)).toEqual(splitAnswers(text, head.length + 1))
+        },
+      ),
+      { numRuns: 3000 },
+    )
   })
 })

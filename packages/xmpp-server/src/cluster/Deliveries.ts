@@ -38,9 +38,12 @@ import { BatchPacing } from "./BatchPacing.js"
 import type { ClusterLink } from "./ClusterLink.js"
 import { confirmationWanted } from "./Confirmations.js"
 import { fallBackToOffline } from "./Fallback.js"
+import { FrameParts } from "./FrameBytes.js"
+import { type Confirm, eachAnswer, frameHeadAt } from "./FrameHead.js"
 import type { RemoteSession } from "./RemoteSession.js"
 
-type Confirm = "w" | "a" | "-"
+/** A frame header's confirm field with the spaces around it, one string per kind. */
+const confirmField: Readonly<Record<Confirm, string>> = { w: " w ", a: " a ", "-": " - " }
 
 /** A message sent to another node, waiting for its answer. */
 interface Outgoing {
@@ -68,7 +71,6 @@ interface Incoming {
   readonly durable: HandoffTracker | undefined
 }
 
-const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 /** What the deliveries need from the node. */
@@ -87,9 +89,15 @@ export interface DeliveryOptions {
 /** Both sides of cross-node delivery for one node. */
 export class Deliveries {
   private seq = 0
-  private readonly outboxes = new Map<string, Array<string>>()
-  /** Answers per origin and its incarnation (`node incarnation`). */
-  private readonly acks = new Map<string, Array<string>>()
+  /**
+   * Frames per node, as parts written straight into the NATS message at flush (src/cluster/
+   * FrameBytes.ts); kept and emptied, not made anew per batch.
+   */
+  private readonly outboxes = new Map<string, FrameParts>()
+  /** Answers per origin, then per its incarnation: `SEQ`, outcome, `,`, `SEQ`, outcome... */
+  private readonly acks = new Map<string, Map<string, FrameParts>>()
+  /** The first line of this node's delivery batches. */
+  private readonly deliveryHead: string
   private flushScheduled = false
   private readonly pacing = new BatchPacing()
   /** The timer of a flush held back while the link is busy. */
@@ -101,6 +109,7 @@ export class Deliveries {
   constructor(private readonly options: DeliveryOptions) {
     this.sweeper = setInterval(() => this.sweep(), Math.max(100, options.timeoutMs / 5))
     this.sweeper.unref()
+    this.deliveryHead = `${options.link.node} ${options.incarnation}\n`
   }
 
   // ---- origin ---------------------------------------------------------------------------
@@ -123,8 +132,16 @@ export class Deliveries {
         sentAt: Date.now(),
       })
     }
-    this.queue(this.outboxes, session.node, `${seq} ${confirm} ${text.length} ${session.full}\n`)
-    this.outboxes.get(session.node)?.push(text)
+    // `SEQ CONFIRM LENGTH TO\n` + text, as parts: no string is made for the header.
+    const box = boxOf(this.outboxes, session.node)
+    box.add(seq)
+    box.add(confirmField[confirm])
+    box.add(text.length)
+    box.add(" ")
+    box.add(session.full)
+    box.add("\n")
+    box.add(text)
+    this.queued()
   }
 
   /** Answers from an owner: `SEQ+` written, `SEQ-` failed, `SEQ~` failed but queued there. */
@@ -141,14 +158,11 @@ export class Deliveries {
         why: "for a previous process of this node",
       })
     }
-    for (const item of text.slice(newline + 1).split(",")) {
-      const outcome = item.at(-1)
-      const why = outcome === "~" ? "queued there" : "refused"
-      const seq = Number(item.slice(0, -1))
+    eachAnswer(text, newline + 1, (seq, outcome) => {
       // Only the node it went to answers for a message.
-      if (this.outgoing.get(seq)?.node !== owner) continue
-      this.settleOutgoing(seq, outcome === "+", why)
-    }
+      if (this.outgoing.get(seq)?.node !== owner) return
+      this.settleOutgoing(seq, outcome === "+", outcome === "~" ? "queued there" : "refused")
+    })
   }
 
   /** A node died or restarted: what it owed is failed now (it falls back). */
@@ -211,17 +225,10 @@ export class Deliveries {
     while (at < text.length) {
       const newline = text.indexOf("\n", at)
       if (newline === -1) return
-      const head = text.slice(at, newline)
-      const first = head.indexOf(" ")
-      const second = head.indexOf(" ", first + 1)
-      const third = head.indexOf(" ", second + 1)
-      const seq = Number(head.slice(0, first))
-      const confirm = head.slice(first + 1, second) as Confirm
-      const length = Number(head.slice(second + 1, third))
-      const to = head.slice(third + 1)
-      const body = text.slice(newline + 1, newline + 1 + length)
-      at = newline + 1 + length
-      this.deliverHere(origin, originIncarnation, seq, confirm, to, body)
+      const frame = frameHeadAt(text, at, newline)
+      const body = text.slice(newline + 1, newline + 1 + frame.length)
+      at = newline + 1 + frame.length
+      this.deliverHere(origin, originIncarnation, frame.seq, frame.confirm, frame.to, body)
     }
   }
 
@@ -286,7 +293,16 @@ export class Deliveries {
   }
 
   private answer(origin: string, incarnation: string, seq: number, outcome: "+" | "-" | "~"): void {
-    this.queue(this.acks, `${origin} ${incarnation}`, `${seq}${outcome}`)
+    let byIncarnation = this.acks.get(origin)
+    if (byIncarnation === undefined) {
+      byIncarnation = new Map()
+      this.acks.set(origin, byIncarnation)
+    }
+    const items = boxOf(byIncarnation, incarnation)
+    if (!items.empty) items.add(",")
+    items.add(seq)
+    items.add(outcome)
+    this.queued()
   }
 
   /** `stanzaWritten`: a delivered stanza's socket write settled. */
@@ -317,13 +333,8 @@ export class Deliveries {
 
   // ---- batching -------------------------------------------------------------------------
 
-  private queue(boxes: Map<string, Array<string>>, key: string, item: string): void {
-    let box = boxes.get(key)
-    if (box === undefined) {
-      box = []
-      boxes.set(key, box)
-    }
-    box.push(item)
+  /** An item joined a batch: the flush is scheduled, at once or paced. */
+  private queued(): void {
     const wait = this.pacing.queued()
     if (this.flushScheduled) return
     this.flushScheduled = true
@@ -339,21 +350,17 @@ export class Deliveries {
     this.pacing.flushed()
     const { link, nodeSubject } = this.options
     const me = link.node
-    const incarnation = this.options.incarnation
-    for (const [node, parts] of this.outboxes)
-      link.publish(
-        nodeSubject(node, "dlv"),
-        encoder.encode(`${me} ${incarnation}\n${parts.join("")}`),
-      )
-    this.outboxes.clear()
-    for (const [key, items] of this.acks) {
-      const [origin = "", originIncarnation = ""] = key.split(" ")
-      link.publish(
-        nodeSubject(origin, "ack"),
-        encoder.encode(`${me} ${originIncarnation}\n${items.join(",")}`),
-      )
-    }
-    this.acks.clear()
+    this.outboxes.forEach((parts, node) => {
+      if (!parts.empty) link.publish(nodeSubject(node, "dlv"), parts.take(this.deliveryHead))
+    })
+    this.acks.forEach((byIncarnation, origin) => {
+      byIncarnation.forEach((items, originIncarnation) => {
+        if (items.empty) return
+        link.publish(nodeSubject(origin, "ack"), items.take(`${me} ${originIncarnation}\n`))
+        // A restarted origin's earlier incarnations get no more answers: forget their arrays.
+        if (byIncarnation.size > 1) byIncarnation.delete(originIncarnation)
+      })
+    })
   }
 
   /** At stop: what waits fails (falls back), what is queued goes out. */
@@ -377,4 +384,14 @@ const routable = (session: Session, stanza: XmlElement): boolean => {
   if (session.available) return true
   const to = stanza.attrs.to ?? ""
   return to.includes("/")
+}
+
+/** The array kept for `key`, made on first use. */
+const boxOf = <K>(boxes: Map<K, FrameParts>, key: K): FrameParts => {
+  let box = boxes.get(key)
+  if (box === undefined) {
+    box = new FrameParts()
+    boxes.set(key, box)
+  }
+  return box
 }

@@ -8,6 +8,12 @@
 export class HandoffTracker {
   private issued = 0
   private readonly pending = new Set<number>()
+  /**
+   * No write below this one is pending (the oldest pending one, or `issued + 1`): found by
+   * walking up, not by an iterator over `pending`, which allocated two objects per settled
+   * write (a cross-node message's writes stay pending until the owner answers).
+   */
+  private lowest = 1
   private readonly waiters: Array<{ readonly upTo: number; readonly run: () => void }> = []
 
   /** Registers a write; call the returned function when it completed (or failed). */
@@ -28,8 +34,8 @@ export class HandoffTracker {
   }
 
   private release(): void {
-    const oldest = this.pending.values().next()
-    const settledUpTo = oldest.done === true ? this.issued : oldest.value - 1
+    while (this.lowest <= this.issued && !this.pending.has(this.lowest)) this.lowest += 1
+    const settledUpTo = this.lowest - 1
     while (this.waiters.length > 0 && (this.waiters[0]?.upTo ?? 0) <= settledUpTo) {
       this.waiters.shift()?.run()
     }

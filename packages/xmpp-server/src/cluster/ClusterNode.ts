@@ -26,6 +26,7 @@ import { serialize, type XmlElement } from "../xml/Xml.js"
 import type { ClusterLink, Reply } from "./ClusterLink.js"
 import { Deliveries } from "./Deliveries.js"
 import type { HandedSession } from "./HandedSession.js"
+import { NodeAsks } from "./NodeAsks.js"
 import type { KnownNode } from "./RemoteDirectory.js"
 import { RemoteDirectory } from "./RemoteDirectory.js"
 import type { RemoteSession } from "./RemoteSession.js"
@@ -102,6 +103,8 @@ export class ClusterNode {
   private upSince: number | undefined
   /** Stanzas to and from the other nodes' sessions (the module hooks feed its owner side). */
   readonly deliveries: Deliveries
+  /** Requests to other nodes that end when the node asked dies or restarts (handoffs). */
+  private readonly asks: NodeAsks
   /** Nodes whose snapshot is being fetched, with the events that came meanwhile. */
   private readonly syncing = new Map<string, Array<DirectoryEvent>>()
   /** Heartbeats that disagreed with what we know, per node (two in a row: snapshot). */
@@ -129,6 +132,7 @@ export class ClusterNode {
         if (known !== undefined) this.sync(known)
       },
     })
+    this.asks = new NodeAsks(link)
     this.upSince = link.isUp() ? Date.now() : undefined
   }
 
@@ -244,7 +248,9 @@ export class ClusterNode {
    * (`node~random`, named after the node that created it) when it is resumed on another node,
    * so the holder is looked for first among the nodes that hold a stream-managed session of
    * the account (the directory), then the node named in `previd`. Undefined when none of them
-   * is alive and holds it (any more).
+   * is alive and holds it (any more). XEP-0198 §5 owes the client an answer: all asks together
+   * take at most the handoff timeout, and an ask to a node that dies or restarts meanwhile
+   * ends at once (`NodeAsks`; the session died with it).
    */
   async takeOver(
     previd: string,
@@ -258,14 +264,18 @@ export class ClusterNode {
     const tilde = previd.indexOf("~")
     const named = tilde === -1 ? "" : previd.slice(0, tilde)
     const candidates = new Set([...this.remote.streamManagedNodesOf(bare), named])
+    // The old node first waits for the writes the client's stanzas caused, which may wait up
+    // to the delivery timeout for a node that died: twice that, so it can still answer.
+    const until = Date.now() + 2 * this.timings.deliveryTimeoutMs + 1000
     for (const node of candidates) {
       if (node === "" || node === this.link.node || !this.remote.nodes.has(node)) continue
-      const answer = await this.link.request(
+      const left = until - Date.now()
+      if (left <= 0) break
+      const answer = await this.asks.ask(
+        node,
         this.nodeSubject(node, "handoff"),
         encode({ previd, bare, h }),
-        // The old node first waits for the writes the client's stanzas caused, which may wait
-        // up to the delivery timeout for a node that died: twice that, so it can still answer.
-        2 * this.timings.deliveryTimeoutMs + 1000,
+        left,
       )
       if (answer === undefined) continue
       const header = decode<{ session?: HandedSession; ticket?: string; error?: string }>(
@@ -557,6 +567,7 @@ export class ClusterNode {
   private nodeGone(name: string, why: "silent" | "left" | "restarted"): void {
     const gone = this.remote.drop(name)
     this.deliveries.nodeGone(name)
+    this.asks.gone(name)
     this.syncing.delete(name)
     this.mismatches.delete(name)
     this.core.logger.warn(why === "left" ? "cluster-node-left" : "cluster-node-down", {

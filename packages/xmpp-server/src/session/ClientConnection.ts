@@ -641,7 +641,12 @@ export class ClientConnection implements Session, OpenConnection {
    */
   private resumeFromNode(cluster: NonNullable<ServerCore["cluster"]>, previd: string, h: number) {
     const release = this.held.hold()
-    void cluster.takeOver(previd, this.bare, h).then((answer) => {
+    // Every `<resume/>` gets its answer: an ask that failed counts as "no node has it".
+    const asked = cluster.takeOver(previd, this.bare, h).catch((error: unknown) => {
+      this.core.logger.error("cluster-takeover-failed", { stream: this.id, error })
+      return undefined
+    })
+    void asked.then((answer) => {
       if (this.closed || this.stage !== "negotiating") {
         if (typeof answer === "object") cluster.handOverDone(answer.node, answer.ticket, false)
         return release()

@@ -13,7 +13,10 @@
 //   messages whose rows are still there (and reroutes its own copies when it ends);
 // - a message to a bare JID that another node routed to an available session must not go to
 //   a new session that bound the same resource since and sent no presence yet (RFC 6121
-//   §8.5.2.1.1): it got it outside XEP-0198, before `<enable/>`.
+//   §8.5.2.1.1): it got it outside XEP-0198, before `<enable/>`;
+// - a `<resume/>` whose session is on a node that dies or restarts after the ask reached it
+//   must get its `<failed/>` at once, not after the ask's timeout (11 s; the soak's client had
+//   given up after 10 s and never got an answer).
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { HandedSession } from "../../src/cluster/HandedSession.js"
 import { failed, type Outcome } from "../../src/storage/repositories/Outcome.js"
@@ -29,7 +32,7 @@ beforeAll(async () => {
   bed = await startClusterBed({
     nodes: 2,
     // Accounts written to the database directly: before the nodes read their account directory.
-    users: { names: ["alice", "bob", "carol", "dave", "erin", "zed"], password: "pw" },
+    users: { names: ["alice", "bob", "carol", "dave", "erin", "fay", "zed"], password: "pw" },
     extraToml: ["[modules.stream_management]", "resume_timeout = 1"],
   })
   fake = await startFakeClusterNode("n9", bed.nats.url)
@@ -211,5 +214,64 @@ describe("deliveries to a node that misbehaves", () => {
     await erin.waitFor("<presence")
     expect(await stand.deliver("n1", 3, "erin@localhost/phone", toBare)).toMatch(/\n3\+$/)
     await erin.waitFor("<body>to-bare</body>")
+  }, 60_000)
+
+  /**
+   * Fay's session is on the stand-in `n8` (her resumption id names it); `n8` takes n1's ask and
+   * never answers it, then `end` happens to it. Resolves with n1's answer to `<resume/>` and
+   * how long after the end it came.
+   */
+  const resumeWhileAskedNodeEnds = async (
+    end: (stale: FakeClusterNode) => Promise<FakeClusterNode | undefined>,
+  ): Promise<{ readonly answer: string; readonly ms: number }> => {
+    const n1 = bed.node("n1")
+    const stale = await startFakeClusterNode("n8", bed.nats.url)
+    let stopped = false
+    let next: FakeClusterNode | undefined
+    let asked = (): void => undefined
+    const askArrived = new Promise<void>((resolve) => {
+      asked = resolve
+    })
+    stale.serve("handoff", () => {
+      asked()
+      return new Promise(() => undefined)
+    })
+    try {
+      // n1 knows n8 from its first heartbeat.
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      const fay = bed.track(await rawAuthenticate(n1.ports.c2s, "fay", "pw"))
+      fay.send(`<resume xmlns='${NS_SM}' previd='n8~gone' h='0'/>`)
+      await askArrived
+      stopped = true
+      next = await end(stale)
+      const endedAt = Date.now()
+      const answer = await fay.waitFor(/<resumed [^>]*previd=|<failed[\s\S]*<\/failed>/, 30_000)
+      return { answer, ms: Date.now() - endedAt }
+    } finally {
+      if (!stopped) await stale.stop()
+      await next?.stop()
+    }
+  }
+
+  it("answers a <resume/> at once when the node it asked restarts before answering", async () => {
+    // A new process under the same name: n1 hears its new incarnation at its first heartbeat.
+    const { answer, ms } = await resumeWhileAskedNodeEnds(async (stale) => {
+      await stale.stop()
+      return startFakeClusterNode("n8", bed.nats.url)
+    })
+    expect(answer).toMatch(/<failed[^>]*>\s*<item-not-found/)
+    // Before the fix it came only when the ask timed out, 11 s after it was sent.
+    expect(ms).toBeLessThan(5_000)
+  }, 60_000)
+
+  it("answers a <resume/> once the node it asked is silent for the dead-node time", async () => {
+    // SIGKILLed and not back (the soak's case): n1 counts it dead after 3 s of silence.
+    const { answer, ms } = await resumeWhileAskedNodeEnds(async (stale) => {
+      await stale.stop()
+      return undefined
+    })
+    expect(answer).toMatch(/<failed[^>]*>\s*<item-not-found/)
+    // Dead after 3 s of silence, seen at the next 1 s tick; before the fix: 11 s.
+    expect(ms).toBeLessThan(8_000)
   }, 60_000)
 })

@@ -96,6 +96,8 @@ export class SoakClient {
     } catch (error) {
       this.connection?.destroy()
       this.connection = undefined
+      // What waited for this connection's answers ends with it.
+      for (const waiter of this.waiters.splice(0)) waiter.failed(new Error(`${this.name}: gave up`))
       this.state = "offline"
       throw error
     }
@@ -205,11 +207,18 @@ export class SoakClient {
     this.state = "online"
   }
 
-  /** Resolves with the next element matching `test` on this connection (10 s at most). */
+  /**
+   * Resolves with the next element matching `test` on this connection (10 s at most). A waiter
+   * that timed out leaves the list: left there, it took the matching element of every later
+   * connection (the soak's "`<resume/>` with no answer", docs/reliability.md third round (c)).
+   */
   private next(test: (element: XmlElement) => boolean): Promise<XmlElement> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name}: no answer`)), 10_000)
-      this.waiters.push({
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((each) => each !== waiter)
+        reject(new Error(`${this.name}: no answer`))
+      }, 10_000)
+      const waiter: Waiter = {
         test,
         found: (element) => {
           clearTimeout(timer)
@@ -219,7 +228,8 @@ export class SoakClient {
           clearTimeout(timer)
           reject(error)
         },
-      })
+      }
+      this.waiters.push(waiter)
     })
   }
 

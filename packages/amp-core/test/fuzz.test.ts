@@ -271,7 +271,18 @@ const applyTreeEdit = (root: Element, edit: TreeEdit): void => {
     case "duplicate-child": {
       const children = target.getChildElements()
       const child = children[edit.pick % Math.max(1, children.length)]
-      if (child !== undefined) target.append(parseXml(child.toString()))
+      if (child === undefined) return
+      // The copy is made by ltx, which serializes recursively: a child that an earlier "nest"
+      // edit made thousands deep can overflow the stack here, in the harness, before the code
+      // under test runs (CI 2026-12-08, seed 20261204, path 595); such an edit is skipped.
+      let copy: Element
+      try {
+        copy = parseXml(child.toString())
+      } catch (error) {
+        if (error instanceof RangeError) return
+        throw error
+      }
+      target.append(copy)
       return
     }
     case "nest": {

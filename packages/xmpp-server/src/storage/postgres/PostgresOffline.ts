@@ -37,7 +37,8 @@ const messageOf = (row: OfflineRow): StoredOfflineMessage => ({
 })
 
 /** A storage key as the BIGINT it stands for, or undefined when it is not one. */
-const seqOf = (key: string): string | undefined => (/^[0-9]{1,18}$/.test(key) ? key : undefined)
+export const seqOf = (key: string): string | undefined =>
+  /^[0-9]{1,18}$/.test(key) ? key : undefined
 
 /**
  * Locks the user's row, checks both quotas and inserts the message; the caller runs it inside

@@ -3,14 +3,14 @@
 // handed to offline storage is deleted in the transaction that stores it there. Processes
 // sharing the database number rows in blocks of 2^32 taken from the `sm_pending_blocks`
 // sequence, and adopt a dead node's rows with one UPDATE (row locks: each row to one adopter).
-import type { Pool } from "pg"
+import type { Pool, PoolClient } from "pg"
 import { settle } from "../repositories/Outcome.js"
 import type {
   SeqBlock,
   SmPendingRepository,
   SmPendingRow,
 } from "../repositories/SmPendingRepository.js"
-import { appendOfflineIn } from "./PostgresOffline.js"
+import { appendOfflineIn, seqOf } from "./PostgresOffline.js"
 import { postgresReason } from "./postgresError.js"
 import { inTransaction } from "./transactions.js"
 
@@ -32,11 +32,13 @@ const rowOf = (row: PendingRow): SmPendingRow => ({
   createdAt: Number(row.created_at),
 })
 
-/** An offline storage key as the `seq` it is (a key is the row's seq in decimal). */
-const offlineSeq = (key: string): string => {
-  if (!/^[0-9]{1,18}$/.test(key)) throw new Error(`${key} is not an offline storage key`)
-  return key
-}
+/** Writes one pending row; the caller runs it inside its transaction. */
+const insertPending = (client: PoolClient, row: SmPendingRow): Promise<unknown> =>
+  client.query(
+    `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+    [row.seq, row.node, row.username, row.resource, row.stanza, row.createdAt],
+  )
 
 /** The size of one block of seq values (src/storage/postgres/postgresMigrations.ts). */
 const BLOCK = 2 ** 32
@@ -112,18 +114,7 @@ export const postgresSmPending = (pool: Pool): SmPendingRepository => ({
               await client.query("DELETE FROM sm_pending WHERE seq = $1", [change.seq])
               continue
             }
-            await client.query(
-              `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)`,
-              [
-                change.row.seq,
-                change.row.node,
-                change.row.username,
-                change.row.resource,
-                change.row.stanza,
-                change.row.createdAt,
-              ],
-            )
+            await insertPending(client, change.row)
           }
         }),
       postgresReason,
@@ -133,15 +124,11 @@ export const postgresSmPending = (pool: Pool): SmPendingRepository => ({
       "smPending.takeFromOffline",
       () =>
         inTransaction(pool, async (client) => {
-          const deleted = await client.query("DELETE FROM offline_messages WHERE seq = $1", [
-            offlineSeq(key),
-          ])
+          const seq = seqOf(key)
+          if (seq === undefined) throw new Error(`${key} is not an offline storage key`)
+          const deleted = await client.query("DELETE FROM offline_messages WHERE seq = $1", [seq])
           if (deleted.rowCount !== 1) return false
-          await client.query(
-            `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)`,
-            [row.seq, row.node, row.username, row.resource, row.stanza, row.createdAt],
-          )
+          await insertPending(client, row)
           return true
         }),
       postgresReason,

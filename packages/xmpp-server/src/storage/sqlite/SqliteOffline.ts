@@ -30,7 +30,7 @@ const messageOf = (row: OfflineRow): StoredOfflineMessage => ({
 })
 
 /** A storage key as the sequence number it stands for, or undefined when it is not one. */
-const seqOf = (key: string): number | undefined =>
+export const seqOf = (key: string): number | undefined =>
   /^[0-9]{1,15}$/.test(key) ? Number(key) : undefined
 
 const countOf = (sql: SqlAccess, username: string): number =>

@@ -4,8 +4,8 @@
 // there. One process uses the file, so its block of seq values is everything above the highest.
 import { settle } from "../repositories/Outcome.js"
 import type { SmPendingRepository, SmPendingRow } from "../repositories/SmPendingRepository.js"
-import type { StorageShape } from "../Storage.js"
-import { appendOfflineIn } from "./SqliteOffline.js"
+import type { SqlAccess, StorageShape } from "../Storage.js"
+import { appendOfflineIn, seqOf } from "./SqliteOffline.js"
 
 interface PendingRow {
   readonly seq: number
@@ -24,6 +24,15 @@ const rowOf = (row: PendingRow): SmPendingRow => ({
   stanza: row.stanza_xml,
   createdAt: Number(row.created_at),
 })
+
+/** Writes one pending row; the caller runs it inside its transaction. */
+const insertPending = (sql: SqlAccess, row: SmPendingRow): void => {
+  sql.run(
+    `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    [row.seq, row.node, row.username, row.resource, row.stanza, row.createdAt],
+  )
+}
 
 /** The XEP-0198 pending repository over an open SQLite storage. Example: `sqliteSmPending(storage)`. */
 export const sqliteSmPending = (storage: StorageShape): SmPendingRepository => {
@@ -60,32 +69,18 @@ export const sqliteSmPending = (storage: StorageShape): SmPendingRepository => {
               sql.run("DELETE FROM sm_pending WHERE seq = ?", [change.seq])
               continue
             }
-            sql.run(
-              `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?)`,
-              [
-                change.row.seq,
-                change.row.node,
-                change.row.username,
-                change.row.resource,
-                change.row.stanza,
-                change.row.createdAt,
-              ],
-            )
+            insertPending(sql, change.row)
           }
         }),
       ),
     takeFromOffline: (key, row) =>
       settle("smPending.takeFromOffline", () =>
         storage.transaction(() => {
-          if (!/^[0-9]{1,18}$/.test(key)) throw new Error(`${key} is not an offline storage key`)
-          if (sql.run("DELETE FROM offline_messages WHERE seq = ?", [key]).changes !== 1)
+          const seq = seqOf(key)
+          if (seq === undefined) throw new Error(`${key} is not an offline storage key`)
+          if (sql.run("DELETE FROM offline_messages WHERE seq = ?", [seq]).changes !== 1)
             return false
-          sql.run(
-            `INSERT INTO sm_pending (seq, node, username, resource, stanza_xml, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)`,
-            [row.seq, row.node, row.username, row.resource, row.stanza, row.createdAt],
-          )
+          insertPending(sql, row)
           return true
         }),
       ),
